@@ -1,0 +1,113 @@
+namespace Ipw.Abstractions;
+
+/// <summary>Options passed to a client factory.</summary>
+/// <param name="Model">The model name or path the user gave (null: the client's default).</param>
+/// <param name="BaseUrl">The service's base URL, for HTTP clients.</param>
+/// <param name="Settings">Further key=value settings (e.g. "threads", "context_size").</param>
+public sealed record ClientOptions(string? Model, string? BaseUrl, IReadOnlyDictionary<string, string> Settings)
+{
+    /// <summary>Reads an integer setting, or returns <paramref name="fallback"/> when absent.</summary>
+    /// <exception cref="PluginConfigurationException">The setting is present but not an integer.</exception>
+    public int GetInt(string key, int fallback)
+    {
+        if (!Settings.TryGetValue(key, out var text)) return fallback;
+        return int.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var value)
+            ? value
+            : throw new PluginConfigurationException($"setting '{key}' must be an integer, got '{text}'");
+    }
+}
+
+/// <summary>How to generate.</summary>
+/// <param name="MaxTokens">Upper bound on generated tokens.</param>
+/// <param name="Temperature">Sampling temperature; 0 means greedy.</param>
+/// <param name="Seed">Sampling seed, when the engine supports one.</param>
+public sealed record GenerationParameters(int MaxTokens, double Temperature, int? Seed);
+
+/// <summary>One request to an inference service.</summary>
+public sealed record InferenceRequest(string Id, IReadOnlyList<ChatMessage> Messages, GenerationParameters Parameters);
+
+/// <summary>What a stream chunk carried.</summary>
+public enum ChunkKind
+{
+    /// <summary>Generated answer text.</summary>
+    Content,
+    /// <summary>Reasoning ("thinking") text.</summary>
+    Reasoning,
+    /// <summary>A chunk with no generated text (role-only, keep-alive, usage-only).</summary>
+    Empty,
+}
+
+/// <summary>One chunk of a streamed response, stamped on receipt.</summary>
+/// <param name="Timestamp">Monotonic clock (<see cref="System.Diagnostics.Stopwatch.GetTimestamp"/>) at receipt.</param>
+/// <param name="Kind">What the chunk carried.</param>
+/// <param name="Tokens">Tokens in the chunk when known (an in-process engine knows: 1), else null.</param>
+public readonly record struct StreamChunk(long Timestamp, ChunkKind Kind, int? Tokens);
+
+/// <summary>Token counts and where they came from.</summary>
+/// <param name="InputTokens">Prompt tokens, or null when unknown.</param>
+/// <param name="OutputTokens">Generated tokens, or null when unknown.</param>
+/// <param name="Source">Where the counts came from: "engine", "server-usage", "tokenizer", ...</param>
+public sealed record TokenUsage(long? InputTokens, long? OutputTokens, string Source);
+
+/// <summary>Classes of service faults, reported instead of exceptions.</summary>
+public enum ErrorClass
+{
+    /// <summary>Could not connect or the connection broke.</summary>
+    Connection,
+    /// <summary>The request timed out.</summary>
+    Timeout,
+    /// <summary>The service answered with an error status or message.</summary>
+    Server,
+    /// <summary>The request was rejected as invalid (e.g. prompt longer than the context).</summary>
+    BadRequest,
+    /// <summary>The model is missing or could not be loaded.</summary>
+    Model,
+    /// <summary>The request was cancelled.</summary>
+    Cancelled,
+    /// <summary>Anything else.</summary>
+    Other,
+}
+
+/// <summary>A classified service fault.</summary>
+public sealed record ClientError(ErrorClass Class, string Message);
+
+/// <summary>What happened to one request: the timeline, the text, usage, server timings, or an error.</summary>
+/// <param name="SentAt">Monotonic timestamp when the request was handed to the service.</param>
+/// <param name="CompletedAt">Monotonic timestamp when the last byte arrived (or the error occurred).</param>
+/// <param name="Chunks">The stream's timeline in arrival order.</param>
+/// <param name="Text">The generated answer.</param>
+/// <param name="Reasoning">Reasoning text, when the model produced any.</param>
+/// <param name="Usage">Token counts, when known.</param>
+/// <param name="ServerTimings">Server-reported timings in seconds (e.g. "prompt_eval", "eval", "load").</param>
+/// <param name="FinishReason">Why generation stopped ("length", "stop", ...), when known.</param>
+/// <param name="Error">The fault, or null on success.</param>
+public sealed record InferenceResult(
+    long SentAt,
+    long CompletedAt,
+    IReadOnlyList<StreamChunk> Chunks,
+    string Text,
+    string? Reasoning,
+    TokenUsage? Usage,
+    IReadOnlyDictionary<string, double> ServerTimings,
+    string? FinishReason,
+    ClientError? Error);
+
+/// <summary>What a client learned while preparing: the model it serves and versions worth recording.</summary>
+/// <param name="Model">A short model name, safe for labels (e.g. "ipw-tiny-llama").</param>
+/// <param name="Details">Facts for summary.json: model path, size, hash, engine version, threads, ...</param>
+public sealed record ClientInfo(string Model, IReadOnlyDictionary<string, string> Details);
+
+/// <summary>An inference service or in-process engine.</summary>
+public interface IInferenceClient : IAsyncDisposable
+{
+    /// <summary>Checks the service (or model file) is usable and loads/warms the model.</summary>
+    /// <exception cref="PluginConfigurationException">The user's configuration cannot work (bad model path, ...).</exception>
+    Task<ClientInfo> PrepareAsync(CancellationToken cancellationToken);
+
+    /// <summary>Sends one request and streams it to completion. Service faults are returned in
+    /// <see cref="InferenceResult.Error"/>, not thrown.</summary>
+    Task<InferenceResult> SendAsync(InferenceRequest request, CancellationToken cancellationToken);
+}
+
+/// <summary>A user configuration error found by a plugin: reported as one line, exit code 2.</summary>
+public sealed class PluginConfigurationException(string message) : Exception(message);

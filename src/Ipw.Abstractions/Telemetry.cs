@@ -1,0 +1,54 @@
+namespace Ipw.Abstractions;
+
+/// <summary>What a telemetry metric measures.</summary>
+public enum MetricKind
+{
+    /// <summary>Cumulative energy counter, joules, already unwrapped.</summary>
+    Energy,
+    /// <summary>Instantaneous power, watts.</summary>
+    Power,
+    /// <summary>Memory in use, bytes.</summary>
+    Memory,
+    /// <summary>Temperature, degrees Celsius.</summary>
+    Temperature,
+    /// <summary>Cumulative CPU time, seconds.</summary>
+    CpuTime,
+    /// <summary>Utilisation, fraction 0..1.</summary>
+    Utilization,
+    /// <summary>Clock frequency, MHz.</summary>
+    Clock,
+}
+
+/// <summary>One metric a source can read.</summary>
+/// <param name="Name">Column-safe name, e.g. "process_rss_bytes".</param>
+/// <param name="Device">The device it belongs to, e.g. "process", "system", "gpu0".</param>
+/// <param name="Kind">What it measures.</param>
+/// <param name="Unit">The unit, e.g. "J", "W", "bytes", "s".</param>
+public sealed record MetricInfo(string Name, string Device, MetricKind Kind, string Unit);
+
+/// <summary>A metric a source cannot read here, with the reason.</summary>
+public sealed record MissingMetric(MetricKind Kind, string Reason);
+
+/// <summary>What a source found when probed.</summary>
+/// <param name="Available">True when at least one metric can be read.</param>
+/// <param name="Reason">When unavailable, why (and how to fix it where known).</param>
+/// <param name="Metrics">The metrics <see cref="ITelemetrySource.Read"/> fills, in order.</param>
+/// <param name="Missing">Metrics of this source that cannot be read here, with reasons.</param>
+/// <param name="Method">How the values are obtained, e.g. "procfs" or "counter".</param>
+public sealed record TelemetryProbe(
+    bool Available,
+    string? Reason,
+    IReadOnlyList<MetricInfo> Metrics,
+    IReadOnlyList<MissingMetric> Missing,
+    string Method);
+
+/// <summary>A source of energy, power, memory and temperature readings.</summary>
+public interface ITelemetrySource : IDisposable
+{
+    /// <summary>Finds what can be read here. Called once before sampling starts.</summary>
+    TelemetryProbe Probe();
+
+    /// <summary>Reads every metric of the probe into <paramref name="values"/> (same order);
+    /// a metric that failed this time is written as NaN. Cheap and synchronous: called at 10–50 Hz.</summary>
+    void Read(Span<double> values);
+}

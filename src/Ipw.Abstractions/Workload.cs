@@ -1,0 +1,43 @@
+namespace Ipw.Abstractions;
+
+/// <summary>One chat message.</summary>
+/// <param name="Role">"system", "user" or "assistant".</param>
+/// <param name="Content">The text.</param>
+public sealed record ChatMessage(string Role, string Content);
+
+/// <summary>One query of a workload.</summary>
+/// <param name="Id">Stable identifier within the dataset.</param>
+/// <param name="Messages">The conversation to send (the last message is the user's query).</param>
+/// <param name="Reference">The reference answer, when the answer is verifiable; otherwise null.</param>
+/// <param name="Grader">How the answer is checked (e.g. "numeric", "choice", "exact"); null when ungraded.</param>
+/// <param name="Subject">Subject or category label (e.g. "math", "extraction").</param>
+/// <param name="Metadata">Free-form string metadata; may be empty.</param>
+public sealed record WorkloadItem(
+    string Id,
+    IReadOnlyList<ChatMessage> Messages,
+    string? Reference,
+    string? Grader,
+    string? Subject,
+    IReadOnlyDictionary<string, string> Metadata)
+{
+    /// <summary>The text of the last user message.</summary>
+    public string Prompt => Messages.Count == 0 ? "" : Messages[^1].Content;
+}
+
+/// <summary>Options passed to a dataset factory.</summary>
+/// <param name="Path">A file or folder the dataset reads, when it needs one.</param>
+/// <param name="Settings">Further key=value settings.</param>
+public sealed record DatasetOptions(string? Path, IReadOnlyDictionary<string, string> Settings);
+
+/// <summary>A workload. Items are yielded lazily: a dataset never loads everything into memory.</summary>
+public interface IDataset
+{
+    /// <summary>The dataset's name and version, e.g. "ipw@0.1.0".</summary>
+    string Identity { get; }
+
+    /// <summary>Number of items when cheaply known, else null.</summary>
+    int? Count { get; }
+
+    /// <summary>Yields the items in a deterministic order.</summary>
+    IEnumerable<WorkloadItem> Items(CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,80 @@
+using System.Diagnostics;
+using Ipw.Core.Profiling;
+using Ipw.Core.Runs;
+using Spectre.Console;
+
+namespace Ipw.Cli;
+
+/// <summary>The terminal progress bar (Spectre.Console), fed by the pipeline's progress events.</summary>
+internal static class ConsoleProgress
+{
+    public static async Task<ProfileOutcome> RunWithBarAsync(Func<IProfileObserver, Task<ProfileOutcome>> run)
+    {
+        ProfileOutcome? outcome = null;
+        await AnsiConsole.Progress()
+            .AutoClear(false)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+            .StartAsync(async ctx =>
+            {
+                var observer = new BarObserver(ctx);
+                outcome = await run(observer);
+            });
+        return outcome!;
+    }
+
+    private sealed class BarObserver(ProgressContext ctx) : IProfileObserver
+    {
+        private ProgressTask? _task;
+
+        public void OnStarted(ProfileStarted s)
+        {
+            AnsiConsole.MarkupLine($"[bold]ipw profile[/] {Markup.Escape(s.Client)} · {Markup.Escape(s.Model)} · {Markup.Escape(s.Dataset)} · {Markup.Escape(s.Hardware)}");
+            AnsiConsole.MarkupLine($"  energy: {Markup.Escape(s.EnergyStatus)}");
+            AnsiConsole.MarkupLine($"  run:    {Markup.Escape(s.RunPath)}");
+            _task = ctx.AddTask("warming up", maxValue: s.Total ?? 1);
+        }
+
+        public void OnWarmup(int done, int total)
+        {
+            if (_task is not null) _task.Description = $"warm-up {done}/{total}";
+        }
+
+        public void OnQueryCompleted(QueryRecord record, ProfileProgress p)
+        {
+            if (_task is null) return;
+            if (p.Total is null) _task.MaxValue = p.Done + 1;
+            _task.Value = p.Done;
+            _task.Description = $"{p.Done}/{p.Total?.ToString() ?? "?"} queries · {p.Errors} errors · {p.TokensPerSecond:F0} tok/s";
+        }
+
+        public void OnFinished(ProfileOutcome outcome)
+        {
+            if (_task is not null && outcome.Status == "completed") _task.Value = _task.MaxValue;
+            _task?.StopTask();
+        }
+    }
+}
+
+/// <summary>Plain progress lines for logs and pipes: at most one a second, plus the first and last.</summary>
+internal sealed class PlainProgress : IProfileObserver
+{
+    private long _last;
+
+    public void OnStarted(ProfileStarted s)
+    {
+        Console.WriteLine($"ipw profile: client {s.Client}, model {s.Model}, dataset {s.Dataset}, hardware {s.Hardware}");
+        Console.WriteLine($"  energy: {s.EnergyStatus}");
+        Console.WriteLine($"  run: {s.RunPath}");
+    }
+
+    public void OnWarmup(int done, int total) => Console.WriteLine($"  warm-up {done}/{total}");
+
+    public void OnQueryCompleted(QueryRecord record, ProfileProgress p)
+    {
+        var now = Stopwatch.GetTimestamp();
+        if (p.Done != 1 && p.Done != p.Total && Stopwatch.GetElapsedTime(_last, now) < TimeSpan.FromSeconds(1)) return;
+        _last = now;
+        var eta = p.Eta is { } e ? $", eta {e:hh\\:mm\\:ss}" : "";
+        Console.WriteLine($"  [{p.Done}/{p.Total?.ToString() ?? "?"}] errors {p.Errors}, {p.TokensPerSecond:F0} tok/s, elapsed {p.Elapsed:hh\\:mm\\:ss}{eta}");
+    }
+}

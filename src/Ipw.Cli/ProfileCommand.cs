@@ -1,0 +1,116 @@
+using System.CommandLine;
+using System.Globalization;
+using Ipw.Core;
+using Ipw.Core.Profiling;
+
+namespace Ipw.Cli;
+
+/// <summary><c>ipw profile</c>: send a workload, record per-query telemetry, write a run folder.</summary>
+internal static class ProfileCommand
+{
+    public static Command Create()
+    {
+        var client = new Option<string>("--client") { Description = "inference client (see 'ipw list clients')", DefaultValueFactory = _ => "llamasharp" };
+        var model = new Option<string?>("--model") { Description = "model name, or a GGUF path for llamasharp (default: the built-in ipw-tiny model)" };
+        var baseUrl = new Option<string?>("--client-base-url") { Description = "base URL of the inference service" };
+        var clientOption = new Option<string[]>("--client-option") { Description = "client setting key=value (repeatable)", AllowMultipleArgumentsPerToken = false };
+        var threads = new Option<int?>("--threads") { Description = "engine threads (llamasharp)" };
+        var contextSize = new Option<int?>("--context-size") { Description = "context size in tokens (llamasharp)" };
+        var dataset = new Option<string>("--dataset") { Description = "dataset (see 'ipw list datasets')", DefaultValueFactory = _ => "ipw" };
+        var datasetPath = new Option<string?>("--dataset-path") { Description = "file or folder the dataset reads" };
+        var maxQueries = new Option<int?>("--max-queries") { Description = "measure at most N queries (default: the whole dataset)" };
+        var outputDir = new Option<string>("--output-dir") { Description = "where run folders go", DefaultValueFactory = _ => "runs" };
+        var maxTokens = new Option<int>("--max-tokens") { Description = "generated tokens per query, at most", DefaultValueFactory = _ => 128 };
+        var temperature = new Option<double>("--temperature") { Description = "sampling temperature (0: greedy)", DefaultValueFactory = _ => 0.7 };
+        var seed = new Option<int>("--seed") { Description = "base sampling seed (query i uses seed+i)", DefaultValueFactory = _ => 0 };
+        var warmup = new Option<int>("--warmup") { Description = "warm-up queries sent first and kept out of the results", DefaultValueFactory = _ => 1 };
+        var interval = new Option<double>("--sample-interval") { Description = "telemetry sampling period in seconds", DefaultValueFactory = _ => 0.05 };
+        var energy = new Option<string[]>("--energy") { Description = "telemetry sources to use (default: every available one)" };
+        var progress = new Option<string>("--progress") { Description = "auto, bar, plain or none", DefaultValueFactory = _ => "auto" };
+        progress.AcceptOnlyFromAmong("auto", "bar", "plain", "none");
+
+        var command = new Command("profile", "Profile a model: send a workload and record latency, tokens and telemetry per query")
+        {
+            client, model, baseUrl, clientOption, threads, contextSize, dataset, datasetPath, maxQueries, outputDir,
+            maxTokens, temperature, seed, warmup, interval, energy, progress,
+        };
+
+        command.SetAction(async (parse, _) =>
+        {
+            var settings = ParseSettings(parse.GetValue(clientOption) ?? []);
+            if (parse.GetValue(threads) is { } t) settings["threads"] = t.ToString(CultureInfo.InvariantCulture);
+            if (parse.GetValue(contextSize) is { } c) settings["context_size"] = c.ToString(CultureInfo.InvariantCulture);
+            var sources = parse.GetValue(energy);
+            var options = new ProfileOptions
+            {
+                Client = parse.GetValue(client)!,
+                Model = parse.GetValue(model),
+                BaseUrl = parse.GetValue(baseUrl),
+                ClientSettings = settings,
+                Dataset = parse.GetValue(dataset)!,
+                DatasetPath = parse.GetValue(datasetPath),
+                MaxQueries = parse.GetValue(maxQueries),
+                OutputDir = parse.GetValue(outputDir)!,
+                MaxTokens = parse.GetValue(maxTokens),
+                Temperature = parse.GetValue(temperature),
+                Seed = parse.GetValue(seed),
+                Warmup = parse.GetValue(warmup),
+                SampleInterval = TimeSpan.FromSeconds(parse.GetValue(interval)),
+                TelemetrySources = sources is { Length: > 0 } ? sources.SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries)).ToList() : null,
+            };
+            return await RunAsync(options, parse.GetValue(progress)!);
+        });
+        return command;
+    }
+
+    private static Dictionary<string, string> ParseSettings(string[] pairs)
+    {
+        var settings = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var pair in pairs)
+        {
+            var eq = pair.IndexOf('=');
+            if (eq <= 0) throw new UserError($"--client-option expects key=value, got '{pair}'");
+            settings[pair[..eq].Trim()] = pair[(eq + 1)..].Trim();
+        }
+        return settings;
+    }
+
+    private static async Task<int> RunAsync(ProfileOptions options, string progressMode)
+    {
+        var registries = PluginLoading.Load();
+        using var stop = new CancellationTokenSource();
+        using var abort = new CancellationTokenSource();
+        var interrupts = 0;
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            e.Cancel = true;
+            if (Interlocked.Increment(ref interrupts) == 1)
+            {
+                Console.Error.WriteLine("ipw: stopping after the query in flight (Ctrl-C again to cancel it)");
+                stop.Cancel();
+            }
+            else abort.Cancel();
+        };
+        Console.CancelKeyPress += onCancel;
+        try
+        {
+            var mode = progressMode == "auto" ? (Console.IsOutputRedirected ? "plain" : "bar") : progressMode;
+            var profiler = new Profiler(registries);
+            var outcome = mode == "bar"
+                ? await ConsoleProgress.RunWithBarAsync(o => profiler.RunAsync(options, o, stop.Token, abort.Token))
+                : await profiler.RunAsync(options, mode == "plain" ? new PlainProgress() : null, stop.Token, abort.Token);
+            RunReport.Print(outcome);
+            if (outcome.Status == "interrupted") return 130;
+            if (outcome.Queries > 0 && outcome.Errors == outcome.Queries)
+            {
+                Console.Error.WriteLine($"ipw: error: all {outcome.Queries} queries failed; see the 'error' column in {outcome.RunPath}");
+                return 1;
+            }
+            return 0;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+    }
+}

@@ -1,0 +1,34 @@
+using System.CommandLine;
+using Ipw.Abstractions;
+using Ipw.Cli;
+using Ipw.Core;
+
+var root = new RootCommand("ipw — Intelligence Per Watt: what a model on a given machine really costs (latency, tokens, energy, power, memory)");
+root.Subcommands.Add(ListCommand.Create());
+root.Subcommands.Add(ProfileCommand.Create());
+
+var parse = root.Parse(args);
+if (parse.Errors.Count > 0)
+{
+    // One line naming the problem, exit code 2: no usage dump for a typo.
+    var command = parse.CommandResult.Command == root ? "ipw" : $"ipw {parse.CommandResult.Command.Name}";
+    Console.Error.WriteLine($"ipw: error: {parse.Errors[0].Message} (see '{command} --help')");
+    return 2;
+}
+
+try
+{
+    return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null });
+}
+catch (Exception e) when (e is UserError or PluginConfigurationException)
+{
+    Console.Error.WriteLine($"ipw: error: {e.Message}");
+    return 2;
+}
+catch (Exception e)
+{
+    Console.Error.WriteLine($"ipw: internal error: {e.GetType().Name}: {e.Message}");
+    if (Environment.GetEnvironmentVariable("IPW_DEBUG") == "1") Console.Error.WriteLine(e);
+    else Console.Error.WriteLine("ipw: (set IPW_DEBUG=1 for the stack trace)");
+    return 1;
+}

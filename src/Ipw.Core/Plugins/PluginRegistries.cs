@@ -1,0 +1,35 @@
+using Ipw.Abstractions;
+
+namespace Ipw.Core.Plugins;
+
+/// <summary>Every registry the host fills, plus the plugins that failed to load.</summary>
+public sealed class PluginRegistries
+{
+    public Registry<ClientDescriptor> Clients { get; } = new("client");
+    public Registry<DatasetDescriptor> Datasets { get; } = new("dataset");
+    public Registry<TelemetrySourceDescriptor> Telemetry { get; } = new("energy backend");
+    public Registry<AnalysisDescriptor> Analyses { get; } = new("analysis");
+    public Registry<VisualizationDescriptor> Visualizations { get; } = new("visualization");
+
+    public List<PluginIdentity> Loaded { get; } = [];
+    public List<PluginFailure> Failures { get; } = [];
+
+    /// <summary>A registry view that stamps every entry with its plugin. Registration problems are
+    /// collected, so one plugin's mistake does not hide another's entries.</summary>
+    internal IPluginRegistry For(PluginIdentity plugin, List<string> problems) => new Scoped(this, plugin, problems);
+
+    private sealed class Scoped(PluginRegistries owner, PluginIdentity plugin, List<string> problems) : IPluginRegistry
+    {
+        public void AddClient(ClientDescriptor d) => Guard(() => owner.Clients.Add(d, plugin));
+        public void AddDataset(DatasetDescriptor d) => Guard(() => owner.Datasets.Add(d, plugin));
+        public void AddTelemetrySource(TelemetrySourceDescriptor d) => Guard(() => owner.Telemetry.Add(d, plugin));
+        public void AddAnalysis(AnalysisDescriptor d) => Guard(() => owner.Analyses.Add(d, plugin));
+        public void AddVisualization(VisualizationDescriptor d) => Guard(() => owner.Visualizations.Add(d, plugin));
+
+        private void Guard(Action add)
+        {
+            try { add(); }
+            catch (InvalidOperationException e) { problems.Add(e.Message); }
+        }
+    }
+}

@@ -1,0 +1,28 @@
+using Ipw.Abstractions;
+
+namespace Ipw.Core.Plugins;
+
+/// <summary>A registry entry with the plugin it came from.</summary>
+public sealed record RegisteredEntry<T>(T Descriptor, PluginIdentity Plugin) where T : EntryDescriptor
+{
+    public string Name => Descriptor.Name;
+
+    /// <summary>Evaluates availability; a check that throws makes the entry unavailable, with the reason.</summary>
+    public Availability Availability()
+    {
+        try
+        {
+            return Descriptor.CheckAvailability();
+        }
+        catch (Exception e)
+        {
+            return Ipw.Abstractions.Availability.No($"availability check failed: {e.Message}");
+        }
+    }
+}
+
+/// <summary>Which plugin assembly an entry came from.</summary>
+public sealed record PluginIdentity(string Name, string Path, string Version);
+
+/// <summary>A plugin that could not be loaded or registered; the host carries on without it.</summary>
+public sealed record PluginFailure(string Name, string Path, string Reason);

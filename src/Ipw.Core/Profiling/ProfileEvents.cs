@@ -1,0 +1,40 @@
+using Ipw.Core.Runs;
+
+namespace Ipw.Core.Profiling;
+
+/// <summary>Running totals, as observers see them after each query.</summary>
+public sealed record ProfileProgress(int Done, int? Total, int Errors, long OutputTokens, TimeSpan Elapsed)
+{
+    /// <summary>Generated tokens per second of wall time so far.</summary>
+    public double TokensPerSecond => Elapsed.TotalSeconds > 0 ? OutputTokens / Elapsed.TotalSeconds : 0;
+
+    /// <summary>Estimated time left, when the total is known.</summary>
+    public TimeSpan? Eta => Total is { } t && Done > 0 ? Elapsed / Done * (t - Done) : null;
+}
+
+/// <summary>What the run is about to do.</summary>
+public sealed record ProfileStarted(string RunPath, string Client, string Model, string Dataset, int? Total, string Hardware,
+    IReadOnlyList<Telemetry.SourceReport> Telemetry, string EnergyStatus);
+
+/// <summary>How a run ended.</summary>
+public sealed record ProfileOutcome(string RunPath, string Status, int Queries, int Errors, long OutputTokens, TimeSpan Elapsed);
+
+/// <summary>Receives the pipeline's progress events (console progress, TUI, scripts). Called on the
+/// pipeline's thread: keep handlers quick.</summary>
+public interface IProfileObserver
+{
+    void OnStarted(ProfileStarted started) { }
+    void OnWarmup(int done, int total) { }
+    void OnQueryCompleted(QueryRecord record, ProfileProgress progress) { }
+    void OnFinished(ProfileOutcome outcome) { }
+}
+
+/// <summary>Fans events out to several observers.</summary>
+public sealed class CompositeObserver(IEnumerable<IProfileObserver> observers) : IProfileObserver
+{
+    private readonly IProfileObserver[] _observers = observers.ToArray();
+    public void OnStarted(ProfileStarted started) { foreach (var o in _observers) o.OnStarted(started); }
+    public void OnWarmup(int done, int total) { foreach (var o in _observers) o.OnWarmup(done, total); }
+    public void OnQueryCompleted(QueryRecord record, ProfileProgress progress) { foreach (var o in _observers) o.OnQueryCompleted(record, progress); }
+    public void OnFinished(ProfileOutcome outcome) { foreach (var o in _observers) o.OnFinished(outcome); }
+}

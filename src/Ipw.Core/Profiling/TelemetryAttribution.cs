@@ -1,0 +1,109 @@
+using Ipw.Abstractions;
+using Ipw.Core.Runs;
+using Ipw.Core.Telemetry;
+
+namespace Ipw.Core.Profiling;
+
+/// <summary>
+/// Maps a window's telemetry statistics onto a record's columns. A metric no source offers is left
+/// null with the reason collected from the sources' probes, never written as 0.
+/// </summary>
+internal sealed class TelemetryAttribution
+{
+    private readonly int _processCpu, _systemCpu, _processRss, _systemMemory;
+    private readonly int[] _energy, _power, _temperature;
+    private readonly int _cores = Environment.ProcessorCount;
+
+    public string? EnergyMissingReason { get; }
+    public string? PowerMissingReason { get; }
+    public string? TemperatureMissingReason { get; }
+    public string EnergySource { get; }
+
+    public TelemetryAttribution(TelemetrySession session)
+    {
+        var metrics = session.Metrics;
+        int Find(MetricKind kind, string device) =>
+            metrics.FirstOrDefault(m => m.Info.Kind == kind && m.Info.Device == device)?.Index ?? -1;
+        int[] All(MetricKind kind) => metrics.Where(m => m.Info.Kind == kind).Select(m => m.Index).ToArray();
+
+        _processCpu = Find(MetricKind.CpuTime, "process");
+        _systemCpu = Find(MetricKind.CpuTime, "system");
+        _processRss = Find(MetricKind.Memory, "process");
+        _systemMemory = Find(MetricKind.Memory, "system");
+        _energy = All(MetricKind.Energy);
+        _power = All(MetricKind.Power);
+        _temperature = All(MetricKind.Temperature);
+
+        EnergySource = string.Join("+", _energy.Select(i => $"{metrics[i].Source}:{metrics[i].Info.Device}").Distinct());
+        EnergyMissingReason = _energy.Length > 0 ? null : Reason(session.Reports, MetricKind.Energy, "energy counter");
+        PowerMissingReason = _power.Length > 0 ? null : Reason(session.Reports, MetricKind.Power, "power reading");
+        TemperatureMissingReason = _temperature.Length > 0 ? null : Reason(session.Reports, MetricKind.Temperature, "temperature sensor");
+    }
+
+    private static string Reason(IReadOnlyList<SourceReport> reports, MetricKind kind, string what)
+    {
+        if (reports.Count == 0) return $"no {what}: no telemetry source is registered";
+        var why = new List<string>();
+        foreach (var r in reports)
+        {
+            if (!r.Available) why.Add($"{r.Name}: {r.Reason}");
+            else why.AddRange(r.Missing.Where(m => m.Kind == kind).Select(m => $"{r.Name}: {m.Reason}"));
+        }
+        return why.Count == 0 ? $"no {what}: no source on this machine offers one" : $"no {what} on this machine ({string.Join("; ", why)})";
+    }
+
+    public void Fill(QueryRecord record, WindowStats w)
+    {
+        record.ProcessCpuS = Value(w.Delta, _processCpu);
+        var busy = Value(w.Delta, _systemCpu);
+        var seconds = w.Duration.TotalSeconds;
+        record.SystemCpuUtilization = busy is { } b && seconds > 0 ? Math.Clamp(b / (seconds * _cores), 0, 1) : null;
+        record.ProcessRssBytes = ToLong(Value(w.Max, _processRss));
+        record.SystemMemoryUsedBytes = ToLong(Value(w.Max, _systemMemory));
+
+        if (_energy.Length > 0)
+        {
+            record.EnergyJ = Sum(w.Delta, _energy);
+            record.EnergySource = EnergySource;
+            record.EnergyMissingReason = record.EnergyJ is null ? "energy counter unreadable during this query" : null;
+        }
+        else record.EnergyMissingReason = EnergyMissingReason;
+
+        if (_power.Length > 0)
+        {
+            record.AvgPowerW = Sum(w.Mean, _power);
+            record.PowerMissingReason = record.AvgPowerW is null ? "no power sample inside this query's window" : null;
+        }
+        else if (record.EnergyJ is { } joules && seconds > 0)
+        {
+            record.AvgPowerW = joules / seconds; // from the counter: energy over the window
+        }
+        else record.PowerMissingReason = PowerMissingReason;
+
+        if (_temperature.Length > 0)
+        {
+            double? hottest = null;
+            foreach (var i in _temperature)
+                if (!double.IsNaN(w.Max[i])) hottest = Math.Max(hottest ?? double.MinValue, w.Max[i]);
+            record.TemperatureC = hottest;
+            record.TemperatureMissingReason = hottest is null ? "no temperature sample inside this query's window" : null;
+        }
+        else record.TemperatureMissingReason = TemperatureMissingReason;
+    }
+
+    private static double? Value(double[] values, int index) =>
+        index >= 0 && !double.IsNaN(values[index]) ? values[index] : null;
+
+    private static double? Sum(double[] values, int[] indices)
+    {
+        double total = 0;
+        foreach (var i in indices)
+        {
+            if (double.IsNaN(values[i])) return null; // a partial sum would understate: report missing
+            total += values[i];
+        }
+        return total;
+    }
+
+    private static long? ToLong(double? value) => value is { } v ? (long)Math.Round(v) : null;
+}

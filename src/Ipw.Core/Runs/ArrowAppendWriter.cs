@@ -1,0 +1,101 @@
+using Apache.Arrow;
+using Apache.Arrow.Ipc;
+
+namespace Ipw.Core.Runs;
+
+/// <summary>
+/// Appends record batches to an Arrow IPC stream file so that the file is readable after every
+/// append: each batch is serialised into memory first and reaches the file in one write, so a
+/// process killed at any moment leaves whole messages only (readers stop at the last one).
+/// </summary>
+internal sealed class ArrowAppendWriter<TRow> : IDisposable
+{
+    private readonly TableLayout<TRow> _layout;
+    private readonly FileStream _file;
+    private readonly StagingStream _staging = new();
+    private readonly ArrowStreamWriter _writer;
+    private bool _ended;
+
+    public long RowsWritten { get; private set; }
+
+    public ArrowAppendWriter(string path, TableLayout<TRow> layout)
+    {
+        _layout = layout;
+        _file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read, 1, FileOptions.None);
+        _writer = new ArrowStreamWriter(_staging, layout.Schema, leaveOpen: true);
+        // The schema message goes out at once: an empty run is still a valid, loadable file.
+        _writer.WriteStart();
+        Commit();
+    }
+
+    public void Append(TRow row) => Append([row]);
+
+    public void Append(IReadOnlyList<TRow> rows)
+    {
+        if (rows.Count == 0) return;
+        using var batch = _layout.Batch(rows);
+        _writer.WriteRecordBatch(batch);
+        Commit();
+        RowsWritten += rows.Count;
+    }
+
+    private void Commit()
+    {
+        _file.Write(_staging.Buffer, 0, _staging.Staged);
+        _file.Flush();
+        _staging.Reset();
+    }
+
+    /// <summary>Writes the end-of-stream marker and closes the file.</summary>
+    public void Dispose()
+    {
+        if (!_ended)
+        {
+            _ended = true;
+            _writer.WriteEnd();
+            Commit();
+        }
+        _writer.Dispose();
+        _file.Dispose();
+    }
+
+    /// <summary>A forward-only stream that collects bytes until committed; reports total bytes as its position.</summary>
+    private sealed class StagingStream : Stream
+    {
+        private byte[] _buffer = new byte[64 * 1024];
+        private long _total;
+
+        public byte[] Buffer => _buffer;
+        /// <summary>Bytes staged since the last commit.</summary>
+        public int Staged { get; private set; }
+
+        public void Reset() => Staged = 0;
+
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            if (Staged + buffer.Length > _buffer.Length)
+                System.Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, Staged + buffer.Length));
+            buffer.CopyTo(_buffer.AsSpan(Staged));
+            Staged += buffer.Length;
+            _total += buffer.Length;
+        }
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            Write(buffer.Span);
+            return ValueTask.CompletedTask;
+        }
+
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => _total;
+        public override long Position { get => _total; set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+    }
+}

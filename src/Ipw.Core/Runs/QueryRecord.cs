@@ -1,0 +1,59 @@
+namespace Ipw.Core.Runs;
+
+/// <summary>
+/// One query's measurements: a flat row of the run's Arrow file. Missing values are null, never 0;
+/// metrics that could not be measured carry a reason column instead.
+/// </summary>
+public sealed class QueryRecord
+{
+    public long QueryIndex { get; set; }
+    public string ItemId { get; set; } = "";
+    public string Dataset { get; set; } = "";
+    public string? Subject { get; set; }
+    public string Client { get; set; } = "";
+    public string Model { get; set; } = "";
+    public string Prompt { get; set; } = "";
+    public string? Reference { get; set; }
+    public string? Grader { get; set; }
+    public string Response { get; set; } = "";
+    public string? Reasoning { get; set; }
+
+    /// <summary>"ok", or the error class in lower case.</summary>
+    public string Status { get; set; } = "ok";
+    public string? Error { get; set; }
+    public string? FinishReason { get; set; }
+
+    public long? InputTokens { get; set; }
+    public long? OutputTokens { get; set; }
+    public string? TokenCountSource { get; set; }
+
+    /// <summary>Wall-clock start, ISO 8601 UTC, derived once from the run's monotonic clock.</summary>
+    public string StartedAt { get; set; } = "";
+    /// <summary>Seconds from the run's start (monotonic) to the request being sent.</summary>
+    public double SentAtS { get; set; }
+    public double CompletedAtS { get; set; }
+    public double? TtftS { get; set; }
+    public double E2eLatencyS { get; set; }
+    /// <summary>Output tokens after the first per second of decoding.</summary>
+    public double? DecodeTokensPerS { get; set; }
+    /// <summary>Mean time per output token after the first.</summary>
+    public double? TpotS { get; set; }
+    public double? ItlP50S { get; set; }
+    public double? ItlP99S { get; set; }
+    public double? ServerPromptEvalS { get; set; }
+    public double? ServerEvalS { get; set; }
+    public double? ServerLoadS { get; set; }
+
+    public double? ProcessCpuS { get; set; }
+    public long? ProcessRssBytes { get; set; }
+    public double? SystemCpuUtilization { get; set; }
+    public long? SystemMemoryUsedBytes { get; set; }
+
+    public double? EnergyJ { get; set; }
+    public string? EnergySource { get; set; }
+    public string? EnergyMissingReason { get; set; }
+    public double? AvgPowerW { get; set; }
+    public string? PowerMissingReason { get; set; }
+    public double? TemperatureC { get; set; }
+    public string? TemperatureMissingReason { get; set; }
+}

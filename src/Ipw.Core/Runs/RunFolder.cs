@@ -1,0 +1,107 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Ipw.Core.Runs;
+
+/// <summary>
+/// A run folder in Hugging Face <c>datasets</c> on-disk format: data-00000-of-00001.arrow (Arrow IPC
+/// stream, appended per query), dataset_info.json and state.json, so <c>datasets.load_from_disk</c>
+/// opens it; plus summary.json and telemetry.arrow. Only the run store writes here.
+/// </summary>
+public sealed class RunFolder : IDisposable
+{
+    public const string DataFileName = "data-00000-of-00001.arrow";
+    public const string TelemetryFileName = "telemetry.arrow";
+    public const string SummaryFileName = "summary.json";
+
+    private readonly ArrowAppendWriter<QueryRecord> _records;
+    internal static readonly JsonSerializerOptions Json = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public string Path { get; }
+    public long RecordsWritten => _records.RowsWritten;
+
+    private RunFolder(string path)
+    {
+        Path = path;
+        // Opening the data file with CreateNew claims the folder: two runs can never share it.
+        _records = new ArrowAppendWriter<QueryRecord>(System.IO.Path.Combine(path, DataFileName), RecordSchema.Layout);
+        WriteJson(System.IO.Path.Combine(path, "state.json"), new JsonObject
+        {
+            ["_data_files"] = new JsonArray(new JsonObject { ["filename"] = DataFileName }),
+            ["_fingerprint"] = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8)),
+            ["_format_columns"] = null,
+            ["_format_kwargs"] = new JsonObject(),
+            ["_format_type"] = null,
+            ["_output_all_columns"] = false,
+            ["_split"] = null,
+        });
+        WriteJson(System.IO.Path.Combine(path, "dataset_info.json"), new JsonObject
+        {
+            ["description"] = "ipw per-query records: one row per query (latency, tokens, telemetry, response)",
+            ["citation"] = "",
+            ["homepage"] = "",
+            ["license"] = "",
+            ["features"] = JsonSerializer.SerializeToNode(RecordSchema.Layout.HfFeatures()),
+        });
+    }
+
+    /// <summary>Creates <c>&lt;outputDir&gt;/profile_&lt;hardware&gt;_&lt;model&gt;</c>; an existing run is never overwritten:
+    /// the next free suffix (<c>-2</c>, <c>-3</c>, ...) is taken instead.</summary>
+    public static RunFolder Create(string outputDir, string hardwareLabel, string modelLabel)
+    {
+        var root = EnsureWritable(outputDir);
+        var baseName = $"profile_{hardwareLabel}_{Hardware.HardwareInfo.Slug(modelLabel)}";
+        for (var n = 1; ; n++)
+        {
+            var path = System.IO.Path.Combine(root, n == 1 ? baseName : $"{baseName}-{n}");
+            if (Directory.Exists(path) && Directory.EnumerateFileSystemEntries(path).Any()) continue; // an earlier run
+            try
+            {
+                Directory.CreateDirectory(path);
+                return new RunFolder(path);
+            }
+            catch (IOException) when (File.Exists(System.IO.Path.Combine(path, DataFileName)))
+            {
+                // Another process claimed the same name a moment ago: take the next suffix.
+            }
+        }
+    }
+
+    /// <summary>Creates the output folder if needed and checks a file can be written there.</summary>
+    /// <returns>The folder's absolute path.</returns>
+    public static string EnsureWritable(string outputDir)
+    {
+        var root = System.IO.Path.GetFullPath(outputDir);
+        try
+        {
+            Directory.CreateDirectory(root);
+            var probe = System.IO.Path.Combine(root, $".ipw-write-test-{Environment.ProcessId}");
+            File.WriteAllBytes(probe, []);
+            File.Delete(probe);
+            return root;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UserError($"output folder '{outputDir}' is not writable: {e.Message}");
+        }
+    }
+
+    /// <summary>A sink writing the run's telemetry timeline to telemetry.arrow.</summary>
+    public Telemetry.ITelemetrySink CreateTelemetrySink(long runStart) =>
+        new TelemetryArrowSink(System.IO.Path.Combine(Path, TelemetryFileName), runStart);
+
+    /// <summary>Appends one record; it is on disk (in the OS) when this returns.</summary>
+    public void Append(QueryRecord record) => _records.Append(record);
+
+    /// <summary>Writes summary.json atomically (write then rename), so a reader never sees half a file.</summary>
+    public void WriteSummary(JsonNode summary) => WriteJson(System.IO.Path.Combine(Path, SummaryFileName), summary);
+
+    private static void WriteJson(string path, JsonNode node)
+    {
+        var temp = path + ".tmp";
+        File.WriteAllText(temp, node.ToJsonString(Json));
+        File.Move(temp, path, overwrite: true);
+    }
+
+    public void Dispose() => _records.Dispose();
+}

@@ -1,0 +1,58 @@
+using System.Diagnostics;
+using Ipw.Core.Telemetry;
+
+namespace Ipw.Core.Runs;
+
+/// <summary>One telemetry sample of one metric (a row of telemetry.arrow).</summary>
+internal sealed record TelemetryRow(double TimeS, string Source, string Device, string Metric, string Unit, double Value, double ReadLatencyS);
+
+/// <summary>Writes every sample to telemetry.arrow in long format, a batch about every second.</summary>
+internal sealed class TelemetryArrowSink(string path, long runStart) : ITelemetrySink
+{
+    private static readonly TableLayout<TelemetryRow> Layout = new(
+    [
+        new DoubleColumn<TelemetryRow>("t_s", r => r.TimeS),
+        new StringColumn<TelemetryRow>("source", r => r.Source),
+        new StringColumn<TelemetryRow>("device", r => r.Device),
+        new StringColumn<TelemetryRow>("metric", r => r.Metric),
+        new StringColumn<TelemetryRow>("unit", r => r.Unit),
+        new DoubleColumn<TelemetryRow>("value", r => r.Value),
+        new DoubleColumn<TelemetryRow>("read_latency_s", r => r.ReadLatencyS),
+    ]);
+
+    private ArrowAppendWriter<TelemetryRow>? _writer;
+    private IReadOnlyList<SessionMetric> _metrics = [];
+    private readonly List<TelemetryRow> _pending = [];
+    private long _lastFlush = Stopwatch.GetTimestamp();
+
+    public void Start(IReadOnlyList<SessionMetric> metrics)
+    {
+        _metrics = metrics;
+        _writer = new ArrowAppendWriter<TelemetryRow>(path, Layout);
+    }
+
+    public void Write(long timestamp, long readTicks, ReadOnlySpan<double> values)
+    {
+        var t = Stopwatch.GetElapsedTime(runStart, timestamp).TotalSeconds;
+        var latency = (double)readTicks / Stopwatch.Frequency;
+        for (var i = 0; i < values.Length; i++)
+        {
+            var m = _metrics[i];
+            _pending.Add(new TelemetryRow(t, m.Source, m.Info.Device, m.Info.Name, m.Info.Unit, values[i], latency));
+        }
+        if (Stopwatch.GetElapsedTime(_lastFlush) >= TimeSpan.FromSeconds(1)) Flush();
+    }
+
+    private void Flush()
+    {
+        _writer?.Append(_pending);
+        _pending.Clear();
+        _lastFlush = Stopwatch.GetTimestamp();
+    }
+
+    public void Dispose()
+    {
+        Flush();
+        _writer?.Dispose();
+    }
+}

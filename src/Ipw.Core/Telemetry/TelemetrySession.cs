@@ -1,0 +1,248 @@
+using System.Diagnostics;
+using Ipw.Abstractions;
+
+namespace Ipw.Core.Telemetry;
+
+/// <summary>One metric the session samples, with the source it came from.</summary>
+public sealed record SessionMetric(int Index, string Source, string Method, MetricInfo Info);
+
+/// <summary>What one source offered when the session started (kept for summary.json).</summary>
+public sealed record SourceReport(string Name, bool Available, string? Reason, string Method, IReadOnlyList<MetricInfo> Metrics, IReadOnlyList<MissingMetric> Missing);
+
+/// <summary>
+/// Samples every telemetry source on its own thread, stamping each sample with the monotonic clock
+/// at read time, and answers window queries (begin, end) for per-query attribution. Samples are kept
+/// only as long as an open window may need them, so memory does not grow with run length; every
+/// sample also goes to the timeline sink (telemetry.arrow).
+/// </summary>
+public sealed class TelemetrySession : IDisposable
+{
+    private readonly List<(string Name, ITelemetrySource Source, int Offset, int Count)> _sources = [];
+    private readonly List<Sample> _samples = [];
+    private readonly Lock _sync = new();
+    private readonly SortedDictionary<long, int> _openWindows = [];
+    private readonly ITelemetrySink? _sink;
+    private readonly Thread? _thread;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly TimeSpan _interval;
+    private long _lastReadTicks;
+
+    public IReadOnlyList<SessionMetric> Metrics { get; }
+    public IReadOnlyList<SourceReport> Reports { get; }
+    public TimeSpan Interval => _interval;
+
+    /// <summary>Samples taken so far (background and window edges).</summary>
+    public long SampleCount { get; private set; }
+
+    /// <summary>Largest single read of all sources, a measure of the harness's own overhead.</summary>
+    public TimeSpan MaxReadLatency => Stopwatch.GetElapsedTime(0, _lastReadTicks);
+
+    public TelemetrySession(IEnumerable<(string Name, ITelemetrySource Source)> sources, TimeSpan interval, ITelemetrySink? sink = null)
+    {
+        _interval = interval;
+        _sink = sink;
+        var metrics = new List<SessionMetric>();
+        var reports = new List<SourceReport>();
+        foreach (var (name, source) in sources)
+        {
+            TelemetryProbe probe;
+            try
+            {
+                probe = source.Probe();
+            }
+            catch (Exception e)
+            {
+                probe = new TelemetryProbe(false, $"probe failed: {e.Message}", [], [], "none");
+            }
+            reports.Add(new SourceReport(name, probe.Available, probe.Reason, probe.Method, probe.Metrics, probe.Missing));
+            if (!probe.Available || probe.Metrics.Count == 0)
+            {
+                source.Dispose();
+                continue;
+            }
+            _sources.Add((name, source, metrics.Count, probe.Metrics.Count));
+            foreach (var m in probe.Metrics) metrics.Add(new SessionMetric(metrics.Count, name, probe.Method, m));
+        }
+        Metrics = metrics;
+        Reports = reports;
+        _sink?.Start(metrics);
+
+        if (_sources.Count > 0 && interval > TimeSpan.Zero)
+        {
+            SampleNow();
+            _thread = new Thread(Run) { IsBackground = true, Name = "ipw-telemetry", Priority = ThreadPriority.AboveNormal };
+            _thread.Start();
+        }
+    }
+
+    private void Run()
+    {
+        var next = Stopwatch.GetTimestamp();
+        var step = (long)(_interval.TotalSeconds * Stopwatch.Frequency);
+        while (!_stop.IsCancellationRequested)
+        {
+            next += step;
+            var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), next);
+            if (wait > TimeSpan.Zero && _stop.Token.WaitHandle.WaitOne(wait)) break;
+            SampleNow();
+            // Fell behind (machine paused or overloaded): skip ahead rather than burst.
+            if (Stopwatch.GetTimestamp() - next > step) next = Stopwatch.GetTimestamp();
+        }
+    }
+
+    /// <summary>Reads every source now; used by the sampler and at window edges.</summary>
+    public long SampleNow()
+    {
+        if (_sources.Count == 0) return Stopwatch.GetTimestamp();
+        var values = new double[Metrics.Count];
+        lock (_sync)
+        {
+            var before = Stopwatch.GetTimestamp();
+            foreach (var (_, source, offset, count) in _sources)
+            {
+                try
+                {
+                    source.Read(values.AsSpan(offset, count));
+                }
+                catch (Exception)
+                {
+                    values.AsSpan(offset, count).Fill(double.NaN);
+                }
+            }
+            var after = Stopwatch.GetTimestamp();
+            // Stamp at the middle of the read; keep the read latency.
+            var stamp = before + (after - before) / 2;
+            _lastReadTicks = Math.Max(_lastReadTicks, after - before);
+            var sample = new Sample(stamp, after - before, values);
+            _samples.Add(sample);
+            SampleCount++;
+            _sink?.Write(sample.Timestamp, sample.ReadTicks, values);
+            Prune();
+            return stamp;
+        }
+    }
+
+    /// <summary>Opens a measurement window now (sampling its edge) and returns its start stamp.</summary>
+    public long OpenWindow()
+    {
+        lock (_sync)
+        {
+            var start = SampleNow();
+            _openWindows[start] = _openWindows.GetValueOrDefault(start) + 1;
+            return start;
+        }
+    }
+
+    /// <summary>Closes a window: samples its end edge and computes per-metric statistics over [start, end].</summary>
+    public WindowStats CloseWindow(long start, long? end = null)
+    {
+        lock (_sync)
+        {
+            var stop = end ?? SampleNow();
+            if (end is not null) SampleNow();
+            var stats = Compute(start, stop);
+            if (_openWindows.TryGetValue(start, out var n))
+            {
+                if (n <= 1) _openWindows.Remove(start); else _openWindows[start] = n - 1;
+            }
+            Prune();
+            return stats;
+        }
+    }
+
+    private WindowStats Compute(long start, long end)
+    {
+        var count = Metrics.Count;
+        var delta = new double[count];
+        var mean = new double[count];
+        var max = new double[count];
+        for (var m = 0; m < count; m++)
+        {
+            if (Metrics[m].Info.Kind is MetricKind.Energy or MetricKind.CpuTime)
+            {
+                delta[m] = Interpolate(m, end) - Interpolate(m, start);
+                mean[m] = max[m] = double.NaN;
+            }
+            else
+            {
+                delta[m] = double.NaN;
+                double sum = 0, top = double.NegativeInfinity;
+                var n = 0;
+                foreach (var s in _samples)
+                {
+                    if (s.Timestamp < start || s.Timestamp > end || double.IsNaN(s.Values[m])) continue;
+                    sum += s.Values[m];
+                    top = Math.Max(top, s.Values[m]);
+                    n++;
+                }
+                mean[m] = n > 0 ? sum / n : double.NaN;
+                max[m] = n > 0 ? top : double.NaN;
+            }
+        }
+        return new WindowStats(start, end, delta, mean, max);
+    }
+
+    /// <summary>A cumulative metric's value at <paramref name="t"/>, linear between the samples around it.</summary>
+    private double Interpolate(int m, long t)
+    {
+        Sample? before = null, after = null;
+        foreach (var s in _samples)
+        {
+            if (double.IsNaN(s.Values[m])) continue;
+            if (s.Timestamp <= t) before = s;
+            else { after = s; break; }
+        }
+        if (before is null) return double.NaN;
+        if (before.Timestamp == t || after is null) return before.Timestamp == t ? before.Values[m] : double.NaN;
+        var f = (double)(t - before.Timestamp) / (after.Timestamp - before.Timestamp);
+        return before.Values[m] + f * (after.Values[m] - before.Values[m]);
+    }
+
+    /// <summary>Drops samples no open window can need: keeps one before the oldest open start (for interpolation),
+    /// or just the newest when no window is open.</summary>
+    private void Prune()
+    {
+        var keepFrom = _openWindows.Count > 0 ? _openWindows.Keys.First() : long.MaxValue;
+        var drop = 0;
+        while (drop < _samples.Count - 1 && _samples[drop + 1].Timestamp <= keepFrom) drop++;
+        if (drop > 64 || (drop > 0 && _openWindows.Count == 0)) _samples.RemoveRange(0, drop);
+    }
+
+    /// <summary>Samples held in memory now (bounded by the longest open window).</summary>
+    public int BufferedSamples
+    {
+        get { lock (_sync) return _samples.Count; }
+    }
+
+    private bool _disposed;
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _stop.Cancel();
+        _thread?.Join();
+        lock (_sync)
+        {
+            foreach (var (_, source, _, _) in _sources) source.Dispose();
+            _sink?.Dispose();
+        }
+        _stop.Dispose();
+    }
+
+    private sealed record Sample(long Timestamp, long ReadTicks, double[] Values);
+}
+
+/// <summary>Per-metric statistics over a window, indexed like <see cref="TelemetrySession.Metrics"/>.
+/// Cumulative metrics have <see cref="Delta"/>; gauges have <see cref="Mean"/> and <see cref="Max"/>. NaN: not measured.</summary>
+public sealed record WindowStats(long Start, long End, double[] Delta, double[] Mean, double[] Max)
+{
+    public TimeSpan Duration => Stopwatch.GetElapsedTime(Start, End);
+}
+
+/// <summary>Where the session sends every sample (the run's telemetry.arrow).</summary>
+public interface ITelemetrySink : IDisposable
+{
+    void Start(IReadOnlyList<SessionMetric> metrics);
+    void Write(long timestamp, long readTicks, ReadOnlySpan<double> values);
+}
