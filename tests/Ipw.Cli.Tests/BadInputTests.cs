@@ -1,0 +1,64 @@
+namespace Ipw.Cli.Tests;
+
+public sealed class BadInputTests : IDisposable
+{
+    private readonly TempDir _work = new();
+
+    public static TheoryData<string[], string> Cases => new()
+    {
+        { ["profile", "--client", "nope"], "unknown client 'nope'" },
+        { ["profile", "--dataset", "nope"], "unknown dataset 'nope'" },
+        { ["profile", "--no-such-option"], "--no-such-option" },
+        { ["profile", "--model", "missing/model.gguf"], "does not exist" },
+        { ["profile", "--model", "not-a-model.gguf"], "is not a GGUF file" },
+        { ["profile", "--max-queries", "0"], "--max-queries must be at least 1" },
+        { ["profile", "--max-queries", "many"], "many" },
+        { ["profile", "--client-option", "threads"], "key=value" },
+        { ["list", "gadgets"], "gadgets" },
+        { ["frobnicate"], "frobnicate" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Bad_input_gives_one_line_exit_code_2_and_no_stack_trace(string[] args, string mentions)
+    {
+        File.WriteAllText(_work.Combine("not-a-model.gguf"), "this is text, not a model");
+        var r = IpwProcess.Run(_work.Path, args[0] == "profile" ? [.. args, "--output-dir", _work.Combine("runs")] : args);
+        AssertOneLineError(r, mentions);
+    }
+
+    [Fact]
+    public void Unreadable_model_path_is_reported_before_anything_runs()
+    {
+        if (Environment.UserName == "root") // root reads any file: use a path root cannot read either, a folder
+        {
+            Directory.CreateDirectory(_work.Combine("model-folder.gguf"));
+            AssertOneLineError(IpwProcess.Run(_work.Path, ["profile", "--model", "model-folder.gguf"]), "is a folder");
+            return;
+        }
+        File.WriteAllText(_work.Combine("secret.gguf"), "GGUF");
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(_work.Combine("secret.gguf"), UnixFileMode.None);
+        AssertOneLineError(IpwProcess.Run(_work.Path, ["profile", "--model", "secret.gguf"]), "not readable");
+    }
+
+    [Fact]
+    public void Unwritable_output_folder_is_reported_before_the_model_loads()
+    {
+        // A path under a regular file can never be created, even by root.
+        File.WriteAllText(_work.Combine("a-file"), "");
+        var r = IpwProcess.Run(_work.Path, ["profile", "--output-dir", _work.Combine("a-file", "runs")]);
+        AssertOneLineError(r, "is not writable");
+    }
+
+    private static void AssertOneLineError(IpwProcess.Result r, string mentions)
+    {
+        Assert.Equal(2, r.ExitCode);
+        var lines = r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(lines.Length == 1, $"expected one line, got:\n{r.Stderr}");
+        Assert.StartsWith("ipw: error: ", lines[0]);
+        Assert.Contains(mentions, lines[0]);
+        Assert.DoesNotContain("   at ", r.Stderr + r.Stdout);
+    }
+
+    public void Dispose() => _work.Dispose();
+}

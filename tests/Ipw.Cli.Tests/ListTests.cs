@@ -1,0 +1,48 @@
+using System.Text.Json;
+
+namespace Ipw.Cli.Tests;
+
+public sealed class ListTests : IDisposable
+{
+    private readonly TempDir _work = new();
+
+    [Fact]
+    public void List_all_shows_every_registry_with_its_entries_plugins_and_availability()
+    {
+        var r = IpwProcess.Run(_work.Path, ["list", "all"]);
+        Assert.Equal(0, r.ExitCode);
+        foreach (var heading in new[] { "clients:", "datasets:", "energy:", "analyses:", "visualizations:" })
+            Assert.Contains(heading, r.Stdout);
+        Assert.Contains("llamasharp", r.Stdout);
+        Assert.Contains("from Ipw.Plugins.LlamaSharp; available", r.Stdout);
+        Assert.Contains("ipw ", r.Stdout);
+        Assert.Contains("system ", r.Stdout);
+        Assert.Equal("", r.Stderr);
+    }
+
+    [Fact]
+    public void List_json_gives_the_same_entries_for_machines()
+    {
+        var r = IpwProcess.Run(_work.Path, ["list", "--json"]);
+        Assert.Equal(0, r.ExitCode);
+        using var doc = JsonDocument.Parse(r.Stdout);
+        var entries = doc.RootElement.GetProperty("entries").EnumerateArray()
+            .Select(e => (Kind: e.GetProperty("kind").GetString(), Name: e.GetProperty("name").GetString(), Plugin: e.GetProperty("plugin").GetString()))
+            .ToList();
+        Assert.Contains(("clients", "llamasharp", "Ipw.Plugins.LlamaSharp"), entries);
+        Assert.Contains(("datasets", "ipw", "Ipw.Plugins.Datasets"), entries);
+        Assert.Contains(("energy", "system", "Ipw.Plugins.SystemTelemetry"), entries);
+        Assert.Empty(doc.RootElement.GetProperty("failures").EnumerateArray());
+        Assert.Equal(3, doc.RootElement.GetProperty("plugins").GetArrayLength());
+    }
+
+    [Fact]
+    public void List_of_one_kind_shows_only_that_kind()
+    {
+        var r = IpwProcess.Run(_work.Path, ["list", "datasets", "--json"]);
+        using var doc = JsonDocument.Parse(r.Stdout);
+        Assert.All(doc.RootElement.GetProperty("entries").EnumerateArray(), e => Assert.Equal("datasets", e.GetProperty("kind").GetString()));
+    }
+
+    public void Dispose() => _work.Dispose();
+}
