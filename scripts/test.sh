@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Runs every test of the solution and ends with one line: "N passed, N failed, N skipped".
+# Needs the .NET 10 SDK and Node.js with npm (the run files are read back by the JavaScript
+# Arrow implementation as an independent check of the format).
+set -uo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+npm install --prefix tests/arrow-js --no-audit --no-fund --loglevel=error >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
+dotnet build Ipw.sln -c Release -nologo -v quiet -clp:ErrorsOnly || { echo "0 passed, 1 failed"; exit 1; }
+
+log="$(mktemp)"
+dotnet test Ipw.sln -c Release --no-build -nologo 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+
+# Sum the per-assembly lines: "Passed!  - Failed: 0, Passed: 22, Skipped: 0, Total: 22, ...".
+read -r passed failed skipped < <(grep -E '^(Passed|Failed)! +- Failed:' "$log" | sed -E 's/.*Failed: *([0-9]+), Passed: *([0-9]+), Skipped: *([0-9]+).*/\2 \1 \3/' \
+  | awk '{p+=$1; f+=$2; s+=$3} END {print p+0, f+0, s+0}')
+assemblies=$(grep -cE '^(Passed|Failed)! +- Failed:' "$log")
+rm -f "$log"
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi # a test host that crashed reports no line
+echo "test assemblies: $assemblies"
+echo "$passed passed, $failed failed, $skipped skipped"
+exit "$status"

@@ -1,0 +1,95 @@
+using System.Text.Json;
+using Apache.Arrow;
+using Apache.Arrow.Ipc;
+using Ipw.Core;
+using Ipw.Core.Runs;
+
+namespace Ipw.Core.Tests;
+
+public sealed class RunFolderTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("ipw-core-").FullName;
+
+    [Fact]
+    public void Records_appended_one_by_one_read_back_with_nulls_kept_as_nulls()
+    {
+        string path;
+        using (var run = RunFolder.Create(_root, "test-cpu", "Some Model:1b"))
+        {
+            path = run.Path;
+            run.Append(new QueryRecord { QueryIndex = 0, ItemId = "a", Response = "hi", InputTokens = 12, OutputTokens = 3, TtftS = 0.25, E2eLatencyS = 1 });
+            run.Append(new QueryRecord { QueryIndex = 1, ItemId = "b", Response = "", InputTokens = null, TtftS = double.NaN, E2eLatencyS = 2, EnergyMissingReason = "none here" });
+        }
+        Assert.EndsWith("profile_test-cpu_some-model-1b", path);
+
+        var rows = ReadAll(Path.Combine(path, RunFolder.DataFileName));
+        Assert.Equal(2, rows.Length);
+        var input = (Int64Array)rows[1].Column("input_tokens");
+        Assert.True(input.IsNull(0));
+        var ttft = (DoubleArray)rows[1].Column("ttft_s");
+        Assert.True(ttft.IsNull(0)); // NaN means "not measured": written as null, never as a number
+        Assert.Equal(0.25, ((DoubleArray)rows[0].Column("ttft_s")).GetValue(0));
+        Assert.Equal("none here", ((StringArray)rows[1].Column("energy_missing_reason")).GetString(0));
+        Assert.True(((DoubleArray)rows[0].Column("energy_j")).IsNull(0));
+    }
+
+    [Fact]
+    public void File_is_a_valid_stream_after_every_append_even_without_the_end_marker()
+    {
+        using var run = RunFolder.Create(_root, "cpu", "m");
+        var data = Path.Combine(run.Path, RunFolder.DataFileName);
+        Assert.Empty(ReadAll(data)); // schema only: an empty run is still loadable
+        for (var i = 0; i < 3; i++)
+        {
+            run.Append(new QueryRecord { QueryIndex = i, ItemId = $"q{i}" });
+            // Read while the writer is still open, as after a crash.
+            Assert.Equal(i + 1, ReadAll(data).Sum(b => b.Length));
+        }
+    }
+
+    [Fact]
+    public void Hugging_face_metadata_files_are_written_with_matching_features()
+    {
+        using var run = RunFolder.Create(_root, "cpu", "m");
+        using var state = JsonDocument.Parse(File.ReadAllText(Path.Combine(run.Path, "state.json")));
+        Assert.Equal(7, state.RootElement.EnumerateObject().Count());
+        using var info = JsonDocument.Parse(File.ReadAllText(Path.Combine(run.Path, "dataset_info.json")));
+        var features = info.RootElement.GetProperty("features");
+        Assert.Equal("int64", features.GetProperty("query_index").GetProperty("dtype").GetString());
+        Assert.Equal("float64", features.GetProperty("ttft_s").GetProperty("dtype").GetString());
+        Assert.Equal("string", features.GetProperty("response").GetProperty("dtype").GetString());
+    }
+
+    [Fact]
+    public void Existing_runs_are_never_overwritten_even_an_empty_claimed_folder()
+    {
+        using var first = RunFolder.Create(_root, "cpu", "m");
+        using var second = RunFolder.Create(_root, "cpu", "m");
+        Directory.CreateDirectory(Path.Combine(_root, "profile_cpu_m-3"));
+        File.WriteAllText(Path.Combine(_root, "profile_cpu_m-3", "notes.txt"), "the user's file");
+        using var fourth = RunFolder.Create(_root, "cpu", "m");
+        Assert.EndsWith("profile_cpu_m", first.Path);
+        Assert.EndsWith("profile_cpu_m-2", second.Path);
+        Assert.EndsWith("profile_cpu_m-4", fourth.Path);
+    }
+
+    [Fact]
+    public void Unwritable_output_folder_is_a_user_error()
+    {
+        var file = Path.Combine(_root, "file");
+        File.WriteAllText(file, "");
+        var e = Assert.Throws<UserError>(() => RunFolder.EnsureWritable(Path.Combine(file, "runs")));
+        Assert.Contains("not writable", e.Message);
+    }
+
+    internal static RecordBatch[] ReadAll(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new ArrowStreamReader(stream);
+        var batches = new List<RecordBatch>();
+        while (reader.ReadNextRecordBatch() is { } batch) batches.Add(batch);
+        return batches.ToArray();
+    }
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+}

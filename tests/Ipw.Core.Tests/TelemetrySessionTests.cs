@@ -1,0 +1,72 @@
+using System.Diagnostics;
+using Ipw.Abstractions;
+using Ipw.Core.Telemetry;
+
+namespace Ipw.Core.Tests;
+
+public sealed class TelemetrySessionTests
+{
+    /// <summary>A test double for the session's arithmetic (not a stand-in for any backend): a counter that
+    /// grows at exactly <see cref="Rate"/> units per second of the monotonic clock, and a constant gauge.</summary>
+    private sealed class LinearCounterSource(double rate) : ITelemetrySource
+    {
+        public double Rate => rate;
+        public int Reads;
+        public TelemetryProbe Probe() => new(true, null,
+            [new MetricInfo("energy_j", "dev0", MetricKind.Energy, "J"), new MetricInfo("mem", "dev0", MetricKind.Memory, "bytes")],
+            [new MissingMetric(MetricKind.Temperature, "no sensor on the test device")], "test-linear");
+
+        public void Read(Span<double> values)
+        {
+            Reads++;
+            values[0] = rate * Stopwatch.GetTimestamp() / Stopwatch.Frequency;
+            values[1] = 1000;
+        }
+
+        public void Dispose() { }
+    }
+
+    [Fact]
+    public void Window_delta_of_a_counter_matches_its_rate_times_the_window()
+    {
+        var source = new LinearCounterSource(rate: 50);
+        using var session = new TelemetrySession([("lin", source)], TimeSpan.FromMilliseconds(5));
+        var start = session.OpenWindow();
+        Thread.Sleep(120);
+        var w = session.CloseWindow(start);
+        // Edges are sampled at open and close, so the delta is exact up to the read's own duration.
+        Assert.Equal(50 * w.Duration.TotalSeconds, w.Delta[0], 1);
+        Assert.Equal(1000, w.Mean[1]);
+        Assert.Equal(1000, w.Max[1]);
+        Assert.True(double.IsNaN(w.Delta[1]));
+        Assert.True(source.Reads > 5, "the background sampler should have run");
+    }
+
+    [Fact]
+    public void Memory_does_not_grow_with_run_length()
+    {
+        using var session = new TelemetrySession([("lin", new LinearCounterSource(1))], TimeSpan.FromMilliseconds(1));
+        for (var i = 0; i < 200; i++) session.CloseWindow(session.OpenWindow());
+        Thread.Sleep(50);
+        Assert.True(session.BufferedSamples < 100, $"{session.BufferedSamples} samples kept with no window open");
+    }
+
+    [Fact]
+    public void Probe_reports_are_kept_including_missing_metrics_and_failing_sources()
+    {
+        using var session = new TelemetrySession([("lin", new LinearCounterSource(1)), ("bad", new ThrowingSource())], TimeSpan.FromMilliseconds(20));
+        var lin = session.Reports.Single(r => r.Name == "lin");
+        Assert.Contains(lin.Missing, m => m.Kind == MetricKind.Temperature);
+        var bad = session.Reports.Single(r => r.Name == "bad");
+        Assert.False(bad.Available);
+        Assert.Contains("probe failed", bad.Reason);
+        Assert.Equal(2, session.Metrics.Count);
+    }
+
+    private sealed class ThrowingSource : ITelemetrySource
+    {
+        public TelemetryProbe Probe() => throw new IOException("device vanished");
+        public void Read(Span<double> values) { }
+        public void Dispose() { }
+    }
+}
