@@ -18,6 +18,7 @@ internal static class ProfileCommand
         var contextSize = new Option<int?>("--context-size") { Description = "context size in tokens (llamasharp)" };
         var dataset = new Option<string>("--dataset") { Description = "dataset (see 'ipw list datasets')", DefaultValueFactory = _ => "ipw" };
         var datasetPath = new Option<string?>("--dataset-path") { Description = "file or folder the dataset reads" };
+        var datasetOption = new Option<string[]>("--dataset-option") { Description = "dataset setting key=value (repeatable), e.g. subjects=math,chat or repeat=3" };
         var maxQueries = new Option<int?>("--max-queries") { Description = "measure at most N queries (default: the whole dataset)" };
         var outputDir = new Option<string>("--output-dir") { Description = "where run folders go", DefaultValueFactory = _ => "runs" };
         var maxTokens = new Option<int>("--max-tokens") { Description = "generated tokens per query, at most", DefaultValueFactory = _ => 128 };
@@ -31,13 +32,13 @@ internal static class ProfileCommand
 
         var command = new Command("profile", "Profile a model: send a workload and record latency, tokens and telemetry per query")
         {
-            client, model, baseUrl, clientOption, threads, contextSize, dataset, datasetPath, maxQueries, outputDir,
+            client, model, baseUrl, clientOption, threads, contextSize, dataset, datasetPath, datasetOption, maxQueries, outputDir,
             maxTokens, temperature, seed, warmup, interval, energy, progress,
         };
 
         command.SetAction(async (parse, _) =>
         {
-            var settings = ParseSettings(parse.GetValue(clientOption) ?? []);
+            var settings = ParseSettings("--client-option", parse.GetValue(clientOption) ?? []);
             if (parse.GetValue(threads) is { } t) settings["threads"] = t.ToString(CultureInfo.InvariantCulture);
             if (parse.GetValue(contextSize) is { } c) settings["context_size"] = c.ToString(CultureInfo.InvariantCulture);
             var sources = parse.GetValue(energy);
@@ -49,6 +50,7 @@ internal static class ProfileCommand
                 ClientSettings = settings,
                 Dataset = parse.GetValue(dataset)!,
                 DatasetPath = parse.GetValue(datasetPath),
+                DatasetSettings = ParseSettings("--dataset-option", parse.GetValue(datasetOption) ?? []),
                 MaxQueries = parse.GetValue(maxQueries),
                 OutputDir = parse.GetValue(outputDir)!,
                 MaxTokens = parse.GetValue(maxTokens),
@@ -63,13 +65,13 @@ internal static class ProfileCommand
         return command;
     }
 
-    private static Dictionary<string, string> ParseSettings(string[] pairs)
+    private static Dictionary<string, string> ParseSettings(string option, string[] pairs)
     {
         var settings = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var pair in pairs)
         {
             var eq = pair.IndexOf('=');
-            if (eq <= 0) throw new UserError($"--client-option expects key=value, got '{pair}'");
+            if (eq <= 0) throw new UserError($"{option} expects key=value, got '{pair}'");
             settings[pair[..eq].Trim()] = pair[(eq + 1)..].Trim();
         }
         return settings;

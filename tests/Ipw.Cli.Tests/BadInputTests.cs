@@ -14,6 +14,9 @@ public sealed class BadInputTests : IDisposable
         { ["profile", "--max-queries", "0"], "--max-queries must be at least 1" },
         { ["profile", "--max-queries", "many"], "many" },
         { ["profile", "--client-option", "threads"], "key=value" },
+        { ["profile", "--dataset-option", "colour=blue"], "unknown setting 'colour'" },
+        { ["profile", "--dataset-option", "subjects=poetry"], "poetry" },
+        { ["profile", "--threads", "0"], "threads must be at least 1" },
         { ["list", "gadgets"], "gadgets" },
         { ["frobnicate"], "frobnicate" },
     };

@@ -71,4 +71,17 @@ public sealed class IpwWorkloadTests
         Assert.True(lengths.Max() > 8000, $"longest {lengths.Max()}");
         Assert.True(lengths.Count(l => l > 2000) >= 30);
     }
+
+    [Fact]
+    public void Subjects_filter_and_repeat_settings_shape_the_workload()
+    {
+        var options = new Ipw.Abstractions.DatasetOptions(null, new Dictionary<string, string> { ["subjects"] = "math,chat", ["repeat"] = "2" });
+        var items = new IpwDataset(options).Items().ToList();
+        var once = Items.Count(i => i.Subject is "math" or "chat");
+        Assert.Equal(2 * once, items.Count);
+        Assert.All(items, i => Assert.Contains(i.Subject, new[] { "math", "chat" }));
+        Assert.Equal(items.Count, items.Select(i => i.Id).Distinct().Count());
+        Assert.Throws<Ipw.Abstractions.PluginConfigurationException>(() => new IpwDataset(
+            new Ipw.Abstractions.DatasetOptions(null, new Dictionary<string, string> { ["repeat"] = "0" })));
+    }
 }

@@ -1,0 +1,132 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Reflection;
+using Ipw.Core.Runs;
+
+// ipw benchmarks: whole-process and in-process measurements, printed as plain lines.
+//   dotnet run --project bench/Ipw.Bench -c Release -- [cold-start|record-write|rss|all] [--queries N]
+var which = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
+var queries = args.SkipWhile(a => a != "--queries").Skip(1).Select(int.Parse).FirstOrDefault(10_000);
+var root = FindRoot();
+var config = typeof(Paths).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().First(a => a.Key == "IpwConfiguration").Value!;
+var ipw = Path.Combine(root, "artifacts", config, "ipw");
+Console.WriteLine($"ipw bench · {config} build · {Environment.ProcessorCount} cores · {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}");
+
+if (which is "cold-start" or "all") ColdStart(ipw);
+if (which is "record-write" or "all") RecordWrite();
+if (which is "rss" or "all") PeakRss(ipw, queries);
+return 0;
+
+static void ColdStart(string ipw)
+{
+    // Whole process, as a user meets it: exec to exit of 'ipw list all', after one warm-up run.
+    var times = new List<double>();
+    for (var i = 0; i < 11; i++)
+    {
+        var sw = Stopwatch.StartNew();
+        using var p = Process.Start(new ProcessStartInfo(ipw, "list all") { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        if (p.ExitCode != 0) throw new InvalidOperationException("ipw list all failed");
+        if (i > 0) times.Add(sw.Elapsed.TotalMilliseconds);
+    }
+    times.Sort();
+    Console.WriteLine($"cold start 'ipw list all': median {times[times.Count / 2]:F0} ms, min {times[0]:F0} ms, max {times[^1]:F0} ms (n={times.Count})");
+}
+
+static void RecordWrite()
+{
+    // One realistic record (prompt ~600 chars, response ~500) appended and committed to the file per call.
+    var dir = Directory.CreateTempSubdirectory("ipw-bench-").FullName;
+    try
+    {
+        using var run = RunFolder.Create(dir, "bench", "bench");
+        var prompt = string.Concat(Enumerable.Repeat("How many letters are in the word lantern? ", 14));
+        var response = string.Concat(Enumerable.Repeat("The answer is seven letters. ", 17));
+        QueryRecord Make(int i) => new()
+        {
+            QueryIndex = i, ItemId = $"item-{i}", Dataset = "ipw", Subject = "math", Client = "llamasharp", Model = "ipw-tiny",
+            Prompt = prompt, Reference = "7", Grader = "numeric", Response = response, Status = "ok", FinishReason = "length",
+            InputTokens = 150, OutputTokens = 128, TokenCountSource = "engine", StartedAt = "2026-01-01T00:00:00.0000000+00:00",
+            SentAtS = i, CompletedAtS = i + 0.5, TtftS = 0.01, E2eLatencyS = 0.5, DecodeTokensPerS = 1500, TpotS = 0.0007,
+            ItlP50S = 0.0006, ItlP99S = 0.001, ServerPromptEvalS = 0.01, ServerEvalS = 0.49, ProcessCpuS = 0.5,
+            ProcessRssBytes = 100_000_000, SystemCpuUtilization = 0.5, SystemMemoryUsedBytes = 1_000_000_000,
+            EnergyMissingReason = "no energy counter on this machine", PowerMissingReason = "no power reading", TemperatureMissingReason = "no sensor",
+        };
+        for (var i = 0; i < 500; i++) run.Append(Make(i)); // warm-up (JIT, buffers)
+        const int n = 10_000;
+        var allocated = GC.GetAllocatedBytesForCurrentThread();
+        var sw = Stopwatch.StartNew();
+        for (var i = 0; i < n; i++) run.Append(Make(500 + i));
+        sw.Stop();
+        allocated = GC.GetAllocatedBytesForCurrentThread() - allocated;
+        var bytes = new FileInfo(Path.Combine(run.Path, RunFolder.DataFileName)).Length;
+        Console.WriteLine($"record write: {sw.Elapsed.TotalMicroseconds / n:F1} µs per record ({n} records, one batch and one write each), " +
+                          $"{allocated / n / 1024.0:F1} KiB allocated per record, {bytes / (n + 500.0) / 1024:F2} KiB on disk per record");
+    }
+    finally
+    {
+        Directory.Delete(dir, recursive: true);
+    }
+}
+
+static void PeakRss(string ipw, int queries)
+{
+    // A long real run on the built-in model: short prompts and 8 tokens keep it to minutes.
+    // RSS is sampled every second; it must level off, not grow with the number of queries.
+    var dir = Directory.CreateTempSubdirectory("ipw-bench-rss-").FullName;
+    try
+    {
+        var repeat = (int)Math.Ceiling(queries / 150.0) + 1;
+        var psi = new ProcessStartInfo(ipw)
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = dir,
+        };
+        foreach (var a in new[] { "profile", "--max-queries", queries.ToString(CultureInfo.InvariantCulture), "--max-tokens", "8", "--threads", "1",
+                     "--warmup", "0", "--progress", "none", "--output-dir", "runs", "--dataset-option", "subjects=math,knowledge,logic,chat",
+                     "--dataset-option", $"repeat={repeat}" })
+            psi.ArgumentList.Add(a);
+        var sw = Stopwatch.StartNew();
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        var samples = new List<(double T, long Rss, long Done)>();
+        while (!p.WaitForExit(1000))
+        {
+            var rss = Status(p.Id, "VmRSS:");
+            var data = Directory.Exists(Path.Combine(dir, "runs")) ? Directory.GetFiles(Path.Combine(dir, "runs"), RunFolder.DataFileName, SearchOption.AllDirectories).FirstOrDefault() : null;
+            samples.Add((sw.Elapsed.TotalSeconds, rss, data is null ? 0 : new FileInfo(data).Length));
+        }
+        if (p.ExitCode != 0) throw new InvalidOperationException($"profile failed: {stderr.Result}");
+        Console.WriteLine($"peak RSS over {queries} queries ({sw.Elapsed.TotalSeconds:F0} s):");
+        foreach (var fraction in new[] { 0.1, 0.25, 0.5, 0.75, 1.0 })
+        {
+            var s = samples[Math.Clamp((int)(fraction * samples.Count) - 1, 0, samples.Count - 1)];
+            Console.WriteLine($"  at {s.T,5:F0} s: RSS {s.Rss / 1024.0 / 1024:F1} MiB, data file {s.Done / 1024.0 / 1024:F1} MiB");
+        }
+        Console.WriteLine($"  max sampled RSS {samples.Max(s => s.Rss) / 1024.0 / 1024:F1} MiB; {stdout.Result.Split('\n').FirstOrDefault(l => l.StartsWith("completed", StringComparison.Ordinal))}");
+    }
+    finally
+    {
+        Directory.Delete(dir, recursive: true);
+    }
+}
+
+static long Status(int pid, string key)
+{
+    try
+    {
+        var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith(key, StringComparison.Ordinal));
+        return line is null ? 0 : long.Parse(line[key.Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
+    }
+    catch (IOException) { return 0; }
+}
+
+static string FindRoot()
+{
+    var dir = new DirectoryInfo(AppContext.BaseDirectory);
+    while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Ipw.sln"))) dir = dir.Parent;
+    return dir?.FullName ?? throw new InvalidOperationException("run from inside the repository");
+}
+
+internal static class Paths;
