@@ -7,7 +7,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
 npm install --prefix tests/arrow-js --no-audit --no-fund --loglevel=error >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
-dotnet build Ipw.sln -c Release -nologo -v quiet -clp:ErrorsOnly || { echo "0 passed, 1 failed"; exit 1; }
+dotnet build Ipw.sln -c Release -nologo -v quiet "-clp:ErrorsOnly;NoSummary" || { echo "0 passed, 1 failed"; exit 1; }
 
 log="$(mktemp)"
 dotnet test Ipw.sln -c Release --no-build -nologo 2>&1 | tee "$log"

@@ -38,9 +38,9 @@ internal sealed class SystemSource : ITelemetrySource
 
         AddThermalZones();
 
-        const string noEnergy = "the system source reads /proc only, which has no energy counter (an energy backend such as NVML or RAPL provides one)";
+        const string noEnergy = "/proc has no energy counter; energy backends such as NVML or RAPL provide one";
         _missing.Add(new MissingMetric(MetricKind.Energy, noEnergy));
-        _missing.Add(new MissingMetric(MetricKind.Power, "the system source reads /proc only, which has no power reading"));
+        _missing.Add(new MissingMetric(MetricKind.Power, "/proc has no power reading"));
         if (!_metrics.Any(m => m.Kind == MetricKind.Temperature))
             _missing.Add(new MissingMetric(MetricKind.Temperature, "no readable thermal zone under /sys/class/thermal"));
 

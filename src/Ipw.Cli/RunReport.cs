@@ -13,6 +13,13 @@ internal static class RunReport
         var summaryPath = Path.Combine(outcome.RunPath, RunFolder.SummaryFileName);
         if (File.Exists(summaryPath) && JsonNode.Parse(File.ReadAllText(summaryPath)) is JsonObject summary)
         {
+            var totals = summary["totals"];
+            if (totals?["mean_e2e_latency_s"] is JsonValue e2e)
+            {
+                var ttft = totals["mean_ttft_s"] is JsonValue t ? $"{t.GetValue<double>() * 1000:F1} ms" : "n/a";
+                var rate = totals["mean_decode_tokens_per_s"] is JsonValue r ? $"{r.GetValue<double>():F0} tok/s" : "n/a";
+                Console.WriteLine($"mean per query: TTFT {ttft}, end-to-end {e2e.GetValue<double>() * 1000:F1} ms, decode {rate}");
+            }
             var energy = summary["energy"];
             Console.WriteLine(energy?["available"]?.GetValue<bool>() == true
                 ? $"energy: {energy["total_j"]} J from {energy["source"]}"

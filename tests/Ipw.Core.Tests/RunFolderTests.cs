@@ -22,15 +22,50 @@ public sealed class RunFolderTests : IDisposable
         }
         Assert.EndsWith("profile_test-cpu_some-model-1b", path);
 
-        var rows = ReadAll(Path.Combine(path, RunFolder.DataFileName));
+        var batches = ReadAll(Path.Combine(path, RunFolder.DataFileName));
+        Assert.Single(batches); // compacted on close
+        var rows = batches[0];
         Assert.Equal(2, rows.Length);
-        var input = (Int64Array)rows[1].Column("input_tokens");
-        Assert.True(input.IsNull(0));
-        var ttft = (DoubleArray)rows[1].Column("ttft_s");
-        Assert.True(ttft.IsNull(0)); // NaN means "not measured": written as null, never as a number
-        Assert.Equal(0.25, ((DoubleArray)rows[0].Column("ttft_s")).GetValue(0));
-        Assert.Equal("none here", ((StringArray)rows[1].Column("energy_missing_reason")).GetString(0));
-        Assert.True(((DoubleArray)rows[0].Column("energy_j")).IsNull(0));
+        var input = (Int64Array)rows.Column("input_tokens");
+        Assert.Equal(12, input.GetValue(0));
+        Assert.True(input.IsNull(1));
+        var ttft = (DoubleArray)rows.Column("ttft_s");
+        Assert.Equal(0.25, ttft.GetValue(0));
+        Assert.True(ttft.IsNull(1)); // NaN means "not measured": written as null, never as a number
+        Assert.Equal("none here", ((StringArray)rows.Column("energy_missing_reason")).GetString(1));
+        Assert.True(((DoubleArray)rows.Column("energy_j")).IsNull(0));
+    }
+
+    [Fact]
+    public void Closing_compacts_many_one_row_batches_into_few_without_losing_a_row()
+    {
+        string data;
+        long before;
+        using (var run = RunFolder.Create(_root, "cpu", "m"))
+        {
+            data = Path.Combine(run.Path, RunFolder.DataFileName);
+            for (var i = 0; i < 20_000; i++) run.Append(new QueryRecord { QueryIndex = i, ItemId = $"q{i}", Response = i % 3 == 0 ? "" : $"r{i}", TtftS = i % 5 == 0 ? null : i });
+            before = new FileInfo(data).Length;
+            Assert.Equal(20_000, ReadAll(data).Length);
+        }
+        var batches = ReadAll(data);
+        Assert.Equal(5, batches.Length); // 20,000 rows in batches of 4,096
+        Assert.True(new FileInfo(data).Length * 3 < before, $"{new FileInfo(data).Length} bytes after, {before} before");
+        var index = 0;
+        foreach (var b in batches)
+        {
+            var q = (Int64Array)b.Column("query_index");
+            var ttft = (DoubleArray)b.Column("ttft_s");
+            var response = (StringArray)b.Column("response");
+            for (var r = 0; r < b.Length; r++, index++)
+            {
+                Assert.Equal(index, q.GetValue(r));
+                Assert.Equal(index % 5 == 0 ? null : index, ttft.GetValue(r));
+                Assert.Equal(index % 3 == 0 ? "" : $"r{index}", response.GetString(r));
+            }
+        }
+        Assert.Equal(20_000, index);
+        Assert.False(File.Exists(data + ".compacting"));
     }
 
     [Fact]

@@ -23,8 +23,8 @@ internal sealed class SummaryState(
 {
     private readonly Dictionary<string, int> _errorsByClass = [];
     private long _inputTokens, _missingInputTokens, _missingOutputTokens;
-    private double _latencySum, _energySum, _cpuSum;
-    private int _energyMissing;
+    private double _latencySum, _energySum, _cpuSum, _ttftSum, _decodeRateSum;
+    private int _energyMissing, _ttftCount, _decodeRateCount;
 
     public int Queries { get; private set; }
     public int Errors { get; private set; }
@@ -42,6 +42,8 @@ internal sealed class SummaryState(
         if (r.InputTokens is { } i) _inputTokens += i; else _missingInputTokens++;
         if (r.OutputTokens is { } o) OutputTokens += o; else _missingOutputTokens++;
         _latencySum += r.E2eLatencyS;
+        if (r.TtftS is { } ttft) { _ttftSum += ttft; _ttftCount++; }
+        if (r.DecodeTokensPerS is { } rate) { _decodeRateSum += rate; _decodeRateCount++; }
         if (r.EnergyJ is { } e) _energySum += e; else _energyMissing++;
         _cpuSum += r.ProcessCpuS ?? 0;
     }
@@ -62,6 +64,7 @@ internal sealed class SummaryState(
             ["failure"] = Failure,
             ["started_at"] = wallStart.ToString("O"),
             ["updated_at"] = DateTimeOffset.UtcNow.ToString("O"),
+            ["ended_at"] = status == "running" ? null : DateTimeOffset.UtcNow.ToString("O"),
             ["duration_s"] = elapsed.TotalSeconds,
             ["config"] = new JsonObject
             {
@@ -122,6 +125,9 @@ internal sealed class SummaryState(
                 ["sum_e2e_latency_s"] = _latencySum,
                 ["process_cpu_s"] = _cpuSum,
                 ["output_tokens_per_s"] = _latencySum > 0 ? OutputTokens / _latencySum : null,
+                ["mean_e2e_latency_s"] = Queries > 0 ? _latencySum / Queries : null,
+                ["mean_ttft_s"] = _ttftCount > 0 ? _ttftSum / _ttftCount : null,
+                ["mean_decode_tokens_per_s"] = _decodeRateCount > 0 ? _decodeRateSum / _decodeRateCount : null,
             },
             ["energy"] = new JsonObject
             {

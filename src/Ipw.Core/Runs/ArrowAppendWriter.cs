@@ -10,7 +10,11 @@ namespace Ipw.Core.Runs;
 /// </summary>
 internal sealed class ArrowAppendWriter<TRow> : IDisposable
 {
+    /// <summary>Rows per batch after compaction.</summary>
+    public const int CompactBatchRows = 4096;
+
     private readonly TableLayout<TRow> _layout;
+    private readonly string _path;
     private readonly FileStream _file;
     private readonly StagingStream _staging = new();
     private readonly ArrowStreamWriter _writer;
@@ -21,6 +25,7 @@ internal sealed class ArrowAppendWriter<TRow> : IDisposable
     public ArrowAppendWriter(string path, TableLayout<TRow> layout)
     {
         _layout = layout;
+        _path = path;
         _file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read, 1, FileOptions.None);
         _writer = new ArrowStreamWriter(_staging, layout.Schema, leaveOpen: true);
         // The schema message goes out at once: an empty run is still a valid, loadable file.
@@ -46,17 +51,57 @@ internal sealed class ArrowAppendWriter<TRow> : IDisposable
         _staging.Reset();
     }
 
-    /// <summary>Writes the end-of-stream marker and closes the file.</summary>
+    /// <summary>Writes the end-of-stream marker, closes the file and compacts it.</summary>
     public void Dispose()
     {
-        if (!_ended)
-        {
-            _ended = true;
-            _writer.WriteEnd();
-            Commit();
-        }
+        if (_ended) return;
+        _ended = true;
+        _writer.WriteEnd();
+        Commit();
         _writer.Dispose();
         _file.Dispose();
+        if (RowsWritten > 1) Compact(_path, _layout.Schema);
+    }
+
+    /// <summary>Rewrites a stream file with its rows in batches of <see cref="CompactBatchRows"/>, then swaps it in
+    /// atomically: a crash meanwhile leaves the original, which is complete on its own.</summary>
+    internal static void Compact(string path, Schema schema)
+    {
+        var temp = path + ".compacting";
+        using (var input = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read))
+        using (var reader = new ArrowStreamReader(input))
+        using (var output = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+        using (var writer = new ArrowStreamWriter(output, schema))
+        {
+            writer.WriteStart();
+            var pending = new List<RecordBatch>();
+            var rows = 0;
+            while (reader.ReadNextRecordBatch() is { } batch)
+            {
+                pending.Add(batch);
+                rows += batch.Length;
+                if (rows >= CompactBatchRows) rows = Flush(writer, schema, pending, rows);
+            }
+            Flush(writer, schema, pending, rows);
+            writer.WriteEnd();
+        }
+        File.Move(temp, path, overwrite: true);
+    }
+
+    private static int Flush(ArrowStreamWriter writer, Schema schema, List<RecordBatch> pending, int rows)
+    {
+        if (pending.Count == 0) return 0;
+        var columns = new IArrowArray[schema.FieldsList.Count];
+        for (var c = 0; c < columns.Length; c++)
+        {
+            var parts = new List<IArrowArray>(pending.Count);
+            foreach (var b in pending) parts.Add(b.Column(c));
+            columns[c] = ArrowArrayConcatenator.Concatenate(parts)!;
+        }
+        using (var merged = new RecordBatch(schema, columns, rows)) writer.WriteRecordBatch(merged);
+        foreach (var b in pending) b.Dispose();
+        pending.Clear();
+        return 0;
     }
 
     /// <summary>A forward-only stream that collects bytes until committed; reports total bytes as its position.</summary>
