@@ -43,5 +43,40 @@ public sealed class CrashSafetyTests : IDisposable
         Assert.Contains("\"status\": \"running\"", File.ReadAllText(Path.Combine(folder, "summary.json")));
     }
 
+    [Fact]
+    public void Ctrl_c_stops_after_the_query_in_flight_saves_everything_and_exits_130()
+    {
+        using var p = IpwProcess.Start(_work.Path,
+            ["profile", "--max-tokens", "64", "--threads", "1", "--warmup", "0", "--output-dir", "runs", "--progress", "plain"]);
+        p.StandardInput.Close();
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        var deadline = Stopwatch.StartNew();
+        string? summary = null;
+        while (deadline.Elapsed < TimeSpan.FromMinutes(2))
+        {
+            Thread.Sleep(200);
+            summary ??= Directory.Exists(_work.Combine("runs"))
+                ? Directory.GetFiles(_work.Combine("runs"), "summary.json", SearchOption.AllDirectories).FirstOrDefault()
+                : null;
+            if (summary is not null && stdout.IsCompleted == false && File.ReadAllText(summary).Contains("\"running\"")) break;
+        }
+        Thread.Sleep(1500); // let a few queries complete
+        IpwProcess.RunTool("kill", _work.Path, "-INT", p.Id.ToString());
+        Assert.True(p.WaitForExit(TimeSpan.FromSeconds(60)), "ipw did not stop after Ctrl-C");
+        Assert.Equal(130, p.ExitCode);
+        Assert.Contains("stopping after the query in flight", stderr.Result);
+        Assert.Contains("interrupted:", stdout.Result);
+
+        var text = File.ReadAllText(summary!);
+        Assert.Contains("\"status\": \"interrupted\"", text);
+        using var doc = System.Text.Json.JsonDocument.Parse(text);
+        var queries = doc.RootElement.GetProperty("counts").GetProperty("queries").GetInt32();
+        Assert.InRange(queries, 1, 299);
+        var table = ArrowJs.Read(Path.Combine(Path.GetDirectoryName(summary)!, "data-00000-of-00001.arrow"));
+        Assert.Equal(queries, table.GetProperty("numRows").GetInt32());
+        Assert.All(table.GetProperty("rows").EnumerateArray(), r => Assert.Equal("ok", r.GetProperty("status").GetString()));
+    }
+
     public void Dispose() => _work.Dispose();
 }
