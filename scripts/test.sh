@@ -19,6 +19,13 @@ read -r passed failed skipped < <(grep -E '^(Passed|Failed)! +- Failed:' "$log" 
 assemblies=$(grep -cE '^(Passed|Failed)! +- Failed:' "$log")
 rm -f "$log"
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi # a test host that crashed reports no line
+# Formatting is checked too (.editorconfig), counted as one more test.
+if dotnet format Ipw.sln --verify-no-changes --no-restore >/dev/null 2>&1; then
+  passed=$((passed + 1)); echo "format check: passed"
+else
+  failed=$((failed + 1)); status=1; echo "format check: FAILED (run 'dotnet format Ipw.sln' to fix)"
+fi
+
 echo "test assemblies: $assemblies"
 echo "$passed passed, $failed failed, $skipped skipped"
 exit "$status"

@@ -45,13 +45,39 @@ static void RecordWrite()
         var response = string.Concat(Enumerable.Repeat("The answer is seven letters. ", 17));
         QueryRecord Make(int i) => new()
         {
-            QueryIndex = i, ItemId = $"item-{i}", Dataset = "ipw", Subject = "math", Client = "llamasharp", Model = "ipw-tiny",
-            Prompt = prompt, Reference = "7", Grader = "numeric", Response = response, Status = "ok", FinishReason = "length",
-            InputTokens = 150, OutputTokens = 128, TokenCountSource = "engine", StartedAt = "2026-01-01T00:00:00.0000000+00:00",
-            SentAtS = i, CompletedAtS = i + 0.5, TtftS = 0.01, E2eLatencyS = 0.5, DecodeTokensPerS = 1500, TpotS = 0.0007,
-            ItlP50S = 0.0006, ItlP99S = 0.001, ServerPromptEvalS = 0.01, ServerEvalS = 0.49, ProcessCpuS = 0.5,
-            ProcessRssBytes = 100_000_000, SystemCpuUtilization = 0.5, SystemMemoryUsedBytes = 1_000_000_000,
-            EnergyMissingReason = "no energy counter on this machine", PowerMissingReason = "no power reading", TemperatureMissingReason = "no sensor",
+            QueryIndex = i,
+            ItemId = $"item-{i}",
+            Dataset = "ipw",
+            Subject = "math",
+            Client = "llamasharp",
+            Model = "ipw-tiny",
+            Prompt = prompt,
+            Reference = "7",
+            Grader = "numeric",
+            Response = response,
+            Status = "ok",
+            FinishReason = "length",
+            InputTokens = 150,
+            OutputTokens = 128,
+            TokenCountSource = "engine",
+            StartedAt = "2026-01-01T00:00:00.0000000+00:00",
+            SentAtS = i,
+            CompletedAtS = i + 0.5,
+            TtftS = 0.01,
+            E2eLatencyS = 0.5,
+            DecodeTokensPerS = 1500,
+            TpotS = 0.0007,
+            ItlP50S = 0.0006,
+            ItlP99S = 0.001,
+            ServerPromptEvalS = 0.01,
+            ServerEvalS = 0.49,
+            ProcessCpuS = 0.5,
+            ProcessRssBytes = 100_000_000,
+            SystemCpuUtilization = 0.5,
+            SystemMemoryUsedBytes = 1_000_000_000,
+            EnergyMissingReason = "no energy counter on this machine",
+            PowerMissingReason = "no power reading",
+            TemperatureMissingReason = "no sensor",
         };
         for (var i = 0; i < 500; i++) run.Append(Make(i)); // warm-up (JIT, buffers)
         const int n = 10_000;
@@ -86,7 +112,9 @@ static void PeakRss(string ipw, int queries)
         var repeat = (int)Math.Ceiling(queries / 150.0) + 1;
         var psi = new ProcessStartInfo(ipw)
         {
-            RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = dir,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = dir,
         };
         foreach (var a in new[] { "profile", "--max-queries", queries.ToString(CultureInfo.InvariantCulture), "--max-tokens", "8", "--threads", "1",
                      "--warmup", "0", "--progress", "none", "--output-dir", "runs", "--dataset-option", "subjects=math,knowledge,logic,chat",

@@ -112,25 +112,25 @@ internal static class IpwWorkload
         switch (rng.Next(3))
         {
             case 0:
-            {
-                // Speed is a multiple of 4 km/h and minutes a multiple of 15, so the distance is whole.
-                int v = rng.Next(10, 30) * 4, h = rng.Next(1, 6), m = rng.Next(1, 4) * 15;
-                int d = v * h + v * m / 60;
-                return ("rate", F($"A delivery drone flies at a steady {v} km/h for {Plural(h, "hour")} and {m} minutes. How many kilometres does it cover?"), d);
-            }
+                {
+                    // Speed is a multiple of 4 km/h and minutes a multiple of 15, so the distance is whole.
+                    int v = rng.Next(10, 30) * 4, h = rng.Next(1, 6), m = rng.Next(1, 4) * 15;
+                    int d = v * h + v * m / 60;
+                    return ("rate", F($"A delivery drone flies at a steady {v} km/h for {Plural(h, "hour")} and {m} minutes. How many kilometres does it cover?"), d);
+                }
             case 1:
-            {
-                // Speeds are multiples of 3 and times multiples of 20 minutes, so the distance is whole.
-                int v = Pick(rng, CyclistSpeeds), t = rng.Next(2, 10) * 20;
-                int d = v * t / 60;
-                return ("rate", F($"A cyclist rides {d} km at a constant {v} km/h. How many minutes does the ride take?"), t);
-            }
+                {
+                    // Speeds are multiples of 3 and times multiples of 20 minutes, so the distance is whole.
+                    int v = Pick(rng, CyclistSpeeds), t = rng.Next(2, 10) * 20;
+                    int d = v * t / 60;
+                    return ("rate", F($"A cyclist rides {d} km at a constant {v} km/h. How many minutes does the ride take?"), t);
+                }
             default:
-            {
-                int v1 = rng.Next(6, 16) * 10, v2 = rng.Next(5, 15) * 10, t = rng.Next(2, 7);
-                int d = (v1 + v2) * t;
-                return ("rate", F($"Two trains start {d} km apart on the same line and travel toward each other, one at {v1} km/h and the other at {v2} km/h. After how many hours do they meet?"), t);
-            }
+                {
+                    int v1 = rng.Next(6, 16) * 10, v2 = rng.Next(5, 15) * 10, t = rng.Next(2, 7);
+                    int d = (v1 + v2) * t;
+                    return ("rate", F($"Two trains start {d} km apart on the same line and travel toward each other, one at {v1} km/h and the other at {v2} km/h. After how many hours do they meet?"), t);
+                }
         }
     }
 
@@ -139,31 +139,31 @@ internal static class IpwWorkload
         switch (rng.Next(4))
         {
             case 0:
-            {
-                int price = rng.Next(12, 400), pct = rng.Next(1, 15) * 5;
-                decimal sale = price * (100 - pct) / 100m;
-                return ("percent", F($"A {Pick(rng, SaleItems)} costs ${price}. During a sale it is discounted by {pct}%. What is the sale price in dollars?"), sale);
-            }
+                {
+                    int price = rng.Next(12, 400), pct = rng.Next(1, 15) * 5;
+                    decimal sale = price * (100 - pct) / 100m;
+                    return ("percent", F($"A {Pick(rng, SaleItems)} costs ${price}. During a sale it is discounted by {pct}%. What is the sale price in dollars?"), sale);
+                }
             case 1:
-            {
-                // The population is a multiple of 100, so the growth is a whole number of people.
-                int population = rng.Next(20, 500) * 100, pct = rng.Next(2, 30);
-                int grown = population + population * pct / 100;
-                return ("percent", F($"The village of {Pick(rng, Towns)} had {population} residents. Over the next decade its population grew by {pct}%. How many residents does it have now?"), grown);
-            }
+                {
+                    // The population is a multiple of 100, so the growth is a whole number of people.
+                    int population = rng.Next(20, 500) * 100, pct = rng.Next(2, 30);
+                    int grown = population + population * pct / 100;
+                    return ("percent", F($"The village of {Pick(rng, Towns)} had {population} residents. Over the next decade its population grew by {pct}%. How many residents does it have now?"), grown);
+                }
             case 2:
-            {
-                int pct = rng.Next(3, 96), n = rng.Next(20, 900);
-                return ("percent", F($"What is {pct}% of {n}?"), pct * n / 100m);
-            }
+                {
+                    int pct = rng.Next(3, 96), n = rng.Next(20, 900);
+                    return ("percent", F($"What is {pct}% of {n}?"), pct * n / 100m);
+                }
             default:
-            {
-                // Test sizes divide 100 * correct into at most two decimal places.
-                string name = Pick(rng, FirstNames);
-                int questions = Pick(rng, TestSizes);
-                int correct = rng.Next(questions / 2, questions + 1);
-                return ("percent", F($"{name} answered {correct} out of {questions} questions correctly on a test. What percentage of the questions did {name} answer correctly?"), correct * 100m / questions);
-            }
+                {
+                    // Test sizes divide 100 * correct into at most two decimal places.
+                    string name = Pick(rng, FirstNames);
+                    int questions = Pick(rng, TestSizes);
+                    int correct = rng.Next(questions / 2, questions + 1);
+                    return ("percent", F($"{name} answered {correct} out of {questions} questions correctly on a test. What percentage of the questions did {name} answer correctly?"), correct * 100m / questions);
+                }
         }
     }
 
@@ -172,25 +172,25 @@ internal static class IpwWorkload
         switch (rng.Next(4))
         {
             case 0:
-            {
-                int h = rng.Next(1, 6), m = rng.Next(1, 60), s = rng.Next(1, 60);
-                return ("units", F($"How many seconds are there in {Plural(h, "hour")}, {m} minutes and {s} seconds?"), h * 3600 + m * 60 + s);
-            }
+                {
+                    int h = rng.Next(1, 6), m = rng.Next(1, 60), s = rng.Next(1, 60);
+                    return ("units", F($"How many seconds are there in {Plural(h, "hour")}, {m} minutes and {s} seconds?"), h * 3600 + m * 60 + s);
+                }
             case 1:
-            {
-                int km = rng.Next(2, 40), m = rng.Next(5, 1000);
-                return ("units", F($"A hiking trail is {km} km and {m} m long. How long is it in metres?"), km * 1000 + m);
-            }
+                {
+                    int km = rng.Next(2, 40), m = rng.Next(5, 1000);
+                    return ("units", F($"A hiking trail is {km} km and {m} m long. How long is it in metres?"), km * 1000 + m);
+                }
             case 2:
-            {
-                int grams = rng.Next(25, 90) * 10, loaves = rng.Next(2, 13);
-                return ("units", F($"A bakery uses {grams} grams of flour per loaf. How many kilograms of flour does it need for {loaves} loaves?"), grams * loaves / 1000m);
-            }
+                {
+                    int grams = rng.Next(25, 90) * 10, loaves = rng.Next(2, 13);
+                    return ("units", F($"A bakery uses {grams} grams of flour per loaf. How many kilograms of flour does it need for {loaves} loaves?"), grams * loaves / 1000m);
+                }
             default:
-            {
-                int litres = rng.Next(2, 13), ml = Pick(rng, GlassSizes);
-                return ("units", F($"A jug holds {litres} litres of lemonade. How many glasses of {ml} ml can be filled completely from it?"), litres * 1000 / ml);
-            }
+                {
+                    int litres = rng.Next(2, 13), ml = Pick(rng, GlassSizes);
+                    return ("units", F($"A jug holds {litres} litres of lemonade. How many glasses of {ml} ml can be filled completely from it?"), litres * 1000 / ml);
+                }
         }
     }
 
@@ -199,29 +199,29 @@ internal static class IpwWorkload
         switch (rng.Next(3))
         {
             case 0:
-            {
-                int trays = rng.Next(3, 10), perTray = Pick(rng, TraySizes);
-                int baked = trays * perTray;
-                int sold = rng.Next(baked / 4, baked / 2), given = rng.Next(1, 6), bagSize = rng.Next(2, 5);
-                int bags = (baked - sold - given) / bagSize;
-                return ("multi-step", F($"A bakery bakes {trays} trays of {perTray} rolls. It sells {sold} rolls in the morning and gives {given} to a local shelter. The remaining rolls are packed into bags of {bagSize}. How many full bags can be packed?"), bags);
-            }
+                {
+                    int trays = rng.Next(3, 10), perTray = Pick(rng, TraySizes);
+                    int baked = trays * perTray;
+                    int sold = rng.Next(baked / 4, baked / 2), given = rng.Next(1, 6), bagSize = rng.Next(2, 5);
+                    int bags = (baked - sold - given) / bagSize;
+                    return ("multi-step", F($"A bakery bakes {trays} trays of {perTray} rolls. It sells {sold} rolls in the morning and gives {given} to a local shelter. The remaining rolls are packed into bags of {bagSize}. How many full bags can be packed?"), bags);
+                }
             case 1:
-            {
-                // Work backwards from an even split so the answer is whole.
-                int shelves = rng.Next(4, 13), perShelf = rng.Next(15, 60);
-                int borrowed = rng.Next(10, 80), donated = rng.Next(5, 50);
-                int start = shelves * perShelf + borrowed - donated;
-                return ("multi-step", F($"A library starts the day with {start} books on its shelves. Readers borrow {borrowed} books, and {donated} donated books arrive and are shelved. The librarian then spreads all the shelved books evenly across {shelves} shelves. How many books are on each shelf?"), perShelf);
-            }
+                {
+                    // Work backwards from an even split so the answer is whole.
+                    int shelves = rng.Next(4, 13), perShelf = rng.Next(15, 60);
+                    int borrowed = rng.Next(10, 80), donated = rng.Next(5, 50);
+                    int start = shelves * perShelf + borrowed - donated;
+                    return ("multi-step", F($"A library starts the day with {start} books on its shelves. Readers borrow {borrowed} books, and {donated} donated books arrive and are shelved. The librarian then spreads all the shelved books evenly across {shelves} shelves. How many books are on each shelf?"), perShelf);
+                }
             default:
-            {
-                // Whole hundreds of km keep the litres whole; the price has cents, so the cost has at most two decimals.
-                int per100 = rng.Next(6, 13), km = rng.Next(1, 9) * 100;
-                decimal price = rng.Next(120, 220) * 0.01m;
-                decimal cost = per100 * km / 100 * price;
-                return ("multi-step", F($"A van uses {per100} litres of fuel per 100 km. Fuel costs ${price:0.00} per litre. How many dollars does the fuel cost for a {km} km trip?"), cost);
-            }
+                {
+                    // Whole hundreds of km keep the litres whole; the price has cents, so the cost has at most two decimals.
+                    int per100 = rng.Next(6, 13), km = rng.Next(1, 9) * 100;
+                    decimal price = rng.Next(120, 220) * 0.01m;
+                    decimal cost = per100 * km / 100 * price;
+                    return ("multi-step", F($"A van uses {per100} litres of fuel per 100 km. Fuel costs ${price:0.00} per litre. How many dollars does the fuel cost for a {km} km trip?"), cost);
+                }
         }
     }
 
@@ -452,39 +452,39 @@ internal static class IpwWorkload
         switch (rng.Next(5))
         {
             case 0:
-            {
-                long start = rng.Next(-20, 50), step = rng.Next(2, 15) * (rng.Next(2) == 0 ? 1 : -1);
-                for (int k = 0; k < terms.Length; k++) terms[k] = start + k * step;
-                break;
-            }
+                {
+                    long start = rng.Next(-20, 50), step = rng.Next(2, 15) * (rng.Next(2) == 0 ? 1 : -1);
+                    for (int k = 0; k < terms.Length; k++) terms[k] = start + k * step;
+                    break;
+                }
             case 1:
-            {
-                long ratio = rng.Next(2, 4);
-                terms[0] = rng.Next(1, 10);
-                for (int k = 1; k < terms.Length; k++) terms[k] = terms[k - 1] * ratio;
-                break;
-            }
+                {
+                    long ratio = rng.Next(2, 4);
+                    terms[0] = rng.Next(1, 10);
+                    for (int k = 1; k < terms.Length; k++) terms[k] = terms[k - 1] * ratio;
+                    break;
+                }
             case 2:
-            {
-                long first = rng.Next(1, 9), offset = rng.Next(-5, 10);
-                for (int k = 0; k < terms.Length; k++) terms[k] = (first + k) * (first + k) + offset;
-                break;
-            }
+                {
+                    long first = rng.Next(1, 9), offset = rng.Next(-5, 10);
+                    for (int k = 0; k < terms.Length; k++) terms[k] = (first + k) * (first + k) + offset;
+                    break;
+                }
             case 3:
-            {
-                terms[0] = rng.Next(1, 10);
-                terms[1] = rng.Next(1, 10);
-                for (int k = 2; k < terms.Length; k++) terms[k] = terms[k - 1] + terms[k - 2];
-                break;
-            }
+                {
+                    terms[0] = rng.Next(1, 10);
+                    terms[1] = rng.Next(1, 10);
+                    for (int k = 2; k < terms.Length; k++) terms[k] = terms[k - 1] + terms[k - 2];
+                    break;
+                }
             default:
-            {
-                // Differences grow by a constant amount.
-                long diff = rng.Next(1, 6), growth = rng.Next(1, 4);
-                terms[0] = rng.Next(1, 30);
-                for (int k = 1; k < terms.Length; k++) terms[k] = terms[k - 1] + diff + (k - 1) * growth;
-                break;
-            }
+                {
+                    // Differences grow by a constant amount.
+                    long diff = rng.Next(1, 6), growth = rng.Next(1, 4);
+                    terms[0] = rng.Next(1, 30);
+                    for (int k = 1; k < terms.Length; k++) terms[k] = terms[k - 1] + diff + (k - 1) * growth;
+                    break;
+                }
         }
 
         string shown = string.Join(", ", terms.Take(6).Select(t => t.ToString(Inv)));
@@ -497,20 +497,20 @@ internal static class IpwWorkload
         switch (rng.Next(3))
         {
             case 0:
-            {
-                int n = rng.Next(2, 400);
-                return ("weekday", F($"Today is {Days[start]}. What day of the week will it be {n} days from today? Answer with the day name only."), Days[(start + n) % 7], "exact");
-            }
+                {
+                    int n = rng.Next(2, 400);
+                    return ("weekday", F($"Today is {Days[start]}. What day of the week will it be {n} days from today? Answer with the day name only."), Days[(start + n) % 7], "exact");
+                }
             case 1:
-            {
-                int n = rng.Next(2, 400);
-                return ("weekday", F($"Today is {Days[start]}. What day of the week was it {n} days ago? Answer with the day name only."), Days[((start - n) % 7 + 7) % 7], "exact");
-            }
+                {
+                    int n = rng.Next(2, 400);
+                    return ("weekday", F($"Today is {Days[start]}. What day of the week was it {n} days ago? Answer with the day name only."), Days[((start - n) % 7 + 7) % 7], "exact");
+                }
             default:
-            {
-                int day = rng.Next(2, 29); // every month has at least 28 days
-                return ("weekday", $"The 1st of a month falls on a {Days[start]}. On what day of the week does the {Ordinal(day)} of the same month fall? Answer with the day name only.", Days[(start + day - 1) % 7], "exact");
-            }
+                {
+                    int day = rng.Next(2, 29); // every month has at least 28 days
+                    return ("weekday", $"The 1st of a month falls on a {Days[start]}. On what day of the week does the {Ordinal(day)} of the same month fall? Answer with the day name only.", Days[(start + day - 1) % 7], "exact");
+                }
         }
     }
 

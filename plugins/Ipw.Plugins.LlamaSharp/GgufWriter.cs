@@ -24,16 +24,20 @@ public sealed class GgufWriter
     public GgufWriter() => AddUInt32("general.alignment", Alignment);
 
     public void AddUInt32(string key, uint value) =>
-        _kvs.Add((key, w => { w.Write((uint)ValueType.UInt32); w.Write(value); }));
+        _kvs.Add((key, w => { w.Write((uint)ValueType.UInt32); w.Write(value); }
+    ));
 
     public void AddFloat32(string key, float value) =>
-        _kvs.Add((key, w => { w.Write((uint)ValueType.Float32); w.Write(value); }));
+        _kvs.Add((key, w => { w.Write((uint)ValueType.Float32); w.Write(value); }
+    ));
 
     public void AddBool(string key, bool value) =>
-        _kvs.Add((key, w => { w.Write((uint)ValueType.Bool); w.Write((byte)(value ? 1 : 0)); }));
+        _kvs.Add((key, w => { w.Write((uint)ValueType.Bool); w.Write((byte)(value ? 1 : 0)); }
+    ));
 
     public void AddString(string key, string value) =>
-        _kvs.Add((key, w => { w.Write((uint)ValueType.String); WriteString(w, value); }));
+        _kvs.Add((key, w => { w.Write((uint)ValueType.String); WriteString(w, value); }
+    ));
 
     public void AddStringArray(string key, IReadOnlyList<string> values) =>
         _kvs.Add((key, w =>
@@ -42,7 +46,8 @@ public sealed class GgufWriter
             w.Write((uint)ValueType.String);
             w.Write((ulong)values.Count);
             foreach (var v in values) WriteString(w, v);
-        }));
+        }
+    ));
 
     public void AddInt32Array(string key, IReadOnlyList<int> values) =>
         _kvs.Add((key, w =>
@@ -51,7 +56,8 @@ public sealed class GgufWriter
             w.Write((uint)ValueType.Int32);
             w.Write((ulong)values.Count);
             foreach (var v in values) w.Write(v);
-        }));
+        }
+    ));
 
     /// <summary>Adds an F32 tensor; <paramref name="dims"/> are in GGML order (ne0, the contiguous one, first).</summary>
     public void AddTensor(string name, float[] data, params ulong[] dims)

@@ -87,11 +87,15 @@ internal static class ListCommand
             }).ToArray()),
             ["plugins"] = new JsonArray(registries.Loaded.Select(p => (JsonNode?)new JsonObject
             {
-                ["name"] = p.Name, ["version"] = p.Version, ["path"] = p.Path,
+                ["name"] = p.Name,
+                ["version"] = p.Version,
+                ["path"] = p.Path,
             }).ToArray()),
             ["failures"] = new JsonArray(registries.Failures.Select(f => (JsonNode?)new JsonObject
             {
-                ["name"] = f.Name, ["path"] = f.Path, ["reason"] = f.Reason,
+                ["name"] = f.Name,
+                ["path"] = f.Path,
+                ["reason"] = f.Reason,
             }).ToArray()),
         };
         Console.WriteLine(json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));

@@ -153,11 +153,15 @@ internal sealed class SummaryState(
                     ["method"] = r.Method,
                     ["metrics"] = new JsonArray(r.Metrics.Select(m => (JsonNode?)new JsonObject
                     {
-                        ["name"] = m.Name, ["device"] = m.Device, ["kind"] = m.Kind.ToString().ToLowerInvariant(), ["unit"] = m.Unit,
+                        ["name"] = m.Name,
+                        ["device"] = m.Device,
+                        ["kind"] = m.Kind.ToString().ToLowerInvariant(),
+                        ["unit"] = m.Unit,
                     }).ToArray()),
                     ["missing"] = new JsonArray(r.Missing.Select(m => (JsonNode?)new JsonObject
                     {
-                        ["kind"] = m.Kind.ToString().ToLowerInvariant(), ["reason"] = m.Reason,
+                        ["kind"] = m.Kind.ToString().ToLowerInvariant(),
+                        ["reason"] = m.Reason,
                     }).ToArray()),
                 }).ToArray()),
             },
