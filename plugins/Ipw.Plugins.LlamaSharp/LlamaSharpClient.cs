@@ -13,20 +13,31 @@ namespace Ipw.Plugins.LlamaSharp;
 /// In-process llama.cpp inference through LLamaSharp. One context is created at prepare time and
 /// its memory cleared between requests, so per-query latency excludes allocation of the KV cache.
 /// </summary>
-public sealed class LlamaSharpClient(ClientOptions options) : IInferenceClient
+public sealed class LlamaSharpClient : IInferenceClient
 {
+    private static readonly string[] KnownParameters = ["threads", "context_size"];
+    private readonly ClientOptions _options;
+
+    public LlamaSharpClient(ClientOptions options)
+    {
+        options.RequireKnown(KnownParameters);
+        _options = options;
+        Threads = options.GetInt("threads", Math.Max(1, Environment.ProcessorCount / 2));
+        _requestedContext = options.Settings.ContainsKey("context_size") ? options.GetInt("context_size", 0) : null;
+    }
+
     private LLamaWeights? _weights;
     private LLamaContext? _context;
     private readonly LLamaBatch _batch = new();
     private readonly SemaphoreSlim _gate = new(1, 1);
 
     /// <summary>Generation threads (setting "threads"); default: half the cores, at least one.</summary>
-    public int Threads { get; } = options.GetInt("threads", Math.Max(1, Environment.ProcessorCount / 2));
+    public int Threads { get; }
 
     /// <summary>Largest default context: the KV cache of a real model's full training context can take gigabytes.</summary>
     public const int DefaultContextCap = 16384;
 
-    private readonly int? _requestedContext = options.Settings.ContainsKey("context_size") ? options.GetInt("context_size", 0) : null;
+    private readonly int? _requestedContext;
 
     /// <summary>Context size in tokens (setting "context_size"); default: the model's training context, at most
     /// <see cref="DefaultContextCap"/>. Known after <see cref="PrepareAsync"/>.</summary>
@@ -37,7 +48,7 @@ public sealed class LlamaSharpClient(ClientOptions options) : IInferenceClient
         if (Threads < 1) throw new PluginConfigurationException($"threads must be at least 1, got {Threads}");
         if (_requestedContext is < 64) throw new PluginConfigurationException($"context_size must be at least 64, got {_requestedContext}");
 
-        var (path, label, builtIn) = ResolveModel(options.Model);
+        var (path, label, builtIn) = ResolveModel(_options.Model);
         NativeLogging.Install();
         var parameters = new ModelParams(path)
         {

@@ -6,6 +6,43 @@ namespace Ipw.Abstractions;
 /// <param name="Settings">Further key=value settings (e.g. "threads", "context_size").</param>
 public sealed record ClientOptions(string? Model, string? BaseUrl, IReadOnlyDictionary<string, string> Settings)
 {
+    /// <summary>Rejects settings the client does not know: an unknown parameter is an error, never silently ignored.
+    /// Keys starting with one of <paramref name="prefixes"/> (e.g. "header.") are accepted as a family.</summary>
+    /// <exception cref="PluginConfigurationException">A setting is not in <paramref name="known"/>.</exception>
+    public void RequireKnown(IReadOnlyCollection<string> known, params string[] prefixes)
+    {
+        foreach (var key in Settings.Keys)
+        {
+            if (known.Contains(key, StringComparer.OrdinalIgnoreCase)) continue;
+            if (prefixes.Any(p => key.StartsWith(p, StringComparison.OrdinalIgnoreCase))) continue;
+            var all = known.Concat(prefixes.Select(p => p + "NAME")).Order(StringComparer.Ordinal);
+            throw new PluginConfigurationException($"unknown parameter '{key}' (known: {string.Join(", ", all)})");
+        }
+    }
+
+    /// <summary>Reads a number setting, or returns <paramref name="fallback"/> when absent.</summary>
+    /// <exception cref="PluginConfigurationException">The setting is present but not a number.</exception>
+    public double GetDouble(string key, double fallback)
+    {
+        if (!Settings.TryGetValue(key, out var text)) return fallback;
+        return double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var value)
+            ? value
+            : throw new PluginConfigurationException($"parameter '{key}' must be a number, got '{text}'");
+    }
+
+    /// <summary>Reads a true/false setting, or returns <paramref name="fallback"/> when absent.</summary>
+    /// <exception cref="PluginConfigurationException">The setting is present but not true or false.</exception>
+    public bool GetBool(string key, bool fallback)
+    {
+        if (!Settings.TryGetValue(key, out var text)) return fallback;
+        return text.ToLowerInvariant() switch
+        {
+            "true" or "1" or "yes" => true,
+            "false" or "0" or "no" => false,
+            _ => throw new PluginConfigurationException($"parameter '{key}' must be true or false, got '{text}'"),
+        };
+    }
+
     /// <summary>Reads an integer setting, or returns <paramref name="fallback"/> when absent.</summary>
     /// <exception cref="PluginConfigurationException">The setting is present but not an integer.</exception>
     public int GetInt(string key, int fallback)
@@ -13,7 +50,7 @@ public sealed record ClientOptions(string? Model, string? BaseUrl, IReadOnlyDict
         if (!Settings.TryGetValue(key, out var text)) return fallback;
         return int.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var value)
             ? value
-            : throw new PluginConfigurationException($"setting '{key}' must be an integer, got '{text}'");
+            : throw new PluginConfigurationException($"parameter '{key}' must be an integer, got '{text}'");
     }
 }
 
@@ -60,6 +97,12 @@ public enum ErrorClass
     Server,
     /// <summary>The request was rejected as invalid (e.g. prompt longer than the context).</summary>
     BadRequest,
+    /// <summary>The service refused for load (HTTP 429).</summary>
+    RateLimited,
+    /// <summary>The stream was cut before it completed.</summary>
+    Disconnected,
+    /// <summary>The service sent something that does not follow its protocol (malformed chunk).</summary>
+    Protocol,
     /// <summary>The model is missing or could not be loaded.</summary>
     Model,
     /// <summary>The request was cancelled.</summary>
@@ -90,7 +133,11 @@ public sealed record InferenceResult(
     TokenUsage? Usage,
     IReadOnlyDictionary<string, double> ServerTimings,
     string? FinishReason,
-    ClientError? Error);
+    ClientError? Error)
+{
+    /// <summary>Attempts made (1 unless the user opted into retries; a retried query's timeline is its last attempt's).</summary>
+    public int Attempts { get; init; } = 1;
+}
 
 /// <summary>What a client learned while preparing: the model it serves and versions worth recording.</summary>
 /// <param name="Model">A short model name, safe for labels (e.g. "ipw-tiny-llama").</param>
@@ -107,6 +154,11 @@ public interface IInferenceClient : IAsyncDisposable
     /// <summary>Sends one request and streams it to completion. Service faults are returned in
     /// <see cref="InferenceResult.Error"/>, not thrown.</summary>
     Task<InferenceResult> SendAsync(InferenceRequest request, CancellationToken cancellationToken);
+
+    /// <summary>Called once after the last query: facts about the service worth keeping in summary.json
+    /// (e.g. server metrics scraped before and after the run). Values are JSON text.</summary>
+    Task<IReadOnlyDictionary<string, string>> FinishAsync(CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyDictionary<string, string>>(new Dictionary<string, string>());
 }
 
 /// <summary>A user configuration error found by a plugin: reported as one line, exit code 2.</summary>

@@ -13,7 +13,11 @@ internal static class ProfileCommand
         var client = new Option<string>("--client") { Description = "inference client (see 'ipw list clients')", DefaultValueFactory = _ => "llamasharp" };
         var model = new Option<string?>("--model") { Description = "model name, or a GGUF path for llamasharp (default: the built-in ipw-tiny model)" };
         var baseUrl = new Option<string?>("--client-base-url") { Description = "base URL of the inference service" };
-        var clientOption = new Option<string[]>("--client-option") { Description = "client setting key=value (repeatable)", AllowMultipleArgumentsPerToken = false };
+        var clientOption = new Option<string[]>("--client-param", "--client-option")
+        {
+            Description = "client parameter key=value (repeatable): sampling, endpoint, timeouts, header.NAME; unknown keys are errors",
+        };
+        var maxErrors = new Option<string?>("--max-errors") { Description = "stop the run after N failed queries, or when more than P% have failed (e.g. 10 or 5%)" };
         var threads = new Option<int?>("--threads") { Description = "engine threads (llamasharp)" };
         var contextSize = new Option<int?>("--context-size") { Description = "context size in tokens (llamasharp)" };
         var dataset = new Option<string>("--dataset") { Description = "dataset (see 'ipw list datasets')", DefaultValueFactory = _ => "ipw" };
@@ -32,13 +36,14 @@ internal static class ProfileCommand
 
         var command = new Command("profile", "Profile a model: send a workload and record latency, tokens and telemetry per query")
         {
-            client, model, baseUrl, clientOption, threads, contextSize, dataset, datasetPath, datasetOption, maxQueries, outputDir,
+            client, model, baseUrl, clientOption, threads, contextSize, dataset, datasetPath, datasetOption, maxQueries, maxErrors, outputDir,
             maxTokens, temperature, seed, warmup, interval, energy, progress,
         };
 
         command.SetAction(async (parse, _) =>
         {
-            var settings = ParseSettings("--client-option", parse.GetValue(clientOption) ?? []);
+            var settings = ParseSettings("--client-param", parse.GetValue(clientOption) ?? []);
+            var (errorCount, errorRate) = ParseMaxErrors(parse.GetValue(maxErrors));
             if (parse.GetValue(threads) is { } t) settings["threads"] = t.ToString(CultureInfo.InvariantCulture);
             if (parse.GetValue(contextSize) is { } c) settings["context_size"] = c.ToString(CultureInfo.InvariantCulture);
             var sources = parse.GetValue(energy);
@@ -52,6 +57,8 @@ internal static class ProfileCommand
                 DatasetPath = parse.GetValue(datasetPath),
                 DatasetSettings = ParseSettings("--dataset-option", parse.GetValue(datasetOption) ?? []),
                 MaxQueries = parse.GetValue(maxQueries),
+                MaxErrors = errorCount,
+                MaxErrorRate = errorRate,
                 OutputDir = parse.GetValue(outputDir)!,
                 MaxTokens = parse.GetValue(maxTokens),
                 Temperature = parse.GetValue(temperature),
@@ -63,6 +70,16 @@ internal static class ProfileCommand
             return await RunAsync(options, parse.GetValue(progress)!);
         });
         return command;
+    }
+
+    private static (int? Count, double? Rate) ParseMaxErrors(string? text)
+    {
+        if (text is null) return (null, null);
+        var t = text.Trim();
+        if (t.EndsWith('%') && double.TryParse(t[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out var pct) && pct is > 0 and <= 100)
+            return (null, pct / 100);
+        if (int.TryParse(t, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n >= 1) return (n, null);
+        throw new UserError($"--max-errors expects a count (e.g. 10) or a percentage (e.g. 5%), got '{text}'");
     }
 
     private static Dictionary<string, string> ParseSettings(string option, string[] pairs)
@@ -103,6 +120,11 @@ internal static class ProfileCommand
                 : await profiler.RunAsync(options, mode == "plain" ? new PlainProgress() : null, stop.Token, abort.Token);
             RunReport.Print(outcome);
             if (outcome.Status == "interrupted") return 130;
+            if (outcome.Status == "aborted")
+            {
+                Console.Error.WriteLine($"ipw: error: stopped after {outcome.Errors} failed queries (--max-errors); completed queries are saved in {outcome.RunPath}");
+                return 1;
+            }
             if (outcome.Queries > 0 && outcome.Errors == outcome.Queries)
             {
                 Console.Error.WriteLine($"ipw: error: all {outcome.Queries} queries failed; see the 'error' column in {outcome.RunPath}");

@@ -50,4 +50,18 @@ public sealed class TimelineMetricsTests
         Assert.Null(m.TpotS);
         Assert.Null(m.DecodeTokensPerS);
     }
+
+    [Fact]
+    public void Chunks_of_unknown_size_share_the_servers_output_count_instead_of_counting_as_one_token_each()
+    {
+        // 3 text chunks 1 s apart but the server says 7 tokens: first chunk 1 token... unknown sizes
+        // spread 7 over 3 chunks, so each later gap of 1 s covers 7/3 tokens.
+        var r = Result(0, 3 * F, 7,
+            new StreamChunk(F, ChunkKind.Content, null),
+            new StreamChunk(2 * F, ChunkKind.Content, null),
+            new StreamChunk(3 * F, ChunkKind.Content, null));
+        var m = TimelineMetrics.From(r);
+        Assert.Equal(3.0 / 7.0, m.ItlP50S!.Value, 9);
+        Assert.Equal(2.0 / 6.0, m.TpotS!.Value, 9); // decode time over the 6 tokens after the first
+    }
 }

@@ -12,6 +12,10 @@ public sealed record ProfileOptions
     public IReadOnlyDictionary<string, string> DatasetSettings { get; init; } = new Dictionary<string, string>();
     /// <summary>Stop after this many measured queries (null: the whole dataset).</summary>
     public int? MaxQueries { get; init; }
+    /// <summary>Stop the run once this many queries have failed (null: never).</summary>
+    public int? MaxErrors { get; init; }
+    /// <summary>Stop the run once more than this fraction of queries has failed, judged after 10 queries (null: never).</summary>
+    public double? MaxErrorRate { get; init; }
     public string OutputDir { get; init; } = "runs";
     public int MaxTokens { get; init; } = 128;
     public double Temperature { get; init; } = 0.7;

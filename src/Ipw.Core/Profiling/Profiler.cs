@@ -84,6 +84,12 @@ public sealed class Profiler(PluginRegistries registries)
                 observer.OnQueryCompleted(record, new ProfileProgress(index, total, errors, outputTokens, Stopwatch.GetElapsedTime(measureStart)));
 
                 if (record.Status == "cancelled") { status = "interrupted"; break; }
+                if (TooManyErrors(options, index, errors))
+                {
+                    status = "aborted";
+                    summary.Failure = $"stopped by --max-errors after {errors} failed of {index} queries";
+                    break;
+                }
                 if (Stopwatch.GetElapsedTime(lastSummary) >= options.SummaryInterval)
                 {
                     run.WriteSummary(summary.ToJson("running", run.RecordsWritten, Stopwatch.GetElapsedTime(runStart)));
@@ -106,12 +112,30 @@ public sealed class Profiler(PluginRegistries registries)
         {
             var elapsed = Stopwatch.GetElapsedTime(runStart);
             session.Dispose();
+            summary.ClientReport = await ClientReportAsync(client).ConfigureAwait(false);
             run.WriteSummary(summary.ToJson(status, run.RecordsWritten, elapsed));
         }
 
         var outcome = new ProfileOutcome(run.Path, status, summary.Queries, summary.Errors, summary.OutputTokens, Stopwatch.GetElapsedTime(runStart));
         observer.OnFinished(outcome);
         return outcome;
+    }
+
+    private static bool TooManyErrors(ProfileOptions o, int done, int errors) =>
+        (o.MaxErrors is { } max && errors >= max) || (o.MaxErrorRate is { } rate && done >= 10 && errors > rate * done);
+
+    /// <summary>What the client reports after the run (e.g. server metrics); a failure here never loses the run.</summary>
+    private static async Task<IReadOnlyDictionary<string, string>> ClientReportAsync(IInferenceClient client)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            return await client.FinishAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            return new Dictionary<string, string> { ["error"] = System.Text.Json.JsonSerializer.Serialize($"{e.GetType().Name}: {e.Message}") };
+        }
     }
 
     private static void Validate(ProfileOptions o)

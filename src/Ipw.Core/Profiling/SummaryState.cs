@@ -31,6 +31,9 @@ internal sealed class SummaryState(
     public long OutputTokens { get; private set; }
     public string? Failure { get; set; }
 
+    /// <summary>What the client reported after the run, values as JSON text.</summary>
+    public IReadOnlyDictionary<string, string> ClientReport { get; set; } = new Dictionary<string, string>();
+
     public void Add(QueryRecord r)
     {
         Queries++;
@@ -48,6 +51,17 @@ internal sealed class SummaryState(
         _cpuSum += r.ProcessCpuS ?? 0;
     }
 
+    private JsonObject Report()
+    {
+        var report = new JsonObject();
+        foreach (var (key, json) in ClientReport)
+        {
+            try { report[key] = JsonNode.Parse(json); }
+            catch (System.Text.Json.JsonException) { report[key] = json; }
+        }
+        return report;
+    }
+
     public JsonObject ToJson(string status, long recordsOnDisk, TimeSpan elapsed)
     {
         var errors = new JsonObject();
@@ -55,7 +69,8 @@ internal sealed class SummaryState(
         var details = new JsonObject();
         foreach (var (k, v) in info.Details.OrderBy(p => p.Key, StringComparer.Ordinal)) details[k] = v;
         var settings = new JsonObject();
-        foreach (var (k, v) in options.ClientSettings) settings[k] = v;
+        // Header values may hold credentials: record that they were set, never what they were.
+        foreach (var (k, v) in options.ClientSettings) settings[k] = k.StartsWith("header.", StringComparison.OrdinalIgnoreCase) ? "(set, value not recorded)" : v;
 
         return new JsonObject
         {
@@ -75,6 +90,8 @@ internal sealed class SummaryState(
                 ["dataset"] = options.Dataset,
                 ["dataset_path"] = options.DatasetPath,
                 ["max_queries"] = options.MaxQueries,
+                ["max_errors"] = options.MaxErrors,
+                ["max_error_rate"] = options.MaxErrorRate,
                 ["max_tokens"] = options.MaxTokens,
                 ["temperature"] = options.Temperature,
                 ["seed"] = options.Seed,
@@ -83,7 +100,13 @@ internal sealed class SummaryState(
                 ["sample_interval_s"] = options.SampleInterval.TotalSeconds,
             },
             ["model"] = new JsonObject { ["label"] = info.Model, ["details"] = details },
-            ["client"] = new JsonObject { ["name"] = client.Name, ["plugin"] = client.Plugin.Name, ["plugin_version"] = client.Plugin.Version },
+            ["client"] = new JsonObject
+            {
+                ["name"] = client.Name,
+                ["plugin"] = client.Plugin.Name,
+                ["plugin_version"] = client.Plugin.Version,
+                ["report"] = Report(),
+            },
             ["dataset"] = new JsonObject
             {
                 ["name"] = datasetEntry.Name,

@@ -13,10 +13,24 @@ public readonly record struct TimelineMetrics(double E2eS, double? TtftS, double
     public static TimelineMetrics From(InferenceResult result)
     {
         var e2e = Seconds(result.SentAt, result.CompletedAt);
-        long first = 0, last = 0;
+        var outputTokens = result.Usage?.OutputTokens;
+
+        // Tokens per chunk: as the client recorded them; where unknown, the server's output count spread
+        // evenly over the chunks that carried text (1 when neither is known). Never a chunk taken for a token
+        // when the server said otherwise.
+        int textChunks = 0, unknown = 0;
+        long known = 0;
+        foreach (var c in result.Chunks)
+        {
+            if (c.Kind == ChunkKind.Empty) continue;
+            textChunks++;
+            if (c.Tokens is { } t) known += t; else unknown++;
+        }
+        var fallback = unknown > 0 && outputTokens is { } total && total - known > 0 ? (double)(total - known) / unknown : 1.0;
+
+        long first = 0, last = 0, previous = 0;
         var found = false;
-        var gaps = new List<double>();
-        long previous = 0;
+        var gaps = new List<double>(textChunks);
         foreach (var chunk in result.Chunks)
         {
             if (chunk.Kind == ChunkKind.Empty) continue;
@@ -27,8 +41,11 @@ public readonly record struct TimelineMetrics(double E2eS, double? TtftS, double
             }
             else
             {
-                var perToken = Seconds(previous, chunk.Timestamp) / Math.Max(1, chunk.Tokens ?? 1);
-                for (var i = 0; i < Math.Max(1, chunk.Tokens ?? 1); i++) gaps.Add(perToken);
+                var tokens = chunk.Tokens is { } t ? Math.Max(1, t) : fallback;
+                var perToken = Seconds(previous, chunk.Timestamp) / tokens;
+                // One entry per token when the count is exact; one per chunk when it is an average.
+                var entries = chunk.Tokens is { } n ? Math.Max(1, n) : 1;
+                for (var i = 0; i < entries; i++) gaps.Add(perToken);
             }
             previous = last = chunk.Timestamp;
         }
@@ -36,7 +53,6 @@ public readonly record struct TimelineMetrics(double E2eS, double? TtftS, double
 
         var ttft = Seconds(result.SentAt, first);
         double? tpot = null, rate = null;
-        var outputTokens = result.Usage?.OutputTokens;
         if (outputTokens is > 1 && last > first)
         {
             var decode = Seconds(first, last);

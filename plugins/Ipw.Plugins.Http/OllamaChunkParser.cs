@@ -1,0 +1,70 @@
+using System.Text.Json;
+using Ipw.Abstractions;
+
+namespace Ipw.Plugins.Http;
+
+/// <summary>
+/// Parses one line of Ollama's NDJSON stream (<c>/api/chat</c> or <c>/api/generate</c>): content and
+/// thinking text, and on the final line (<c>done: true</c>) the counts and server timings (nanoseconds).
+/// </summary>
+internal static class OllamaChunkParser
+{
+    public static void Parse(ReadOnlySpan<byte> line, StreamState state)
+    {
+        var reader = new Utf8JsonReader(line);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            throw new HttpInferenceClient.ProtocolViolation($"stream line is not a JSON object: '{OpenAiChunkParser.Preview(line)}'");
+        int content = 0, reasoning = 0;
+        var done = false;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("message"u8))
+            {
+                reader.Read();
+                if (reader.TokenType != JsonTokenType.StartObject) { reader.Skip(); continue; }
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    if (reader.ValueTextEquals("content"u8)) { reader.Read(); content += state.AppendString(ref reader, false); }
+                    else if (reader.ValueTextEquals("thinking"u8)) { reader.Read(); reasoning += state.AppendString(ref reader, true); }
+                    else { reader.Read(); reader.Skip(); }
+                }
+            }
+            else if (reader.ValueTextEquals("response"u8)) { reader.Read(); content += state.AppendString(ref reader, false); }
+            else if (reader.ValueTextEquals("thinking"u8)) { reader.Read(); reasoning += state.AppendString(ref reader, true); }
+            else if (reader.ValueTextEquals("done"u8)) { reader.Read(); done = reader.TokenType == JsonTokenType.True; }
+            else if (reader.ValueTextEquals("done_reason"u8))
+            {
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.String) state.FinishReason = reader.ValueTextEquals("stop"u8) ? "stop" : reader.ValueTextEquals("length"u8) ? "length" : reader.GetString();
+            }
+            else if (reader.ValueTextEquals("prompt_eval_count"u8)) { reader.Read(); if (reader.TryGetInt64(out var v)) state.InputTokens = v; }
+            else if (reader.ValueTextEquals("eval_count"u8)) { reader.Read(); if (reader.TryGetInt64(out var v)) state.OutputTokens = v; }
+            else if (reader.ValueTextEquals("total_duration"u8)) Nanoseconds(ref reader, state, "total");
+            else if (reader.ValueTextEquals("load_duration"u8)) Nanoseconds(ref reader, state, "load");
+            else if (reader.ValueTextEquals("prompt_eval_duration"u8)) Nanoseconds(ref reader, state, "prompt_eval");
+            else if (reader.ValueTextEquals("eval_duration"u8)) Nanoseconds(ref reader, state, "eval");
+            else if (reader.ValueTextEquals("error"u8))
+            {
+                reader.Read();
+                state.Error = new ClientError(ErrorClass.Server, "error in stream: " + OpenAiChunkParser.ErrorMessage(ref reader));
+                state.Completed = true;
+                return;
+            }
+            else { reader.Read(); reader.Skip(); }
+        }
+        if (done)
+        {
+            state.Completed = true;
+            // The final line usually carries no text; when it does, it is still a chunk of the answer.
+            if (content + reasoning > 0) state.AddChunk(content, reasoning, null);
+            return;
+        }
+        state.AddChunk(content, reasoning, null);
+    }
+
+    private static void Nanoseconds(ref Utf8JsonReader reader, StreamState state, string key)
+    {
+        reader.Read();
+        if (reader.TryGetInt64(out var ns)) state.Timings[key] = ns / 1e9;
+    }
+}

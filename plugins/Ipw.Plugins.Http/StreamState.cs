@@ -1,0 +1,82 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using Ipw.Abstractions;
+
+namespace Ipw.Plugins.Http;
+
+/// <summary>
+/// What one streamed response has delivered so far. Parsers append into it without allocating per
+/// chunk: text goes into reused UTF-8 buffers, chunks into a list of structs.
+/// </summary>
+internal sealed class StreamState
+{
+    private readonly ArrayBufferWriter<byte> _content = new(4096);
+    private readonly ArrayBufferWriter<byte> _reasoning = new(256);
+
+    public List<StreamChunk> Chunks { get; } = new(512);
+    public long? InputTokens { get; set; }
+    public long? OutputTokens { get; set; }
+    public string UsageSource { get; set; } = "server-usage";
+    public Dictionary<string, double> Timings { get; } = [];
+    public string? FinishReason { get; set; }
+    public ClientError? Error { get; set; }
+
+    /// <summary>The stream's terminator arrived ([DONE], done:true): anything short of it is a cut stream.</summary>
+    public bool Completed { get; set; }
+
+    /// <summary>Timestamp of the first chunk carrying text or reasoning, 0 until then.</summary>
+    public long FirstTokenAt { get; private set; }
+
+    /// <summary>Output tokens reported so far by a server that sends running usage (vLLM continuous_usage_stats).</summary>
+    public long? RunningOutputTokens { get; set; }
+
+    public bool HasText => _content.WrittenCount > 0;
+
+    /// <summary>Unescapes a JSON string token into the content or reasoning buffer; returns the bytes added.</summary>
+    public int AppendString(ref Utf8JsonReader reader, bool reasoning)
+    {
+        if (reader.TokenType != JsonTokenType.String) return 0;
+        var target = reasoning ? _reasoning : _content;
+        var max = reader.HasValueSequence ? checked((int)reader.ValueSequence.Length) : reader.ValueSpan.Length;
+        if (max == 0) return 0;
+        var written = reader.CopyString(target.GetSpan(max));
+        target.Advance(written);
+        return written;
+    }
+
+    /// <summary>Records a chunk stamped now, classified by what it carried.</summary>
+    public void AddChunk(int contentBytes, int reasoningBytes, int? tokens)
+    {
+        var now = Stopwatch.GetTimestamp();
+        var kind = contentBytes > 0 ? ChunkKind.Content : reasoningBytes > 0 ? ChunkKind.Reasoning : ChunkKind.Empty;
+        if (kind != ChunkKind.Empty && FirstTokenAt == 0) FirstTokenAt = now;
+        Chunks.Add(new StreamChunk(now, kind, kind == ChunkKind.Empty ? null : tokens));
+    }
+
+    public string Content => Encoding.UTF8.GetString(_content.WrittenSpan);
+    public string? Reasoning => _reasoning.WrittenCount == 0 ? null : Encoding.UTF8.GetString(_reasoning.WrittenSpan);
+
+    public void Reset()
+    {
+        _content.Clear();
+        _reasoning.Clear();
+        Chunks.Clear();
+        InputTokens = OutputTokens = RunningOutputTokens = null;
+        Timings.Clear();
+        FinishReason = null;
+        Error = null;
+        Completed = false;
+        FirstTokenAt = 0;
+        UsageSource = "server-usage";
+    }
+
+    public InferenceResult ToResult(long sentAt, long completedAt, int attempts)
+    {
+        var usage = InputTokens is null && OutputTokens is null ? null : new TokenUsage(InputTokens, OutputTokens, UsageSource);
+        return new InferenceResult(sentAt, completedAt, Chunks.ToArray(), Content, Reasoning, usage,
+            new Dictionary<string, double>(Timings), FinishReason, Error)
+        { Attempts = attempts };
+    }
+}
