@@ -56,7 +56,7 @@ internal abstract class HttpInferenceClient : IInferenceClient
     /// <summary>Builds the HTTP request for one query.</summary>
     protected abstract HttpRequestMessage BuildRequest(InferenceRequest request);
 
-    /// <summary>Reads the response body to its end, filling <paramref name="state"/>; calls <paramref name="onFirstByte"/> once.</summary>
+    /// <summary>Reads the response body to its end (or the protocol's final chunk), filling <paramref name="state"/>.</summary>
     protected abstract Task ReadStreamAsync(Stream body, StreamState state, CancellationToken cancellationToken);
 
     public virtual Task<IReadOnlyDictionary<string, string>> FinishAsync(CancellationToken cancellationToken) =>
@@ -144,6 +144,8 @@ internal abstract class HttpInferenceClient : IInferenceClient
             HttpRequestError.ResponseEnded => new ClientError(ErrorClass.Disconnected, $"{what} closed the connection: {Inner(e)}"),
             HttpRequestError.InvalidResponse or HttpRequestError.HttpProtocolError => new ClientError(ErrorClass.Protocol, $"invalid response from {what}: {Inner(e)}"),
             _ when e.InnerException is SocketException => new ClientError(ErrorClass.Connection, $"cannot connect to {what}: {Inner(e)}"),
+            // A reset while the body streams in: the stream was cut.
+            _ when e.InnerException is IOException => new ClientError(ErrorClass.Disconnected, $"the stream from {what} was cut: {Inner(e)}"),
             _ => new ClientError(ErrorClass.Other, $"{what}: {Inner(e)}"),
         };
     }

@@ -142,8 +142,11 @@ internal sealed class OpenAiClient : HttpInferenceClient
     protected override async Task<InferenceResult> CompleteAsync(InferenceRequest request, StreamState state, long sentAt, long completedAt, int attempts, CancellationToken ct)
     {
         // llama.cpp's timings carry token counts when usage is absent.
-        if (state.InputTokens is null && state.Timings.TryGetValue("prompt_n", out var promptN)) { state.InputTokens = (long)promptN; state.UsageSource = "server-timings"; }
-        if (state.OutputTokens is null && state.Timings.TryGetValue("predicted_n", out var predictedN)) { state.OutputTokens = (long)predictedN; state.UsageSource = "server-timings"; }
+        if (_flavor == OpenAiFlavor.LlamaCpp)
+        {
+            if (state.InputTokens is null && state.Timings.TryGetValue("prompt_n", out var promptN)) { state.InputTokens = (long)promptN; state.UsageSource = "server-timings"; }
+            if (state.OutputTokens is null && state.Timings.TryGetValue("predicted_n", out var predictedN)) { state.OutputTokens = (long)predictedN; state.UsageSource = "server-timings"; }
+        }
         state.Timings.Remove("prompt_n");
         state.Timings.Remove("predicted_n");
 

@@ -88,13 +88,18 @@ public sealed class LlamaSharpClient : IInferenceClient
     private static string EngineVersion =>
         typeof(LLamaWeights).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "unknown";
 
-    public async Task<InferenceResult> SendAsync(InferenceRequest request, CancellationToken cancellationToken)
+    public Task<InferenceResult> SendAsync(InferenceRequest request, CancellationToken cancellationToken) =>
+        SendAsync(request, null, cancellationToken);
+
+    /// <summary>Generates, handing each token's text to <paramref name="onToken"/> as it is produced
+    /// (for hosts that stream the engine's output, such as a test server).</summary>
+    public async Task<InferenceResult> SendAsync(InferenceRequest request, Action<string>? onToken, CancellationToken cancellationToken)
     {
         var context = _context ?? throw new InvalidOperationException("PrepareAsync was not called");
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return await GenerateAsync(context, request, cancellationToken).ConfigureAwait(false);
+            return await GenerateAsync(context, request, onToken, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -102,12 +107,25 @@ public sealed class LlamaSharpClient : IInferenceClient
         }
     }
 
-    private async Task<InferenceResult> GenerateAsync(LLamaContext context, InferenceRequest request, CancellationToken ct)
+    /// <summary>Tokens of the prompt the model sees for these messages (chat template applied, BOS added).</summary>
+    public int CountPromptTokens(IReadOnlyList<ChatMessage> messages) =>
+        (_context ?? throw new InvalidOperationException("PrepareAsync was not called")).Tokenize(ApplyTemplate(messages), addBos: true, special: true).Length;
+
+    /// <summary>Tokens of plain text (no template, no BOS).</summary>
+    public int CountTextTokens(string text) =>
+        (_context ?? throw new InvalidOperationException("PrepareAsync was not called")).Tokenize(text, addBos: false, special: false).Length;
+
+    private string ApplyTemplate(IReadOnlyList<ChatMessage> messages)
+    {
+        var template = new LLamaTemplate(_weights!) { AddAssistant = true };
+        foreach (var m in messages) template.Add(m.Role, m.Content);
+        return LLama.Transformers.PromptTemplateTransformer.ToModelPrompt(template);
+    }
+
+    private async Task<InferenceResult> GenerateAsync(LLamaContext context, InferenceRequest request, Action<string>? onToken, CancellationToken ct)
     {
         var weights = _weights!;
-        var template = new LLamaTemplate(weights) { AddAssistant = true };
-        foreach (var m in request.Messages) template.Add(m.Role, m.Content);
-        var prompt = LLama.Transformers.PromptTemplateTransformer.ToModelPrompt(template);
+        var prompt = ApplyTemplate(request.Messages);
         var chunks = new List<StreamChunk>(Math.Min(request.Parameters.MaxTokens, 4096));
         var text = new System.Text.StringBuilder();
         var timings = new Dictionary<string, double>();
@@ -146,7 +164,9 @@ public sealed class LlamaSharpClient : IInferenceClient
                 var id = sampler.Sample(context.NativeHandle, _batch.TokenCount - 1);
                 if (id.IsEndOfGeneration(weights.Vocab)) { finish = "stop"; break; }
                 decoder.Add(id);
-                text.Append(decoder.Read());
+                var piece = decoder.Read();
+                text.Append(piece);
+                onToken?.Invoke(piece);
                 generated++;
                 chunks.Add(new StreamChunk(Stopwatch.GetTimestamp(), ChunkKind.Content, 1));
                 if (generated == request.Parameters.MaxTokens) { finish = "length"; break; }

@@ -1,0 +1,40 @@
+using Ipw.Abstractions;
+using Ipw.Core.Profiling;
+using Ipw.Plugins.Http;
+using Ipw.TestServer;
+
+namespace Ipw.Plugins.Http.Tests;
+
+/// <summary>One real inference server for the test class; each test sets the behaviour it needs.</summary>
+public sealed class ServerFixture : IAsyncLifetime
+{
+    public InferenceServer Server { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Environment.SetEnvironmentVariable("IPW_CACHE_DIR", Directory.CreateTempSubdirectory("ipw-http-test-").FullName);
+        Server = await InferenceServer.StartAsync();
+    }
+
+    public async Task DisposeAsync() => await Server.DisposeAsync();
+}
+
+internal static class Clients
+{
+    public static IInferenceClient Create(string name, Uri baseUrl, string? model = InferenceServer.ModelName, Dictionary<string, string>? settings = null)
+    {
+        var options = new ClientOptions(model, baseUrl.ToString(), settings ?? []);
+        return name switch
+        {
+            "ollama" => new OllamaClient(options),
+            "vllm" => new OpenAiClient(OpenAiFlavor.Vllm, options),
+            "llamacpp" => new OpenAiClient(OpenAiFlavor.LlamaCpp, options),
+            _ => new OpenAiClient(OpenAiFlavor.OpenAi, options),
+        };
+    }
+
+    public static Task<InferenceResult> Ask(IInferenceClient client, int maxTokens = 12, string prompt = "Name three rivers.") =>
+        client.SendAsync(new InferenceRequest("q", [new ChatMessage("user", prompt)], new GenerationParameters(maxTokens, 0.8, 3)), CancellationToken.None);
+
+    public static TimelineMetrics Metrics(InferenceResult r) => TimelineMetrics.From(r);
+}
