@@ -30,7 +30,18 @@ public sealed class InferenceServer : IAsyncDisposable
     private long _requests, _promptTokensTotal, _generationTokensTotal;
 
     public Uri BaseUrl { get; }
-    public Behaviour Behaviour { get; set; } = new();
+    private Behaviour _behaviour = new();
+
+    /// <summary>How the server answers from now on; setting it restarts the request count that <see cref="Behaviour.FaultEvery"/> uses.</summary>
+    public Behaviour Behaviour
+    {
+        get => _behaviour;
+        set
+        {
+            _behaviour = value;
+            Interlocked.Exchange(ref _requests, 0);
+        }
+    }
     public ConcurrentQueue<ServedRequest> Served { get; } = new();
 
     private InferenceServer(WebApplication app, LlamaSharpClient engine, Uri baseUrl)
@@ -42,7 +53,7 @@ public sealed class InferenceServer : IAsyncDisposable
 
     public static async Task<InferenceServer> StartAsync()
     {
-        var engine = new LlamaSharpClient(new ClientOptions(null, null, new Dictionary<string, string> { ["threads"] = "1", ["context_size"] = "4096" }));
+        var engine = new LlamaSharpClient(new ClientOptions(null, null, new Dictionary<string, string> { ["threads"] = "1", ["context_size"] = "16384" }));
         await engine.PrepareAsync(CancellationToken.None);
 
         var builder = WebApplication.CreateSlimBuilder();
@@ -95,7 +106,7 @@ public sealed class InferenceServer : IAsyncDisposable
         {
             var result = await _engine.SendAsync(new InferenceRequest("srv", request.Messages, new GenerationParameters(request.MaxTokens, request.Temperature, request.Seed)),
                 tokens.Add, CancellationToken.None);
-            if (result.Error is not null) throw new InvalidOperationException(result.Error.Message);
+            if (result.Error is not null) throw new BadHttpRequestException(result.Error.Message);
             return (tokens, (int)result.Usage!.InputTokens!.Value);
         }
         finally
@@ -121,11 +132,22 @@ public sealed class InferenceServer : IAsyncDisposable
         var fault = FaultFor(number, b);
         if (fault is Fault.Http500 or Fault.Http429)
         {
-            await ErrorAsync(ctx, fault == Fault.Http500 ? 500 : 429, fault == Fault.Http500 ? "injected server error" : "injected rate limit");
             Log(ctx, request, received, 0, [], 0, 0, "", fault);
+            await ErrorAsync(ctx, fault == Fault.Http500 ? 500 : 429, fault == Fault.Http500 ? "injected server error" : "injected rate limit");
             return;
         }
-        var (tokens, promptTokens) = await GenerateAsync(request);
+        List<string> tokens;
+        int promptTokens;
+        try
+        {
+            (tokens, promptTokens) = await GenerateAsync(request);
+        }
+        catch (BadHttpRequestException e)
+        {
+            // As vLLM does for a prompt longer than the context: 400 with the reason.
+            await ErrorAsync(ctx, 400, e.Message);
+            return;
+        }
         Interlocked.Add(ref _promptTokensTotal, promptTokens);
         Interlocked.Add(ref _generationTokensTotal, tokens.Count);
         var includeUsage = request.Root.TryGetProperty("stream_options", out var so) && so.TryGetProperty("include_usage", out var iu) && iu.GetBoolean() && !b.OmitUsage;
@@ -149,8 +171,8 @@ public sealed class InferenceServer : IAsyncDisposable
             await WaitForSlotAsync(received, firstText, chunkIndex, b);
             if (chunkIndex == b.FaultAfterChunks && fault != Fault.None)
             {
-                await InjectStreamFaultAsync(ctx, fault, ollama: false);
                 Log(ctx, request, received, firstText, writes, promptTokens, sent, string.Concat(tokens.Take(sent)), fault);
+                await InjectStreamFaultAsync(ctx, fault, ollama: false);
                 return;
             }
             var n = Math.Min(b.TokensPerChunk, tokens.Count - i);
@@ -189,8 +211,9 @@ public sealed class InferenceServer : IAsyncDisposable
                 usage = new { prompt_tokens = promptTokens, completion_tokens = tokens.Count, total_tokens = promptTokens + tokens.Count },
             })));
         }
-        await SseAsync(ctx, "[DONE]"u8.ToArray());
+        // Logged before the terminator: a client that exits on [DONE] must find its request here.
         Log(ctx, request, received, firstText, writes, promptTokens, tokens.Count, string.Concat(tokens), Fault.None);
+        await SseAsync(ctx, "[DONE]"u8.ToArray());
     }
 
     private static byte[] Chunk(string id, bool chat, Action<Utf8JsonWriter> choice, string? finish, (int Prompt, int Completion)? usage,
@@ -280,7 +303,6 @@ public sealed class InferenceServer : IAsyncDisposable
     {
         var received = Stopwatch.GetTimestamp();
         var b = Behaviour;
-        var number = Interlocked.Increment(ref _requests);
         var request = await ReadRequestAsync(ctx, chat, ollama: true);
         var model = request!.Model.EndsWith(":latest", StringComparison.Ordinal) ? request.Model[..^7] : request.Model;
         if (model != ModelName)
@@ -294,15 +316,27 @@ public sealed class InferenceServer : IAsyncDisposable
             await ctx.Response.WriteAsJsonAsync(new { model = request.Model, created_at = DateTime.UtcNow, response = "", done = true, done_reason = "load", load_duration = 1_234_567 });
             return;
         }
+        // Only generation requests count towards FaultEvery (not model loads).
+        var number = Interlocked.Increment(ref _requests);
         var fault = FaultFor(number, b);
         if (fault is Fault.Http500 or Fault.Http429)
         {
-            await ErrorAsync(ctx, fault == Fault.Http500 ? 500 : 429, fault == Fault.Http500 ? "injected server error" : "injected rate limit", ollama: true);
             Log(ctx, request, received, 0, [], 0, 0, "", fault);
+            await ErrorAsync(ctx, fault == Fault.Http500 ? 500 : 429, fault == Fault.Http500 ? "injected server error" : "injected rate limit", ollama: true);
             return;
         }
         var started = Stopwatch.GetTimestamp();
-        var (tokens, promptTokens) = await GenerateAsync(request);
+        List<string> tokens;
+        int promptTokens;
+        try
+        {
+            (tokens, promptTokens) = await GenerateAsync(request);
+        }
+        catch (BadHttpRequestException e)
+        {
+            await ErrorAsync(ctx, 400, e.Message, ollama: true);
+            return;
+        }
         var generated = Stopwatch.GetTimestamp();
         ctx.Response.ContentType = "application/x-ndjson";
         var writes = new List<long>();
@@ -314,8 +348,8 @@ public sealed class InferenceServer : IAsyncDisposable
             await WaitForSlotAsync(received, firstText, chunkIndex, b);
             if (chunkIndex == b.FaultAfterChunks && fault != Fault.None)
             {
-                await InjectStreamFaultAsync(ctx, fault, ollama: true);
                 Log(ctx, request, received, firstText, writes, promptTokens, sent, string.Concat(tokens.Take(sent)), fault);
+                await InjectStreamFaultAsync(ctx, fault, ollama: true);
                 return;
             }
             var n = Math.Min(b.TokensPerChunk, tokens.Count - i);
@@ -347,8 +381,8 @@ public sealed class InferenceServer : IAsyncDisposable
         };
         if (chat) final["message"] = new Dictionary<string, string> { ["role"] = "assistant", ["content"] = "" };
         else final["response"] = "";
-        await NdjsonAsync(ctx, final);
         Log(ctx, request, received, firstText, writes, promptTokens, tokens.Count, string.Concat(tokens), Fault.None);
+        await NdjsonAsync(ctx, final);
     }
 
     private static async Task NdjsonAsync(HttpContext ctx, object line)
