@@ -4,7 +4,7 @@ using System.Reflection;
 using Ipw.Core.Runs;
 
 // ipw benchmarks: whole-process and in-process measurements, printed as plain lines.
-//   dotnet run --project bench/Ipw.Bench -c Release -- [cold-start|record-write|rss|all] [--queries N]
+//   dotnet run --project bench/Ipw.Bench -c Release -- [cold-start|record-write|rss|client-parse|client-ttft|all] [--queries N]
 var which = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 var queries = args.SkipWhile(a => a != "--queries").Skip(1).Select(int.Parse).FirstOrDefault(10_000);
 var root = FindRoot();
@@ -15,6 +15,8 @@ Console.WriteLine($"ipw bench · {config} build · {Environment.ProcessorCount} 
 if (which is "cold-start" or "all") ColdStart(ipw);
 if (which is "record-write" or "all") RecordWrite();
 if (which is "rss" or "all") PeakRss(ipw, queries);
+if (which is "client-parse" or "all") ClientBench.ParseThroughput();
+if (which is "client-ttft" or "all") ClientBench.TtftOverhead(requests: 500);
 return 0;
 
 static void ColdStart(string ipw)

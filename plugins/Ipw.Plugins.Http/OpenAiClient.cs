@@ -126,7 +126,11 @@ internal sealed class OpenAiClient : HttpInferenceClient
         return message;
     }
 
-    protected override async Task ReadStreamAsync(Stream body, StreamState state, CancellationToken cancellationToken)
+    protected override Task ReadStreamAsync(Stream body, StreamState state, CancellationToken cancellationToken) =>
+        ReadSseAsync(body, state, cancellationToken);
+
+    /// <summary>The streaming hot path: SSE events parsed straight from bytes into the state.</summary>
+    internal static async Task ReadSseAsync(Stream body, StreamState state, CancellationToken cancellationToken)
     {
         var parser = SseParser.Create(body, (_, data) =>
         {
