@@ -92,7 +92,7 @@ static void RecordWrite()
         var bytes = new FileInfo(data).Length;
         var writing = sw.Elapsed;
         sw.Restart();
-        run.Dispose(); // compacts into batches of 4,096 rows
+        run.Dispose(); // compacts into batches of 2,048 rows
         var compact = sw.Elapsed;
         Console.WriteLine($"record write: {writing.TotalMicroseconds / n:F1} µs per record ({n} records, one batch and one write each), " +
                           $"{allocated / n / 1024.0:F1} KiB allocated per record, {bytes / (n + 500.0) / 1024:F2} KiB on disk per record; " +

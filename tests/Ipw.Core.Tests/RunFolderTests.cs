@@ -49,7 +49,7 @@ public sealed class RunFolderTests : IDisposable
             Assert.Equal(20_000, ReadAll(data).Length);
         }
         var batches = ReadAll(data);
-        Assert.Equal(5, batches.Length); // 20,000 rows in batches of 4,096
+        Assert.Equal(10, batches.Length); // 20,000 rows in batches of 2,048
         Assert.True(new FileInfo(data).Length * 3 < before, $"{new FileInfo(data).Length} bytes after, {before} before");
         var index = 0;
         foreach (var b in batches)

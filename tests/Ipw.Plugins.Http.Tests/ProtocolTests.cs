@@ -102,6 +102,41 @@ public sealed class ProtocolTests(ServerFixture fixture) : IClassFixture<ServerF
     }
 
     [Fact]
+    public async Task Parameters_reach_the_request_body()
+    {
+        Server.Behaviour = new Behaviour();
+        await using (var vllm = Clients.Create("vllm", Server.BaseUrl, settings: new() { ["min_tokens"] = "5", ["ignore_eos"] = "true", ["top_p"] = "0.9", ["stop"] = "###" }))
+        {
+            await vllm.PrepareAsync(CancellationToken.None);
+            Server.Served.Clear();
+            await Clients.Ask(vllm, maxTokens: 7);
+            using var body = System.Text.Json.JsonDocument.Parse(Server.Served.Single().RequestJson);
+            var root = body.RootElement;
+            Assert.Equal(5, root.GetProperty("min_tokens").GetInt32());
+            Assert.True(root.GetProperty("ignore_eos").GetBoolean());
+            Assert.Equal(0.9, root.GetProperty("top_p").GetDouble());
+            Assert.Equal("###", root.GetProperty("stop").GetString());
+            Assert.Equal(7, root.GetProperty("max_tokens").GetInt32());
+            Assert.Equal(3, root.GetProperty("seed").GetInt32());
+            Assert.True(root.GetProperty("stream").GetBoolean());
+            Assert.True(root.GetProperty("stream_options").GetProperty("include_usage").GetBoolean());
+            Assert.True(root.GetProperty("stream_options").GetProperty("continuous_usage_stats").GetBoolean());
+        }
+        await using (var ollama = Clients.Create("ollama", Server.BaseUrl, settings: new() { ["keep_alive"] = "10m", ["option.num_ctx"] = "2048", ["option.mirostat"] = "0" }))
+        {
+            await ollama.PrepareAsync(CancellationToken.None);
+            Server.Served.Clear();
+            await Clients.Ask(ollama, maxTokens: 6);
+            using var body = System.Text.Json.JsonDocument.Parse(Server.Served.Single().RequestJson);
+            var root = body.RootElement;
+            Assert.Equal("10m", root.GetProperty("keep_alive").GetString());
+            Assert.Equal(6, root.GetProperty("options").GetProperty("num_predict").GetInt32());
+            Assert.Equal(2048, root.GetProperty("options").GetProperty("num_ctx").GetInt32());
+            Assert.Equal("user", root.GetProperty("messages")[0].GetProperty("role").GetString());
+        }
+    }
+
+    [Fact]
     public async Task Llamacpp_keeps_the_servers_timings()
     {
         Server.Behaviour = new Behaviour();

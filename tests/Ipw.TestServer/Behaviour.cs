@@ -40,4 +40,8 @@ public sealed record Behaviour
 
 /// <summary>What the server did for one request, on the machine's monotonic clock (shared by every process).</summary>
 public sealed record ServedRequest(string Path, string Model, long ReceivedAt, long FirstTextWrittenAt, IReadOnlyList<long> ChunkWrittenAt,
-    int PromptTokens, int CompletionTokens, string Text, Fault Fault);
+    int PromptTokens, int CompletionTokens, string Text, Fault Fault)
+{
+    /// <summary>The request body as received.</summary>
+    public string RequestJson { get; init; } = "";
+}

@@ -436,7 +436,10 @@ public sealed class InferenceServer : IAsyncDisposable
     }
 
     private void Log(HttpContext ctx, Parsed request, long received, long firstText, List<long> writes, int promptTokens, int completionTokens, string text, Fault fault) =>
-        Served.Enqueue(new ServedRequest(ctx.Request.Path, request.Model, received, firstText, writes.ToArray(), promptTokens, completionTokens, text, fault));
+        Served.Enqueue(new ServedRequest(ctx.Request.Path, request.Model, received, firstText, writes.ToArray(), promptTokens, completionTokens, text, fault)
+        {
+            RequestJson = request.Root.GetRawText(),
+        });
 
     public async ValueTask DisposeAsync()
     {

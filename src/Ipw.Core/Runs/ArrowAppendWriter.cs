@@ -11,7 +11,7 @@ namespace Ipw.Core.Runs;
 internal sealed class ArrowAppendWriter<TRow> : IDisposable
 {
     /// <summary>Rows per batch after compaction.</summary>
-    public const int CompactBatchRows = 4096;
+    public const int CompactBatchRows = 2048;
 
     private readonly TableLayout<TRow> _layout;
     private readonly string _path;
