@@ -61,6 +61,66 @@ internal static class ClientBench
                           $"{(double)allocated / chunks:F1} bytes allocated per chunk (text buffers and the timeline included)");
     }
 
+    /// <summary>The server in its own process: the client's thread pool and GC are its own, as against a real service.
+    /// Both processes read the same monotonic clock, so the server's write times are comparable.</summary>
+    public static void TtftOverheadOutOfProcess(string serverDll, int requests)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
+        psi.ArgumentList.Add(serverDll);
+        psi.Environment["IPW_CACHE_DIR"] = Directory.CreateTempSubdirectory("ipw-bench-cache-").FullName;
+        using var server = Process.Start(psi)!;
+        try
+        {
+            var url = new Uri(server.StandardOutput.ReadLine()!.Split(' ')[1]);
+            string Command(string line)
+            {
+                server.StandardInput.WriteLine(line);
+                return server.StandardOutput.ReadLine()!;
+            }
+            foreach (var client in new[] { "openai", "ollama" })
+            {
+                Command("behaviour " + System.Text.Json.JsonSerializer.Serialize(new Behaviour
+                {
+                    FirstTokenDelay = TimeSpan.FromMilliseconds(20),
+                    InterChunkDelay = TimeSpan.FromMilliseconds(25),
+                }));
+                var options = new ClientOptions(InferenceServer.ModelName, url.ToString(), new Dictionary<string, string>());
+                IInferenceClient c = client == "ollama" ? new OllamaClient(options) : new OpenAiClient(OpenAiFlavor.OpenAi, options);
+                c.PrepareAsync(CancellationToken.None).GetAwaiter().GetResult();
+                var errors = new List<double>();
+                for (var i = 0; i < requests + 20; i++)
+                {
+                    Command("clear");
+                    var r = c.SendAsync(new InferenceRequest("b", [new ChatMessage("user", "Count to five.")], new GenerationParameters(2, 0.8, i)), CancellationToken.None)
+                        .GetAwaiter().GetResult();
+                    server.StandardInput.WriteLine("served");
+                    var s = System.Text.Json.JsonSerializer.Deserialize<ServedRequest>(server.StandardOutput.ReadLine()!)!;
+                    if (server.StandardOutput.ReadLine() != "end") throw new InvalidOperationException("one request expected");
+                    var first = r.Chunks.First(ch => ch.Kind != ChunkKind.Empty).Timestamp;
+                    var clientTtft = Stopwatch.GetElapsedTime(r.SentAt, first).TotalMilliseconds;
+                    var serverTtft = Stopwatch.GetElapsedTime(s.ReceivedAt, s.FirstTextWrittenAt).TotalMilliseconds;
+                    if (i >= 20) errors.Add(clientTtft - serverTtft);
+                }
+                Report($"{client}, server in its own process", requests, errors);
+                c.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
+            server.StandardInput.WriteLine("quit");
+            server.WaitForExit(10_000);
+        }
+        finally
+        {
+            if (!server.HasExited) server.Kill();
+        }
+    }
+
+    private static void Report(string what, int requests, List<double> errors)
+    {
+        errors.Sort();
+        double P(double q) => errors[Math.Min(errors.Count - 1, (int)(q * errors.Count))];
+        Console.WriteLine($"TTFT error vs ground truth ({what}, concurrency 1, {requests} requests, loopback): " +
+                          $"p50 {P(0.5):F3} ms, p90 {P(0.9):F3} ms, p99 {P(0.99):F3} ms, max {errors[^1]:F3} ms");
+    }
+
     public static void TtftOverhead(int requests)
     {
         Environment.SetEnvironmentVariable("IPW_CACHE_DIR", Directory.CreateTempSubdirectory("ipw-bench-cache-").FullName);
@@ -86,10 +146,7 @@ internal static class ClientBench
                     var serverTtft = Stopwatch.GetElapsedTime(s.ReceivedAt, s.FirstTextWrittenAt).TotalMilliseconds;
                     if (i >= 20) errors.Add(clientTtft - serverTtft); // the first 20 warm both ends up
                 }
-                errors.Sort();
-                double P(double q) => errors[Math.Min(errors.Count - 1, (int)(q * errors.Count))];
-                Console.WriteLine($"TTFT error vs ground truth ({client}, concurrency 1, {requests} requests, loopback): " +
-                                  $"p50 {P(0.5):F3} ms, p90 {P(0.9):F3} ms, p99 {P(0.99):F3} ms, max {errors[^1]:F3} ms");
+                Report($"{client}, server in the same process", requests, errors);
                 c.DisposeAsync().AsTask().GetAwaiter().GetResult();
             }
         }

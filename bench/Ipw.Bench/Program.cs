@@ -13,10 +13,14 @@ var ipw = Path.Combine(root, "artifacts", config, "ipw");
 Console.WriteLine($"ipw bench · {config} build · {Environment.ProcessorCount} cores · {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}");
 
 if (which is "cold-start" or "all") ColdStart(ipw);
-if (which is "record-write" or "all") RecordWrite();
+if (which is "record-write" or "all") RecordWrite(which == "record-write" && args.Contains("--queries") ? queries : 10_000);
 if (which is "rss" or "all") PeakRss(ipw, queries);
 if (which is "client-parse" or "all") ClientBench.ParseThroughput();
-if (which is "client-ttft" or "all") ClientBench.TtftOverhead(requests: 500);
+if (which is "client-ttft" or "all")
+{
+    ClientBench.TtftOverhead(requests: 500);
+    ClientBench.TtftOverheadOutOfProcess(Path.Combine(root, "tests", "Ipw.TestServer", "bin", config, "net10.0", "Ipw.TestServer.dll"), requests: 500);
+}
 return 0;
 
 static void ColdStart(string ipw)
@@ -36,7 +40,7 @@ static void ColdStart(string ipw)
     Console.WriteLine($"cold start 'ipw list all': median {times[times.Count / 2]:F0} ms, min {times[0]:F0} ms, max {times[^1]:F0} ms (n={times.Count})");
 }
 
-static void RecordWrite()
+static void RecordWrite(int n)
 {
     // One realistic record (prompt ~600 chars, response ~500) appended and committed to the file per call.
     var dir = Directory.CreateTempSubdirectory("ipw-bench-").FullName;
@@ -82,7 +86,6 @@ static void RecordWrite()
             TemperatureMissingReason = "no sensor",
         };
         for (var i = 0; i < 500; i++) run.Append(Make(i)); // warm-up (JIT, buffers)
-        const int n = 10_000;
         var allocated = GC.GetAllocatedBytesForCurrentThread();
         var sw = Stopwatch.StartNew();
         for (var i = 0; i < n; i++) run.Append(Make(500 + i));
@@ -91,12 +94,14 @@ static void RecordWrite()
         var data = Path.Combine(run.Path, RunFolder.DataFileName);
         var bytes = new FileInfo(data).Length;
         var writing = sw.Elapsed;
+        var hwmBefore = Status(Environment.ProcessId, "VmHWM:");
         sw.Restart();
         run.Dispose(); // compacts into batches of 2,048 rows
         var compact = sw.Elapsed;
         Console.WriteLine($"record write: {writing.TotalMicroseconds / n:F1} µs per record ({n} records, one batch and one write each), " +
                           $"{allocated / n / 1024.0:F1} KiB allocated per record, {bytes / (n + 500.0) / 1024:F2} KiB on disk per record; " +
-                          $"compaction on close {compact.TotalMilliseconds:F0} ms, then {new FileInfo(data).Length / (n + 500.0) / 1024:F2} KiB per record");
+                          $"compaction on close {compact.TotalMilliseconds:F0} ms, then {new FileInfo(data).Length / (n + 500.0) / 1024:F2} KiB per record; " +
+                          $"peak RSS {hwmBefore / 1048576.0:F0} MiB before closing, {Status(Environment.ProcessId, "VmHWM:") / 1048576.0:F0} MiB after");
     }
     finally
     {

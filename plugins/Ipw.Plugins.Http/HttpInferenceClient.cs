@@ -232,10 +232,13 @@ internal abstract class HttpInferenceClient : IInferenceClient
     /// <summary>Raised by parsers for a response that breaks the protocol in a way JSON parsing does not catch.</summary>
     protected internal sealed class ProtocolViolation(string message) : Exception(message);
 
-    /// <summary>Switches the timeout from first-token to total once the first token has arrived.</summary>
+    /// <summary>Stamps every read at its return (the receipt time of its bytes) and switches the timeout from
+    /// first-token to total once the first token has arrived.</summary>
     private sealed class FirstTokenWatch(StreamState state, CancellationTokenSource timeout, TimeSpan total, long sentAt, Action onFirst)
     {
         private bool _seen;
+
+        public void Received() => state.ReceivedAt = Stopwatch.GetTimestamp();
 
         public void Check()
         {
@@ -253,13 +256,17 @@ internal abstract class HttpInferenceClient : IInferenceClient
         public override int Read(byte[] buffer, int offset, int count)
         {
             watch.Check();
-            return inner.Read(buffer, offset, count);
+            var n = inner.Read(buffer, offset, count);
+            watch.Received();
+            return n;
         }
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
             watch.Check();
-            return await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+            var n = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+            watch.Received();
+            return n;
         }
 
         public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>

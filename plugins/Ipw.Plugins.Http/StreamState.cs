@@ -46,10 +46,14 @@ internal sealed class StreamState
         return written;
     }
 
-    /// <summary>Records a chunk stamped now, classified by what it carried.</summary>
+    /// <summary>When the read that delivered the bytes being parsed returned (0: stamp at parse time).
+    /// A chunk is stamped at receipt, so parsing and buffering inside the client do not count as latency.</summary>
+    public long ReceivedAt { get; set; }
+
+    /// <summary>Records a chunk stamped at receipt, classified by what it carried.</summary>
     public void AddChunk(int contentBytes, int reasoningBytes, int? tokens)
     {
-        var now = Stopwatch.GetTimestamp();
+        var now = ReceivedAt != 0 ? ReceivedAt : Stopwatch.GetTimestamp();
         var kind = contentBytes > 0 ? ChunkKind.Content : reasoningBytes > 0 ? ChunkKind.Reasoning : ChunkKind.Empty;
         if (kind != ChunkKind.Empty && FirstTokenAt == 0) FirstTokenAt = now;
         Chunks.Add(new StreamChunk(now, kind, kind == ChunkKind.Empty ? null : tokens));
@@ -69,6 +73,7 @@ internal sealed class StreamState
         Error = null;
         Completed = false;
         FirstTokenAt = 0;
+        ReceivedAt = 0;
         UsageSource = "server-usage";
     }
 
