@@ -24,7 +24,12 @@ public enum MetricKind
 /// <param name="Device">The device it belongs to, e.g. "process", "system", "gpu0".</param>
 /// <param name="Kind">What it measures.</param>
 /// <param name="Unit">The unit, e.g. "J", "W", "bytes", "s".</param>
-public sealed record MetricInfo(string Name, string Device, MetricKind Kind, string Unit);
+public sealed record MetricInfo(string Name, string Device, MetricKind Kind, string Unit)
+{
+    /// <summary>For energy and power: whether this metric adds to the machine's total without overlapping
+    /// another (RAPL package and DRAM do; psys contains them and does not). Totals sum only additive metrics.</summary>
+    public bool Additive { get; init; } = true;
+}
 
 /// <summary>A metric a source cannot read here, with the reason.</summary>
 public sealed record MissingMetric(MetricKind Kind, string Reason);

@@ -33,7 +33,8 @@ public sealed class ListTests : IDisposable
         Assert.Contains(("datasets", "ipw", "Ipw.Plugins.Datasets"), entries);
         Assert.Contains(("energy", "system", "Ipw.Plugins.SystemTelemetry"), entries);
         Assert.Empty(doc.RootElement.GetProperty("failures").EnumerateArray());
-        Assert.Equal(4, doc.RootElement.GetProperty("plugins").GetArrayLength());
+        Assert.Equal(5, doc.RootElement.GetProperty("plugins").GetArrayLength());
+        Assert.Contains(("energy", "rapl", "Ipw.Plugins.Energy"), entries);
         Assert.Contains(("clients", "ollama", "Ipw.Plugins.Http"), entries);
         Assert.Contains(("clients", "vllm", "Ipw.Plugins.Http"), entries);
         Assert.Contains(("clients", "openai", "Ipw.Plugins.Http"), entries);

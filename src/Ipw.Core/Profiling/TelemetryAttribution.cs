@@ -24,7 +24,8 @@ internal sealed class TelemetryAttribution
         var metrics = session.Metrics;
         int Find(MetricKind kind, string device) =>
             metrics.FirstOrDefault(m => m.Info.Kind == kind && m.Info.Device == device)?.Index ?? -1;
-        int[] All(MetricKind kind) => metrics.Where(m => m.Info.Kind == kind).Select(m => m.Index).ToArray();
+        // Overlapping domains (RAPL psys over package) are never summed: totals take additive metrics only.
+        int[] All(MetricKind kind) => metrics.Where(m => m.Info.Kind == kind && m.Info.Additive).Select(m => m.Index).ToArray();
 
         _processCpu = Find(MetricKind.CpuTime, "process");
         _systemCpu = Find(MetricKind.CpuTime, "system");

@@ -1,0 +1,22 @@
+using Ipw.Abstractions;
+
+namespace Ipw.Plugins.Energy;
+
+/// <summary>Registers the energy backends.</summary>
+public sealed class EnergyPlugin : IIpwPlugin
+{
+    public void Register(IPluginRegistry registry)
+    {
+        registry.AddTelemetrySource(new TelemetrySourceDescriptor("rapl",
+            "CPU package and DRAM energy counters from /sys/class/powercap (Intel and AMD RAPL)",
+            () => new RaplSource())
+        {
+            CheckAvailability = () =>
+            {
+                using var probe = new RaplSource();
+                var p = probe.Probe();
+                return p.Available ? Availability.Yes : Availability.No(p.Reason ?? "unavailable");
+            },
+        });
+    }
+}
