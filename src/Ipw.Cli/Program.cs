@@ -6,6 +6,7 @@ using Ipw.Core;
 var root = new RootCommand("ipw — Intelligence Per Watt: what a model on a given machine really costs (latency, tokens, energy, power, memory)");
 root.Subcommands.Add(ListCommand.Create());
 root.Subcommands.Add(ProfileCommand.Create());
+root.Subcommands.Add(EnergyCommand.Create());
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

@@ -122,6 +122,16 @@ public sealed class TelemetrySession : IDisposable
         }
     }
 
+    /// <summary>The most recent sample's values (NaN where a read failed or nothing was sampled yet).</summary>
+    public double[] Latest()
+    {
+        lock (_sync)
+        {
+            if (_samples.Count == 0) return Enumerable.Repeat(double.NaN, Metrics.Count).ToArray();
+            return (double[])_samples[^1].Values.Clone();
+        }
+    }
+
     /// <summary>Opens a measurement window now (sampling its edge) and returns its start stamp.</summary>
     public long OpenWindow()
     {

@@ -1,0 +1,76 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using Ipw.Abstractions;
+using Ipw.Core;
+using Ipw.Core.Telemetry;
+
+namespace Ipw.Cli;
+
+/// <summary><c>ipw energy test</c>: which telemetry this machine can collect, shown live, with a verdict per backend.</summary>
+internal static class EnergyCommand
+{
+    public static Command Create()
+    {
+        var interval = new Option<double>("--interval") { Description = "seconds between printed readings", DefaultValueFactory = _ => 2.0 };
+        var duration = new Option<double>("--duration") { Description = "seconds to run", DefaultValueFactory = _ => 10.0 };
+        var test = new Command("test", "Energy-monitor self-test: read every telemetry backend for a while and say which work here") { interval, duration };
+        test.SetAction((parse, ct) =>
+        {
+            var every = parse.GetValue(interval);
+            var total = parse.GetValue(duration);
+            if (every is <= 0 or > 3600) throw new UserError($"--interval must be between 0 and 3600 seconds, got {every}");
+            if (total <= 0) throw new UserError($"--duration must be positive, got {total}");
+            return Task.FromResult(Run(TimeSpan.FromSeconds(every), TimeSpan.FromSeconds(total)));
+        });
+        return new Command("energy", "Energy telemetry tools") { test };
+    }
+
+    private static int Run(TimeSpan interval, TimeSpan duration)
+    {
+        var registries = PluginLoading.Load();
+        using var stop = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; stop.Cancel(); };
+        Console.CancelKeyPress += onCancel;
+        try
+        {
+            Console.WriteLine($"ipw energy test: reading every backend every {interval.TotalSeconds:0.###} s for {duration.TotalSeconds:0.###} s (Ctrl-C stops)");
+            var verdicts = new EnergyMonitor(registries).Run(interval, duration, (t, readings) =>
+            {
+                var line = new StringBuilder($"  t={t.TotalSeconds,6:F1}s");
+                foreach (var group in readings.GroupBy(r => r.Metric.Source))
+                {
+                    line.Append($" | {group.Key}:");
+                    foreach (var r in group) line.Append(' ').Append(Format(r));
+                }
+                Console.WriteLine(line.ToString());
+            }, stop.Token);
+            Console.WriteLine("verdicts:");
+            var width = verdicts.Count == 0 ? 0 : verdicts.Max(v => v.Name.Length);
+            foreach (var v in verdicts) Console.WriteLine($"  {v.Name.PadRight(width)}  {v.Verdict}");
+            if (verdicts.Count == 0) Console.WriteLine("  (no telemetry backend is registered)");
+            return 0;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+    }
+
+    private static string Format(MonitorReading r)
+    {
+        var name = r.Metric.Info.Name;
+        if (double.IsNaN(r.Value)) return $"{name}=n/a";
+        var c = CultureInfo.InvariantCulture;
+        return r.Metric.Info.Kind switch
+        {
+            MetricKind.Energy => string.Create(c, $"{name}={r.SinceStart:F2}J ({r.Rate:F1}W)"),
+            MetricKind.CpuTime => string.Create(c, $"{name}={r.SinceStart:F2}s ({r.Rate:F2}/s)"),
+            MetricKind.Memory => string.Create(c, $"{name}={r.Value / 1048576:F0}MiB"),
+            MetricKind.Power => string.Create(c, $"{name}={r.Value:F1}W"),
+            MetricKind.Temperature => string.Create(c, $"{name}={r.Value:F0}C"),
+            MetricKind.Utilization => string.Create(c, $"{name}={r.Value * 100:F0}%"),
+            _ => string.Create(c, $"{name}={r.Value:G4}{r.Metric.Info.Unit}"),
+        };
+    }
+}

@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using Ipw.Abstractions;
+using Ipw.Core.Plugins;
+
+namespace Ipw.Core.Telemetry;
+
+/// <summary>One metric's reading at a tick of the self-test.</summary>
+/// <param name="Value">The latest value (NaN when this read failed).</param>
+/// <param name="SinceStart">For counters: the change since the test began.</param>
+/// <param name="Rate">For counters: the change per second over the last tick (watts, for energy).</param>
+public readonly record struct MonitorReading(SessionMetric Metric, double Value, double SinceStart, double Rate);
+
+/// <summary>A backend's verdict: works, or unavailable because of what.</summary>
+public sealed record BackendVerdict(string Name, bool Works, string Verdict);
+
+/// <summary>
+/// The energy-monitor self-test: samples every registered telemetry backend for a while and says,
+/// for each, what it reads and whether it works here. The same pipeline code as a profile run:
+/// the registry's sources in a <see cref="TelemetrySession"/>.
+/// </summary>
+public sealed class EnergyMonitor(PluginRegistries registries)
+{
+    public IReadOnlyList<BackendVerdict> Run(TimeSpan interval, TimeSpan duration, Action<TimeSpan, IReadOnlyList<MonitorReading>> onTick,
+        CancellationToken cancellationToken)
+    {
+        var sources = new List<(string, ITelemetrySource)>();
+        foreach (var entry in registries.Telemetry.Entries.OrderBy(e => e.Name, StringComparer.Ordinal))
+        {
+            var availability = entry.Availability();
+            sources.Add((entry.Name, availability.IsAvailable ? entry.Descriptor.Create() : new Unavailable(availability.Reason ?? "unavailable")));
+        }
+        var sampleEvery = interval < TimeSpan.FromMilliseconds(50) ? interval : TimeSpan.FromMilliseconds(50);
+        using var session = new TelemetrySession(sources, sampleEvery);
+        var metrics = session.Metrics;
+        var sinceStart = new double[metrics.Count];
+        var readOk = new bool[metrics.Count];
+        var moved = new bool[metrics.Count];
+        var start = Stopwatch.GetTimestamp();
+        var last = session.OpenWindow();
+
+        // One reading per whole interval that fits in the duration (at least one).
+        var ticks = Math.Max(1, (int)Math.Floor(duration / interval + 1e-9));
+        for (var tick = 0; tick < ticks && !cancellationToken.IsCancellationRequested; tick++)
+        {
+            if (cancellationToken.WaitHandle.WaitOne(interval)) break;
+            // Consecutive windows: each tick's counters are deltas over exactly the time since the last tick.
+            var now = session.OpenWindow();
+            var stats = session.CloseWindow(last, now);
+            var values = session.Latest();
+            var seconds = Stopwatch.GetElapsedTime(last, now).TotalSeconds;
+            var readings = new MonitorReading[metrics.Count];
+            for (var i = 0; i < metrics.Count; i++)
+            {
+                if (!double.IsNaN(values[i])) readOk[i] = true;
+                var cumulative = metrics[i].Info.Kind is MetricKind.Energy or MetricKind.CpuTime;
+                var delta = stats.Delta[i];
+                if (cumulative && !double.IsNaN(delta))
+                {
+                    sinceStart[i] += delta;
+                    if (delta != 0) moved[i] = true;
+                }
+                readings[i] = new MonitorReading(metrics[i], values[i], cumulative ? sinceStart[i] : double.NaN,
+                    cumulative && seconds > 0 ? delta / seconds : double.NaN);
+            }
+            last = now;
+            onTick(Stopwatch.GetElapsedTime(start), readings);
+        }
+        session.CloseWindow(last);
+
+        var verdicts = new List<BackendVerdict>();
+        foreach (var report in session.Reports)
+        {
+            if (!report.Available)
+            {
+                verdicts.Add(new BackendVerdict(report.Name, false, $"unavailable because {report.Reason}"));
+                continue;
+            }
+            var own = metrics.Where(m => m.Source == report.Name).ToList();
+            var read = own.Count(m => readOk[m.Index]);
+            var kinds = string.Join(", ", own.Select(m => m.Info.Kind.ToString().ToLowerInvariant()).Distinct());
+            var still = own.Where(m => m.Info.Kind == MetricKind.Energy && readOk[m.Index] && !moved[m.Index]).Select(m => m.Info.Name).ToList();
+            var verdict = read == 0
+                ? $"unavailable because none of its {own.Count} metrics could be read during the test"
+                : $"works: {read} of {own.Count} metrics read ({kinds}; {report.Method})" +
+                  (still.Count > 0 ? $"; warning: {string.Join(", ", still)} did not change during the test" : "") +
+                  (report.Missing.Count > 0 ? $"; lacks {string.Join("; ", report.Missing.Select(m => $"{m.Kind.ToString().ToLowerInvariant()}: {m.Reason}"))}" : "");
+            verdicts.Add(new BackendVerdict(report.Name, read > 0, verdict));
+        }
+        return verdicts;
+    }
+
+    private sealed class Unavailable(string reason) : ITelemetrySource
+    {
+        public TelemetryProbe Probe() => new(false, reason, [], [], "none");
+        public void Read(Span<double> values) { }
+        public void Dispose() { }
+    }
+}

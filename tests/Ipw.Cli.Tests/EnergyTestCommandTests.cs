@@ -1,0 +1,46 @@
+namespace Ipw.Cli.Tests;
+
+public sealed class EnergyTestCommandTests : IDisposable
+{
+    private readonly TempDir _work = new();
+
+    [Fact]
+    public void On_this_machine_system_works_and_every_missing_source_says_why()
+    {
+        var r = IpwProcess.Run(_work.Path, ["energy", "test", "--interval", "0.5", "--duration", "1.6"],
+            new Dictionary<string, string> { ["IPW_POWERCAP_ROOT"] = _work.Combine("none") });
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var lines = r.Stdout.Split('\n');
+        Assert.Equal(3, lines.Count(l => l.TrimStart().StartsWith("t=", StringComparison.Ordinal)));
+        Assert.Contains(lines, l => l.Contains("process_rss_bytes=", StringComparison.Ordinal) && l.Contains("MiB", StringComparison.Ordinal));
+        var verdicts = lines.SkipWhile(l => l != "verdicts:").Skip(1).Where(l => l.Length > 0).ToList();
+        Assert.Contains(verdicts, v => v.TrimStart().StartsWith("system  works:", StringComparison.Ordinal));
+        Assert.Contains(verdicts, v => v.TrimStart().StartsWith("rapl    unavailable because no powercap tree", StringComparison.Ordinal));
+        Assert.Contains(verdicts, v => v.Contains("lacks energy: /proc has no energy counter", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_working_energy_counter_is_shown_in_joules_and_watts()
+    {
+        string stdout;
+        using (var rapl = new FakeRaplCounter(_work.Combine("powercap"), watts: 25))
+        {
+            var r = IpwProcess.Run(_work.Path, ["energy", "test", "--interval", "0.5", "--duration", "1.6"],
+                new Dictionary<string, string> { ["IPW_POWERCAP_ROOT"] = rapl.Root });
+            Assert.Equal(0, r.ExitCode);
+            stdout = r.Stdout;
+        }
+        // Every tick shows the energy since the start and the power over the last interval: 25 W.
+        Assert.Equal(3, System.Text.RegularExpressions.Regex.Matches(stdout, @"rapl: rapl_package0_j=\d+\.\d\dJ \(2[3-7]\.\dW\)").Count);
+        Assert.Contains("rapl    works: 1 of 1 metrics read (energy; counter)", stdout);
+    }
+    [Fact]
+    public void A_bad_interval_is_a_one_line_error()
+    {
+        var r = IpwProcess.Run(_work.Path, ["energy", "test", "--interval", "0"]);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Equal("ipw: error: --interval must be between 0 and 3600 seconds, got 0", r.Stderr.Trim());
+    }
+
+    public void Dispose() => _work.Dispose();
+}

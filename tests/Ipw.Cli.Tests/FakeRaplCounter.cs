@@ -1,0 +1,51 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Ipw.Cli.Tests;
+
+/// <summary>
+/// A powercap tree in a temporary folder whose package counter rises at a constant power, rewritten in
+/// place every millisecond by a dedicated thread, as the kernel updates its file (these VMs have no RAPL).
+/// Writes are fixed-width, so a reader never sees half a number.
+/// </summary>
+public sealed class FakeRaplCounter : IDisposable
+{
+    private readonly Thread _thread;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly ManualResetEventSlim _running = new();
+
+    public string Root { get; }
+
+    public FakeRaplCounter(string root, double watts)
+    {
+        Root = root;
+        var pkg = Path.Combine(root, "intel-rapl:0");
+        Directory.CreateDirectory(pkg);
+        File.WriteAllText(Path.Combine(pkg, "name"), "package-0\n");
+        File.WriteAllText(Path.Combine(pkg, "max_energy_range_uj"), "262143328850\n");
+        File.WriteAllText(Path.Combine(pkg, "energy_uj"), "000000000000000\n");
+        _thread = new Thread(() =>
+        {
+            var clock = Stopwatch.StartNew();
+            using var file = new FileStream(Path.Combine(pkg, "energy_uj"), FileMode.Open, FileAccess.Write, FileShare.ReadWrite);
+            while (!_stop.IsCancellationRequested)
+            {
+                var text = Encoding.ASCII.GetBytes(((long)(clock.Elapsed.TotalSeconds * watts * 1e6)).ToString("D15") + "\n");
+                RandomAccess.Write(file.SafeFileHandle, text, 0);
+                _running.Set();
+                Thread.Sleep(1);
+            }
+        })
+        { IsBackground = true, Name = "fake-rapl" };
+        _thread.Start();
+        _running.Wait(TimeSpan.FromSeconds(10));
+    }
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _thread.Join();
+        _stop.Dispose();
+        _running.Dispose();
+    }
+}
