@@ -37,7 +37,7 @@ public sealed class HttpClientEndToEndTests(ServerForCli fixture) : IClassFixtur
     [InlineData("llamacpp")]
     public void Records_carry_the_servers_token_counts_and_the_timeline(string client)
     {
-        Server.Behaviour = new Behaviour { FirstTokenDelay = TimeSpan.FromMilliseconds(40), InterChunkDelay = TimeSpan.FromMilliseconds(5) };
+        Server.Behaviour = new Behaviour { FirstTokenDelay = TimeSpan.FromMilliseconds(40), InterChunkDelay = TimeSpan.FromMilliseconds(10) };
         Server.Served.Clear();
         var r = Profile(client, 6);
         Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
@@ -57,11 +57,11 @@ public sealed class HttpClientEndToEndTests(ServerForCli fixture) : IClassFixtur
             Assert.Equal("server-usage", row.GetProperty("token_count_source").GetString());
             var serverTtft = Stopwatch.GetElapsedTime(s.ReceivedAt, s.FirstTextWrittenAt).TotalSeconds;
             Assert.InRange(row.GetProperty("ttft_s").GetDouble() - serverTtft, 0, 0.010);
-            Assert.InRange(row.GetProperty("itl_p50_s").GetDouble(), 0.0025, 0.010); // one query's median, on a busy 2-core machine
+            Assert.InRange(row.GetProperty("itl_p50_s").GetDouble(), 0.003, 0.020); // one query's median, on a busy 2-core machine
         }
-        // Over the run, the inter-token latency is the injected 5 ms.
+        // Over the run, the inter-token latency is the injected 10 ms.
         var itl = rows.Select(x => x.GetProperty("itl_p50_s").GetDouble()).Order().ToList();
-        Assert.InRange(itl[itl.Count / 2], 0.004, 0.006);
+        Assert.InRange(itl[itl.Count / 2], 0.0085, 0.012);
         using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(OnlyRun(), "summary.json")));
         Assert.Equal(client, summary.RootElement.GetProperty("client").GetProperty("name").GetString());
         Assert.Equal("Ipw.Plugins.Http", summary.RootElement.GetProperty("client").GetProperty("plugin").GetString());

@@ -72,7 +72,7 @@ public sealed class ProtocolTests(ServerFixture fixture) : IClassFixture<ServerF
     [InlineData("ollama")]
     public async Task Multi_token_chunks_are_counted_as_tokens_not_as_one(string client)
     {
-        Server.Behaviour = new Behaviour { TokensPerChunk = 4, InterChunkDelay = TimeSpan.FromMilliseconds(20) };
+        Server.Behaviour = new Behaviour { TokensPerChunk = 4, InterChunkDelay = TimeSpan.FromMilliseconds(60) };
         await using var c = Clients.Create(client, Server.BaseUrl);
         await c.PrepareAsync(CancellationToken.None);
         await Clients.Ask(c, maxTokens: 8); // warm-up: the first request pays for JIT on both ends
@@ -80,8 +80,8 @@ public sealed class ProtocolTests(ServerFixture fixture) : IClassFixture<ServerF
         Assert.Equal(16, r.Usage!.OutputTokens);
         Assert.Equal(4, r.Chunks.Count(ch => ch.Kind == ChunkKind.Content));
         if (client == "vllm") Assert.All(r.Chunks.Where(ch => ch.Kind == ChunkKind.Content), ch => Assert.Equal(4, ch.Tokens)); // running usage: exact
-        // Inter-token latency is per token: 20 ms between chunks of 4 tokens is 5 ms a token.
-        Assert.InRange(Clients.Metrics(r).ItlP50S!.Value, 0.0045, 0.0060);
+        // Inter-token latency is per token: 60 ms between chunks of 4 tokens is 15 ms a token.
+        Assert.InRange(Clients.Metrics(r).ItlP50S!.Value, 0.013, 0.0175);
     }
 
     [Fact]
@@ -166,7 +166,7 @@ public sealed class ProtocolTests(ServerFixture fixture) : IClassFixture<ServerF
     [InlineData("ollama")]
     public async Task Ttft_and_inter_token_latency_match_the_injected_delays(string client)
     {
-        Server.Behaviour = new Behaviour { FirstTokenDelay = TimeSpan.FromMilliseconds(60), InterChunkDelay = TimeSpan.FromMilliseconds(8) };
+        Server.Behaviour = new Behaviour { FirstTokenDelay = TimeSpan.FromMilliseconds(60), InterChunkDelay = TimeSpan.FromMilliseconds(20) };
         await using var c = Clients.Create(client, Server.BaseUrl);
         await c.PrepareAsync(CancellationToken.None);
         await Clients.Ask(c, maxTokens: 20); // warm-up: the first request pays for JIT on both ends
@@ -181,7 +181,7 @@ public sealed class ProtocolTests(ServerFixture fixture) : IClassFixture<ServerF
             // (both ends share two cores here; the benchmark measures the overhead's distribution).
             Assert.InRange(clientTtft - serverTtft, 0, 0.010);
             Assert.InRange(serverTtft, 0.060, 0.070);
-            Assert.InRange(Clients.Metrics(r).ItlP50S!.Value, 0.0075, 0.0090);
+            Assert.InRange(Clients.Metrics(r).ItlP50S!.Value, 0.0185, 0.0220);
         }
     }
 }
