@@ -4,7 +4,7 @@ using System.Reflection;
 using Ipw.Core.Runs;
 
 // ipw benchmarks: whole-process and in-process measurements, printed as plain lines.
-//   dotnet run --project bench/Ipw.Bench -c Release -- [cold-start|record-write|rss|client-parse|client-ttft|all] [--queries N]
+//   dotnet run --project bench/Ipw.Bench -c Release -- [cold-start|record-write|rss|sampler|client-parse|client-ttft|all] [--queries N]
 var which = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 var queries = args.SkipWhile(a => a != "--queries").Skip(1).Select(int.Parse).FirstOrDefault(10_000);
 var root = FindRoot();
@@ -15,6 +15,7 @@ Console.WriteLine($"ipw bench · {config} build · {Environment.ProcessorCount} 
 if (which is "cold-start" or "all") ColdStart(ipw);
 if (which is "record-write" or "all") RecordWrite(which == "record-write" && args.Contains("--queries") ? queries : 10_000);
 if (which is "rss" or "all") PeakRss(ipw, queries);
+if (which is "sampler" or "all") SamplerBench.Run(root);
 if (which is "client-parse" or "all") ClientBench.ParseThroughput();
 if (which is "client-ttft" or "all")
 {

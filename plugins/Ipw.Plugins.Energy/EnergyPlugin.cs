@@ -7,6 +7,12 @@ public sealed class EnergyPlugin : IIpwPlugin
 {
     public void Register(IPluginRegistry registry)
     {
+        registry.AddTelemetrySource(new TelemetrySourceDescriptor("nvml",
+            "NVIDIA GPU energy counter, power, memory, temperature, clock and utilisation through NVML",
+            () => new NvmlSource())
+        {
+            CheckAvailability = NvmlSource.QuickCheck,
+        });
         registry.AddTelemetrySource(new TelemetrySourceDescriptor("rapl",
             "CPU package and DRAM energy counters from /sys/class/powercap (Intel and AMD RAPL)",
             () => new RaplSource())

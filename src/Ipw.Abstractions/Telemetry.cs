@@ -45,7 +45,11 @@ public sealed record TelemetryProbe(
     string? Reason,
     IReadOnlyList<MetricInfo> Metrics,
     IReadOnlyList<MissingMetric> Missing,
-    string Method);
+    string Method)
+{
+    /// <summary>Facts worth recording: device names, a counter's learned update period, driver versions.</summary>
+    public IReadOnlyDictionary<string, string> Details { get; init; } = new Dictionary<string, string>();
+}
 
 /// <summary>A source of energy, power, memory and temperature readings.</summary>
 public interface ITelemetrySource : IDisposable

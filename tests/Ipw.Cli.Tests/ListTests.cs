@@ -35,6 +35,7 @@ public sealed class ListTests : IDisposable
         Assert.Empty(doc.RootElement.GetProperty("failures").EnumerateArray());
         Assert.Equal(5, doc.RootElement.GetProperty("plugins").GetArrayLength());
         Assert.Contains(("energy", "rapl", "Ipw.Plugins.Energy"), entries);
+        Assert.Contains(("energy", "nvml", "Ipw.Plugins.Energy"), entries);
         Assert.Contains(("clients", "ollama", "Ipw.Plugins.Http"), entries);
         Assert.Contains(("clients", "vllm", "Ipw.Plugins.Http"), entries);
         Assert.Contains(("clients", "openai", "Ipw.Plugins.Http"), entries);

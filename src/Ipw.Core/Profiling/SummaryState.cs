@@ -51,6 +51,13 @@ internal sealed class SummaryState(
         _cpuSum += r.ProcessCpuS ?? 0;
     }
 
+    private static JsonObject Details(IReadOnlyDictionary<string, string> details)
+    {
+        var o = new JsonObject();
+        foreach (var (k, v) in details.OrderBy(p => p.Key, StringComparer.Ordinal)) o[k] = v;
+        return o;
+    }
+
     private JsonObject Report()
     {
         var report = new JsonObject();
@@ -174,6 +181,7 @@ internal sealed class SummaryState(
                     ["available"] = r.Available,
                     ["reason"] = r.Reason,
                     ["method"] = r.Method,
+                    ["details"] = Details(r.Details),
                     ["metrics"] = new JsonArray(r.Metrics.Select(m => (JsonNode?)new JsonObject
                     {
                         ["name"] = m.Name,

@@ -11,7 +11,7 @@ namespace Ipw.Core.Profiling;
 internal sealed class TelemetryAttribution
 {
     private readonly int _processCpu, _systemCpu, _processRss, _systemMemory;
-    private readonly int[] _energy, _power, _temperature;
+    private readonly int[] _energy, _power, _temperature, _gpuMemory;
     private readonly int _cores = Environment.ProcessorCount;
 
     public string? EnergyMissingReason { get; }
@@ -34,6 +34,7 @@ internal sealed class TelemetryAttribution
         _energy = All(MetricKind.Energy);
         _power = All(MetricKind.Power);
         _temperature = All(MetricKind.Temperature);
+        _gpuMemory = metrics.Where(m => m.Info.Kind == MetricKind.Memory && m.Info.Device.StartsWith("gpu", StringComparison.Ordinal)).Select(m => m.Index).ToArray();
 
         EnergySource = string.Join("+", _energy.Select(i => $"{metrics[i].Source}:{metrics[i].Info.Device}").Distinct());
         EnergyMissingReason = _energy.Length > 0 ? null : Reason(session.Reports, MetricKind.Energy, "energy counter");
@@ -70,16 +71,15 @@ internal sealed class TelemetryAttribution
         }
         else record.EnergyMissingReason = EnergyMissingReason;
 
-        if (_power.Length > 0)
-        {
-            record.AvgPowerW = Sum(w.Mean, _power);
-            record.PowerMissingReason = record.AvgPowerW is null ? "no power sample inside this query's window" : null;
-        }
-        else if (record.EnergyJ is { } joules && seconds > 0)
-        {
-            record.AvgPowerW = joules / seconds; // from the counter: energy over the window
-        }
-        else record.PowerMissingReason = PowerMissingReason;
+        if (_gpuMemory.Length > 0 && Sum(w.Max, _gpuMemory) is { } gpuMemory) record.GpuMemoryUsedBytes = (long)Math.Round(gpuMemory);
+
+        // Average power comes from the energy counter where there is one (energy over the window); sampled power
+        // lags or misses short windows, so it is the fallback. The maximum can only come from samples.
+        if (record.EnergyJ is { } joules && seconds > 0) record.AvgPowerW = joules / seconds;
+        else if (_power.Length > 0) record.AvgPowerW = Sum(w.Mean, _power);
+        if (_power.Length > 0) record.MaxPowerW = Sum(w.Max, _power); // per-device highest readings, summed
+        record.PowerMissingReason = record.AvgPowerW is not null ? null
+            : _power.Length > 0 ? "no power sample inside this query's window" : PowerMissingReason;
 
         if (_temperature.Length > 0)
         {

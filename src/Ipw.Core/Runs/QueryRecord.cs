@@ -53,6 +53,10 @@ public sealed class QueryRecord
     public string? EnergySource { get; set; }
     public string? EnergyMissingReason { get; set; }
     public double? AvgPowerW { get; set; }
+    /// <summary>Highest sampled power in the window: each device's highest reading, summed over devices.</summary>
+    public double? MaxPowerW { get; set; }
+    /// <summary>Accelerator memory in use (max in the window, summed over devices).</summary>
+    public long? GpuMemoryUsedBytes { get; set; }
     public string? PowerMissingReason { get; set; }
     public double? TemperatureC { get; set; }
     public string? TemperatureMissingReason { get; set; }

@@ -122,7 +122,9 @@ internal static class RecordSchema
         new StringColumn<QueryRecord>("energy_source", r => r.EnergySource),
         new StringColumn<QueryRecord>("energy_missing_reason", r => r.EnergyMissingReason),
         new DoubleColumn<QueryRecord>("avg_power_w", r => r.AvgPowerW),
+        new DoubleColumn<QueryRecord>("max_power_w", r => r.MaxPowerW),
         new StringColumn<QueryRecord>("power_missing_reason", r => r.PowerMissingReason),
+        new Int64Column<QueryRecord>("gpu_memory_used_bytes", r => r.GpuMemoryUsedBytes),
         new DoubleColumn<QueryRecord>("temperature_c", r => r.TemperatureC),
         new StringColumn<QueryRecord>("temperature_missing_reason", r => r.TemperatureMissingReason),
     ]);

@@ -7,7 +7,10 @@ namespace Ipw.Core.Telemetry;
 public sealed record SessionMetric(int Index, string Source, string Method, MetricInfo Info);
 
 /// <summary>What one source offered when the session started (kept for summary.json).</summary>
-public sealed record SourceReport(string Name, bool Available, string? Reason, string Method, IReadOnlyList<MetricInfo> Metrics, IReadOnlyList<MissingMetric> Missing);
+public sealed record SourceReport(string Name, bool Available, string? Reason, string Method, IReadOnlyList<MetricInfo> Metrics, IReadOnlyList<MissingMetric> Missing)
+{
+    public IReadOnlyDictionary<string, string> Details { get; init; } = new Dictionary<string, string>();
+}
 
 /// <summary>
 /// Samples every telemetry source on its own thread, stamping each sample with the monotonic clock
@@ -30,6 +33,9 @@ public sealed class TelemetrySession : IDisposable
     public IReadOnlyList<SessionMetric> Metrics { get; }
     public IReadOnlyList<SourceReport> Reports { get; }
     public TimeSpan Interval => _interval;
+
+    /// <summary>Called on the sampler thread with how late each scheduled sample started (for benchmarks).</summary>
+    public Action<TimeSpan>? OnLateness { get; set; }
 
     /// <summary>Samples taken so far (background and window edges).</summary>
     public long SampleCount { get; private set; }
@@ -54,7 +60,7 @@ public sealed class TelemetrySession : IDisposable
             {
                 probe = new TelemetryProbe(false, $"probe failed: {e.Message}", [], [], "none");
             }
-            reports.Add(new SourceReport(name, probe.Available, probe.Reason, probe.Method, probe.Metrics, probe.Missing));
+            reports.Add(new SourceReport(name, probe.Available, probe.Reason, probe.Method, probe.Metrics, probe.Missing) { Details = probe.Details });
             if (!probe.Available || probe.Metrics.Count == 0)
             {
                 source.Dispose();
@@ -84,6 +90,7 @@ public sealed class TelemetrySession : IDisposable
             next += step;
             var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), next);
             if (wait > TimeSpan.Zero && _stop.Token.WaitHandle.WaitOne(wait)) break;
+            OnLateness?.Invoke(Stopwatch.GetElapsedTime(next));
             SampleNow();
             // Fell behind (machine paused or overloaded): skip ahead rather than burst.
             if (Stopwatch.GetTimestamp() - next > step) next = Stopwatch.GetTimestamp();

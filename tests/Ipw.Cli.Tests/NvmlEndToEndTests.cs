@@ -1,0 +1,58 @@
+using System.Text.Json;
+
+namespace Ipw.Cli.Tests;
+
+/// <summary>The real binary with the NVML stand-in found on the loader's search path (LD_LIBRARY_PATH),
+/// as a driver's library would be; these machines have no NVIDIA GPU.</summary>
+public sealed class NvmlEndToEndTests : IDisposable
+{
+    private readonly TempDir _work = new();
+    private static string StandinDir => Path.Combine(IpwProcess.RepoRoot, "artifacts", "native", "nvml-standin");
+
+    [Fact]
+    public void A_profile_with_an_nvidia_gpu_records_its_energy_power_memory_and_temperature()
+    {
+        Assert.True(File.Exists(Path.Combine(StandinDir, "libnvidia-ml.so.1")), "the NVML stand-in was not built");
+        File.WriteAllLines(_work.Combine("gpu.conf"), ["devices=2", "name=NVIDIA H100 80GB HBM3", "power_low_mw=150000", "power_high_mw=150000",
+            "energy_step_ms=10", "memory_used=3221225472", "temperature_c=63"]);
+        var env = new Dictionary<string, string>
+        {
+            ["LD_LIBRARY_PATH"] = StandinDir,
+            ["IPW_NVML_STANDIN_CONFIG"] = _work.Combine("gpu.conf"),
+            ["CUDA_VISIBLE_DEVICES"] = "1",
+            ["IPW_POWERCAP_ROOT"] = _work.Combine("no-rapl"),
+        };
+        var r = IpwProcess.Run(_work.Path, ["profile", "--max-queries", "5", "--max-tokens", "300", "--threads", "1", "--output-dir", "runs",
+            "--dataset-option", "subjects=chat"], env);
+        Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
+        Assert.Contains("energy from nvml:gpu1", r.Stdout);
+        var run = Directory.GetDirectories(_work.Combine("runs")).Single();
+        foreach (var row in ArrowJs.Read(Path.Combine(run, "data-00000-of-00001.arrow")).GetProperty("rows").EnumerateArray())
+        {
+            var seconds = row.GetProperty("e2e_latency_s").GetDouble();
+            // One GPU counted (CUDA_VISIBLE_DEVICES=1) at a steady 150 W; the counter steps every 10 ms.
+            Assert.InRange(row.GetProperty("energy_j").GetDouble(), 150 * seconds - 3.5, 150 * seconds + 3.5);
+            Assert.Equal("nvml:gpu1", row.GetProperty("energy_source").GetString());
+            Assert.Equal(3221225472, row.GetProperty("gpu_memory_used_bytes").GetInt64());
+            Assert.Equal(63, row.GetProperty("temperature_c").GetDouble());
+            Assert.Equal(150, row.GetProperty("max_power_w").GetDouble()); // windows of ~0.15 s hold several 50 ms samples
+        }
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "summary.json")));
+        var nvml = summary.RootElement.GetProperty("telemetry").GetProperty("sources").EnumerateArray().Single(s => s.GetProperty("name").GetString() == "nvml");
+        Assert.True(nvml.GetProperty("available").GetBoolean());
+        Assert.Equal("NVIDIA H100 80GB HBM3", nvml.GetProperty("details").GetProperty("gpu1_name").GetString());
+    }
+
+    [Fact]
+    public void Without_a_driver_nvml_is_listed_as_unavailable_with_the_reason()
+    {
+        var r = IpwProcess.Run(_work.Path, ["list", "energy", "--json"]);
+        using var doc = JsonDocument.Parse(r.Stdout);
+        var nvml = doc.RootElement.GetProperty("entries").EnumerateArray().Single(e => e.GetProperty("name").GetString() == "nvml");
+        if (File.Exists("/usr/lib/x86_64-linux-gnu/libnvidia-ml.so.1")) return; // a machine with a real driver
+        Assert.False(nvml.GetProperty("available").GetBoolean());
+        Assert.Contains("libnvidia-ml.so.1 not found", nvml.GetProperty("reason").GetString());
+    }
+
+    public void Dispose() => _work.Dispose();
+}

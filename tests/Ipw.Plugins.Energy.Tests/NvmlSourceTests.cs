@@ -1,0 +1,134 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Ipw.Abstractions;
+using Ipw.Core.Telemetry;
+using Ipw.Plugins.Energy;
+
+namespace Ipw.Plugins.Energy.Tests;
+
+/// <summary>
+/// The nvml backend against the NVML stand-in (native/nvml-standin: NVML's ABI and return codes, scripted
+/// readings), loaded through the real P/Invoke path; these machines have no NVIDIA GPU. The stand-in's
+/// configuration is read at nvmlInit, so each test writes its own and probes afresh.
+/// </summary>
+[Collection("nvml")]
+public sealed class NvmlSourceTests : IDisposable
+{
+    private static readonly string Library = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../artifacts/native/nvml-standin/libnvidia-ml.so.1"));
+    private readonly string _config = Path.GetTempFileName();
+
+    public NvmlSourceTests()
+    {
+        Assert.True(File.Exists(Library), $"the NVML stand-in was not built at {Library}");
+        Environment.SetEnvironmentVariable(NvmlNative.LibraryVariable, Library);
+        // The stand-in is native code: it reads the C environment, which .NET's own copy does not reach.
+        Assert.Equal(0, setenv("IPW_NVML_STANDIN_CONFIG", _config, 1));
+        Environment.SetEnvironmentVariable(NvmlSource.GpusVariable, null);
+        Environment.SetEnvironmentVariable("CUDA_VISIBLE_DEVICES", null);
+    }
+
+    [DllImport("libc", CharSet = CharSet.Ansi)]
+    private static extern int setenv(string name, string value, int overwrite);
+
+    private void Script(params string[] lines) => File.WriteAllLines(_config, lines);
+
+    [Fact]
+    public void Every_metric_of_every_device_is_read_through_pinvoke()
+    {
+        Script("devices=2", "name=NVIDIA H100 80GB HBM3", "memory_used=2147483648", "temperature_c=51", "util_gpu=40");
+        using var source = new NvmlSource();
+        var probe = source.Probe();
+        Assert.True(probe.Available, probe.Reason);
+        Assert.Equal("NVIDIA H100 80GB HBM3", probe.Details["gpu0_name"]);
+        Assert.Equal(["gpu0_energy_j", "gpu0_power_w", "gpu0_memory_used_bytes", "gpu0_temperature_c", "gpu0_sm_clock_mhz", "gpu0_utilization"],
+            probe.Metrics.Where(m => m.Device == "gpu0").Select(m => m.Name));
+        Assert.Equal(12, probe.Metrics.Count);
+        var values = new double[12];
+        source.Read(values);
+        Assert.Equal(2147483648, values[2]);
+        Assert.Equal(51, values[3]);
+        Assert.Equal(0.40, values[5], 6);
+        Assert.Contains(values[1], new[] { 100.0, 300.0 }); // the square wave's low or high level, in watts
+        // The counter's 100 ms steps were learned at start-up.
+        Assert.InRange(double.Parse(probe.Details["gpu0_energy_update_ms"], System.Globalization.CultureInfo.InvariantCulture), 95, 130);
+    }
+
+    [Fact]
+    public void A_square_wave_gives_energy_within_the_counters_step_error()
+    {
+        // 300 W for 500 ms, then 100 W for 500 ms: 200 J per second on average; the counter steps every 100 ms.
+        Script("devices=1", "power_low_mw=100000", "power_high_mw=300000", "period_ms=1000", "energy_step_ms=100");
+        using var session = new TelemetrySession([("nvml", new NvmlSource())], TimeSpan.FromMilliseconds(20));
+        var energy = session.Metrics.Single(m => m.Info.Kind == MetricKind.Energy).Index;
+        var start = session.OpenWindow();
+        Thread.Sleep(2000);
+        var w = session.CloseWindow(start);
+        var expected = 200 * w.Duration.TotalSeconds;
+        // Each edge can miss up to one step of energy: at most 0.1 s x 300 W = 30 J per edge.
+        Assert.InRange(w.Delta[energy], expected - 60, expected + 60);
+    }
+
+    [Fact]
+    public void Not_supported_shows_up_as_missing_with_a_reason()
+    {
+        Script("devices=1", "not_supported=energy,fields,temperature");
+        using var source = new NvmlSource();
+        var probe = source.Probe();
+        Assert.True(probe.Available);
+        Assert.DoesNotContain(probe.Metrics, m => m.Kind is MetricKind.Energy or MetricKind.Temperature);
+        Assert.Contains(probe.Missing, m => m.Kind == MetricKind.Energy && m.Reason.Contains("not supported"));
+        Assert.Contains(probe.Missing, m => m.Kind == MetricKind.Temperature && m.Reason.Contains("not supported"));
+        // Without the instant field, power is the 1-second average, and says so.
+        Assert.Contains(probe.Metrics, m => m.Name == "gpu0_power_avg1s_w");
+        Assert.Contains(probe.Missing, m => m.Kind == MetricKind.Power && m.Reason.Contains("1-second average"));
+    }
+
+    [Fact]
+    public void A_counter_reset_does_not_lose_or_invent_energy()
+    {
+        Script("devices=1", "power_low_mw=200000", "power_high_mw=200000", "energy_step_ms=10", "reset_at_ms=500");
+        using var source = new NvmlSource();
+        var values = new double[source.Probe().Metrics.Count]; // the probe includes ~350 ms of learning the update period
+        var clock = Stopwatch.StartNew();
+        source.Read(values);
+        var before = values[0];
+        // Read every 20 ms, as the sampler does, across the reset 500 ms after init.
+        while (clock.ElapsedMilliseconds < 600)
+        {
+            Thread.Sleep(20);
+            source.Read(values);
+        }
+        var gained = values[0] - before;
+        // 200 W for about 0.6 s: the restart to zero is carried over, not counted as negative energy; what is
+        // lost is at most the energy between the last read before the reset and the reset (20 ms, 4 J).
+        Assert.InRange(gained, 200 * clock.Elapsed.TotalSeconds - 15, 200 * clock.Elapsed.TotalSeconds + 5);
+    }
+
+    [Fact]
+    public void Only_the_selected_gpus_are_counted()
+    {
+        Script("devices=4");
+        Environment.SetEnvironmentVariable("CUDA_VISIBLE_DEVICES", "1,3");
+        using (var source = new NvmlSource())
+        {
+            var probe = source.Probe();
+            Assert.Equal(["gpu1", "gpu3"], probe.Metrics.Select(m => m.Device).Distinct());
+            Assert.Contains("CUDA_VISIBLE_DEVICES", probe.Details["selection"]);
+        }
+        Environment.SetEnvironmentVariable(NvmlSource.GpusVariable, "7");
+        using var bad = new NvmlSource();
+        var p = bad.Probe();
+        Assert.False(p.Available);
+        Assert.Contains("GPU 7 does not exist (NVML sees 4)", p.Reason);
+    }
+
+    public void Dispose()
+    {
+        File.Delete(_config);
+        Environment.SetEnvironmentVariable("CUDA_VISIBLE_DEVICES", null);
+        Environment.SetEnvironmentVariable(NvmlSource.GpusVariable, null);
+    }
+}
+
+[CollectionDefinition("nvml", DisableParallelization = true)]
+public sealed class NvmlCollection;
