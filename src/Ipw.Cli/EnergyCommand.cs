@@ -14,9 +14,11 @@ internal static class EnergyCommand
     {
         var interval = new Option<double>("--interval") { Description = "seconds between printed readings", DefaultValueFactory = _ => 2.0 };
         var duration = new Option<double>("--duration") { Description = "seconds to run", DefaultValueFactory = _ => 10.0 };
-        var test = new Command("test", "Energy-monitor self-test: read every telemetry backend for a while and say which work here") { interval, duration };
+        var gpus = GpuSelection.Option();
+        var test = new Command("test", "Energy-monitor self-test: read every telemetry backend for a while and say which work here") { interval, duration, gpus };
         test.SetAction((parse, ct) =>
         {
+            GpuSelection.Apply(parse.GetValue(gpus));
             var every = parse.GetValue(interval);
             var total = parse.GetValue(duration);
             if (every is <= 0 or > 3600) throw new UserError($"--interval must be between 0 and 3600 seconds, got {every}");

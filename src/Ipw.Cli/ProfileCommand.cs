@@ -31,13 +31,14 @@ internal static class ProfileCommand
         var warmup = new Option<int>("--warmup") { Description = "warm-up queries sent first and kept out of the results", DefaultValueFactory = _ => 1 };
         var interval = new Option<double>("--sample-interval") { Description = "telemetry sampling period in seconds", DefaultValueFactory = _ => 0.05 };
         var energy = new Option<string[]>("--energy") { Description = "telemetry sources to use (default: every available one)" };
+        var gpus = GpuSelection.Option();
         var progress = new Option<string>("--progress") { Description = "auto, bar, plain or none", DefaultValueFactory = _ => "auto" };
         progress.AcceptOnlyFromAmong("auto", "bar", "plain", "none");
 
         var command = new Command("profile", "Profile a model: send a workload and record latency, tokens and telemetry per query")
         {
             client, model, baseUrl, clientOption, threads, contextSize, dataset, datasetPath, datasetOption, maxQueries, maxErrors, outputDir,
-            maxTokens, temperature, seed, warmup, interval, energy, progress,
+            maxTokens, temperature, seed, warmup, interval, energy, gpus, progress,
         };
 
         command.SetAction(async (parse, _) =>
@@ -46,6 +47,7 @@ internal static class ProfileCommand
             var (errorCount, errorRate) = ParseMaxErrors(parse.GetValue(maxErrors));
             if (parse.GetValue(threads) is { } t) settings["threads"] = t.ToString(CultureInfo.InvariantCulture);
             if (parse.GetValue(contextSize) is { } c) settings["context_size"] = c.ToString(CultureInfo.InvariantCulture);
+            GpuSelection.Apply(parse.GetValue(gpus));
             var sources = parse.GetValue(energy);
             var options = new ProfileOptions
             {

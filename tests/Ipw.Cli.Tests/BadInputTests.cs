@@ -17,6 +17,7 @@ public sealed class BadInputTests : IDisposable
         { ["profile", "--dataset-option", "colour=blue"], "unknown setting 'colour'" },
         { ["profile", "--dataset-option", "subjects=poetry"], "poetry" },
         { ["profile", "--threads", "0"], "threads must be at least 1" },
+        { ["profile", "--gpus", "first"], "--gpus expects GPU indices" },
         { ["list", "gadgets"], "gadgets" },
         { ["frobnicate"], "frobnicate" },
     };

@@ -19,18 +19,19 @@ public sealed class NvmlEndToEndTests : IDisposable
         {
             ["LD_LIBRARY_PATH"] = StandinDir,
             ["IPW_NVML_STANDIN_CONFIG"] = _work.Combine("gpu.conf"),
-            ["CUDA_VISIBLE_DEVICES"] = "1",
+            ["CUDA_VISIBLE_DEVICES"] = "0,1",
             ["IPW_POWERCAP_ROOT"] = _work.Combine("no-rapl"),
         };
+        // --gpus takes precedence over CUDA_VISIBLE_DEVICES: only GPU 1 counts.
         var r = IpwProcess.Run(_work.Path, ["profile", "--max-queries", "5", "--max-tokens", "300", "--threads", "1", "--output-dir", "runs",
-            "--dataset-option", "subjects=chat"], env);
+            "--dataset-option", "subjects=chat", "--gpus", "1"], env);
         Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
         Assert.Contains("energy from nvml:gpu1", r.Stdout);
         var run = Directory.GetDirectories(_work.Combine("runs")).Single();
         foreach (var row in ArrowJs.Read(Path.Combine(run, "data-00000-of-00001.arrow")).GetProperty("rows").EnumerateArray())
         {
             var seconds = row.GetProperty("e2e_latency_s").GetDouble();
-            // One GPU counted (CUDA_VISIBLE_DEVICES=1) at a steady 150 W; the counter steps every 10 ms.
+            // One GPU counted (--gpus 1) at a steady 150 W; the counter steps every 10 ms.
             Assert.InRange(row.GetProperty("energy_j").GetDouble(), 150 * seconds - 3.5, 150 * seconds + 3.5);
             Assert.Equal("nvml:gpu1", row.GetProperty("energy_source").GetString());
             Assert.Equal(3221225472, row.GetProperty("gpu_memory_used_bytes").GetInt64());
