@@ -7,6 +7,12 @@ public sealed class EnergyPlugin : IIpwPlugin
 {
     public void Register(IPluginRegistry registry)
     {
+        registry.AddTelemetrySource(new TelemetrySourceDescriptor("powermetrics",
+            "Apple Silicon CPU, GPU and ANE power from powermetrics (model estimates, integrated to energy; needs sudo)",
+            () => new PowermetricsSource())
+        {
+            CheckAvailability = PowermetricsSource.QuickCheck,
+        });
         registry.AddTelemetrySource(new TelemetrySourceDescriptor("nvml",
             "NVIDIA GPU energy counter, power, memory, temperature, clock and utilisation through NVML",
             () => new NvmlSource())
