@@ -57,7 +57,6 @@ public sealed class HttpClientEndToEndTests(ServerForCli fixture) : IClassFixtur
             Assert.Equal("server-usage", row.GetProperty("token_count_source").GetString());
             var serverTtft = Stopwatch.GetElapsedTime(s.ReceivedAt, s.FirstTextWrittenAt).TotalSeconds;
             Assert.InRange(row.GetProperty("ttft_s").GetDouble() - serverTtft, 0, 0.010);
-            Assert.InRange(row.GetProperty("itl_p50_s").GetDouble(), 0.003, 0.020); // one query's median, on a busy 2-core machine
         }
         // Over the run, the inter-token latency is the injected 10 ms.
         var itl = rows.Select(x => x.GetProperty("itl_p50_s").GetDouble()).Order().ToList();

@@ -173,6 +173,7 @@ public sealed class ProtocolTests(ServerFixture fixture) : IClassFixture<ServerF
         await using var c = Clients.Create(client, Server.BaseUrl);
         await c.PrepareAsync(CancellationToken.None);
         await Clients.Ask(c, maxTokens: 20); // warm-up: the first request pays for JIT on both ends
+        var itl = new List<double>();
         for (var i = 0; i < 3; i++)
         {
             Server.Served.Clear();
@@ -184,8 +185,10 @@ public sealed class ProtocolTests(ServerFixture fixture) : IClassFixture<ServerF
             // (both ends share two cores here; the benchmark measures the overhead's distribution).
             Assert.InRange(clientTtft - serverTtft, 0, 0.010);
             Assert.InRange(serverTtft, 0.060, 0.070);
-            Assert.InRange(Clients.Metrics(r).ItlP50S!.Value, 0.0185, 0.0220);
+            itl.Add(Clients.Metrics(r).ItlP50S!.Value);
         }
+        // The median over the queries: one query's chunks can arrive together on a loaded machine.
+        Assert.InRange(itl.Order().ElementAt(1), 0.0185, 0.0220);
     }
 }
 
