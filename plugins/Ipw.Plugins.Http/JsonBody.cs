@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using Ipw.Abstractions;
 
 namespace Ipw.Plugins.Http;
 
@@ -16,5 +17,19 @@ internal static class JsonBody
         var content = new ReadOnlyMemoryContent(buffer.WrittenMemory);
         content.Headers.ContentType = Json;
         return content;
+    }
+
+    /// <summary>Writes <c>"messages": [{"role", "content"}, ...]</c>, the shape both Ollama and the OpenAI API take.</summary>
+    public static void WriteMessages(Utf8JsonWriter w, IReadOnlyList<ChatMessage> messages)
+    {
+        w.WriteStartArray("messages");
+        foreach (var m in messages)
+        {
+            w.WriteStartObject();
+            w.WriteString("role", m.Role);
+            w.WriteString("content", m.Content);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
     }
 }

@@ -105,15 +105,7 @@ internal sealed class OllamaClient : HttpInferenceClient
                 w.WriteString("model", Model);
                 if (chat)
                 {
-                    w.WriteStartArray("messages");
-                    foreach (var m in request.Messages)
-                    {
-                        w.WriteStartObject();
-                        w.WriteString("role", m.Role);
-                        w.WriteString("content", m.Content);
-                        w.WriteEndObject();
-                    }
-                    w.WriteEndArray();
+                    JsonBody.WriteMessages(w, request.Messages);
                 }
                 else
                 {

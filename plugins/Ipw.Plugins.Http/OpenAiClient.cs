@@ -96,15 +96,7 @@ internal sealed class OpenAiClient : HttpInferenceClient
             w.WriteString("model", Model);
             if (chat)
             {
-                w.WriteStartArray("messages");
-                foreach (var m in request.Messages)
-                {
-                    w.WriteStartObject();
-                    w.WriteString("role", m.Role);
-                    w.WriteString("content", m.Content);
-                    w.WriteEndObject();
-                }
-                w.WriteEndArray();
+                JsonBody.WriteMessages(w, request.Messages);
             }
             else w.WriteString("prompt", string.Join("\n\n", request.Messages.Select(m => m.Content)));
             w.WriteBoolean("stream", true);
@@ -174,15 +166,7 @@ internal sealed class OpenAiClient : HttpInferenceClient
                 w.WriteString("model", Model);
                 if (request is not null && Settings.Endpoint == "chat")
                 {
-                    w.WriteStartArray("messages");
-                    foreach (var m in request.Messages)
-                    {
-                        w.WriteStartObject();
-                        w.WriteString("role", m.Role);
-                        w.WriteString("content", m.Content);
-                        w.WriteEndObject();
-                    }
-                    w.WriteEndArray();
+                    JsonBody.WriteMessages(w, request.Messages);
                 }
                 else
                 {
