@@ -28,6 +28,8 @@ public sealed class NvmlEndToEndTests : IDisposable
         Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
         Assert.Contains("energy from nvml:gpu1", r.Stdout);
         var run = Directory.GetDirectories(_work.Combine("runs")).Single();
+        // The run is named after the GPU that counts, not the CPU.
+        Assert.EndsWith("profile_1xnvidia-h100-80gb-hbm3_ipw-tiny", run);
         foreach (var row in ArrowJs.Read(Path.Combine(run, "data-00000-of-00001.arrow")).GetProperty("rows").EnumerateArray())
         {
             var seconds = row.GetProperty("e2e_latency_s").GetDouble();
@@ -42,6 +44,7 @@ public sealed class NvmlEndToEndTests : IDisposable
         var nvml = summary.RootElement.GetProperty("telemetry").GetProperty("sources").EnumerateArray().Single(s => s.GetProperty("name").GetString() == "nvml");
         Assert.True(nvml.GetProperty("available").GetBoolean());
         Assert.Equal("NVIDIA H100 80GB HBM3", nvml.GetProperty("details").GetProperty("gpu1_name").GetString());
+        Assert.Equal("NVIDIA H100 80GB HBM3", summary.RootElement.GetProperty("hardware").GetProperty("gpus")[0].GetString());
     }
 
     [Fact]

@@ -31,7 +31,6 @@ public sealed class Profiler(PluginRegistries registries)
         var clientEntry = registries.Clients.Resolve(options.Client);
         var datasetEntry = registries.Datasets.Resolve(options.Dataset);
         var dataset = CreateDataset(datasetEntry, options);
-        var hardware = HardwareInfo.Detect();
 
         // Check the output folder before the (possibly slow) model load.
         var outputRoot = RunFolder.EnsureWritable(options.OutputDir);
@@ -47,10 +46,13 @@ public sealed class Profiler(PluginRegistries registries)
             throw new UserError($"{options.Client}: {e.Message}");
         }
 
+        // Probe the telemetry first: the run folder is named after the GPUs the backends found, if any.
+        using var session = new TelemetrySession(CreateSources(options), options.SampleInterval, start: false);
+        var hardware = HardwareInfo.Detect(GpuNames(session));
         using var run = RunFolder.Create(outputRoot, hardware.Label, info.Model);
         var runStart = Stopwatch.GetTimestamp();
         var wallStart = DateTimeOffset.UtcNow;
-        using var session = new TelemetrySession(CreateSources(options), options.SampleInterval, run.CreateTelemetrySink(runStart));
+        session.Start(run.CreateTelemetrySink(runStart));
         var attribution = new TelemetryAttribution(session);
         var total = options.MaxQueries is { } max ? Math.Min(max, dataset.Count ?? max) : dataset.Count;
 
@@ -120,6 +122,12 @@ public sealed class Profiler(PluginRegistries registries)
         observer.OnFinished(outcome);
         return outcome;
     }
+
+    /// <summary>Names of the GPUs whose telemetry counts, as the backends reported them (details "gpuN_name").</summary>
+    private static List<string> GpuNames(TelemetrySession session) =>
+        session.Reports.Where(r => r.Available)
+            .SelectMany(r => r.Details.Where(d => d.Key.StartsWith("gpu", StringComparison.Ordinal) && d.Key.EndsWith("_name", StringComparison.Ordinal)))
+            .OrderBy(d => d.Key, StringComparer.Ordinal).Select(d => d.Value).ToList();
 
     private static bool TooManyErrors(ProfileOptions o, int done, int errors) =>
         (o.MaxErrors is { } max && errors >= max) || (o.MaxErrorRate is { } rate && done >= 10 && errors > rate * done);

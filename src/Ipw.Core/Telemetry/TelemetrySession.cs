@@ -24,8 +24,8 @@ public sealed class TelemetrySession : IDisposable
     private readonly List<Sample> _samples = [];
     private readonly Lock _sync = new();
     private readonly SortedDictionary<long, int> _openWindows = [];
-    private readonly ITelemetrySink? _sink;
-    private readonly Thread? _thread;
+    private ITelemetrySink? _sink;
+    private Thread? _thread;
     private readonly CancellationTokenSource _stop = new();
     private readonly TimeSpan _interval;
     private long _lastReadTicks;
@@ -43,10 +43,10 @@ public sealed class TelemetrySession : IDisposable
     /// <summary>Largest single read of all sources, a measure of the harness's own overhead.</summary>
     public TimeSpan MaxReadLatency => Stopwatch.GetElapsedTime(0, _lastReadTicks);
 
-    public TelemetrySession(IEnumerable<(string Name, ITelemetrySource Source)> sources, TimeSpan interval, ITelemetrySink? sink = null)
+    /// <summary>Probes every source and, unless <paramref name="start"/> is false, starts sampling into <paramref name="sink"/>.</summary>
+    public TelemetrySession(IEnumerable<(string Name, ITelemetrySource Source)> sources, TimeSpan interval, ITelemetrySink? sink = null, bool start = true)
     {
         _interval = interval;
-        _sink = sink;
         var metrics = new List<SessionMetric>();
         var reports = new List<SourceReport>();
         foreach (var (name, source) in sources)
@@ -71,9 +71,16 @@ public sealed class TelemetrySession : IDisposable
         }
         Metrics = metrics;
         Reports = reports;
-        _sink?.Start(metrics);
+        if (start) Start(sink);
+    }
 
-        if (_sources.Count > 0 && interval > TimeSpan.Zero)
+    /// <summary>Starts sampling (once): what the probes found is known before, e.g. to name the run after the GPUs.</summary>
+    public void Start(ITelemetrySink? sink)
+    {
+        if (_thread is not null || _sink is not null) throw new InvalidOperationException("the session has already started");
+        _sink = sink;
+        _sink?.Start(Metrics);
+        if (_sources.Count > 0 && _interval > TimeSpan.Zero)
         {
             SampleNow();
             _thread = new Thread(Run) { IsBackground = true, Name = "ipw-telemetry", Priority = ThreadPriority.AboveNormal };
