@@ -7,6 +7,12 @@ public sealed class EnergyPlugin : IIpwPlugin
 {
     public void Register(IPluginRegistry registry)
     {
+        registry.AddTelemetrySource(new TelemetrySourceDescriptor("amdsmi",
+            "AMD GPU energy counter and VRAM through AMD SMI (ROCm), validated at start-up",
+            () => new AmdSmiSource())
+        {
+            CheckAvailability = AmdSmiSource.QuickCheck,
+        });
         registry.AddTelemetrySource(new TelemetrySourceDescriptor("powermetrics",
             "Apple Silicon CPU, GPU and ANE power from powermetrics (model estimates, integrated to energy; needs sudo)",
             () => new PowermetricsSource())

@@ -18,14 +18,11 @@ internal static unsafe partial class NvmlNative
     public const int FieldPowerAverage = 185;
     public const int FieldPowerInstant = 186;
 
-    static NvmlNative() => NativeLibrary.SetDllImportResolver(typeof(NvmlNative).Assembly, Resolve);
+    /// <summary>Registers the assembly's one native-library resolver (it serves NVML and AMD SMI) before the first call.</summary>
+    public static void EnsureResolver() => AmdSmiSource.EnsureResolver();
 
-    /// <summary>Forces the static constructor (and so the resolver) before the first call.</summary>
-    public static void EnsureResolver() { }
-
-    private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? path)
+    internal static IntPtr ResolveLibrary(Assembly assembly, DllImportSearchPath? path)
     {
-        if (name != Library) return IntPtr.Zero;
         if (Environment.GetEnvironmentVariable(LibraryVariable) is { Length: > 0 } file) return NativeLibrary.Load(file);
         if (OperatingSystem.IsWindows() && NativeLibrary.TryLoad("nvml.dll", assembly, path, out var windows)) return windows;
         return IntPtr.Zero; // the loader's normal search

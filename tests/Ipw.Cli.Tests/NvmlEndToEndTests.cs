@@ -58,5 +58,16 @@ public sealed class NvmlEndToEndTests : IDisposable
         Assert.Contains("libnvidia-ml.so.1 not found", nvml.GetProperty("reason").GetString());
     }
 
+    [Fact]
+    public void Without_rocm_amdsmi_is_listed_as_unavailable_with_the_reason()
+    {
+        var r = IpwProcess.Run(_work.Path, ["list", "energy", "--json"]);
+        using var doc = JsonDocument.Parse(r.Stdout);
+        var amd = doc.RootElement.GetProperty("entries").EnumerateArray().Single(e => e.GetProperty("name").GetString() == "amdsmi");
+        if (File.Exists("/opt/rocm/lib/libamd_smi.so")) return; // a machine with ROCm
+        Assert.False(amd.GetProperty("available").GetBoolean());
+        Assert.Contains("libamd_smi.so not found", amd.GetProperty("reason").GetString());
+    }
+
     public void Dispose() => _work.Dispose();
 }

@@ -1,0 +1,156 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Reflection;
+using System.Runtime.InteropServices;
+using Ipw.Abstractions;
+
+namespace Ipw.Plugins.Energy;
+
+/// <summary>
+/// AMD GPUs through AMD SMI (<c>libamd_smi.so</c>, ROCm): per GPU the energy counter (accumulator x
+/// resolution, microjoules) and VRAM in use. The counter is validated at start-up: it must advance at a
+/// plausible power, since AMD SMI before ROCm 6.3 could report it wrongly. <c>IPW_AMDSMI_LIBRARY</c>
+/// names another file; GPU selection follows <c>IPW_GPUS</c> (indices).
+/// </summary>
+internal sealed partial class AmdSmiSource : ITelemetrySource
+{
+    public const string Library = "libamd_smi.so";
+    public const string LibraryVariable = "IPW_AMDSMI_LIBRARY";
+    private const ulong InitAmdGpus = 1 << 1;
+    private readonly List<Func<double>> _readers = [];
+    private bool _initialized;
+
+    static AmdSmiSource() => NativeLibrary.SetDllImportResolver(typeof(AmdSmiSource).Assembly, Resolve);
+
+    /// <summary>Forces the static constructor (and so the assembly's resolver) to run.</summary>
+    public static void EnsureResolver() { }
+
+    private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? path)
+    {
+        if (name == NvmlNative.Library) return NvmlNative.ResolveLibrary(assembly, path);
+        if (name != Library) return IntPtr.Zero;
+        if (Environment.GetEnvironmentVariable(LibraryVariable) is { Length: > 0 } file) return NativeLibrary.Load(file);
+        return NativeLibrary.TryLoad("/opt/rocm/lib/" + Library, out var rocm) ? rocm : IntPtr.Zero;
+    }
+
+    [LibraryImport(Library)] private static partial int amdsmi_init(ulong flags);
+    [LibraryImport(Library)] private static partial int amdsmi_shut_down();
+    [LibraryImport(Library)] private static unsafe partial int amdsmi_get_socket_handles(ref uint count, IntPtr* handles);
+    [LibraryImport(Library)] private static unsafe partial int amdsmi_get_processor_handles(IntPtr socket, ref uint count, IntPtr* handles);
+    [LibraryImport(Library)] private static partial int amdsmi_get_energy_count(IntPtr processor, out ulong accumulator, out float resolution, out ulong timestamp);
+    [LibraryImport(Library)] private static partial int amdsmi_get_gpu_memory_usage(IntPtr processor, int type, out ulong used);
+
+    public static Availability QuickCheck()
+    {
+        EnsureResolver();
+        try
+        {
+            var rc = amdsmi_init(InitAmdGpus);
+            if (rc != 0) return Availability.No($"amdsmi_init failed (status {rc})");
+            amdsmi_shut_down();
+            return Availability.Yes;
+        }
+        catch (DllNotFoundException)
+        {
+            return Availability.No($"{Library} not found: no ROCm on this machine (or set {LibraryVariable} to the library's path)");
+        }
+        catch (EntryPointNotFoundException)
+        {
+            return Availability.No($"{Library} lacks a function ipw needs: ROCm is too old (6.0 or newer is needed, 6.3 or newer for a correct energy counter)");
+        }
+    }
+
+    public unsafe TelemetryProbe Probe()
+    {
+        Dispose();
+        var check = QuickCheck();
+        if (!check.IsAvailable) return new TelemetryProbe(false, check.Reason, [], [], "amdsmi");
+        if (amdsmi_init(InitAmdGpus) != 0) return new TelemetryProbe(false, "amdsmi_init failed", [], [], "amdsmi");
+        _initialized = true;
+
+        var gpus = new List<IntPtr>();
+        uint sockets = 0;
+        amdsmi_get_socket_handles(ref sockets, null);
+        var socketHandles = new IntPtr[sockets];
+        fixed (IntPtr* sp = socketHandles) amdsmi_get_socket_handles(ref sockets, sp);
+        foreach (var socket in socketHandles.Take((int)sockets))
+        {
+            uint count = 0;
+            amdsmi_get_processor_handles(socket, ref count, null);
+            var handles = new IntPtr[count];
+            fixed (IntPtr* hp = handles) amdsmi_get_processor_handles(socket, ref count, hp);
+            gpus.AddRange(handles.Take((int)count));
+        }
+        if (gpus.Count == 0)
+        {
+            Dispose();
+            return new TelemetryProbe(false, "AMD SMI found no GPU", [], [], "amdsmi");
+        }
+
+        var selected = Environment.GetEnvironmentVariable(NvmlSource.GpusVariable) is { Length: > 0 } g
+            ? g.Split(',', StringSplitOptions.TrimEntries).Select(p => int.TryParse(p, NumberStyles.Integer, CultureInfo.InvariantCulture, out var i) ? i : -1).ToList()
+            : Enumerable.Range(0, gpus.Count).ToList();
+        if (selected.Any(i => i < 0 || i >= gpus.Count))
+        {
+            Dispose();
+            return new TelemetryProbe(false, $"{NvmlSource.GpusVariable} names a GPU AMD SMI does not have (it sees {gpus.Count})", [], [], "amdsmi");
+        }
+
+        var metrics = new List<MetricInfo>();
+        var missing = new List<MissingMetric>();
+        var details = new Dictionary<string, string>();
+        foreach (var index in selected)
+        {
+            var gpu = $"gpu{index}";
+            var handle = gpus[index];
+            var verdict = Validate(handle);
+            details[$"{gpu}_energy_validation"] = verdict.Description;
+            if (verdict.Ok)
+            {
+                metrics.Add(new MetricInfo($"{gpu}_energy_j", gpu, MetricKind.Energy, "J"));
+                _readers.Add(() => amdsmi_get_energy_count(handle, out var acc, out var res, out _) == 0 ? acc * (double)res / 1e6 : double.NaN);
+            }
+            else missing.Add(new MissingMetric(MetricKind.Energy, $"{gpu}: {verdict.Description}"));
+            if (amdsmi_get_gpu_memory_usage(handle, 0, out _) == 0)
+            {
+                metrics.Add(new MetricInfo($"{gpu}_memory_used_bytes", gpu, MetricKind.Memory, "bytes"));
+                _readers.Add(() => amdsmi_get_gpu_memory_usage(handle, 0, out var used) == 0 ? used : double.NaN);
+            }
+        }
+        missing.Add(new MissingMetric(MetricKind.Power, "ipw reads AMD power as energy over time (the counter), not AMD SMI's power report"));
+        missing.Add(new MissingMetric(MetricKind.Temperature, "AMD GPU temperature is not read by ipw yet"));
+        if (metrics.Count == 0)
+        {
+            Dispose();
+            return new TelemetryProbe(false, string.Join("; ", missing.Select(m => m.Reason)), [], missing, "amdsmi") { Details = details };
+        }
+        return new TelemetryProbe(true, null, metrics, missing, "amdsmi: energy counter deltas") { Details = details };
+    }
+
+    /// <summary>Reads the counter twice 250 ms apart: it must advance, at a power a board can draw (0 to 3 kW).</summary>
+    private static (bool Ok, string Description) Validate(IntPtr handle)
+    {
+        if (amdsmi_get_energy_count(handle, out var a, out var resolution, out _) != 0) return (false, "the energy counter is not supported");
+        var clock = Stopwatch.StartNew();
+        Thread.Sleep(250);
+        if (amdsmi_get_energy_count(handle, out var b, out _, out _) != 0) return (false, "the energy counter stopped answering");
+        var watts = (b - (double)a) * resolution / 1e6 / clock.Elapsed.TotalSeconds;
+        return watts is > 0 and < 3000
+            ? (true, string.Create(CultureInfo.InvariantCulture, $"ok: {watts:F1} W over {clock.Elapsed.TotalSeconds:F2} s at start-up, resolution {resolution:G4} µJ"))
+            : (false, string.Create(CultureInfo.InvariantCulture,
+                $"the energy counter gives an implausible {watts:F1} W at start-up (AMD SMI before ROCm 6.3 reports it wrongly): energy not recorded"));
+    }
+
+    public void Read(Span<double> values)
+    {
+        for (var i = 0; i < _readers.Count; i++) values[i] = _readers[i]();
+    }
+
+    public void Dispose()
+    {
+        _readers.Clear();
+        if (!_initialized) return;
+        _initialized = false;
+        amdsmi_shut_down();
+    }
+}

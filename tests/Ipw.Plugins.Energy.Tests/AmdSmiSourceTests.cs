@@ -1,0 +1,72 @@
+using System.Runtime.InteropServices;
+using Ipw.Abstractions;
+using Ipw.Core.Telemetry;
+using Ipw.Plugins.Energy;
+
+namespace Ipw.Plugins.Energy.Tests;
+
+/// <summary>The amdsmi backend against the AMD SMI stand-in (native/amdsmi-standin: amdsmi.h's signatures,
+/// scripted readings) through the real P/Invoke path; these machines have no AMD GPU.</summary>
+[Collection("nvml")]
+public sealed class AmdSmiSourceTests : IDisposable
+{
+    private static readonly string Library = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../artifacts/native/amdsmi-standin/libamd_smi.so"));
+    private readonly string _config = Path.GetTempFileName();
+
+    public AmdSmiSourceTests()
+    {
+        Assert.True(File.Exists(Library), $"the AMD SMI stand-in was not built at {Library}");
+        Environment.SetEnvironmentVariable(AmdSmiSource.LibraryVariable, Library);
+        Environment.SetEnvironmentVariable(NvmlSource.GpusVariable, null);
+        Assert.Equal(0, setenv("IPW_AMDSMI_STANDIN_CONFIG", _config, 1)); // native code reads the C environment
+    }
+
+    [DllImport("libc", CharSet = CharSet.Ansi)]
+    private static extern int setenv(string name, string value, int overwrite);
+
+    [Fact]
+    public void The_energy_counter_is_validated_then_read_in_joules_with_vram()
+    {
+        File.WriteAllLines(_config, ["gpus=2", "power_w=250", "resolution_uj=15.3", "memory_used=8589934592"]);
+        using var session = new TelemetrySession([("amdsmi", new AmdSmiSource())], TimeSpan.FromMilliseconds(20));
+        var report = session.Reports.Single();
+        Assert.True(report.Available, report.Reason);
+        Assert.StartsWith("ok: 25", report.Details["gpu0_energy_validation"]); // ~250 W measured at start-up
+        Assert.Equal(["gpu0_energy_j", "gpu0_memory_used_bytes", "gpu1_energy_j", "gpu1_memory_used_bytes"], session.Metrics.Select(m => m.Info.Name));
+        var start = session.OpenWindow();
+        Thread.Sleep(400);
+        var w = session.CloseWindow(start);
+        var expected = 250 * w.Duration.TotalSeconds;
+        Assert.InRange(w.Delta[0], expected - 1, expected + 1); // 15.3 µJ steps: far below a joule
+        Assert.Equal(8589934592, w.Max[1]);
+    }
+
+    [Fact]
+    public void A_counter_that_does_not_advance_is_rejected_with_the_reason()
+    {
+        File.WriteAllLines(_config, ["gpus=1", "stuck=1"]);
+        using var source = new AmdSmiSource();
+        var probe = source.Probe();
+        Assert.True(probe.Available); // VRAM still works
+        Assert.Equal(["gpu0_memory_used_bytes"], probe.Metrics.Select(m => m.Name));
+        Assert.Contains(probe.Missing, m => m.Kind == MetricKind.Energy && m.Reason.Contains("implausible 0.0 W") && m.Reason.Contains("ROCm 6.3"));
+    }
+
+    [Fact]
+    public void Gpu_selection_applies_and_a_missing_gpu_is_named()
+    {
+        File.WriteAllLines(_config, ["gpus=2"]);
+        Environment.SetEnvironmentVariable(NvmlSource.GpusVariable, "1");
+        using (var source = new AmdSmiSource())
+            Assert.Equal(["gpu1"], source.Probe().Metrics.Select(m => m.Device).Distinct());
+        Environment.SetEnvironmentVariable(NvmlSource.GpusVariable, "5");
+        using var bad = new AmdSmiSource();
+        Assert.Contains("does not have (it sees 2)", bad.Probe().Reason);
+    }
+
+    public void Dispose()
+    {
+        File.Delete(_config);
+        Environment.SetEnvironmentVariable(NvmlSource.GpusVariable, null);
+    }
+}
