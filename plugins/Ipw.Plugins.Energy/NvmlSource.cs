@@ -16,56 +16,48 @@ internal sealed class NvmlSource : ITelemetrySource
     private readonly List<Func<double>> _readers = [];
     private bool _initialized;
 
-    /// <summary>Cheap availability for <c>ipw list</c>: load the library, initialise, count GPUs; no reads.</summary>
-    public static Availability QuickCheck()
+    /// <summary>Loads the library and calls nvmlInit; returns why it failed, or null on success.</summary>
+    private static string? Initialize()
     {
         NvmlNative.EnsureResolver();
         try
         {
             var rc = NvmlNative.nvmlInit_v2();
-            if (rc != NvmlNative.Success) return Availability.No($"nvmlInit failed: {NvmlNative.Error(rc)}");
-            try
-            {
-                rc = NvmlNative.nvmlDeviceGetCount_v2(out var count);
-                return rc != NvmlNative.Success ? Availability.No($"nvmlDeviceGetCount failed: {NvmlNative.Error(rc)}")
-                    : count == 0 ? Availability.No("NVML found no GPU") : Availability.Yes;
-            }
-            finally
-            {
-                NvmlNative.nvmlShutdown();
-            }
+            return rc == NvmlNative.Success ? null : $"nvmlInit failed: {NvmlNative.Error(rc)}";
         }
         catch (DllNotFoundException)
         {
-            return Availability.No($"{NvmlNative.Library} not found: no NVIDIA driver on this machine (or set {NvmlNative.LibraryVariable} to the library's path)");
+            return $"{NvmlNative.Library} not found: no NVIDIA driver on this machine (or set {NvmlNative.LibraryVariable} to the library's path)";
         }
         catch (EntryPointNotFoundException)
         {
-            return Availability.No("the NVML library is too old (no nvmlInit_v2)");
+            return "the NVML library is too old (no nvmlInit_v2): update the NVIDIA driver";
+        }
+    }
+
+    /// <summary>Cheap availability for <c>ipw list</c>: load the library, initialise, count GPUs; no reads.</summary>
+    public static Availability QuickCheck()
+    {
+        if (Initialize() is { } why) return Availability.No(why);
+        try
+        {
+            var rc = NvmlNative.nvmlDeviceGetCount_v2(out var count);
+            return rc != NvmlNative.Success ? Availability.No($"nvmlDeviceGetCount failed: {NvmlNative.Error(rc)}")
+                : count == 0 ? Availability.No("NVML found no GPU") : Availability.Yes;
+        }
+        finally
+        {
+            NvmlNative.nvmlShutdown();
         }
     }
 
     public TelemetryProbe Probe()
     {
         Dispose(); // probing again starts afresh
-        NvmlNative.EnsureResolver();
-        int rc;
-        try
-        {
-            rc = NvmlNative.nvmlInit_v2();
-        }
-        catch (DllNotFoundException)
-        {
-            return Unavailable($"{NvmlNative.Library} not found: no NVIDIA driver on this machine (or set {NvmlNative.LibraryVariable} to the library's path)");
-        }
-        catch (EntryPointNotFoundException e)
-        {
-            return Unavailable($"the NVML library lacks {e.Message.Split('\'').Skip(1).FirstOrDefault() ?? "a function ipw needs"}: the driver is too old");
-        }
-        if (rc != NvmlNative.Success) return Unavailable($"nvmlInit failed: {NvmlNative.Error(rc)}");
+        if (Initialize() is { } why) return Unavailable(why);
         _initialized = true;
 
-        rc = NvmlNative.nvmlDeviceGetCount_v2(out var count);
+        var rc = NvmlNative.nvmlDeviceGetCount_v2(out var count);
         if (rc != NvmlNative.Success) return Unavailable($"nvmlDeviceGetCount failed: {NvmlNative.Error(rc)}");
         if (count == 0) return Unavailable("NVML found no GPU");
         var (indices, selection) = SelectDevices((int)count);

@@ -32,8 +32,6 @@ internal sealed class StreamState
     /// <summary>Output tokens reported so far by a server that sends running usage (vLLM continuous_usage_stats).</summary>
     public long? RunningOutputTokens { get; set; }
 
-    public bool HasText => _content.WrittenCount > 0;
-
     /// <summary>Unescapes a JSON string token into the content or reasoning buffer; returns the bytes added.</summary>
     public int AppendString(ref Utf8JsonReader reader, bool reasoning)
     {

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Ipw.Abstractions;
 using Ipw.Core.Telemetry;
 using Ipw.Plugins.Energy;
@@ -10,19 +9,15 @@ namespace Ipw.Plugins.Energy.Tests;
 [Collection("nvml")]
 public sealed class AmdSmiSourceTests : IDisposable
 {
-    private static readonly string Library = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../artifacts/native/amdsmi-standin/libamd_smi.so"));
+    private static readonly string Library = NativeEnvironment.StandinLibrary("amdsmi-standin/libamd_smi.so");
     private readonly string _config = Path.GetTempFileName();
 
     public AmdSmiSourceTests()
     {
-        Assert.True(File.Exists(Library), $"the AMD SMI stand-in was not built at {Library}");
         Environment.SetEnvironmentVariable(AmdSmiSource.LibraryVariable, Library);
         Environment.SetEnvironmentVariable(NvmlSource.GpusVariable, null);
-        Assert.Equal(0, setenv("IPW_AMDSMI_STANDIN_CONFIG", _config, 1)); // native code reads the C environment
+        NativeEnvironment.Set("IPW_AMDSMI_STANDIN_CONFIG", _config);
     }
-
-    [DllImport("libc", CharSet = CharSet.Ansi)]
-    private static extern int setenv(string name, string value, int overwrite);
 
     [Fact]
     public void The_energy_counter_is_validated_then_read_in_joules_with_vram()

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using Ipw.Abstractions;
 using Ipw.Core.Telemetry;
 using Ipw.Plugins.Energy;
@@ -14,21 +13,16 @@ namespace Ipw.Plugins.Energy.Tests;
 [Collection("nvml")]
 public sealed class NvmlSourceTests : IDisposable
 {
-    private static readonly string Library = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../artifacts/native/nvml-standin/libnvidia-ml.so.1"));
+    private static readonly string Library = NativeEnvironment.StandinLibrary("nvml-standin/libnvidia-ml.so.1");
     private readonly string _config = Path.GetTempFileName();
 
     public NvmlSourceTests()
     {
-        Assert.True(File.Exists(Library), $"the NVML stand-in was not built at {Library}");
         Environment.SetEnvironmentVariable(NvmlNative.LibraryVariable, Library);
-        // The stand-in is native code: it reads the C environment, which .NET's own copy does not reach.
-        Assert.Equal(0, setenv("IPW_NVML_STANDIN_CONFIG", _config, 1));
+        NativeEnvironment.Set("IPW_NVML_STANDIN_CONFIG", _config);
         Environment.SetEnvironmentVariable(NvmlSource.GpusVariable, null);
         Environment.SetEnvironmentVariable("CUDA_VISIBLE_DEVICES", null);
     }
-
-    [DllImport("libc", CharSet = CharSet.Ansi)]
-    private static extern int setenv(string name, string value, int overwrite);
 
     private void Script(params string[] lines) => File.WriteAllLines(_config, lines);
 

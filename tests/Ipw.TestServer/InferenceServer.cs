@@ -115,6 +115,21 @@ public sealed class InferenceServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Generates, or answers 400 with the reason (as vLLM and Ollama do for a prompt longer than the
+    /// context) and returns null.</summary>
+    private async Task<(List<string> Tokens, int PromptTokens)?> TryGenerateAsync(HttpContext ctx, Parsed request, bool ollama)
+    {
+        try
+        {
+            return await GenerateAsync(request);
+        }
+        catch (BadHttpRequestException e)
+        {
+            await ErrorAsync(ctx, 400, e.Message, ollama);
+            return null;
+        }
+    }
+
     private Fault FaultFor(long requestNumber, Behaviour b) =>
         b.Fault != Fault.None && requestNumber % Math.Max(1, b.FaultEvery) == 0 ? b.Fault : Fault.None;
 
@@ -136,18 +151,8 @@ public sealed class InferenceServer : IAsyncDisposable
             await ErrorAsync(ctx, fault == Fault.Http500 ? 500 : 429, fault == Fault.Http500 ? "injected server error" : "injected rate limit");
             return;
         }
-        List<string> tokens;
-        int promptTokens;
-        try
-        {
-            (tokens, promptTokens) = await GenerateAsync(request);
-        }
-        catch (BadHttpRequestException e)
-        {
-            // As vLLM does for a prompt longer than the context: 400 with the reason.
-            await ErrorAsync(ctx, 400, e.Message);
-            return;
-        }
+        if (await TryGenerateAsync(ctx, request, ollama: false) is not { } output) return;
+        var (tokens, promptTokens) = output;
         Interlocked.Add(ref _promptTokensTotal, promptTokens);
         Interlocked.Add(ref _generationTokensTotal, tokens.Count);
         var includeUsage = request.Root.TryGetProperty("stream_options", out var so) && so.TryGetProperty("include_usage", out var iu) && iu.GetBoolean() && !b.OmitUsage;
@@ -326,17 +331,8 @@ public sealed class InferenceServer : IAsyncDisposable
             return;
         }
         var started = Stopwatch.GetTimestamp();
-        List<string> tokens;
-        int promptTokens;
-        try
-        {
-            (tokens, promptTokens) = await GenerateAsync(request);
-        }
-        catch (BadHttpRequestException e)
-        {
-            await ErrorAsync(ctx, 400, e.Message, ollama: true);
-            return;
-        }
+        if (await TryGenerateAsync(ctx, request, ollama: true) is not { } output) return;
+        var (tokens, promptTokens) = output;
         var generated = Stopwatch.GetTimestamp();
         ctx.Response.ContentType = "application/x-ndjson";
         var writes = new List<long>();

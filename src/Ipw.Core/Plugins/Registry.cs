@@ -24,8 +24,6 @@ public sealed class Registry<T> where T : EntryDescriptor
         _entries.Add(descriptor.Name, new RegisteredEntry<T>(descriptor, plugin));
     }
 
-    public bool TryGet(string name, out RegisteredEntry<T> entry) => _entries.TryGetValue(name, out entry!);
-
     /// <summary>Looks up an entry the user named; unknown or unavailable names are user errors.</summary>
     public RegisteredEntry<T> Resolve(string name)
     {

@@ -47,7 +47,7 @@ public sealed class Profiler(PluginRegistries registries)
         }
 
         // Probe the telemetry first: the run folder is named after the GPUs the backends found, if any.
-        using var session = new TelemetrySession(CreateSources(options), options.SampleInterval, start: false);
+        using var session = new TelemetrySession(TelemetrySources.Create(registries, options.TelemetrySources), options.SampleInterval, start: false);
         var hardware = HardwareInfo.Detect(GpuNames(session));
         using var run = RunFolder.Create(outputRoot, hardware.Label, info.Model);
         var runStart = Stopwatch.GetTimestamp();
@@ -180,21 +180,6 @@ public sealed class Profiler(PluginRegistries registries)
         }
     }
 
-    private IEnumerable<(string, ITelemetrySource)> CreateSources(ProfileOptions options)
-    {
-        var names = options.TelemetrySources ?? registries.Telemetry.Entries.Select(e => e.Name).Order(StringComparer.Ordinal).ToList();
-        var sources = new List<(string, ITelemetrySource)>();
-        foreach (var name in names)
-        {
-            var entry = options.TelemetrySources is null
-                ? registries.Telemetry.Entries.First(e => e.Name == name)
-                : registries.Telemetry.Resolve(name);
-            var availability = entry.Availability();
-            sources.Add((name, availability.IsAvailable ? entry.Descriptor.Create() : new UnavailableSource(availability.Reason ?? "unavailable")));
-        }
-        return sources;
-    }
-
     private static async Task WarmUpAsync(IInferenceClient client, IDataset dataset, ProfileOptions options, IProfileObserver observer,
         CancellationToken stop, CancellationToken abort)
     {
@@ -270,13 +255,5 @@ public sealed class Profiler(PluginRegistries registries)
         };
         attribution.Fill(record, window);
         return record;
-    }
-
-    /// <summary>A registered source that is unavailable here: probed like the rest so its reason is recorded.</summary>
-    private sealed class UnavailableSource(string reason) : ITelemetrySource
-    {
-        public TelemetryProbe Probe() => new(false, reason, [], [], "none");
-        public void Read(Span<double> values) { }
-        public void Dispose() { }
     }
 }

@@ -23,12 +23,7 @@ public sealed class EnergyMonitor(PluginRegistries registries)
     public IReadOnlyList<BackendVerdict> Run(TimeSpan interval, TimeSpan duration, Action<TimeSpan, IReadOnlyList<MonitorReading>> onTick,
         CancellationToken cancellationToken)
     {
-        var sources = new List<(string, ITelemetrySource)>();
-        foreach (var entry in registries.Telemetry.Entries.OrderBy(e => e.Name, StringComparer.Ordinal))
-        {
-            var availability = entry.Availability();
-            sources.Add((entry.Name, availability.IsAvailable ? entry.Descriptor.Create() : new Unavailable(availability.Reason ?? "unavailable")));
-        }
+        var sources = TelemetrySources.Create(registries);
         var sampleEvery = interval < TimeSpan.FromMilliseconds(50) ? interval : TimeSpan.FromMilliseconds(50);
         using var session = new TelemetrySession(sources, sampleEvery);
         var metrics = session.Metrics;
@@ -87,12 +82,5 @@ public sealed class EnergyMonitor(PluginRegistries registries)
             verdicts.Add(new BackendVerdict(report.Name, read > 0, verdict));
         }
         return verdicts;
-    }
-
-    private sealed class Unavailable(string reason) : ITelemetrySource
-    {
-        public TelemetryProbe Probe() => new(false, reason, [], [], "none");
-        public void Read(Span<double> values) { }
-        public void Dispose() { }
     }
 }
