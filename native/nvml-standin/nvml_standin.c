@@ -10,7 +10,13 @@
  *   not_supported=a,b         NVML_ERROR_NOT_SUPPORTED from: energy, power, fields, memory, temperature, clocks, utilization
  *   memory_total / memory_used / temperature_c / sm_clock_mhz / util_gpu
  * Time is CLOCK_MONOTONIC since nvmlInit_v2.
+ *
+ * Scripted load, for ground-truth tests of energy attribution (test control, not part of NVML):
+ *   ipwStandinSetLoad(slot, watts)   from now on, slot draws `watts` on top of device 0's trace
+ *   ipwStandinSlotEnergy(slot)       joules slot has drawn so far: the exact truth the counter integrates
+ * The counter and power readings of device 0 include every slot's load.
  */
+#include <pthread.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +58,15 @@ static struct {
     double t0;
 } s;
 static device_t handles[16];
+
+/* Scripted load: each change of the total extra power, with the extra energy accumulated up to it. */
+typedef struct { double t_ms, energy_mj, power_mw; } change_t;
+static pthread_mutex_t load_lock = PTHREAD_MUTEX_INITIALIZER;
+static change_t *changes;
+static size_t n_changes, cap_changes;
+static double *slot_w, *slot_j, *slot_since;
+static size_t n_slots;
+static double load_mw;
 
 static double now_ms(void) {
     struct timespec ts;
@@ -118,8 +133,69 @@ static double energy_to(double t) {
     return periods * per_period + partial;
 }
 
+/* Extra energy (mJ) from 0 to t under the scripted load. Caller holds load_lock. */
+static double extra_to_locked(double t) {
+    if (n_changes == 0 || t <= changes[0].t_ms) return 0;
+    size_t lo = 0, hi = n_changes - 1;
+    while (lo < hi) {
+        size_t mid = (lo + hi + 1) / 2;
+        if (changes[mid].t_ms <= t) lo = mid; else hi = mid - 1;
+    }
+    return changes[lo].energy_mj + changes[lo].power_mw * (t - changes[lo].t_ms) / 1000.0;
+}
+
+/* Device energy (mJ) from 0 to t: the configured trace plus, on device 0, the scripted load. */
+static double device_energy_to(int index, double t) {
+    double e = energy_to(t);
+    if (index == 0) {
+        pthread_mutex_lock(&load_lock);
+        e += extra_to_locked(t);
+        pthread_mutex_unlock(&load_lock);
+    }
+    return e;
+}
+
+int ipwStandinSetLoad(unsigned int slot, double watts) {
+    if (!s.initialized || watts < 0) return -1;
+    pthread_mutex_lock(&load_lock);
+    double t = now_ms() - s.t0;
+    if (slot >= n_slots) {
+        size_t n = slot + 1 > n_slots * 2 ? slot + 1 : n_slots * 2;
+        slot_w = realloc(slot_w, n * sizeof *slot_w);
+        slot_j = realloc(slot_j, n * sizeof *slot_j);
+        slot_since = realloc(slot_since, n * sizeof *slot_since);
+        for (size_t i = n_slots; i < n; i++) slot_w[i] = slot_j[i] = slot_since[i] = 0;
+        n_slots = n;
+    }
+    slot_j[slot] += slot_w[slot] * (t - slot_since[slot]) / 1000.0;
+    slot_since[slot] = t;
+    double energy = extra_to_locked(t);
+    load_mw += (watts - slot_w[slot]) * 1000.0;
+    slot_w[slot] = watts;
+    if (n_changes == cap_changes) {
+        cap_changes = cap_changes ? cap_changes * 2 : 1024;
+        changes = realloc(changes, cap_changes * sizeof *changes);
+    }
+    changes[n_changes++] = (change_t){t, energy, load_mw};
+    pthread_mutex_unlock(&load_lock);
+    return 0;
+}
+
+double ipwStandinSlotEnergy(unsigned int slot) {
+    pthread_mutex_lock(&load_lock);
+    double j = 0;
+    if (slot < n_slots) j = slot_j[slot] + slot_w[slot] * (now_ms() - s.t0 - slot_since[slot]) / 1000.0;
+    pthread_mutex_unlock(&load_lock);
+    return j;
+}
+
 nvmlReturn_t nvmlInit_v2(void) {
     load_config();
+    pthread_mutex_lock(&load_lock);
+    n_changes = 0;
+    load_mw = 0;
+    for (size_t i = 0; i < n_slots; i++) slot_w[i] = slot_j[i] = slot_since[i] = 0;
+    pthread_mutex_unlock(&load_lock);
     for (int i = 0; i < 16; i++) handles[i].index = i;
     s.t0 = now_ms();
     s.initialized = 1;
@@ -175,8 +251,8 @@ nvmlReturn_t nvmlDeviceGetTotalEnergyConsumption(nvmlDevice_t device, unsigned l
     if (unsupported("energy")) return NVML_ERROR_NOT_SUPPORTED;
     double t = now_ms() - s.t0;
     double stepped = floor(t / s.step_ms) * s.step_ms;
-    double e = energy_to(stepped);
-    if (s.reset_at_ms >= 0 && stepped >= s.reset_at_ms) e = energy_to(stepped) - energy_to(s.reset_at_ms);
+    double e = device_energy_to(device->index, stepped);
+    if (s.reset_at_ms >= 0 && stepped >= s.reset_at_ms) e -= device_energy_to(device->index, s.reset_at_ms);
     *energy = (unsigned long long)e;
     return NVML_SUCCESS;
 }
@@ -187,7 +263,7 @@ nvmlReturn_t nvmlDeviceGetPowerUsage(nvmlDevice_t device, unsigned int *power) {
     if (unsupported("power")) return NVML_ERROR_NOT_SUPPORTED;
     /* A one-second moving average, as Ampere and later boards report. */
     double t = now_ms() - s.t0, from = t > 1000 ? t - 1000 : 0;
-    *power = (unsigned)(t > from ? (energy_to(t) - energy_to(from)) * 1000.0 / (t - from) : power_at(t));
+    *power = (unsigned)(t > from ? (device_energy_to(device->index, t) - device_energy_to(device->index, from)) * 1000.0 / (t - from) : power_at(t));
     return NVML_SUCCESS;
 }
 
@@ -201,11 +277,13 @@ nvmlReturn_t nvmlDeviceGetFieldValues(nvmlDevice_t device, int valuesCount, nvml
         values[i].valueType = NVML_VALUE_TYPE_UNSIGNED_INT;
         if (unsupported("fields")) { values[i].nvmlReturn = NVML_ERROR_NOT_SUPPORTED; continue; }
         if (values[i].fieldId == NVML_FI_DEV_POWER_INSTANT) {
-            values[i].value.uiVal = (unsigned)power_at(t);
+            double load = 0;
+            if (device->index == 0) { pthread_mutex_lock(&load_lock); load = load_mw; pthread_mutex_unlock(&load_lock); }
+            values[i].value.uiVal = (unsigned)(power_at(t) + load);
             values[i].nvmlReturn = NVML_SUCCESS;
         } else if (values[i].fieldId == NVML_FI_DEV_POWER_AVERAGE) {
             double from = t > 1000 ? t - 1000 : 0;
-            values[i].value.uiVal = (unsigned)(t > from ? (energy_to(t) - energy_to(from)) * 1000.0 / (t - from) : power_at(t));
+            values[i].value.uiVal = (unsigned)(t > from ? (device_energy_to(device->index, t) - device_energy_to(device->index, from)) * 1000.0 / (t - from) : power_at(t));
             values[i].nvmlReturn = NVML_SUCCESS;
         } else {
             values[i].nvmlReturn = NVML_ERROR_NOT_SUPPORTED;

@@ -39,6 +39,11 @@ internal static class ConsoleProgress
             if (_task is not null) _task.Description = $"warm-up {done}/{total}";
         }
 
+        public void OnPhase(string description)
+        {
+            if (_task is not null) _task.Description = description;
+        }
+
         public void OnQueryCompleted(QueryRecord record, ProfileProgress p)
         {
             if (_task is null) return;
@@ -56,18 +61,20 @@ internal static class ConsoleProgress
 }
 
 /// <summary>Plain progress lines for logs and pipes: at most one a second, plus the first and last.</summary>
-internal sealed class PlainProgress : IProfileObserver
+internal sealed class PlainProgress(string prefix = "") : IProfileObserver
 {
     private long _last;
 
     public void OnStarted(ProfileStarted s)
     {
-        Console.WriteLine($"ipw profile: client {s.Client}, model {s.Model}, dataset {s.Dataset}, hardware {s.Hardware}");
+        Console.WriteLine($"{prefix}ipw profile: client {s.Client}, model {s.Model}, dataset {s.Dataset}, hardware {s.Hardware}");
         Console.WriteLine($"  energy: {s.EnergyStatus}");
         Console.WriteLine($"  run: {s.RunPath}");
     }
 
     public void OnWarmup(int done, int total) => Console.WriteLine($"  warm-up {done}/{total}");
+
+    public void OnPhase(string description) => Console.WriteLine($"  {description}");
 
     public void OnQueryCompleted(QueryRecord record, ProfileProgress p)
     {
@@ -75,6 +82,6 @@ internal sealed class PlainProgress : IProfileObserver
         if (p.Done != 1 && p.Done != p.Total && Stopwatch.GetElapsedTime(_last, now) < TimeSpan.FromSeconds(1)) return;
         _last = now;
         var eta = p.Eta is { } e ? $", eta {e:hh\\:mm\\:ss}" : "";
-        Console.WriteLine($"  [{p.Done}/{p.Total?.ToString() ?? "?"}] errors {p.Errors}, {p.TokensPerSecond:F0} tok/s, elapsed {p.Elapsed:hh\\:mm\\:ss}{eta}");
+        Console.WriteLine($"  {prefix}[{p.Done}/{p.Total?.ToString() ?? "?"}] errors {p.Errors}, {p.TokensPerSecond:F0} tok/s, elapsed {p.Elapsed:hh\\:mm\\:ss}{eta}");
     }
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Ipw.Core;
+using Ipw.Core.Energy;
 using Ipw.Core.Profiling;
 
 namespace Ipw.Cli;
@@ -32,13 +33,23 @@ internal static class ProfileCommand
         var interval = new Option<double>("--sample-interval") { Description = "telemetry sampling period in seconds", DefaultValueFactory = _ => 0.05 };
         var energy = new Option<string[]>("--energy") { Description = "telemetry sources to use (default: every available one)" };
         var gpus = GpuSelection.Option();
+        var concurrency = new Option<string?>("--concurrency") { Description = "closed loop: N requests in flight (default 1: sequential); a list such as 1,2,4,8 sweeps" };
+        var rate = new Option<string?>("--rate") { Description = "open loop: requests per second, sent on schedule; a list such as 1,2,4 sweeps" };
+        var arrival = new Option<string>("--arrival") { Description = "open-loop arrivals: poisson or constant", DefaultValueFactory = _ => "poisson" };
+        arrival.AcceptOnlyFromAmong("poisson", "constant");
+        var duration = new Option<string?>("--duration") { Description = "stop sending after this long, e.g. 60s or 5m (the dataset is cycled to fill it)" };
+        var baseline = new Option<string>("--baseline") { Description = "idle power measured this long before and after the run, e.g. 10s (0: off)", DefaultValueFactory = _ => "10s" };
+        var attributionMethod = new Option<string>("--attribution") { Description = "sharing energy among concurrent queries: overlap (time) or phase (prefill weighted)", DefaultValueFactory = _ => "overlap" };
+        attributionMethod.AcceptOnlyFromAmong("overlap", "phase");
+        var prefillWeight = new Option<double>("--prefill-weight") { Description = "with --attribution phase: a query in prefill weighs this much against one decoding", DefaultValueFactory = _ => 2.0 };
         var progress = new Option<string>("--progress") { Description = "auto, bar, plain or none", DefaultValueFactory = _ => "auto" };
         progress.AcceptOnlyFromAmong("auto", "bar", "plain", "none");
 
         var command = new Command("profile", "Profile a model: send a workload and record latency, tokens and telemetry per query")
         {
             client, model, baseUrl, clientOption, threads, contextSize, dataset, datasetPath, datasetOption, maxQueries, maxErrors, outputDir,
-            maxTokens, temperature, seed, warmup, interval, energy, gpus, progress,
+            maxTokens, temperature, seed, warmup, interval, energy, gpus, concurrency, rate, arrival, duration, baseline, attributionMethod,
+            prefillWeight, progress,
         };
 
         command.SetAction(async (parse, _) =>
@@ -68,10 +79,63 @@ internal static class ProfileCommand
                 Warmup = parse.GetValue(warmup),
                 SampleInterval = TimeSpan.FromSeconds(parse.GetValue(interval)),
                 TelemetrySources = sources is { Length: > 0 } ? sources.SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries)).ToList() : null,
+                Arrival = parse.GetValue(arrival) == "constant" ? Arrival.Constant : Arrival.Poisson,
+                Duration = parse.GetValue(duration) is { } d ? ParseDuration("--duration", d, allowZero: false) : null,
+                Baseline = ParseDuration("--baseline", parse.GetValue(baseline)!, allowZero: true),
+                Attribution = parse.GetValue(attributionMethod) == "phase" ? AttributionMethod.Phase : AttributionMethod.Overlap,
+                PrefillWeight = parse.GetValue(prefillWeight),
             };
+            var concurrencies = parse.GetValue(concurrency) is { } c1 ? ParseList("--concurrency", c1, whole: true) : null;
+            var rates = parse.GetValue(rate) is { } r1 ? ParseList("--rate", r1, whole: false) : null;
+            if (concurrencies is not null && rates is not null)
+                throw new UserError("--concurrency (closed loop) and --rate (open loop) cannot be combined: choose one");
+            if (concurrencies is { Count: > 1 } || rates is { Count: > 1 })
+            {
+                var axis = concurrencies is not null ? SweepAxis.Concurrency : SweepAxis.Rate;
+                return await SweepAsync(options, axis, concurrencies ?? rates!, parse.GetValue(progress)!);
+            }
+            if (concurrencies is [var n]) options = options with { Concurrency = (int)n };
+            if (rates is [var r]) options = options with { Rate = r };
             return await RunAsync(options, parse.GetValue(progress)!);
         });
         return command;
+    }
+
+    /// <summary>"1,2,4": every value checked, so a sweep with one bad point is refused before anything runs.</summary>
+    private static List<double> ParseList(string option, string text, bool whole)
+    {
+        var values = new List<double>();
+        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries))
+        {
+            if (whole)
+            {
+                if (!int.TryParse(part, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) || n < 1)
+                    throw new UserError($"{option}: '{part}' is not a whole number of at least 1 (in '{text}')");
+                values.Add(n);
+            }
+            else
+            {
+                if (!double.TryParse(part, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || !(v > 0) || double.IsInfinity(v))
+                    throw new UserError($"{option}: '{part}' is not a positive number of requests per second (in '{text}')");
+                values.Add(v);
+            }
+        }
+        return values;
+    }
+
+    /// <summary>"10s", "500ms", "2m", "1h" or plain seconds.</summary>
+    internal static TimeSpan ParseDuration(string option, string text, bool allowZero)
+    {
+        var t = text.Trim().ToLowerInvariant();
+        var (number, scale) = t.EndsWith("ms", StringComparison.Ordinal) ? (t[..^2], 0.001)
+            : t.EndsWith('s') ? (t[..^1], 1.0)
+            : t.EndsWith('m') ? (t[..^1], 60.0)
+            : t.EndsWith('h') ? (t[..^1], 3600.0)
+            : (t, 1.0);
+        if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || double.IsNaN(v) || double.IsInfinity(v)
+            || v < 0 || (!allowZero && v == 0) || v * scale > 7 * 86400)
+            throw new UserError($"{option} expects a duration such as 10s, 500ms or 5m{(allowZero ? " (0 turns it off)" : "")}, got '{text}'");
+        return TimeSpan.FromSeconds(v * scale);
     }
 
     private static (int? Count, double? Rate) ParseMaxErrors(string? text)
@@ -96,22 +160,56 @@ internal static class ProfileCommand
         return settings;
     }
 
-    private static async Task<int> RunAsync(ProfileOptions options, string progressMode)
+    private static async Task<int> SweepAsync(ProfileOptions template, SweepAxis axis, IReadOnlyList<double> values, string progressMode)
     {
+        // Every point is checked before the plugins load or a request is sent.
+        SweepRunner.Points(template, axis, values);
         var registries = PluginLoading.Load();
         using var stop = new CancellationTokenSource();
         using var abort = new CancellationTokenSource();
+        var onCancel = CancelHandler(stop, abort, "stopping after the queries in flight (Ctrl-C again to cancel them)");
+        Console.CancelKeyPress += onCancel;
+        try
+        {
+            var mode = progressMode == "auto" ? "plain" : progressMode;
+            var outcome = await new SweepRunner(registries).RunAsync(template, axis, values,
+                p => mode == "none" ? null : new PlainProgress($"[{(axis == SweepAxis.Concurrency ? $"concurrency {p.Concurrency}" : $"rate {p.Rate}/s")}] "),
+                stop.Token, abort.Token);
+            foreach (var point in outcome.Points) RunReport.Print(point);
+            Console.WriteLine($"sweep {outcome.Status}: {outcome.Points.Count} of {values.Count} points; summary in {Path.Combine(outcome.SweepPath, SweepRunner.SweepFileName)}");
+            if (outcome.Status == "interrupted") return 130;
+            return outcome.Points.Any(p => p.Status != "completed") ? 1 : 0;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+    }
+
+    private static ConsoleCancelEventHandler CancelHandler(CancellationTokenSource stop, CancellationTokenSource abort, string message)
+    {
         var interrupts = 0;
-        ConsoleCancelEventHandler onCancel = (_, e) =>
+        return (_, e) =>
         {
             e.Cancel = true;
             if (Interlocked.Increment(ref interrupts) == 1)
             {
-                Console.Error.WriteLine("ipw: stopping after the query in flight (Ctrl-C again to cancel it)");
+                Console.Error.WriteLine($"ipw: {message}");
                 stop.Cancel();
             }
             else abort.Cancel();
         };
+    }
+
+    private static async Task<int> RunAsync(ProfileOptions options, string progressMode)
+    {
+        Profiler.Validate(options);
+        var registries = PluginLoading.Load();
+        using var stop = new CancellationTokenSource();
+        using var abort = new CancellationTokenSource();
+        var onCancel = CancelHandler(stop, abort, options.LoadMode == "sequential"
+            ? "stopping after the query in flight (Ctrl-C again to cancel it)"
+            : "stopping after the queries in flight (Ctrl-C again to cancel them)");
         Console.CancelKeyPress += onCancel;
         try
         {

@@ -21,9 +21,18 @@ internal static class RunReport
                 Console.WriteLine($"mean per query: TTFT {ttft}, end-to-end {e2e.GetValue<double>() * 1000:F1} ms, decode {rate}");
             }
             var energy = summary["energy"];
-            Console.WriteLine(energy?["available"]?.GetValue<bool>() == true
-                ? $"energy: {energy["total_j"]} J from {energy["source"]}"
-                : $"energy: not measured — {energy?["reason"]}");
+            if (energy?["available"]?.GetValue<bool>() == true)
+            {
+                var gross = energy["gross_j"]?.GetValue<double>();
+                var active = energy["active_j"] is JsonValue a ? $", active {a.GetValue<double>():F2} J" : "";
+                var idle = energy["idle"]?["power_w"] is JsonValue p
+                    ? $", idle {p.GetValue<double>():F2} ± {energy["idle"]?["sigma_w"]?.GetValue<double>() ?? 0:F2} W" : ", idle not measured";
+                var perToken = energy["j_per_output_token"] is JsonValue j ? $"; {j.GetValue<double>():G4} J/output token" : "";
+                Console.WriteLine($"energy: {gross:F2} J{active}{idle} from {energy["source"]}{perToken}");
+            }
+            else Console.WriteLine($"energy: not measured — {energy?["reason"]}");
+            if (summary["load"]?["warnings"] is JsonArray warnings)
+                foreach (var w in warnings) Console.WriteLine($"warning: {w}");
         }
         Console.WriteLine($"run saved to {outcome.RunPath}");
     }

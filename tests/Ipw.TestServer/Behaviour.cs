@@ -32,6 +32,15 @@ public sealed record Behaviour
     public bool OmitUsage { get; init; }
     /// <summary>OpenAI: send the reasoning under "reasoning" (newer vLLM) instead of "reasoning_content".</summary>
     public bool ReasoningFieldIsReasoning { get; init; }
+    /// <summary>Fastest mode when above 0: answer this many fixed tokens without running the engine (plus up to
+    /// <see cref="CannedTokensSpread"/> more, varying by request), for load and attribution tests where the
+    /// harness, not the model, is under test.</summary>
+    public int CannedTokens { get; init; }
+    public int CannedTokensSpread { get; init; }
+    /// <summary>Spin the last stretch before each chunk for exact timing (off: plain timers, for thousands of streams).</summary>
+    public bool ExactTiming { get; init; } = true;
+    /// <summary>Keep a <see cref="ServedRequest"/> per request (off for very long runs).</summary>
+    public bool KeepLog { get; init; } = true;
     public Fault Fault { get; init; }
     public int FaultAfterChunks { get; init; } = 2;
     /// <summary>Apply the fault to every Nth request only (1: every request).</summary>
@@ -44,4 +53,17 @@ public sealed record ServedRequest(string Path, string Model, long ReceivedAt, l
 {
     /// <summary>The request body as received.</summary>
     public string RequestJson { get; init; } = "";
+    /// <summary>The server's request number (what <see cref="InferenceServer.PhaseHook"/> is called with).</summary>
+    public long Number { get; init; }
+}
+
+/// <summary>Where a request is, as the server sees it: for scripted power traces that follow the requests.</summary>
+public enum ServerPhase
+{
+    /// <summary>Received, before the first token.</summary>
+    Prefill,
+    /// <summary>First token written, streaming the rest.</summary>
+    Decode,
+    /// <summary>Finished (or failed).</summary>
+    Done,
 }

@@ -44,6 +44,10 @@ public sealed class InferenceServer : IAsyncDisposable
     }
     public ConcurrentQueue<ServedRequest> Served { get; } = new();
 
+    /// <summary>Called (OpenAI endpoints) when a request enters prefill, writes its first token, and finishes, with its
+    /// request number: a test can drive a scripted power trace from it.</summary>
+    public Action<long, ServerPhase>? PhaseHook { get; set; }
+
     private InferenceServer(WebApplication app, LlamaSharpClient engine, Uri baseUrl)
     {
         _app = app;
@@ -144,14 +148,40 @@ public sealed class InferenceServer : IAsyncDisposable
             await ErrorAsync(ctx, 404, $"The model `{request.Model}` does not exist.");
             return;
         }
+        PhaseHook?.Invoke(number, ServerPhase.Prefill);
+        try
+        {
+            await OpenAiStreamAsync(ctx, chat, received, b, number, request);
+        }
+        finally
+        {
+            PhaseHook?.Invoke(number, ServerPhase.Done);
+        }
+    }
+
+    /// <summary>Fixed tokens, without the engine: the fastest mode.</summary>
+    private static (List<string> Tokens, int PromptTokens) Canned(Parsed request, long number, Behaviour b)
+    {
+        var n = b.CannedTokens + (b.CannedTokensSpread > 0 ? (int)((number * 7919) % (b.CannedTokensSpread + 1)) : 0);
+        var tokens = new List<string>(Math.Min(n, request.MaxTokens));
+        for (var i = 0; i < Math.Min(n, request.MaxTokens); i++) tokens.Add(i == 0 ? "tok" : " tok");
+        var promptChars = request.Messages.Sum(m => m.Content.Length);
+        return (tokens, Math.Max(1, promptChars / 4));
+    }
+
+    private async Task OpenAiStreamAsync(HttpContext ctx, bool chat, long received, Behaviour b, long number, Parsed request)
+    {
         var fault = FaultFor(number, b);
         if (fault is Fault.Http500 or Fault.Http429)
         {
-            Log(ctx, request, received, 0, [], 0, 0, "", fault);
+            Log(ctx, request, received, 0, [], 0, 0, "", fault, number, b);
             await ErrorAsync(ctx, fault == Fault.Http500 ? 500 : 429, fault == Fault.Http500 ? "injected server error" : "injected rate limit");
             return;
         }
-        if (await TryGenerateAsync(ctx, request, ollama: false) is not { } output) return;
+        (List<string> Tokens, int PromptTokens) output;
+        if (b.CannedTokens > 0) output = Canned(request, number, b);
+        else if (await TryGenerateAsync(ctx, request, ollama: false) is { } generated) output = generated;
+        else return;
         var (tokens, promptTokens) = output;
         Interlocked.Add(ref _promptTokensTotal, promptTokens);
         Interlocked.Add(ref _generationTokensTotal, tokens.Count);
@@ -176,7 +206,7 @@ public sealed class InferenceServer : IAsyncDisposable
             await WaitForSlotAsync(received, firstText, chunkIndex, b);
             if (chunkIndex == b.FaultAfterChunks && fault != Fault.None)
             {
-                Log(ctx, request, received, firstText, writes, promptTokens, sent, string.Concat(tokens.Take(sent)), fault);
+                Log(ctx, request, received, firstText, writes, promptTokens, sent, string.Concat(tokens.Take(sent)), fault, number, b);
                 await InjectStreamFaultAsync(ctx, fault, ollama: false);
                 return;
             }
@@ -197,7 +227,11 @@ public sealed class InferenceServer : IAsyncDisposable
             }, null, usageNow));
             var now = Stopwatch.GetTimestamp();
             writes.Add(now);
-            if (firstText == 0) firstText = now;
+            if (firstText == 0)
+            {
+                firstText = now;
+                PhaseHook?.Invoke(number, ServerPhase.Decode);
+            }
             chunkIndex++;
         }
         await SseAsync(ctx, Chunk(id, chat, w =>
@@ -217,7 +251,7 @@ public sealed class InferenceServer : IAsyncDisposable
             })));
         }
         // Logged before the terminator: a client that exits on [DONE] must find its request here.
-        Log(ctx, request, received, firstText, writes, promptTokens, tokens.Count, string.Concat(tokens), Fault.None);
+        Log(ctx, request, received, firstText, writes, promptTokens, tokens.Count, string.Concat(tokens), Fault.None, number, b);
         await SseAsync(ctx, "[DONE]"u8.ToArray());
     }
 
@@ -276,6 +310,11 @@ public sealed class InferenceServer : IAsyncDisposable
             ? received + (long)(b.FirstTokenDelay.TotalSeconds * Stopwatch.Frequency)
             : firstText + (long)(chunkIndex * b.InterChunkDelay.TotalSeconds * Stopwatch.Frequency);
         var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due);
+        if (!b.ExactTiming)
+        {
+            if (wait > TimeSpan.Zero) await Task.Delay(wait);
+            return;
+        }
         if (wait > TimeSpan.FromMilliseconds(2)) await Task.Delay(wait - TimeSpan.FromMilliseconds(1.5));
         while (Stopwatch.GetTimestamp() < due) Thread.SpinWait(20); // the last stretch exactly
     }
@@ -431,11 +470,16 @@ public sealed class InferenceServer : IAsyncDisposable
         else await ctx.Response.WriteAsJsonAsync(new { error = new { message, type = status == 429 ? "rate_limit" : "server_error", code = status } });
     }
 
-    private void Log(HttpContext ctx, Parsed request, long received, long firstText, List<long> writes, int promptTokens, int completionTokens, string text, Fault fault) =>
+    private void Log(HttpContext ctx, Parsed request, long received, long firstText, List<long> writes, int promptTokens, int completionTokens, string text, Fault fault,
+        long number = 0, Behaviour? b = null)
+    {
+        if (b is { KeepLog: false }) return;
         Served.Enqueue(new ServedRequest(ctx.Request.Path, request.Model, received, firstText, writes.ToArray(), promptTokens, completionTokens, text, fault)
         {
             RequestJson = request.Root.GetRawText(),
+            Number = number,
         });
+    }
 
     public async ValueTask DisposeAsync()
     {

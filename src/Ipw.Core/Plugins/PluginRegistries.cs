@@ -14,6 +14,20 @@ public sealed class PluginRegistries
     public List<PluginIdentity> Loaded { get; } = [];
     public List<PluginFailure> Failures { get; } = [];
 
+    /// <summary>Registers a plugin object that lives in the host's own load context (scripts, embedding hosts, tests):
+    /// the same registration path a loaded plugin takes, without an assembly on disk.</summary>
+    /// <returns>Registration problems (duplicate names); empty when all went well.</returns>
+    public IReadOnlyList<string> RegisterInProcess(IIpwPlugin plugin, string? name = null)
+    {
+        var type = plugin.GetType();
+        var identity = new PluginIdentity(name ?? type.Assembly.GetName().Name ?? type.Name, "(in process)",
+            type.Assembly.GetName().Version?.ToString() ?? "0.0.0");
+        var problems = new List<string>();
+        plugin.Register(For(identity, problems));
+        Loaded.Add(identity);
+        return problems;
+    }
+
     /// <summary>A registry view that stamps every entry with its plugin. Registration problems are
     /// collected, so one plugin's mistake does not hide another's entries.</summary>
     internal IPluginRegistry For(PluginIdentity plugin, List<string> problems) => new Scoped(this, plugin, problems);

@@ -1,4 +1,15 @@
+using Ipw.Core.Energy;
+
 namespace Ipw.Core.Profiling;
+
+/// <summary>How requests arrive in open-loop mode.</summary>
+public enum Arrival
+{
+    /// <summary>Exponential gaps (a Poisson process), seeded from the run's seed.</summary>
+    Poisson,
+    /// <summary>Evenly spaced sends.</summary>
+    Constant,
+}
 
 /// <summary>Everything a profile run needs; front ends (CLI, TUI, scripts) fill it.</summary>
 public sealed record ProfileOptions
@@ -27,6 +38,24 @@ public sealed record ProfileOptions
     public TimeSpan SampleInterval { get; init; } = TimeSpan.FromMilliseconds(50);
     /// <summary>Telemetry sources to use (null: every available one).</summary>
     public IReadOnlyList<string>? TelemetrySources { get; init; }
+    /// <summary>Closed loop: this many requests in flight at all times (1: sequential).</summary>
+    public int Concurrency { get; init; } = 1;
+    /// <summary>Open loop: requests per second, sent on schedule whatever the service does (null: closed loop).</summary>
+    public double? Rate { get; init; }
+    public Arrival Arrival { get; init; } = Arrival.Poisson;
+    /// <summary>Stop sending after this long (the dataset is cycled to fill it); queries in flight complete.</summary>
+    public TimeSpan? Duration { get; init; }
+    /// <summary>Idle power is measured for this long before and after the run (zero: not measured).</summary>
+    public TimeSpan Baseline { get; init; } = TimeSpan.FromSeconds(10);
+    public AttributionMethod Attribution { get; init; } = AttributionMethod.Overlap;
+    /// <summary>With <see cref="AttributionMethod.Phase"/>: how much a query in prefill weighs against one decoding.</summary>
+    public double PrefillWeight { get; init; } = 2;
+    /// <summary>A suffix for the run folder's name (sweep points: "c4", "r2").</summary>
+    public string? RunSuffix { get; init; }
+
+    /// <summary>"sequential", "closed" or "open".</summary>
+    public string LoadMode => Rate is not null ? "open" : Concurrency > 1 ? "closed" : "sequential";
+
     /// <summary>How often summary.json is refreshed during the run.</summary>
     public TimeSpan SummaryInterval { get; init; } = TimeSpan.FromSeconds(5);
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Reflection;
 using System.Text.Json.Nodes;
 using Ipw.Abstractions;
+using Ipw.Core.Energy;
 using Ipw.Core.Hardware;
 using Ipw.Core.Plugins;
 using Ipw.Core.Runs;
@@ -47,58 +48,54 @@ public sealed class Profiler(PluginRegistries registries)
         }
 
         // Probe the telemetry first: the run folder is named after the GPUs the backends found, if any.
-        using var session = new TelemetrySession(TelemetrySources.Create(registries, options.TelemetrySources), options.SampleInterval, start: false);
+        using var session = new TelemetrySession(TelemetrySources.Create(registries, options.TelemetrySources), options.SampleInterval, start: false)
+        {
+            // Under heavy concurrency edges come thousands a second: a sample this recent stands for an edge.
+            EdgeMinSpacing = options.SampleInterval / 10,
+        };
         var hardware = HardwareInfo.Detect(GpuNames(session));
-        using var run = RunFolder.Create(outputRoot, hardware.Label, info.Model);
+        using var run = RunFolder.Create(outputRoot, hardware.Label, info.Model, options.RunSuffix);
         var runStart = Stopwatch.GetTimestamp();
         var wallStart = DateTimeOffset.UtcNow;
-        session.Start(run.CreateTelemetrySink(runStart));
         var attribution = new TelemetryAttribution(session);
-        var total = options.MaxQueries is { } max ? Math.Min(max, dataset.Count ?? max) : dataset.Count;
+        EnergyAttributor? energy = null;
+        if (attribution.EnergyMetrics.Count > 0)
+        {
+            energy = new EnergyAttributor(attribution.EnergyPeriods, options.Attribution, options.PrefillWeight);
+            var indices = attribution.EnergyMetrics.ToArray();
+            var reading = new double[indices.Length];
+            session.OnSample = (t, values) =>
+            {
+                for (var i = 0; i < indices.Length; i++) reading[i] = values[indices[i]];
+                energy.AddReading(t, reading);
+            };
+        }
+        session.Start(run.CreateTelemetrySink(runStart));
+        var total = LoadRun.PlannedQueries(options, dataset);
 
-        var summary = new SummaryState(options, info, clientEntry, datasetEntry, dataset, hardware, registries, session, attribution, wallStart);
+        var summary = new SummaryState(options, info, clientEntry, datasetEntry, dataset, hardware, registries, session, attribution, energy, wallStart);
         run.WriteSummary(summary.ToJson("running", run.RecordsWritten, Stopwatch.GetElapsedTime(runStart)));
         observer.OnStarted(new ProfileStarted(run.Path, options.Client, info.Model, dataset.Identity, total, hardware.Label,
             session.Reports, attribution.EnergyMissingReason is null ? $"energy from {attribution.EnergySource}" : attribution.EnergyMissingReason));
 
+        var load = new LoadRun(options, client, dataset, session, attribution, energy, run, summary, observer, info, runStart, wallStart);
         var status = "completed";
         try
         {
-            await WarmUpAsync(client, dataset, options, observer, stop, abort).ConfigureAwait(false);
-
-            var index = 0;
-            var errors = 0;
-            long outputTokens = 0;
-            var measureStart = Stopwatch.GetTimestamp();
-            var lastSummary = measureStart;
-            foreach (var item in dataset.Items(abort))
+            if (energy is not null && options.Baseline > TimeSpan.Zero)
             {
-                if (total is { } t && index >= t) break;
-                if (stop.IsCancellationRequested) { status = "interrupted"; break; }
-
-                var record = await MeasureAsync(client, session, attribution, item, index, options, info, runStart, wallStart, abort)
-                    .ConfigureAwait(false);
-                run.Append(record);
-                summary.Add(record);
-                index++;
-                if (record.Status != "ok") errors++;
-                outputTokens += record.OutputTokens ?? 0;
-                observer.OnQueryCompleted(record, new ProfileProgress(index, total, errors, outputTokens, Stopwatch.GetElapsedTime(measureStart)));
-
-                if (record.Status == "cancelled") { status = "interrupted"; break; }
-                if (TooManyErrors(options, index, errors))
-                {
-                    status = "aborted";
-                    summary.Failure = $"stopped by --max-errors after {errors} failed of {index} queries";
-                    break;
-                }
-                if (Stopwatch.GetElapsedTime(lastSummary) >= options.SummaryInterval)
-                {
-                    run.WriteSummary(summary.ToJson("running", run.RecordsWritten, Stopwatch.GetElapsedTime(runStart)));
-                    lastSummary = Stopwatch.GetTimestamp();
-                }
+                observer.OnPhase("measuring idle power before the run");
+                summary.IdleBefore = await IdleBaseline.MeasureAsync(energy, "before", options.Baseline, () => session.SampleNow(),
+                    options.SampleInterval, stop).ConfigureAwait(false);
             }
-            if (abort.IsCancellationRequested) status = "interrupted";
+            await WarmUpAsync(client, dataset, options, observer, stop, abort).ConfigureAwait(false);
+            status = await load.RunAsync(stop, abort).ConfigureAwait(false);
+            if (energy is not null && options.Baseline > TimeSpan.Zero && status is ("completed" or "aborted") && !stop.IsCancellationRequested)
+            {
+                observer.OnPhase("measuring idle power after the run");
+                summary.IdleAfter = await IdleBaseline.MeasureAsync(energy, "after", options.Baseline, () => session.SampleNow(),
+                    options.SampleInterval, stop).ConfigureAwait(false);
+            }
         }
         catch (OperationCanceledException) when (abort.IsCancellationRequested)
         {
@@ -121,6 +118,13 @@ public sealed class Profiler(PluginRegistries registries)
         var outcome = new ProfileOutcome(run.Path, status, summary.Queries, summary.Errors, summary.OutputTokens, Stopwatch.GetElapsedTime(runStart));
         observer.OnFinished(outcome);
         return outcome;
+    }
+
+    /// <summary>The hardware label a run with these options would get (probes the telemetry sources, then releases them).</summary>
+    public static HardwareInfo DetectHardware(PluginRegistries registries, ProfileOptions options)
+    {
+        using var session = new TelemetrySession(TelemetrySources.Create(registries, options.TelemetrySources), options.SampleInterval, start: false);
+        return HardwareInfo.Detect(GpuNames(session));
     }
 
     /// <summary>Names of the GPUs whose telemetry counts, as the backends reported them (details "gpuN_name").</summary>
@@ -146,12 +150,20 @@ public sealed class Profiler(PluginRegistries registries)
         }
     }
 
-    private static void Validate(ProfileOptions o)
+    /// <summary>Refuses options that cannot run, with the option's name and the value given.</summary>
+    public static void Validate(ProfileOptions o)
     {
         if (o.MaxQueries is < 1) throw new UserError($"--max-queries must be at least 1, got {o.MaxQueries}");
         if (o.MaxTokens < 1) throw new UserError($"--max-tokens must be at least 1, got {o.MaxTokens}");
         if (o.Temperature is < 0 or > 10 || double.IsNaN(o.Temperature)) throw new UserError($"--temperature must be between 0 and 10, got {o.Temperature}");
         if (o.Warmup < 0) throw new UserError($"--warmup must be 0 or more, got {o.Warmup}");
+        if (o.Concurrency < 1) throw new UserError($"--concurrency must be a whole number of at least 1, got {o.Concurrency}");
+        if (o.Rate is { } rate && (!(rate > 0) || double.IsInfinity(rate) || rate > 1e6))
+            throw new UserError($"--rate must be a positive number of requests per second, got {rate}");
+        if (o.Rate is not null && o.Concurrency > 1) throw new UserError("--rate (open loop) and --concurrency (closed loop) cannot be combined");
+        if (o.Duration is { } d && d <= TimeSpan.Zero) throw new UserError($"--duration must be positive, got {d.TotalSeconds} s");
+        if (o.Baseline < TimeSpan.Zero) throw new UserError($"--baseline must be 0 or more, got {o.Baseline.TotalSeconds} s");
+        if (!(o.PrefillWeight > 0) || double.IsInfinity(o.PrefillWeight)) throw new UserError($"--prefill-weight must be a positive number, got {o.PrefillWeight}");
         if (o.SampleInterval <= TimeSpan.Zero || o.SampleInterval > TimeSpan.FromSeconds(10))
             throw new UserError($"--sample-interval must be between 0 and 10 seconds, got {o.SampleInterval.TotalSeconds}");
     }
@@ -192,68 +204,5 @@ public sealed class Profiler(PluginRegistries registries)
                 new GenerationParameters(options.MaxTokens, options.Temperature, options.Seed - 1 - done)), abort).ConfigureAwait(false);
             observer.OnWarmup(++done, options.Warmup);
         }
-    }
-
-    private static async Task<QueryRecord> MeasureAsync(IInferenceClient client, TelemetrySession session, TelemetryAttribution attribution,
-        WorkloadItem item, int index, ProfileOptions options, ClientInfo info, long runStart, DateTimeOffset wallStart, CancellationToken abort)
-    {
-        var request = new InferenceRequest(item.Id, item.Messages,
-            new GenerationParameters(options.MaxTokens, options.Temperature, unchecked(options.Seed + index)));
-        var windowStart = session.OpenWindow();
-        InferenceResult result;
-        try
-        {
-            result = await client.SendAsync(request, abort).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (abort.IsCancellationRequested)
-        {
-            var now = Stopwatch.GetTimestamp();
-            result = new InferenceResult(windowStart, now, [], "", null, null, new Dictionary<string, double>(), null,
-                new ClientError(ErrorClass.Cancelled, "cancelled"));
-        }
-        catch (Exception e)
-        {
-            // A client bug must not end the run: record it as this query's error and carry on.
-            var now = Stopwatch.GetTimestamp();
-            result = new InferenceResult(windowStart, now, [], "", null, null, new Dictionary<string, double>(), null,
-                new ClientError(ErrorClass.Other, $"{e.GetType().Name}: {e.Message}"));
-        }
-        var window = session.CloseWindow(windowStart);
-        var timing = TimelineMetrics.From(result);
-
-        var record = new QueryRecord
-        {
-            QueryIndex = index,
-            ItemId = item.Id,
-            Dataset = options.Dataset,
-            Subject = item.Subject,
-            Client = options.Client,
-            Model = info.Model,
-            Prompt = item.Prompt,
-            Reference = item.Reference,
-            Grader = item.Grader,
-            Response = result.Text,
-            Reasoning = result.Reasoning,
-            Status = result.Error is null ? "ok" : result.Error.Class.ToString().ToLowerInvariant(),
-            Error = result.Error?.Message,
-            FinishReason = result.FinishReason,
-            InputTokens = result.Usage?.InputTokens,
-            OutputTokens = result.Usage?.OutputTokens,
-            TokenCountSource = result.Usage?.Source,
-            StartedAt = (wallStart + Stopwatch.GetElapsedTime(runStart, result.SentAt)).ToString("O", CultureInfo.InvariantCulture),
-            SentAtS = Stopwatch.GetElapsedTime(runStart, result.SentAt).TotalSeconds,
-            CompletedAtS = Stopwatch.GetElapsedTime(runStart, result.CompletedAt).TotalSeconds,
-            TtftS = timing.TtftS,
-            E2eLatencyS = timing.E2eS,
-            DecodeTokensPerS = timing.DecodeTokensPerS,
-            TpotS = timing.TpotS,
-            ItlP50S = timing.ItlP50S,
-            ItlP99S = timing.ItlP99S,
-            ServerPromptEvalS = result.ServerTimings.TryGetValue("prompt_eval", out var pe) ? pe : null,
-            ServerEvalS = result.ServerTimings.TryGetValue("eval", out var ev) ? ev : null,
-            ServerLoadS = result.ServerTimings.TryGetValue("load", out var ld) ? ld : null,
-        };
-        attribution.Fill(record, window);
-        return record;
     }
 }

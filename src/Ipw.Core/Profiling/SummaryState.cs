@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
 using Ipw.Abstractions;
+using Ipw.Core.Energy;
 using Ipw.Core.Hardware;
 using Ipw.Core.Plugins;
 using Ipw.Core.Runs;
@@ -19,8 +20,28 @@ internal sealed class SummaryState(
     PluginRegistries registries,
     TelemetrySession session,
     TelemetryAttribution attribution,
+    EnergyAttributor? energy,
     DateTimeOffset wallStart)
 {
+    private readonly Distribution _queryEnergy = new(1e-6, 1e7);
+    private readonly Distribution _queryActiveEnergy = new(1e-6, 1e7);
+    private readonly Distribution _e2e = new(1e-6, 3600), _ttft = new(1e-6, 3600);
+    private readonly Dictionary<string, int> _energyFlags = [];
+    private double _activeSum;
+    private int _activeCount;
+
+    public IdleMeasurement? IdleBefore { get; set; }
+    public IdleMeasurement? IdleAfter { get; set; }
+    /// <summary>From the first send to the last completion, s.</summary>
+    public double? MeasuredSpanS { get; set; }
+    /// <summary>The load section (mode, achieved rate, send lag, harness CPU, warnings).</summary>
+    public JsonObject? Load { get; set; }
+
+    public void AddEnergyFlags(IReadOnlyList<string> flags)
+    {
+        foreach (var f in flags) _energyFlags[f] = _energyFlags.GetValueOrDefault(f) + 1;
+    }
+
     private readonly Dictionary<string, int> _errorsByClass = [];
     private long _inputTokens, _missingInputTokens, _missingOutputTokens;
     private double _latencySum, _energySum, _cpuSum, _ttftSum, _decodeRateSum;
@@ -47,7 +68,10 @@ internal sealed class SummaryState(
         _latencySum += r.E2eLatencyS;
         if (r.TtftS is { } ttft) { _ttftSum += ttft; _ttftCount++; }
         if (r.DecodeTokensPerS is { } rate) { _decodeRateSum += rate; _decodeRateCount++; }
-        if (r.EnergyJ is { } e) _energySum += e; else _energyMissing++;
+        if (r.EnergyJ is { } e) { _energySum += e; _queryEnergy.Add(e); } else _energyMissing++;
+        if (r.ActiveEnergyJ is { } a) { _activeSum += a; _activeCount++; _queryActiveEnergy.Add(a); }
+        _e2e.Add(r.E2eLatencyS);
+        if (r.TtftS is { } tt) _ttft.Add(tt);
         _cpuSum += r.ProcessCpuS ?? 0;
     }
 
@@ -103,7 +127,14 @@ internal sealed class SummaryState(
                 ["temperature"] = options.Temperature,
                 ["seed"] = options.Seed,
                 ["warmup"] = options.Warmup,
-                ["schedule"] = "sequential",
+                ["load_mode"] = options.LoadMode,
+                ["concurrency"] = options.Concurrency,
+                ["rate_per_s"] = options.Rate,
+                ["arrival"] = options.Rate is null ? null : options.Arrival.ToString().ToLowerInvariant(),
+                ["duration_s"] = options.Duration?.TotalSeconds,
+                ["baseline_s"] = options.Baseline.TotalSeconds,
+                ["attribution"] = options.Attribution.ToString().ToLowerInvariant(),
+                ["prefill_weight"] = options.Attribution == AttributionMethod.Phase ? options.PrefillWeight : null,
                 ["sample_interval_s"] = options.SampleInterval.TotalSeconds,
             },
             ["model"] = new JsonObject { ["label"] = info.Model, ["details"] = details },
@@ -158,16 +189,11 @@ internal sealed class SummaryState(
                 ["mean_e2e_latency_s"] = Queries > 0 ? _latencySum / Queries : null,
                 ["mean_ttft_s"] = _ttftCount > 0 ? _ttftSum / _ttftCount : null,
                 ["mean_decode_tokens_per_s"] = _decodeRateCount > 0 ? _decodeRateSum / _decodeRateCount : null,
+                ["e2e_latency_s"] = _e2e.ToJson(),
+                ["ttft_s"] = _ttft.ToJson(),
             },
-            ["energy"] = new JsonObject
-            {
-                ["available"] = attribution.EnergyMissingReason is null,
-                ["reason"] = attribution.EnergyMissingReason,
-                ["source"] = attribution.EnergyMissingReason is null ? attribution.EnergySource : null,
-                ["method"] = attribution.EnergyMissingReason is null ? "counter delta over each query window, edges sampled at send and completion" : null,
-                ["total_j"] = attribution.EnergyMissingReason is null && _energyMissing == 0 ? _energySum : null,
-                ["queries_missing_energy"] = _energyMissing,
-            },
+            ["load"] = Load?.DeepClone(),
+            ["energy"] = EnergyJson(),
             ["telemetry"] = new JsonObject
             {
                 ["interval_s"] = session.Interval.TotalSeconds,
@@ -198,4 +224,77 @@ internal sealed class SummaryState(
             },
         };
     }
+
+    private const string OverlapMethod =
+        "Energy comes from cumulative counters, each reading placed at the counter's estimated update time and interpolated "
+        + "linearly between updates. Time is cut at every query start, first token and end; each piece's energy goes to the "
+        + "queries active in it in equal shares (time overlap), or to 'unattributed' when none is. A query alone owns its "
+        + "window. Shares plus unattributed energy equal the counters' delta over the measured span. Per-query energy under "
+        + "concurrency is an estimate.";
+
+    private string MethodText() => options.Attribution == AttributionMethod.Phase
+        ? OverlapMethod.Replace("in equal shares (time overlap)", $"weighted by phase: a query before its first token (prefill) weighs {options.PrefillWeight.ToString(System.Globalization.CultureInfo.InvariantCulture)}, after it (decode) 1")
+        : OverlapMethod;
+
+    private JsonObject EnergyJson()
+    {
+        var available = attribution.EnergyMissingReason is null;
+        var json = new JsonObject
+        {
+            ["available"] = available,
+            ["reason"] = attribution.EnergyMissingReason,
+            ["source"] = available ? attribution.EnergySource : null,
+            ["estimate"] = available ? true : null,
+            ["method"] = available ? MethodText() : null,
+            ["attribution"] = available ? options.Attribution.ToString().ToLowerInvariant() : null,
+            ["counter_update_s"] = energy?.CounterPeriod?.TotalSeconds,
+            ["queries_missing_energy"] = _energyMissing,
+        };
+        if (energy is null) return json;
+
+        var gross = energy.MeasuredJ;
+        var idle = new IdleSummary(IdleBefore, IdleAfter);
+        double? span = MeasuredSpanS;
+        json["gross_j"] = gross;
+        json["attributed_j"] = energy.AttributedJ;
+        json["unattributed_j"] = energy.UnattributedJ;
+        json["unattributed_s"] = energy.UnattributedSeconds;
+        json["conservation_error_j"] = gross - (energy.AttributedJ + energy.UnattributedJ);
+        json["total_j"] = _energyMissing == 0 ? _energySum : null;
+        json["measured_span_s"] = span;
+        json["avg_power_w"] = span is > 0 ? gross / span : null;
+        json["idle"] = new JsonObject
+        {
+            ["measured"] = options.Baseline > TimeSpan.Zero,
+            ["reason"] = options.Baseline > TimeSpan.Zero ? (IdleBefore is null && IdleAfter is null ? "the baseline was interrupted or the counters did not cover it" : null) : "disabled (--baseline 0)",
+            ["power_w"] = idle.MeanW,
+            ["sigma_w"] = idle.SigmaW,
+            ["before"] = Idle(IdleBefore),
+            ["after"] = Idle(IdleAfter),
+            ["drift_w"] = IdleBefore is not null && IdleAfter is not null ? IdleAfter.MeanW - IdleBefore.MeanW : null,
+        };
+        double? active = idle.MeanW is { } p && span is { } s ? gross - p * s : null;
+        json["active_j"] = active;
+        json["active_j_uncertainty"] = idle.SigmaW is { } sigma && span is { } s2 ? sigma * s2 : null;
+        json["per_query_active_j_sum"] = _activeCount > 0 ? _activeSum : null;
+        json["output_tokens_per_j"] = gross > 0 ? OutputTokens / gross : null;
+        json["j_per_output_token"] = OutputTokens > 0 ? gross / OutputTokens : null;
+        json["active_j_per_output_token"] = active is { } act && OutputTokens > 0 ? act / OutputTokens : null;
+        json["output_tokens_per_active_j"] = active is > 0 ? OutputTokens / active : null;
+        json["per_query_j"] = _queryEnergy.ToJson();
+        json["per_query_active_j"] = _queryActiveEnergy.ToJson();
+        var flags = new JsonObject();
+        foreach (var (k, v) in _energyFlags.OrderBy(p => p.Key, StringComparer.Ordinal)) flags[k] = v;
+        json["quality_flags"] = flags;
+        return json;
+    }
+
+    private static JsonObject? Idle(IdleMeasurement? m) => m is null ? null : new JsonObject
+    {
+        ["power_w"] = m.MeanW,
+        ["sigma_w"] = m.SigmaW,
+        ["energy_j"] = m.EnergyJ,
+        ["duration_s"] = m.DurationS,
+        ["bins"] = m.Bins,
+    };
 }

@@ -1,4 +1,5 @@
 using Ipw.Abstractions;
+using Ipw.Core.Energy;
 using Ipw.Core.Runs;
 using Ipw.Core.Telemetry;
 
@@ -19,6 +20,13 @@ internal sealed class TelemetryAttribution
     public string? TemperatureMissingReason { get; }
     public string EnergySource { get; }
 
+    /// <summary>The session's additive cumulative energy metrics (what totals and attribution sum).</summary>
+    public IReadOnlyList<int> EnergyMetrics => _energy;
+
+    /// <summary>Each energy metric's counter update period, where its source learned one
+    /// (detail "&lt;device&gt;_energy_update_ms").</summary>
+    public IReadOnlyList<TimeSpan?> EnergyPeriods { get; }
+
     public TelemetryAttribution(TelemetrySession session)
     {
         var metrics = session.Metrics;
@@ -36,6 +44,14 @@ internal sealed class TelemetryAttribution
         _temperature = All(MetricKind.Temperature);
         _gpuMemory = metrics.Where(m => m.Info.Kind == MetricKind.Memory && m.Info.Device.StartsWith("gpu", StringComparison.Ordinal)).Select(m => m.Index).ToArray();
 
+        EnergyPeriods = _energy.Select(i =>
+        {
+            var m = metrics[i];
+            var report = session.Reports.FirstOrDefault(r => r.Name == m.Source);
+            return report?.Details.TryGetValue($"{m.Info.Device}_energy_update_ms", out var ms) == true
+                && double.TryParse(ms, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) && v > 0
+                ? TimeSpan.FromMilliseconds(v) : (TimeSpan?)null;
+        }).ToArray();
         EnergySource = string.Join("+", _energy.Select(i => $"{metrics[i].Source}:{metrics[i].Info.Device}").Distinct());
         EnergyMissingReason = _energy.Length > 0 ? null : Reason(session.Reports, MetricKind.Energy, "energy counter");
         PowerMissingReason = _power.Length > 0 ? null : Reason(session.Reports, MetricKind.Power, "power reading");
@@ -63,22 +79,16 @@ internal sealed class TelemetryAttribution
         record.ProcessRssBytes = ToLong(Value(w.Max, _processRss));
         record.SystemMemoryUsedBytes = ToLong(Value(w.Max, _systemMemory));
 
-        if (_energy.Length > 0)
-        {
-            record.EnergyJ = Sum(w.Delta, _energy);
-            record.EnergySource = EnergySource;
-            record.EnergyMissingReason = record.EnergyJ is null ? "energy counter unreadable during this query" : null;
-        }
-        else record.EnergyMissingReason = EnergyMissingReason;
+        // Energy itself comes from the EnergyAttributor (FillEnergy); without a counter, say why.
+        if (_energy.Length == 0) record.EnergyMissingReason = EnergyMissingReason;
 
         if (_gpuMemory.Length > 0 && Sum(w.Max, _gpuMemory) is { } gpuMemory) record.GpuMemoryUsedBytes = (long)Math.Round(gpuMemory);
 
-        // Average power comes from the energy counter where there is one (energy over the window); sampled power
+        // Average power comes from the energy counter where there is one (set with the energy); sampled power
         // lags or misses short windows, so it is the fallback. The maximum can only come from samples.
-        if (record.EnergyJ is { } joules && seconds > 0) record.AvgPowerW = joules / seconds;
-        else if (_power.Length > 0) record.AvgPowerW = Sum(w.Mean, _power);
+        if (_energy.Length == 0 && _power.Length > 0) record.AvgPowerW = Sum(w.Mean, _power);
         if (_power.Length > 0) record.MaxPowerW = Sum(w.Max, _power); // per-device highest readings, summed
-        record.PowerMissingReason = record.AvgPowerW is not null ? null
+        record.PowerMissingReason = record.AvgPowerW is not null || _energy.Length > 0 ? null
             : _power.Length > 0 ? "no power sample inside this query's window" : PowerMissingReason;
 
         if (_temperature.Length > 0)
@@ -90,6 +100,30 @@ internal sealed class TelemetryAttribution
             record.TemperatureMissingReason = hottest is null ? "no temperature sample inside this query's window" : null;
         }
         else record.TemperatureMissingReason = TemperatureMissingReason;
+    }
+
+    /// <summary>Fills the energy columns from the attributor's result for this query.</summary>
+    /// <param name="idleW">Idle power measured before the run (null: not measured), for active energy.</param>
+    public void FillEnergy(QueryRecord record, AttributedEnergy e, AttributionMethod method, double? idleW)
+    {
+        record.EnergySource = EnergySource;
+        record.MeanConcurrency = e.MeanConcurrency;
+        record.EnergyQuality = e.Flags.Count == 0 ? "ok" : string.Join(",", e.Flags);
+        // One query alone owns its window; otherwise its energy is a share: an estimate, labelled as such.
+        record.EnergyMethod = e.MeanConcurrency <= 1.000001 ? "window" : method == AttributionMethod.Phase ? "phase-share" : "overlap-share";
+        if (double.IsNaN(e.ShareJ))
+        {
+            record.EnergyMissingReason = "the energy counter did not cover this query's window (read failures or the run ended first)";
+            record.PowerMissingReason ??= record.AvgPowerW is null ? "no energy reading covered this query's window" : null;
+            return;
+        }
+        record.EnergyJ = e.ShareJ;
+        record.EnergyWindowJ = e.WindowJ;
+        record.ActiveEnergyJ = idleW is { } p ? e.ShareJ - p * e.ShareSeconds : null;
+        var seconds = record.CompletedAtS - record.SentAtS;
+        // The devices' average power over the window (not the query's share of it).
+        if (seconds > 0) record.AvgPowerW = e.WindowJ / seconds;
+        record.PowerMissingReason = null;
     }
 
     private static double? Value(double[] values, int index) =>

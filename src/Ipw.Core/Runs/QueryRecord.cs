@@ -40,6 +40,14 @@ public sealed class QueryRecord
     public double? TpotS { get; set; }
     public double? ItlP50S { get; set; }
     public double? ItlP99S { get; set; }
+    /// <summary>Open loop: when the request was due, seconds from the run's start (null in closed loop).</summary>
+    public double? ScheduledAtS { get; set; }
+    /// <summary>Open loop: how late the harness sent it (actual − scheduled).</summary>
+    public double? SendLagS { get; set; }
+    /// <summary>Requests in flight when this one was sent, itself included.</summary>
+    public long? InFlightAtSend { get; set; }
+    /// <summary>Time the request spent inside the client before going out (queueing in a one-at-a-time engine).</summary>
+    public double? ClientQueueS { get; set; }
     public double? ServerPromptEvalS { get; set; }
     public double? ServerEvalS { get; set; }
     public double? ServerLoadS { get; set; }
@@ -52,6 +60,17 @@ public sealed class QueryRecord
     public double? EnergyJ { get; set; }
     public string? EnergySource { get; set; }
     public string? EnergyMissingReason { get; set; }
+    /// <summary>"window" (the query ran alone and owns its window's energy), "overlap-share" or "phase-share"
+    /// (an estimate: a share of each interval's energy among the queries active in it).</summary>
+    public string? EnergyMethod { get; set; }
+    /// <summary>"ok", or flags: short_window (under two counter updates), missing_samples, no_counter_data.</summary>
+    public string? EnergyQuality { get; set; }
+    /// <summary>The counter's delta over the whole window: what the query would be charged alone.</summary>
+    public double? EnergyWindowJ { get; set; }
+    /// <summary>Energy above idle: the share minus idle power (measured before the run) times the query's share of time.</summary>
+    public double? ActiveEnergyJ { get; set; }
+    /// <summary>Time-averaged number of queries in flight during this one, itself included.</summary>
+    public double? MeanConcurrency { get; set; }
     public double? AvgPowerW { get; set; }
     /// <summary>Highest sampled power in the window: each device's highest reading, summed over devices.</summary>
     public double? MaxPowerW { get; set; }

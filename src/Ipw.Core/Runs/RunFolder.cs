@@ -47,10 +47,10 @@ public sealed class RunFolder : IDisposable
 
     /// <summary>Creates <c>&lt;outputDir&gt;/profile_&lt;hardware&gt;_&lt;model&gt;</c>; an existing run is never overwritten:
     /// the next free suffix (<c>-2</c>, <c>-3</c>, ...) is taken instead.</summary>
-    public static RunFolder Create(string outputDir, string hardwareLabel, string modelLabel)
+    public static RunFolder Create(string outputDir, string hardwareLabel, string modelLabel, string? suffix = null)
     {
         var root = EnsureWritable(outputDir);
-        var baseName = $"profile_{hardwareLabel}_{Hardware.HardwareInfo.Slug(modelLabel)}";
+        var baseName = $"profile_{hardwareLabel}_{Hardware.HardwareInfo.Slug(modelLabel)}" + (suffix is null ? "" : $"_{suffix}");
         for (var n = 1; ; n++)
         {
             var path = System.IO.Path.Combine(root, n == 1 ? baseName : $"{baseName}-{n}");

@@ -37,6 +37,15 @@ public sealed class TelemetrySession : IDisposable
     /// <summary>Called on the sampler thread with how late each scheduled sample started (for benchmarks).</summary>
     public Action<TimeSpan>? OnLateness { get; set; }
 
+    /// <summary>Called on every sample, under the session's lock, with its stamp and values (e.g. for energy attribution).</summary>
+    public Action<long, double[]>? OnSample { get; set; }
+
+    /// <summary>Window edges closer than this to the previous sample reuse it instead of reading every source again
+    /// (under heavy concurrency edges come thousands a second).</summary>
+    public TimeSpan EdgeMinSpacing { get; set; }
+
+    private long _lastSampleAt = long.MinValue;
+
     /// <summary>Samples taken so far (background and window edges).</summary>
     public long SampleCount { get; private set; }
 
@@ -130,7 +139,9 @@ public sealed class TelemetrySession : IDisposable
             var sample = new Sample(stamp, after - before, values);
             _samples.Add(sample);
             SampleCount++;
+            _lastSampleAt = stamp;
             _sink?.Write(sample.Timestamp, sample.ReadTicks, values);
+            OnSample?.Invoke(stamp, values);
             Prune();
             return stamp;
         }
@@ -151,10 +162,19 @@ public sealed class TelemetrySession : IDisposable
     {
         lock (_sync)
         {
-            var start = SampleNow();
+            var start = EdgeSample();
             _openWindows[start] = _openWindows.GetValueOrDefault(start) + 1;
             return start;
         }
+    }
+
+    /// <summary>Samples for a window edge, unless the last sample is recent enough to stand for it.</summary>
+    private long EdgeSample()
+    {
+        var now = Stopwatch.GetTimestamp();
+        // The recent sample stands for the edge (shifting it by less than the spacing).
+        if (_lastSampleAt != long.MinValue && Stopwatch.GetElapsedTime(_lastSampleAt, now) < EdgeMinSpacing) return _lastSampleAt;
+        return SampleNow();
     }
 
     /// <summary>Closes a window: samples its end edge and computes per-metric statistics over [start, end].</summary>
@@ -162,8 +182,8 @@ public sealed class TelemetrySession : IDisposable
     {
         lock (_sync)
         {
-            var stop = end ?? SampleNow();
-            if (end is not null) SampleNow();
+            var stop = end ?? EdgeSample();
+            if (end is not null) EdgeSample();
             var stats = Compute(start, stop);
             if (_openWindows.TryGetValue(start, out var n))
             {

@@ -1,0 +1,106 @@
+namespace Ipw.Core.Energy;
+
+/// <summary>
+/// One cumulative energy counter, turned into knots (time, joules) at the moments its value was
+/// published. A counter that updates every P ms shows, when read at t, the energy at its last update
+/// u ≤ t; the update lies after the previous read that showed the old value and, when P is known, after
+/// t − P. Each new value is placed at the middle of that interval, so a stale reading is not taken for
+/// the energy at read time (on a 100 ms counter that alone is worth several percent of a 1 s window).
+/// </summary>
+internal sealed class CounterTrack(double? periodTicks)
+{
+    private readonly List<(long T, double V)> _knots = [];
+    private readonly List<(long From, long To)> _gaps = [];
+    private long _lastReadT = long.MinValue;
+    private double _lastReadV = double.NaN;
+    private long _lastGoodT = long.MinValue;
+    private bool _failedSinceGood;
+    private double _offset;
+
+    /// <summary>The counter's update period, when known (from the source's probe).</summary>
+    public double? PeriodTicks { get; } = periodTicks;
+
+    /// <summary>The latest time up to which the counter is known.</summary>
+    public long Horizon => _knots.Count > 0 ? _knots[^1].T : long.MinValue;
+
+    public long First => _knots.Count > 0 ? _knots[0].T : long.MaxValue;
+
+    public int KnotCount => _knots.Count;
+
+    /// <summary>Adds one reading taken at <paramref name="t"/> (NaN: the read failed).</summary>
+    public void Add(long t, double value)
+    {
+        if (double.IsNaN(value))
+        {
+            _failedSinceGood = true;
+            return;
+        }
+        if (_failedSinceGood && _lastGoodT != long.MinValue) _gaps.Add((_lastGoodT, t));
+        _failedSinceGood = false;
+        _lastGoodT = t;
+
+        var v = value + _offset;
+        if (_knots.Count == 0)
+        {
+            _knots.Add((t, v));
+        }
+        else if (v < _lastReadV)
+        {
+            // The counter went backwards (driver reload, reset): continue from the last value, and mark the
+            // interval, whose energy is unknown, as a gap.
+            _offset += _lastReadV - v;
+            v = _lastReadV;
+            _gaps.Add((_lastReadT, t));
+            _knots.Add((t, v));
+        }
+        else if (v > _lastReadV)
+        {
+            var lower = _lastReadT;
+            if (PeriodTicks is { } p) lower = Math.Max(lower, t - (long)p);
+            var at = lower + (t - lower) / 2;
+            if (at <= _knots[^1].T) at = _knots[^1].T + 1;
+            _knots.Add((at, v));
+        }
+        else if (PeriodTicks is { } p && t - (long)p > _knots[^1].T)
+        {
+            // Unchanged for longer than a period: the counter updated with nothing to add (no power drawn).
+            _knots.Add((t - (long)p, v));
+        }
+        _lastReadT = t;
+        _lastReadV = v;
+    }
+
+    /// <summary>The counter at <paramref name="t"/>, linear between knots; NaN outside the known range.</summary>
+    public double At(long t)
+    {
+        if (_knots.Count == 0 || t < _knots[0].T || t > _knots[^1].T) return double.NaN;
+        // Binary search for the last knot at or before t.
+        int lo = 0, hi = _knots.Count - 1;
+        while (lo < hi)
+        {
+            var mid = (lo + hi + 1) / 2;
+            if (_knots[mid].T <= t) lo = mid; else hi = mid - 1;
+        }
+        var (t0, v0) = _knots[lo];
+        if (t0 == t || lo == _knots.Count - 1) return v0;
+        var (t1, v1) = _knots[lo + 1];
+        return v0 + (v1 - v0) * ((double)(t - t0) / (t1 - t0));
+    }
+
+    /// <summary>Whether a failed read or a reset falls inside [a, b].</summary>
+    public bool GapIn(long a, long b)
+    {
+        foreach (var (from, to) in _gaps)
+            if (from < b && to > a) return true;
+        return false;
+    }
+
+    /// <summary>Forgets what lies wholly before <paramref name="t"/>, keeping the knot that interpolation at t needs.</summary>
+    public void PruneBefore(long t)
+    {
+        var drop = 0;
+        while (drop < _knots.Count - 1 && _knots[drop + 1].T <= t) drop++;
+        if (drop > 32) _knots.RemoveRange(0, drop);
+        _gaps.RemoveAll(g => g.To < t);
+    }
+}

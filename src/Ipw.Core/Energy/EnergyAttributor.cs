@@ -1,0 +1,341 @@
+using System.Diagnostics;
+
+namespace Ipw.Core.Energy;
+
+/// <summary>How an interval's energy is shared among the queries active in it.</summary>
+public enum AttributionMethod
+{
+    /// <summary>Equal shares among the queries active in each interval (time overlap).</summary>
+    Overlap,
+    /// <summary>Shares weighted by phase: a query before its first token (prefill) weighs <c>PrefillWeight</c>, after it 1.</summary>
+    Phase,
+}
+
+/// <summary>One query's attributed energy, final once the counter is known past the query's end.</summary>
+public sealed record AttributedEnergy(
+    int Query,
+    /// <summary>The query's share of the measured energy, J (NaN: unknown).</summary>
+    double ShareJ,
+    /// <summary>The counter's delta over the whole window, J: what the query would be charged if it ran alone.</summary>
+    double WindowJ,
+    /// <summary>Idle-equivalent seconds charged to the query: its share of each interval's duration. Active
+    /// energy is <c>ShareJ − P_idle · ShareSeconds</c>.</summary>
+    double ShareSeconds,
+    /// <summary>Time-averaged number of queries active during the window (itself included).</summary>
+    double MeanConcurrency,
+    /// <summary>Quality flags: short_window, missing_samples, no_counter_data; empty when none.</summary>
+    IReadOnlyList<string> Flags);
+
+/// <summary>
+/// Shares measured energy among concurrent queries, with exact bookkeeping. Time is cut at every counter
+/// knot and every query start, first token and end; each piece's energy (the counters' interpolated delta)
+/// goes to the queries active in it, by <see cref="AttributionMethod"/>, or to <see cref="UnattributedJ"/>
+/// when none is. So the shares plus the unattributed energy add up to the counters' delta over the
+/// measured span (<see cref="MeasuredJ"/>), up to floating-point rounding.
+/// A query is final once every query that overlapped it has ended and the counters are known past its end.
+/// Thread-safe: the sampler adds readings, query tasks begin and end queries, the pipeline drains results.
+/// </summary>
+public sealed class EnergyAttributor
+{
+    private readonly Lock _sync = new();
+    private readonly CounterTrack[] _tracks;
+    private readonly AttributionMethod _method;
+    private readonly double _prefillWeight;
+    private readonly Dictionary<int, Query> _inFlight = [];
+    private readonly SortedSet<(long Start, int Id)> _inFlightStarts = [];
+    private readonly PriorityQueue<Query, long> _pending = new(); // ended, not yet started by the cursor
+    private readonly List<Query> _active = [];
+    private readonly Queue<AttributedEnergy> _done = new();
+    private long _cursor = long.MinValue;
+    private bool _started;
+    private long _holdFrom = long.MaxValue;
+    private KahanSum _measured, _unattributed, _unattributedTime, _attributed;
+    private int _nextId;
+
+    public AttributionMethod Method => _method;
+    public double PrefillWeight => _prefillWeight;
+
+    /// <param name="counterPeriods">One entry per cumulative energy counter: its update period, when known.</param>
+    public EnergyAttributor(IReadOnlyList<TimeSpan?> counterPeriods, AttributionMethod method = AttributionMethod.Overlap, double prefillWeight = 1)
+    {
+        if (counterPeriods.Count == 0) throw new ArgumentException("at least one energy counter is needed", nameof(counterPeriods));
+        if (!(prefillWeight > 0) || double.IsInfinity(prefillWeight)) throw new ArgumentOutOfRangeException(nameof(prefillWeight), "must be a positive number");
+        _tracks = counterPeriods.Select(p => new CounterTrack(p is { } span && span > TimeSpan.Zero ? span.TotalSeconds * Stopwatch.Frequency : null)).ToArray();
+        _method = method;
+        _prefillWeight = prefillWeight;
+    }
+
+    /// <summary>Energy of every piece processed so far, J: the counters' delta from the start to the cursor.</summary>
+    public double MeasuredJ { get { lock (_sync) return _measured.Value; } }
+    /// <summary>Energy of pieces in which no query was active (idle gaps), J.</summary>
+    public double UnattributedJ { get { lock (_sync) return _unattributed.Value; } }
+    /// <summary>Duration of those pieces, s.</summary>
+    public double UnattributedSeconds { get { lock (_sync) return _unattributedTime.Value; } }
+    /// <summary>Sum of the shares handed out, J.</summary>
+    public double AttributedJ { get { lock (_sync) return _attributed.Value; } }
+
+    /// <summary>Where the counters are known up to (the earliest of the counters' latest knots).</summary>
+    public long Horizon
+    {
+        get { lock (_sync) return HorizonLocked(); }
+    }
+
+    /// <summary>The counters' update period, the longest of those known (null: none known).</summary>
+    public TimeSpan? CounterPeriod =>
+        _tracks.Select(t => t.PeriodTicks).Where(p => p is not null).Select(p => (double?)p).DefaultIfEmpty(null).Max() is { } ticks
+            ? TimeSpan.FromSeconds(ticks / Stopwatch.Frequency) : null;
+
+    private long HorizonLocked()
+    {
+        var h = long.MaxValue;
+        foreach (var t in _tracks) h = Math.Min(h, t.Horizon);
+        return h;
+    }
+
+    /// <summary>Adds one reading of every counter (same order as the constructor's), taken at <paramref name="t"/>.</summary>
+    public void AddReading(long t, ReadOnlySpan<double> joules)
+    {
+        lock (_sync)
+        {
+            for (var i = 0; i < _tracks.Length; i++) _tracks[i].Add(t, joules[i]);
+        }
+    }
+
+    /// <summary>Sum of the counters at <paramref name="t"/> (NaN where unknown).</summary>
+    public double CounterAt(long t)
+    {
+        lock (_sync) return CounterAtLocked(t);
+    }
+
+    private double CounterAtLocked(long t)
+    {
+        double sum = 0;
+        foreach (var track in _tracks) sum += track.At(t);
+        return sum;
+    }
+
+    /// <summary>Keeps counter history from <paramref name="t"/> on (for an idle baseline) until <see cref="Release"/>.</summary>
+    public void Hold(long t)
+    {
+        lock (_sync) _holdFrom = t;
+    }
+
+    public void Release()
+    {
+        lock (_sync) _holdFrom = long.MaxValue;
+    }
+
+    /// <summary>Starts measuring: energy from now on is attributed or counted as unattributed.</summary>
+    public void StartMeasuring(long t)
+    {
+        lock (_sync)
+        {
+            if (_started) throw new InvalidOperationException("already measuring");
+            _started = true;
+            _cursor = t;
+        }
+    }
+
+    /// <summary>Begins a query now; the stamp is taken under the lock, so no piece before it is processed without it.</summary>
+    /// <param name="at">Replays a recorded start instead (it must not precede pieces already processed).</param>
+    public (int Id, long Start) Begin(long? at = null)
+    {
+        lock (_sync)
+        {
+            var q = new Query(_nextId++, at ?? Stopwatch.GetTimestamp());
+            if (q.Start < _cursor) q.Start = _cursor;
+            _inFlight[q.Id] = q;
+            _inFlightStarts.Add((q.Start, q.Id));
+            return (q.Id, q.Start);
+        }
+    }
+
+    /// <summary>Ends a query. <paramref name="firstToken"/>: when its first token arrived (null: none did).</summary>
+    public void End(int id, long end, long? firstToken, object? tag = null)
+    {
+        lock (_sync)
+        {
+            if (!_inFlight.Remove(id, out var q)) throw new InvalidOperationException($"query {id} is not in flight");
+            _inFlightStarts.Remove((q.Start, q.Id));
+            q.End = Math.Max(end, q.Start);
+            q.FirstToken = Math.Clamp(firstToken ?? q.End, q.Start, q.End);
+            q.Tag = tag;
+            _pending.Enqueue(q, q.Start);
+            AdvanceLocked(HorizonLocked());
+        }
+    }
+
+    /// <summary>Processes whatever the counters now cover.</summary>
+    public void Advance()
+    {
+        lock (_sync) AdvanceLocked(HorizonLocked());
+    }
+
+    /// <summary>Results final so far, with the tag given to <see cref="End"/>.</summary>
+    public List<(AttributedEnergy Energy, object? Tag)> Drain()
+    {
+        lock (_sync)
+        {
+            var list = new List<(AttributedEnergy, object?)>(_doneTags.Count);
+            while (_done.Count > 0) list.Add((_done.Dequeue(), _doneTags.Dequeue()));
+            return list;
+        }
+    }
+
+    private readonly Queue<object?> _doneTags = new();
+
+    /// <summary>Whether ended queries wait for the counters to pass their end.</summary>
+    public int Waiting
+    {
+        get { lock (_sync) return _pending.Count + _active.Count; }
+    }
+
+    /// <summary>Ends the measured span at <paramref name="end"/>: processes up to it as far as the counters allow and
+    /// finalises every query left, those the counters do not cover being flagged (their energy unknown).</summary>
+    public void Finish(long end)
+    {
+        lock (_sync)
+        {
+            AdvanceLocked(Math.Min(HorizonLocked(), end));
+            // Whatever is left could not be covered by the counters: report it unknown, never zero.
+            while (_pending.TryDequeue(out var q, out _))
+            {
+                q.Unknown = true;
+                _active.Add(q);
+            }
+            foreach (var q in _active)
+            {
+                q.Unknown = true;
+                Complete(q);
+            }
+            _active.Clear();
+        }
+    }
+
+    private void AdvanceLocked(long horizon)
+    {
+        if (!_started) return;
+        // In-flight queries have no known first token or end yet: stop at the earliest one's start.
+        if (_inFlightStarts.Count > 0) horizon = Math.Min(horizon, _inFlightStarts.Min.Start);
+        while (_cursor < horizon)
+        {
+            // Activate queries starting at the cursor.
+            while (_pending.TryPeek(out var next, out var start) && start <= _cursor)
+            {
+                _pending.Dequeue();
+                _active.Add(next);
+            }
+            // The next boundary: a pending start, an active query's first token or end, or the horizon.
+            var b = horizon;
+            if (_pending.TryPeek(out _, out var nextStart)) b = Math.Min(b, nextStart);
+            foreach (var q in _active)
+            {
+                if (q.FirstToken > _cursor) b = Math.Min(b, q.FirstToken);
+                b = Math.Min(b, q.End);
+            }
+            if (b <= _cursor)
+            {
+                // Zero-length queries (start == end) end here.
+                RetireEnded();
+                if (_pending.Count == 0 && _active.Count == 0) { _cursor = horizon; break; }
+                continue;
+            }
+            Piece(_cursor, b);
+            _cursor = b;
+            RetireEnded();
+        }
+        RetireEnded();
+        var keep = Math.Min(_cursor, _holdFrom);
+        foreach (var t in _tracks) t.PruneBefore(keep);
+    }
+
+    private void RetireEnded()
+    {
+        for (var i = _active.Count - 1; i >= 0; i--)
+        {
+            if (_active[i].End > _cursor) continue;
+            Complete(_active[i]);
+            _active.RemoveAt(i);
+        }
+    }
+
+    private void Piece(long a, long b)
+    {
+        var energy = CounterAtLocked(b) - CounterAtLocked(a);
+        var seconds = (double)(b - a) / Stopwatch.Frequency;
+        var gap = false;
+        foreach (var t in _tracks) gap |= t.GapIn(a, b);
+        if (double.IsNaN(energy))
+        {
+            foreach (var q in _active) q.NoData = true;
+            return;
+        }
+        _measured.Add(energy);
+        if (_active.Count == 0)
+        {
+            _unattributed.Add(energy);
+            _unattributedTime.Add(seconds);
+            return;
+        }
+        double total = 0;
+        foreach (var q in _active) total += Weight(q, a);
+        foreach (var q in _active)
+        {
+            var share = Weight(q, a) / total;
+            q.Share.Add(energy * share);
+            q.ShareSeconds += seconds * share;
+            q.Window += energy;
+            q.ConcurrencyIntegral += seconds * _active.Count;
+            q.Missing |= gap;
+            _attributed.Add(energy * share);
+        }
+    }
+
+    private double Weight(Query q, long a) => _method == AttributionMethod.Phase && a < q.FirstToken ? _prefillWeight : 1;
+
+    private void Complete(Query q)
+    {
+        var flags = new List<string>(3);
+        var seconds = (double)(q.End - q.Start) / Stopwatch.Frequency;
+        // A window shorter than two counter updates rests mostly on interpolation.
+        var period = _tracks.Select(t => t.PeriodTicks ?? 0).DefaultIfEmpty(0).Max();
+        if (period > 0 && q.End - q.Start < 2 * period) flags.Add("short_window");
+        if (q.Missing) flags.Add("missing_samples");
+        if (q.NoData || q.Unknown) flags.Add("no_counter_data");
+        var unknown = q.NoData || q.Unknown;
+        _done.Enqueue(new AttributedEnergy(q.Id,
+            unknown ? double.NaN : q.Share.Value,
+            unknown ? double.NaN : q.Window,
+            unknown ? double.NaN : q.ShareSeconds,
+            seconds > 0 ? q.ConcurrencyIntegral / seconds : 1,
+            flags));
+        _doneTags.Enqueue(q.Tag);
+    }
+
+    private sealed class Query(int id, long start)
+    {
+        public int Id { get; } = id;
+        public long Start { get; set; } = start;
+        public long End { get; set; }
+        public long FirstToken { get; set; }
+        public object? Tag { get; set; }
+        public KahanSum Share;
+        public double ShareSeconds, Window, ConcurrencyIntegral;
+        public bool Missing, NoData, Unknown;
+    }
+}
+
+/// <summary>Compensated summation: long runs add millions of small pieces without drifting.</summary>
+internal struct KahanSum
+{
+    private double _sum, _c;
+    public readonly double Value => _sum;
+
+    public void Add(double x)
+    {
+        var y = x - _c;
+        var t = _sum + y;
+        _c = t - _sum - y;
+        _sum = t;
+    }
+}

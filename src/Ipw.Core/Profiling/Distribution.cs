@@ -1,0 +1,40 @@
+using HdrHistogram;
+
+namespace Ipw.Core.Profiling;
+
+/// <summary>
+/// Percentiles of a run-long series in constant memory (HdrHistogram, 2 significant digits: ≤ 1 % error),
+/// so a 100,000-query run keeps no per-query list. Values are recorded in <paramref name="unit"/> steps
+/// (e.g. 1e-6 for microseconds).
+/// </summary>
+internal sealed class Distribution(double unit, double highest)
+{
+    private readonly LongHistogram _histogram = new((long)Math.Ceiling(highest / unit), 2);
+    private double _max = double.NaN, _sum;
+
+    public long Count => _histogram.TotalCount;
+
+    public void Add(double value)
+    {
+        if (double.IsNaN(value)) return;
+        var v = Math.Clamp((long)Math.Round(Math.Max(0, value) / unit), 0, _histogram.HighestTrackableValue);
+        _histogram.RecordValue(v);
+        _max = double.IsNaN(_max) ? value : Math.Max(_max, value);
+        _sum += value;
+    }
+
+    public double? Percentile(double p) => Count == 0 ? null : _histogram.GetValueAtPercentile(p) * unit;
+    public double? Max => Count == 0 ? null : _max;
+    public double? Mean => Count == 0 ? null : _sum / Count;
+
+    /// <summary>{"p50":..,"p90":..,"p99":..,"max":..,"mean":..}, null when nothing was recorded.</summary>
+    public System.Text.Json.Nodes.JsonObject? ToJson() => Count == 0 ? null : new()
+    {
+        ["count"] = Count,
+        ["mean"] = Mean,
+        ["p50"] = Percentile(50),
+        ["p90"] = Percentile(90),
+        ["p99"] = Percentile(99),
+        ["max"] = Max,
+    };
+}

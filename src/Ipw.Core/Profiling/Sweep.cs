@@ -1,0 +1,142 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Ipw.Core.Hardware;
+using Ipw.Core.Plugins;
+using Ipw.Core.Runs;
+
+namespace Ipw.Core.Profiling;
+
+/// <summary>What a sweep varies.</summary>
+public enum SweepAxis
+{
+    /// <summary>Closed-loop concurrency: one point per number of requests in flight.</summary>
+    Concurrency,
+    /// <summary>Open-loop rate: one point per requests-per-second.</summary>
+    Rate,
+}
+
+/// <summary>How a sweep ended.</summary>
+public sealed record SweepOutcome(string SweepPath, string Status, IReadOnlyList<ProfileOutcome> Points);
+
+/// <summary>
+/// Runs one profile per load point into a sweep folder, <c>sweep_&lt;hardware&gt;_&lt;model&gt;_&lt;axis&gt;/</c>, holding
+/// the points' run folders and <c>sweep.json</c> (rewritten after every point, so a stopped sweep keeps what it measured).
+/// Every point is validated before the first request is sent.
+/// </summary>
+public sealed class SweepRunner(PluginRegistries registries)
+{
+    public const string SweepFileName = "sweep.json";
+
+    /// <summary>The options of each point, validated: a bad point refuses the whole sweep before anything runs.</summary>
+    public static IReadOnlyList<ProfileOptions> Points(ProfileOptions template, SweepAxis axis, IReadOnlyList<double> values)
+    {
+        if (values.Count == 0) throw new UserError($"--{Axis(axis)} needs at least one value");
+        var points = new List<ProfileOptions>(values.Count);
+        foreach (var v in values)
+        {
+            var point = axis == SweepAxis.Concurrency
+                ? template with { Concurrency = (int)v, Rate = null, RunSuffix = $"c{(int)v}" }
+                : template with { Rate = v, Concurrency = 1, RunSuffix = $"r{v.ToString("0.###", CultureInfo.InvariantCulture)}" };
+            Profiler.Validate(point);
+            points.Add(point);
+        }
+        return points;
+    }
+
+    private static string Axis(SweepAxis axis) => axis == SweepAxis.Concurrency ? "concurrency" : "rate";
+
+    public async Task<SweepOutcome> RunAsync(ProfileOptions template, SweepAxis axis, IReadOnlyList<double> values,
+        Func<ProfileOptions, IProfileObserver?>? observerFor = null, CancellationToken stop = default, CancellationToken abort = default)
+    {
+        var points = Points(template, axis, values);
+        var root = RunFolder.EnsureWritable(template.OutputDir);
+        var hardware = Profiler.DetectHardware(registries, template);
+        var model = template.Model is { } m ? (File.Exists(m) ? Path.GetFileNameWithoutExtension(m) : m) : template.Client;
+        var baseName = $"sweep_{hardware.Label}_{HardwareInfo.Slug(model)}_{Axis(axis)}";
+        string folder;
+        for (var n = 1; ; n++)
+        {
+            folder = Path.Combine(root, n == 1 ? baseName : $"{baseName}-{n}");
+            if (!Directory.Exists(folder)) { Directory.CreateDirectory(folder); break; }
+        }
+
+        var outcomes = new List<ProfileOutcome>();
+        var entries = new JsonArray();
+        var status = "completed";
+        var profiler = new Profiler(registries);
+        Write(folder, axis, values, template, hardware, entries, "running");
+        foreach (var (point, value) in points.Zip(values))
+        {
+            if (stop.IsCancellationRequested || abort.IsCancellationRequested) { status = "interrupted"; break; }
+            var outcome = await profiler.RunAsync(point with { OutputDir = folder }, observerFor?.Invoke(point), stop, abort).ConfigureAwait(false);
+            outcomes.Add(outcome);
+            entries.Add(Entry(value, outcome));
+            Write(folder, axis, values, template, hardware, entries, "running");
+            if (outcome.Status == "interrupted") { status = "interrupted"; break; }
+            if (outcome.Status != "completed") status = "partial";
+        }
+        Write(folder, axis, values, template, hardware, entries, status);
+        return new SweepOutcome(folder, status, outcomes);
+    }
+
+    /// <summary>One point's line in sweep.json: its folder and headline numbers, read back from its summary.json.</summary>
+    private static JsonObject Entry(double value, ProfileOutcome outcome)
+    {
+        var summary = File.Exists(Path.Combine(outcome.RunPath, RunFolder.SummaryFileName))
+            ? JsonNode.Parse(File.ReadAllText(Path.Combine(outcome.RunPath, RunFolder.SummaryFileName))) as JsonObject
+            : null;
+        var energy = summary?["energy"];
+        var load = summary?["load"];
+        var totals = summary?["totals"];
+        var span = load?["measured_span_s"]?.GetValue<double>();
+        return new JsonObject
+        {
+            ["value"] = value,
+            ["run"] = Path.GetFileName(outcome.RunPath),
+            ["status"] = outcome.Status,
+            ["queries"] = outcome.Queries,
+            ["errors"] = outcome.Errors,
+            ["output_tokens"] = outcome.OutputTokens,
+            ["output_tokens_per_s"] = span is > 0 ? outcome.OutputTokens / span : null,
+            ["achieved_rate_per_s"] = load?["achieved_rate_per_s"]?.DeepClone(),
+            ["completed_per_s"] = load?["completed_per_s"]?.DeepClone(),
+            ["e2e_latency_s"] = totals?["e2e_latency_s"]?.DeepClone(),
+            ["ttft_s"] = totals?["ttft_s"]?.DeepClone(),
+            ["send_lag_s"] = load?["send_lag_s"]?.DeepClone(),
+            ["warnings"] = load?["warnings"]?.DeepClone(),
+            ["energy"] = energy?["available"]?.GetValue<bool>() == true ? new JsonObject
+            {
+                ["gross_j"] = energy["gross_j"]?.DeepClone(),
+                ["active_j"] = energy["active_j"]?.DeepClone(),
+                ["avg_power_w"] = energy["avg_power_w"]?.DeepClone(),
+                ["idle_power_w"] = energy["idle"]?["power_w"]?.DeepClone(),
+                ["j_per_output_token"] = energy["j_per_output_token"]?.DeepClone(),
+                ["output_tokens_per_j"] = energy["output_tokens_per_j"]?.DeepClone(),
+                ["per_query_j"] = energy["per_query_j"]?.DeepClone(),
+            } : null,
+        };
+    }
+
+    private static void Write(string folder, SweepAxis axis, IReadOnlyList<double> values, ProfileOptions template, HardwareInfo hardware,
+        JsonArray entries, string status)
+    {
+        var json = new JsonObject
+        {
+            ["kind"] = "sweep",
+            ["ipw_version"] = Profiler.IpwVersion,
+            ["status"] = status,
+            ["axis"] = Axis(axis),
+            ["values"] = new JsonArray(values.Select(v => (JsonNode?)JsonValue.Create(v)).ToArray()),
+            ["arrival"] = axis == SweepAxis.Rate ? template.Arrival.ToString().ToLowerInvariant() : null,
+            ["client"] = template.Client,
+            ["model"] = template.Model,
+            ["dataset"] = template.Dataset,
+            ["hardware"] = hardware.Label,
+            ["updated_at"] = DateTimeOffset.UtcNow.ToString("O"),
+            ["points"] = entries.DeepClone(),
+        };
+        var path = Path.Combine(folder, SweepFileName);
+        File.WriteAllText(path + ".tmp", json.ToJsonString(RunFolder.Json));
+        File.Move(path + ".tmp", path, overwrite: true);
+    }
+}

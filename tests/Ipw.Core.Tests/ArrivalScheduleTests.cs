@@ -1,0 +1,41 @@
+using Ipw.Core.Profiling;
+
+namespace Ipw.Core.Tests;
+
+public class ArrivalScheduleTests
+{
+    private static List<double> All(ArrivalSchedule s)
+    {
+        var list = new List<double>();
+        while (s.Next() is { } t) list.Add(t);
+        return list;
+    }
+
+    [Fact]
+    public void Constant_arrivals_are_evenly_spaced()
+    {
+        var times = All(new ArrivalSchedule(Arrival.Constant, 4, 8, seed: 1));
+        Assert.Equal([0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75], times);
+    }
+
+    [Fact]
+    public void Poisson_arrivals_with_a_known_count_hold_the_rate_exactly_and_look_exponential()
+    {
+        var times = All(new ArrivalSchedule(Arrival.Poisson, 10, 6000, seed: 7));
+        Assert.Equal(6000, times.Count);
+        Assert.True(times.Zip(times.Skip(1)).All(p => p.Second >= p.First), "sorted");
+        Assert.InRange(times[^1], 599.0, 600.0); // all inside [0, N/R)
+        var gaps = times.Zip(times.Skip(1), (a, b) => b - a).ToList();
+        var mean = gaps.Average();
+        var sd = Math.Sqrt(gaps.Sum(g => (g - mean) * (g - mean)) / gaps.Count);
+        Assert.InRange(mean, 0.095, 0.105);
+        Assert.InRange(sd / mean, 0.9, 1.1); // exponential gaps: coefficient of variation 1
+    }
+
+    [Fact]
+    public void The_same_seed_gives_the_same_schedule()
+    {
+        Assert.Equal(All(new ArrivalSchedule(Arrival.Poisson, 3, 50, 11)), All(new ArrivalSchedule(Arrival.Poisson, 3, 50, 11)));
+        Assert.NotEqual(All(new ArrivalSchedule(Arrival.Poisson, 3, 50, 11)), All(new ArrivalSchedule(Arrival.Poisson, 3, 50, 12)));
+    }
+}
