@@ -1,0 +1,166 @@
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using Apache.Arrow;
+using Apache.Arrow.Ipc;
+using Ipw.Core.Energy;
+using Ipw.Core.Plugins;
+using Ipw.Core.Profiling;
+using Ipw.Core.Runs;
+using Ipw.TestServer;
+
+namespace Ipw.Attribution.Tests;
+
+/// <summary>
+/// A scripted power trace whose per-request energy is known exactly. The NVML stand-in (a faithful NVML ABI,
+/// since this machine has no GPU) draws a constant idle power and, on top, whatever load the test sets per
+/// request; the test server sets each request's load as it enters prefill, writes its first token and
+/// finishes. The stand-in integrates each request's own load: that is the truth the attributor is judged
+/// against. The profiler runs in-process with the real HTTP client, energy backend and dataset plugins.
+/// </summary>
+public sealed class GroundTruth : IAsyncDisposable
+{
+    public const double IdleW = 60, PrefillW = 200, DecodeW = 80;
+
+    private readonly IntPtr _setLoad, _slotEnergy;
+
+    private static unsafe int SetLoad(IntPtr f, uint slot, double watts) => ((delegate* unmanaged<uint, double, int>)f)(slot, watts);
+    private static unsafe double SlotEnergy(IntPtr f, uint slot) => ((delegate* unmanaged<uint, double>)f)(slot);
+    private readonly string _root = Directory.CreateTempSubdirectory("ipw-attr-").FullName;
+
+    public InferenceServer Server { get; }
+    public PluginRegistries Registries { get; } = new();
+
+    private GroundTruth(InferenceServer server, string library)
+    {
+        Server = server;
+        var handle = NativeLibrary.Load(library);
+        _setLoad = NativeLibrary.GetExport(handle, "ipwStandinSetLoad");
+        _slotEnergy = NativeLibrary.GetExport(handle, "ipwStandinSlotEnergy");
+        Registries.RegisterInProcess(new Ipw.Plugins.Http.HttpPlugin());
+        Registries.RegisterInProcess(new Ipw.Plugins.Energy.EnergyPlugin());
+        Registries.RegisterInProcess(new Ipw.Plugins.Datasets.DatasetsPlugin());
+        var setLoad = _setLoad;
+        server.PhaseHook = (n, phase) => SetLoad(setLoad, (uint)n, phase switch
+        {
+            ServerPhase.Prefill => PrefillW,
+            ServerPhase.Decode => DecodeW,
+            _ => 0,
+        });
+    }
+
+    /// <param name="energyStepMs">How often the stand-in's energy counter publishes (real boards: tens of ms).</param>
+    public static async Task<GroundTruth> StartAsync(string standinLibrary, double energyStepMs)
+    {
+        var config = Path.Combine(Path.GetTempPath(), $"ipw-attr-nvml-{Environment.ProcessId}.conf");
+        File.WriteAllText(config, $"devices=1\nname=NVIDIA Ground Truth\npower_low_mw={IdleW * 1000}\npower_high_mw={IdleW * 1000}\nenergy_step_ms={energyStepMs}\n");
+        NativeEnvironment.Set("IPW_NVML_STANDIN_CONFIG", config);
+        NativeEnvironment.Set("IPW_NVML_LIBRARY", standinLibrary);
+        Environment.SetEnvironmentVariable("IPW_NVML_LIBRARY", standinLibrary);
+        var server = await InferenceServer.StartAsync();
+        return new GroundTruth(server, standinLibrary);
+    }
+
+    /// <summary>One profile run at the given load; returns each query's relative error of active energy against the truth.</summary>
+    public async Task<RunResult> RunAsync(int concurrency, AttributionMethod method, int queries, int baseTokens = 45, int spread = 20)
+    {
+        Server.Behaviour = new Behaviour
+        {
+            CannedTokens = baseTokens,
+            CannedTokensSpread = spread,
+            FirstTokenDelay = TimeSpan.FromMilliseconds(150),
+            InterChunkDelay = TimeSpan.FromMilliseconds(20),
+            ExactTiming = false,
+        };
+        Server.Served.Clear();
+        var options = new ProfileOptions
+        {
+            Client = "openai",
+            BaseUrl = Server.BaseUrl.ToString(),
+            Model = InferenceServer.ModelName,
+            Dataset = "ipw",
+            MaxQueries = queries,
+            Concurrency = concurrency,
+            Warmup = 0,
+            Baseline = TimeSpan.FromSeconds(2),
+            TelemetrySources = ["nvml"],
+            OutputDir = _root,
+            MaxTokens = 128,
+            Seed = 1000,
+            Attribution = method,
+            PrefillWeight = PrefillW / DecodeW,
+            RunSuffix = $"c{concurrency}-{method}".ToLowerInvariant(),
+        };
+        var outcome = await new Profiler(Registries).RunAsync(options);
+        Assert.Equal("completed", outcome.Status);
+
+        // Truth per query: the request's own integrated load, found through the seed the client sent.
+        var truth = new Dictionary<long, double>();
+        foreach (var served in Server.Served)
+        {
+            var seed = JsonDocument.Parse(served.RequestJson).RootElement.GetProperty("seed").GetInt32();
+            truth[seed - options.Seed] = SlotEnergy(_slotEnergy, (uint)served.Number);
+        }
+        var rows = ReadRecords(Path.Combine(outcome.RunPath, RunFolder.DataFileName));
+        var errors = new List<double>();
+        var durations = new List<double>();
+        foreach (var (index, active, e2e) in rows)
+        {
+            Assert.True(active is not null, $"query {index} has no active energy");
+            errors.Add(Math.Abs(active!.Value - truth[index]) / truth[index]);
+            durations.Add(e2e);
+        }
+        var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(outcome.RunPath, RunFolder.SummaryFileName))).RootElement;
+        return new RunResult(errors, durations, summary.GetProperty("energy").Clone(), outcome.RunPath);
+    }
+
+    private static List<(long Index, double? Active, double E2e)> ReadRecords(string path)
+    {
+        using var stream = File.OpenRead(path);
+        using var reader = new ArrowStreamReader(stream);
+        var rows = new List<(long, double?, double)>();
+        while (reader.ReadNextRecordBatch() is { } batch)
+        {
+            var index = (Int64Array)batch.Column("query_index");
+            var active = (DoubleArray)batch.Column("active_energy_j");
+            var e2e = (DoubleArray)batch.Column("e2e_latency_s");
+            for (var i = 0; i < batch.Length; i++) rows.Add((index.GetValue(i)!.Value, active.GetValue(i), e2e.GetValue(i)!.Value));
+        }
+        return rows;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Server.DisposeAsync();
+        try { Directory.Delete(_root, recursive: true); } catch (IOException) { }
+    }
+}
+
+public sealed record RunResult(IReadOnlyList<double> Errors, IReadOnlyList<double> DurationsS, JsonElement Energy, string RunPath)
+{
+    public double Median => Percentile(0.5);
+
+    public double Percentile(double q)
+    {
+        var sorted = Errors.Order().ToList();
+        var pos = q * (sorted.Count - 1);
+        var lo = (int)Math.Floor(pos);
+        var hi = Math.Min(lo + 1, sorted.Count - 1);
+        return sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]);
+    }
+}
+
+/// <summary>The stand-in reads the C environment, which Environment.SetEnvironmentVariable does not reach.</summary>
+internal static partial class NativeEnvironment
+{
+    public static void Set(string name, string value) => Assert.Equal(0, setenv(name, value, 1));
+
+    [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int setenv(string name, string value, int overwrite);
+
+    public static string StandinLibrary(string relative)
+    {
+        var path = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../artifacts/native", relative));
+        Assert.True(File.Exists(path), $"the stand-in was not built at {path}");
+        return path;
+    }
+}
