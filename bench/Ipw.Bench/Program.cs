@@ -4,7 +4,7 @@ using System.Reflection;
 using Ipw.Core.Runs;
 
 // ipw benchmarks: whole-process and in-process measurements, printed as plain lines.
-//   dotnet run --project bench/Ipw.Bench -c Release -- [cold-start|record-write|rss|sampler|client-parse|client-ttft|all] [--queries N]
+//   dotnet run --project bench/Ipw.Bench -c Release -- [cold-start|record-write|rss|sampler|client-parse|client-ttft|streams|rate|memory|attribution|all] [--queries N]
 var which = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 var queries = args.SkipWhile(a => a != "--queries").Skip(1).Select(int.Parse).FirstOrDefault(10_000);
 var root = FindRoot();
@@ -22,6 +22,11 @@ if (which is "client-ttft" or "all")
     ClientBench.TtftOverhead(requests: 500);
     ClientBench.TtftOverheadOutOfProcess(Path.Combine(root, "tests", "Ipw.TestServer", "bin", config, "net10.0", "Ipw.TestServer.dll"), requests: 500);
 }
+var serverDll = Path.Combine(root, "tests", "Ipw.TestServer", "bin", config, "net10.0", "Ipw.TestServer.dll");
+if (which is "streams" or "all") LoadBench.Streams(serverDll, [100, 250, 500, 750], seconds: 10);
+if (which is "rate" or "all") LoadBench.RateAccuracy(serverDll, rate: 20, seconds: 60);
+if (which is "memory" or "all") LoadBench.Memory(serverDll, which == "memory" && args.Contains("--queries") ? queries : 100_000);
+if (which is "attribution" or "all") LoadBench.Attribution(root);
 return 0;
 
 static void ColdStart(string ipw)

@@ -96,10 +96,13 @@ public sealed class LlamaSharpClient : IInferenceClient
     public async Task<InferenceResult> SendAsync(InferenceRequest request, Action<string>? onToken, CancellationToken cancellationToken)
     {
         var context = _context ?? throw new InvalidOperationException("PrepareAsync was not called");
+        // The engine runs one request at a time; a request waiting for it counts as sent, as one queued in a
+        // server would, so its wait shows in its TTFT.
+        var submitted = Stopwatch.GetTimestamp();
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return await GenerateAsync(context, request, onToken, cancellationToken).ConfigureAwait(false);
+            return await GenerateAsync(context, request, onToken, submitted, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -122,7 +125,7 @@ public sealed class LlamaSharpClient : IInferenceClient
         return LLama.Transformers.PromptTemplateTransformer.ToModelPrompt(template);
     }
 
-    private async Task<InferenceResult> GenerateAsync(LLamaContext context, InferenceRequest request, Action<string>? onToken, CancellationToken ct)
+    private async Task<InferenceResult> GenerateAsync(LLamaContext context, InferenceRequest request, Action<string>? onToken, long submitted, CancellationToken ct)
     {
         var weights = _weights!;
         var prompt = ApplyTemplate(request.Messages);
@@ -130,7 +133,8 @@ public sealed class LlamaSharpClient : IInferenceClient
         var text = new System.Text.StringBuilder();
         var timings = new Dictionary<string, double>();
 
-        var sentAt = Stopwatch.GetTimestamp();
+        var sentAt = submitted;
+        var started = Stopwatch.GetTimestamp();
         var tokens = context.Tokenize(prompt, addBos: true, special: true).ToList();
         var inputTokens = tokens.Count;
         if (inputTokens >= ContextSize)
@@ -155,7 +159,7 @@ public sealed class LlamaSharpClient : IInferenceClient
             if (result != DecodeResult.Ok)
                 return Failed(sentAt, new ClientError(ErrorClass.Server, $"prompt decode failed: {result}"), inputTokens);
             var prefillDone = Stopwatch.GetTimestamp();
-            timings["prompt_eval"] = Stopwatch.GetElapsedTime(sentAt, prefillDone).TotalSeconds;
+            timings["prompt_eval"] = Stopwatch.GetElapsedTime(started, prefillDone).TotalSeconds;
 
             var nPast = past;
             while (generated < request.Parameters.MaxTokens)

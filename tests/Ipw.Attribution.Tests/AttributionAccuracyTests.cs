@@ -1,3 +1,4 @@
+using Ipw.Attribution;
 using Ipw.Core.Energy;
 using Xunit.Abstractions;
 

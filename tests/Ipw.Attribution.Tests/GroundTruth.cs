@@ -8,7 +8,7 @@ using Ipw.Core.Profiling;
 using Ipw.Core.Runs;
 using Ipw.TestServer;
 
-namespace Ipw.Attribution.Tests;
+namespace Ipw.Attribution;
 
 /// <summary>
 /// A scripted power trace whose per-request energy is known exactly. The NVML stand-in (a faithful NVML ABI,
@@ -91,7 +91,7 @@ public sealed class GroundTruth : IAsyncDisposable
             RunSuffix = $"c{concurrency}-{method}".ToLowerInvariant(),
         };
         var outcome = await new Profiler(Registries).RunAsync(options);
-        Assert.Equal("completed", outcome.Status);
+        Check(outcome.Status == "completed", $"the run ended {outcome.Status}");
 
         // Truth per query: the request's own integrated load, found through the seed the client sent.
         var truth = new Dictionary<long, double>();
@@ -105,7 +105,7 @@ public sealed class GroundTruth : IAsyncDisposable
         var durations = new List<double>();
         foreach (var (index, active, e2e) in rows)
         {
-            Assert.True(active is not null, $"query {index} has no active energy");
+            Check(active is not null, $"query {index} has no active energy");
             errors.Add(Math.Abs(active!.Value - truth[index]) / truth[index]);
             durations.Add(e2e);
         }
@@ -126,6 +126,12 @@ public sealed class GroundTruth : IAsyncDisposable
             for (var i = 0; i < batch.Length; i++) rows.Add((index.GetValue(i)!.Value, active.GetValue(i), e2e.GetValue(i)!.Value));
         }
         return rows;
+    }
+
+    /// <summary>Shared by the tests and the benchmark, so no test framework here.</summary>
+    public static void Check(bool condition, string message)
+    {
+        if (!condition) throw new InvalidOperationException(message);
     }
 
     public async ValueTask DisposeAsync()
@@ -152,15 +158,18 @@ public sealed record RunResult(IReadOnlyList<double> Errors, IReadOnlyList<doubl
 /// <summary>The stand-in reads the C environment, which Environment.SetEnvironmentVariable does not reach.</summary>
 internal static partial class NativeEnvironment
 {
-    public static void Set(string name, string value) => Assert.Equal(0, setenv(name, value, 1));
+    public static void Set(string name, string value) => GroundTruth.Check(setenv(name, value, 1) == 0, $"setenv {name} failed");
 
     [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8)]
     private static partial int setenv(string name, string value, int overwrite);
 
-    public static string StandinLibrary(string relative)
+    /// <summary>A library the build put under artifacts/native (see tests/NvmlStandin.targets).</summary>
+    public static string StandinLibrary(string relative, string? root = null)
     {
-        var path = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../artifacts/native", relative));
-        Assert.True(File.Exists(path), $"the stand-in was not built at {path}");
+        var path = Path.GetFullPath(root is null
+            ? Path.Combine(AppContext.BaseDirectory, "../../../../../artifacts/native", relative)
+            : Path.Combine(root, "artifacts/native", relative));
+        GroundTruth.Check(File.Exists(path), $"the stand-in was not built at {path}");
         return path;
     }
 }

@@ -55,9 +55,14 @@ internal sealed class CounterTrack(double? periodTicks)
         }
         else if (v > _lastReadV)
         {
-            var lower = _lastReadT;
-            if (PeriodTicks is { } p) lower = Math.Max(lower, t - (long)p);
-            var at = lower + (t - lower) / 2;
+            // With a known period the value was published in (max(previous read, t − period), t]: take the middle.
+            // Without one the counter is taken as current at read time (RAPL-like counters update every millisecond).
+            var at = t;
+            if (PeriodTicks is { } p)
+            {
+                var lower = Math.Max(_lastReadT, t - (long)p);
+                at = lower + (t - lower) / 2;
+            }
             if (at <= _knots[^1].T) at = _knots[^1].T + 1;
             _knots.Add((at, v));
         }

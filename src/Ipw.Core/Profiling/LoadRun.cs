@@ -227,6 +227,7 @@ internal sealed class LoadRun(
             Interlocked.Decrement(ref _inFlight);
             var record = BuildRecord(index, item, result, start, scheduled, inFlight);
             attribution.Fill(record, window);
+            Completed(record);
             long? firstToken = null;
             foreach (var c in result.Chunks)
                 if (c.Kind != ChunkKind.Empty) { firstToken = c.Timestamp; break; }
@@ -242,15 +243,39 @@ internal sealed class LoadRun(
         }
     }
 
+    /// <summary>Error limits act as each query completes (not when its record is written, which waits for the energy
+    /// counters), so no query is sent after the limit is reached.</summary>
+    private void Completed(QueryRecord record)
+    {
+        lock (_itemLock)
+        {
+            _completed++;
+            if (record.Status != "ok") _completedErrors++;
+            if (record.Status == "cancelled")
+            {
+                _status = "interrupted";
+                _sending.Cancel();
+            }
+            else if (_status == "completed" && TooManyErrors())
+            {
+                _status = "aborted";
+                summary.Failure = $"stopped by --max-errors after {_completedErrors} failed of {_completed} queries";
+                _sending.Cancel();
+            }
+        }
+    }
+
+    private int _completed, _completedErrors;
+
     private static InferenceResult Failed(long at, ClientError error) =>
         new(at, Stopwatch.GetTimestamp(), [], "", null, null, new Dictionary<string, double>(), null, error);
 
     private QueryRecord BuildRecord(int index, WorkloadItem item, InferenceResult result, long start, long? scheduled, int inFlight)
     {
-        // Latencies run from the moment the harness handed the request over: time a client holds it before
-        // sending (a one-at-a-time engine under concurrency) is waiting the user sees, kept apart in client_queue_s.
+        // Latencies run from the client's send (an in-process engine counts its queue as sent, as a server would);
+        // what the client did before sending (a token count, a connection) is kept apart in client_queue_s.
         var queue = Math.Max(0, Stopwatch.GetElapsedTime(start, result.SentAt).TotalSeconds);
-        var timing = TimelineMetrics.From(result with { SentAt = start });
+        var timing = TimelineMetrics.From(result);
         return new QueryRecord
         {
             QueryIndex = index,
@@ -271,7 +296,7 @@ internal sealed class LoadRun(
             OutputTokens = result.Usage?.OutputTokens,
             TokenCountSource = result.Usage?.Source,
             StartedAt = (wallStart + Stopwatch.GetElapsedTime(runStart, start)).ToString("O", CultureInfo.InvariantCulture),
-            SentAtS = Stopwatch.GetElapsedTime(runStart, start).TotalSeconds,
+            SentAtS = Stopwatch.GetElapsedTime(runStart, Math.Max(start, result.SentAt)).TotalSeconds,
             CompletedAtS = Stopwatch.GetElapsedTime(runStart, Math.Max(start, result.CompletedAt)).TotalSeconds,
             TtftS = timing.TtftS,
             E2eLatencyS = timing.E2eS,
@@ -350,21 +375,11 @@ internal sealed class LoadRun(
         if (record.Status != "ok") _errors++;
         _outputTokens += record.OutputTokens ?? 0;
         observer.OnQueryCompleted(record, new ProfileProgress(_done, _planned, _errors, _outputTokens, Stopwatch.GetElapsedTime(_measureStart)));
-        if (record.Status == "cancelled")
-        {
-            _status = "interrupted";
-            _sending.Cancel();
-        }
-        else if (_status == "completed" && TooManyErrors())
-        {
-            _status = "aborted";
-            summary.Failure = $"stopped by --max-errors after {_errors} failed of {_done} queries";
-            _sending.Cancel();
-        }
     }
 
     private bool TooManyErrors() =>
-        (options.MaxErrors is { } max && _errors >= max) || (options.MaxErrorRate is { } rate && _done >= 10 && _errors > rate * _done);
+        (options.MaxErrors is { } max && _completedErrors >= max)
+        || (options.MaxErrorRate is { } rate && _completed >= 10 && _completedErrors > rate * _completed);
 
     /// <summary>The load section of summary.json: what was asked, what was achieved, and how the harness itself did.</summary>
     private JsonObject LoadReport(TimeSpan cpu, TimeSpan span)

@@ -50,8 +50,9 @@ public sealed class Profiler(PluginRegistries registries)
         // Probe the telemetry first: the run folder is named after the GPUs the backends found, if any.
         using var session = new TelemetrySession(TelemetrySources.Create(registries, options.TelemetrySources), options.SampleInterval, start: false)
         {
-            // Under heavy concurrency edges come thousands a second: a sample this recent stands for an edge.
-            EdgeMinSpacing = options.SampleInterval / 10,
+            // Under load, edges come thousands a second: a sample this recent stands for an edge. One query at a time
+            // reads every edge.
+            EdgeMinSpacing = options.LoadMode == "sequential" ? TimeSpan.Zero : options.SampleInterval / 10,
         };
         var hardware = HardwareInfo.Detect(GpuNames(session));
         using var run = RunFolder.Create(outputRoot, hardware.Label, info.Model, options.RunSuffix);

@@ -248,6 +248,7 @@ internal sealed class SummaryState(
             ["method"] = available ? MethodText() : null,
             ["attribution"] = available ? options.Attribution.ToString().ToLowerInvariant() : null,
             ["counter_update_s"] = energy?.CounterPeriod?.TotalSeconds,
+            ["total_j"] = null,
             ["queries_missing_energy"] = _energyMissing,
         };
         if (energy is null) return json;

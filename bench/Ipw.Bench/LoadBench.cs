@@ -1,0 +1,198 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Ipw.Attribution;
+using Ipw.Core.Energy;
+using Ipw.Core.Plugins;
+using Ipw.Core.Profiling;
+using Ipw.Core.Runs;
+using Ipw.TestServer;
+
+/// <summary>
+/// The load generator against the test server's fastest mode (canned tokens, plain timers), the server in its
+/// own process on its own core and the harness pinned to one core: the rate and number of concurrent streams
+/// the harness sustains, with its send lag; open-loop rate accuracy over 60 s; memory over 100,000 queries;
+/// and attribution error against the scripted ground truth.
+/// </summary>
+internal static class LoadBench
+{
+    private sealed class Server : IDisposable
+    {
+        private readonly Process _process;
+        public Uri Url { get; }
+
+        public Server(string dll, int? core)
+        {
+            var psi = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
+            psi.ArgumentList.Add(dll);
+            psi.Environment["IPW_CACHE_DIR"] = Directory.CreateTempSubdirectory("ipw-bench-cache-").FullName;
+            psi.Environment["DOTNET_gcServer"] = "0";
+            _process = Process.Start(psi)!;
+            Url = new Uri(_process.StandardOutput.ReadLine()!.Split(' ')[1]);
+            if (core is { } c && Environment.ProcessorCount > c && OperatingSystem.IsLinux()) _process.ProcessorAffinity = (IntPtr)(1L << c);
+        }
+
+        public void Behave(Behaviour b)
+        {
+            _process.StandardInput.WriteLine("behaviour " + JsonSerializer.Serialize(b));
+            _process.StandardOutput.ReadLine();
+        }
+
+        public void Dispose()
+        {
+            try
+            {
+                _process.StandardInput.WriteLine("quit");
+                if (!_process.WaitForExit(10_000)) _process.Kill();
+            }
+            catch (IOException) { _process.Kill(); }
+            _process.Dispose();
+        }
+    }
+
+    private static PluginRegistries Registries()
+    {
+        var registries = new PluginRegistries();
+        registries.RegisterInProcess(new Ipw.Plugins.Http.HttpPlugin());
+        registries.RegisterInProcess(new Ipw.Plugins.Datasets.DatasetsPlugin());
+        registries.RegisterInProcess(new Ipw.Plugins.SystemTelemetry.SystemTelemetryPlugin());
+        return registries;
+    }
+
+    private static ProfileOptions Options(Uri url, string output) => new()
+    {
+        Client = "openai",
+        BaseUrl = url.ToString(),
+        Model = InferenceServer.ModelName,
+        Dataset = "ipw",
+        Warmup = 0,
+        Baseline = TimeSpan.Zero,
+        OutputDir = output,
+        MaxTokens = 256,
+        TelemetrySources = ["system"],
+        Arrival = Arrival.Constant,
+    };
+
+    private static JsonElement Summary(ProfileOutcome o) =>
+        JsonDocument.Parse(File.ReadAllText(Path.Combine(o.RunPath, RunFolder.SummaryFileName))).RootElement;
+
+    private static double? Number(JsonElement e, params string[] path)
+    {
+        foreach (var p in path)
+        {
+            if (e.ValueKind != JsonValueKind.Object || !e.TryGetProperty(p, out e)) return null;
+        }
+        return e.ValueKind == JsonValueKind.Number ? e.GetDouble() : null;
+    }
+
+    /// <summary>Open loop at rising rates with 2 s streams: in-flight streams = rate × 2 s.</summary>
+    public static void Streams(string serverDll, double[] rates, double seconds)
+    {
+        using var server = new Server(serverDll, core: 1);
+        // 20 chunks 100 ms apart after a 100 ms first token: each stream lives about 2 s.
+        server.Behave(new Behaviour { CannedTokens = 20, FirstTokenDelay = TimeSpan.FromMilliseconds(100), InterChunkDelay = TimeSpan.FromMilliseconds(100), ExactTiming = false, KeepLog = false });
+        Pin(0);
+        var output = Directory.CreateTempSubdirectory("ipw-bench-load-").FullName;
+        try
+        {
+            foreach (var rate in rates)
+            {
+                var o = new Profiler(Registries()).RunAsync(Options(server.Url, output) with { Rate = rate, Duration = TimeSpan.FromSeconds(seconds) }).GetAwaiter().GetResult();
+                var s = Summary(o);
+                var load = s.GetProperty("load");
+                Console.WriteLine($"open loop {rate}/s for {seconds} s (2 s streams, harness on 1 core): achieved {Number(load, "achieved_rate_per_s"):F1}/s, "
+                    + $"max in flight {Number(load, "max_in_flight")}, send lag p50 {Number(load, "send_lag_s", "p50") * 1000:F2} ms p99 {Number(load, "send_lag_s", "p99") * 1000:F2} ms, "
+                    + $"harness CPU {Number(load, "harness", "process_cpu_cores"):F2} cores, errors {o.Errors}/{o.Queries}, "
+                    + $"TTFT p99 {Number(s, "totals", "ttft_s", "p99") * 1000:F1} ms");
+                foreach (var w in load.GetProperty("warnings").EnumerateArray()) Console.WriteLine($"  warning: {w.GetString()}");
+            }
+        }
+        finally
+        {
+            if (OperatingSystem.IsLinux()) Process.GetCurrentProcess().ProcessorAffinity = (IntPtr)((1L << Environment.ProcessorCount) - 1);
+            Directory.Delete(output, recursive: true);
+        }
+    }
+
+    /// <summary>The open-loop rate over a long run: achieved against requested, constant and Poisson.</summary>
+    public static void RateAccuracy(string serverDll, double rate, double seconds)
+    {
+        using var server = new Server(serverDll, core: 1);
+        server.Behave(new Behaviour { CannedTokens = 8, FirstTokenDelay = TimeSpan.FromMilliseconds(20), InterChunkDelay = TimeSpan.FromMilliseconds(10), ExactTiming = false, KeepLog = false });
+        var output = Directory.CreateTempSubdirectory("ipw-bench-rate-").FullName;
+        try
+        {
+            foreach (var arrival in new[] { Arrival.Constant, Arrival.Poisson })
+            {
+                var o = new Profiler(Registries()).RunAsync(Options(server.Url, output) with { Rate = rate, Arrival = arrival, Duration = TimeSpan.FromSeconds(seconds) })
+                    .GetAwaiter().GetResult();
+                var load = Summary(o).GetProperty("load");
+                var achieved = Number(load, "achieved_rate_per_s")!.Value;
+                Console.WriteLine($"rate accuracy, {arrival.ToString().ToLowerInvariant()} {rate}/s over {seconds} s: achieved {achieved:F3}/s ({(achieved / rate - 1) * 100:+0.00;-0.00} %), "
+                    + $"sent {Number(load, "sent")}, send lag p99 {Number(load, "send_lag_s", "p99") * 1000:F2} ms");
+            }
+        }
+        finally
+        {
+            Directory.Delete(output, recursive: true);
+        }
+    }
+
+    /// <summary>Memory over a long run: managed heap and working set every 10,000 queries.</summary>
+    public static void Memory(string serverDll, int queries)
+    {
+        using var server = new Server(serverDll, core: 1);
+        server.Behave(new Behaviour { CannedTokens = 4, ExactTiming = false, KeepLog = false });
+        var output = Directory.CreateTempSubdirectory("ipw-bench-mem-").FullName;
+        try
+        {
+            var observer = new MemoryObserver(Math.Max(1, queries / 10));
+            var o = new Profiler(Registries()).RunAsync(Options(server.Url, output) with { Concurrency = 32, MaxQueries = queries, Duration = TimeSpan.FromHours(1) }, observer)
+                .GetAwaiter().GetResult();
+            Console.WriteLine($"memory over {o.Queries} queries (closed loop, 32 in flight, {o.Elapsed.TotalSeconds:F0} s): " + string.Join(", ", observer.Points));
+        }
+        finally
+        {
+            Directory.Delete(output, recursive: true);
+        }
+    }
+
+    private sealed class MemoryObserver(int every) : IProfileObserver
+    {
+        public List<string> Points { get; } = [];
+
+        public void OnQueryCompleted(QueryRecord record, ProfileProgress progress)
+        {
+            if (progress.Done % every != 0) return;
+            GC.Collect();
+            Points.Add($"{progress.Done / 1000}k: heap {GC.GetTotalMemory(false) / 1048576.0:F1} MiB, RSS {Environment.WorkingSet / 1048576.0:F0} MiB");
+        }
+    }
+
+    /// <summary>Attribution error against the scripted truth, at two counter update periods.</summary>
+    public static void Attribution(string root)
+    {
+        foreach (var stepMs in new[] { 20.0, 100.0 })
+        {
+            var truth = GroundTruth.StartAsync(NativeEnvironment.StandinLibrary("nvml-standin/libnvidia-ml.so.1", root), stepMs).GetAwaiter().GetResult();
+            try
+            {
+                foreach (var (c, method, n) in new[] { (1, AttributionMethod.Overlap, 20), (8, AttributionMethod.Overlap, 64), (8, AttributionMethod.Phase, 64) })
+                {
+                    var r = truth.RunAsync(c, method, n).GetAwaiter().GetResult();
+                    Console.WriteLine($"attribution error, counter every {stepMs} ms, concurrency {c}, {method.ToString().ToLowerInvariant()}: "
+                        + $"median {r.Median:P2}, p90 {r.Percentile(0.9):P2}, max {r.Errors.Max():P2} over {r.Errors.Count} queries of {r.DurationsS.Min():F2}-{r.DurationsS.Max():F2} s; "
+                        + $"conservation error {r.Energy.GetProperty("conservation_error_j").GetDouble():E1} J of {r.Energy.GetProperty("gross_j").GetDouble():F0} J");
+                }
+            }
+            finally
+            {
+                truth.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
+        }
+    }
+
+    private static void Pin(int core)
+    {
+        if (Environment.ProcessorCount > core && OperatingSystem.IsLinux()) Process.GetCurrentProcess().ProcessorAffinity = (IntPtr)(1L << core);
+    }
+}
