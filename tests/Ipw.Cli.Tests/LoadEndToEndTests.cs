@@ -1,0 +1,120 @@
+using System.Text.Json;
+using Ipw.TestServer;
+
+namespace Ipw.Cli.Tests;
+
+/// <summary>Load modes and sweeps: the real binary against the test server (in this process, so what it served is visible).</summary>
+public sealed class LoadEndToEndTests(ServerForCli fixture) : IClassFixture<ServerForCli>, IDisposable
+{
+    private readonly TempDir _work = new();
+    private InferenceServer Server => fixture.Server;
+
+    private IpwProcess.Result Profile(params string[] extra) =>
+        IpwProcess.Run(_work.Path, ["profile", "--client", "openai", "--model", "ipw-tiny", "--client-base-url", Server.BaseUrl.ToString(),
+            "--max-tokens", "8", "--output-dir", "runs", "--progress", "plain", "--warmup", "0", .. extra]);
+
+    private static List<JsonElement> Rows(string run) =>
+        ArrowJs.Read(Path.Combine(run, "data-00000-of-00001.arrow")).GetProperty("rows").EnumerateArray().ToList();
+
+    [Fact]
+    public void A_concurrency_sweep_gives_one_run_per_point_and_a_sweep_summary()
+    {
+        // Each request lasts ~150 ms, so N workers really keep N in flight.
+        Server.Behaviour = new Behaviour { CannedTokens = 6, FirstTokenDelay = TimeSpan.FromMilliseconds(60), InterChunkDelay = TimeSpan.FromMilliseconds(15), ExactTiming = false };
+        Server.Served.Clear();
+        var r = Profile("--concurrency", "1,2,4", "--max-queries", "8");
+        Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
+        Assert.Equal(24, Server.Served.Count);
+
+        var sweep = Directory.GetDirectories(_work.Combine("runs")).Single();
+        Assert.Matches(@"sweep_.+_ipw-tiny_concurrency$", sweep);
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(sweep, "sweep.json")));
+        var root = json.RootElement;
+        Assert.Equal("sweep", root.GetProperty("kind").GetString());
+        Assert.Equal("concurrency", root.GetProperty("axis").GetString());
+        Assert.Equal("completed", root.GetProperty("status").GetString());
+        var points = root.GetProperty("points").EnumerateArray().ToList();
+        Assert.Equal([1.0, 2.0, 4.0], points.Select(p => p.GetProperty("value").GetDouble()));
+        foreach (var point in points)
+        {
+            var c = (int)point.GetProperty("value").GetDouble();
+            var run = Path.Combine(sweep, point.GetProperty("run").GetString()!);
+            Assert.EndsWith($"_c{c}", run);
+            var rows = Rows(run);
+            Assert.Equal(8, rows.Count);
+            Assert.All(rows, row => Assert.Equal("ok", row.GetProperty("status").GetString()));
+            // Never more in flight than asked, and at concurrency > 1 the queries really overlapped.
+            Assert.All(rows, row => Assert.InRange(row.GetProperty("in_flight_at_send").GetInt64(), 1, c));
+            using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "summary.json")));
+            var load = summary.RootElement.GetProperty("load");
+            Assert.Equal(c == 1 ? "sequential" : "closed", load.GetProperty("mode").GetString());
+            Assert.Equal(c, load.GetProperty("max_in_flight").GetInt32());
+            Assert.True(point.GetProperty("output_tokens_per_s").GetDouble() > 0);
+        }
+        // More in flight, more throughput (requests are ~150 ms each and the server is not the limit).
+        var throughput = points.Select(p => p.GetProperty("completed_per_s").GetDouble()).ToList();
+        Assert.True(throughput[2] > 2 * throughput[0], string.Join(", ", throughput));
+        Assert.Contains("sweep completed: 3 of 3 points", r.Stdout);
+    }
+
+    [Fact]
+    public void Open_loop_sends_on_schedule_and_records_scheduled_and_actual_send_times()
+    {
+        Server.Behaviour = new Behaviour { CannedTokens = 4, FirstTokenDelay = TimeSpan.FromMilliseconds(5), ExactTiming = false };
+        var r = Profile("--rate", "20", "--arrival", "constant", "--duration", "3s");
+        Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
+        var run = Directory.GetDirectories(_work.Combine("runs")).Single();
+        var rows = Rows(run).OrderBy(x => x.GetProperty("query_index").GetInt64()).ToList();
+        Assert.Equal(60, rows.Count); // 20/s for 3 s, the dataset cycled as needed
+        var scheduled = rows.Select(x => x.GetProperty("scheduled_at_s").GetDouble()).ToList();
+        for (var i = 1; i < scheduled.Count; i++) Assert.Equal(0.05, scheduled[i] - scheduled[i - 1], 1e-6);
+        // Sends are never early; the first can be late by a cold start (JIT, thread pool), the typical one is not.
+        var lags = rows.Select(x => x.GetProperty("send_lag_s").GetDouble()).Order().ToList();
+        Assert.All(lags, lag => Assert.InRange(lag, 0, 0.25));
+        Assert.True(lags[lags.Count / 2] < 0.005, $"median send lag {lags[lags.Count / 2] * 1000:F2} ms");
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "summary.json")));
+        var load = summary.RootElement.GetProperty("load");
+        Assert.Equal("open", load.GetProperty("mode").GetString());
+        Assert.Equal("constant", load.GetProperty("arrival").GetString());
+        Assert.InRange(load.GetProperty("achieved_rate_per_s").GetDouble(), 19.8, 20.2);
+        Assert.True(load.GetProperty("send_lag_s").GetProperty("p50").GetDouble() < 0.005);
+    }
+
+    [Theory]
+    [InlineData("--concurrency", "0")]
+    [InlineData("--concurrency", "-3")]
+    [InlineData("--concurrency", "many")]
+    [InlineData("--concurrency", "1,2,x")]
+    [InlineData("--concurrency", "1,0")]
+    [InlineData("--rate", "0")]
+    [InlineData("--rate", "-1")]
+    [InlineData("--rate", "fast")]
+    [InlineData("--rate", "1,2,NaN")]
+    [InlineData("--rate", "1,,2")]
+    [InlineData("--duration", "0")]
+    [InlineData("--duration", "soon")]
+    [InlineData("--baseline", "-5s")]
+    [InlineData("--prefill-weight", "0")]
+    public void Bad_load_options_are_refused_before_any_request(string option, string value)
+    {
+        Server.Served.Clear();
+        var r = Profile(option, value, "--max-queries", "2");
+        Assert.Equal(2, r.ExitCode);
+        var line = Assert.Single(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("ipw: error:", line);
+        Assert.Contains(option, line);
+        Assert.DoesNotContain("   at ", r.Stderr);
+        Assert.Empty(Server.Served);
+        Assert.False(Directory.Exists(_work.Combine("runs")) && Directory.EnumerateFileSystemEntries(_work.Combine("runs")).Any());
+    }
+
+    [Fact]
+    public void Closed_and_open_loop_together_are_refused()
+    {
+        var r = Profile("--concurrency", "2", "--rate", "5");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("cannot be combined", r.Stderr);
+    }
+
+    public void Dispose() => _work.Dispose();
+}
