@@ -80,6 +80,53 @@ public sealed class LoadEndToEndTests(ServerForCli fixture) : IClassFixture<Serv
         Assert.True(load.GetProperty("send_lag_s").GetProperty("p50").GetDouble() < 0.005);
     }
 
+    [Fact]
+    public void Under_concurrency_energy_is_shared_the_books_balance_and_idle_is_measured()
+    {
+        // One stand-in GPU at a steady 150 W: idle is 150 W, so every query's active energy is about zero, and
+        // the shares plus the unattributed gaps add up to the counter's total.
+        var standin = Path.Combine(IpwProcess.RepoRoot, "artifacts", "native", "nvml-standin");
+        File.WriteAllLines(_work.Combine("gpu.conf"), ["devices=1", "name=NVIDIA Stand-in", "power_low_mw=150000", "power_high_mw=150000", "energy_step_ms=10"]);
+        var env = new Dictionary<string, string>
+        {
+            ["LD_LIBRARY_PATH"] = standin,
+            ["IPW_NVML_STANDIN_CONFIG"] = _work.Combine("gpu.conf"),
+            ["IPW_POWERCAP_ROOT"] = _work.Combine("no-rapl"),
+        };
+        Server.Behaviour = new Behaviour { CannedTokens = 10, FirstTokenDelay = TimeSpan.FromMilliseconds(50), InterChunkDelay = TimeSpan.FromMilliseconds(20), ExactTiming = false };
+        var r = IpwProcess.Run(_work.Path, ["profile", "--client", "openai", "--model", "ipw-tiny", "--client-base-url", Server.BaseUrl.ToString(),
+            "--max-tokens", "16", "--output-dir", "runs", "--progress", "plain", "--warmup", "0", "--concurrency", "4", "--max-queries", "16",
+            "--baseline", "1s", "--energy", "nvml"], env);
+        Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
+        Assert.Contains("idle 150.", r.Stdout);
+        var run = Directory.GetDirectories(_work.Combine("runs")).Single();
+        var rows = Rows(run);
+        Assert.Equal(16, rows.Count);
+        foreach (var row in rows)
+        {
+            Assert.Equal("ok", row.GetProperty("energy_quality").GetString());
+            var method = row.GetProperty("energy_method").GetString();
+            Assert.Equal(row.GetProperty("mean_concurrency").GetDouble() > 1.000001 ? "overlap-share" : "window", method);
+            var share = row.GetProperty("energy_j").GetDouble();
+            var window = row.GetProperty("energy_window_j").GetDouble();
+            Assert.InRange(share, 0.01, window + 1e-9);   // a share never exceeds the whole window's energy
+            Assert.InRange(row.GetProperty("active_energy_j").GetDouble(), -0.5, 0.5); // steady power: nothing above idle
+            Assert.InRange(row.GetProperty("avg_power_w").GetDouble(), 140, 160);   // the device's power over the window
+        }
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "summary.json")));
+        var energy = summary.RootElement.GetProperty("energy");
+        var gross = energy.GetProperty("gross_j").GetDouble();
+        var shares = rows.Sum(x => x.GetProperty("energy_j").GetDouble());
+        Assert.Equal(gross, shares + energy.GetProperty("unattributed_j").GetDouble(), 1e-6);
+        Assert.Equal(shares, energy.GetProperty("total_j").GetDouble(), 1e-6);
+        Assert.Equal(150, energy.GetProperty("idle").GetProperty("power_w").GetDouble(), 0.5);
+        Assert.Equal(150, energy.GetProperty("avg_power_w").GetDouble(), 1.0);
+        Assert.True(energy.GetProperty("estimate").GetBoolean());
+        Assert.Contains("equal shares", energy.GetProperty("method").GetString());
+        Assert.Equal(16, energy.GetProperty("per_query_j").GetProperty("count").GetInt32());
+        Assert.True(energy.GetProperty("j_per_output_token").GetDouble() > 0);
+    }
+
     [Theory]
     [InlineData("--concurrency", "0")]
     [InlineData("--concurrency", "-3")]
