@@ -101,8 +101,14 @@ internal static class LoadBench
                 var load = s.GetProperty("load");
                 Console.WriteLine($"open loop {rate}/s for {seconds} s (2 s streams, harness on 1 core): achieved {Number(load, "achieved_rate_per_s"):F1}/s, "
                     + $"max in flight {Number(load, "max_in_flight")}, send lag p50 {Number(load, "send_lag_s", "p50") * 1000:F2} ms p99 {Number(load, "send_lag_s", "p99") * 1000:F2} ms, "
-                    + $"harness CPU {Number(load, "harness", "process_cpu_cores"):F2} cores, errors {o.Errors}/{o.Queries}, "
+                    + $"harness CPU {Number(load, "harness", "process_cpu_cores"):F2} cores, GC {Number(load, "harness", "gc_collections")} collections pausing {Number(load, "harness", "gc_pause_s") * 1000:F0} ms, errors {o.Errors}/{o.Queries}, "
                     + $"TTFT p99 {Number(s, "totals", "ttft_s", "p99") * 1000:F1} ms");
+                var lags = ReadLags(o.RunPath);
+                var steady = lags.Where(l => l.Scheduled >= 2).Select(l => l.Lag).Order().ToList();
+                var first = lags.Where(l => l.Scheduled < 2).Select(l => l.Lag).Order().ToList();
+                if (steady.Count > 0 && first.Count > 0)
+                    Console.WriteLine($"  send lag p99 in the first 2 s {first[(int)(0.99 * (first.Count - 1))] * 1000:F2} ms, after them {steady[(int)(0.99 * (steady.Count - 1))] * 1000:F2} ms "
+                        + $"(p99.9 {steady[(int)(0.999 * (steady.Count - 1))] * 1000:F2} ms, max {steady[^1] * 1000:F2} ms)");
                 foreach (var w in load.GetProperty("warnings").EnumerateArray()) Console.WriteLine($"  warning: {w.GetString()}");
             }
         }
@@ -111,6 +117,21 @@ internal static class LoadBench
             if (OperatingSystem.IsLinux()) Process.GetCurrentProcess().ProcessorAffinity = (IntPtr)((1L << Environment.ProcessorCount) - 1);
             Directory.Delete(output, recursive: true);
         }
+    }
+
+    private static List<(double Scheduled, double Lag)> ReadLags(string run)
+    {
+        using var stream = File.OpenRead(Path.Combine(run, RunFolder.DataFileName));
+        using var reader = new Apache.Arrow.Ipc.ArrowStreamReader(stream);
+        var list = new List<(double, double)>();
+        while (reader.ReadNextRecordBatch() is { } batch)
+        {
+            var scheduled = (Apache.Arrow.DoubleArray)batch.Column("scheduled_at_s");
+            var lag = (Apache.Arrow.DoubleArray)batch.Column("send_lag_s");
+            var sent = (Apache.Arrow.DoubleArray)batch.Column("sent_at_s");
+            for (var i = 0; i < batch.Length; i++) list.Add((scheduled.GetValue(i)!.Value - sent.GetValue(0)!.Value, lag.GetValue(i)!.Value));
+        }
+        return list;
     }
 
     /// <summary>The open-loop rate over a long run: achieved against requested, constant and Poisson.</summary>

@@ -99,6 +99,8 @@ public sealed class LlamaSharpClient : IInferenceClient
         // The engine runs one request at a time; a request waiting for it counts as sent, as one queued in a
         // server would, so its wait shows in its TTFT.
         var submitted = Stopwatch.GetTimestamp();
+        // Generation is CPU-bound native work: never on the caller's thread (an open-loop scheduler sends from its own).
+        await Task.Yield();
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {

@@ -152,7 +152,9 @@ public interface IInferenceClient : IAsyncDisposable
     Task<ClientInfo> PrepareAsync(CancellationToken cancellationToken);
 
     /// <summary>Sends one request and streams it to completion. Service faults are returned in
-    /// <see cref="InferenceResult.Error"/>, not thrown.</summary>
+    /// <see cref="InferenceResult.Error"/>, not thrown. Called concurrently under load; it must return to its
+    /// caller at its first wait (the open-loop scheduler sends from its own thread), so CPU-bound work
+    /// (an in-process engine) belongs on another thread.</summary>
     Task<InferenceResult> SendAsync(InferenceRequest request, CancellationToken cancellationToken);
 
     /// <summary>Called once after the last query: facts about the service worth keeping in summary.json

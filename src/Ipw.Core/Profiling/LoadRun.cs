@@ -38,6 +38,9 @@ internal sealed class LoadRun(
     private IEnumerator<WorkloadItem>? _items;
     private CancellationTokenSource _sending = new();
     private CancellationToken _abort;
+    private long _maxDispatchBlock;
+    private TimeSpan _gcPause;
+    private int _gcCount;
     private int _nextIndex, _inFlight, _maxInFlight, _outstanding = 1;
     private long _measureStart, _firstSend = long.MaxValue, _lastSend = long.MinValue, _lastEnd = long.MinValue;
     private int _done, _errors;
@@ -70,6 +73,8 @@ internal sealed class LoadRun(
         _abort = abort;
         _items = dataset.Items(abort).GetEnumerator();
         var cpuStart = Environment.CpuUsage.TotalTime;
+        var gcStart = GC.GetTotalPauseDuration();
+        var gcCountStart = GC.CollectionCount(0);
         _measureStart = Stopwatch.GetTimestamp();
         energy?.StartMeasuring(_measureStart);
         observer.OnPhase(options.LoadMode switch
@@ -100,6 +105,8 @@ internal sealed class LoadRun(
             DrainEnergy();
         }
         summary.MeasuredSpanS = Stopwatch.GetElapsedTime(_measureStart, measureEnd).TotalSeconds;
+        _gcPause = GC.GetTotalPauseDuration() - gcStart;
+        _gcCount = GC.CollectionCount(0) - gcCountStart;
         summary.Load = LoadReport(Environment.CpuUsage.TotalTime - cpuStart, Stopwatch.GetElapsedTime(_measureStart, measureEnd));
         if (abort.IsCancellationRequested || stop.IsCancellationRequested) return "interrupted";
         return _status;
@@ -166,8 +173,12 @@ internal sealed class LoadRun(
                 if (!WaitUntil(due)) break;
                 if (!TryNext(out var index, out var item)) break;
                 Interlocked.Increment(ref _outstanding);
-                ThreadPool.UnsafeQueueUserWorkItem(static s => _ = s.Run.MeasureAsync(s.Index, s.Item, s.Due),
-                    (Run: this, Index: index, Item: item, Due: due), preferLocal: false);
+                // Sent from this thread, which woke on time: a hand-off to the thread pool would queue behind the
+                // stream continuations of every request in flight. SendAsync returns at its first wait (clients keep
+                // CPU-bound work off the caller's thread); how long it held the scheduler is recorded.
+                var before = Stopwatch.GetTimestamp();
+                _ = MeasureAsync(index, item, due);
+                _maxDispatchBlock = Math.Max(_maxDispatchBlock, Stopwatch.GetTimestamp() - before);
             }
         }
         finally
@@ -406,6 +417,8 @@ internal sealed class LoadRun(
             if (achieved is { } a && a < 0.99 * r)
                 warnings.Add($"achieved {a:F2} requests/s of the {r} requested");
         }
+        if (options.Rate is not null && (double)_maxDispatchBlock / Stopwatch.Frequency > 0.005)
+            warnings.Add($"the client held the open-loop scheduler for up to {(double)_maxDispatchBlock / Stopwatch.Frequency * 1000:F1} ms per send (its SendAsync works before its first wait)");
         if (cpuShare is { } c && c > 0.9 * cores)
             warnings.Add($"the ipw process used {c:F2} of {cores} cores: the client may be what limits throughput (this includes any in-process engine)");
         if (options.Concurrency > 1 || options.Rate is not null)
@@ -432,7 +445,10 @@ internal sealed class LoadRun(
             {
                 ["process_cpu_s"] = cpu.TotalSeconds,
                 ["process_cpu_cores"] = cpuShare,
+                ["max_dispatch_block_s"] = options.Rate is null ? null : (double)_maxDispatchBlock / Stopwatch.Frequency,
                 ["logical_cores"] = cores,
+                ["gc_collections"] = _gcCount,
+                ["gc_pause_s"] = _gcPause.TotalSeconds,
                 ["note"] = "CPU of the whole ipw process over the measured span, including any in-process engine",
             },
             ["warnings"] = warnings,
