@@ -29,7 +29,10 @@ internal sealed class LoadRun(
     long runStart,
     DateTimeOffset wallStart)
 {
-    private readonly Channel<Completion> _completions = Channel.CreateUnbounded<Completion>();
+    /// <summary>Completed queries waiting for the writer. Bounded, so a writer that falls behind slows the senders
+    /// (which the load report shows) instead of letting memory grow.</summary>
+    private readonly Channel<Completion> _completions = Channel.CreateBounded<Completion>(
+        new BoundedChannelOptions(1024) { FullMode = BoundedChannelFullMode.Wait, SingleReader = false, SingleWriter = false });
     private readonly Lock _itemLock = new();
     private readonly Distribution _sendLag = new(1e-6, 3600);
     private readonly Distribution _clientQueue = new(1e-6, 3600);
@@ -242,7 +245,7 @@ internal sealed class LoadRun(
             long? firstToken = null;
             foreach (var c in result.Chunks)
                 if (c.Kind != ChunkKind.Empty) { firstToken = c.Timestamp; break; }
-            _completions.Writer.TryWrite(new Completion(record, attributionId, start, end, firstToken));
+            await _completions.Writer.WriteAsync(new Completion(record, attributionId, start, end, firstToken)).ConfigureAwait(false);
         }
         catch (Exception e)
         {
