@@ -17,7 +17,11 @@ public sealed record ProfileStarted(string RunPath, string Client, string Model,
     IReadOnlyList<Telemetry.SourceReport> Telemetry, string EnergyStatus);
 
 /// <summary>How a run ended.</summary>
-public sealed record ProfileOutcome(string RunPath, string Status, int Queries, int Errors, long OutputTokens, TimeSpan Elapsed);
+public sealed record ProfileOutcome(string RunPath, string Status, int Queries, int Errors, long OutputTokens, TimeSpan Elapsed)
+{
+    /// <summary>The model's label, as the client reported it.</summary>
+    public string? Model { get; init; }
+}
 
 /// <summary>Receives the pipeline's progress events (console progress, TUI, scripts). Called on the
 /// pipeline's thread: keep handlers quick.</summary>

@@ -116,7 +116,10 @@ public sealed class Profiler(PluginRegistries registries)
             run.WriteSummary(summary.ToJson(status, run.RecordsWritten, elapsed));
         }
 
-        var outcome = new ProfileOutcome(run.Path, status, summary.Queries, summary.Errors, summary.OutputTokens, Stopwatch.GetElapsedTime(runStart));
+        var outcome = new ProfileOutcome(run.Path, status, summary.Queries, summary.Errors, summary.OutputTokens, Stopwatch.GetElapsedTime(runStart))
+        {
+            Model = info.Model,
+        };
         observer.OnFinished(outcome);
         return outcome;
     }

@@ -69,6 +69,17 @@ public sealed class SweepRunner(PluginRegistries registries)
         {
             if (stop.IsCancellationRequested || abort.IsCancellationRequested) { status = "interrupted"; break; }
             var outcome = await profiler.RunAsync(point with { OutputDir = folder }, observerFor?.Invoke(point), stop, abort).ConfigureAwait(false);
+            if (outcomes.Count == 0 && outcome.Model is { } label)
+            {
+                // Name the sweep after the model the client reported (the default model has no name until loaded).
+                var named = Path.Combine(root, $"sweep_{hardware.Label}_{HardwareInfo.Slug(label)}_{Axis(axis)}");
+                if (named != folder && !Directory.Exists(named))
+                {
+                    Directory.Move(folder, named);
+                    outcome = outcome with { RunPath = Path.Combine(named, Path.GetFileName(outcome.RunPath)) };
+                    folder = named;
+                }
+            }
             outcomes.Add(outcome);
             entries.Add(Entry(value, outcome));
             Write(folder, axis, values, template, hardware, entries, "running");
