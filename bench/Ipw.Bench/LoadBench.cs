@@ -85,7 +85,7 @@ internal static class LoadBench
     }
 
     /// <summary>Open loop at rising rates with 2 s streams: in-flight streams = rate × 2 s.</summary>
-    public static void Streams(string serverDll, double[] rates, double seconds)
+    public static void Streams(string serverDll, double[] rates, double seconds, string telemetry = "system")
     {
         using var server = new Server(serverDll, core: 1);
         // 20 chunks 100 ms apart after a 100 ms first token: each stream lives about 2 s.
@@ -96,12 +96,17 @@ internal static class LoadBench
         {
             foreach (var rate in rates)
             {
-                var o = new Profiler(Registries()).RunAsync(Options(server.Url, output) with { Rate = rate, Duration = TimeSpan.FromSeconds(seconds) }).GetAwaiter().GetResult();
+                var o = new Profiler(Registries()).RunAsync(Options(server.Url, output) with
+                {
+                    Rate = rate,
+                    Duration = TimeSpan.FromSeconds(seconds),
+                    TelemetrySources = telemetry == "none" ? [] : telemetry.Split(','),
+                }).GetAwaiter().GetResult();
                 var s = Summary(o);
                 var load = s.GetProperty("load");
                 Console.WriteLine($"open loop {rate}/s for {seconds} s (2 s streams, harness on 1 core): achieved {Number(load, "achieved_rate_per_s"):F1}/s, "
                     + $"max in flight {Number(load, "max_in_flight")}, send lag p50 {Number(load, "send_lag_s", "p50") * 1000:F2} ms p99 {Number(load, "send_lag_s", "p99") * 1000:F2} ms, "
-                    + $"harness CPU {Number(load, "harness", "process_cpu_cores"):F2} cores, GC {Number(load, "harness", "gc_collections")} collections pausing {Number(load, "harness", "gc_pause_s") * 1000:F0} ms, errors {o.Errors}/{o.Queries}, "
+                    + $"harness CPU {Number(load, "harness", "process_cpu_cores"):F2} cores, GC {Number(load, "harness", "gc_collections")} collections pausing {Number(load, "harness", "gc_pause_s") * 1000:F0} ms, {Number(load, "harness", "allocated_bytes_per_query") / 1024:F1} KiB allocated per query, errors {o.Errors}/{o.Queries}, "
                     + $"TTFT p99 {Number(s, "totals", "ttft_s", "p99") * 1000:F1} ms");
                 var lags = ReadLags(o.RunPath);
                 var steady = lags.Where(l => l.Scheduled >= 2).Select(l => l.Lag).Order().ToList();
@@ -132,6 +137,21 @@ internal static class LoadBench
             for (var i = 0; i < batch.Length; i++) list.Add((scheduled.GetValue(i)!.Value - sent.GetValue(0)!.Value, lag.GetValue(i)!.Value));
         }
         return list;
+    }
+
+    /// <summary>Allocation per request of the client alone (sequential), to apportion the harness's allocation.</summary>
+    public static void ClientAllocation(string serverDll)
+    {
+        using var server = new Server(serverDll, core: 1);
+        server.Behave(new Behaviour { CannedTokens = 20, ExactTiming = false, KeepLog = false });
+        var client = new Ipw.Plugins.Http.OpenAiClient(Ipw.Plugins.Http.OpenAiFlavor.OpenAi,
+            new Ipw.Abstractions.ClientOptions(InferenceServer.ModelName, server.Url.ToString(), new Dictionary<string, string>()));
+        client.PrepareAsync(CancellationToken.None).GetAwaiter().GetResult();
+        var request = new Ipw.Abstractions.InferenceRequest("a", [new Ipw.Abstractions.ChatMessage("user", "Count to five.")], new Ipw.Abstractions.GenerationParameters(64, 0.8, 1));
+        for (var i = 0; i < 200; i++) client.SendAsync(request, CancellationToken.None).GetAwaiter().GetResult();
+        var before = GC.GetTotalAllocatedBytes(true);
+        for (var i = 0; i < 1000; i++) client.SendAsync(request, CancellationToken.None).GetAwaiter().GetResult();
+        Console.WriteLine($"client alone: {(GC.GetTotalAllocatedBytes(true) - before) / 1000 / 1024.0:F1} KiB allocated per request of 20 chunks");
     }
 
     /// <summary>The open-loop rate over a long run: achieved against requested, constant and Poisson.</summary>

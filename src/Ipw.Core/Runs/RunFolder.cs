@@ -93,6 +93,9 @@ public sealed class RunFolder : IDisposable
     /// <summary>Appends one record; it is on disk (in the OS) when this returns.</summary>
     public void Append(QueryRecord record) => _records.Append(record);
 
+    /// <summary>Appends several records in one batch and one write (under load, what completed together).</summary>
+    public void Append(IReadOnlyList<QueryRecord> records) => _records.Append(records);
+
     /// <summary>Writes summary.json atomically (write then rename), so a reader never sees half a file.</summary>
     public void WriteSummary(JsonNode summary) => WriteJson(System.IO.Path.Combine(Path, SummaryFileName), summary);
 
