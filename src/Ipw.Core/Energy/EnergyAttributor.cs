@@ -24,7 +24,11 @@ public sealed record AttributedEnergy(
     /// <summary>Time-averaged number of queries active during the window (itself included).</summary>
     double MeanConcurrency,
     /// <summary>Quality flags: short_window, missing_samples, no_counter_data; empty when none.</summary>
-    IReadOnlyList<string> Flags);
+    IReadOnlyList<string> Flags)
+{
+    /// <summary>The window's length, s (from the query's start to its end as the attributor saw them).</summary>
+    public double WindowSeconds { get; init; }
+}
 
 /// <summary>
 /// Shares measured energy among concurrent queries, with exact bookkeeping. Time is cut at every counter
@@ -308,7 +312,7 @@ public sealed class EnergyAttributor
             unknown ? double.NaN : q.Window,
             unknown ? double.NaN : q.ShareSeconds,
             seconds > 0 ? q.ConcurrencyIntegral / seconds : 1,
-            flags));
+            flags) { WindowSeconds = seconds });
         _doneTags.Enqueue(q.Tag);
     }
 

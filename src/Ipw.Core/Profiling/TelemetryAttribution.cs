@@ -120,9 +120,8 @@ internal sealed class TelemetryAttribution
         record.EnergyJ = e.ShareJ;
         record.EnergyWindowJ = e.WindowJ;
         record.ActiveEnergyJ = idleW is { } p ? e.ShareJ - p * e.ShareSeconds : null;
-        var seconds = record.CompletedAtS - record.SentAtS;
         // The devices' average power over the window (not the query's share of it).
-        if (seconds > 0) record.AvgPowerW = e.WindowJ / seconds;
+        if (e.WindowSeconds > 0) record.AvgPowerW = e.WindowJ / e.WindowSeconds;
         record.PowerMissingReason = null;
     }
 
