@@ -64,7 +64,7 @@ internal abstract class HttpInferenceClient : IInferenceClient
 
     public async Task<InferenceResult> SendAsync(InferenceRequest request, CancellationToken cancellationToken)
     {
-        var state = new StreamState();
+        var state = new StreamState(request.Parameters.MaxTokens);
         for (var attempt = 1; ; attempt++)
         {
             state.Reset();

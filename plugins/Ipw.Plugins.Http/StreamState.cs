@@ -10,12 +10,14 @@ namespace Ipw.Plugins.Http;
 /// What one streamed response has delivered so far. Parsers append into it without allocating per
 /// chunk: text goes into reused UTF-8 buffers, chunks into a list of structs.
 /// </summary>
-internal sealed class StreamState
+internal sealed class StreamState(int maxTokens = 512)
 {
-    private readonly ArrayBufferWriter<byte> _content = new(4096);
-    private readonly ArrayBufferWriter<byte> _reasoning = new(256);
+    // Sized for the request (a few bytes per token), then grown as needed: thousands of concurrent streams each
+    // holding 12 KiB of empty chunk slots were a large share of the harness's allocation and GC pauses.
+    private readonly ArrayBufferWriter<byte> _content = new(Math.Clamp(maxTokens * 6, 256, 4096));
+    private readonly ArrayBufferWriter<byte> _reasoning = new(64);
 
-    public List<StreamChunk> Chunks { get; } = new(512);
+    public List<StreamChunk> Chunks { get; } = new(Math.Clamp(maxTokens + 4, 8, 64));
     public long? InputTokens { get; set; }
     public long? OutputTokens { get; set; }
     public string UsageSource { get; set; } = "server-usage";
@@ -78,7 +80,7 @@ internal sealed class StreamState
     public InferenceResult ToResult(long sentAt, long completedAt, int attempts)
     {
         var usage = InputTokens is null && OutputTokens is null ? null : new TokenUsage(InputTokens, OutputTokens, UsageSource);
-        return new InferenceResult(sentAt, completedAt, Chunks.ToArray(), Content, Reasoning, usage,
+        return new InferenceResult(sentAt, completedAt, Chunks, Content, Reasoning, usage,
             new Dictionary<string, double>(Timings), FinishReason, Error)
         { Attempts = attempts };
     }

@@ -312,7 +312,8 @@ public sealed class EnergyAttributor
             unknown ? double.NaN : q.Window,
             unknown ? double.NaN : q.ShareSeconds,
             seconds > 0 ? q.ConcurrencyIntegral / seconds : 1,
-            flags) { WindowSeconds = seconds });
+            flags)
+        { WindowSeconds = seconds });
         _doneTags.Enqueue(q.Tag);
     }
 
