@@ -4,7 +4,7 @@ using System.Reflection;
 using Ipw.Core.Runs;
 
 // ipw benchmarks: whole-process and in-process measurements, printed as plain lines.
-//   dotnet run --project bench/Ipw.Bench -c Release -- [cold-start|record-write|rss|sampler|client-parse|client-ttft|streams|rate|memory|attribution|all] [--queries N]
+//   dotnet run --project bench/Ipw.Bench -c Release -- [cold-start|record-write|rss|sampler|client-parse|client-ttft|client-alloc|streams|rate|memory|attribution|all] [--queries N] [--rates 100,250] [--telemetry system|none]
 var which = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 var queries = args.SkipWhile(a => a != "--queries").Skip(1).Select(int.Parse).FirstOrDefault(10_000);
 var root = FindRoot();
