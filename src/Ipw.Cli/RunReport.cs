@@ -31,6 +31,14 @@ internal static class RunReport
                 Console.WriteLine($"energy: {gross:F2} J{active}{idle} from {energy["source"]}{perToken}");
             }
             else Console.WriteLine($"energy: not measured — {energy?["reason"]}");
+            if (summary["intelligence"] is JsonObject intelligence && intelligence["graded"]?.GetValue<int>() is > 0 and var graded)
+            {
+                var ci = intelligence["accuracy_ci95"]?.AsArray();
+                var ipj = intelligence["intelligence_per_joule"] is JsonValue j ? $"; {j.GetValue<double>():G4} per joule" : "";
+                var ipw = intelligence["intelligence_per_watt"] is JsonValue w ? $", {w.GetValue<double>():G4} per watt" : "";
+                Console.WriteLine($"accuracy: {intelligence["correct"]}/{graded} = {intelligence["accuracy"]!.GetValue<double>():P1} "
+                    + $"(95 % CI {ci?[0]?.GetValue<double>():P1}–{ci?[1]?.GetValue<double>():P1}){ipj}{ipw}");
+            }
             if (summary["load"]?["warnings"] is JsonArray warnings)
                 foreach (var w in warnings) Console.WriteLine($"warning: {w}");
         }

@@ -125,6 +125,16 @@ public sealed class LoadEndToEndTests(ServerForCli fixture) : IClassFixture<Serv
         Assert.Contains("equal shares", energy.GetProperty("method").GetString());
         Assert.Equal(16, energy.GetProperty("per_query_j").GetProperty("count").GetInt32());
         Assert.True(energy.GetProperty("j_per_output_token").GetDouble() > 0);
+
+        // The canned answers are wrong, so accuracy is a measured 0 and so is intelligence per joule; the energy and
+        // power it divides by are real.
+        var intelligence = summary.RootElement.GetProperty("intelligence");
+        Assert.True(intelligence.GetProperty("graded").GetInt32() > 0);
+        Assert.Equal(0.0, intelligence.GetProperty("accuracy").GetDouble());
+        Assert.Equal(0.0, intelligence.GetProperty("intelligence_per_joule").GetDouble());
+        Assert.True(intelligence.GetProperty("mean_energy_per_query_j").GetDouble() > 0);
+        Assert.Equal(150, intelligence.GetProperty("mean_power_w").GetDouble(), 10.0);
+        Assert.Equal(JsonValueKind.Null, intelligence.GetProperty("missing_reason").ValueKind);
     }
 
     [Theory]

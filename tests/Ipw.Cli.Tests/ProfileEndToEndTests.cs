@@ -81,6 +81,50 @@ public sealed class ProfileEndToEndTests(TwentyQueryRun run) : IClassFixture<Twe
     }
 
     [Fact]
+    public void Answers_are_graded_and_the_summary_gives_accuracy_with_its_interval()
+    {
+        var rows = Records().GetProperty("rows").EnumerateArray().ToList();
+        var graded = 0;
+        var correct = 0;
+        foreach (var row in rows)
+        {
+            var explanation = row.GetProperty("grade_explanation").GetString()!;
+            if (row.GetProperty("grader").ValueKind == JsonValueKind.Null)
+            {
+                // Open-ended items (chat, summaries) are not graded, and say so.
+                Assert.Equal(JsonValueKind.Null, row.GetProperty("correct").ValueKind);
+                Assert.Equal(JsonValueKind.Null, row.GetProperty("score").ValueKind);
+                Assert.StartsWith("not graded", explanation);
+                continue;
+            }
+            graded++;
+            var ok = row.GetProperty("correct").GetBoolean();
+            if (ok) correct++;
+            Assert.Equal(ok ? 1.0 : 0.0, row.GetProperty("score").GetDouble());
+            Assert.StartsWith(row.GetProperty("grader").GetString() + ":", explanation);
+        }
+        Assert.True(graded > 0, "the default workload has graded items");
+        Assert.True(graded < rows.Count, "and open-ended ones");
+
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(run.RunPath, "summary.json")));
+        var intelligence = summary.RootElement.GetProperty("intelligence");
+        Assert.Equal(graded, intelligence.GetProperty("graded").GetInt32());
+        Assert.Equal(correct, intelligence.GetProperty("correct").GetInt32());
+        Assert.Equal(rows.Count - graded, intelligence.GetProperty("ungraded").GetInt32());
+        var accuracy = intelligence.GetProperty("accuracy").GetDouble();
+        Assert.Equal((double)correct / graded, accuracy, 1e-12);
+        var ci = intelligence.GetProperty("accuracy_ci95").EnumerateArray().Select(x => x.GetDouble()).ToList();
+        Assert.InRange(accuracy, ci[0], ci[1]);
+        Assert.True(ci[1] - ci[0] > 0.05, "a handful of graded answers leaves a wide interval");
+        // No energy counter here: intelligence per joule and per watt are missing, with the reason, never 0.
+        Assert.Equal(JsonValueKind.Null, intelligence.GetProperty("intelligence_per_joule").ValueKind);
+        Assert.Equal(JsonValueKind.Null, intelligence.GetProperty("intelligence_per_watt").ValueKind);
+        Assert.Contains("energy counter", intelligence.GetProperty("missing_reason").GetString());
+        Assert.True(intelligence.GetProperty("by_subject").EnumerateObject().Any());
+        Assert.Contains("accuracy:", run.Result.Stdout);
+    }
+
+    [Fact]
     public void Every_record_holds_real_measurements_and_missing_energy_has_a_reason()
     {
         foreach (var r in Records().GetProperty("rows").EnumerateArray())

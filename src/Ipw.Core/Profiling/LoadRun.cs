@@ -294,7 +294,7 @@ internal sealed class LoadRun(
         // what the client did before sending (a token count, a connection) is kept apart in client_queue_s.
         var queue = Math.Max(0, Stopwatch.GetElapsedTime(start, result.SentAt).TotalSeconds);
         var timing = TimelineMetrics.From(result);
-        return new QueryRecord
+        var record = new QueryRecord
         {
             QueryIndex = index,
             ItemId = item.Id,
@@ -330,6 +330,33 @@ internal sealed class LoadRun(
             ServerEvalS = result.ServerTimings.TryGetValue("eval", out var ev) ? ev : null,
             ServerLoadS = result.ServerTimings.TryGetValue("load", out var ld) ? ld : null,
         };
+        GradeInto(record, item, result);
+        return record;
+    }
+
+    /// <summary>Grades the answer with the item's grader. A failed query with a grader is wrong (it gave no answer);
+    /// an item without one, or whose grader cannot run, is left ungraded with the reason.</summary>
+    internal static void GradeInto(QueryRecord record, WorkloadItem item, InferenceResult result)
+    {
+        if (item.Grader is not { } grader)
+        {
+            record.GradeExplanation = item.Reference is null ? "not graded: open-ended (no reference)" : "not graded: the item names no grader";
+            return;
+        }
+        if (result.Error is not null)
+        {
+            (record.Correct, record.Score, record.GradeExplanation) = (false, 0, $"no answer: the query failed ({record.Status})");
+            return;
+        }
+        try
+        {
+            var grade = Scoring.Graders.Apply(grader, result.Text, item.Reference);
+            (record.Correct, record.Score, record.GradeExplanation) = (grade.Correct, grade.Score, $"{grader}: {grade.Explanation}");
+        }
+        catch (ArgumentException e)
+        {
+            record.GradeExplanation = $"not graded: {e.Message}";
+        }
     }
 
     private async Task ConsumeAsync()

@@ -27,6 +27,7 @@ internal sealed class SummaryState(
     private readonly Distribution _queryActiveEnergy = new(1e-6, 1e7);
     private readonly Distribution _e2e = new(1e-6, 3600), _ttft = new(1e-6, 3600);
     private readonly Dictionary<string, int> _energyFlags = [];
+    private readonly Scoring.IntelligenceTally _intelligence = new();
     private double _activeSum;
     private int _activeCount;
 
@@ -71,6 +72,7 @@ internal sealed class SummaryState(
         if (r.EnergyJ is { } e) { _energySum += e; _queryEnergy.Add(e); } else _energyMissing++;
         if (r.ActiveEnergyJ is { } a) { _activeSum += a; _activeCount++; _queryActiveEnergy.Add(a); }
         _e2e.Add(r.E2eLatencyS);
+        _intelligence.Add(r);
         if (r.TtftS is { } tt) _ttft.Add(tt);
         _cpuSum += r.ProcessCpuS ?? 0;
     }
@@ -194,6 +196,7 @@ internal sealed class SummaryState(
             },
             ["load"] = Load?.DeepClone(),
             ["energy"] = EnergyJson(),
+            ["intelligence"] = _intelligence.ToJson(attribution.EnergyMissingReason),
             ["telemetry"] = new JsonObject
             {
                 ["interval_s"] = session.Interval.TotalSeconds,

@@ -23,6 +23,13 @@ public sealed class QueryRecord
     public string? Error { get; set; }
     public string? FinishReason { get; set; }
 
+    /// <summary>Whether the answer is right (null: not graded, e.g. open-ended).</summary>
+    public bool? Correct { get; set; }
+    /// <summary>The grader's score in [0, 1] (null: not graded).</summary>
+    public double? Score { get; set; }
+    /// <summary>Why the grader decided as it did, or why the answer was not graded.</summary>
+    public string? GradeExplanation { get; set; }
+
     public long? InputTokens { get; set; }
     public long? OutputTokens { get; set; }
     public string? TokenCountSource { get; set; }

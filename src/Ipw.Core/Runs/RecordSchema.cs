@@ -54,6 +54,19 @@ internal sealed class DoubleColumn<TRow>(string name, Func<TRow, double?> get) :
     }
 }
 
+internal sealed class BoolColumn<TRow>(string name, Func<TRow, bool?> get) : Column<TRow>(name, BooleanType.Default, "bool")
+{
+    public override IArrowArray Build(IReadOnlyList<TRow> rows)
+    {
+        var b = new BooleanArray.Builder();
+        foreach (var row in rows)
+        {
+            if (get(row) is { } v) b.Append(v); else b.AppendNull();
+        }
+        return b.Build();
+    }
+}
+
 /// <summary>A table layout: the columns, the Arrow schema and the Hugging Face features.</summary>
 internal sealed class TableLayout<TRow>
 {
@@ -99,6 +112,9 @@ internal static class RecordSchema
         new StringColumn<QueryRecord>("status", r => r.Status),
         new StringColumn<QueryRecord>("error", r => r.Error),
         new StringColumn<QueryRecord>("finish_reason", r => r.FinishReason),
+        new BoolColumn<QueryRecord>("correct", r => r.Correct),
+        new DoubleColumn<QueryRecord>("score", r => r.Score),
+        new StringColumn<QueryRecord>("grade_explanation", r => r.GradeExplanation),
         new Int64Column<QueryRecord>("input_tokens", r => r.InputTokens),
         new Int64Column<QueryRecord>("output_tokens", r => r.OutputTokens),
         new StringColumn<QueryRecord>("token_count_source", r => r.TokenCountSource),
