@@ -58,9 +58,17 @@ internal sealed class IpwDataset : IDataset
 /// <summary>Registers the built-in datasets.</summary>
 public sealed class DatasetsPlugin : IIpwPlugin
 {
-    public void Register(IPluginRegistry registry) =>
+    public void Register(IPluginRegistry registry)
+    {
         registry.AddDataset(new DatasetDescriptor(
             "ipw",
-            $"built-in mixed workload v{IpwWorkload.Version}: {IpwWorkload.ItemCount} items of math, knowledge, logic, extraction, summarization and chat",
+            $"built-in mixed workload v{IpwWorkload.Version}: {IpwWorkload.ItemCount} items of math, knowledge, logic, extraction, summarization and chat "
+            + "(settings: subjects=, repeat=)",
             options => new IpwDataset(options)));
+        registry.AddDataset(new DatasetDescriptor(
+            "jsonl",
+            "your JSON Lines file (--dataset-path F.jsonl), one object per line; settings: prompt=, messages=, reference=, subject=, id=, "
+            + "grader=, grader_field=, system=, shuffle=, sample=, seed=",
+            options => new JsonlDataset(options)));
+    }
 }

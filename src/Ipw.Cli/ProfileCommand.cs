@@ -23,7 +23,7 @@ internal static class ProfileCommand
         var contextSize = new Option<int?>("--context-size") { Description = "context size in tokens (llamasharp)" };
         var dataset = new Option<string>("--dataset") { Description = "dataset (see 'ipw list datasets')", DefaultValueFactory = _ => "ipw" };
         var datasetPath = new Option<string?>("--dataset-path") { Description = "file or folder the dataset reads" };
-        var datasetOption = new Option<string[]>("--dataset-option") { Description = "dataset setting key=value (repeatable), e.g. subjects=math,chat or repeat=3" };
+        var datasetOption = new Option<string[]>("--dataset-option", "--dataset-param") { Description = "dataset setting key=value (repeatable), e.g. subjects=math,chat or repeat=3" };
         var maxQueries = new Option<int?>("--max-queries") { Description = "measure at most N queries (default: the whole dataset)" };
         var outputDir = new Option<string>("--output-dir") { Description = "where run folders go", DefaultValueFactory = _ => "runs" };
         var maxTokens = new Option<int>("--max-tokens") { Description = "generated tokens per query, at most", DefaultValueFactory = _ => 128 };

@@ -1,0 +1,58 @@
+using System.Text.Json;
+using Ipw.TestServer;
+
+namespace Ipw.Cli.Tests;
+
+/// <summary>A user's JSON Lines file through the real binary, against the test server.</summary>
+public sealed class JsonlEndToEndTests(ServerForCli fixture) : IClassFixture<ServerForCli>, IDisposable
+{
+    private readonly TempDir _work = new();
+    private InferenceServer Server => fixture.Server;
+
+    private IpwProcess.Result Profile(params string[] extra) =>
+        IpwProcess.Run(_work.Path, ["profile", "--client", "openai", "--model", "ipw-tiny", "--client-base-url", Server.BaseUrl.ToString(),
+            "--max-tokens", "8", "--output-dir", "runs", "--progress", "plain", "--warmup", "0", .. extra]);
+
+    [Fact]
+    public void A_users_jsonl_file_is_sent_graded_and_scored()
+    {
+        // The server's canned answer is "tok tok tok": the regex and contains rows are right, the numeric one is wrong.
+        Server.Behaviour = new Behaviour { CannedTokens = 3, ExactTiming = false };
+        File.WriteAllLines(_work.Combine("mine.jsonl"),
+        [
+            """{"id": "a", "prompt": "Say tok.", "answer": "tok", "how": "regex:^\\s*tok", "subject": "echo"}""",
+            """{"id": "b", "prompt": "Say tok twice.", "answer": "tok tok", "how": "contains", "subject": "echo"}""",
+            """{"id": "c", "prompt": "What is 6*7?", "answer": 42, "how": "numeric", "subject": "math"}""",
+            """{"id": "d", "prompt": "Tell me a story."}""",
+        ]);
+        var r = Profile("--dataset", "jsonl", "--dataset-path", "mine.jsonl", "--dataset-param", "grader_field=how");
+        Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
+        var run = Directory.GetDirectories(_work.Combine("runs")).Single();
+        var rows = ArrowJs.Read(Path.Combine(run, "data-00000-of-00001.arrow")).GetProperty("rows").EnumerateArray()
+            .ToDictionary(x => x.GetProperty("item_id").GetString()!);
+        Assert.True(rows["a"].GetProperty("correct").GetBoolean(), rows["a"].GetProperty("grade_explanation").GetString());
+        Assert.True(rows["b"].GetProperty("correct").GetBoolean(), rows["b"].GetProperty("grade_explanation").GetString());
+        Assert.False(rows["c"].GetProperty("correct").GetBoolean());
+        Assert.Contains("no number in the answer (expected 42)", rows["c"].GetProperty("grade_explanation").GetString());
+        Assert.Equal(JsonValueKind.Null, rows["d"].GetProperty("correct").ValueKind);
+        Assert.Contains("accuracy: 2/3 = 66.7 %", r.Stdout);
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "summary.json")));
+        var bySubject = summary.RootElement.GetProperty("intelligence").GetProperty("by_subject");
+        Assert.Equal(1.0, bySubject.GetProperty("echo").GetProperty("accuracy").GetDouble());
+        Assert.Equal(0.0, bySubject.GetProperty("math").GetProperty("accuracy").GetDouble());
+    }
+
+    [Fact]
+    public void A_malformed_jsonl_file_is_one_line_naming_the_line_before_any_request()
+    {
+        Server.Served.Clear();
+        File.WriteAllLines(_work.Combine("bad.jsonl"), ["""{"prompt": "fine"}""", """{"prompt": "cut"""]);
+        var r = Profile("--dataset", "jsonl", "--dataset-path", "bad.jsonl");
+        Assert.Equal(2, r.ExitCode);
+        var line = Assert.Single(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("bad.jsonl line 2: not valid JSON", line);
+        Assert.Empty(Server.Served);
+    }
+
+    public void Dispose() => _work.Dispose();
+}
