@@ -7,6 +7,7 @@ var root = new RootCommand("ipw — Intelligence Per Watt: what a model on a giv
 root.Subcommands.Add(ListCommand.Create());
 root.Subcommands.Add(ProfileCommand.Create());
 root.Subcommands.Add(EnergyCommand.Create());
+root.Subcommands.Add(ScoreCommand.Create());
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

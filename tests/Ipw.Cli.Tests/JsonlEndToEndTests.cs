@@ -40,6 +40,31 @@ public sealed class JsonlEndToEndTests(ServerForCli fixture) : IClassFixture<Ser
         var bySubject = summary.RootElement.GetProperty("intelligence").GetProperty("by_subject");
         Assert.Equal(1.0, bySubject.GetProperty("echo").GetProperty("accuracy").GetDouble());
         Assert.Equal(0.0, bySubject.GetProperty("math").GetProperty("accuracy").GetDouble());
+
+        // Rescoring with another grader for every row that has a reference: all three now pass; the open-ended row stays ungraded.
+        var score = IpwProcess.Run(_work.Path, ["score", run, "--grader", @"regex:^\s*tok"]);
+        Assert.True(score.ExitCode == 0, score.Stderr + score.Stdout);
+        Assert.Contains("4 rows, 3 graded, 3 correct", score.Stdout);
+        var rescored = ArrowJs.Read(Path.Combine(run, "data-00000-of-00001.arrow")).GetProperty("rows").EnumerateArray()
+            .ToDictionary(x => x.GetProperty("item_id").GetString()!);
+        Assert.Equal(4, rescored.Count);
+        Assert.True(rescored["c"].GetProperty("correct").GetBoolean());
+        Assert.Equal(@"regex:^\s*tok", rescored["c"].GetProperty("grader").GetString());
+        Assert.Equal(rows["c"].GetProperty("e2e_latency_s").GetDouble(), rescored["c"].GetProperty("e2e_latency_s").GetDouble());
+        Assert.Equal(JsonValueKind.Null, rescored["d"].GetProperty("correct").ValueKind);
+        using var after = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "summary.json")));
+        Assert.Equal(1.0, after.RootElement.GetProperty("intelligence").GetProperty("accuracy").GetDouble());
+        Assert.Equal(@"regex:^\s*tok", after.RootElement.GetProperty("intelligence").GetProperty("grader_override").GetString());
+    }
+
+    [Theory]
+    [InlineData("no-such-run", null, "is not a run folder")]
+    [InlineData(".", "fuzzy", "unknown grader 'fuzzy'")]
+    public void Score_refuses_what_it_cannot_score_in_one_line(string run, string? grader, string message)
+    {
+        var r = IpwProcess.Run(_work.Path, grader is null ? ["score", run] : ["score", run, "--grader", grader]);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains(message, Assert.Single(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
     }
 
     [Fact]

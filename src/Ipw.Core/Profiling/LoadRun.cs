@@ -334,23 +334,28 @@ internal sealed class LoadRun(
         return record;
     }
 
-    /// <summary>Grades the answer with the item's grader. A failed query with a grader is wrong (it gave no answer);
-    /// an item without one, or whose grader cannot run, is left ungraded with the reason.</summary>
-    internal static void GradeInto(QueryRecord record, WorkloadItem item, InferenceResult result)
+    /// <summary>Grades the answer with the item's grader.</summary>
+    internal static void GradeInto(QueryRecord record, WorkloadItem item, InferenceResult result) =>
+        Grade(record, item.Grader, item.Reference, result.Text, failed: result.Error is not null);
+
+    /// <summary>Grades one answer. A failed query with a grader is wrong (it gave no answer); an item without one, or
+    /// whose grader cannot run, is left ungraded with the reason. Used when a query completes and by <c>ipw score</c>.</summary>
+    internal static void Grade(QueryRecord record, string? grader, string? reference, string response, bool failed)
     {
-        if (item.Grader is not { } grader)
+        (record.Correct, record.Score) = (null, null);
+        if (grader is null)
         {
-            record.GradeExplanation = item.Reference is null ? "not graded: open-ended (no reference)" : "not graded: the item names no grader";
+            record.GradeExplanation = reference is null ? "not graded: open-ended (no reference)" : "not graded: the item names no grader";
             return;
         }
-        if (result.Error is not null)
+        if (failed)
         {
             (record.Correct, record.Score, record.GradeExplanation) = (false, 0, $"no answer: the query failed ({record.Status})");
             return;
         }
         try
         {
-            var grade = Scoring.Graders.Apply(grader, result.Text, item.Reference);
+            var grade = Scoring.Graders.Apply(grader, response, reference);
             (record.Correct, record.Score, record.GradeExplanation) = (grade.Correct, grade.Score, $"{grader}: {grade.Explanation}");
         }
         catch (ArgumentException e)

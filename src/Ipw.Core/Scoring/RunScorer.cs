@@ -1,0 +1,127 @@
+using System.Text.Json.Nodes;
+using Apache.Arrow;
+using Apache.Arrow.Ipc;
+using Ipw.Core.Runs;
+
+namespace Ipw.Core.Scoring;
+
+/// <summary>What rescoring a run found.</summary>
+public sealed record ScoreOutcome(string RunPath, int Rows, int Graded, int Correct, JsonObject Intelligence);
+
+/// <summary>
+/// Scores or rescores a finished run: every row's answer is graded again (with its own grader, or one given for all
+/// rows that have a reference), the data file is rewritten with the new grading columns (atomically: a crash leaves
+/// the old file), and summary.json gets the new intelligence section. Batches are streamed, so run length does not matter.
+/// </summary>
+public static class RunScorer
+{
+    public static ScoreOutcome Rescore(string runPath, string? grader = null)
+    {
+        if (grader is not null && Graders.Problem(grader) is { } problem) throw new UserError($"--grader: {problem}");
+        var data = Path.Combine(runPath, RunFolder.DataFileName);
+        var summaryPath = Path.Combine(runPath, RunFolder.SummaryFileName);
+        if (!File.Exists(data) || !File.Exists(summaryPath))
+            throw new UserError($"'{runPath}' is not a run folder (it needs {RunFolder.DataFileName} and {RunFolder.SummaryFileName})");
+        JsonObject summary;
+        try
+        {
+            summary = JsonNode.Parse(File.ReadAllText(summaryPath)) as JsonObject ?? throw new UserError($"{summaryPath}: not a JSON object");
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new UserError($"{summaryPath}: not valid JSON ({e.Message})");
+        }
+        if (summary["status"]?.GetValue<string>() == "running")
+            throw new UserError($"'{runPath}' is still running (summary.json says so); score it when it ends");
+
+        var schema = RecordSchema.Layout.Schema;
+        var temp = data + ".scoring";
+        var tally = new IntelligenceTally();
+        int rows = 0, graded = 0, correct = 0;
+        try
+        {
+            using (var input = new FileStream(data, FileMode.Open, FileAccess.Read, FileShare.Read))
+            using (var reader = new ArrowStreamReader(input))
+            using (var output = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+            using (var writer = new ArrowStreamWriter(output, schema))
+            {
+                writer.WriteStart();
+                while (reader.ReadNextRecordBatch() is { } batch)
+                {
+                    using (batch)
+                    {
+                        if (!SameFields(batch.Schema, schema))
+                            throw new UserError($"{data}: its columns differ from this ipw version's (made by ipw {summary["ipw_version"]}); it cannot be rescored in place");
+                        var records = Regrade(batch, grader);
+                        foreach (var r in records)
+                        {
+                            rows++;
+                            tally.Add(r);
+                            if (r.Correct is { } ok) { graded++; if (ok) correct++; }
+                        }
+                        // The new batch shares the untouched columns with the one read: disposing the read batch frees them.
+                        writer.WriteRecordBatch(Replace(batch, records, grader));
+                    }
+                }
+                writer.WriteEnd();
+            }
+            File.Move(temp, data, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+        }
+
+        var intelligence = tally.ToJson(summary["energy"]?["available"]?.GetValue<bool>() == false ? summary["energy"]?["reason"]?.GetValue<string>() : null);
+        intelligence["scored_at"] = DateTimeOffset.UtcNow.ToString("O");
+        if (grader is not null) intelligence["grader_override"] = grader;
+        summary["intelligence"] = intelligence;
+        File.WriteAllText(summaryPath + ".tmp", summary.ToJsonString(RunFolder.Json));
+        File.Move(summaryPath + ".tmp", summaryPath, overwrite: true);
+        return new ScoreOutcome(runPath, rows, graded, correct, intelligence);
+    }
+
+    private static bool SameFields(Schema a, Schema b) =>
+        a.FieldsList.Count == b.FieldsList.Count && a.FieldsList.Zip(b.FieldsList).All(p => p.First.Name == p.Second.Name && p.First.DataType.TypeId == p.Second.DataType.TypeId);
+
+    private static string? Str(RecordBatch b, string column, int i) => ((StringArray)b.Column(column)).GetString(i);
+
+    private static double? Dbl(RecordBatch b, string column, int i) => ((DoubleArray)b.Column(column)).GetValue(i);
+
+    /// <summary>The rows' new grades, as records holding what grading and the tally need.</summary>
+    private static List<QueryRecord> Regrade(RecordBatch batch, string? graderOverride)
+    {
+        var list = new List<QueryRecord>(batch.Length);
+        for (var i = 0; i < batch.Length; i++)
+        {
+            var reference = Str(batch, "reference", i);
+            var record = new QueryRecord
+            {
+                Subject = Str(batch, "subject", i),
+                Status = Str(batch, "status", i) ?? "ok",
+                Response = Str(batch, "response", i) ?? "",
+                Reference = reference,
+                Grader = graderOverride is not null && reference is not null ? graderOverride : Str(batch, "grader", i),
+                EnergyJ = Dbl(batch, "energy_j", i),
+                AvgPowerW = Dbl(batch, "avg_power_w", i),
+            };
+            Profiling.LoadRun.Grade(record, record.Grader, reference, record.Response, failed: record.Status != "ok");
+            list.Add(record);
+        }
+        return list;
+    }
+
+    /// <summary>The batch with its grading columns (and the grader, when overridden) replaced.</summary>
+    private static RecordBatch Replace(RecordBatch batch, List<QueryRecord> records, string? graderOverride)
+    {
+        var layout = RecordSchema.Layout;
+        var arrays = new IArrowArray[layout.Columns.Count];
+        for (var c = 0; c < arrays.Length; c++)
+        {
+            var name = layout.Columns[c].Name;
+            var replace = name is "correct" or "score" or "grade_explanation" || (name == "grader" && graderOverride is not null);
+            arrays[c] = replace ? layout.Columns[c].Build(records) : batch.Column(c);
+        }
+        return new RecordBatch(layout.Schema, arrays, batch.Length);
+    }
+}
