@@ -49,12 +49,17 @@ public sealed class JsonlEndToEndTests(ServerForCli fixture) : IClassFixture<Ser
             .ToDictionary(x => x.GetProperty("item_id").GetString()!);
         Assert.Equal(4, rescored.Count);
         Assert.True(rescored["c"].GetProperty("correct").GetBoolean());
-        Assert.Equal(@"regex:^\s*tok", rescored["c"].GetProperty("grader").GetString());
+        Assert.Equal("numeric", rescored["c"].GetProperty("grader").GetString()); // the row's own grader is kept
+        Assert.StartsWith(@"regex:^\s*tok: ", rescored["c"].GetProperty("grade_explanation").GetString());
         Assert.Equal(rows["c"].GetProperty("e2e_latency_s").GetDouble(), rescored["c"].GetProperty("e2e_latency_s").GetDouble());
         Assert.Equal(JsonValueKind.Null, rescored["d"].GetProperty("correct").ValueKind);
         using var after = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "summary.json")));
         Assert.Equal(1.0, after.RootElement.GetProperty("intelligence").GetProperty("accuracy").GetDouble());
         Assert.Equal(@"regex:^\s*tok", after.RootElement.GetProperty("intelligence").GetProperty("grader_override").GetString());
+
+        // Scoring again without the override goes back to each row's own grader.
+        var back = IpwProcess.Run(_work.Path, ["score", run]);
+        Assert.Contains("4 rows, 3 graded, 2 correct", back.Stdout);
     }
 
     [Theory]

@@ -60,7 +60,7 @@ public static class RunScorer
                             if (r.Correct is { } ok) { graded++; if (ok) correct++; }
                         }
                         // The new batch shares the untouched columns with the one read: disposing the read batch frees them.
-                        writer.WriteRecordBatch(Replace(batch, records, grader));
+                        writer.WriteRecordBatch(Replace(batch, records));
                     }
                 }
                 writer.WriteEnd();
@@ -101,25 +101,28 @@ public static class RunScorer
                 Status = Str(batch, "status", i) ?? "ok",
                 Response = Str(batch, "response", i) ?? "",
                 Reference = reference,
-                Grader = graderOverride is not null && reference is not null ? graderOverride : Str(batch, "grader", i),
+                Grader = Str(batch, "grader", i),
                 EnergyJ = Dbl(batch, "energy_j", i),
                 AvgPowerW = Dbl(batch, "avg_power_w", i),
             };
-            Profiling.LoadRun.Grade(record, record.Grader, reference, record.Response, failed: record.Status != "ok");
+            var grader = graderOverride is not null && reference is not null ? graderOverride : record.Grader;
+            Profiling.LoadRun.Grade(record, grader, reference, record.Response, failed: record.Status != "ok");
             list.Add(record);
         }
         return list;
     }
 
-    /// <summary>The batch with its grading columns (and the grader, when overridden) replaced.</summary>
-    private static RecordBatch Replace(RecordBatch batch, List<QueryRecord> records, string? graderOverride)
+    /// <summary>The batch with its grading columns replaced.</summary>
+    private static RecordBatch Replace(RecordBatch batch, List<QueryRecord> records)
     {
         var layout = RecordSchema.Layout;
         var arrays = new IArrowArray[layout.Columns.Count];
         for (var c = 0; c < arrays.Length; c++)
         {
             var name = layout.Columns[c].Name;
-            var replace = name is "correct" or "score" or "grade_explanation" || (name == "grader" && graderOverride is not null);
+            // The rows' own graders stay: an override is a view (named in each explanation), and scoring again without
+            // it goes back to them.
+            var replace = name is "correct" or "score" or "grade_explanation";
             arrays[c] = replace ? layout.Columns[c].Build(records) : batch.Column(c);
         }
         return new RecordBatch(layout.Schema, arrays, batch.Length);
