@@ -26,6 +26,7 @@ var serverDll = Path.Combine(root, "tests", "Ipw.TestServer", "bin", config, "ne
 var rates = args.SkipWhile(a => a != "--rates").Skip(1).Select(r => r.Split(',').Select(double.Parse).ToArray()).FirstOrDefault([100, 250, 500, 750]);
 var telemetry = args.SkipWhile(a => a != "--telemetry").Skip(1).FirstOrDefault("system");
 if (which is "client-alloc") LoadBench.ClientAllocation(serverDll);
+if (which is "jsonl" or "all") JsonlBench.Run(which == "jsonl" && args.Contains("--queries") ? queries : 1_000_000);
 if (which is "streams" or "all") LoadBench.Streams(serverDll, rates, seconds: 10, telemetry);
 if (which is "rate" or "all") LoadBench.RateAccuracy(serverDll, rate: 20, seconds: 60);
 if (which is "memory" or "all") LoadBench.Memory(serverDll, which == "memory" && args.Contains("--queries") ? queries : 100_000);

@@ -95,18 +95,24 @@ internal sealed class JsonlDataset : IDataset
             }
             yield break;
         }
-        // Shuffled: seek to each row's offset in the shuffled order; the line number comes from the row itself.
-        using var stream = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-        using var buffer = new MemoryStream();
+        // Shuffled: read each row at its offset (positional reads of a small buffer, grown for long rows).
+        using var handle = File.OpenHandle(_path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        var buffer = new byte[1024];
         foreach (var (offset, line) in _order)
         {
             if (done++ >= limit) yield break;
             cancellationToken.ThrowIfCancellationRequested();
-            stream.Position = offset;
-            buffer.SetLength(0);
-            int c;
-            while ((c = stream.ReadByte()) >= 0 && c != '\n') buffer.WriteByte((byte)c);
-            yield return Parse(line, buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
+            var length = 0;
+            while (true)
+            {
+                var read = RandomAccess.Read(handle, buffer.AsSpan(length), offset + length);
+                var newline = buffer.AsSpan(length, read).IndexOf((byte)'\n');
+                if (newline >= 0) { length += newline; break; }
+                length += read;
+                if (read == 0) break;
+                if (length == buffer.Length) Array.Resize(ref buffer, buffer.Length * 2);
+            }
+            yield return Parse(line, buffer.AsMemory(0, length).ToArray());
         }
     }
 
