@@ -51,9 +51,10 @@ public sealed class LoadEndToEndTests(ServerForCli fixture) : IClassFixture<Serv
             Assert.Equal(c, load.GetProperty("max_in_flight").GetInt32());
             Assert.True(point.GetProperty("output_tokens_per_s").GetDouble() > 0);
         }
-        // More in flight, more throughput (requests are ~150 ms each and the server is not the limit).
-        var throughput = points.Select(p => p.GetProperty("completed_per_s").GetDouble()).ToList();
-        Assert.True(throughput[2] > 2 * throughput[0], string.Join(", ", throughput));
+        // At concurrency 4 the queries really overlapped (counted by the harness, not inferred from timing).
+        var c4 = Rows(Path.Combine(sweep, points[2].GetProperty("run").GetString()!));
+        Assert.True(c4.Average(x => x.GetProperty("in_flight_at_send").GetInt64()) > 2.5);
+        Assert.All(points, p => Assert.True(p.GetProperty("completed_per_s").GetDouble() > 0));
         Assert.Contains("sweep completed: 3 of 3 points", r.Stdout);
     }
 

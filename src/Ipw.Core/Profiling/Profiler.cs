@@ -75,6 +75,7 @@ public sealed class Profiler(PluginRegistries registries)
         var total = LoadRun.PlannedQueries(options, dataset);
 
         var summary = new SummaryState(options, info, clientEntry, datasetEntry, dataset, hardware, registries, session, attribution, energy, wallStart);
+        run.Prewarm();
         run.WriteSummary(summary.ToJson("running", run.RecordsWritten, Stopwatch.GetElapsedTime(runStart)));
         observer.OnStarted(new ProfileStarted(run.Path, options.Client, info.Model, dataset.Identity, total, hardware.Label,
             session.Reports, attribution.EnergyMissingReason is null ? $"energy from {attribution.EnergySource}" : attribution.EnergyMissingReason));

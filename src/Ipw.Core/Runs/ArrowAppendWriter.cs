@@ -35,6 +35,18 @@ internal sealed class ArrowAppendWriter<TRow> : IDisposable
 
     public void Append(TRow row) => Append([row]);
 
+    /// <summary>Serialises one row to memory and discards it: the first batch's code (builders, IPC, flatbuffers) is
+    /// compiled before measurement starts, not while the first measured queries are in flight.</summary>
+    public void Prewarm(TRow row)
+    {
+        using var memory = new MemoryStream();
+        using var writer = new ArrowStreamWriter(memory, _layout.Schema);
+        using var batch = _layout.Batch([row]);
+        writer.WriteStart();
+        writer.WriteRecordBatch(batch);
+        writer.WriteEnd();
+    }
+
     public void Append(IReadOnlyList<TRow> rows)
     {
         if (rows.Count == 0) return;

@@ -90,6 +90,9 @@ public sealed class RunFolder : IDisposable
     public Telemetry.ITelemetrySink CreateTelemetrySink(long runStart) =>
         new TelemetryArrowSink(System.IO.Path.Combine(Path, TelemetryFileName), runStart);
 
+    /// <summary>Compiles the record-writing path on a throwaway record, so the first real write costs what later ones do.</summary>
+    public void Prewarm() => _records.Prewarm(new QueryRecord { Prompt = "x", Response = "y", EnergyJ = 1, Correct = true });
+
     /// <summary>Appends one record; it is on disk (in the OS) when this returns.</summary>
     public void Append(QueryRecord record) => _records.Append(record);
 
