@@ -5,6 +5,7 @@ using Ipw.Core.Energy;
 using Ipw.Core.Plugins;
 using Ipw.Core.Profiling;
 using Ipw.Core.Runs;
+using Ipw.Testing;
 using Ipw.TestServer;
 
 /// <summary>

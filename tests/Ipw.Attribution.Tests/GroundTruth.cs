@@ -6,6 +6,7 @@ using Ipw.Core.Energy;
 using Ipw.Core.Plugins;
 using Ipw.Core.Profiling;
 using Ipw.Core.Runs;
+using Ipw.Testing;
 using Ipw.TestServer;
 
 namespace Ipw.Attribution;
@@ -152,24 +153,5 @@ public sealed record RunResult(IReadOnlyList<double> Errors, IReadOnlyList<doubl
         var lo = (int)Math.Floor(pos);
         var hi = Math.Min(lo + 1, sorted.Count - 1);
         return sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]);
-    }
-}
-
-/// <summary>The stand-in reads the C environment, which Environment.SetEnvironmentVariable does not reach.</summary>
-internal static partial class NativeEnvironment
-{
-    public static void Set(string name, string value) => GroundTruth.Check(setenv(name, value, 1) == 0, $"setenv {name} failed");
-
-    [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int setenv(string name, string value, int overwrite);
-
-    /// <summary>A library the build put under artifacts/native (see tests/NvmlStandin.targets).</summary>
-    public static string StandinLibrary(string relative, string? root = null)
-    {
-        var path = Path.GetFullPath(root is null
-            ? Path.Combine(AppContext.BaseDirectory, "../../../../../artifacts/native", relative)
-            : Path.Combine(root, "artifacts/native", relative));
-        GroundTruth.Check(File.Exists(path), $"the stand-in was not built at {path}");
-        return path;
     }
 }

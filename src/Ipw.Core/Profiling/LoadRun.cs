@@ -68,8 +68,6 @@ internal sealed class LoadRun(
         return o.MaxQueries is { } max ? Math.Min(max, dataset.Count ?? max) : dataset.Count;
     }
 
-    public int? Planned => _planned;
-
     public async Task<string> RunAsync(CancellationToken stop, CancellationToken abort)
     {
         using var sending = CancellationTokenSource.CreateLinkedTokenSource(stop, abort);
