@@ -16,6 +16,11 @@ public sealed class ServerForCli : IAsyncLifetime
     }
 
     public async Task DisposeAsync() => await Server.DisposeAsync();
+
+    /// <summary>`ipw profile` with the openai client against this server, plain progress, no warm-up.</summary>
+    public IpwProcess.Result Profile(string workDir, params string[] extra) =>
+        IpwProcess.Run(workDir, ["profile", "--client", "openai", "--model", "ipw-tiny", "--client-base-url", Server.BaseUrl.ToString(),
+            "--max-tokens", "8", "--output-dir", "runs", "--progress", "plain", "--warmup", "0", .. extra]);
 }
 
 public sealed class HttpClientEndToEndTests(ServerForCli fixture) : IClassFixture<ServerForCli>, IDisposable

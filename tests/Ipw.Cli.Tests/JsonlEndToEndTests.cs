@@ -9,9 +9,7 @@ public sealed class JsonlEndToEndTests(ServerForCli fixture) : IClassFixture<Ser
     private readonly TempDir _work = new();
     private InferenceServer Server => fixture.Server;
 
-    private IpwProcess.Result Profile(params string[] extra) =>
-        IpwProcess.Run(_work.Path, ["profile", "--client", "openai", "--model", "ipw-tiny", "--client-base-url", Server.BaseUrl.ToString(),
-            "--max-tokens", "8", "--output-dir", "runs", "--progress", "plain", "--warmup", "0", .. extra]);
+    private IpwProcess.Result Profile(params string[] extra) => fixture.Profile(_work.Path, extra);
 
     [Fact]
     public void A_users_jsonl_file_is_sent_graded_and_scored()

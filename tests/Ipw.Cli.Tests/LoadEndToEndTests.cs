@@ -9,9 +9,7 @@ public sealed class LoadEndToEndTests(ServerForCli fixture) : IClassFixture<Serv
     private readonly TempDir _work = new();
     private InferenceServer Server => fixture.Server;
 
-    private IpwProcess.Result Profile(params string[] extra) =>
-        IpwProcess.Run(_work.Path, ["profile", "--client", "openai", "--model", "ipw-tiny", "--client-base-url", Server.BaseUrl.ToString(),
-            "--max-tokens", "8", "--output-dir", "runs", "--progress", "plain", "--warmup", "0", .. extra]);
+    private IpwProcess.Result Profile(params string[] extra) => fixture.Profile(_work.Path, extra);
 
     private static List<JsonElement> Rows(string run) =>
         ArrowJs.Read(Path.Combine(run, "data-00000-of-00001.arrow")).GetProperty("rows").EnumerateArray().ToList();

@@ -49,7 +49,8 @@ public sealed class EnergyAttributor
     private readonly SortedSet<(long Start, int Id)> _inFlightStarts = [];
     private readonly PriorityQueue<Query, long> _pending = new(); // ended, not yet started by the cursor
     private readonly List<Query> _active = [];
-    private readonly Queue<AttributedEnergy> _done = new();
+    private readonly Queue<(AttributedEnergy Energy, object? Tag)> _done = new();
+    private readonly double _longestPeriodTicks;
     private long _cursor = long.MinValue;
     private bool _started;
     private long _holdFrom = long.MaxValue;
@@ -67,6 +68,7 @@ public sealed class EnergyAttributor
         _tracks = counterPeriods.Select(p => new CounterTrack(p is { } span && span > TimeSpan.Zero ? span.TotalSeconds * Stopwatch.Frequency : null)).ToArray();
         _method = method;
         _prefillWeight = prefillWeight;
+        _longestPeriodTicks = _tracks.Max(t => t.PeriodTicks ?? 0);
     }
 
     /// <summary>Energy of every piece processed so far, J: the counters' delta from the start to the cursor.</summary>
@@ -85,9 +87,7 @@ public sealed class EnergyAttributor
     }
 
     /// <summary>The counters' update period, the longest of those known (null: none known).</summary>
-    public TimeSpan? CounterPeriod =>
-        _tracks.Select(t => t.PeriodTicks).Where(p => p is not null).Select(p => (double?)p).DefaultIfEmpty(null).Max() is { } ticks
-            ? TimeSpan.FromSeconds(ticks / Stopwatch.Frequency) : null;
+    public TimeSpan? CounterPeriod => _longestPeriodTicks > 0 ? TimeSpan.FromSeconds(_longestPeriodTicks / Stopwatch.Frequency) : null;
 
     private long HorizonLocked()
     {
@@ -180,13 +180,11 @@ public sealed class EnergyAttributor
     {
         lock (_sync)
         {
-            var list = new List<(AttributedEnergy, object?)>(_doneTags.Count);
-            while (_done.Count > 0) list.Add((_done.Dequeue(), _doneTags.Dequeue()));
+            var list = new List<(AttributedEnergy, object?)>(_done);
+            _done.Clear();
             return list;
         }
     }
-
-    private readonly Queue<object?> _doneTags = new();
 
     /// <summary>Whether ended queries wait for the counters to pass their end.</summary>
     public int Waiting
@@ -302,19 +300,17 @@ public sealed class EnergyAttributor
         var flags = new List<string>(3);
         var seconds = (double)(q.End - q.Start) / Stopwatch.Frequency;
         // A window shorter than two counter updates rests mostly on interpolation.
-        var period = _tracks.Select(t => t.PeriodTicks ?? 0).DefaultIfEmpty(0).Max();
-        if (period > 0 && q.End - q.Start < 2 * period) flags.Add("short_window");
+        if (_longestPeriodTicks > 0 && q.End - q.Start < 2 * _longestPeriodTicks) flags.Add("short_window");
         if (q.Missing) flags.Add("missing_samples");
         if (q.NoData || q.Unknown) flags.Add("no_counter_data");
         var unknown = q.NoData || q.Unknown;
-        _done.Enqueue(new AttributedEnergy(q.Id,
+        _done.Enqueue((new AttributedEnergy(q.Id,
             unknown ? double.NaN : q.Share.Value,
             unknown ? double.NaN : q.Window,
             unknown ? double.NaN : q.ShareSeconds,
             seconds > 0 ? q.ConcurrencyIntegral / seconds : 1,
             flags)
-        { WindowSeconds = seconds });
-        _doneTags.Enqueue(q.Tag);
+        { WindowSeconds = seconds }, q.Tag));
     }
 
     private sealed class Query(int id, long start)

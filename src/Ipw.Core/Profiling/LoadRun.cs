@@ -328,38 +328,8 @@ internal sealed class LoadRun(
             ServerEvalS = result.ServerTimings.TryGetValue("eval", out var ev) ? ev : null,
             ServerLoadS = result.ServerTimings.TryGetValue("load", out var ld) ? ld : null,
         };
-        GradeInto(record, item, result);
+        Scoring.Graders.GradeInto(record, item.Grader, item.Reference, result.Text, failed: result.Error is not null);
         return record;
-    }
-
-    /// <summary>Grades the answer with the item's grader.</summary>
-    internal static void GradeInto(QueryRecord record, WorkloadItem item, InferenceResult result) =>
-        Grade(record, item.Grader, item.Reference, result.Text, failed: result.Error is not null);
-
-    /// <summary>Grades one answer. A failed query with a grader is wrong (it gave no answer); an item without one, or
-    /// whose grader cannot run, is left ungraded with the reason. Used when a query completes and by <c>ipw score</c>.</summary>
-    internal static void Grade(QueryRecord record, string? grader, string? reference, string response, bool failed)
-    {
-        (record.Correct, record.Score) = (null, null);
-        if (grader is null)
-        {
-            record.GradeExplanation = reference is null ? "not graded: open-ended (no reference)" : "not graded: the item names no grader";
-            return;
-        }
-        if (failed)
-        {
-            (record.Correct, record.Score, record.GradeExplanation) = (false, 0, $"no answer: the query failed ({record.Status})");
-            return;
-        }
-        try
-        {
-            var grade = Scoring.Graders.Apply(grader, response, reference);
-            (record.Correct, record.Score, record.GradeExplanation) = (grade.Correct, grade.Score, $"{grader}: {grade.Explanation}");
-        }
-        catch (ArgumentException e)
-        {
-            record.GradeExplanation = $"not graded: {e.Message}";
-        }
     }
 
     private async Task ConsumeAsync()

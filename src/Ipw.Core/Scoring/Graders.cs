@@ -56,6 +56,33 @@ public static partial class Graders
         };
     }
 
+    /// <summary>Grades one answer into a record's grading columns. A failed query with a grader is wrong (it gave no
+    /// answer); an item without one, or whose grader cannot run, is left ungraded with the reason. Used when a query
+    /// completes and by <c>ipw score</c>.</summary>
+    internal static void GradeInto(Runs.QueryRecord record, string? grader, string? reference, string response, bool failed)
+    {
+        (record.Correct, record.Score) = (null, null);
+        if (grader is null)
+        {
+            record.GradeExplanation = reference is null ? "not graded: open-ended (no reference)" : "not graded: the item names no grader";
+            return;
+        }
+        if (failed)
+        {
+            (record.Correct, record.Score, record.GradeExplanation) = (false, 0, $"no answer: the query failed ({record.Status})");
+            return;
+        }
+        try
+        {
+            var grade = Apply(grader, response, reference);
+            (record.Correct, record.Score, record.GradeExplanation) = (grade.Correct, grade.Score, $"{grader}: {grade.Explanation}");
+        }
+        catch (ArgumentException e)
+        {
+            record.GradeExplanation = $"not graded: {e.Message}";
+        }
+    }
+
     private static (string Name, string? Argument) Split(string grader)
     {
         var colon = grader.IndexOf(':');

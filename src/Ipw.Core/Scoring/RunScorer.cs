@@ -106,7 +106,7 @@ public static class RunScorer
                 AvgPowerW = Dbl(batch, "avg_power_w", i),
             };
             var grader = graderOverride is not null && reference is not null ? graderOverride : record.Grader;
-            Profiling.LoadRun.Grade(record, grader, reference, record.Response, failed: record.Status != "ok");
+            Graders.GradeInto(record, grader, reference, record.Response, failed: record.Status != "ok");
             list.Add(record);
         }
         return list;
