@@ -65,10 +65,25 @@ public sealed class DatasetsPlugin : IIpwPlugin
             $"built-in mixed workload v{IpwWorkload.Version}: {IpwWorkload.ItemCount} items of math, knowledge, logic, extraction, summarization and chat "
             + "(settings: subjects=, repeat=)",
             options => new IpwDataset(options)));
+        const string Mapping = "map with prompt=, messages=, turns=first|last, reference=, subject=, id=, grader=, grader_field=, system=; "
+            + "select with shuffle=true, sample=N, seed=S";
         registry.AddDataset(new DatasetDescriptor(
-            "jsonl",
-            "your JSON Lines file (--dataset-path F.jsonl), one object per line; settings: prompt=, messages=, reference=, subject=, id=, "
-            + "grader=, grader_field=, system=, shuffle=, sample=, seed=",
+            "jsonl", $"your JSON Lines file (--dataset-path F.jsonl), one object per line; {Mapping}",
             options => new JsonlDataset(options)));
+        registry.AddDataset(new DatasetDescriptor(
+            "csv", $"your CSV or TSV file with a header row (--dataset-path F.csv); delimiter= (detected by default); {Mapping}",
+            options => new CsvDataset(options)));
+        registry.AddDataset(new DatasetDescriptor(
+            "sharegpt", "ShareGPT conversations (--dataset-path F.json, an array or JSON Lines); the first human turn is the query "
+            + $"and the reply its reference; {Mapping}",
+            options => new ShareGptDataset(options)));
+        registry.AddDataset(new DatasetDescriptor(
+            "hf", "a local Hugging Face dataset (--dataset-path): a save_to_disk folder (split= for a DatasetDict), an .arrow file, "
+            + $"or Parquet files; {Mapping}",
+            options => new HfDataset(options)));
+        registry.AddDataset(new DatasetDescriptor(
+            "synthetic", "prompts of drawn token lengths, exact under a tokenizer: count=N, input_tokens=, output_tokens= "
+            + "(N, normal:MEAN,SD or uniform:LOW,HIGH), tokenizer=cl100k_base|o200k_base, seed=",
+            options => new SyntheticDataset(options)));
     }
 }

@@ -20,6 +20,10 @@ public sealed record WorkloadItem(
     string? Subject,
     IReadOnlyDictionary<string, string> Metadata)
 {
+    /// <summary>The number of tokens this item asks to generate, when the workload fixes it (a synthetic workload's
+    /// drawn output length); null means the run's <c>--max-tokens</c>.</summary>
+    public int? MaxTokens { get; init; }
+
     /// <summary>The text of the last user message.</summary>
     public string Prompt => Messages.Count == 0 ? "" : Messages[^1].Content;
 }

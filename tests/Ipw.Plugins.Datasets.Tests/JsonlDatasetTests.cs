@@ -48,8 +48,8 @@ public sealed class JsonlDatasetTests : IDisposable
     [Theory]
     [InlineData("""{"prompt": "ok"}|{"prompt": "broken""", "line 2: not valid JSON")]
     [InlineData("""{"prompt": "ok"}|[1, 2]""", "line 2: expected a JSON object, got array")]
-    [InlineData("""{"prompt": "ok"}|{"text": "no prompt"}""", "line 2: no prompt field (looked for prompt, problem, question, input; set prompt=FIELD; fields: text)")]
-    [InlineData("""{"prompt": {"nested": 1}}""", "line 1: 'prompt' must be text or a number, got object")]
+    [InlineData("""{"prompt": "ok"}|{"text": "no prompt"}""", "line 2: no prompt field (looked for prompt, problem, question, input, instruction, messages, conversations, conversation; set prompt= or messages=; fields: text)")]
+    [InlineData("""{"prompt": {"nested": 1}}""", "line 1: 'prompt' must be text or a number, got a record")]
     public void Malformed_rows_name_the_file_and_line_before_anything_runs(string content, string expected)
     {
         var path = Write(content.Split('|'));
@@ -80,7 +80,7 @@ public sealed class JsonlDatasetTests : IDisposable
         Assert.NotEqual(a, c);
         Assert.NotEqual(Enumerable.Range(1, 20).Select(i => $"p{i}"), a);
         var shuffled = Open(path, ("shuffle", "true"), ("seed", "7")).Items().ToList();
-        Assert.All(shuffled, item => Assert.Equal($"p{item.Metadata["line"]}", item.Prompt));
+        Assert.All(shuffled, item => Assert.Equal($"p{item.Id["line-".Length..]}", item.Prompt));
         Assert.Equal(20, Open(path, ("sample", "20")).Count);
         Assert.Equal(Enumerable.Range(1, 20).Select(i => $"p{i}"), Open(path, ("sample", "20")).Items().Select(i => i.Prompt));
     }

@@ -223,7 +223,7 @@ internal sealed class LoadRun(
             var (attributionId, start) = energy?.Begin() ?? (-1, Stopwatch.GetTimestamp());
             var windowStart = session.OpenWindow();
             var request = new InferenceRequest(item.Id, item.Messages,
-                new GenerationParameters(options.MaxTokens, options.Temperature, unchecked(options.Seed + index)));
+                new GenerationParameters(item.MaxTokens ?? options.MaxTokens, options.Temperature, unchecked(options.Seed + index)));
             InferenceResult result;
             try
             {
