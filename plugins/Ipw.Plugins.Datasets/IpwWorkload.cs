@@ -5,26 +5,37 @@ using Ipw.Abstractions;
 namespace Ipw.Plugins.Datasets;
 
 /// <summary>
-/// The built-in mixed workload ("ipw@0.1.0"): 300 synthetic items over six subjects, generated in code.
+/// The built-in mixed workload ("ipw@0.2.0"): 1,000 synthetic items over six subjects, generated in code:
+/// math 240, knowledge 200 (72 hand-written questions and 128 drawn from small fact tables), logic 200,
+/// extraction 160 (documents from about 150 to 15,000 characters), summarization 120 (passages evenly spaced
+/// from 500 to 15,000 characters) and chat 80 (hand-written). No prompt is longer than
+/// <see cref="MaxPromptChars"/> characters, so every item fits a 16,384-token context.
 /// Every random choice comes from <see cref="Random"/> with a fixed seed (its seeded algorithm is frozen for
 /// compatibility), numbers are formatted with the invariant culture, and nothing depends on hash codes or the
 /// clock, so the prompts are byte-identical on every run, machine and .NET version.
-/// All names, places, products and passages are invented for this workload.
+/// All names, places, products and passages are invented for this workload; the fact tables hold only
+/// well-known facts (element symbols, capitals, planets, SI units, polygons, continents).
 /// </summary>
 internal static class IpwWorkload
 {
     /// <summary>Version of the generated content; bump it whenever any prompt or reference changes.</summary>
-    public const string Version = "0.1.0";
+    public const string Version = "0.2.0";
 
     /// <summary>Exact number of items <see cref="Generate"/> yields.</summary>
-    public const int ItemCount = 300;
+    public const int ItemCount = 1000;
 
-    // Items per subject; with the 30 hand-written chat prompts they add up to ItemCount (checked in Generate).
-    private const int MathCount = 70;
-    private const int KnowledgeCount = 60;
-    private const int LogicCount = 50;
-    private const int ExtractionCount = 50;
-    private const int SummaryCount = 40;
+    /// <summary>
+    /// The most characters any item's messages may hold together: the project's tiny test model has a
+    /// 16,384-token context at roughly one token per character, and the answer needs room too.
+    /// </summary>
+    public const int MaxPromptChars = 15_500;
+
+    // Items per subject; with the 80 hand-written chat prompts they add up to ItemCount (checked in Generate).
+    private const int MathCount = 240;
+    private const int KnowledgeCount = 200;
+    private const int LogicCount = 200;
+    private const int ExtractionCount = 160;
+    private const int SummaryCount = 120;
 
     // One seed per subject, so changing one generator never shifts the random stream of another.
     private const int MathSeed = 1001;
@@ -35,7 +46,7 @@ internal static class IpwWorkload
 
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    /// <summary>Yields the 300 items, subjects spread evenly through the sequence.</summary>
+    /// <summary>Yields the 1,000 items, subjects spread evenly through the sequence.</summary>
     public static IEnumerable<WorkloadItem> Generate()
     {
         List<WorkloadItem>[] subjects =
@@ -47,6 +58,15 @@ internal static class IpwWorkload
         if (total != ItemCount)
         {
             throw new InvalidOperationException(F($"The ipw workload generated {total} items instead of {ItemCount}."));
+        }
+
+        foreach (var item in subjects.SelectMany(s => s))
+        {
+            int chars = item.Messages.Sum(m => m.Content.Length);
+            if (chars > MaxPromptChars)
+            {
+                throw new InvalidOperationException(F($"The ipw item {item.Id} has {chars} characters of prompt, over the cap of {MaxPromptChars}."));
+            }
         }
 
         // Item k of a subject with n items sits at (k + 0.5) / n, so every prefix of the run (and the first six
@@ -68,9 +88,11 @@ internal static class IpwWorkload
     {
         var rng = new Random(MathSeed);
         var items = new List<WorkloadItem>(MathCount);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         for (int i = 0; i < MathCount; i++)
         {
-            var (task, prompt, answer) = (i % 7) switch
+            int kind = i % 9;
+            var (task, prompt, answer) = Distinct(seen, () => kind switch
             {
                 0 => Shopping(rng),
                 1 => RateTimeDistance(rng),
@@ -78,8 +100,10 @@ internal static class IpwWorkload
                 3 => UnitConversion(rng),
                 4 => MultiStep(rng),
                 5 => Averages(rng),
-                _ => Savings(rng),
-            };
+                6 => Savings(rng),
+                7 => Ratios(rng),
+                _ => ClockTime(rng),
+            }, q => q.Prompt);
             items.Add(Item(Id("math", i), "math", null, prompt + " Answer with the number only.",
                 Num(answer), "numeric", "short", task));
         }
@@ -256,17 +280,114 @@ internal static class IpwWorkload
         return ("savings", F($"{name} saves ${weekly} every week for {weeks} weeks and then spends ${spent} on a new {Pick(rng, Purchases)}. How many dollars are left?"), weekly * weeks - spent);
     }
 
+    private static (string Task, string Prompt, decimal Answer) Ratios(Random rng)
+    {
+        switch (rng.Next(4))
+        {
+            case 0:
+                {
+                    // Scaling goes through the amount per serving, so the answer is whole.
+                    int servings = Pick(rng, RecipeServings), perServing = rng.Next(3, 40) * 5;
+                    int wanted;
+                    do
+                    {
+                        wanted = rng.Next(2, 16);
+                    }
+                    while (wanted == servings);
+
+                    var (dish, ingredient) = Pick(rng, Recipes);
+                    return ("ratio", F($"A recipe for {servings} servings of {dish} uses {perServing * servings} grams of {ingredient}. How many grams of {ingredient} are needed for {wanted} servings?"), perServing * wanted);
+                }
+            case 1:
+                {
+                    string a = Pick(rng, FirstNames), b;
+                    do
+                    {
+                        b = Pick(rng, FirstNames);
+                    }
+                    while (b == a);
+
+                    var (p, q) = RatioParts(rng);
+                    int unit = rng.Next(2, 40) * 5;
+                    return ("ratio", F($"{a} and {b} share ${(p + q) * unit} in the ratio {p}:{q}. How many dollars does {a} get?"), p * unit);
+                }
+            case 2:
+                {
+                    // Map scales are whole thousands and distances whole or half centimetres, so kilometres stay exact.
+                    int scale = Pick(rng, MapScales);
+                    decimal cm = rng.Next(4, 60) * 0.5m;
+                    return ("ratio", F($"On a map with a scale of 1:{scale}, two villages are {cm:0.#} cm apart. How many kilometres apart are they in reality?"), cm * scale / 100_000m);
+                }
+            default:
+                {
+                    var (p, q) = RatioParts(rng);
+                    int batches = rng.Next(2, 12);
+                    return ("ratio", F($"A paint colour is made by mixing blue and white paint in the ratio {p}:{q}. How many litres of white paint are needed to mix with {p * batches} litres of blue?"), q * batches);
+                }
+        }
+    }
+
+    /// <summary>Two different parts of a ratio in lowest terms, such as 2:5 or 3:1.</summary>
+    private static (int P, int Q) RatioParts(Random rng)
+    {
+        while (true)
+        {
+            int p = rng.Next(1, 8), q = rng.Next(1, 8);
+            if (p != q && Gcd(p, q) == 1)
+            {
+                return (p, q);
+            }
+        }
+    }
+
+    private static (string Task, string Prompt, decimal Answer) ClockTime(Random rng)
+    {
+        switch (rng.Next(4))
+        {
+            case 0:
+                {
+                    int start = rng.Next(5 * 60, 14 * 60), length = rng.Next(25, 9 * 60);
+                    int end = start + length;
+                    return ("time", F($"A train leaves at {start / 60:D2}:{start % 60:D2} and arrives at {end / 60:D2}:{end % 60:D2} on the same day. How many minutes does the journey take?"), length);
+                }
+            case 1:
+                {
+                    // The bus crosses midnight, so the difference cannot be read off directly.
+                    int start = rng.Next(20 * 60, 24 * 60), length = rng.Next(90, 11 * 60);
+                    int end = (start + length) % (24 * 60);
+                    return ("time", F($"An overnight bus leaves at {start / 60:D2}:{start % 60:D2} and arrives at {end / 60:D2}:{end % 60:D2} the next morning. How many minutes does the trip take?"), length);
+                }
+            case 2:
+                {
+                    // Opening and closing on quarter hours keeps the weekly total a multiple of 0.25 hours.
+                    int open = rng.Next(28, 42) * 15, close = rng.Next(64, 84) * 15, days = rng.Next(4, 8);
+                    return ("time", F($"A shop is open from {open / 60:D2}:{open % 60:D2} to {close / 60:D2}:{close % 60:D2} on each of {days} days a week. How many hours is it open per week?"), (close - open) * days / 60m);
+                }
+            default:
+                {
+                    // Gains in multiples of 5 seconds an hour make the minutes after whole days exact.
+                    int gain = rng.Next(1, 7) * 5, days = rng.Next(2, 31);
+                    return ("time", F($"A clock gains {gain} seconds every hour. If it is set correctly at noon, how many minutes fast will it be exactly {days} days later?"), gain * 24 * days / 60m);
+                }
+        }
+    }
+
     // ------------------------------------------------------------------ knowledge (multiple choice)
 
     private static List<WorkloadItem> KnowledgeItems()
     {
         var rng = new Random(KnowledgeSeed);
-        var questions = new List<Mcq>(Questions);
+
+        // Every hand-written question once, then questions drawn from the fact tables until the subject is full.
+        var questions = new List<Mcq>(KnowledgeCount);
+        questions.AddRange(Questions);
+        questions.AddRange(FactQuestions(rng, KnowledgeCount - Questions.Length));
         Shuffle(rng, questions); // mix topics instead of keeping the authoring order
+
         var items = new List<WorkloadItem>(KnowledgeCount);
         for (int i = 0; i < KnowledgeCount; i++)
         {
-            var q = questions[i % questions.Count];
+            var q = questions[i];
             var options = new List<string> { q.Correct, q.Wrong1, q.Wrong2, q.Wrong3 };
             Shuffle(rng, options); // so the right answer is not always in the same slot
             int correct = options.IndexOf(q.Correct);
@@ -288,7 +409,197 @@ internal static class IpwWorkload
 
     private sealed record Mcq(string Topic, string Question, string Correct, string Wrong1, string Wrong2, string Wrong3);
 
+    /// <summary>A question over a fact table: the right answer and every answer of the same kind to draw wrong ones from.</summary>
+    private sealed record FactQuestion(string Topic, string Question, string Correct, IReadOnlyList<string> Answers);
+
     private static readonly string[] Letters = ["A", "B", "C", "D"];
+
+    /// <summary>
+    /// <paramref name="count"/> distinct questions over the fact tables, taken in turn from each table (each table's
+    /// questions shuffled first) so the topics stay balanced; the three wrong options come from the same table.
+    /// </summary>
+    private static List<Mcq> FactQuestions(Random rng, int count)
+    {
+        List<FactQuestion>[] tables =
+        [
+            ElementQuestions(), CapitalQuestions(), PlanetQuestions(), UnitQuestions(), PolygonQuestions(), ContinentQuestions(),
+        ];
+        foreach (var table in tables)
+        {
+            Shuffle(rng, table);
+        }
+
+        var result = new List<Mcq>(count);
+        for (int round = 0; result.Count < count; round++)
+        {
+            if (tables.All(t => round >= t.Count))
+            {
+                throw new InvalidOperationException(F($"The ipw fact tables hold fewer than {count} questions."));
+            }
+
+            foreach (var table in tables)
+            {
+                if (round < table.Count && result.Count < count)
+                {
+                    var q = table[round];
+                    var wrong = q.Answers.Where(a => a != q.Correct).Distinct(StringComparer.Ordinal).ToList();
+                    Shuffle(rng, wrong);
+                    result.Add(new Mcq(q.Topic, q.Question, q.Correct, wrong[0], wrong[1], wrong[2]));
+                }
+            }
+        }
+
+        return result;
+    }
+
+    private static List<FactQuestion> ElementQuestions()
+    {
+        string[] symbols = [.. Elements.Select(e => e.Symbol)];
+        string[] names = [.. Elements.Select(e => e.Name)];
+        string[] numbers = [.. Elements.Select(e => e.Number.ToString(Inv))];
+        var list = new List<FactQuestion>();
+        foreach (var (name, symbol, number) in Elements)
+        {
+            // Gold, iron, sodium and hydrogen are already asked about by the hand-written questions.
+            if (name is "gold" or "iron" or "sodium" or "hydrogen")
+            {
+                continue;
+            }
+
+            list.Add(new("chemistry", $"Which of these is the chemical symbol of {name}?", symbol, symbols));
+            list.Add(new("chemistry", $"The chemical symbol {symbol} stands for which element?", Capitalize(name), [.. names.Select(Capitalize)]));
+            list.Add(new("chemistry", $"What is the atomic number of {name}?", number.ToString(Inv), numbers));
+        }
+
+        return list;
+    }
+
+    private static List<FactQuestion> CapitalQuestions()
+    {
+        string[] capitals = [.. Capitals.Select(c => c.Capital)];
+        string[] countries = [.. Capitals.Select(c => Capitalize(c.Country))];
+        var list = new List<FactQuestion>();
+        foreach (var (country, capital) in Capitals)
+        {
+            list.Add(new("geography", $"Which city is the capital of {country}?", capital, capitals));
+            list.Add(new("geography", $"{capital} is the capital city of which country?", Capitalize(country), countries));
+        }
+
+        return list;
+    }
+
+    private static List<FactQuestion> PlanetQuestions()
+    {
+        string[] ordinals = [.. Enumerable.Range(1, Planets.Length).Select(Ordinal)];
+        var list = new List<FactQuestion>();
+        for (int k = 0; k < Planets.Length; k++)
+        {
+            list.Add(new("astronomy", $"Counting outward from the Sun, which planet is {Ordinal(k + 1)}?", Planets[k], Planets));
+            list.Add(new("astronomy", $"Counting outward from the Sun, in which position is the planet {Planets[k]}?", ordinals[k], ordinals));
+        }
+
+        return list;
+    }
+
+    private static List<FactQuestion> UnitQuestions()
+    {
+        string[] units = [.. SiUnits.Select(u => u.Unit)];
+        string[] quantities = [.. SiUnits.Select(u => Capitalize(u.Quantity))];
+        var list = new List<FactQuestion>();
+        foreach (var (quantity, unit) in SiUnits)
+        {
+            // Force, resistance and frequency are already asked about by the hand-written questions.
+            if (quantity is "force" or "electrical resistance" or "frequency")
+            {
+                continue;
+            }
+
+            list.Add(new("physics", $"In the International System of Units, which unit is used for {quantity}?", unit, units));
+            list.Add(new("physics", $"Which physical quantity has the SI unit called {unit.Replace("The ", "the ", StringComparison.Ordinal)}?", Capitalize(quantity), quantities));
+        }
+
+        return list;
+    }
+
+    private static List<FactQuestion> PolygonQuestions()
+    {
+        string[] names = [.. Polygons.Select(p => Capitalize(p.Name))];
+        string[] sides = [.. Polygons.Select(p => p.Sides.ToString(Inv))];
+        var list = new List<FactQuestion>();
+        foreach (var (name, count) in Polygons)
+        {
+            list.Add(new("mathematics", $"How many sides does a {name} have?", count.ToString(Inv), sides));
+            list.Add(new("mathematics", F($"What is the name of a polygon with {count} sides?"), Capitalize(name), names));
+        }
+
+        return list;
+    }
+
+    private static List<FactQuestion> ContinentQuestions()
+    {
+        string[] continents = [.. CountryContinents.Select(c => c.Continent).Distinct()];
+        var list = new List<FactQuestion>();
+        foreach (var (country, continent) in CountryContinents)
+        {
+            list.Add(new("geography", $"On which continent is {country}?", continent, continents));
+        }
+
+        return list;
+    }
+
+    private static string Capitalize(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text[1..];
+
+    // Fact tables of well-known facts, written for this workload. Wrong options are drawn from the same table.
+    private static readonly (string Name, string Symbol, int Number)[] Elements =
+    [
+        ("hydrogen", "H", 1), ("helium", "He", 2), ("lithium", "Li", 3), ("carbon", "C", 6), ("nitrogen", "N", 7),
+        ("oxygen", "O", 8), ("fluorine", "F", 9), ("neon", "Ne", 10), ("sodium", "Na", 11), ("magnesium", "Mg", 12),
+        ("aluminium", "Al", 13), ("silicon", "Si", 14), ("phosphorus", "P", 15), ("sulfur", "S", 16), ("chlorine", "Cl", 17),
+        ("argon", "Ar", 18), ("potassium", "K", 19), ("calcium", "Ca", 20), ("iron", "Fe", 26), ("nickel", "Ni", 28),
+        ("copper", "Cu", 29), ("zinc", "Zn", 30), ("silver", "Ag", 47), ("tin", "Sn", 50), ("iodine", "I", 53),
+        ("platinum", "Pt", 78), ("gold", "Au", 79), ("mercury", "Hg", 80), ("lead", "Pb", 82), ("uranium", "U", 92),
+    ];
+
+    private static readonly (string Country, string Capital)[] Capitals =
+    [
+        ("France", "Paris"), ("Germany", "Berlin"), ("Italy", "Rome"), ("Spain", "Madrid"), ("Portugal", "Lisbon"),
+        ("Ireland", "Dublin"), ("Norway", "Oslo"), ("Sweden", "Stockholm"), ("Finland", "Helsinki"), ("Denmark", "Copenhagen"),
+        ("Iceland", "Reykjavik"), ("Poland", "Warsaw"), ("Austria", "Vienna"), ("Hungary", "Budapest"), ("Greece", "Athens"),
+        ("the Czech Republic", "Prague"), ("Belgium", "Brussels"), ("Russia", "Moscow"), ("Turkey", "Ankara"), ("Egypt", "Cairo"),
+        ("Kenya", "Nairobi"), ("Nigeria", "Abuja"), ("Morocco", "Rabat"), ("China", "Beijing"), ("India", "New Delhi"),
+        ("South Korea", "Seoul"), ("Thailand", "Bangkok"), ("Vietnam", "Hanoi"), ("the Philippines", "Manila"),
+        ("New Zealand", "Wellington"), ("Mexico", "Mexico City"), ("Cuba", "Havana"), ("Brazil", "Brasilia"),
+        ("Argentina", "Buenos Aires"), ("Peru", "Lima"), ("Chile", "Santiago"), ("Colombia", "Bogota"),
+    ];
+
+    private static readonly string[] Planets = ["Mercury", "Venus", "Earth", "Mars", "Jupiter", "Saturn", "Uranus", "Neptune"];
+
+    private static readonly (string Quantity, string Unit)[] SiUnits =
+    [
+        ("length", "The metre"), ("mass", "The kilogram"), ("time", "The second"), ("electric current", "The ampere"),
+        ("thermodynamic temperature", "The kelvin"), ("amount of substance", "The mole"), ("luminous intensity", "The candela"),
+        ("force", "The newton"), ("energy", "The joule"), ("power", "The watt"), ("pressure", "The pascal"),
+        ("frequency", "The hertz"), ("electric charge", "The coulomb"), ("electric potential difference", "The volt"),
+        ("electrical resistance", "The ohm"), ("capacitance", "The farad"), ("magnetic flux density", "The tesla"),
+    ];
+
+    private static readonly (string Name, int Sides)[] Polygons =
+    [
+        ("triangle", 3), ("quadrilateral", 4), ("pentagon", 5), ("hexagon", 6), ("heptagon", 7),
+        ("octagon", 8), ("nonagon", 9), ("decagon", 10), ("dodecagon", 12),
+    ];
+
+    // Only countries that lie wholly, and uncontroversially, on one continent.
+    private static readonly (string Country, string Continent)[] CountryContinents =
+    [
+        ("Kenya", "Africa"), ("Nigeria", "Africa"), ("Ghana", "Africa"), ("Ethiopia", "Africa"), ("Morocco", "Africa"),
+        ("Senegal", "Africa"), ("Peru", "South America"), ("Chile", "South America"), ("Colombia", "South America"),
+        ("Argentina", "South America"), ("Bolivia", "South America"), ("Uruguay", "South America"),
+        ("Mexico", "North America"), ("Canada", "North America"), ("Guatemala", "North America"),
+        ("Japan", "Asia"), ("India", "Asia"), ("Thailand", "Asia"), ("Vietnam", "Asia"), ("Mongolia", "Asia"), ("Nepal", "Asia"),
+        ("Norway", "Europe"), ("Poland", "Europe"), ("Portugal", "Europe"), ("Ireland", "Europe"), ("Hungary", "Europe"),
+        ("Austria", "Europe"), ("Finland", "Europe"), ("Tanzania", "Africa"), ("Ecuador", "South America"),
+    ];
 
     // Hand-written questions on widely known facts; the first option after the question is the correct one.
     private static readonly Mcq[] Questions =
@@ -365,19 +676,154 @@ internal static class IpwWorkload
     {
         var rng = new Random(LogicSeed);
         var items = new List<WorkloadItem>(LogicCount);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         for (int i = 0; i < LogicCount; i++)
         {
-            var (task, prompt, answer, grader) = (i % 4) switch
+            int kind = i % 6;
+            var (task, prompt, answer, grader) = Distinct(seen, () => kind switch
             {
                 0 => Ordering(rng),
                 1 => Syllogism(rng),
                 2 => NumberSequence(rng),
-                _ => Weekday(rng),
-            };
+                3 => Weekday(rng),
+                4 => KnightsAndKnaves(rng),
+                _ => Counting(rng),
+            }, q => q.Prompt);
             items.Add(Item(Id("logic", i), "logic", null, prompt, answer, grader, "short", task));
         }
 
         return items;
+    }
+
+    /// <summary>One inhabitant's claim: its wording and whether it is true for an assignment (true = knight).</summary>
+    private readonly record struct Claim(string Text, Func<bool[], bool> Holds);
+
+    private static (string Task, string Prompt, string Answer, string Grader) KnightsAndKnaves(Random rng)
+    {
+        // Draw claims until exactly one assignment of knights and knaves is consistent; found by trying all of them.
+        while (true)
+        {
+            int n = rng.Next(2, 4);
+            var pool = new List<string>(FirstNames);
+            Shuffle(rng, pool);
+            var names = pool.GetRange(0, n);
+            var claims = new Claim[n];
+            for (int s = 0; s < n; s++)
+            {
+                claims[s] = RandomClaim(rng, names, s);
+            }
+
+            bool[]? solution = null;
+            int solutions = 0;
+            for (int mask = 0; mask < 1 << n; mask++)
+            {
+                var knight = new bool[n];
+                for (int k = 0; k < n; k++)
+                {
+                    knight[k] = ((mask >> k) & 1) == 1;
+                }
+
+                // A knight's claim is true and a knave's claim is false.
+                bool consistent = true;
+                for (int s = 0; s < n && consistent; s++)
+                {
+                    consistent = claims[s].Holds(knight) == knight[s];
+                }
+
+                if (consistent)
+                {
+                    solutions++;
+                    solution = knight;
+                }
+            }
+
+            if (solutions != 1)
+            {
+                continue;
+            }
+
+            int asked = rng.Next(n);
+            var sb = new StringBuilder();
+            sb.Append("On an island, every inhabitant is either a knight, who always tells the truth, or a knave, who always lies. ");
+            sb.Append(F($"You meet {CountWords[n].ToLowerInvariant()} inhabitants: {JoinList(names)}."));
+            for (int s = 0; s < n; s++)
+            {
+                sb.Append(' ').Append(names[s]).Append(" says: \"").Append(claims[s].Text).Append("\"");
+            }
+
+            sb.Append(" Is ").Append(names[asked]).Append(" a knight or a knave? Answer with knight or knave only.");
+            return ("knights-knaves", sb.ToString(), solution![asked] ? "knight" : "knave", "exact");
+        }
+    }
+
+    /// <summary>A claim by inhabitant <paramref name="s"/> about the others (or the whole group).</summary>
+    private static Claim RandomClaim(Random rng, List<string> names, int s)
+    {
+        int n = names.Count;
+        int a = (s + 1 + rng.Next(n - 1)) % n; // someone other than the speaker
+        int b = n == 3 ? 3 - s - a : a;        // with three people, the remaining one
+        switch (rng.Next(n == 3 ? 8 : 5))
+        {
+            case 0:
+                return new($"{names[a]} is a knight.", w => w[a]);
+            case 1:
+                return new($"{names[a]} is a knave.", w => !w[a]);
+            case 2:
+                return new($"{names[a]} and I are the same kind.", w => w[a] == w[s]);
+            case 3:
+                return new($"{names[a]} and I are different kinds.", w => w[a] != w[s]);
+            case 4:
+                return new($"At least one of {names[a]} and I is a knave.", w => !w[a] || !w[s]);
+            case 5:
+                return new($"{names[a]} and {names[b]} are both knights.", w => w[a] && w[b]);
+            case 6:
+                return new($"Exactly one of {names[a]} and {names[b]} is a knight.", w => w[a] != w[b]);
+            default:
+                return new("Exactly one of the three of us is a knight.", w => w.Count(x => x) == 1);
+        }
+    }
+
+    private static (string Task, string Prompt, string Answer, string Grader) Counting(Random rng)
+    {
+        switch (rng.Next(4))
+        {
+            case 0:
+                {
+                    // Two overlapping groups: the counts are built from the four regions, so they are always consistent.
+                    int onlyA = rng.Next(2, 20), onlyB = rng.Next(2, 20), both = rng.Next(1, 12), neither = rng.Next(0, 15);
+                    int total = onlyA + onlyB + both + neither;
+                    var (group, a, b) = Pick(rng, Clubs);
+                    bool askNeither = rng.Next(2) == 0;
+                    string question = askNeither ? $"How many of the {group} do neither?" : $"How many of the {group} {a} but do not {b}?";
+                    string prompt = F($"In a group of {total} {group}, {onlyA + both} {a} and {onlyB + both} {b}; {both} of them do both. {question} Answer with the number only.");
+                    return ("counting", prompt, (askNeither ? neither : onlyA).ToString(Inv), "numeric");
+                }
+            case 1:
+                {
+                    int n = rng.Next(3, 30);
+                    return ("counting", F($"At a meeting of {n} people, every person shakes hands exactly once with every other person. How many handshakes take place? Answer with the number only."), (n * (n - 1) / 2).ToString(Inv), "numeric");
+                }
+            case 2:
+                {
+                    int n = rng.Next(3, 20);
+                    return ("counting", F($"A race has {n} runners, and nobody finishes level with anyone else. In how many different ways can the gold and silver medals be awarded? Answer with the number only."), (n * (n - 1)).ToString(Inv), "numeric");
+                }
+            default:
+                {
+                    // Count by brute force rather than by formula.
+                    int lo = rng.Next(1, 200), hi = lo + rng.Next(20, 300), d = rng.Next(3, 13);
+                    int count = 0;
+                    for (int x = lo; x <= hi; x++)
+                    {
+                        if (x % d == 0)
+                        {
+                            count++;
+                        }
+                    }
+
+                    return ("counting", F($"How many whole numbers from {lo} to {hi}, including both, are divisible by {d}? Answer with the number only."), count.ToString(Inv), "numeric");
+                }
+        }
     }
 
     private static (string Task, string Prompt, string Answer, string Grader) Ordering(Random rng)
@@ -516,8 +962,16 @@ internal static class IpwWorkload
 
     // ------------------------------------------------------------------ extraction
 
-    // Target document sizes in characters, from a short note to a long file; each document type cycles through them.
-    private static readonly int[] DocSizes = [150, 400, 800, 1300, 2000, 2900, 3900, 5100, 6500, 8000];
+    // Target document sizes in characters, from a short note to a long file; each document type cycles through them
+    // (16 sizes x 5 document types = 80 items, so the 160 items walk the ladder twice).
+    private static readonly int[] DocSizes =
+    [
+        150, 400, 800, 1300, 2000, 2900, 3900, 5100, 6500, 8000, 9000, 10_000, 11_000, 12_000, 13_500, 15_000,
+    ];
+
+    // No target above this: a generator may run one line past its target and the instructions add about 300
+    // characters, which keeps the longest extraction prompt under MaxPromptChars.
+    private const int MaxDocTarget = 14_800;
 
     private static List<WorkloadItem> ExtractionItems()
     {
@@ -526,7 +980,7 @@ internal static class IpwWorkload
         for (int i = 0; i < ExtractionCount; i++)
         {
             int size = DocSizes[i / 5 % DocSizes.Length];
-            int target = size + rng.Next(-size / 20, size / 20 + 1); // +-5% so sizes are not all round numbers
+            int target = Math.Min(MaxDocTarget, size + rng.Next(-size / 20, size / 20 + 1)); // +-5% so sizes are not all round numbers
             var (task, doc, question, answer) = (i % 5) switch
             {
                 0 => Invoice(rng, target),
@@ -719,9 +1173,11 @@ internal static class IpwWorkload
     {
         var rng = new Random(SummarySeed);
 
-        // Evenly spaced passage lengths from 500 to 11,800 characters, shuffled so length does not grow with the id.
+        // Evenly spaced passage lengths from 500 to 15,000 characters, shuffled so length does not grow with the id;
+        // a passage never exceeds its target and the longest instruction is under 150 characters, so the prompt
+        // stays under MaxPromptChars.
         var targets = Enumerable.Range(0, SummaryCount)
-            .Select(k => 500 + k * (11_800 - 500) / (SummaryCount - 1))
+            .Select(k => 500 + k * (15_000 - 500) / (SummaryCount - 1))
             .ToList();
         Shuffle(rng, targets);
 
@@ -957,6 +1413,14 @@ internal static class IpwWorkload
         "Costs rose sharply in {Y}, mainly because of delays in deliveries from {PL}.",
         "{P} keeps an informal archive of photographs and notes that has become a valuable source for anyone writing about the subject.",
         "Whether the current approach will last is still an open question.",
+        "Records from {Y} show that {N} volunteers gave up their weekends to help, most of them without being asked twice.",
+        "{P} later admitted that several early decisions were made in a hurry and had to be revisited.",
+        "A short documentary filmed in {MON} {Y} gave outsiders their first real look at the effort.",
+        "Critics in {PL} have called the whole thing overrated, a charge that supporters find puzzling.",
+        "{P} and {Q} still disagree about who first suggested the idea, and both tell the story with obvious enjoyment.",
+        "An independent review in {Y} concluded that the benefits outweighed the costs, though only narrowly.",
+        "For every success there were setbacks, and {N} of them are still discussed whenever old colleagues meet.",
+        "Much of the early enthusiasm came from people who simply liked being part of something new.",
     ];
 
     private static readonly string[] Connectors =
@@ -1011,6 +1475,56 @@ internal static class IpwWorkload
         ("You are a helpful assistant for people who share a home.", "Four of us share a flat with one bathroom and a small kitchen. Propose a fair weekly cleaning schedule and suggest how to handle weeks when someone is away.", "medium"),
         (null, "Write a short speech for the retirement party of a school librarian who worked at the same school for thirty-one years. She loved maps, terrible puns and the smell of new books.", "long"),
         (null, "How do noise-cancelling headphones actually work?", "medium"),
+        (null, "What is a good way to remember people's names after being introduced?", "short"),
+        (null, "Write a four-line rhyming poem about a bicycle with a squeaky wheel.", "short"),
+        ("You are a patient maths tutor. Explain step by step and avoid jargon.", "Why does dividing by a fraction give a bigger number? Use a pizza example.", "medium"),
+        (null, "Compare taking the train and flying for a 600-kilometre trip, considering cost, time, comfort and emissions.", "medium"),
+        (null, "Suggest three board games for a family with children aged six and ten, and say why each one works.", "medium"),
+        (null, "Explain the difference between a virus and a bacterium in plain language.", "medium"),
+        (null, "Give me a one-sentence summary of why sleep matters.", "short"),
+        (null, "Write a short story of about 300 words about a robot who runs a tiny repair shop at the edge of a desert town.", "long"),
+        ("You are a careful editor who keeps the author's voice.", "Tighten this sentence without changing its meaning: \"At this point in time, we are currently in the process of reviewing all of the applications that have been submitted to us.\"", "short"),
+        (null, "What should I look for when buying a second-hand bicycle?", "medium"),
+        (null, "Explain recursion to someone who has just started learning to program, with a small example in any language.", "medium"),
+        (null, "I have eggs, spinach, half an onion, some cheese and stale bread. What can I cook for dinner tonight?", "medium"),
+        (null, "Write a thank-you note to a colleague who covered my shifts while I was ill.", "short"),
+        ("You are a travel planner who prefers slow travel and public transport.", "Plan a relaxed five-day trip through a region with small villages, a lake and some easy hiking. Include where to stay each night and how to get between places.", "long"),
+        (null, "Why is the sky blue during the day and red at sunset?", "medium"),
+        (null, "List five simple habits that can make a small apartment feel tidier.", "short"),
+        (null, "What are the main differences between a vegan and a vegetarian diet?", "short"),
+        (null, "Write a product description for a handmade ceramic teapot that keeps tea warm for a long time.", "medium"),
+        (null, "How do I politely decline an invitation to a wedding I cannot afford to attend?", "medium"),
+        ("You are a gardening expert who gives advice suited to beginners.", "My tomato plants have yellow leaves at the bottom. What could be wrong and what should I do?", "medium"),
+        (null, "Explain what inflation is and why a little of it is usually considered normal.", "medium"),
+        (null, "Write a riddle whose answer is \"a shadow\".", "short"),
+        (null, "Describe how to make a paper aeroplane that flies well, step by step.", "medium"),
+        (null, "Write a detailed, friendly guide for someone hosting their first dinner party: planning, shopping, cooking timeline, and how to relax on the night.", "long"),
+        (null, "What is the difference between a list and a set in programming?", "short"),
+        ("You are a calm, supportive study coach.", "I have three exams in the next ten days and I feel overwhelmed. Help me make a realistic study plan.", "long"),
+        (null, "Give me three ideas for a birthday present for a friend who loves astronomy but already owns a telescope.", "short"),
+        (null, "Why do cats purr?", "short"),
+        (null, "Explain the basic idea behind public-key encryption using an everyday analogy.", "medium"),
+        (null, "Write a dialogue of about ten lines between a grumpy ferry captain and an overly cheerful tourist.", "medium"),
+        (null, "What are some ways to reduce food waste at home?", "medium"),
+        (null, "Summarize the plot of a made-up fairy tale about a fox who wants to become a baker, in five sentences.", "medium"),
+        ("You answer in exactly three bullet points.", "What should a beginner know before adopting a dog?", "short"),
+        (null, "Write an essay of about 500 words on whether small towns should try to attract tourists, considering both sides.", "long"),
+        (null, "How does a bill become law in a typical parliamentary system? Keep it general.", "medium"),
+        (null, "Give me a quick warm-up routine I can do before a morning run.", "short"),
+        (null, "What is the difference between a simile and a metaphor? Give one example of each.", "short"),
+        (null, "I want to start learning a new language as an adult. How should I structure my first three months?", "long"),
+        ("You are a helpful assistant for a small library.", "Write a short announcement inviting teenagers to a new monthly comic-drawing workshop.", "medium"),
+        (null, "Explain why leaves change colour in autumn.", "medium"),
+        (null, "Write a haiku about a city bus at midnight.", "short"),
+        (null, "What are the advantages and disadvantages of working a four-day week?", "medium"),
+        (null, "Describe, in detail, how you would organize a clean-up day for a neighbourhood park: volunteers, tools, safety and what to do with the rubbish.", "long"),
+        (null, "How can I tell whether an egg is still fresh?", "short"),
+        (null, "Write a motivational message for a team that has just missed an important deadline.", "medium"),
+        ("You are a cautious personal finance assistant. Do not recommend specific products.", "How should someone in their twenties think about building an emergency fund?", "medium"),
+        (null, "Explain the rules of tennis scoring, including deuce and advantage.", "medium"),
+        (null, "Invent a new holiday and describe how people would celebrate it.", "medium"),
+        (null, "Write a long bedtime story about a lighthouse, a seagull and a lost rowing boat, suitable for a five-year-old.", "long"),
+        (null, "What is one thing I can do today to improve my posture at my desk?", "short"),
     ];
 
     // ------------------------------------------------------------------ shared vocabulary (all invented)
@@ -1078,6 +1592,16 @@ internal static class IpwWorkload
 
     private static readonly int[] TraySizes = [6, 8, 12, 16];
 
+    private static readonly int[] RecipeServings = [2, 3, 4, 6, 8];
+
+    private static readonly int[] MapScales = [10_000, 25_000, 50_000, 100_000, 200_000, 250_000];
+
+    private static readonly (string Dish, string Ingredient)[] Recipes =
+    [
+        ("vegetable soup", "carrots"), ("pancakes", "flour"), ("fruit salad", "grapes"), ("risotto", "rice"),
+        ("oat biscuits", "oats"), ("tomato sauce", "tomatoes"), ("lentil stew", "lentils"), ("apple crumble", "butter"),
+    ];
+
     private static readonly (string More, string Less, string Most, string Least, string Quality)[] Comparisons =
     [
         ("taller", "shorter", "tallest", "shortest", "heights"),
@@ -1087,6 +1611,15 @@ internal static class IpwWorkload
     ];
 
     private static readonly string[] CountWords = ["Zero", "One", "Two", "Three", "Four", "Five"];
+
+    private static readonly (string Group, string A, string B)[] Clubs =
+    [
+        ("students", "play an instrument", "sing in the choir"),
+        ("hikers", "carry a map", "carry a compass"),
+        ("guests", "drink coffee", "drink tea"),
+        ("gardeners", "grow tomatoes", "grow beans"),
+        ("club members", "swim", "cycle"),
+    ];
 
     // Invented words that all start with a consonant, so "a <word>" is always grammatical.
     private static readonly string[] NonsenseWords =
@@ -1211,6 +1744,8 @@ internal static class IpwWorkload
 
     private static string Plural(int count, string unit) => F($"{count} {unit}") + (count == 1 ? "" : "s");
 
+    private static int Gcd(int a, int b) => b == 0 ? a : Gcd(b, a % b);
+
     private static string Ordinal(int n)
     {
         string suffix = (n % 100) is 11 or 12 or 13
@@ -1244,6 +1779,24 @@ internal static class IpwWorkload
     }
 
     private static T Pick<T>(Random rng, IReadOnlyList<T> items) => items[rng.Next(items.Count)];
+
+    /// <summary>
+    /// Calls <paramref name="make"/> until its prompt is not yet in <paramref name="seen"/>; adds it there. Retries draw
+    /// further from the same seeded stream, so the result stays deterministic.
+    /// </summary>
+    private static T Distinct<T>(HashSet<string> seen, Func<T> make, Func<T, string> prompt)
+    {
+        for (int attempt = 0; attempt < 1000; attempt++)
+        {
+            var candidate = make();
+            if (seen.Add(prompt(candidate)))
+            {
+                return candidate;
+            }
+        }
+
+        throw new InvalidOperationException("A generator of the ipw workload keeps repeating one prompt.");
+    }
 
     /// <summary>Fisher-Yates shuffle written out, so the order depends only on the seeded stream.</summary>
     private static void Shuffle<T>(Random rng, IList<T> items)

@@ -164,7 +164,7 @@ public sealed class ProfileEndToEndTests(TwentyQueryRun run) : IClassFixture<Twe
         Assert.Equal(20, s.GetProperty("counts").GetProperty("queries").GetInt32());
         Assert.Equal(20, s.GetProperty("config").GetProperty("max_queries").GetInt32());
         Assert.Equal("llamasharp", s.GetProperty("client").GetProperty("name").GetString());
-        Assert.Equal("ipw@0.1.0", s.GetProperty("dataset").GetProperty("identity").GetString());
+        Assert.Equal("ipw@0.2.0", s.GetProperty("dataset").GetProperty("identity").GetString());
         Assert.Equal(20 * TwentyQueryRun.MaxTokens, s.GetProperty("totals").GetProperty("output_tokens").GetInt64());
         Assert.Equal(CpuModelName(), s.GetProperty("hardware").GetProperty("cpu").GetString());
         Assert.False(s.GetProperty("energy").GetProperty("available").GetBoolean());

@@ -1,9 +1,10 @@
 using System.Globalization;
 using Ipw.Plugins.Datasets;
+using Xunit.Abstractions;
 
 namespace Ipw.Plugins.Datasets.Tests;
 
-public sealed class IpwWorkloadTests
+public sealed class IpwWorkloadTests(ITestOutputHelper output)
 {
     private static readonly List<Ipw.Abstractions.WorkloadItem> Items = IpwWorkload.Generate().ToList();
 
@@ -53,7 +54,7 @@ public sealed class IpwWorkloadTests
                     break;
             }
         }
-        Assert.True(Items.Count(i => i.Reference is not null) >= 200);
+        Assert.True(Items.Count(i => i.Reference is not null) >= 700, $"{Items.Count(i => i.Reference is not null)} with references");
     }
 
     [Fact]
@@ -64,12 +65,84 @@ public sealed class IpwWorkloadTests
     }
 
     [Fact]
-    public void Prompt_lengths_range_from_a_few_words_to_thousands_of_tokens()
+    public void Prompt_lengths_range_from_a_few_words_to_fifteen_thousand_characters()
     {
         var lengths = Items.Select(i => i.Messages.Sum(m => m.Content.Length)).ToList();
         Assert.True(lengths.Min() < 100, $"shortest {lengths.Min()}");
-        Assert.True(lengths.Max() > 8000, $"longest {lengths.Max()}");
-        Assert.True(lengths.Count(l => l > 2000) >= 30);
+        Assert.True(lengths.Max() > 14_000, $"longest {lengths.Max()}");
+        Assert.True(lengths.Count(l => l > 2000) >= 100, $"{lengths.Count(l => l > 2000)} over 2,000");
+    }
+
+    [Fact]
+    public void No_prompt_exceeds_the_cap_of_the_tiny_model_context()
+    {
+        Assert.Equal(15_500, IpwWorkload.MaxPromptChars);
+        foreach (var item in Items)
+        {
+            var chars = item.Messages.Sum(m => m.Content.Length);
+            Assert.True(chars <= IpwWorkload.MaxPromptChars, $"{item.Id}: {chars} characters");
+        }
+    }
+
+    [Fact]
+    public void Each_subject_has_its_target_count()
+    {
+        var counts = Items.GroupBy(i => i.Subject!).ToDictionary(g => g.Key, g => g.Count());
+        Assert.Equal(240, counts["math"]);
+        Assert.Equal(200, counts["knowledge"]);
+        Assert.Equal(200, counts["logic"]);
+        Assert.Equal(160, counts["extraction"]);
+        Assert.Equal(120, counts["summarization"]);
+        Assert.Equal(80, counts["chat"]);
+        Assert.Equal(1000, counts.Values.Sum());
+    }
+
+    [Theory]
+    [InlineData("knowledge")]
+    [InlineData("logic")]
+    [InlineData("math")]
+    public void Prompts_within_a_subject_are_distinct(string subject)
+    {
+        var prompts = Items.Where(i => i.Subject == subject).Select(i => i.Prompt).ToList();
+        var repeated = prompts.GroupBy(p => p, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key).FirstOrDefault();
+        Assert.True(repeated is null, $"repeated {subject} prompt: {repeated}");
+    }
+
+    [Fact]
+    public void Each_choice_prompt_lists_four_distinct_options_A_to_D()
+    {
+        var choice = Items.Where(i => i.Grader == "choice").ToList();
+        Assert.Equal(200, choice.Count);
+        foreach (var item in choice)
+        {
+            var options = item.Prompt.Split('\n')
+                .Where(l => l.Length > 3 && l[1] == '.' && l[2] == ' ' && l[0] is >= 'A' and <= 'Z')
+                .ToList();
+            Assert.Equal(new[] { 'A', 'B', 'C', 'D' }, options.Select(l => l[0]));
+            var texts = options.Select(l => l[3..].Trim()).ToList();
+            Assert.All(texts, t => Assert.False(string.IsNullOrWhiteSpace(t), item.Id));
+            Assert.True(texts.Distinct(StringComparer.Ordinal).Count() == 4, $"{item.Id}: {string.Join(" | ", texts)}");
+        }
+    }
+
+    [Fact]
+    public void Ids_have_four_digit_numbers()
+    {
+        Assert.All(Items, i => Assert.Matches(@"^[a-z]+-\d{4}$", i.Id));
+    }
+
+    [Fact]
+    public void Generation_is_fast()
+    {
+        IpwWorkload.Generate().Count(); // warm up (JIT)
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var count = IpwWorkload.Generate().Count();
+        watch.Stop();
+        Assert.Equal(IpwWorkload.ItemCount, count);
+        var lengths = Items.Select(i => i.Messages.Sum(m => m.Content.Length)).Order().ToList();
+        output.WriteLine($"ipw workload: {count} items generated in {watch.Elapsed.TotalMilliseconds:0.0} ms; prompt chars min {lengths[0]}, "
+            + $"median {(lengths[499] + lengths[500]) / 2.0}, max {lengths[^1]}, over 2,000: {lengths.Count(l => l > 2000)}, over 8,000: {lengths.Count(l => l > 8000)}");
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1), $"generation took {watch.Elapsed.TotalMilliseconds:0} ms");
     }
 
     [Fact]
