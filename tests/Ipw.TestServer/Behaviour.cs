@@ -37,6 +37,9 @@ public sealed record Behaviour
     /// harness, not the model, is under test.</summary>
     public int CannedTokens { get; init; }
     public int CannedTokensSpread { get; init; }
+    /// <summary>A scripted answer: given the last user message, the text to stream word by word (null: answer as
+    /// usual), for tests of clients that read what a model says (the judge).</summary>
+    public Func<string, string?>? Reply { get; init; }
     /// <summary>Spin the last stretch before each chunk for exact timing (off: plain timers, for thousands of streams).</summary>
     public bool ExactTiming { get; init; } = true;
     /// <summary>Keep a <see cref="ServedRequest"/> per request (off for very long runs).</summary>

@@ -169,6 +169,14 @@ public sealed class InferenceServer : IAsyncDisposable
         return (tokens, Math.Max(1, promptChars / 4));
     }
 
+    /// <summary>A scripted answer, one word per token.</summary>
+    private static (List<string> Tokens, int PromptTokens) Scripted(Parsed request, string reply)
+    {
+        var words = reply.Split(' ');
+        var tokens = words.Select((w, i) => i == 0 ? w : " " + w).Take(request.MaxTokens).ToList();
+        return (tokens, Math.Max(1, request.Messages.Sum(m => m.Content.Length) / 4));
+    }
+
     private async Task OpenAiStreamAsync(HttpContext ctx, bool chat, long received, Behaviour b, long number, Parsed request)
     {
         var fault = FaultFor(number, b);
@@ -179,7 +187,8 @@ public sealed class InferenceServer : IAsyncDisposable
             return;
         }
         (List<string> Tokens, int PromptTokens) output;
-        if (b.CannedTokens > 0) output = Canned(request, number, b);
+        if (b.Reply?.Invoke(request.Messages.LastOrDefault()?.Content ?? "") is { } reply) output = Scripted(request, reply);
+        else if (b.CannedTokens > 0) output = Canned(request, number, b);
         else if (await TryGenerateAsync(ctx, request, ollama: false) is { } generated) output = generated;
         else return;
         var (tokens, promptTokens) = output;

@@ -17,11 +17,12 @@ public sealed record Grade(bool Correct, double Score, string Explanation);
 /// <item><c>choice</c>: the letter the answer picks ("B", "(B)", "B.", "Answer: B", "The answer is B") equals the reference letter.</item>
 /// <item><c>contains</c>: the answer contains the reference, case-insensitively.</item>
 /// <item><c>regex:PATTERN</c>: the answer matches PATTERN (case-insensitive); the reference is not used.</item>
+/// <item><c>judge</c>: an LLM judges the answer (<see cref="Judge"/>); it runs from <c>ipw score</c>, after the run.</item>
 /// </list>
 /// </summary>
 public static partial class Graders
 {
-    public static IReadOnlyList<string> Names { get; } = ["exact", "numeric", "choice", "contains", "regex"];
+    public static IReadOnlyList<string> Names { get; } = ["exact", "numeric", "choice", "contains", "regex", "judge"];
 
     /// <summary>Whether <paramref name="grader"/> names a known grader (the argument is checked too).</summary>
     public static string? Problem(string grader)
@@ -45,6 +46,8 @@ public static partial class Graders
     {
         if (Problem(grader) is { } problem) throw new ArgumentException(problem, nameof(grader));
         var (name, argument) = Split(grader);
+        if (name == "judge")
+            throw new ArgumentException("the judge grades after the run: ipw score RUN --judge-client CLIENT --judge-model MODEL", nameof(grader));
         if (name != "regex" && reference is null) throw new ArgumentException($"grader '{name}' needs a reference answer", nameof(reference));
         return name switch
         {

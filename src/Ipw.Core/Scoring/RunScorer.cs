@@ -15,7 +15,13 @@ public sealed record ScoreOutcome(string RunPath, int Rows, int Graded, int Corr
 /// </summary>
 public static class RunScorer
 {
-    public static ScoreOutcome Rescore(string runPath, string? grader = null)
+    public static ScoreOutcome Rescore(string runPath, string? grader = null) =>
+        RescoreAsync(runPath, grader, null, CancellationToken.None).GetAwaiter().GetResult();
+
+    /// <summary>Rescores a run; rows graded by <c>judge</c> (their own grader, or <paramref name="grader"/>) go to
+    /// <paramref name="judge"/>, one at a time.</summary>
+    public static async Task<ScoreOutcome> RescoreAsync(string runPath, string? grader, Judge? judge, CancellationToken cancellationToken,
+        string? baselineRun = null)
     {
         if (grader is not null && Graders.Problem(grader) is { } problem) throw new UserError($"--grader: {problem}");
         var data = Path.Combine(runPath, RunFolder.DataFileName);
@@ -34,6 +40,7 @@ public static class RunScorer
         if (summary["status"]?.GetValue<string>() == "running")
             throw new UserError($"'{runPath}' is still running (summary.json says so); score it when it ends");
 
+        var baseline = baselineRun is null ? null : BaselineAnswers(baselineRun);
         var schema = RecordSchema.Layout.Schema;
         var temp = data + ".scoring";
         var tally = new IntelligenceTally();
@@ -52,7 +59,7 @@ public static class RunScorer
                     {
                         if (!SameFields(batch.Schema, schema))
                             throw new UserError($"{data}: its columns differ from this ipw version's (made by ipw {summary["ipw_version"]}); it cannot be rescored in place");
-                        var records = Regrade(batch, grader);
+                        var records = await RegradeAsync(batch, grader, judge, baseline, cancellationToken).ConfigureAwait(false);
                         foreach (var r in records)
                         {
                             rows++;
@@ -75,6 +82,7 @@ public static class RunScorer
         var intelligence = tally.ToJson(summary["energy"]?["available"]?.GetValue<bool>() == false ? summary["energy"]?["reason"]?.GetValue<string>() : null);
         intelligence["scored_at"] = DateTimeOffset.UtcNow.ToString("O");
         if (grader is not null) intelligence["grader_override"] = grader;
+        if (judge is not null) intelligence["judge"] = judge.Describe(baselineRun);
         summary["intelligence"] = intelligence;
         File.WriteAllText(summaryPath + ".tmp", summary.ToJsonString(RunFolder.Json));
         File.Move(summaryPath + ".tmp", summaryPath, overwrite: true);
@@ -89,7 +97,8 @@ public static class RunScorer
     private static double? Dbl(RecordBatch b, string column, int i) => ((DoubleArray)b.Column(column)).GetValue(i);
 
     /// <summary>The rows' new grades, as records holding what grading and the tally need.</summary>
-    private static List<QueryRecord> Regrade(RecordBatch batch, string? graderOverride)
+    private static async Task<List<QueryRecord>> RegradeAsync(RecordBatch batch, string? graderOverride, Judge? judge,
+        Dictionary<string, string>? baseline, CancellationToken cancellationToken)
     {
         var list = new List<QueryRecord>(batch.Length);
         for (var i = 0; i < batch.Length; i++)
@@ -105,11 +114,43 @@ public static class RunScorer
                 EnergyJ = Dbl(batch, "energy_j", i),
                 AvgPowerW = Dbl(batch, "avg_power_w", i),
             };
-            var grader = graderOverride is not null && reference is not null ? graderOverride : record.Grader;
-            Graders.GradeInto(record, grader, reference, record.Response, failed: record.Status != "ok");
+            // An override applies to rows with a reference; a pairwise judge against a baseline run needs none.
+            var overrides = graderOverride is not null && (reference is not null || (graderOverride == "judge" && baseline is not null));
+            var grader = overrides ? graderOverride : record.Grader;
+            if (grader == "judge" && judge is not null && record.Status == "ok")
+            {
+                var id = Str(batch, "item_id", i) ?? "";
+                var (grade, reason) = await judge.GradeAsync(id, Str(batch, "prompt", i) ?? "", reference, record.Response,
+                    baseline?.GetValueOrDefault(id), cancellationToken).ConfigureAwait(false);
+                (record.Correct, record.Score, record.GradeExplanation) = grade is null ? ((bool?)null, (double?)null, reason) : (grade.Correct, grade.Score, grade.Explanation);
+            }
+            else
+            {
+                Graders.GradeInto(record, grader, reference, record.Response, failed: record.Status != "ok");
+            }
             list.Add(record);
         }
         return list;
+    }
+
+    /// <summary>A baseline run's answers by item id (completed queries only).</summary>
+    private static Dictionary<string, string> BaselineAnswers(string run)
+    {
+        var data = Path.Combine(run, RunFolder.DataFileName);
+        if (!File.Exists(data)) throw new UserError($"--judge-baseline: '{run}' is not a run folder (no {RunFolder.DataFileName})");
+        var answers = new Dictionary<string, string>(StringComparer.Ordinal);
+        using var input = new FileStream(data, FileMode.Open, FileAccess.Read, FileShare.Read);
+        using var reader = new ArrowStreamReader(input);
+        while (reader.ReadNextRecordBatch() is { } batch)
+        {
+            using (batch)
+            {
+                for (var i = 0; i < batch.Length; i++)
+                    if (Str(batch, "status", i) == "ok" && Str(batch, "item_id", i) is { } id && Str(batch, "response", i) is { } response)
+                        answers.TryAdd(id, response);
+            }
+        }
+        return answers;
     }
 
     /// <summary>The batch with its grading columns replaced.</summary>
