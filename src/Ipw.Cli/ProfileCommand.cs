@@ -3,6 +3,7 @@ using System.Globalization;
 using Ipw.Core;
 using Ipw.Core.Energy;
 using Ipw.Core.Profiling;
+using Ipw.Core.Scoring;
 
 namespace Ipw.Cli;
 
@@ -52,6 +53,8 @@ internal static class ProfileCommand
             prefillWeight, progress,
         };
 
+        var judge = JudgeOptions.Create();
+        judge.AddTo(command);
         command.SetAction(async (parse, _) =>
         {
             var settings = ParseSettings("--client-param", parse.GetValue(clientOption) ?? []);
@@ -92,11 +95,13 @@ internal static class ProfileCommand
             if (concurrencies is { Count: > 1 } || rates is { Count: > 1 })
             {
                 var axis = concurrencies is not null ? SweepAxis.Concurrency : SweepAxis.Rate;
+                if (judge.Read(parse) is not null)
+                    throw new UserError("--judge-client does not apply to sweeps; score each point afterwards with ipw score RUN --judge-client ...");
                 return await SweepAsync(options, axis, concurrencies ?? rates!, parse.GetValue(progress)!);
             }
             if (concurrencies is [var n]) options = options with { Concurrency = (int)n };
             if (rates is [var r]) options = options with { Rate = r };
-            return await RunAsync(options, parse.GetValue(progress)!);
+            return await RunAsync(options, parse.GetValue(progress)!, judge.Read(parse));
         });
         return command;
     }
@@ -201,7 +206,7 @@ internal static class ProfileCommand
         };
     }
 
-    private static async Task<int> RunAsync(ProfileOptions options, string progressMode)
+    private static async Task<int> RunAsync(ProfileOptions options, string progressMode, JudgeSettings? judge)
     {
         Profiler.Validate(options);
         var registries = PluginLoading.Load();
@@ -219,6 +224,14 @@ internal static class ProfileCommand
                 ? await ConsoleProgress.RunWithBarAsync(o => profiler.RunAsync(options, o, stop.Token, abort.Token))
                 : await profiler.RunAsync(options, mode == "plain" ? new PlainProgress() : null, stop.Token, abort.Token);
             RunReport.Print(outcome);
+            if (judge is not null && outcome.Queries > 0 && !abort.IsCancellationRequested)
+            {
+                // The judge runs after the measurement, so its inference is never counted as the model's.
+                await using var model = await Judge.CreateAsync(judge, registries, abort.Token);
+                var o = await RunScorer.RescoreAsync(outcome.RunPath, null, model, abort.Token, judge.BaselineRun is { } b ? Path.GetFullPath(b) : null);
+                var accuracy = o.Graded > 0 ? ((double)o.Correct / o.Graded).ToString("P1", CultureInfo.InvariantCulture) : "n/a";
+                Console.WriteLine($"judged by {model.Model}: {o.Graded} graded, {o.Correct} correct ({accuracy})");
+            }
             if (outcome.Status == "interrupted") return 130;
             if (outcome.Status == "aborted")
             {

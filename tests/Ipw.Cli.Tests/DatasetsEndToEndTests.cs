@@ -80,6 +80,31 @@ public sealed class DatasetsEndToEndTests(ServerForCli fixture) : IClassFixture<
         }
     }
 
+    [Fact]
+    public void A_profile_can_call_the_judge_once_the_measurement_is_over()
+    {
+        Server.Behaviour = new Behaviour { Reply = Script, ExactTiming = false };
+        File.WriteAllLines(_work.Combine("two.jsonl"),
+        [
+            """{"id": "fr", "prompt": "Capital of France?", "answer": "Paris", "grader": "judge"}""",
+            """{"id": "it", "prompt": "Capital of Italy?", "answer": "Rome", "grader": "judge"}""",
+        ]);
+        Server.Served.Clear();
+        var r = Profile("--dataset", "jsonl", "--dataset-path", "two.jsonl", "--dataset-param", "grader_field=grader",
+            "--judge-client", "openai", "--judge-model", "ipw-tiny", "--judge-base-url", Server.BaseUrl.ToString());
+        Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
+        Assert.Contains("judged by ipw-tiny: 2 graded, 1 correct (50.0 %)", r.Stdout);
+        // Both answers were measured before the first judge request arrived.
+        var judged = Server.Served.Where(s => s.RequestJson.Contains("[Candidate answer]", StringComparison.Ordinal)).ToList();
+        var answered = Server.Served.Except(judged).ToList();
+        Assert.Equal(2, judged.Count);
+        Assert.Equal(2, answered.Count);
+        Assert.True(answered.Max(s => s.ReceivedAt) < judged.Min(s => s.ReceivedAt));
+        var bad = Profile("--concurrency", "1,2", "--judge-client", "openai");
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("--judge-client does not apply to sweeps", bad.Stderr);
+    }
+
     [Theory]
     [InlineData(new[] { "--grader", "judge" }, "--grader judge needs a judge: --judge-client CLIENT --judge-model MODEL")]
     [InlineData(new[] { "--judge-model", "m" }, "--judge-model needs --judge-client")]
