@@ -43,71 +43,71 @@ internal static class DatasetBench
         switch (format)
         {
             case "jsonl":
-            {
-                var path = Path.Combine(dir, "big.jsonl");
-                using var w = new StreamWriter(path);
-                for (var i = 0; i < rows; i++)
-                    w.WriteLine($$"""{"id": "r{{i}}", "problem": "{{Problem(i)}}", "answer": {{i + i % 97}}, "subject": "math"}""");
-                return path;
-            }
-            case "csv":
-            {
-                var path = Path.Combine(dir, "big.csv");
-                using var w = new StreamWriter(path);
-                w.WriteLine("id,problem,answer,subject");
-                for (var i = 0; i < rows; i++) w.WriteLine($"r{i},\"{Problem(i)}\",{i + i % 97},math");
-                return path;
-            }
-            case "hf":
-            {
-                // save_to_disk: Arrow stream files of 1,000-row batches, listed in state.json.
-                var path = Path.Combine(dir, "big-hf");
-                Directory.CreateDirectory(path);
-                var meta = new StructType([new Field("level", Int64Type.Default, true), new Field("source", StringType.Default, true)]);
-                var schema = new Apache.Arrow.Schema([new Field("id", StringType.Default, true), new Field("problem", StringType.Default, true),
-                    new Field("answer", StringType.Default, true), new Field("subject", StringType.Default, true), new Field("metadata", meta, true)], null);
-                using (var stream = File.Create(Path.Combine(path, "data-00000-of-00001.arrow")))
-                using (var writer = new ArrowStreamWriter(stream, schema))
                 {
-                    for (var start = 0; start < rows; start += 1000)
+                    var path = Path.Combine(dir, "big.jsonl");
+                    using var w = new StreamWriter(path);
+                    for (var i = 0; i < rows; i++)
+                        w.WriteLine($$"""{"id": "r{{i}}", "problem": "{{Problem(i)}}", "answer": {{i + i % 97}}, "subject": "math"}""");
+                    return path;
+                }
+            case "csv":
+                {
+                    var path = Path.Combine(dir, "big.csv");
+                    using var w = new StreamWriter(path);
+                    w.WriteLine("id,problem,answer,subject");
+                    for (var i = 0; i < rows; i++) w.WriteLine($"r{i},\"{Problem(i)}\",{i + i % 97},math");
+                    return path;
+                }
+            case "hf":
+                {
+                    // save_to_disk: Arrow stream files of 1,000-row batches, listed in state.json.
+                    var path = Path.Combine(dir, "big-hf");
+                    Directory.CreateDirectory(path);
+                    var meta = new StructType([new Field("level", Int64Type.Default, true), new Field("source", StringType.Default, true)]);
+                    var schema = new Apache.Arrow.Schema([new Field("id", StringType.Default, true), new Field("problem", StringType.Default, true),
+                    new Field("answer", StringType.Default, true), new Field("subject", StringType.Default, true), new Field("metadata", meta, true)], null);
+                    using (var stream = File.Create(Path.Combine(path, "data-00000-of-00001.arrow")))
+                    using (var writer = new ArrowStreamWriter(stream, schema))
                     {
-                        var ids = Enumerable.Range(start, Math.Min(1000, rows - start)).ToArray();
-                        writer.WriteRecordBatch(new RecordBatch(schema, [
-                            new StringArray.Builder().AppendRange(ids.Select(i => $"r{i}")).Build(),
+                        for (var start = 0; start < rows; start += 1000)
+                        {
+                            var ids = Enumerable.Range(start, Math.Min(1000, rows - start)).ToArray();
+                            writer.WriteRecordBatch(new RecordBatch(schema, [
+                                new StringArray.Builder().AppendRange(ids.Select(i => $"r{i}")).Build(),
                             new StringArray.Builder().AppendRange(ids.Select(Problem)).Build(),
                             new StringArray.Builder().AppendRange(ids.Select(i => $"{i + i % 97}")).Build(),
                             new StringArray.Builder().AppendRange(ids.Select(_ => "math")).Build(),
                             new StructArray(meta, ids.Length, [
                                 new Int64Array.Builder().AppendRange(ids.Select(i => (long)(i % 5))).Build(),
                                 new StringArray.Builder().AppendRange(ids.Select(_ => "bench")).Build()], ArrowBuffer.Empty)], ids.Length));
+                        }
+                        writer.WriteEnd();
                     }
-                    writer.WriteEnd();
+                    File.WriteAllText(Path.Combine(path, "state.json"), """{"_data_files": [{"filename": "data-00000-of-00001.arrow"}]}""");
+                    return path;
                 }
-                File.WriteAllText(Path.Combine(path, "state.json"), """{"_data_files": [{"filename": "data-00000-of-00001.arrow"}]}""");
-                return path;
-            }
             default:
-            {
-                var path = Path.Combine(dir, "big.parquet");
-                var schema = new ParquetSchema(new DataField<string>("id"), new DataField<string>("problem"), new DataField<string>("answer"),
-                    new DataField<string>("subject"), new StructField("metadata", new DataField<long>("level"), new DataField<string>("source")));
-                using var stream = File.Create(path);
-                var options = new ParquetOptions();
-                for (var start = 0; start < rows; start += 100_000)
                 {
-                    var chunk = Enumerable.Range(start, Math.Min(100_000, rows - start)).Select(i => (IDictionary<string, object?>)new Dictionary<string, object?>
+                    var path = Path.Combine(dir, "big.parquet");
+                    var schema = new ParquetSchema(new DataField<string>("id"), new DataField<string>("problem"), new DataField<string>("answer"),
+                        new DataField<string>("subject"), new StructField("metadata", new DataField<long>("level"), new DataField<string>("source")));
+                    using var stream = File.Create(path);
+                    var options = new ParquetOptions();
+                    for (var start = 0; start < rows; start += 100_000)
                     {
-                        ["id"] = $"r{i}",
-                        ["problem"] = Problem(i),
-                        ["answer"] = $"{i + i % 97}",
-                        ["subject"] = "math",
-                        ["metadata"] = new Dictionary<string, object?> { ["level"] = (long)(i % 5), ["source"] = "bench" },
-                    }).ToList();
-                    ParquetSerializer.SerializeUntypedAsync(chunk, schema, stream, options).GetAwaiter().GetResult();
-                    options = new ParquetOptions { Append = true }; // one row group of 100,000 rows per call
+                        var chunk = Enumerable.Range(start, Math.Min(100_000, rows - start)).Select(i => (IDictionary<string, object?>)new Dictionary<string, object?>
+                        {
+                            ["id"] = $"r{i}",
+                            ["problem"] = Problem(i),
+                            ["answer"] = $"{i + i % 97}",
+                            ["subject"] = "math",
+                            ["metadata"] = new Dictionary<string, object?> { ["level"] = (long)(i % 5), ["source"] = "bench" },
+                        }).ToList();
+                        ParquetSerializer.SerializeUntypedAsync(chunk, schema, stream, options).GetAwaiter().GetResult();
+                        options = new ParquetOptions { Append = true }; // one row group of 100,000 rows per call
+                    }
+                    return path;
                 }
-                return path;
-            }
         }
     }
 

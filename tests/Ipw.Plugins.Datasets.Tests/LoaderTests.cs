@@ -5,9 +5,9 @@ using Ipw.Abstractions;
 using Microsoft.ML.Tokenizers;
 using Parquet;
 using Parquet.Schema;
+using Parquet.Serialization;
 using Field = Apache.Arrow.Field;
 using Schema = Apache.Arrow.Schema;
-using Parquet.Serialization;
 
 namespace Ipw.Plugins.Datasets.Tests;
 
