@@ -5,14 +5,18 @@ namespace Ipw.Plugins.Datasets;
 
 /// <summary>
 /// The built-in mixed workload, generated deterministically in code. Settings:
-/// <c>subjects=math,chat</c> keeps only those subjects; <c>repeat=N</c> yields the workload N times
-/// (ids get a <c>#k</c> suffix), for soak tests and long runs.
+/// <c>subjects=math,chat</c> keeps only those subjects; <c>shuffle=true</c> with <c>seed=S</c> puts them in a seeded
+/// order (a fresh one each round); <c>sample=N</c> keeps the first N of a round; <c>repeat=N</c> yields the workload N
+/// times (ids get a <c>#k</c> suffix), for soak tests and long runs.
 /// </summary>
 internal sealed class IpwDataset : IDataset
 {
     private static readonly string[] Subjects = ["math", "knowledge", "logic", "extraction", "summarization", "chat"];
     private readonly HashSet<string>? _subjects;
     private readonly int _repeat = 1;
+    private readonly bool _shuffle;
+    private readonly int? _sample;
+    private readonly int _seed;
 
     public IpwDataset(DatasetOptions options)
     {
@@ -30,8 +34,19 @@ internal sealed class IpwDataset : IDataset
                     if (!int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out _repeat) || _repeat < 1)
                         throw new PluginConfigurationException($"repeat must be a whole number of at least 1, got '{value}'");
                     break;
+                case "shuffle":
+                    _shuffle = bool.TryParse(value, out var b) ? b : throw new PluginConfigurationException($"shuffle must be true or false, got '{value}'");
+                    break;
+                case "sample":
+                    _sample = int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n >= 1 ? n
+                        : throw new PluginConfigurationException($"sample must be a whole number of at least 1, got '{value}'");
+                    break;
+                case "seed":
+                    _seed = int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var sd) ? sd
+                        : throw new PluginConfigurationException($"seed must be a whole number, got '{value}'");
+                    break;
                 default:
-                    throw new PluginConfigurationException($"unknown setting '{key}' (known: subjects, repeat)");
+                    throw new PluginConfigurationException($"unknown setting '{key}' (known: subjects, shuffle, sample, seed, repeat)");
             }
         }
         if (options.Path is not null) throw new PluginConfigurationException("the built-in ipw dataset reads no file; drop --dataset-path");
@@ -39,16 +54,24 @@ internal sealed class IpwDataset : IDataset
 
     public string Identity => $"ipw@{IpwWorkload.Version}";
 
-    public int? Count => _subjects is null ? IpwWorkload.ItemCount * _repeat : null;
+    public int? Count => _subjects is null ? Math.Min(IpwWorkload.ItemCount, _sample ?? int.MaxValue) * _repeat : null;
 
     public IEnumerable<WorkloadItem> Items(CancellationToken cancellationToken = default)
     {
         for (var round = 0; round < _repeat; round++)
         {
-            foreach (var item in IpwWorkload.Generate())
+            IEnumerable<WorkloadItem> items = IpwWorkload.Generate();
+            if (_subjects is not null) items = items.Where(i => _subjects.Contains(i.Subject ?? ""));
+            if (_shuffle)
+            {
+                var list = items.ToArray(); // 1,000 items at most
+                new Random(unchecked(_seed + round)).Shuffle(list);
+                items = list;
+            }
+            if (_sample is { } n) items = items.Take(n);
+            foreach (var item in items)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                if (_subjects is not null && !_subjects.Contains(item.Subject ?? "")) continue;
                 yield return round == 0 ? item : item with { Id = $"{item.Id}#{round}" };
             }
         }
@@ -63,7 +86,7 @@ public sealed class DatasetsPlugin : IIpwPlugin
         registry.AddDataset(new DatasetDescriptor(
             "ipw",
             $"built-in mixed workload v{IpwWorkload.Version}: {IpwWorkload.ItemCount} items of math, knowledge, logic, extraction, summarization and chat "
-            + "(settings: subjects=, repeat=)",
+            + "(settings: subjects=, shuffle=true, sample=N, seed=S, repeat=N)",
             options => new IpwDataset(options)));
         const string Mapping = "map with prompt=, messages=, turns=first|last, reference=, subject=, id=, grader=, grader_field=, system=; "
             + "select with shuffle=true, sample=N, seed=S";

@@ -143,4 +143,21 @@ public sealed class IpwWorkloadTests
         Assert.Throws<Ipw.Abstractions.PluginConfigurationException>(() => new IpwDataset(
             new Ipw.Abstractions.DatasetOptions(null, new Dictionary<string, string> { ["repeat"] = "0" })));
     }
+
+    [Fact]
+    public void Shuffle_and_sample_give_a_seeded_mixed_subset()
+    {
+        IpwDataset Open(params (string, string)[] s) => new(new Ipw.Abstractions.DatasetOptions(null, s.ToDictionary(p => p.Item1, p => p.Item2)));
+        var a = Open(("shuffle", "true"), ("seed", "5"), ("sample", "100")).Items().Select(i => i.Id).ToList();
+        Assert.Equal(100, a.Count);
+        Assert.Equal(100, Open(("shuffle", "true"), ("seed", "5"), ("sample", "100")).Count);
+        Assert.Equal(a, Open(("shuffle", "true"), ("seed", "5"), ("sample", "100")).Items().Select(i => i.Id));
+        Assert.NotEqual(a, Open(("shuffle", "true"), ("seed", "6"), ("sample", "100")).Items().Select(i => i.Id));
+        Assert.NotEqual(Items.Take(100).Select(i => i.Id), a);
+        Assert.Equal(Items.Take(7).Select(i => i.Id), Open(("sample", "7")).Items().Select(i => i.Id));
+        var twice = Open(("shuffle", "true"), ("sample", "3"), ("repeat", "2")).Items().ToList();
+        Assert.Equal(6, twice.Count); // each round has its own order
+        Assert.Contains("unknown setting 'colour' (known: subjects, shuffle, sample, seed, repeat)",
+            Assert.Throws<Ipw.Abstractions.PluginConfigurationException>(() => Open(("colour", "red"))).Message);
+    }
 }
