@@ -6,6 +6,9 @@ public interface IRunView
     /// <summary>The run folder.</summary>
     string Directory { get; }
 
+    /// <summary>A short name for tables and legends (model, hardware and load point).</summary>
+    string Label { get; }
+
     /// <summary>The raw summary.json text.</summary>
     string SummaryJson { get; }
 
@@ -15,26 +18,47 @@ public interface IRunView
     /// <summary>The per-query columns.</summary>
     IReadOnlyList<string> Columns { get; }
 
-    /// <summary>A numeric column as doubles; missing values are null (never 0).</summary>
-    IReadOnlyList<double?> Numbers(string column);
+    /// <summary>A numeric column (booleans as 1 and 0) as doubles; a missing value is NaN, never 0. The array is
+    /// shared: do not change it.</summary>
+    /// <exception cref="ArgumentException">No such column, or not a numeric one.</exception>
+    double[] Numbers(string column);
 
     /// <summary>A text column; missing values are null.</summary>
+    /// <exception cref="ArgumentException">No such column, or not a text one.</exception>
     IReadOnlyList<string?> Texts(string column);
+
+    /// <summary>The telemetry samples (telemetry.arrow), when the run has them: one series per metric.</summary>
+    IReadOnlyList<TelemetrySeries> Telemetry();
 }
+
+/// <summary>One telemetry metric over a run.</summary>
+/// <param name="Metric">The metric name, e.g. "gpu0_power_w".</param>
+/// <param name="Unit">Its unit.</param>
+/// <param name="TimesS">Seconds since the run started.</param>
+/// <param name="Values">The readings.</param>
+public sealed record TelemetrySeries(string Metric, string Unit, double[] TimesS, double[] Values);
 
 /// <summary>What an analysis or visualization works on and where it writes.</summary>
-/// <param name="Runs">The runs to analyse.</param>
+/// <param name="Runs">The runs to analyse: one for a run's own analysis, several for a comparison.</param>
 /// <param name="OutputDirectory">Where to write results.</param>
-public sealed record AnalysisContext(IReadOnlyList<IRunView> Runs, string OutputDirectory);
+/// <param name="Format">For figures: "png" or "svg".</param>
+public sealed record AnalysisContext(IReadOnlyList<IRunView> Runs, string OutputDirectory, string Format = "png");
 
-/// <summary>An analysis: reads runs, writes analysis/&lt;name&gt;.json.</summary>
+/// <summary>What an analysis produced.</summary>
+/// <param name="Files">The files written (analysis/&lt;name&gt;.json).</param>
+/// <param name="Table">A readable table for the terminal.</param>
+/// <param name="Headline">A few numbers for the side-by-side comparison of runs (null: not available).</param>
+/// <param name="Warnings">Missing or suspicious data, counted: never hidden.</param>
+public sealed record AnalysisResult(IReadOnlyList<string> Files, string Table, IReadOnlyDictionary<string, double?> Headline, IReadOnlyList<string> Warnings);
+
+/// <summary>An analysis: reads one run, writes analysis/&lt;name&gt;.json.</summary>
 public interface IAnalysis
 {
-    /// <summary>Runs the analysis and returns the files written.</summary>
-    Task<IReadOnlyList<string>> RunAsync(AnalysisContext context, CancellationToken cancellationToken);
+    /// <summary>Runs the analysis on <c>context.Runs[0]</c>.</summary>
+    Task<AnalysisResult> RunAsync(AnalysisContext context, CancellationToken cancellationToken);
 }
 
-/// <summary>A visualization: reads runs (and their analyses), writes figures.</summary>
+/// <summary>A visualization: reads runs (one, or several overlaid), writes figures.</summary>
 public interface IVisualization
 {
     /// <summary>Draws the figures and returns the files written.</summary>

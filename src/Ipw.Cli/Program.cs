@@ -8,6 +8,7 @@ root.Subcommands.Add(ListCommand.Create());
 root.Subcommands.Add(ProfileCommand.Create());
 root.Subcommands.Add(EnergyCommand.Create());
 root.Subcommands.Add(ScoreCommand.Create());
+root.Subcommands.Add(AnalyzeCommand.Create());
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

@@ -13,9 +13,11 @@ public sealed class RunFolder : IDisposable
     public const string DataFileName = "data-00000-of-00001.arrow";
     public const string TelemetryFileName = "telemetry.arrow";
     public const string SummaryFileName = "summary.json";
+    public const string AnalysisFolderName = "analysis";
+    public const string PlotsFolderName = "plots";
 
     private readonly ArrowAppendWriter<QueryRecord> _records;
-    internal static readonly JsonSerializerOptions Json = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    public static readonly JsonSerializerOptions Json = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public string Path { get; }
     public long RecordsWritten => _records.RowsWritten;

@@ -1,0 +1,96 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Ipw.Core;
+using Ipw.Core.Analysis;
+using Ipw.Core.Runs;
+
+namespace Ipw.Cli;
+
+/// <summary><c>ipw analyze RUN...</c>: the registered analyses over runs, side by side when there are several.</summary>
+internal static class AnalyzeCommand
+{
+    public static Command Create()
+    {
+        var runs = new Argument<string[]>("runs") { Description = "run folders, sweep folders or globs (./runs/profile_*)", Arity = ArgumentArity.OneOrMore };
+        var analyses = new Option<string?>("--analysis") { Description = "only these analyses, comma-separated (see 'ipw list analyses')" };
+        var json = new Option<bool>("--json") { Description = "print one JSON document instead of tables" };
+        var output = new Option<string?>("--output") { Description = "where comparison.json goes when several runs are analysed (default: their common parent folder)" };
+        var command = new Command("analyze", "Analyse runs: regressions, efficiency and latency distributions, written to each run's analysis/; several runs are compared side by side")
+        {
+            runs, analyses, json, output,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var folders = RunInputs.Resolve(parse.GetValue(runs)!);
+            var names = parse.GetValue(analyses)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var outcome = await Analyzer.RunAsync(PluginLoading.Load(), folders, names, parse.GetValue(output) is { } o ? Path.GetFullPath(o) : null, cancellationToken);
+            if (parse.GetValue(json)) PrintJson(outcome);
+            else Print(outcome);
+            return outcome.Runs.Any(r => r.Analyses.Any(a => a.Failure is not null)) ? 1 : 0;
+        });
+        return command;
+    }
+
+    private static void Print(AnalyzeOutcome outcome)
+    {
+        foreach (var run in outcome.Runs)
+        {
+            Console.WriteLine($"== {run.Run.Label} ({run.Run.RecordCount.ToString("N0", CultureInfo.InvariantCulture)} queries) — {run.Run.Directory}");
+            foreach (var a in run.Analyses)
+            {
+                Console.WriteLine();
+                if (a.Result is null)
+                {
+                    Console.WriteLine($"{a.Name}: FAILED: {a.Failure}");
+                    Console.Error.WriteLine($"ipw: error: analysis {a.Name} failed on {run.Run.Directory}: {a.Failure}");
+                    continue;
+                }
+                Console.WriteLine($"{a.Name} → {string.Join(", ", a.Result.Files.Select(f => Path.GetRelativePath(run.Run.Directory, f)))}");
+                Console.Write(a.Result.Table);
+                foreach (var w in a.Result.Warnings) Console.WriteLine($"  warning: {w}");
+            }
+            Console.WriteLine();
+        }
+        if (outcome.Comparison is { } comparison)
+        {
+            var labels = comparison["runs"]!.AsArray().Select(r => r!["label"]!.GetValue<string>()).ToList();
+            Console.WriteLine($"== comparison of {labels.Count} runs → {outcome.ComparisonFile}");
+            var widths = labels.Select(l => Math.Max(l.Length, 10)).ToList();
+            var metrics = comparison["metrics"]!.AsObject();
+            var first = Math.Max(6, metrics.Select(m => m.Key.Length).DefaultIfEmpty(0).Max());
+            Console.WriteLine("metric".PadRight(first) + string.Concat(labels.Select((l, k) => "  " + l.PadLeft(widths[k]))));
+            foreach (var (key, values) in metrics)
+            {
+                var cells = values!.AsArray().Select((v, k) => "  " + (v is null ? "n/a" : Format(v.GetValue<double>())).PadLeft(widths[k]));
+                Console.WriteLine(key.PadRight(first) + string.Concat(cells));
+            }
+        }
+    }
+
+    private static string Format(double v)
+    {
+        var a = Math.Abs(v);
+        return a == 0 ? "0" : a >= 1000 ? v.ToString("N0", CultureInfo.InvariantCulture) : a >= 0.01 ? v.ToString("0.####", CultureInfo.InvariantCulture)
+            : v.ToString("0.###e0", CultureInfo.InvariantCulture);
+    }
+
+    private static void PrintJson(AnalyzeOutcome outcome)
+    {
+        var runs = new JsonArray();
+        foreach (var run in outcome.Runs)
+        {
+            var analyses = new JsonObject();
+            foreach (var a in run.Analyses)
+            {
+                analyses[a.Name] = a.Result is null
+                    ? new JsonObject { ["failure"] = a.Failure }
+                    : a.Result.Files.Count == 1 && a.Result.Files[0].EndsWith(".json", StringComparison.Ordinal) ? JsonNode.Parse(File.ReadAllText(a.Result.Files[0]))
+                    : new JsonObject { ["files"] = new JsonArray([.. a.Result.Files.Select(f => JsonValue.Create(f))]) };
+            }
+            runs.Add(new JsonObject { ["label"] = run.Run.Label, ["path"] = run.Run.Directory, ["records"] = run.Run.RecordCount, ["analyses"] = analyses });
+        }
+        var doc = new JsonObject { ["runs"] = runs, ["comparison"] = outcome.Comparison?.DeepClone() };
+        Console.WriteLine(doc.ToJsonString(RunFolder.Json));
+    }
+}

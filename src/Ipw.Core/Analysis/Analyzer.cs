@@ -1,0 +1,97 @@
+using System.Text.Json.Nodes;
+using Ipw.Abstractions;
+using Ipw.Core.Plugins;
+using Ipw.Core.Runs;
+
+namespace Ipw.Core.Analysis;
+
+/// <summary>One analysis of one run: its result, or why it failed.</summary>
+public sealed record AnalysisRun(string Name, AnalysisResult? Result, string? Failure);
+
+/// <summary>A run and its analyses.</summary>
+public sealed record RunAnalysis(RunView Run, IReadOnlyList<AnalysisRun> Analyses);
+
+/// <summary>What <c>ipw analyze</c> found: each run's analyses and, for several runs, their comparison.</summary>
+/// <param name="Runs">Each run, in the order given.</param>
+/// <param name="Comparison">The side-by-side table (headline number × run) when there are several runs.</param>
+/// <param name="ComparisonFile">Where the comparison was written.</param>
+public sealed record AnalyzeOutcome(IReadOnlyList<RunAnalysis> Runs, JsonObject? Comparison, string? ComparisonFile);
+
+/// <summary>
+/// Runs the registered analyses over runs: each analysis writes into its run's <c>analysis/</c>, and several runs are
+/// set side by side by the analyses' headline numbers (<c>comparison.json</c> next to the runs, or in
+/// <paramref name="comparisonDir"/>). One analysis failing on one run is reported and the rest go on.
+/// </summary>
+public static class Analyzer
+{
+    public static async Task<AnalyzeOutcome> RunAsync(PluginRegistries registries, IReadOnlyList<string> runFolders,
+        IReadOnlyList<string>? analyses, string? comparisonDir, CancellationToken cancellationToken)
+    {
+        var entries = analyses is null || analyses.Count == 0
+            ? registries.Analyses.Entries.OrderBy(e => e.Name, StringComparer.Ordinal).ToList()
+            : analyses.Select(registries.Analyses.Resolve).ToList();
+        if (entries.Count == 0) throw new UserError("no analyses are registered (see 'ipw list analyses')");
+        var views = runFolders.Select(RunView.Open).ToList(); // every run is checked before any analysis runs
+        var results = new List<RunAnalysis>();
+        foreach (var view in views)
+        {
+            var list = new List<AnalysisRun>();
+            var context = new AnalysisContext([view], Path.Combine(view.Directory, RunFolder.AnalysisFolderName));
+            foreach (var entry in entries)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                try
+                {
+                    var result = await entry.Descriptor.Create().RunAsync(context, cancellationToken).ConfigureAwait(false);
+                    list.Add(new AnalysisRun(entry.Name, result, null));
+                }
+                catch (Exception e) when (e is not OperationCanceledException and not UserError)
+                {
+                    list.Add(new AnalysisRun(entry.Name, null, $"{e.GetType().Name}: {e.Message}"));
+                }
+            }
+            results.Add(new RunAnalysis(view, list));
+        }
+        if (results.Count < 2) return new AnalyzeOutcome(results, null, null);
+
+        var comparison = Compare(results);
+        var dir = comparisonDir ?? CommonParent(views.Select(v => v.Directory).ToList());
+        Directory.CreateDirectory(dir);
+        var file = Path.Combine(dir, "comparison.json");
+        File.WriteAllText(file + ".tmp", comparison.ToJsonString(RunFolder.Json));
+        File.Move(file + ".tmp", file, overwrite: true);
+        return new AnalyzeOutcome(results, comparison, file);
+    }
+
+    /// <summary>Headline numbers side by side: {"runs": [...], "metrics": {name: [value per run]}}.</summary>
+    private static JsonObject Compare(IReadOnlyList<RunAnalysis> results)
+    {
+        var metrics = new JsonObject();
+        var names = results.SelectMany(r => r.Analyses).Where(a => a.Result is not null)
+            .SelectMany(a => a.Result!.Headline.Keys.Select(k => (a.Name, Key: k))).Distinct().ToList();
+        foreach (var (analysis, key) in names)
+        {
+            var values = new JsonArray();
+            foreach (var r in results)
+            {
+                var v = r.Analyses.FirstOrDefault(a => a.Name == analysis)?.Result?.Headline.GetValueOrDefault(key);
+                values.Add(v is { } d && double.IsFinite(d) ? JsonValue.Create(d) : null);
+            }
+            metrics[key] = values;
+        }
+        return new JsonObject
+        {
+            ["runs"] = new JsonArray([.. results.Select(r => new JsonObject { ["label"] = r.Run.Label, ["path"] = r.Run.Directory })]),
+            ["metrics"] = metrics,
+        };
+    }
+
+    private static string CommonParent(IReadOnlyList<string> folders)
+    {
+        var parents = folders.Select(f => Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(f))!).ToList();
+        var common = parents[0];
+        while (!parents.All(p => p == common || p.StartsWith(common + Path.DirectorySeparatorChar, StringComparison.Ordinal)))
+            common = Path.GetDirectoryName(common)!;
+        return common;
+    }
+}

@@ -1,0 +1,70 @@
+using System.IO.Enumeration;
+using Ipw.Core.Profiling;
+using Ipw.Core.Runs;
+
+namespace Ipw.Core.Analysis;
+
+/// <summary>
+/// Turns command-line arguments into run folders: a run folder, a glob (<c>./runs/profile_*</c>, for shells that pass
+/// it through unexpanded), or a sweep folder (its points, in sweep order). Anything else is a clear error.
+/// </summary>
+public static class RunInputs
+{
+    /// <summary>The run folders named by <paramref name="arguments"/>, each once, in order.</summary>
+    /// <exception cref="UserError">An argument names nothing, or a folder that is neither a run nor a sweep.</exception>
+    public static IReadOnlyList<string> Resolve(IEnumerable<string> arguments)
+    {
+        var runs = new List<string>();
+        foreach (var argument in arguments)
+        {
+            var paths = argument.IndexOfAny(['*', '?']) >= 0 ? Glob(argument) : [argument];
+            var before = runs.Count;
+            foreach (var path in paths) runs.AddRange(Expand(path, argument));
+            if (runs.Count == before) throw new UserError($"'{argument}' matches no run folder");
+        }
+        return runs.Select(Path.GetFullPath).Distinct(StringComparer.Ordinal).ToList();
+    }
+
+    private static IEnumerable<string> Expand(string path, string argument)
+    {
+        if (!Directory.Exists(path))
+            throw new UserError(File.Exists(path) ? $"'{path}' is a file; give its run folder" : $"'{path}': no such folder");
+        if (File.Exists(Path.Combine(path, RunFolder.DataFileName)) && File.Exists(Path.Combine(path, RunFolder.SummaryFileName))) return [path];
+        if (File.Exists(Path.Combine(path, SweepRunner.SweepFileName)))
+        {
+            var points = Directory.GetDirectories(path)
+                .Where(d => File.Exists(Path.Combine(d, RunFolder.DataFileName)))
+                .OrderBy(PointOrder).ThenBy(d => d, StringComparer.Ordinal).ToList();
+            return points.Count > 0 ? points : throw new UserError($"sweep '{path}' has no finished points");
+        }
+        // A glob such as runs/* may match folders that are not runs: skip those, but not a folder named outright.
+        if (!ReferenceEquals(path, argument) && argument.IndexOfAny(['*', '?']) >= 0) return [];
+        throw new UserError($"'{path}' is not a run folder (it needs {RunFolder.DataFileName} and {RunFolder.SummaryFileName}) nor a sweep folder ({SweepRunner.SweepFileName})");
+    }
+
+    /// <summary>Sweep points sort by their load value (…_c2 before …_c16), not by name.</summary>
+    private static double PointOrder(string folder)
+    {
+        var name = Path.GetFileName(folder);
+        var cut = name.LastIndexOf('_');
+        return cut >= 0 && name.Length > cut + 2 && double.TryParse(name[(cut + 2)..], System.Globalization.NumberStyles.Float,
+            System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : double.MaxValue;
+    }
+
+    /// <summary>Folders matching a pattern whose last part may hold * and ? (and earlier parts too).</summary>
+    private static List<string> Glob(string pattern)
+    {
+        var full = Path.GetFullPath(pattern);
+        var root = Path.GetPathRoot(full)!;
+        var parts = full[root.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries);
+        IEnumerable<string> current = [root];
+        foreach (var part in parts)
+        {
+            current = part.IndexOfAny(['*', '?']) < 0
+                ? current.Select(c => Path.Combine(c, part)).Where(Directory.Exists)
+                : current.SelectMany(c => Directory.EnumerateDirectories(c).Where(d => FileSystemName.MatchesSimpleExpression(part, Path.GetFileName(d))).Order(StringComparer.Ordinal));
+        }
+        var relative = !Path.IsPathRooted(pattern);
+        return current.Select(p => relative ? Path.GetRelativePath(Environment.CurrentDirectory, p) : p).ToList();
+    }
+}

@@ -1,0 +1,258 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Apache.Arrow;
+using Apache.Arrow.Ipc;
+using Apache.Arrow.Types;
+using Ipw.Abstractions;
+using Ipw.Core.Runs;
+
+namespace Ipw.Core.Analysis;
+
+/// <summary>
+/// A run folder opened for analysis. The data file is read once, in one streaming pass: every numeric and boolean
+/// column becomes a <see cref="double"/> array (NaN where the value is missing: 8 bytes a value, so a million queries
+/// take about 260 MB), and the low-cardinality text columns (subject, status, ...) are kept with their strings
+/// shared. Other text columns are read on demand, one pass each. Batches are disposed as soon as they are copied, so
+/// the prompts and responses never accumulate.
+/// </summary>
+public sealed class RunView : IRunView
+{
+    private static readonly HashSet<string> EagerTexts = ["subject", "status", "model", "client", "dataset", "energy_source", "grader", "finish_reason"];
+    private readonly string _data;
+    private readonly Dictionary<string, double[]> _numbers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string?[]> _texts = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ArrowTypeId> _types = new(StringComparer.Ordinal);
+    private IReadOnlyList<TelemetrySeries>? _telemetry;
+
+    private RunView(string directory, string summaryJson, JsonObject summary)
+    {
+        Directory = directory;
+        SummaryJson = summaryJson;
+        Summary = summary;
+        _data = Path.Combine(directory, RunFolder.DataFileName);
+        Label = MakeLabel(directory);
+    }
+
+    public string Directory { get; }
+
+    public string Label { get; }
+
+    public string SummaryJson { get; }
+
+    /// <summary>summary.json, parsed.</summary>
+    public JsonObject Summary { get; }
+
+    public long RecordCount { get; private set; }
+
+    public IReadOnlyList<string> Columns { get; private set; } = [];
+
+    /// <summary>Opens a run folder and reads its records.</summary>
+    /// <exception cref="UserError">Not a run folder, or a data file that cannot be read.</exception>
+    public static RunView Open(string directory)
+    {
+        var summaryPath = Path.Combine(directory, RunFolder.SummaryFileName);
+        if (!System.IO.Directory.Exists(directory)) throw new UserError($"'{directory}': no such folder");
+        if (!File.Exists(Path.Combine(directory, RunFolder.DataFileName)) || !File.Exists(summaryPath))
+            throw new UserError($"'{directory}' is not a run folder (it needs {RunFolder.DataFileName} and {RunFolder.SummaryFileName})");
+        var text = File.ReadAllText(summaryPath);
+        JsonObject summary;
+        try
+        {
+            summary = JsonNode.Parse(text) as JsonObject ?? throw new UserError($"{summaryPath}: not a JSON object");
+        }
+        catch (JsonException e)
+        {
+            throw new UserError($"{summaryPath}: not valid JSON ({e.Message})");
+        }
+        var view = new RunView(directory, text, summary);
+        view.Load();
+        return view;
+    }
+
+    public double[] Numbers(string column)
+    {
+        if (_numbers.TryGetValue(column, out var values)) return values;
+        throw new ArgumentException(_types.ContainsKey(column) ? $"column '{column}' is not numeric" : $"no column '{column}' in {_data}", nameof(column));
+    }
+
+    public IReadOnlyList<string?> Texts(string column)
+    {
+        if (_texts.TryGetValue(column, out var values)) return values;
+        if (!_types.TryGetValue(column, out var type)) throw new ArgumentException($"no column '{column}' in {_data}", nameof(column));
+        if (type is not (ArrowTypeId.String or ArrowTypeId.LargeString)) throw new ArgumentException($"column '{column}' is not text", nameof(column));
+        var read = new string?[RecordCount];
+        var row = 0;
+        Pass(batch =>
+        {
+            var array = batch.Column(column);
+            for (var i = 0; i < batch.Length; i++) read[row + i] = Text(array, i);
+            row += batch.Length;
+        });
+        _texts[column] = read;
+        return read;
+    }
+
+    public IReadOnlyList<TelemetrySeries> Telemetry() => _telemetry ??= ReadTelemetry();
+
+    private void Load()
+    {
+        // Count the rows first (cheap: the batch headers), so the arrays are allocated once.
+        var columns = new List<string>();
+        var chunks = new Dictionary<string, List<double[]>>(StringComparer.Ordinal);
+        var textChunks = new Dictionary<string, List<string?[]>>(StringComparer.Ordinal);
+        var pool = new Dictionary<string, string>(StringComparer.Ordinal);
+        long rows = 0;
+        Pass(batch =>
+        {
+            if (columns.Count == 0)
+            {
+                foreach (var field in batch.Schema.FieldsList)
+                {
+                    columns.Add(field.Name);
+                    _types[field.Name] = field.DataType.TypeId;
+                }
+            }
+            for (var c = 0; c < batch.ColumnCount; c++)
+            {
+                var name = columns[c];
+                var array = batch.Column(c);
+                if (IsNumeric(array))
+                {
+                    var values = new double[batch.Length];
+                    Copy(array, values);
+                    (chunks.TryGetValue(name, out var list) ? list : chunks[name] = []).Add(values);
+                }
+                else if (EagerTexts.Contains(name) && array is StringArray strings)
+                {
+                    var values = new string?[batch.Length];
+                    for (var i = 0; i < batch.Length; i++)
+                    {
+                        if (strings.IsNull(i)) continue;
+                        var span = strings.GetBytes(i);
+                        var s = System.Text.Encoding.UTF8.GetString(span);
+                        values[i] = pool.TryGetValue(s, out var shared) ? shared : pool[s] = s;
+                    }
+                    (textChunks.TryGetValue(name, out var list) ? list : textChunks[name] = []).Add(values);
+                }
+            }
+            rows += batch.Length;
+        });
+        RecordCount = rows;
+        Columns = columns;
+        foreach (var (name, list) in chunks) _numbers[name] = Concat(list, rows);
+        foreach (var (name, list) in textChunks) _texts[name] = Concat(list, rows);
+    }
+
+    private static T[] Concat<T>(List<T[]> chunks, long rows)
+    {
+        if (chunks.Count == 1) return chunks[0];
+        var all = new T[rows];
+        var at = 0;
+        foreach (var chunk in chunks)
+        {
+            chunk.CopyTo(all, at);
+            at += chunk.Length;
+        }
+        return all;
+    }
+
+    private static bool IsNumeric(IArrowArray array) => array is DoubleArray or FloatArray or Int64Array or Int32Array or BooleanArray;
+
+    private static void Copy(IArrowArray array, double[] into)
+    {
+        switch (array)
+        {
+            case DoubleArray d:
+                {
+                    var values = d.Values;
+                    for (var i = 0; i < into.Length; i++) into[i] = d.IsValid(i) ? values[i] : double.NaN;
+                    break;
+                }
+            case Int64Array l:
+                {
+                    var values = l.Values;
+                    for (var i = 0; i < into.Length; i++) into[i] = l.IsValid(i) ? values[i] : double.NaN;
+                    break;
+                }
+            case Int32Array n:
+                {
+                    var values = n.Values;
+                    for (var i = 0; i < into.Length; i++) into[i] = n.IsValid(i) ? values[i] : double.NaN;
+                    break;
+                }
+            case FloatArray f:
+                {
+                    var values = f.Values;
+                    for (var i = 0; i < into.Length; i++) into[i] = f.IsValid(i) ? values[i] : double.NaN;
+                    break;
+                }
+            case BooleanArray b:
+                for (var i = 0; i < into.Length; i++) into[i] = b.GetValue(i) is { } v ? (v ? 1 : 0) : double.NaN;
+                break;
+        }
+    }
+
+    private static string? Text(IArrowArray array, int i) => array switch
+    {
+        StringArray s => s.GetString(i),
+        LargeStringArray s => s.GetString(i),
+        _ => null,
+    };
+
+    private void Pass(Action<RecordBatch> each)
+    {
+        try
+        {
+            using var stream = new FileStream(_data, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 20);
+            using var reader = new ArrowStreamReader(stream);
+            while (reader.ReadNextRecordBatch() is { } batch)
+            {
+                using (batch) each(batch);
+            }
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or InvalidOperationException or IndexOutOfRangeException)
+        {
+            throw new UserError($"{_data}: cannot read the records ({e.Message})");
+        }
+    }
+
+    private IReadOnlyList<TelemetrySeries> ReadTelemetry()
+    {
+        var path = Path.Combine(Directory, RunFolder.TelemetryFileName);
+        if (!File.Exists(path)) return [];
+        var series = new Dictionary<string, (string Unit, List<double> T, List<double> V)>(StringComparer.Ordinal);
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16);
+            using var reader = new ArrowStreamReader(stream);
+            while (reader.ReadNextRecordBatch() is { } batch)
+            {
+                using (batch)
+                {
+                    var t = (DoubleArray)batch.Column("t_s");
+                    var metric = (StringArray)batch.Column("metric");
+                    var unit = (StringArray)batch.Column("unit");
+                    var value = (DoubleArray)batch.Column("value");
+                    for (var i = 0; i < batch.Length; i++)
+                    {
+                        if (t.GetValue(i) is not { } ts || value.GetValue(i) is not { } v || metric.GetString(i) is not { } m) continue;
+                        if (!series.TryGetValue(m, out var s)) series[m] = s = (unit.GetString(i) ?? "", [], []);
+                        s.T.Add(ts);
+                        s.V.Add(v);
+                    }
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or InvalidOperationException or InvalidCastException)
+        {
+            throw new UserError($"{path}: cannot read the telemetry ({e.Message})");
+        }
+        return series.Select(p => new TelemetrySeries(p.Key, p.Value.Unit, [.. p.Value.T], [.. p.Value.V])).ToList();
+    }
+
+    private static string MakeLabel(string directory)
+    {
+        var name = Path.GetFileName(Path.TrimEndingDirectorySeparator(directory));
+        return name.StartsWith("profile_", StringComparison.Ordinal) ? name["profile_".Length..] : name;
+    }
+}
