@@ -48,6 +48,7 @@ internal sealed class RegressionAnalysis : IAnalysis
         var warnings = new List<string>();
         var rows = new List<IReadOnlyList<string>>();
         var headline = new Dictionary<string, double?>();
+        var sums = new Dictionary<string, double[]>(StringComparer.Ordinal);
         foreach (var (name, xs, y, log) in Fits)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -60,7 +61,8 @@ internal sealed class RegressionAnalysis : IAnalysis
                 fits.Add(entry);
                 continue;
             }
-            var x = xCols.Count == 1 ? xCols[0]! : Columns.Sum(xCols[0]!, xCols[1]!);
+            var x = xCols.Count == 1 ? xCols[0]! : sums.TryGetValue(entry["x"]!.GetValue<string>(), out var sum) ? sum
+                : sums[entry["x"]!.GetValue<string>()] = Columns.Sum(xCols[0]!, xCols[1]!);
             var (px, py, missing, nonPositive) = Columns.Pairs(x, yCol, log);
             var fit = OlsFit.Of(px, py);
             entry["n"] = px.Length;
@@ -102,7 +104,9 @@ internal sealed class RegressionAnalysis : IAnalysis
 
 /// <summary>
 /// <c>efficiency</c>: accuracy (Wilson 95 % interval), intelligence per joule and per watt, tokens per joule, joules per
-/// token and the percentiles of TTFT, ITL, end-to-end latency and energy, overall and per subject.
+/// token and the percentiles of TTFT, ITL, end-to-end latency and energy, overall and per subject. One pass over the
+/// rows gathers every group's sums; each distribution is sorted once overall (shared with <c>latency</c>) and once split
+/// by subject.
 /// </summary>
 internal sealed class EfficiencyAnalysis : IAnalysis
 {
@@ -111,24 +115,87 @@ internal sealed class EfficiencyAnalysis : IAnalysis
         ("ttft_s", "ttft", "s"), ("itl_p50_s", "itl", "s"), ("e2e_latency_s", "e2e_latency", "s"), ("energy_j", "energy", "J"),
     ];
 
+    /// <summary>Running sums of one group.</summary>
+    private sealed class Tally
+    {
+        public int Queries, Graded, Right, WithEnergy, WithPower;
+        public double EnergySum, PowerSum, Tokens, Joules;
+    }
+
     public Task<AnalysisResult> RunAsync(AnalysisContext context, CancellationToken cancellationToken)
     {
         var run = context.Runs[0];
         var warnings = new List<string>();
-        var subjects = run.Columns.Contains("subject") ? run.Texts("subject") : null;
-        var overall = Group(run, null, warnings);
+        var n = (int)run.RecordCount;
+
+        // Subjects become group numbers (−1: none).
+        var names = new List<string>();
+        var groupOf = new int[n];
+        if (run.Columns.Contains("subject"))
+        {
+            var index = new Dictionary<string, int>(StringComparer.Ordinal);
+            var subjects = run.Texts("subject");
+            for (var i = 0; i < n; i++)
+            {
+                var s = subjects[i];
+                if (s is null) { groupOf[i] = -1; continue; }
+                if (!index.TryGetValue(s, out var g)) { g = index[s] = names.Count; names.Add(s); }
+                groupOf[i] = g;
+            }
+        }
+        else Array.Fill(groupOf, -1);
+
+        var all = new Tally();
+        var tallies = names.Select(_ => new Tally()).ToArray();
+        var correct = Columns.Get(run, "correct");
+        var energy = Columns.Get(run, "energy_j");
+        var power = Columns.Get(run, "avg_power_w");
+        var output = Columns.Get(run, "output_tokens");
+        for (var i = 0; i < n; i++)
+        {
+            var g = groupOf[i];
+            Add(all, i);
+            if (g >= 0) Add(tallies[g], i);
+        }
+        void Add(Tally t, int i)
+        {
+            t.Queries++;
+            var e = energy is null ? double.NaN : energy[i];
+            if (correct is not null && !double.IsNaN(correct[i]))
+            {
+                t.Graded++;
+                if (correct[i] == 1) t.Right++;
+                if (!double.IsNaN(e)) { t.EnergySum += e; t.WithEnergy++; }
+                if (power is not null && !double.IsNaN(power[i])) { t.PowerSum += power[i]; t.WithPower++; }
+            }
+            if (!double.IsNaN(e) && output is not null && !double.IsNaN(output[i])) { t.Tokens += output[i]; t.Joules += e; }
+        }
+
+        var overall = Group(all, warnings);
+        var groups = tallies.Select(t => Group(t, null)).ToArray();
+        foreach (var (column, label, unit) in Distributions)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var values = Columns.Get(run, column);
+            if (values is null) continue;
+            var (whole, split) = Columns.SortedByGroup(run, column, groupOf, names.Count);
+            overall[label] = Distribution(whole, unit);
+            if (label == "energy") overall["mean_energy_j"] = Output.Num(Columns.Mean(whole.Sorted));
+            if (whole.Missing > 0) warnings.Add($"efficiency: {column} is missing in {whole.Missing} of {n} rows");
+            if (whole.Zero > 0) warnings.Add($"efficiency: {column} is 0 in {whole.Zero} rows");
+            for (var g = 0; g < names.Count; g++)
+            {
+                groups[g][label] = Distribution(split[g], unit);
+                if (label == "energy") groups[g]["mean_energy_j"] = Output.Num(Columns.Mean(split[g].Sorted));
+            }
+        }
+
         var bySubject = new JsonObject();
         var rows = new List<IReadOnlyList<string>> { Row("all", overall) };
-        if (subjects is not null)
+        foreach (var g in Enumerable.Range(0, names.Count).OrderBy(g => names[g], StringComparer.Ordinal))
         {
-            foreach (var subject in subjects.Where(s => s is not null).Distinct().Order(StringComparer.Ordinal))
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                var mask = subjects.Select(s => s == subject).ToArray();
-                var group = Group(run, mask, null);
-                bySubject[subject!] = group;
-                rows.Add(Row(subject!, group));
-            }
+            bySubject[names[g]] = groups[g];
+            rows.Add(Row(names[g], groups[g]));
         }
         var json = new JsonObject
         {
@@ -156,6 +223,18 @@ internal sealed class EfficiencyAnalysis : IAnalysis
         return Task.FromResult(new AnalysisResult([file], table, headline, warnings));
     }
 
+    private static JsonObject Distribution((double[] Sorted, int Missing, int Zero) d, string unit) => new()
+    {
+        ["unit"] = unit,
+        ["n"] = d.Sorted.Length,
+        ["missing"] = d.Missing,
+        ["zero"] = d.Zero,
+        ["mean"] = Output.Num(Columns.Mean(d.Sorted)),
+        ["p50"] = Output.Num(Columns.Quantile(d.Sorted, 0.5)),
+        ["p90"] = Output.Num(Columns.Quantile(d.Sorted, 0.9)),
+        ["p99"] = Output.Num(Columns.Quantile(d.Sorted, 0.99)),
+    };
+
     private static double? D(JsonNode? node) =>
         node is JsonValue v ? v.TryGetValue<double>(out var d) ? d : v.TryGetValue<int>(out var i) ? i : v.TryGetValue<long>(out var l) ? l : null : null;
 
@@ -168,79 +247,29 @@ internal sealed class EfficiencyAnalysis : IAnalysis
         Columns.Format(D(g["ttft"]?["p50"]), "s"), Columns.Format(D(g["e2e_latency"]?["p50"]), "s"),
     ];
 
-    private static JsonObject Group(IRunView run, bool[]? mask, List<string>? warnings)
+    private static JsonObject Group(Tally t, List<string>? warnings)
     {
-        var n = mask?.Count(m => m) ?? (int)run.RecordCount;
-        var g = new JsonObject { ["queries"] = n };
-        var correct = Columns.Get(run, "correct");
-        var energy = Columns.Get(run, "energy_j");
-        var power = Columns.Get(run, "avg_power_w");
-        var output = Columns.Get(run, "output_tokens");
-        bool In(int i) => mask is null || mask[i];
-
-        // Accuracy over graded queries, with Wilson's interval.
-        int graded = 0, right = 0;
-        double energySum = 0, powerSum = 0;
-        int withEnergy = 0, withPower = 0;
-        for (var i = 0; correct is not null && i < correct.Length; i++)
-        {
-            if (!In(i) || double.IsNaN(correct[i])) continue;
-            graded++;
-            if (correct[i] == 1) right++;
-            if (energy is not null && !double.IsNaN(energy[i])) { energySum += energy[i]; withEnergy++; }
-            if (power is not null && !double.IsNaN(power[i])) { powerSum += power[i]; withPower++; }
-        }
-        g["graded"] = graded;
-        g["correct"] = right;
-        double? accuracy = graded > 0 ? (double)right / graded : null;
+        var g = new JsonObject { ["queries"] = t.Queries, ["graded"] = t.Graded, ["correct"] = t.Right };
+        double? accuracy = t.Graded > 0 ? (double)t.Right / t.Graded : null;
         g["accuracy"] = Output.Num(accuracy);
         if (accuracy is { } p)
         {
             var z = Normal.InvCDF(0, 1, 0.975);
-            var centre = (p + z * z / (2 * graded)) / (1 + z * z / graded);
-            var half = z * Math.Sqrt(p * (1 - p) / graded + z * z / (4.0 * graded * graded)) / (1 + z * z / graded);
+            var k = t.Graded;
+            var centre = (p + z * z / (2 * k)) / (1 + z * z / k);
+            var half = z * Math.Sqrt(p * (1 - p) / k + z * z / (4.0 * k * k)) / (1 + z * z / k);
             g["accuracy_ci95"] = new JsonArray(Output.Num(Math.Max(0, centre - half)), Output.Num(Math.Min(1, centre + half)));
         }
-        double? meanEnergyGraded = withEnergy > 0 && withEnergy == graded ? energySum / withEnergy : null;
-        double? meanPowerGraded = withPower > 0 && withPower == graded ? powerSum / withPower : null;
-        g["intelligence_per_joule"] = Output.Num(accuracy is { } a1 && meanEnergyGraded is > 0 ? a1 / meanEnergyGraded : null);
-        g["intelligence_per_watt"] = Output.Num(accuracy is { } a2 && meanPowerGraded is > 0 ? a2 / meanPowerGraded : null);
-        if (warnings is not null && graded > 0 && withEnergy < graded)
-            warnings.Add($"efficiency: {graded - withEnergy} of {graded} graded queries have no energy: intelligence per joule is not computed");
-        if (warnings is not null && graded == 0) warnings.Add("efficiency: no graded queries: accuracy, IPJ and IPW are not computed");
-
-        // Tokens per joule over the queries that have both.
-        double tokens = 0, joules = 0;
-        int energyMissing = 0;
-        for (var i = 0; energy is not null && output is not null && i < energy.Length; i++)
-        {
-            if (!In(i)) continue;
-            if (double.IsNaN(energy[i]) || double.IsNaN(output[i])) { energyMissing++; continue; }
-            tokens += output[i];
-            joules += energy[i];
-        }
-        g["tokens_per_joule"] = Output.Num(joules > 0 ? tokens / joules : null);
-        g["joules_per_token"] = Output.Num(tokens > 0 && joules > 0 ? joules / tokens : null);
-        foreach (var (column, label, unit) in Distributions)
-        {
-            var values = Columns.Get(run, column);
-            if (values is null) continue;
-            var (sorted, missing, zero) = Columns.Present(values, mask);
-            g[label] = new JsonObject
-            {
-                ["unit"] = unit,
-                ["n"] = sorted.Length,
-                ["missing"] = missing,
-                ["zero"] = zero,
-                ["mean"] = Output.Num(Columns.Mean(sorted)),
-                ["p50"] = Output.Num(Columns.Quantile(sorted, 0.5)),
-                ["p90"] = Output.Num(Columns.Quantile(sorted, 0.9)),
-                ["p99"] = Output.Num(Columns.Quantile(sorted, 0.99)),
-            };
-            if (label == "energy") g["mean_energy_j"] = Output.Num(Columns.Mean(sorted));
-            if (warnings is not null && missing > 0) warnings.Add($"efficiency: {column} is missing in {missing} of {values.Length} rows");
-            if (warnings is not null && zero > 0) warnings.Add($"efficiency: {column} is 0 in {zero} rows");
-        }
+        // Intelligence per joule and per watt only when every graded query has the measurement: never from a zero.
+        double? meanEnergy = t.WithEnergy > 0 && t.WithEnergy == t.Graded ? t.EnergySum / t.WithEnergy : null;
+        double? meanPower = t.WithPower > 0 && t.WithPower == t.Graded ? t.PowerSum / t.WithPower : null;
+        g["intelligence_per_joule"] = Output.Num(accuracy is { } a1 && meanEnergy is > 0 ? a1 / meanEnergy : null);
+        g["intelligence_per_watt"] = Output.Num(accuracy is { } a2 && meanPower is > 0 ? a2 / meanPower : null);
+        g["tokens_per_joule"] = Output.Num(t.Joules > 0 ? t.Tokens / t.Joules : null);
+        g["joules_per_token"] = Output.Num(t.Tokens > 0 && t.Joules > 0 ? t.Joules / t.Tokens : null);
+        if (warnings is not null && t.Graded > 0 && t.WithEnergy < t.Graded)
+            warnings.Add($"efficiency: {t.Graded - t.WithEnergy} of {t.Graded} graded queries have no energy: intelligence per joule is not computed");
+        if (warnings is not null && t.Graded == 0) warnings.Add("efficiency: no graded queries: accuracy, IPJ and IPW are not computed");
         return g;
     }
 }
@@ -264,7 +293,7 @@ internal sealed class LatencyAnalysis : IAnalysis
             cancellationToken.ThrowIfCancellationRequested();
             var values = Columns.Get(run, column);
             if (values is null) continue;
-            var (sorted, missing, zero) = Columns.Present(values);
+            var (sorted, missing, zero) = Columns.Sorted(run, column);
             if (missing > 0) warnings.Add($"latency: {column} is missing in {missing} of {values.Length} rows");
             if (zero > 0) warnings.Add($"latency: {column} is 0 in {zero} rows");
             var q = (double p) => Columns.Quantile(sorted, p);

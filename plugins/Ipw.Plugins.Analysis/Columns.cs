@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Ipw.Abstractions;
 
@@ -11,11 +13,11 @@ internal static class Columns
     public static double[]? Get(IRunView run, string column) => run.Columns.Contains(column) ? run.Numbers(column) : null;
 
     /// <summary>Pairs (x, y) where both are present (and, for log fits, positive); counts what was left out.</summary>
-    public static (double[] X, double[] Y, int Missing, int NonPositive) Pairs(double[] x, double[] y, bool log, Func<double, double>? mapX = null)
+    public static (double[] X, double[] Y, int Missing, int NonPositive) Pairs(double[] x, double[] y, bool log)
     {
-        var xs = new List<double>(x.Length);
-        var ys = new List<double>(x.Length);
-        int missing = 0, nonPositive = 0;
+        var xs = new double[x.Length];
+        var ys = new double[x.Length];
+        int n = 0, missing = 0, nonPositive = 0;
         for (var i = 0; i < x.Length; i++)
         {
             var a = x[i];
@@ -26,10 +28,65 @@ internal static class Columns
                 if (a <= 0 || b <= 0) { nonPositive++; continue; }
                 (a, b) = (Math.Log(a), Math.Log(b));
             }
-            xs.Add(mapX is null ? a : mapX(a));
-            ys.Add(b);
+            xs[n] = a;
+            ys[n++] = b;
         }
-        return ([.. xs], [.. ys], missing, nonPositive);
+        Array.Resize(ref xs, n);
+        Array.Resize(ref ys, n);
+        return (xs, ys, missing, nonPositive);
+    }
+
+    private static readonly ConditionalWeakTable<IRunView, ConcurrentDictionary<string, Lazy<(double[] Sorted, int Missing, int Zero)>>> SortedCache = [];
+
+    /// <summary>The present values of a column, sorted, with the counts of missing and zero values: computed once per
+    /// run and shared by the analyses, which may run at the same time (sorting a million values is most of their cost).</summary>
+    public static (double[] Sorted, int Missing, int Zero) Sorted(IRunView run, string column) =>
+        SortedCache.GetOrCreateValue(run).GetOrAdd(column, c => new(() => Present(run.Numbers(c)))).Value;
+
+    /// <summary>The present values of a column overall and per group (<paramref name="groupOf"/>: each row's group, or
+    /// −1), each sorted, from one sort of the values keyed with their groups. The overall result joins the shared cache.</summary>
+    public static ((double[] Sorted, int Missing, int Zero) All, (double[] Sorted, int Missing, int Zero)[] Groups) SortedByGroup(
+        IRunView run, string column, int[] groupOf, int groups)
+    {
+        var values = run.Numbers(column);
+        var keys = new double[values.Length];
+        var owners = new int[values.Length];
+        var missing = new int[groups];
+        var zero = new int[groups];
+        int n = 0, allMissing = 0, allZero = 0;
+        for (var i = 0; i < values.Length; i++)
+        {
+            var g = groupOf[i];
+            var v = values[i];
+            if (double.IsNaN(v))
+            {
+                allMissing++;
+                if (g >= 0) missing[g]++;
+                continue;
+            }
+            if (v == 0)
+            {
+                allZero++;
+                if (g >= 0) zero[g]++;
+            }
+            keys[n] = v;
+            owners[n++] = g;
+        }
+        Array.Resize(ref keys, n);
+        Array.Resize(ref owners, n);
+        Array.Sort(keys, owners);
+        var counts = new int[groups];
+        foreach (var g in owners) if (g >= 0) counts[g]++;
+        var arrays = counts.Select(c => new double[c]).ToArray();
+        var fill = new int[groups];
+        for (var k = 0; k < n; k++)
+        {
+            var g = owners[k];
+            if (g >= 0) arrays[g][fill[g]++] = keys[k];
+        }
+        var all = (keys, allMissing, allZero);
+        SortedCache.GetOrCreateValue(run).TryAdd(column, new(() => all));
+        return (all, [.. arrays.Select((a, g) => (a, missing[g], zero[g]))]);
     }
 
     /// <summary>Element-wise sum; NaN where either is missing.</summary>
@@ -41,19 +98,17 @@ internal static class Columns
     }
 
     /// <summary>The present values, sorted, and how many were missing or zero.</summary>
-    public static (double[] Sorted, int Missing, int Zero) Present(double[] values, IReadOnlyList<bool>? mask = null)
+    public static (double[] Sorted, int Missing, int Zero) Present(double[] values)
     {
-        var list = new List<double>(values.Length);
-        int missing = 0, zero = 0;
-        for (var i = 0; i < values.Length; i++)
+        var sorted = new double[values.Length];
+        int n = 0, missing = 0, zero = 0;
+        foreach (var v in values)
         {
-            if (mask is not null && !mask[i]) continue;
-            var v = values[i];
             if (double.IsNaN(v)) { missing++; continue; }
             if (v == 0) zero++;
-            list.Add(v);
+            sorted[n++] = v;
         }
-        var sorted = list.ToArray();
+        Array.Resize(ref sorted, n);
         Array.Sort(sorted);
         return (sorted, missing, zero);
     }
@@ -68,7 +123,7 @@ internal static class Columns
         return sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]);
     }
 
-    public static double? Mean(double[] sorted) => sorted.Length == 0 ? null : sorted.Average();
+    public static double? Mean(double[] values) => values.Length == 0 ? null : values.Average();
 
     public static string Format(double? value, string unit = "")
     {

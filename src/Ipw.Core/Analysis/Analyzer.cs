@@ -31,31 +31,37 @@ public static class Analyzer
             ? registries.Analyses.Entries.OrderBy(e => e.Name, StringComparer.Ordinal).ToList()
             : analyses.Select(registries.Analyses.Resolve).ToList();
         if (entries.Count == 0) throw new UserError("no analyses are registered (see 'ipw list analyses')");
-        var views = runFolders.Select(RunView.Open).ToList(); // every run is checked before any analysis runs
+        foreach (var folder in runFolders) RunView.Check(folder); // every run is checked before any analysis runs
         var results = new List<RunAnalysis>();
-        foreach (var view in views)
+        foreach (var folder in runFolders)
         {
-            var list = new List<AnalysisRun>();
+            // One run in memory at a time; its analyses run side by side, as they only read it.
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var view = RunView.Open(folder);
+            var opened = clock.Elapsed;
             var context = new AnalysisContext([view], Path.Combine(view.Directory, RunFolder.AnalysisFolderName));
-            foreach (var entry in entries)
+            var tasks = entries.Select(entry => Task.Run(async () =>
             {
-                cancellationToken.ThrowIfCancellationRequested();
                 try
                 {
                     var result = await entry.Descriptor.Create().RunAsync(context, cancellationToken).ConfigureAwait(false);
-                    list.Add(new AnalysisRun(entry.Name, result, null));
+                    return new AnalysisRun(entry.Name, result, null);
                 }
                 catch (Exception e) when (e is not OperationCanceledException and not UserError)
                 {
-                    list.Add(new AnalysisRun(entry.Name, null, $"{e.GetType().Name}: {e.Message}"));
+                    return new AnalysisRun(entry.Name, null, $"{e.GetType().Name}: {e.Message}");
                 }
-            }
+            }, cancellationToken)).ToList();
+            var list = await Task.WhenAll(tasks).ConfigureAwait(false);
+            if (Environment.GetEnvironmentVariable("IPW_DEBUG") == "1")
+                Console.Error.WriteLine($"ipw: {view.Label}: read {view.RecordCount} records in {opened.TotalSeconds:F2} s, analyses took {(clock.Elapsed - opened).TotalSeconds:F2} s");
+            view.Unload();
             results.Add(new RunAnalysis(view, list));
         }
         if (results.Count < 2) return new AnalyzeOutcome(results, null, null);
 
         var comparison = Compare(results);
-        var dir = comparisonDir ?? CommonParent(views.Select(v => v.Directory).ToList());
+        var dir = comparisonDir ?? CommonParent(results.Select(r => r.Run.Directory).ToList());
         Directory.CreateDirectory(dir);
         var file = Path.Combine(dir, "comparison.json");
         File.WriteAllText(file + ".tmp", comparison.ToJsonString(RunFolder.Json));

@@ -13,11 +13,11 @@ namespace Ipw.Core.Analysis;
 /// column becomes a <see cref="double"/> array (NaN where the value is missing: 8 bytes a value, so a million queries
 /// take about 260 MB), and the low-cardinality text columns (subject, status, ...) are kept with their strings
 /// shared. Other text columns are read on demand, one pass each. Batches are disposed as soon as they are copied, so
-/// the prompts and responses never accumulate.
+/// the prompts and responses never accumulate. Once open, a view may be read from several threads.
 /// </summary>
 public sealed class RunView : IRunView
 {
-    private static readonly HashSet<string> EagerTexts = ["subject", "status", "model", "client", "dataset", "energy_source", "grader", "finish_reason"];
+    private static readonly HashSet<string> EagerTexts = ["subject", "status", "model", "client", "dataset", "grader"];
     private readonly string _data;
     private readonly Dictionary<string, double[]> _numbers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string?[]> _texts = new(StringComparer.Ordinal);
@@ -50,6 +50,25 @@ public sealed class RunView : IRunView
     /// <exception cref="UserError">Not a run folder, or a data file that cannot be read.</exception>
     public static RunView Open(string directory)
     {
+        var (text, summary) = Check(directory);
+        var view = new RunView(directory, text, summary);
+        view.Load();
+        return view;
+    }
+
+    /// <summary>Frees the loaded columns (a comparison keeps only each run's name and counts); reading a column
+    /// afterwards is an error.</summary>
+    public void Unload()
+    {
+        _numbers.Clear();
+        lock (_texts) _texts.Clear();
+        _telemetry = null;
+    }
+
+    /// <summary>Checks that a folder is a run (its files exist, its summary parses), without reading the records.</summary>
+    /// <exception cref="UserError">It is not.</exception>
+    public static (string Text, JsonObject Summary) Check(string directory)
+    {
         var summaryPath = Path.Combine(directory, RunFolder.SummaryFileName);
         if (!System.IO.Directory.Exists(directory)) throw new UserError($"'{directory}': no such folder");
         if (!File.Exists(Path.Combine(directory, RunFolder.DataFileName)) || !File.Exists(summaryPath))
@@ -64,9 +83,7 @@ public sealed class RunView : IRunView
         {
             throw new UserError($"{summaryPath}: not valid JSON ({e.Message})");
         }
-        var view = new RunView(directory, text, summary);
-        view.Load();
-        return view;
+        return (text, summary);
     }
 
     public double[] Numbers(string column)
@@ -76,6 +93,11 @@ public sealed class RunView : IRunView
     }
 
     public IReadOnlyList<string?> Texts(string column)
+    {
+        lock (_texts) return LoadTexts(column);
+    }
+
+    private string?[] LoadTexts(string column)
     {
         if (_texts.TryGetValue(column, out var values)) return values;
         if (!_types.TryGetValue(column, out var type)) throw new ArgumentException($"no column '{column}' in {_data}", nameof(column));
@@ -96,69 +118,74 @@ public sealed class RunView : IRunView
 
     private void Load()
     {
-        // Count the rows first (cheap: the batch headers), so the arrays are allocated once.
+        // Arrays are sized from summary.json's count when it has one (grown if the file holds more), so a large run is
+        // copied once, not gathered in chunks and concatenated.
+        var expected = Count(Summary["counts"]?["records_on_disk"]) ?? Count(Summary["queries"]) ?? 0;
+        var capacity = (int)Math.Clamp(expected, 1024, int.MaxValue);
         var columns = new List<string>();
-        var chunks = new Dictionary<string, List<double[]>>(StringComparer.Ordinal);
-        var textChunks = new Dictionary<string, List<string?[]>>(StringComparer.Ordinal);
-        var pool = new Dictionary<string, string>(StringComparer.Ordinal);
+        var numbers = new List<(int Index, string Name, double[] Values)>();
+        var texts = new List<(int Index, string Name, string?[] Values)>();
         long rows = 0;
         Pass(batch =>
         {
             if (columns.Count == 0)
             {
-                foreach (var field in batch.Schema.FieldsList)
+                for (var c = 0; c < batch.ColumnCount; c++)
                 {
+                    var field = batch.Schema.FieldsList[c];
                     columns.Add(field.Name);
                     _types[field.Name] = field.DataType.TypeId;
+                    var array = batch.Column(c);
+                    if (IsNumeric(array)) numbers.Add((c, field.Name, new double[capacity]));
+                    else if (EagerTexts.Contains(field.Name) && array is StringArray) texts.Add((c, field.Name, new string?[capacity]));
                 }
             }
-            for (var c = 0; c < batch.ColumnCount; c++)
+            var at = (int)rows;
+            if (at + batch.Length > capacity)
             {
-                var name = columns[c];
-                var array = batch.Column(c);
-                if (IsNumeric(array))
-                {
-                    var values = new double[batch.Length];
-                    Copy(array, values);
-                    (chunks.TryGetValue(name, out var list) ? list : chunks[name] = []).Add(values);
-                }
-                else if (EagerTexts.Contains(name) && array is StringArray strings)
-                {
-                    var values = new string?[batch.Length];
-                    for (var i = 0; i < batch.Length; i++)
-                    {
-                        if (strings.IsNull(i)) continue;
-                        var span = strings.GetBytes(i);
-                        var s = System.Text.Encoding.UTF8.GetString(span);
-                        values[i] = pool.TryGetValue(s, out var shared) ? shared : pool[s] = s;
-                    }
-                    (textChunks.TryGetValue(name, out var list) ? list : textChunks[name] = []).Add(values);
-                }
+                capacity = (int)Math.Min(int.MaxValue, Math.Max(2L * capacity, at + batch.Length));
+                for (var k = 0; k < numbers.Count; k++) numbers[k] = numbers[k] with { Values = Grow(numbers[k].Values, capacity) };
+                for (var k = 0; k < texts.Count; k++) texts[k] = texts[k] with { Values = Grow(texts[k].Values, capacity) };
             }
+            foreach (var (index, _, values) in numbers) Copy(batch.Column(index), values.AsSpan(at, batch.Length));
+            foreach (var (index, _, values) in texts) CopyShared((StringArray)batch.Column(index), values.AsSpan(at, batch.Length));
             rows += batch.Length;
         });
         RecordCount = rows;
         Columns = columns;
-        foreach (var (name, list) in chunks) _numbers[name] = Concat(list, rows);
-        foreach (var (name, list) in textChunks) _texts[name] = Concat(list, rows);
+        foreach (var (_, name, values) in numbers) _numbers[name] = values.Length == rows ? values : values[..(int)rows];
+        foreach (var (_, name, values) in texts) _texts[name] = values.Length == rows ? values : values[..(int)rows];
     }
 
-    private static T[] Concat<T>(List<T[]> chunks, long rows)
+    private static long? Count(JsonNode? node) => node is JsonValue v && v.TryGetValue<long>(out var n) ? n : node is JsonValue w && w.TryGetValue<int>(out var m) ? m : null;
+
+    private static T[] Grow<T>(T[] array, int capacity)
     {
-        if (chunks.Count == 1) return chunks[0];
-        var all = new T[rows];
-        var at = 0;
-        foreach (var chunk in chunks)
+        System.Array.Resize(ref array, capacity);
+        return array;
+    }
+
+    /// <summary>Text values of a low-cardinality column: a row equal to the previous one shares its string.</summary>
+    private static void CopyShared(StringArray strings, Span<string?> into)
+    {
+        ReadOnlySpan<byte> last = default;
+        string? lastText = null;
+        for (var i = 0; i < into.Length; i++)
         {
-            chunk.CopyTo(all, at);
-            at += chunk.Length;
+            if (strings.IsNull(i)) continue;
+            var bytes = strings.GetBytes(i);
+            if (lastText is null || !bytes.SequenceEqual(last))
+            {
+                lastText = System.Text.Encoding.UTF8.GetString(bytes);
+                last = bytes;
+            }
+            into[i] = lastText;
         }
-        return all;
     }
 
     private static bool IsNumeric(IArrowArray array) => array is DoubleArray or FloatArray or Int64Array or Int32Array or BooleanArray;
 
-    private static void Copy(IArrowArray array, double[] into)
+    private static void Copy(IArrowArray array, Span<double> into)
     {
         switch (array)
         {
