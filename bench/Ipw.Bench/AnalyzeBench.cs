@@ -2,8 +2,8 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Ipw.Core.Runs;
 
-/// <summary>A synthetic run of many queries (known relations plus noise, some energy missing), then `ipw analyze` on
-/// it as a user runs it: wall time and peak memory of the whole process.</summary>
+/// <summary>A synthetic run of many queries (known relations plus noise, some energy missing), then `ipw analyze` and
+/// `ipw plot` on it as a user runs them: wall time and peak memory of the whole process.</summary>
 internal static class AnalyzeBench
 {
     public static void Run(string ipw, int queries)
@@ -80,6 +80,12 @@ internal static class AnalyzeBench
                 var (wall, peak, output) = Measure(ipw, ["analyze", path]);
                 Console.WriteLine($"analyze {queries:N0} queries: {wall:F2} s wall, peak RSS {peak / 1024.0:F0} MiB{(k == 0 ? "" : "")}");
                 if (k == 0 && !output.Contains("efficiency", StringComparison.Ordinal)) Console.WriteLine(output);
+            }
+            for (var k = 0; k < 3; k++)
+            {
+                var (wall, peak, output) = Measure(ipw, ["plot", path]);
+                Console.WriteLine($"plot {queries:N0} queries: {wall:F2} s wall, peak RSS {peak / 1024.0:F0} MiB");
+                if (k == 0 && !output.Contains("latency_cdf", StringComparison.Ordinal)) Console.WriteLine(output);
             }
         }
         finally

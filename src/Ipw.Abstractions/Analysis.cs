@@ -58,9 +58,14 @@ public interface IAnalysis
     Task<AnalysisResult> RunAsync(AnalysisContext context, CancellationToken cancellationToken);
 }
 
+/// <summary>What a visualization drew.</summary>
+/// <param name="Files">The figures written.</param>
+/// <param name="Notes">What was left out and why (a figure without data, points thinned for drawing), never silent.</param>
+public sealed record VisualizationResult(IReadOnlyList<string> Files, IReadOnlyList<string> Notes);
+
 /// <summary>A visualization: reads runs (one, or several overlaid), writes figures.</summary>
 public interface IVisualization
 {
-    /// <summary>Draws the figures and returns the files written.</summary>
-    Task<IReadOnlyList<string>> RenderAsync(AnalysisContext context, CancellationToken cancellationToken);
+    /// <summary>Draws the figures into <c>context.OutputDirectory</c>.</summary>
+    Task<VisualizationResult> RenderAsync(AnalysisContext context, CancellationToken cancellationToken);
 }

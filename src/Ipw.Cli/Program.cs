@@ -9,6 +9,8 @@ root.Subcommands.Add(ProfileCommand.Create());
 root.Subcommands.Add(EnergyCommand.Create());
 root.Subcommands.Add(ScoreCommand.Create());
 root.Subcommands.Add(AnalyzeCommand.Create());
+root.Subcommands.Add(PlotCommand.Create());
+root.Subcommands.Add(PlotCommand.CreateReport());
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

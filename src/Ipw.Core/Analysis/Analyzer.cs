@@ -92,7 +92,7 @@ public static class Analyzer
         };
     }
 
-    private static string CommonParent(IReadOnlyList<string> folders)
+    internal static string CommonParent(IReadOnlyList<string> folders)
     {
         var parents = folders.Select(f => Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(f))!).ToList();
         var common = parents[0];

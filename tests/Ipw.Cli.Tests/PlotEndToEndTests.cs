@@ -1,0 +1,126 @@
+using System.Text.Json;
+using SkiaSharp;
+
+namespace Ipw.Cli.Tests;
+
+/// <summary><c>ipw plot</c> and <c>ipw report</c> through the real binary: a run with energy (the NVML stand-in) and one
+/// without, figures checked by their pixels with no system fonts, and the report opened in headless Chromium.</summary>
+public sealed class PlotEndToEndTests : IDisposable
+{
+    private readonly TempDir _work = new();
+    private static string StandinDir => Path.Combine(IpwProcess.RepoRoot, "artifacts", "native", "nvml-standin");
+
+    /// <summary>A fontconfig that knows no fonts: what a fresh machine without fonts gives the renderer.</summary>
+    private Dictionary<string, string> NoFonts()
+    {
+        File.WriteAllText(_work.Combine("fonts.conf"), "<?xml version=\"1.0\"?>\n<fontconfig></fontconfig>\n");
+        return new() { ["FONTCONFIG_FILE"] = _work.Combine("fonts.conf") };
+    }
+
+    private string ProfileWithEnergy()
+    {
+        File.WriteAllLines(_work.Combine("gpu.conf"), ["devices=1", "name=NVIDIA H100 80GB HBM3", "power_low_mw=90000", "power_high_mw=240000", "energy_step_ms=10"]);
+        var env = new Dictionary<string, string>
+        {
+            ["LD_LIBRARY_PATH"] = StandinDir,
+            ["IPW_NVML_STANDIN_CONFIG"] = _work.Combine("gpu.conf"),
+            ["IPW_POWERCAP_ROOT"] = _work.Combine("no-rapl"),
+        };
+        var r = IpwProcess.Run(_work.Path, ["profile", "--max-queries", "8", "--max-tokens", "24", "--threads", "1", "--output-dir", "gpu",
+            "--dataset-param", "subjects=math,extraction", "--baseline", "0"], env);
+        Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
+        return Directory.GetDirectories(_work.Combine("gpu")).Single();
+    }
+
+    private string ProfileWithoutEnergy()
+    {
+        var r = IpwProcess.Run(_work.Path, ["profile", "--max-queries", "6", "--max-tokens", "12", "--threads", "1", "--output-dir", "cpu",
+            "--dataset-param", "subjects=math,extraction", "--baseline", "0"], new Dictionary<string, string> { ["IPW_POWERCAP_ROOT"] = _work.Combine("no-rapl") });
+        Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
+        return Directory.GetDirectories(_work.Combine("cpu")).Single();
+    }
+
+    /// <summary>Dark pixels in the band where the title is drawn: zero when no text could be rendered.</summary>
+    private static int TitleInk(string png)
+    {
+        using var bitmap = SKBitmap.Decode(png);
+        Assert.Equal((1000, 620), (bitmap.Width, bitmap.Height));
+        var ink = 0;
+        for (var y = 4; y < 34; y++)
+            for (var x = 200; x < 800; x++)
+            {
+                var c = bitmap.GetPixel(x, y);
+                if (c.Red + c.Green + c.Blue < 3 * 128) ink++;
+            }
+        return ink;
+    }
+
+    [Fact]
+    public void Every_figure_is_drawn_with_readable_text_on_a_machine_without_fonts()
+    {
+        Assert.True(File.Exists(Path.Combine(StandinDir, "libnvidia-ml.so.1")), "the NVML stand-in was not built");
+        var run = ProfileWithEnergy();
+        var r = IpwProcess.Run(_work.Path, ["plot", run], NoFonts());
+        Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
+        var label = Path.GetFileName(run)["profile_".Length..];
+        string[] expected =
+        [
+            "regression_energy_vs_total_tokens.png", "regression_latency_vs_input_tokens.png", "regression_ttft_vs_input_tokens.png",
+            "regression_power_vs_total_tokens.png", "output_kde.png", "latency_cdf.png", "energy_histogram.png", $"timeline_{label}.png",
+        ];
+        var plots = Path.Combine(run, "plots");
+        Assert.Equal(expected.Order(), Directory.GetFiles(plots).Select(Path.GetFileName).Order());
+        foreach (var file in expected)
+            Assert.True(TitleInk(Path.Combine(plots, file)) > 200, $"{file}: no title text drawn");
+
+        var svg = IpwProcess.Run(_work.Path, ["plot", run, "--format", "svg", "--visualization", "regression", "--output", "svg"], NoFonts());
+        Assert.True(svg.ExitCode == 0, svg.Stderr + svg.Stdout);
+        var text = File.ReadAllText(_work.Combine("svg", "regression_energy_vs_total_tokens.svg"));
+        Assert.StartsWith("<?xml", text);
+        Assert.Contains("font-family=\"Inter\"", text);
+        Assert.Contains("Energy per query vs total tokens", text);
+    }
+
+    [Fact]
+    public void Runs_are_overlaid_and_the_report_renders_in_chromium_with_every_image()
+    {
+        var gpu = ProfileWithEnergy();
+        var cpu = ProfileWithoutEnergy();
+        var r = IpwProcess.Run(_work.Path, ["plot", gpu, cpu, "--output", "both"], NoFonts());
+        Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
+        Assert.Contains("note: energy_histogram: " + Path.GetFileName(cpu)["profile_".Length..] + " has no energy per query", r.Stdout);
+        Assert.True(File.Exists(_work.Combine("both", "latency_cdf.png")));
+        Assert.Single(Directory.GetFiles(_work.Combine("both"), "timeline_*.png")); // only the GPU run recorded power
+
+        var report = IpwProcess.Run(_work.Path, ["report", gpu, cpu, "--output", "report.html"], NoFonts());
+        Assert.True(report.ExitCode == 0, report.Stderr + report.Stdout);
+        var html = _work.Combine("report.html");
+        Assert.True(File.Exists(html));
+        var figures = Directory.GetFiles(Path.Combine(Path.GetDirectoryName(gpu)!, "..", "plots"), "*.png").Length;
+        Assert.True(File.Exists("/usr/bin/chromium") || Environment.GetEnvironmentVariable("IPW_CHROMIUM") is not null,
+            "Chromium is not installed: .ci/run installs Debian's chromium package");
+        var seen = JsonDocument.Parse(IpwProcess.RunTool("node", Path.Combine(IpwProcess.RepoRoot, "tests", "arrow-js"), "check-report.mjs", html)).RootElement;
+        Assert.Equal("ipw report", seen.GetProperty("title").GetString());
+        Assert.Equal(figures, seen.GetProperty("images").GetInt32());
+        Assert.True(figures >= 7, $"{figures} figures");
+        Assert.Equal(figures, seen.GetProperty("loaded").GetInt32());
+        Assert.All(seen.GetProperty("sizes").EnumerateArray(), s => Assert.Equal(1000, s[1].GetInt32()));
+        Assert.Contains("Comparison", seen.GetProperty("headings").EnumerateArray().Select(h => h.GetString()));
+        Assert.True(seen.GetProperty("tables").GetInt32() >= 2);
+        Assert.Equal(0, seen.GetProperty("errors").GetArrayLength());
+    }
+
+    [Fact]
+    public void A_folder_that_is_not_a_run_is_one_line()
+    {
+        Directory.CreateDirectory(_work.Combine("empty"));
+        var r = IpwProcess.Run(_work.Path, ["plot", "empty"]);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("'empty' is not a run folder", Assert.Single(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+        var f = IpwProcess.Run(_work.Path, ["plot", "empty", "--format", "gif"]);
+        Assert.Equal(2, f.ExitCode);
+        Assert.Contains("--format must be png or svg, got 'gif'", f.Stderr);
+    }
+
+    public void Dispose() => _work.Dispose();
+}
