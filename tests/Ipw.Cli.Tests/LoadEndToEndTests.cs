@@ -118,7 +118,9 @@ public sealed class LoadEndToEndTests(ServerForCli fixture) : IClassFixture<Serv
         var shares = rows.Sum(x => x.GetProperty("energy_j").GetDouble());
         Assert.Equal(gross, shares + energy.GetProperty("unattributed_j").GetDouble(), 1e-6);
         Assert.Equal(shares, energy.GetProperty("total_j").GetDouble(), 1e-6);
-        Assert.Equal(150, energy.GetProperty("idle").GetProperty("power_w").GetDouble(), 0.5);
+        // One second of baseline read every 50 ms off a counter that steps every 10 ms: a late read on a loaded machine
+        // moves the estimate by up to a step's share (1.5 J in 1 s).
+        Assert.Equal(150, energy.GetProperty("idle").GetProperty("power_w").GetDouble(), 1.0);
         Assert.Equal(150, energy.GetProperty("avg_power_w").GetDouble(), 1.0);
         Assert.True(energy.GetProperty("estimate").GetBoolean());
         Assert.Contains("equal shares", energy.GetProperty("method").GetString());
