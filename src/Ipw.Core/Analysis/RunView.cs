@@ -189,34 +189,20 @@ public sealed class RunView : IRunView
     {
         switch (array)
         {
-            case DoubleArray d:
-                {
-                    var values = d.Values;
-                    for (var i = 0; i < into.Length; i++) into[i] = d.IsValid(i) ? values[i] : double.NaN;
-                    break;
-                }
-            case Int64Array l:
-                {
-                    var values = l.Values;
-                    for (var i = 0; i < into.Length; i++) into[i] = l.IsValid(i) ? values[i] : double.NaN;
-                    break;
-                }
-            case Int32Array n:
-                {
-                    var values = n.Values;
-                    for (var i = 0; i < into.Length; i++) into[i] = n.IsValid(i) ? values[i] : double.NaN;
-                    break;
-                }
-            case FloatArray f:
-                {
-                    var values = f.Values;
-                    for (var i = 0; i < into.Length; i++) into[i] = f.IsValid(i) ? values[i] : double.NaN;
-                    break;
-                }
+            case DoubleArray d: Copy(d, into); break;
+            case Int64Array l: Copy(l, into); break;
+            case Int32Array n: Copy(n, into); break;
+            case FloatArray f: Copy(f, into); break;
             case BooleanArray b:
                 for (var i = 0; i < into.Length; i++) into[i] = b.GetValue(i) is { } v ? (v ? 1 : 0) : double.NaN;
                 break;
         }
+    }
+
+    private static void Copy<T>(PrimitiveArray<T> array, Span<double> into) where T : struct, System.Numerics.INumberBase<T>
+    {
+        var values = array.Values;
+        for (var i = 0; i < into.Length; i++) into[i] = array.IsValid(i) ? double.CreateTruncating(values[i]) : double.NaN;
     }
 
     private static string? Text(IArrowArray array, int i) => array switch

@@ -15,9 +15,6 @@ public sealed record ScoreOutcome(string RunPath, int Rows, int Graded, int Corr
 /// </summary>
 public static class RunScorer
 {
-    public static ScoreOutcome Rescore(string runPath, string? grader = null) =>
-        RescoreAsync(runPath, grader, null, CancellationToken.None).GetAwaiter().GetResult();
-
     /// <summary>Rescores a run; rows graded by <c>judge</c> (their own grader, or <paramref name="grader"/>) go to
     /// <paramref name="judge"/>, one at a time.</summary>
     public static async Task<ScoreOutcome> RescoreAsync(string runPath, string? grader, Judge? judge, CancellationToken cancellationToken,
