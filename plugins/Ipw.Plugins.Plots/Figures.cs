@@ -237,8 +237,8 @@ internal sealed class DistributionFigures : IVisualization
     }
 }
 
-/// <summary><c>timeline</c>: each device's power over the run from telemetry.arrow, with the queries' spans shaded
-/// (the first 400), one figure per run.</summary>
+/// <summary><c>timeline</c>: each device's power over the run from telemetry.arrow (left axis) and its energy counter
+/// from zero (right axis, dashed), with the queries' spans shaded (the first 400), one figure per run.</summary>
 internal sealed class TimelineFigure : IVisualization
 {
     private const int MaxSpans = 400;
@@ -256,7 +256,7 @@ internal sealed class TimelineFigure : IVisualization
                 notes.Add($"timeline: {run.Label} recorded no power (telemetry.arrow has no W series); figure skipped");
                 continue;
             }
-            var plot = Figure.New($"Power over the run: {run.Label}", "seconds since the run started", "power (W)");
+            var plot = Figure.New($"Power and energy over the run: {run.Label}", "seconds since the run started", "power (W)");
             if (Figure.Column(run, "sent_at_s") is { } sent && Figure.Column(run, "completed_at_s") is { } done)
             {
                 var spans = Figure.Present(sent, done);
@@ -276,6 +276,20 @@ internal sealed class TimelineFigure : IVisualization
                 line.LineWidth = 1.5f;
                 line.LegendText = s.Metric;
             }
+            // Energy counters, from zero at the run's start, on the right axis.
+            var energy = run.Telemetry().Where(s => s.Unit == "J" && s.Values.Length > 1).ToList();
+            for (var k = 0; k < energy.Count; k++)
+            {
+                var s = energy[k];
+                var first = s.Values[0];
+                var line = plot.Add.ScatterLine(s.TimesS, s.Values.Select(v => v - first).ToArray());
+                line.Color = Figure.ColorOf(power.Count + k);
+                line.LineWidth = 1.5f;
+                line.LinePattern = LinePattern.Dashed;
+                line.LegendText = s.Metric + " (since the start)";
+                line.Axes.YAxis = plot.Axes.Right;
+            }
+            if (energy.Count > 0) plot.Axes.Right.Label.Text = "energy since the run started (J)";
             plot.ShowLegend(Alignment.UpperRight);
             files.Add(Figure.Save(plot, context, "timeline_" + Slug(run.Label)));
         }
@@ -295,6 +309,6 @@ public sealed class PlotsPlugin : IIpwPlugin
         registry.AddVisualization(new VisualizationDescriptor("distributions",
             "a KDE of output lengths, TTFT and end-to-end latency CDFs, and a histogram of energy per query", () => new DistributionFigures()));
         registry.AddVisualization(new VisualizationDescriptor("timeline",
-            "each device's power over the run (telemetry.arrow) with the query spans shaded", () => new TimelineFigure()));
+            "each device's power and energy over the run (telemetry.arrow) with the query spans shaded", () => new TimelineFigure()));
     }
 }
