@@ -28,7 +28,7 @@ internal static class PlotCommand
             var outputDir = parse.GetValue(output) is { } o ? Path.GetFullPath(o) : null;
             var plots = await Plotter.RunAsync(registries, folders, names, outputDir, parse.GetValue(format)!, cancellationToken);
             var failed = Print(plots);
-            if (parse.GetValue(html)) await ReportAsync(registries, folders, plots, Path.Combine(plots.OutputDirectory, "report.html"), cancellationToken);
+            if (parse.GetValue(html)) await ReportAsync(registries, plots, Path.Combine(plots.OutputDirectory, "report.html"), cancellationToken);
             return failed ? 1 : 0;
         });
         return command;
@@ -46,15 +46,16 @@ internal static class PlotCommand
             var plots = await Plotter.RunAsync(registries, folders, null, null, "png", cancellationToken);
             var failed = Print(plots);
             var file = parse.GetValue(output) is { } o ? Path.GetFullPath(o) : Path.Combine(plots.OutputDirectory, "report.html");
-            await ReportAsync(registries, folders, plots, file, cancellationToken);
+            await ReportAsync(registries, plots, file, cancellationToken);
             return failed ? 1 : 0;
         });
         return command;
     }
 
-    private static async Task ReportAsync(PluginRegistries registries, IReadOnlyList<string> folders, PlotOutcome plots, string file, CancellationToken cancellationToken)
+    /// <summary>Analyses the runs the figures were drawn from (already open: each is read once) and writes the report.</summary>
+    private static async Task ReportAsync(PluginRegistries registries, PlotOutcome plots, string file, CancellationToken cancellationToken)
     {
-        var analyses = await Analyzer.RunAsync(registries, folders, null, null, cancellationToken);
+        var analyses = await Analyzer.RunAsync(registries, plots.Runs, null, null, cancellationToken);
         Directory.CreateDirectory(Path.GetDirectoryName(file)!);
         Console.WriteLine($"report: {HtmlReport.Write(file, analyses, plots)}");
     }

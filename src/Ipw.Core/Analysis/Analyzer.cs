@@ -24,20 +24,32 @@ public sealed record AnalyzeOutcome(IReadOnlyList<RunAnalysis> Runs, JsonObject?
 /// </summary>
 public static class Analyzer
 {
-    public static async Task<AnalyzeOutcome> RunAsync(PluginRegistries registries, IReadOnlyList<string> runFolders,
+    public static Task<AnalyzeOutcome> RunAsync(PluginRegistries registries, IReadOnlyList<string> runFolders,
+        IReadOnlyList<string>? analyses, string? comparisonDir, CancellationToken cancellationToken)
+    {
+        foreach (var folder in runFolders) RunView.Check(folder); // every run is checked before any analysis runs
+        return RunAsync(registries, runFolders.Select(f => (Func<RunView>)(() => RunView.Open(f))).ToList(), analyses, comparisonDir, cancellationToken);
+    }
+
+    /// <summary>Analyses runs that are already open (as <c>ipw report</c> has them from drawing the figures); each is
+    /// unloaded once analysed.</summary>
+    public static Task<AnalyzeOutcome> RunAsync(PluginRegistries registries, IReadOnlyList<RunView> runs,
+        IReadOnlyList<string>? analyses, string? comparisonDir, CancellationToken cancellationToken) =>
+        RunAsync(registries, runs.Select(v => (Func<RunView>)(() => v)).ToList(), analyses, comparisonDir, cancellationToken);
+
+    private static async Task<AnalyzeOutcome> RunAsync(PluginRegistries registries, IReadOnlyList<Func<RunView>> runs,
         IReadOnlyList<string>? analyses, string? comparisonDir, CancellationToken cancellationToken)
     {
         var entries = analyses is null || analyses.Count == 0
             ? registries.Analyses.Entries.OrderBy(e => e.Name, StringComparer.Ordinal).ToList()
             : analyses.Select(registries.Analyses.Resolve).ToList();
         if (entries.Count == 0) throw new UserError("no analyses are registered (see 'ipw list analyses')");
-        foreach (var folder in runFolders) RunView.Check(folder); // every run is checked before any analysis runs
         var results = new List<RunAnalysis>();
-        foreach (var folder in runFolders)
+        foreach (var open in runs)
         {
             // One run in memory at a time; its analyses run side by side, as they only read it.
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            var view = RunView.Open(folder);
+            var view = open();
             var opened = clock.Elapsed;
             var context = new AnalysisContext([view], Path.Combine(view.Directory, RunFolder.AnalysisFolderName));
             var tasks = entries.Select(entry => Task.Run(async () =>
