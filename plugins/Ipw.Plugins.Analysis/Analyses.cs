@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Ipw.Abstractions;
-using MathNet.Numerics.Distributions;
 
 namespace Ipw.Plugins.Analysis;
 
@@ -252,13 +251,10 @@ internal sealed class EfficiencyAnalysis : IAnalysis
         var g = new JsonObject { ["queries"] = t.Queries, ["graded"] = t.Graded, ["correct"] = t.Right };
         double? accuracy = t.Graded > 0 ? (double)t.Right / t.Graded : null;
         g["accuracy"] = Output.Num(accuracy);
-        if (accuracy is { } p)
+        if (accuracy is not null)
         {
-            var z = Normal.InvCDF(0, 1, 0.975);
-            var k = t.Graded;
-            var centre = (p + z * z / (2 * k)) / (1 + z * z / k);
-            var half = z * Math.Sqrt(p * (1 - p) / k + z * z / (4.0 * k * k)) / (1 + z * z / k);
-            g["accuracy_ci95"] = new JsonArray(Output.Num(Math.Max(0, centre - half)), Output.Num(Math.Min(1, centre + half)));
+            var (low, high) = Statistics.Wilson(t.Right, t.Graded);
+            g["accuracy_ci95"] = new JsonArray(Output.Num(low), Output.Num(high));
         }
         // Intelligence per joule and per watt only when every graded query has the measurement: never from a zero.
         double? meanEnergy = t.WithEnergy > 0 && t.WithEnergy == t.Graded ? t.EnergySum / t.WithEnergy : null;

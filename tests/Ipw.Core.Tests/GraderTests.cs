@@ -75,7 +75,7 @@ public class GraderTests
     [InlineData(81, 263, 0.2553, 0.3662)]
     public void Wilson_interval_matches_published_values(int correct, int n, double low, double high)
     {
-        var (lo, hi) = Accuracy.Wilson(correct, n);
+        var (lo, hi) = Ipw.Abstractions.Statistics.Wilson(correct, n);
         Assert.Equal(low, lo, 0.0005);
         Assert.Equal(high, hi, 0.0005);
     }

@@ -56,7 +56,7 @@ internal sealed class IntelligenceTally
         public JsonObject ToJson(string? energyMissingReason)
         {
             double? accuracy = _n > 0 ? (double)_correct / _n : null;
-            var ci = _n > 0 ? Accuracy.Wilson(_correct, _n) : ((double, double)?)null;
+            var ci = _n > 0 ? Ipw.Abstractions.Statistics.Wilson(_correct, _n) : ((double, double)?)null;
             // Every graded query needs its energy: a mean over some of them would not be the run's.
             double? meanEnergy = _energyN == _n && _n > 0 ? _energy / _n : null;
             double? meanPower = _powerN == _n && _n > 0 ? _power / _n : null;

@@ -1,11 +1,10 @@
-using MathNet.Numerics.Distributions;
+namespace Ipw.Abstractions;
 
-namespace Ipw.Core.Scoring;
-
-/// <summary>Accuracy with its uncertainty.</summary>
-public static class Accuracy
+/// <summary>Statistics the host and the analysis plugins must compute the same way.</summary>
+public static class Statistics
 {
-    private static readonly double Z95 = Normal.InvCDF(0, 1, 0.975);
+    /// <summary>The standard normal's 97.5 % quantile: the z of a two-sided 95 % interval.</summary>
+    public const double Z95 = 1.959963984540054;
 
     /// <summary>The Wilson score interval for <paramref name="correct"/> of <paramref name="n"/> at 95 %: unlike the
     /// normal approximation it stays inside [0, 1] and is honest at 0 or n correct and for small n.</summary>
