@@ -16,6 +16,12 @@ public sealed class FakeRaplCounter : IDisposable
 
     public string Root { get; }
 
+    /// <summary>The longest time between two writes of the counter so far: on a loaded machine the writer
+    /// thread can be descheduled, and the counter then lags true time by up to this much.</summary>
+    public TimeSpan LongestGap => TimeSpan.FromTicks(Interlocked.Read(ref _longestGapTicks));
+
+    private long _longestGapTicks;
+
     public FakeRaplCounter(string root, double watts)
     {
         Root = root;
@@ -28,10 +34,15 @@ public sealed class FakeRaplCounter : IDisposable
         {
             var clock = Stopwatch.StartNew();
             using var file = new FileStream(Path.Combine(pkg, "energy_uj"), FileMode.Open, FileAccess.Write, FileShare.ReadWrite);
+            var last = TimeSpan.Zero;
             while (!_stop.IsCancellationRequested)
             {
-                var text = Encoding.ASCII.GetBytes(((long)(clock.Elapsed.TotalSeconds * watts * 1e6)).ToString("D15") + "\n");
+                var now = clock.Elapsed;
+                var text = Encoding.ASCII.GetBytes(((long)(now.TotalSeconds * watts * 1e6)).ToString("D15") + "\n");
                 RandomAccess.Write(file.SafeFileHandle, text, 0);
+                if (last != TimeSpan.Zero && (now - last).Ticks > Interlocked.Read(ref _longestGapTicks))
+                    Interlocked.Exchange(ref _longestGapTicks, (now - last).Ticks);
+                last = now;
                 _running.Set();
                 Thread.Sleep(1);
             }
