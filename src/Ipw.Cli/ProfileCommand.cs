@@ -45,12 +45,13 @@ internal static class ProfileCommand
         var prefillWeight = new Option<double>("--prefill-weight") { Description = "with --attribution phase: a query in prefill weighs this much against one decoding", DefaultValueFactory = _ => 2.0 };
         var progress = new Option<string>("--progress") { Description = "auto, bar, plain or none", DefaultValueFactory = _ => "auto" };
         progress.AcceptOnlyFromAmong("auto", "bar", "plain", "none");
+        var tui = new Option<bool>("--tui") { Description = "watch the run in the terminal UI (q stops and saves, p pauses); plain progress when there is no terminal" };
 
         var command = new Command("profile", "Profile a model: send a workload and record latency, tokens and telemetry per query")
         {
             client, model, baseUrl, clientOption, threads, contextSize, dataset, datasetPath, datasetOption, maxQueries, maxErrors, outputDir,
             maxTokens, temperature, seed, warmup, interval, energy, gpus, concurrency, rate, arrival, duration, baseline, attributionMethod,
-            prefillWeight, progress,
+            prefillWeight, progress, tui,
         };
 
         var judge = JudgeOptions.Create();
@@ -97,11 +98,13 @@ internal static class ProfileCommand
                 var axis = concurrencies is not null ? SweepAxis.Concurrency : SweepAxis.Rate;
                 if (judge.Read(parse) is not null)
                     throw new UserError("--judge-client does not apply to sweeps; score each point afterwards with ipw score RUN --judge-client ...");
+                if (parse.GetValue(tui))
+                    throw new UserError("--tui watches one run, not a sweep; run the sweep with plain progress and open each point with ipw monitor RUN");
                 return await SweepAsync(options, axis, concurrencies ?? rates!, parse.GetValue(progress)!);
             }
             if (concurrencies is [var n]) options = options with { Concurrency = (int)n };
             if (rates is [var r]) options = options with { Rate = r };
-            return await RunAsync(options, parse.GetValue(progress)!, judge.Read(parse));
+            return await RunAsync(options, parse.GetValue(tui) ? "tui" : parse.GetValue(progress)!, judge.Read(parse));
         });
         return command;
     }
@@ -219,10 +222,20 @@ internal static class ProfileCommand
         try
         {
             var mode = progressMode == "auto" ? (Console.IsOutputRedirected ? "plain" : "bar") : progressMode;
+            if (mode == "tui" && TuiProfile.NoTerminalReason() is { } why)
+            {
+                Console.Error.WriteLine($"ipw: --tui needs a terminal ({why}); showing plain progress instead");
+                mode = "plain";
+            }
             var profiler = new Profiler(registries);
-            var outcome = mode == "bar"
-                ? await ConsoleProgress.RunWithBarAsync(o => profiler.RunAsync(options, o, stop.Token, abort.Token))
-                : await profiler.RunAsync(options, mode == "plain" ? new PlainProgress() : null, stop.Token, abort.Token);
+            var stoppedInTui = false;
+            ProfileOutcome outcome;
+            if (mode == "tui")
+                (outcome, stoppedInTui) = TuiProfile.Run((o, s, a, gate) => profiler.RunAsync(options, o, s, a, gate), abort);
+            else
+                outcome = mode == "bar"
+                    ? await ConsoleProgress.RunWithBarAsync(o => profiler.RunAsync(options, o, stop.Token, abort.Token))
+                    : await profiler.RunAsync(options, mode == "plain" ? new PlainProgress() : null, stop.Token, abort.Token);
             RunReport.Print(outcome);
             if (judge is not null && outcome.Queries > 0 && !abort.IsCancellationRequested)
             {
@@ -231,6 +244,11 @@ internal static class ProfileCommand
                 var o = await RunScorer.RescoreAsync(outcome.RunPath, null, model, abort.Token, judge.BaselineRun is { } b ? Path.GetFullPath(b) : null);
                 var accuracy = o.Graded > 0 ? ((double)o.Correct / o.Graded).ToString("P1", CultureInfo.InvariantCulture) : "n/a";
                 Console.WriteLine($"judged by {model.Model}: {o.Graded} graded, {o.Correct} correct ({accuracy})");
+            }
+            if (stoppedInTui)
+            {
+                Console.WriteLine($"stopped from the monitor after {outcome.Queries} queries; the run is saved in {outcome.RunPath}");
+                return 0;
             }
             if (outcome.Status == "interrupted") return 130;
             if (outcome.Status == "aborted")

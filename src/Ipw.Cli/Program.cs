@@ -11,6 +11,7 @@ root.Subcommands.Add(ScoreCommand.Create());
 root.Subcommands.Add(AnalyzeCommand.Create());
 root.Subcommands.Add(PlotCommand.Create());
 root.Subcommands.Add(PlotCommand.CreateReport());
+root.Subcommands.Add(MonitorCommand.Create());
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

@@ -27,7 +27,8 @@ internal sealed class LoadRun(
     IProfileObserver observer,
     ClientInfo info,
     long runStart,
-    DateTimeOffset wallStart)
+    DateTimeOffset wallStart,
+    SendGate? gate = null)
 {
     /// <summary>Completed queries waiting for the writer. Bounded, so a writer that falls behind slows the senders
     /// (which the load report shows) instead of letting memory grow.</summary>
@@ -125,7 +126,7 @@ internal sealed class LoadRun(
             item = null!;
             if (_sending.IsCancellationRequested || _items is null) return false;
             if (_planned is { } p && _nextIndex >= p) return false;
-            if (options.Duration is { } d && Stopwatch.GetElapsedTime(_measureStart) >= d) return false;
+            if (options.Duration is { } d && Stopwatch.GetElapsedTime(_measureStart) - (gate?.Paused ?? TimeSpan.Zero) >= d) return false;
             if (!_items.MoveNext())
             {
                 // A timed run cycles the dataset to fill its duration.
@@ -147,7 +148,7 @@ internal sealed class LoadRun(
         {
             workers[w] = Task.Run(async () =>
             {
-                while (TryNext(out var index, out var item))
+                while (await GateAsync().ConfigureAwait(false) && TryNext(out var index, out var item))
                 {
                     Interlocked.Increment(ref _outstanding);
                     await MeasureAsync(index, item, null).ConfigureAwait(false);
@@ -174,8 +175,7 @@ internal sealed class LoadRun(
             var step = (double)Stopwatch.Frequency;
             while (schedule.Next() is { } offset)
             {
-                var due = _measureStart + (long)(offset * step);
-                if (!WaitUntil(due)) break;
+                if (WaitForSlot((long)(offset * step)) is not { } due) break;
                 if (!TryNext(out var index, out var item)) break;
                 Interlocked.Increment(ref _outstanding);
                 // Sent from this thread, which woke on time: a hand-off to the thread pool would queue behind the
@@ -189,6 +189,34 @@ internal sealed class LoadRun(
         finally
         {
             SentOne();
+        }
+    }
+
+    /// <summary>Passes at once unless sending is paused; then waits for the resume. False when sending stopped.</summary>
+    private async Task<bool> GateAsync()
+    {
+        if (gate is null) return true;
+        try
+        {
+            await gate.WaitAsync(_sending.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The open loop's wait for a send time <paramref name="offset"/> ticks into the schedule, shifted by the
+    /// time spent paused (a pause that begins during the wait shifts it again). Null when sending stopped.</summary>
+    private long? WaitForSlot(long offset)
+    {
+        while (true)
+        {
+            if (gate is not null && !gate.Wait(_sending.Token)) return null;
+            var due = _measureStart + offset + (gate?.PausedTicks ?? 0);
+            if (!WaitUntil(due)) return null;
+            if (gate is null || !gate.IsPaused) return due;
         }
     }
 
@@ -427,9 +455,11 @@ internal sealed class LoadRun(
         {
             // The rate the service really received: sends over the time they took. A planned schedule of N sends
             // spans N/R; sending later than that (the harness falling behind) stretches it.
-            var toLastSend = Stopwatch.GetElapsedTime(_measureStart, _lastSend).TotalSeconds;
+            // Time spent paused is not sending time.
+            var paused = gate?.Paused.TotalSeconds ?? 0;
+            var toLastSend = Stopwatch.GetElapsedTime(_measureStart, _lastSend).TotalSeconds - paused;
             achieved = _planned is { } n && n == sent ? sent / Math.Max(n / rate, toLastSend)
-                : sent > 1 ? (sent - 1) / Stopwatch.GetElapsedTime(_firstSend, _lastSend).TotalSeconds : null;
+                : sent > 1 ? (sent - 1) / (Stopwatch.GetElapsedTime(_firstSend, _lastSend).TotalSeconds - paused) : null;
         }
         var cores = Environment.ProcessorCount;
         var cpuShare = span > TimeSpan.Zero ? cpu.TotalSeconds / span.TotalSeconds : (double?)null;
@@ -465,6 +495,8 @@ internal sealed class LoadRun(
             ["achieved_rate_per_s"] = achieved,
             ["completed_per_s"] = span > TimeSpan.Zero ? sent / span.TotalSeconds : null,
             ["max_in_flight"] = _maxInFlight,
+            ["pauses"] = gate?.Pauses ?? 0,
+            ["paused_s"] = gate?.Paused.TotalSeconds ?? 0,
             ["send_lag_s"] = _sendLag.ToJson(),
             ["client_queue_s"] = _clientQueue.ToJson(),
             ["harness"] = new JsonObject

@@ -14,7 +14,43 @@ public sealed record ProfileProgress(int Done, int? Total, int Errors, long Outp
 
 /// <summary>What the run is about to do.</summary>
 public sealed record ProfileStarted(string RunPath, string Client, string Model, string Dataset, int? Total, string Hardware,
-    IReadOnlyList<Telemetry.SourceReport> Telemetry, string EnergyStatus);
+    IReadOnlyList<Telemetry.SourceReport> Telemetry, string EnergyStatus)
+{
+    /// <summary>The run's telemetry as it is sampled, for live views; null when not connected to a session.</summary>
+    public LiveTelemetry? Live { get; init; }
+
+    /// <summary>Closed loop: requests in flight (1: sequential); null for an open loop.</summary>
+    public int? Concurrency { get; init; }
+
+    /// <summary>Open loop: requests per second; null for a closed loop.</summary>
+    public double? Rate { get; init; }
+}
+
+/// <summary>
+/// A read-only view of a run's telemetry for live displays: the metrics and their latest sampled values. Reading
+/// copies the last sample under the session's lock and never triggers a read of the hardware, so polling it (say
+/// once a second) does not disturb the measurement.
+/// </summary>
+public sealed class LiveTelemetry
+{
+    private readonly Telemetry.TelemetrySession _session;
+    private readonly long _runStart;
+
+    internal LiveTelemetry(Telemetry.TelemetrySession session, long runStart)
+    {
+        _session = session;
+        _runStart = runStart;
+    }
+
+    /// <summary>The metrics, in the order of the values <see cref="Latest"/> returns.</summary>
+    public IReadOnlyList<Telemetry.SessionMetric> Metrics => _session.Metrics;
+
+    /// <summary>Seconds since the run started (the clock of the records' <c>completed_at_s</c> and telemetry.arrow's <c>t_s</c>).</summary>
+    public double Now => System.Diagnostics.Stopwatch.GetElapsedTime(_runStart).TotalSeconds;
+
+    /// <summary>The most recent sample's values: NaN where a read failed or nothing was sampled yet.</summary>
+    public double[] Latest() => _session.Latest();
+}
 
 /// <summary>How a run ended.</summary>
 public sealed record ProfileOutcome(string RunPath, string Status, int Queries, int Errors, long OutputTokens, TimeSpan Elapsed)

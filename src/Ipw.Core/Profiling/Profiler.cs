@@ -24,8 +24,9 @@ public sealed class Profiler(PluginRegistries registries)
     /// <summary>Runs a profile.</summary>
     /// <param name="stop">Graceful stop: no new query is sent; the one in flight completes and is kept.</param>
     /// <param name="abort">Hard stop: the query in flight is cancelled (and recorded as cancelled).</param>
+    /// <param name="gate">Pauses and resumes sending while the run goes on (see <see cref="SendGate"/>).</param>
     public async Task<ProfileOutcome> RunAsync(ProfileOptions options, IProfileObserver? observer = null,
-        CancellationToken stop = default, CancellationToken abort = default)
+        CancellationToken stop = default, CancellationToken abort = default, SendGate? gate = null)
     {
         observer ??= new CompositeObserver([]);
         Validate(options);
@@ -78,9 +79,14 @@ public sealed class Profiler(PluginRegistries registries)
         run.Prewarm();
         run.WriteSummary(summary.ToJson("running", run.RecordsWritten, Stopwatch.GetElapsedTime(runStart)));
         observer.OnStarted(new ProfileStarted(run.Path, options.Client, info.Model, dataset.Identity, total, hardware.Label,
-            session.Reports, attribution.EnergyMissingReason is null ? $"energy from {attribution.EnergySource}" : attribution.EnergyMissingReason));
+            session.Reports, attribution.EnergyMissingReason is null ? $"energy from {attribution.EnergySource}" : attribution.EnergyMissingReason)
+        {
+            Live = new LiveTelemetry(session, runStart),
+            Concurrency = options.Rate is null ? options.Concurrency : null,
+            Rate = options.Rate,
+        });
 
-        var load = new LoadRun(options, client, dataset, session, attribution, energy, run, summary, observer, info, runStart, wallStart);
+        var load = new LoadRun(options, client, dataset, session, attribution, energy, run, summary, observer, info, runStart, wallStart, gate);
         var status = "completed";
         try
         {

@@ -1,0 +1,408 @@
+using System.Diagnostics;
+using System.Globalization;
+using Ipw.Abstractions;
+
+namespace Ipw.Tui;
+
+/// <summary>One query as the monitor shows it.</summary>
+public sealed record MonitorRow(
+    long Index, string? Subject, double? TtftS, double E2eS, long? InputTokens, long? OutputTokens, double? TokensPerS,
+    double? EnergyJ, double? AvgPowerW, bool? Correct, string Status, string? Error, double CompletedAtS)
+{
+    /// <summary>The row of a record the pipeline just wrote.</summary>
+    public static MonitorRow From(Ipw.Core.Runs.QueryRecord r) => new(
+        r.QueryIndex, r.Subject, r.TtftS, r.E2eLatencyS, r.InputTokens, r.OutputTokens, r.DecodeTokensPerS, r.EnergyJ, r.AvgPowerW,
+        r.Correct, r.Status, r.Error, r.CompletedAtS);
+}
+
+/// <summary>A telemetry metric the monitor charts.</summary>
+public sealed record MonitorMetric(string Name, string Device, MetricKind Kind, string Unit);
+
+/// <summary>A chart line: points (seconds since the run started, value) at about one a second.</summary>
+public sealed class ChartSeries(string name, string unit)
+{
+    private readonly List<(double T, double V)> _points = [];
+
+    public string Name { get; } = name;
+    public string Unit { get; } = unit;
+
+    /// <summary>The points, oldest first (a copy).</summary>
+    public IReadOnlyList<(double T, double V)> Points
+    {
+        get { lock (_points) return _points.ToArray(); }
+    }
+
+    /// <summary>The latest value, or null before the first.</summary>
+    public double? Last
+    {
+        get { lock (_points) return _points.Count > 0 ? _points[^1].V : null; }
+    }
+
+    internal void Add(double t, double v, int keep)
+    {
+        lock (_points)
+        {
+            _points.Add((t, v));
+            if (_points.Count > keep * 2) _points.RemoveRange(0, _points.Count - keep);
+        }
+    }
+}
+
+/// <summary>
+/// What the run monitor shows, fed by the profile pipeline's events (live) or by a finished run (replay and
+/// browse), and read by the views. Events may arrive on any thread; updates take a lock for a few field writes,
+/// so the measurement never waits on the screen. Missing values stay missing: a total over records that lack
+/// energy is not shown as a number of joules.
+/// </summary>
+public sealed class MonitorModel
+{
+    /// <summary>Rows kept for the query table.</summary>
+    public const int KeptRows = 2000;
+
+    /// <summary>Chart points kept per series (at one a second, the last hour).</summary>
+    public const int KeptPoints = 3600;
+
+    private readonly Lock _lock = new();
+    private readonly List<MonitorRow> _rows = [];
+    private readonly SortedDictionary<string, int> _errorsByClass = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ChartSeries> _series = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (double T, double V)> _lastEnergy = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (double First, double Last, double Offset)> _firstEnergy = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _devicesWithCounters = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, double> _lastKept = new(StringComparer.Ordinal);
+    private Func<TimeSpan> _clock = () => TimeSpan.Zero;
+    private long _version;
+
+    // Totals.
+    private int _done, _errors, _graded, _correct, _energyRows, _powerRows, _gradedWithEnergy, _gradedWithPower;
+    private long _outputTokens, _outputTokensWithEnergy;
+    private double _joules, _power, _gradedJoules, _gradedPower, _firstSentS = double.NaN, _lastCompletedS;
+
+    /// <summary>"ipw profile" or "ipw monitor".</summary>
+    public string Title { get; init; } = "ipw profile";
+
+    public string Client { get; private set; } = "";
+    public string Model { get; private set; } = "";
+    public string Dataset { get; private set; } = "";
+    public string Hardware { get; private set; } = "";
+    public string RunPath { get; private set; } = "";
+    public string Load { get; private set; } = "";
+    public string EnergyStatus { get; private set; } = "";
+
+    /// <summary>Each telemetry source and what it does here ("works: …" or "unavailable: …").</summary>
+    public IReadOnlyList<(string Name, string Verdict)> Sources { get; private set; } = [];
+
+    /// <summary>Planned queries, when known.</summary>
+    public int? Total { get; private set; }
+
+    /// <summary>What the run is doing: warming up, measuring idle power, sending, paused, stopping, finished.</summary>
+    public string Phase { get; private set; } = "starting";
+
+    /// <summary>Set when the run ended: its status and where it was saved.</summary>
+    public string? Outcome { get; private set; }
+
+    /// <summary>Bumped on every change, so a view redraws only when something changed.</summary>
+    public long Version => Interlocked.Read(ref _version);
+
+    /// <summary>Time since measuring started, on the clock the model was given.</summary>
+    public TimeSpan Elapsed => _clock();
+
+    /// <summary>Queries completed so far.</summary>
+    public int Done { get { lock (_lock) return _done; } }
+
+    /// <summary>Failed queries so far.</summary>
+    public int Errors { get { lock (_lock) return _errors; } }
+
+    /// <summary>Failed queries by error class ("timeout", "server", ...).</summary>
+    public IReadOnlyList<(string Class, int Count)> ErrorsByClass
+    {
+        get { lock (_lock) return _errorsByClass.Select(p => (p.Key, p.Value)).ToList(); }
+    }
+
+    /// <summary>Estimated time left, once a query completed and the total is known.</summary>
+    public TimeSpan? Eta
+    {
+        get
+        {
+            var (done, total) = (Done, Total);
+            return total is { } t && done > 0 && t > done ? Elapsed / done * (t - done) : null;
+        }
+    }
+
+    /// <summary>The most recent rows, newest first.</summary>
+    public IReadOnlyList<MonitorRow> Recent(int count)
+    {
+        lock (_lock)
+        {
+            var n = Math.Min(count, _rows.Count);
+            var recent = new MonitorRow[n];
+            for (var i = 0; i < n; i++) recent[i] = _rows[_rows.Count - 1 - i];
+            return recent;
+        }
+    }
+
+    /// <summary>The running totals. Energy figures are null until a record carries energy; accuracy until one is graded.</summary>
+    public MonitorTotals Totals
+    {
+        get
+        {
+            lock (_lock)
+            {
+                double? accuracy = _graded > 0 ? (double)_correct / _graded : null;
+                // As in summary.json: the intelligence metrics need the energy (power) of every graded query.
+                double? meanEnergy = _graded > 0 && _gradedWithEnergy == _graded ? _gradedJoules / _graded : null;
+                double? meanPower = _graded > 0 && _gradedWithPower == _graded ? _gradedPower / _graded : null;
+                return new MonitorTotals(
+                    _done, _errors, _outputTokens,
+                    _energyRows > 0 ? _joules : null, _energyRows,
+                    _energyRows > 0 && _joules > 0 ? _outputTokensWithEnergy / _joules : null,
+                    _powerRows > 0 ? _power / _powerRows : null,
+                    _graded, _correct, accuracy,
+                    accuracy is { } a && meanEnergy is > 0 ? a / meanEnergy : null,
+                    accuracy is { } b && meanPower is > 0 ? b / meanPower : null,
+                    Elapsed.TotalSeconds > 0 ? _outputTokens / Elapsed.TotalSeconds : null);
+            }
+        }
+    }
+
+    /// <summary>The chart lines of one kind: power (W, from counters where there are some), energy, temperature, memory.</summary>
+    public IReadOnlyList<ChartSeries> Charts(MetricKind kind)
+    {
+        lock (_lock)
+            return _series.Where(p => p.Key.StartsWith(KindKey(kind), StringComparison.Ordinal)).OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Value).ToList();
+    }
+
+    /// <summary>Uses <paramref name="clock"/> for elapsed time (a stopwatch live, the replay's position otherwise).</summary>
+    public void SetClock(Func<TimeSpan> clock) => _clock = clock;
+
+    public void Start(string client, string model, string dataset, string hardware, string runPath, int? total, string load, string energyStatus,
+        IReadOnlyList<(string Name, string Verdict)> sources)
+    {
+        lock (_lock)
+        {
+            (Client, Model, Dataset, Hardware, RunPath, Total, Load, EnergyStatus, Sources) =
+                (client, model, dataset, hardware, runPath, total, load, energyStatus, sources);
+            Phase = "starting";
+        }
+        Changed();
+    }
+
+    public void SetPhase(string phase)
+    {
+        lock (_lock) Phase = phase;
+        Changed();
+    }
+
+    public void Add(MonitorRow row)
+    {
+        lock (_lock)
+        {
+            _rows.Add(row);
+            if (_rows.Count > KeptRows * 2) _rows.RemoveRange(0, _rows.Count - KeptRows);
+            _done++;
+            if (row.Status != "ok")
+            {
+                _errors++;
+                _errorsByClass[row.Status] = _errorsByClass.GetValueOrDefault(row.Status) + 1;
+            }
+            _outputTokens += row.OutputTokens ?? 0;
+            if (row.EnergyJ is { } e && double.IsFinite(e))
+            {
+                _joules += e;
+                _energyRows++;
+                _outputTokensWithEnergy += row.OutputTokens ?? 0;
+            }
+            if (row.AvgPowerW is { } p && double.IsFinite(p))
+            {
+                _power += p;
+                _powerRows++;
+            }
+            if (row.Correct is { } correct)
+            {
+                _graded++;
+                if (correct) _correct++;
+                if (row.EnergyJ is { } ge && double.IsFinite(ge)) { _gradedJoules += ge; _gradedWithEnergy++; }
+                if (row.AvgPowerW is { } gp && double.IsFinite(gp)) { _gradedPower += gp; _gradedWithPower++; }
+            }
+            var sent = row.CompletedAtS - row.E2eS;
+            if (double.IsNaN(_firstSentS) || sent < _firstSentS) _firstSentS = sent;
+            _lastCompletedS = Math.Max(_lastCompletedS, row.CompletedAtS);
+            if (_energyRows > 0) AddPoint(KindKey(MetricKind.Energy) + "queries", "attributed to queries", "J", row.CompletedAtS, _joules, everySecond: false);
+        }
+        Changed();
+    }
+
+    /// <summary>A telemetry sample at <paramref name="t"/> seconds since the run started. Energy counters become power
+    /// lines (the counter's change over about a second) and energy-since-start lines; power, temperature and memory
+    /// are charted as read, a power gauge only for a device without a counter. NaN values (failed reads) leave a gap.</summary>
+    public void AddTelemetry(double t, IReadOnlyList<MonitorMetric> metrics, ReadOnlySpan<double> values)
+    {
+        lock (_lock)
+        {
+            DeclareMetricsLocked(metrics);
+            for (var i = 0; i < metrics.Count && i < values.Length; i++) AddSampleLocked(t, metrics[i], values[i]);
+        }
+        Changed();
+    }
+
+    /// <summary>Names the metrics samples will come from (which devices have energy counters).</summary>
+    public void DeclareMetrics(IReadOnlyList<MonitorMetric> metrics)
+    {
+        lock (_lock) DeclareMetricsLocked(metrics);
+    }
+
+    /// <summary>One metric's sample (for a replay, which reads telemetry.arrow one row at a time).</summary>
+    public void AddSample(double t, MonitorMetric metric, double value)
+    {
+        lock (_lock) AddSampleLocked(t, metric, value);
+        Changed();
+    }
+
+    private void DeclareMetricsLocked(IReadOnlyList<MonitorMetric> metrics)
+    {
+        foreach (var m in metrics)
+            if (m.Kind == MetricKind.Energy) _devicesWithCounters.Add(m.Device);
+    }
+
+    private void AddSampleLocked(double t, MonitorMetric m, double v)
+    {
+        if (double.IsNaN(v)) return;
+        switch (m.Kind)
+        {
+            case MetricKind.Energy:
+                if (_lastEnergy.TryGetValue(m.Name, out var prev))
+                {
+                    if (t - prev.T < 0.95) return;
+                    // A counter that went backwards was reset: no power for that step.
+                    if (v >= prev.V) AddPoint(KindKey(MetricKind.Power) + m.Name, $"{m.Name} (counter)", "W", t, (v - prev.V) / (t - prev.T), everySecond: false);
+                }
+                _lastEnergy[m.Name] = (t, v);
+                // The counter's energy since the monitor first saw it; after a reset the line continues from where it was.
+                if (!_firstEnergy.TryGetValue(m.Name, out var first) || v < first.Last) first = (v, v, first.Offset + (first.Last - first.First));
+                _firstEnergy[m.Name] = first with { Last = v };
+                AddPoint(KindKey(MetricKind.Energy) + m.Name, $"{m.Name} (counter)", "J", t, first.Offset + v - first.First, everySecond: false);
+                break;
+            case MetricKind.Power when !_devicesWithCounters.Contains(m.Device):
+                AddPoint(KindKey(MetricKind.Power) + m.Name, m.Name, "W", t, v, everySecond: true);
+                break;
+            case MetricKind.Temperature:
+                AddPoint(KindKey(MetricKind.Temperature) + m.Name, m.Name, "°C", t, v, everySecond: true);
+                break;
+            case MetricKind.Memory:
+                AddPoint(KindKey(MetricKind.Memory) + m.Name, m.Name, "GiB", t, v / (1L << 30), everySecond: true);
+                break;
+        }
+    }
+
+    public void Finish(string status, string runPath)
+    {
+        lock (_lock)
+        {
+            Outcome = $"{status}: {_done} queries saved in {runPath}";
+            Phase = status;
+        }
+        Changed();
+    }
+
+    /// <summary>The monitor as plain text: the header, progress, totals and the last <paramref name="rows"/> queries
+    /// (for a terminal that cannot show the TUI).</summary>
+    public string ToText(int rows = 10)
+    {
+        var lines = new List<string>(HeaderLines()) { ProgressLine(), TotalsLine(), "" };
+        lines.Add(string.Join("  ", Columns.Select(c => c.Name.PadLeft(c.Width))));
+        foreach (var r in Recent(rows)) lines.Add(string.Join("  ", Columns.Select(c => c.Cell(r).PadLeft(c.Width))));
+        return string.Join('\n', lines);
+    }
+
+    /// <summary>The header: what runs where, and what the energy sources do here.</summary>
+    public IReadOnlyList<string> HeaderLines()
+    {
+        lock (_lock)
+        {
+            var lines = new List<string>
+            {
+                $"{Client} · {Model} · {Dataset} · {Hardware}{(Load.Length > 0 ? " · " + Load : "")}",
+                $"energy: {EnergyStatus}",
+            };
+            foreach (var (name, verdict) in Sources) lines.Add($"  {name}: {verdict}");
+            return lines;
+        }
+    }
+
+    public string ProgressLine()
+    {
+        var (counts, timing) = ProgressLines();
+        return $"{counts} · {timing}";
+    }
+
+    /// <summary>The progress in two parts: queries and errors; elapsed, ETA and what the run is doing.</summary>
+    public (string Counts, string Timing) ProgressLines()
+    {
+        var done = Done;
+        var total = Total;
+        var errors = ErrorsByClass;
+        var pct = total is > 0 ? $" ({100.0 * done / total.Value:F0} %)" : "";
+        var errorText = errors.Count == 0 ? "0" : $"{errors.Sum(e => e.Count)} ({string.Join(", ", errors.Select(e => $"{e.Class} {e.Count}"))})";
+        var eta = Eta is { } e ? Hms(e) : "—";
+        return ($"queries {done}/{total?.ToString(CultureInfo.InvariantCulture) ?? "?"}{pct} · errors {errorText}",
+            $"elapsed {Hms(Elapsed)} · eta {eta} · {Phase}");
+    }
+
+    public string TotalsLine()
+    {
+        var t = Totals;
+        var energy = t.Joules is { } j ? $"{j:0.###} J over {t.EnergyRows} queries" : "energy —";
+        var perJ = t.TokensPerJoule is { } tpj ? $"{tpj:0.###} tok/J" : "tok/J —";
+        var watts = t.AvgPowerW is { } w ? $"{w:0.##} W avg" : "W —";
+        var accuracy = t.Accuracy is { } a ? $"accuracy {a:P1} ({t.Correct}/{t.Graded})" : "accuracy — (none graded yet)";
+        var ipj = t.IntelligencePerJoule is { } i ? $"IPJ {i:0.####}/J" : "IPJ —";
+        var ipw = t.IntelligencePerWatt is { } iw ? $"IPW {iw:0.####}/W" : "IPW —";
+        var rate = t.TokensPerSecond is { } tps ? $"{tps:0.#} tok/s" : "tok/s —";
+        return $"{energy} · {perJ} · {watts} · {rate} · {accuracy} · {ipj} · {ipw}";
+    }
+
+    /// <summary>The query table's columns: name, width, and how a row shows in it.</summary>
+    public static IReadOnlyList<(string Name, int Width, Func<MonitorRow, string> Cell)> Columns { get; } =
+    [
+        ("#", 5, r => r.Index.ToString(CultureInfo.InvariantCulture)),
+        ("subject", 10, r => r.Subject ?? ""),
+        ("ttft s", 7, r => Num(r.TtftS, "0.000")),
+        ("e2e s", 7, r => Num(r.E2eS, "0.000")),
+        ("in", 6, r => Num(r.InputTokens)),
+        ("out", 5, r => Num(r.OutputTokens)),
+        ("tok/s", 7, r => Num(r.TokensPerS, "0.0")),
+        ("J", 8, r => Num(r.EnergyJ, "0.###")),
+        ("ok", 3, r => r.Correct switch { true => "✓", false => "✗", null => "" }),
+        ("error", 6, r => r.Status == "ok" ? "" : $"{r.Status}: {r.Error}"),
+    ];
+
+    internal static string Hms(TimeSpan t) => t.TotalHours >= 100 ? $"{(int)t.TotalHours}h" : $"{(int)t.TotalHours:00}:{t.Minutes:00}:{t.Seconds:00}";
+
+    private static string Num(double? v, string format) => v is { } x && double.IsFinite(x) ? x.ToString(format, CultureInfo.InvariantCulture) : "—";
+
+    private static string Num(long? v) => v is { } x ? x.ToString(CultureInfo.InvariantCulture) : "—";
+
+    private static string KindKey(MetricKind kind) => kind.ToString() + "/";
+
+    private void AddPoint(string key, string name, string unit, double t, double v, bool everySecond)
+    {
+        if (everySecond && _lastKept.TryGetValue(key, out var last) && t - last < 0.95) return;
+        _lastKept[key] = t;
+        if (!_series.TryGetValue(key, out var s)) _series[key] = s = new ChartSeries(name, unit);
+        s.Add(t, v, KeptPoints);
+    }
+
+    private void Changed() => Interlocked.Increment(ref _version);
+
+    /// <summary>A stopwatch clock that starts now.</summary>
+    public static Func<TimeSpan> StopwatchClock()
+    {
+        var start = Stopwatch.GetTimestamp();
+        return () => Stopwatch.GetElapsedTime(start);
+    }
+}
+
+/// <summary>The running totals. Null means not measured (yet), never zero.</summary>
+public sealed record MonitorTotals(
+    int Done, int Errors, long OutputTokens, double? Joules, int EnergyRows, double? TokensPerJoule, double? AvgPowerW,
+    int Graded, int Correct, double? Accuracy, double? IntelligencePerJoule, double? IntelligencePerWatt, double? TokensPerSecond);

@@ -1,0 +1,76 @@
+using System.Diagnostics;
+using System.Globalization;
+using Ipw.Core.Profiling;
+using Ipw.Core.Runs;
+using Ipw.Core.Telemetry;
+
+namespace Ipw.Tui;
+
+/// <summary>
+/// Feeds the monitor from the profile pipeline's events, the same events the console progress receives. Each
+/// handler copies a few fields under the model's lock and returns: the pipeline's thread never waits for drawing.
+/// </summary>
+public sealed class MonitorObserver(MonitorModel model) : IProfileObserver
+{
+    private long _progressAt = Stopwatch.GetTimestamp();
+    private TimeSpan _progressElapsed;
+    private MonitorMetric[] _metrics = [];
+
+    /// <summary>The run's live telemetry, once it started.</summary>
+    public LiveTelemetry? Live { get; private set; }
+
+    public void OnStarted(ProfileStarted s)
+    {
+        var load = s.Rate is { } rate ? $"open loop {rate.ToString(CultureInfo.InvariantCulture)}/s" : s.Concurrency is > 1 ? $"{s.Concurrency} in flight" : "sequential";
+        model.Start(s.Client, s.Model, s.Dataset, s.Hardware, s.RunPath, s.Total, load, s.EnergyStatus, Verdicts(s.Telemetry));
+        model.SetClock(() => _progressElapsed + Stopwatch.GetElapsedTime(Interlocked.Read(ref _progressAt)));
+        if (s.Live is { } live)
+        {
+            _metrics = live.Metrics.Select(m => new MonitorMetric(m.Info.Name, m.Info.Device, m.Info.Kind, m.Info.Unit)).ToArray();
+            Live = live;
+        }
+    }
+
+    public void OnWarmup(int done, int total) => model.SetPhase($"warm-up {done}/{total}");
+
+    public void OnPhase(string description)
+    {
+        // Measuring starts with the load mode's phase: elapsed time and the ETA count from there.
+        if (description.StartsWith("sequential", StringComparison.Ordinal) || description.StartsWith("closed loop", StringComparison.Ordinal)
+            || description.StartsWith("open loop", StringComparison.Ordinal))
+        {
+            _progressElapsed = TimeSpan.Zero;
+            Interlocked.Exchange(ref _progressAt, Stopwatch.GetTimestamp());
+            description = "sending: " + description;
+        }
+        model.SetPhase(description);
+    }
+
+    public void OnQueryCompleted(QueryRecord record, ProfileProgress progress)
+    {
+        _progressElapsed = progress.Elapsed;
+        Interlocked.Exchange(ref _progressAt, Stopwatch.GetTimestamp());
+        model.Add(MonitorRow.From(record));
+    }
+
+    public void OnFinished(ProfileOutcome outcome)
+    {
+        PollTelemetry();
+        model.SetClock(() => outcome.Elapsed);
+        model.Finish(outcome.Status, outcome.RunPath);
+    }
+
+    /// <summary>Copies the latest telemetry sample into the charts (the UI calls this about once a second).</summary>
+    public void PollTelemetry()
+    {
+        if (Live is not { } live) return;
+        model.AddTelemetry(live.Now, _metrics, live.Latest());
+    }
+
+    /// <summary>A line per telemetry source: what it reads here, or why it cannot.</summary>
+    public static IReadOnlyList<(string, string)> Verdicts(IReadOnlyList<SourceReport> reports) =>
+        reports.Select(r => (r.Name, r.Available
+            ? $"works: {string.Join(", ", r.Metrics.Select(m => m.Kind.ToString().ToLowerInvariant()).Distinct())} ({r.Method})"
+              + (r.Missing.Count > 0 ? $"; missing {string.Join(", ", r.Missing.Select(m => m.Kind.ToString().ToLowerInvariant()).Distinct())}" : "")
+            : $"unavailable: {r.Reason}")).ToList();
+}
