@@ -1,0 +1,85 @@
+using Ipw.Abstractions;
+using Ipw.Tui;
+
+namespace Ipw.Cli.Tests;
+
+/// <summary>The monitor's numbers: totals that never turn a missing value into zero, and charts from counters.</summary>
+public sealed class MonitorModelTests
+{
+    private static MonitorRow Row(long i, double? joules, bool? correct, double? watts = null, string status = "ok", long output = 10) =>
+        new(i, "math", 0.01, 0.5, 20, output, 40, joules, watts ?? (joules is { } j ? j / 0.5 : null), correct, status, status == "ok" ? null : "boom", i + 0.5);
+
+    [Fact]
+    public void Without_energy_the_energy_totals_are_missing_not_zero()
+    {
+        var m = new MonitorModel();
+        m.Add(Row(0, null, true));
+        m.Add(Row(1, null, false));
+        var t = m.Totals;
+        Assert.Null(t.Joules);
+        Assert.Null(t.TokensPerJoule);
+        Assert.Null(t.AvgPowerW);
+        Assert.Null(t.IntelligencePerJoule);
+        Assert.Equal(0.5, t.Accuracy);
+        Assert.Contains("energy —", m.TotalsLine());
+        Assert.Contains("IPJ —", m.TotalsLine());
+    }
+
+    [Fact]
+    public void Intelligence_follows_summary_json_and_needs_every_graded_querys_energy()
+    {
+        var m = new MonitorModel();
+        m.Add(Row(0, 2.0, true));
+        m.Add(Row(1, 4.0, false));
+        m.Add(Row(2, 6.0, null, status: "timeout", output: 0));
+        var t = m.Totals;
+        Assert.Equal(12.0, t.Joules);
+        Assert.Equal(20 / 12.0, t.TokensPerJoule!.Value, 12);
+        Assert.Equal(0.5 / 3.0, t.IntelligencePerJoule!.Value, 12); // accuracy 0.5 over a mean of 3 J per graded query
+        Assert.Equal(0.5 / 6.0, t.IntelligencePerWatt!.Value, 12);  // graded queries averaged 4 W and 8 W
+        Assert.Equal([("timeout", 1)], m.ErrorsByClass);
+
+        m.Add(Row(3, null, true));
+        Assert.Null(m.Totals.IntelligencePerJoule);
+    }
+
+    [Fact]
+    public void Energy_counters_become_power_and_energy_lines_and_a_reset_or_failed_read_leaves_a_gap()
+    {
+        var m = new MonitorModel();
+        MonitorMetric[] metrics =
+        [
+            new("gpu0_energy", "gpu0", MetricKind.Energy, "J"),
+            new("gpu0_power", "gpu0", MetricKind.Power, "W"),
+            new("cpu_temp", "cpu", MetricKind.Temperature, "C"),
+        ];
+        m.AddTelemetry(0, metrics, [100, 50, 40]);
+        m.AddTelemetry(1, metrics, [110, 50, double.NaN]);
+        m.AddTelemetry(2, metrics, [130, 50, 42]);
+        m.AddTelemetry(3, metrics, [5, 50, 43]);   // the counter was reset
+        m.AddTelemetry(4, metrics, [15, 50, 44]);
+
+        var power = Assert.Single(m.Charts(MetricKind.Power)); // the gauge gives way to the device's counter
+        Assert.Equal("gpu0_energy (counter)", power.Name);
+        Assert.Equal([(1.0, 10.0), (2.0, 20.0), (4.0, 10.0)], power.Points);
+        var energy = Assert.Single(m.Charts(MetricKind.Energy));
+        Assert.Equal([0.0, 10, 30, 30, 40], energy.Points.Select(p => p.V));
+        var temperature = Assert.Single(m.Charts(MetricKind.Temperature));
+        Assert.Equal([0.0, 2, 3, 4], temperature.Points.Select(p => p.T)); // no point for the failed read
+    }
+
+    [Fact]
+    public void Eta_and_the_text_view_follow_the_progress()
+    {
+        var m = new MonitorModel();
+        m.Start("openai", "tiny", "ipw", "cpu", "runs/x", total: 10, "sequential", "energy from rapl", [("rapl", "works: energy (powercap)")]);
+        m.SetClock(() => TimeSpan.FromSeconds(4));
+        m.Add(Row(0, 1, true));
+        m.Add(Row(1, 1, true));
+        Assert.Equal(TimeSpan.FromSeconds(16), m.Eta);
+        var text = m.ToText();
+        Assert.Contains("openai · tiny · ipw · cpu · sequential", text);
+        Assert.Contains("  rapl: works: energy (powercap)", text);
+        Assert.Contains("queries 2/10 (20 %) · errors 0 · elapsed 00:00:04 · eta 00:00:16", text);
+    }
+}
