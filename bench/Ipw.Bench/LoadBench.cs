@@ -16,7 +16,7 @@ using Ipw.TestServer;
 /// </summary>
 internal static class LoadBench
 {
-    private sealed class Server : IDisposable
+    internal sealed class Server : IDisposable
     {
         private readonly Process _process;
         public Uri Url { get; }

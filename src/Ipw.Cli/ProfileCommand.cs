@@ -180,6 +180,7 @@ internal static class ProfileCommand
         try
         {
             var mode = progressMode == "auto" ? "plain" : progressMode;
+            template = template with { FrontEnd = mode };
             var outcome = await new SweepRunner(registries).RunAsync(template, axis, values,
                 p => mode == "none" ? null : new PlainProgress($"[{(axis == SweepAxis.Concurrency ? $"concurrency {p.Concurrency}" : $"rate {p.Rate}/s")}] "),
                 stop.Token, abort.Token);
@@ -227,6 +228,7 @@ internal static class ProfileCommand
                 Console.Error.WriteLine($"ipw: --tui needs a terminal ({why}); showing plain progress instead");
                 mode = "plain";
             }
+            options = options with { FrontEnd = mode };
             var profiler = new Profiler(registries);
             var stoppedInTui = false;
             ProfileOutcome outcome;

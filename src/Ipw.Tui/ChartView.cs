@@ -59,18 +59,20 @@ internal sealed class ChartView(MonitorModel model) : View
                 if (y >= height) break;
                 var points = line.Points;
                 var label = Label(line, points);
+                // Without group titles, each label says what it charts.
+                if (!withTitles) label = $"  {title} · {label.TrimStart()}";
                 if (rows == 0)
                 {
                     // No room for bars under the label: a sparkline after it.
                     var room = width - label.Length - 1;
                     AddStr(0, y, Fit(label, width));
-                    if (room >= 8) DrawBars(points, label.Length + 1, y, room, 1, line.Unit);
+                    if (room >= 8) DrawBars(points, label.Length + 1, y, room, 1, line);
                     y++;
                     continue;
                 }
                 AddStr(0, y++, Fit(label, width));
                 var h = Math.Min(rows, height - y);
-                if (h > 0) DrawBars(points, 0, y, width, h, line.Unit);
+                if (h > 0) DrawBars(points, 0, y, width, h, line);
                 y += h;
             }
         }
@@ -93,8 +95,9 @@ internal sealed class ChartView(MonitorModel model) : View
         return points.Where(p => p.T >= from).ToList();
     }
 
-    private void DrawBars(IReadOnlyList<(double T, double V)> all, int x0, int y0, int width, int height, string unit)
+    private void DrawBars(IReadOnlyList<(double T, double V)> all, int x0, int y0, int width, int height, ChartSeries series)
     {
+        var unit = series.Unit;
         var points = Window(all);
         if (points.Count == 0) return;
         var end = points[^1].T;
@@ -120,7 +123,7 @@ internal sealed class ChartView(MonitorModel model) : View
         {
             var columnEnd = start + (c + 1) * step;
             while (k < times.Length && times[k] <= columnEnd) { lastT = times[k]; lastV = points[k].V; k++; }
-            if (counts[c] == 0 && columnEnd - step * 0.5 - lastT <= HoldS)
+            if (counts[c] == 0 && (series.Cumulative ? lastT > double.NegativeInfinity : columnEnd - step * 0.5 - lastT <= HoldS))
             {
                 sums[c] = lastV;
                 counts[c] = 1;

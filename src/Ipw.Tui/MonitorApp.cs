@@ -41,7 +41,7 @@ public abstract class MonitorSession
 /// <summary>
 /// The run monitor, in Terminal.Gui: a header (client, model, dataset, hardware, energy sources and their
 /// verdicts), progress, running totals, the recent queries and live charts, in four views switched with Tab or
-/// 1–4. It redraws from <see cref="MonitorModel"/> at most four times a second, on its own thread, so the
+/// 1–4. It redraws from <see cref="MonitorModel"/> twice a second (and at once on a key), on its own thread, so the
 /// measurement never waits for the screen.
 /// </summary>
 public static class MonitorApp
@@ -61,7 +61,7 @@ public static class MonitorApp
 
         // Overview: progress and totals, recent queries, compact charts.
         var overview = new View { Width = Dim.Fill(), Height = Dim.Fill() };
-        var progress = Text(new Label { X = 0, Y = 0, Width = Dim.Fill(), Height = 3 });
+        var progress = Text(new Label { X = 0, Y = 0, Width = Dim.Fill(), Height = 4 });
         var recent = Table(Pos.Bottom(progress), Dim.Fill(6));
         var compact = new ChartView(model) { X = 0, Y = Pos.AnchorEnd(6), Width = Dim.Fill(), Height = 6, MaxRows = 0, Span = session.ChartSpan };
         overview.Add(progress, recent, compact);
@@ -78,6 +78,7 @@ public static class MonitorApp
         var stopping = false;
         bool? paused = null;
         long drawn = -1;
+        var laidOutCompact = -1;
         var lastTick = DateTime.MinValue;
 
         void Show(int index)
@@ -96,28 +97,34 @@ public static class MonitorApp
             // Each line is cut to the width, never wrapped. A short terminal keeps the first two (what runs, and the
             // energy verdict); the per-source lines need room.
             var headerRows = size.Height >= 30 ? headerLines.Count : Math.Min(2, headerLines.Count);
-            header.Height = headerRows;
-            header.Text = Lines(headerLines.Take(headerRows), width);
-            tabs.Text = Fit(string.Join("  ", ViewNames.Select((n, i) => i == current ? $"[{i + 1} {n}]" : $" {i + 1} {n} "))
-                + (paused == true ? "   ‖ PAUSED" : "") + (model.Outcome is { } o ? "   " + o : ""), width);
+            if (header.Frame.Height != headerRows) header.Height = headerRows;
+            SetText(header, Lines(headerLines.Take(headerRows), width));
+            SetText(tabs, Fit(string.Join("  ", ViewNames.Select((n, i) => i == current ? $"[{i + 1} {n}]" : $" {i + 1} {n} "))
+                + (paused == true ? "   ‖ PAUSED" : "") + (model.Outcome is { } o ? "   " + o : ""), width));
             var keyText = session.Finished
                 ? "q quit · Tab/1-4 views · ? help"
                 : stopping ? $"{session.StoppingText} · q again: cancel the queries in flight"
                 : $"q stop{(session.CanPause ? " · p pause/resume" : "")} · Tab/1-4 views · ? help";
-            keys.Text = Fit(keyText, width);
+            SetText(keys, Fit(keyText, width));
 
             var compactHeight = size.Height >= 30 ? 6 : size.Height >= 22 ? 3 : 0;
-            compact.Visible = compactHeight > 0;
-            compact.Height = compactHeight;
-            recent.Height = Dim.Fill(compactHeight);
-            compact.Y = Pos.AnchorEnd(compactHeight);
+            if (compactHeight != laidOutCompact)
+            {
+                // Only on a resize: a new Dim or Pos makes Terminal.Gui lay the whole window out again.
+                laidOutCompact = compactHeight;
+                compact.Visible = compactHeight > 0;
+                compact.Height = compactHeight;
+                recent.Height = Dim.Fill(compactHeight);
+                compact.Y = Pos.AnchorEnd(compactHeight);
+            }
 
             var version = model.Version;
             if (version != drawn || current == 2)
             {
                 drawn = version;
                 var (counts, timing) = model.ProgressLines();
-                progress.Text = Lines([$"{Bar(model, Math.Max(10, size.Width / 4))} {counts}", timing, model.TotalsLine()], width);
+                var (energy, intelligence) = model.TotalsLines();
+                SetText(progress, Lines([$"{Bar(model, Math.Max(10, size.Width / 4))} {counts}", timing, energy, intelligence], width));
                 if (current == 0) SetRows(recent, model.Recent(Math.Max(1, size.Height)));
                 if (current == 1) SetRows(queries, model.Recent(MonitorModel.KeptRows));
                 compact.SetNeedsDraw();
@@ -158,7 +165,7 @@ public static class MonitorApp
             Refresh();
         };
 
-        app.AddTimeout(TimeSpan.FromMilliseconds(250), () =>
+        app.AddTimeout(TimeSpan.FromMilliseconds(500), () =>
         {
             if (DateTime.UtcNow - lastTick >= TimeSpan.FromSeconds(1))
             {
@@ -178,6 +185,12 @@ public static class MonitorApp
     {
         label.HotKeySpecifier = new System.Text.Rune('\xffff');
         return label;
+    }
+
+    /// <summary>Sets a label's text only when it changed (each change costs a layout pass).</summary>
+    private static void SetText(Label label, string text)
+    {
+        if (label.Text != text) label.Text = text;
     }
 
     private static string Fit(string text, int width) => text.Length <= width ? text : text[..Math.Max(0, width - 1)] + "…";

@@ -19,12 +19,15 @@ public sealed record MonitorRow(
 public sealed record MonitorMetric(string Name, string Device, MetricKind Kind, string Unit);
 
 /// <summary>A chart line: points (seconds since the run started, value) at about one a second.</summary>
-public sealed class ChartSeries(string name, string unit)
+public sealed class ChartSeries(string name, string unit, bool cumulative = false)
 {
     private readonly List<(double T, double V)> _points = [];
 
     public string Name { get; } = name;
     public string Unit { get; } = unit;
+
+    /// <summary>A running total that changes only at events (a query's completion): it holds between points.</summary>
+    public bool Cumulative { get; } = cumulative;
 
     /// <summary>The points, oldest first (a copy).</summary>
     public IReadOnlyList<(double T, double V)> Points
@@ -227,7 +230,7 @@ public sealed class MonitorModel
             var sent = row.CompletedAtS - row.E2eS;
             if (double.IsNaN(_firstSentS) || sent < _firstSentS) _firstSentS = sent;
             _lastCompletedS = Math.Max(_lastCompletedS, row.CompletedAtS);
-            if (_energyRows > 0) AddPoint(KindKey(MetricKind.Energy) + "queries", "attributed to queries", "J", row.CompletedAtS, _joules, everySecond: false);
+            if (_energyRows > 0) AddPoint(KindKey(MetricKind.Energy) + "queries", "attributed to queries", "J", row.CompletedAtS, _joules, everySecond: false, cumulative: true);
         }
         Changed();
     }
@@ -350,6 +353,13 @@ public sealed class MonitorModel
 
     public string TotalsLine()
     {
+        var (energy, intelligence) = TotalsLines();
+        return $"{energy} · {intelligence}";
+    }
+
+    /// <summary>The totals in two parts: energy and throughput; accuracy and the intelligence metrics.</summary>
+    public (string Energy, string Intelligence) TotalsLines()
+    {
         var t = Totals;
         var energy = t.Joules is { } j ? $"{j:0.###} J over {t.EnergyRows} queries" : "energy —";
         var perJ = t.TokensPerJoule is { } tpj ? $"{tpj:0.###} tok/J" : "tok/J —";
@@ -358,7 +368,7 @@ public sealed class MonitorModel
         var ipj = t.IntelligencePerJoule is { } i ? $"IPJ {i:0.####}/J" : "IPJ —";
         var ipw = t.IntelligencePerWatt is { } iw ? $"IPW {iw:0.####}/W" : "IPW —";
         var rate = t.TokensPerSecond is { } tps ? $"{tps:0.#} tok/s" : "tok/s —";
-        return $"{energy} · {perJ} · {watts} · {rate} · {accuracy} · {ipj} · {ipw}";
+        return ($"{energy} · {perJ} · {watts} · {rate}", $"{accuracy} · {ipj} · {ipw}");
     }
 
     /// <summary>The query table's columns: name, width, and how a row shows in it.</summary>
@@ -384,11 +394,11 @@ public sealed class MonitorModel
 
     private static string KindKey(MetricKind kind) => kind.ToString() + "/";
 
-    private void AddPoint(string key, string name, string unit, double t, double v, bool everySecond)
+    private void AddPoint(string key, string name, string unit, double t, double v, bool everySecond, bool cumulative = false)
     {
         if (everySecond && _lastKept.TryGetValue(key, out var last) && t - last < 0.95) return;
         _lastKept[key] = t;
-        if (!_series.TryGetValue(key, out var s)) _series[key] = s = new ChartSeries(name, unit);
+        if (!_series.TryGetValue(key, out var s)) _series[key] = s = new ChartSeries(name, unit, cumulative);
         s.Add(t, v, KeptPoints);
     }
 

@@ -33,6 +33,9 @@ public sealed class Tmux : IDisposable
     /// <summary>The screen as text, one line per row.</summary>
     public string Capture() => Run("capture-pane", "-p", "-t", Session);
 
+    /// <summary>Resizes the terminal, as a user dragging the window would.</summary>
+    public void Resize(int width, int height) => Run("resize-window", "-t", Session, "-x", width.ToString(), "-y", height.ToString());
+
     public void Keys(params string[] keys) => Run(["send-keys", "-t", Session, .. keys]);
 
     /// <summary>Captures until <paramref name="condition"/> holds; fails with the last screen when it never does.</summary>

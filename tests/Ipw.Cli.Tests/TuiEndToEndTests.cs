@@ -54,6 +54,7 @@ public sealed partial class TuiEndToEndTests : IDisposable
         using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "summary.json")));
         var root = summary.RootElement;
         Assert.Equal("interrupted", root.GetProperty("status").GetString());
+        Assert.Equal("tui", root.GetProperty("config").GetProperty("front_end").GetString());
         var saved = root.GetProperty("counts").GetProperty("records_on_disk").GetInt32();
         Assert.True(saved > paused, $"{saved} records saved, {paused} when paused");
         Assert.Equal(1, root.GetProperty("load").GetProperty("pauses").GetInt32());
@@ -65,16 +66,17 @@ public sealed partial class TuiEndToEndTests : IDisposable
     }
 
     [Fact]
-    public void A_small_terminal_keeps_the_essentials_and_the_keys()
+    public void Resizing_to_a_small_terminal_keeps_the_essentials_and_the_keys()
     {
         using var tmux = new Tmux(_work.Path, ["profile", "--tui", "--max-queries", "1000", "--max-tokens", "8", "--threads", "1", "--baseline", "0",
-            "--dataset-option", "subjects=math", "--output-dir", "runs"], width: 60, height: 16);
-        var screen = tmux.WaitFor(s => Tmux.QueriesDone(s) >= 1, "a query");
-        var lines = screen.Split('\n');
-        Assert.All(lines, l => Assert.True(l.Length <= 60, $"line wider than the terminal: {l}"));
-        Assert.Contains(lines, l => l.Contains("llamasharp · ipw-tiny"));
-        Assert.Contains(lines, l => l.Contains("q stop"));
-        Assert.DoesNotContain("system: works", screen); // the per-source lines give way first
+            "--dataset-option", "subjects=math", "--output-dir", "runs"]);
+        tmux.WaitFor(s => Tmux.QueriesDone(s) >= 1 && s.Contains("system: works"), "a query on the full-size screen");
+        tmux.Resize(60, 16);
+        var screen = tmux.WaitFor(s => s.Split('\n').All(l => l.Length <= 60) && !s.Contains("system: works") && s.Contains("q stop"), "the small layout");
+        Assert.Contains(screen.Split('\n'), l => l.Contains("llamasharp · ipw-tiny"));
+        Assert.Contains(screen.Split('\n'), l => l.Contains("queries "));
+        tmux.Resize(120, 40);
+        tmux.WaitFor(s => s.Contains("system: works") && s.Contains("memory (GiB"), "the full layout again");
         tmux.Keys("q");
         Assert.Equal(0, tmux.WaitForExit());
     }
@@ -114,6 +116,8 @@ public sealed partial class TuiEndToEndTests : IDisposable
         Assert.Equal("ipw: --tui needs a terminal (output is redirected); showing plain progress instead", r.Stderr.Trim());
         Assert.Contains("[2/2] errors 0", r.Stdout);
         var run = Directory.GetDirectories(_work.Combine("runs")).Single();
+        using (var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "summary.json"))))
+            Assert.Equal("plain", summary.RootElement.GetProperty("config").GetProperty("front_end").GetString());
 
         var m = IpwProcess.Run(_work.Path, ["monitor", run]);
         Assert.True(m.ExitCode == 0, m.Stderr);

@@ -53,6 +53,10 @@ public sealed record ProfileOptions
     /// <summary>A suffix for the run folder's name (sweep points: "c4", "r2").</summary>
     public string? RunSuffix { get; init; }
 
+    /// <summary>What showed the run while it was measured ("tui", "bar", "plain", "none", "script"): recorded, since a
+    /// live display costs the ipw process some CPU (see README, "The run monitor").</summary>
+    public string FrontEnd { get; init; } = "library";
+
     /// <summary>"sequential", "closed" or "open".</summary>
     public string LoadMode => Rate is not null ? "open" : Concurrency > 1 ? "closed" : "sequential";
 

@@ -138,6 +138,7 @@ internal sealed class SummaryState(
                 ["attribution"] = options.Attribution.ToString().ToLowerInvariant(),
                 ["prefill_weight"] = options.Attribution == AttributionMethod.Phase ? options.PrefillWeight : null,
                 ["sample_interval_s"] = options.SampleInterval.TotalSeconds,
+                ["front_end"] = options.FrontEnd,
             },
             ["model"] = new JsonObject { ["label"] = info.Model, ["details"] = details },
             ["client"] = new JsonObject
