@@ -54,25 +54,9 @@ internal static class AnalyzeCommand
         }
         if (outcome.Comparison is { } comparison)
         {
-            var labels = comparison["runs"]!.AsArray().Select(r => r!["label"]!.GetValue<string>()).ToList();
-            Console.WriteLine($"== comparison of {labels.Count} runs → {outcome.ComparisonFile}");
-            var widths = labels.Select(l => Math.Max(l.Length, 10)).ToList();
-            var metrics = comparison["metrics"]!.AsObject();
-            var first = Math.Max(6, metrics.Select(m => m.Key.Length).DefaultIfEmpty(0).Max());
-            Console.WriteLine("metric".PadRight(first) + string.Concat(labels.Select((l, k) => "  " + l.PadLeft(widths[k]))));
-            foreach (var (key, values) in metrics)
-            {
-                var cells = values!.AsArray().Select((v, k) => "  " + (v is null ? "n/a" : Format(v.GetValue<double>())).PadLeft(widths[k]));
-                Console.WriteLine(key.PadRight(first) + string.Concat(cells));
-            }
+            Console.WriteLine($"== comparison of {comparison["runs"]!.AsArray().Count} runs → {outcome.ComparisonFile}");
+            Console.Write(ComparisonTable.Format(comparison));
         }
-    }
-
-    private static string Format(double v)
-    {
-        var a = Math.Abs(v);
-        return a == 0 ? "0" : a >= 1000 ? v.ToString("N0", CultureInfo.InvariantCulture) : a >= 0.01 ? v.ToString("0.####", CultureInfo.InvariantCulture)
-            : v.ToString("0.###e0", CultureInfo.InvariantCulture);
     }
 
     private static void PrintJson(AnalyzeOutcome outcome)

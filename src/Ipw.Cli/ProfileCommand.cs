@@ -3,6 +3,7 @@ using System.Globalization;
 using Ipw.Core;
 using Ipw.Core.Energy;
 using Ipw.Core.Profiling;
+using Ipw.Core.Runs;
 using Ipw.Core.Scoring;
 
 namespace Ipw.Cli;

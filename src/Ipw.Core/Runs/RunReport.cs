@@ -2,14 +2,15 @@ using System.Text.Json.Nodes;
 using Ipw.Core.Profiling;
 using Ipw.Core.Runs;
 
-namespace Ipw.Cli;
+namespace Ipw.Core.Runs;
 
-/// <summary>The few lines printed when a run ends, read back from what was written.</summary>
-internal static class RunReport
+/// <summary>The few lines printed when a run ends, read back from what was written (the CLI and scripts print them).</summary>
+public static class RunReport
 {
-    public static void Print(ProfileOutcome outcome)
+    public static void Print(ProfileOutcome outcome, TextWriter? writer = null)
     {
-        Console.WriteLine($"{outcome.Status}: {outcome.Queries} queries ({outcome.Errors} errors), {outcome.OutputTokens} output tokens in {outcome.Elapsed.TotalSeconds:F1} s");
+        var output = writer ?? Console.Out;
+        output.WriteLine($"{outcome.Status}: {outcome.Queries} queries ({outcome.Errors} errors), {outcome.OutputTokens} output tokens in {outcome.Elapsed.TotalSeconds:F1} s");
         var summaryPath = Path.Combine(outcome.RunPath, RunFolder.SummaryFileName);
         if (File.Exists(summaryPath) && JsonNode.Parse(File.ReadAllText(summaryPath)) is JsonObject summary)
         {
@@ -18,7 +19,7 @@ internal static class RunReport
             {
                 var ttft = totals["mean_ttft_s"] is JsonValue t ? $"{t.GetValue<double>() * 1000:F1} ms" : "n/a";
                 var rate = totals["mean_decode_tokens_per_s"] is JsonValue r ? $"{r.GetValue<double>():F0} tok/s" : "n/a";
-                Console.WriteLine($"mean per query: TTFT {ttft}, end-to-end {e2e.GetValue<double>() * 1000:F1} ms, decode {rate}");
+                output.WriteLine($"mean per query: TTFT {ttft}, end-to-end {e2e.GetValue<double>() * 1000:F1} ms, decode {rate}");
             }
             var energy = summary["energy"];
             if (energy?["available"]?.GetValue<bool>() == true)
@@ -28,20 +29,20 @@ internal static class RunReport
                 var idle = energy["idle"]?["power_w"] is JsonValue p
                     ? $", idle {p.GetValue<double>():F2} ± {energy["idle"]?["sigma_w"]?.GetValue<double>() ?? 0:F2} W" : ", idle not measured";
                 var perToken = energy["j_per_output_token"] is JsonValue j ? $"; {j.GetValue<double>():G4} J/output token" : "";
-                Console.WriteLine($"energy: {gross:F2} J{active}{idle} from {energy["source"]}{perToken}");
+                output.WriteLine($"energy: {gross:F2} J{active}{idle} from {energy["source"]}{perToken}");
             }
-            else Console.WriteLine($"energy: not measured — {energy?["reason"]}");
+            else output.WriteLine($"energy: not measured — {energy?["reason"]}");
             if (summary["intelligence"] is JsonObject intelligence && intelligence["graded"]?.GetValue<int>() is > 0 and var graded)
             {
                 var ci = intelligence["accuracy_ci95"]?.AsArray();
                 var ipj = intelligence["intelligence_per_joule"] is JsonValue j ? $"; {j.GetValue<double>():G4} per joule" : "";
                 var ipw = intelligence["intelligence_per_watt"] is JsonValue w ? $", {w.GetValue<double>():G4} per watt" : "";
-                Console.WriteLine($"accuracy: {intelligence["correct"]}/{graded} = {intelligence["accuracy"]!.GetValue<double>():P1} "
+                output.WriteLine($"accuracy: {intelligence["correct"]}/{graded} = {intelligence["accuracy"]!.GetValue<double>():P1} "
                     + $"(95 % CI {ci?[0]?.GetValue<double>():P1}–{ci?[1]?.GetValue<double>():P1}){ipj}{ipw}");
             }
             if (summary["load"]?["warnings"] is JsonArray warnings)
-                foreach (var w in warnings) Console.WriteLine($"warning: {w}");
+                foreach (var warning in warnings) output.WriteLine($"warning: {warning}");
         }
-        Console.WriteLine($"run saved to {outcome.RunPath}");
+        output.WriteLine($"run saved to {outcome.RunPath}");
     }
 }
