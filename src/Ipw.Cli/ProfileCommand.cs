@@ -85,8 +85,8 @@ internal static class ProfileCommand
                 SampleInterval = TimeSpan.FromSeconds(parse.GetValue(interval)),
                 TelemetrySources = sources is { Length: > 0 } ? sources.SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries)).ToList() : null,
                 Arrival = parse.GetValue(arrival) == "constant" ? Arrival.Constant : Arrival.Poisson,
-                Duration = parse.GetValue(duration) is { } d ? ParseDuration("--duration", d, allowZero: false) : null,
-                Baseline = ParseDuration("--baseline", parse.GetValue(baseline)!, allowZero: true),
+                Duration = parse.GetValue(duration) is { } d ? Durations.Parse("--duration", d, allowZero: false) : null,
+                Baseline = Durations.Parse("--baseline", parse.GetValue(baseline)!, allowZero: true),
                 Attribution = parse.GetValue(attributionMethod) == "phase" ? AttributionMethod.Phase : AttributionMethod.Overlap,
                 PrefillWeight = parse.GetValue(prefillWeight),
             };
@@ -130,21 +130,6 @@ internal static class ProfileCommand
             }
         }
         return values;
-    }
-
-    /// <summary>"10s", "500ms", "2m", "1h" or plain seconds.</summary>
-    internal static TimeSpan ParseDuration(string option, string text, bool allowZero)
-    {
-        var t = text.Trim().ToLowerInvariant();
-        var (number, scale) = t.EndsWith("ms", StringComparison.Ordinal) ? (t[..^2], 0.001)
-            : t.EndsWith('s') ? (t[..^1], 1.0)
-            : t.EndsWith('m') ? (t[..^1], 60.0)
-            : t.EndsWith('h') ? (t[..^1], 3600.0)
-            : (t, 1.0);
-        if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || double.IsNaN(v) || double.IsInfinity(v)
-            || v < 0 || (!allowZero && v == 0) || v * scale > 7 * 86400)
-            throw new UserError($"{option} expects a duration such as 10s, 500ms or 5m{(allowZero ? " (0 turns it off)" : "")}, got '{text}'");
-        return TimeSpan.FromSeconds(v * scale);
     }
 
     private static (int? Count, double? Rate) ParseMaxErrors(string? text)

@@ -12,6 +12,8 @@ root.Subcommands.Add(AnalyzeCommand.Create());
 root.Subcommands.Add(PlotCommand.Create());
 root.Subcommands.Add(PlotCommand.CreateReport());
 root.Subcommands.Add(MonitorCommand.Create());
+root.Subcommands.Add(ScriptCommands.Run());
+root.Subcommands.Add(ScriptCommands.Repl());
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

@@ -1,0 +1,123 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Ipw.Core.Analysis;
+using Ipw.Core.Profiling;
+using Ipw.Core.Runs;
+
+namespace Ipw.Scripting;
+
+/// <summary>
+/// A run folder, as scripts see it: its summary's headline numbers, its per-query columns, and a place to write
+/// analyses. Returned by <see cref="ScriptGlobals.Profile(ProfileOptions, bool)"/> and <see cref="ScriptGlobals.Runs"/>.
+/// A number that was not measured is null, never zero.
+/// </summary>
+public sealed class RunHandle
+{
+    private RunView? _view;
+    private JsonObject? _summary;
+
+    internal RunHandle(string directory, ProfileOutcome? outcome = null)
+    {
+        Path = System.IO.Path.GetFullPath(directory);
+        Outcome = outcome;
+    }
+
+    /// <summary>The run folder.</summary>
+    public string Path { get; }
+
+    /// <summary>The folder's name without "profile_": hardware and model.</summary>
+    public string Label => System.IO.Path.GetFileName(Path) is var n && n.StartsWith("profile_", StringComparison.Ordinal) ? n["profile_".Length..] : System.IO.Path.GetFileName(Path);
+
+    /// <summary>How the run ended, when this script ran it (null for a run read from disk).</summary>
+    public ProfileOutcome? Outcome { get; }
+
+    /// <summary>summary.json, read when first asked for (<see cref="Reload"/> reads it again).</summary>
+    public JsonObject Summary => _summary ??= RunView.Check(Path).Summary;
+
+    /// <summary>"completed", "interrupted", "aborted", "failed" or "running".</summary>
+    public string Status => Summary["status"]?.GetValue<string>() ?? "unknown";
+
+    /// <summary>The model's label.</summary>
+    public string Model => Summary["model"]?["label"]?.GetValue<string>() ?? "?";
+
+    /// <summary>The client's name.</summary>
+    public string Client => Summary["client"]?["name"]?.GetValue<string>() ?? "?";
+
+    /// <summary>Closed-loop concurrency (null for an open loop).</summary>
+    public int? Concurrency => Summary["config"]?["load_mode"]?.GetValue<string>() == "open" ? null : Number("config", "concurrency") is { } c ? (int)c : null;
+
+    /// <summary>Queries measured.</summary>
+    public int Queries => (int)(Number("counts", "queries") ?? 0);
+
+    /// <summary>Failed queries.</summary>
+    public int Errors => (int)(Number("counts", "errors") ?? 0);
+
+    /// <summary>Output tokens over the summed end-to-end latency.</summary>
+    public double? TokensPerSecond => Number("totals", "output_tokens_per_s");
+
+    /// <summary>Median time to first token, seconds.</summary>
+    public double? TtftP50S => Number("totals", "ttft_s", "p50");
+
+    /// <summary>Median end-to-end latency, seconds.</summary>
+    public double? E2eP50S => Number("totals", "e2e_latency_s", "p50");
+
+    /// <summary>99th-percentile end-to-end latency, seconds.</summary>
+    public double? E2eP99S => Number("totals", "e2e_latency_s", "p99");
+
+    /// <summary>Energy over the measured span (gross), joules; null when no energy counter was available.</summary>
+    public double? EnergyJ => Number("energy", "gross_j");
+
+    /// <summary>Joules per output token; null without energy.</summary>
+    public double? JoulesPerToken => Number("energy", "j_per_output_token");
+
+    /// <summary>Accuracy over graded queries; null when none was graded.</summary>
+    public double? Accuracy => Number("intelligence", "accuracy");
+
+    /// <summary>Accuracy over the mean energy per graded query; null without energy.</summary>
+    public double? IntelligencePerJoule => Number("intelligence", "intelligence_per_joule");
+
+    /// <summary>Accuracy over the mean power during graded queries; null without power.</summary>
+    public double? IntelligencePerWatt => Number("intelligence", "intelligence_per_watt");
+
+    /// <summary>The run's analysis folder (created when first asked for).</summary>
+    public string AnalysisDirectory => Directory.CreateDirectory(System.IO.Path.Combine(Path, RunFolder.AnalysisFolderName)).FullName;
+
+    /// <summary>The per-query records, loaded once (numeric columns at once, text columns when asked for).</summary>
+    public RunView Records => _view ??= RunView.Open(Path);
+
+    /// <summary>A numeric column, one value per query (NaN where missing): e.g. "energy_j", "ttft_s", "input_tokens".</summary>
+    public double[] Column(string name) => Records.Numbers(name);
+
+    /// <summary>A text column, one value per query (null where missing): e.g. "subject", "status", "response".</summary>
+    public IReadOnlyList<string?> Texts(string name) => Records.Texts(name);
+
+    /// <summary>Writes <paramref name="result"/> to analysis/&lt;name&gt;.json (indented) and returns the file's path.</summary>
+    public string WriteAnalysis(string name, JsonNode result)
+    {
+        if (string.IsNullOrWhiteSpace(name) || name.IndexOfAny(System.IO.Path.GetInvalidFileNameChars()) >= 0)
+            throw new ArgumentException($"'{name}' is not a usable analysis name", nameof(name));
+        var file = System.IO.Path.Combine(AnalysisDirectory, name + ".json");
+        File.WriteAllText(file, result.ToJsonString(RunFolder.Json) + "\n");
+        return file;
+    }
+
+    /// <summary>Reads summary.json and the records again (after a rescore, say).</summary>
+    public void Reload()
+    {
+        _summary = null;
+        _view = null;
+    }
+
+    /// <summary>A number from summary.json by path; null when absent or not a number.</summary>
+    public double? Number(params string[] path)
+    {
+        JsonNode? node = Summary;
+        foreach (var p in path) node = node is JsonObject o ? o[p] : null;
+        return node is JsonValue v && v.TryGetValue<double>(out var d) ? d : null;
+    }
+
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+        $"{Label}: {Status}, {Queries} queries ({Errors} errors), {Value(TokensPerSecond, "0.#")} tok/s, TTFT p50 {Value(TtftP50S * 1000, "0.#")} ms, energy {Value(EnergyJ, "0.##")} J");
+
+    private static string Value(double? v, string format) => v is { } x ? x.ToString(format, CultureInfo.InvariantCulture) : "n/a";
+}
