@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Ipw.Abstractions;
 
 namespace Ipw.Plugins.LlamaSharp;
 
@@ -48,18 +49,7 @@ public static class TinyModel
     ];
 
     /// <summary>Where the model lives: <c>$IPW_CACHE_DIR</c>, else the user's cache folder.</summary>
-    public static string DefaultPath()
-    {
-        var root = Environment.GetEnvironmentVariable("IPW_CACHE_DIR");
-        if (string.IsNullOrEmpty(root))
-        {
-            var xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
-            root = Path.Combine(
-                string.IsNullOrEmpty(xdg) ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache") : xdg,
-                "ipw");
-        }
-        return Path.Combine(root, "models", $"{Name}-v{Version}.gguf");
-    }
+    public static string DefaultPath() => Path.Combine(IpwCache.Root, "models", $"{Name}-v{Version}.gguf");
 
     /// <summary>Returns the model's path, writing it first if it is missing.</summary>
     public static string EnsureWritten(string? path = null)

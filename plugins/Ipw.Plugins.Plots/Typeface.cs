@@ -1,5 +1,6 @@
 using System.Reflection.Metadata;
 using System.Reflection.PortableExecutable;
+using Ipw.Abstractions;
 
 namespace Ipw.Plugins.Plots;
 
@@ -23,7 +24,7 @@ internal static class Typeface
         lock (Gate)
         {
             if (_ready) return;
-            var folder = Path.Combine(CacheRoot(), "fonts");
+            var folder = Path.Combine(IpwCache.Root, "fonts");
             Directory.CreateDirectory(folder);
             var files = Extract();
             foreach (var (name, bold) in new[] { ("Inter-Regular.ttf", false), ("Inter-Bold.ttf", true) })
@@ -42,10 +43,6 @@ internal static class Typeface
             _ready = true;
         }
     }
-
-    private static string CacheRoot() =>
-        Environment.GetEnvironmentVariable("IPW_CACHE_DIR") is { Length: > 0 } dir ? dir
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "ipw");
 
     /// <summary>The .ttf files in the embedded assembly, by file name.</summary>
     internal static Dictionary<string, byte[]> Extract()

@@ -54,16 +54,29 @@ public static class ScriptRunner
         var full = Path.GetFullPath(path);
         if (!File.Exists(full)) throw new UserError(Directory.Exists(full) ? $"'{path}' is a folder, not a script" : $"no script at '{path}'");
         var code = await File.ReadAllTextAsync(full, cancellationToken).ConfigureAwait(false);
-        var script = CSharpScript.Create<object>(code, Options(Path.GetDirectoryName(full)!, full), typeof(ScriptGlobals));
-        var errors = script.Compile(cancellationToken).Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
-        if (errors.Count > 0)
+        var compiled = CompiledScript.FromCacheOrNull(full, code);
+        if (compiled is null)
         {
-            foreach (var d in errors) error.WriteLine(Format(d));
-            return 2;
+            var script = CSharpScript.Create<object>(code, Options(Path.GetDirectoryName(full)!, full), typeof(ScriptGlobals));
+            IReadOnlyList<Diagnostic> errors = script.Compile(cancellationToken).Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+            if (errors.Count == 0) compiled = CompiledScript.Emit(script, full, code, out errors);
+            if (compiled is null)
+            {
+                foreach (var d in errors) error.WriteLine(Format(d));
+                return 2;
+            }
         }
-        var state = await script.RunAsync(globals, _ => true, cancellationToken).ConfigureAwait(false);
-        if (state.Exception is { } e) return Report(e, error);
-        return state.ReturnValue is int exit ? exit : 0;
+        if (Environment.GetEnvironmentVariable("IPW_DEBUG") == "1") error.WriteLine($"ipw: script {(compiled.FromCache ? "from the cache" : "compiled")}");
+        object? result;
+        try
+        {
+            result = await compiled.RunAsync(globals).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            return Report(e, error);
+        }
+        return result is int exit ? exit : 0;
     }
 
     /// <summary>Reports an exception the script raised (exit code 1), or the code it exited with.</summary>

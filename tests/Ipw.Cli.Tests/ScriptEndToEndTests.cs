@@ -253,5 +253,32 @@ public sealed partial class ScriptEndToEndTests : IDisposable
         Assert.Equal("ipw: error: no script at 'nope.csx'", missing.Stderr.Trim());
     }
 
+    [Fact]
+    public void A_compiled_script_is_cached_by_content_until_it_or_what_it_loads_changes()
+    {
+        var cache = _work.Combine("cache");
+        var env = new Dictionary<string, string> { ["IPW_CACHE_DIR"] = cache, ["IPW_DEBUG"] = "1" };
+        File.WriteAllText(_work.Combine("lib.csx"), "string Greeting() => \"one\";\n");
+        File.WriteAllText(_work.Combine("main.csx"), "#load \"lib.csx\"\nConsole.WriteLine(Greeting());\nthrow new Exception(\"x\");\n");
+
+        var first = IpwProcess.Run(_work.Path, ["run", "main.csx"], env);
+        Assert.Contains("ipw: script compiled", first.Stderr);
+        var second = IpwProcess.Run(_work.Path, ["run", "main.csx"], env);
+        Assert.Contains("ipw: script from the cache", second.Stderr);
+        Assert.Equal("one\n", second.Stdout);
+        // The cached assembly keeps its line numbers.
+        Assert.Equal(1, second.ExitCode);
+        Assert.Contains("  at main.csx:3:1", second.Stderr);
+
+        File.WriteAllText(_work.Combine("lib.csx"), "string Greeting() => \"two\";\n");
+        var changed = IpwProcess.Run(_work.Path, ["run", "main.csx"], env);
+        Assert.Contains("ipw: script compiled", changed.Stderr);
+        Assert.Equal("two\n", changed.Stdout);
+
+        env["IPW_SCRIPT_CACHE"] = "0";
+        var off = IpwProcess.Run(_work.Path, ["run", "main.csx"], env);
+        Assert.Contains("ipw: script compiled", off.Stderr);
+    }
+
     public void Dispose() => _work.Dispose();
 }
