@@ -27,7 +27,12 @@ public sealed class Repl(ScriptGlobals globals, TextReader input, TextWriter out
     {
         var options = ScriptRunner.Options(Environment.CurrentDirectory);
         // The compiler warms up while the user reads the banner and types.
-        var warm = Task.Run(() => CSharpScript.RunAsync("", options, globals, typeof(ScriptGlobals), cancellationToken), cancellationToken);
+        var warm = Task.Run(async () =>
+        {
+            var start = await CSharpScript.RunAsync("", options, globals, typeof(ScriptGlobals), cancellationToken).ConfigureAwait(false);
+            // A first continuation too: the path every submission takes.
+            return await start.ContinueWithAsync<object>("0", options, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
         output.WriteLine("ipw repl: C# with the ipw script API. #help lists it, #help Name shows one member, #history, #exit.");
         ScriptState<object>? state = null;
         var editor = interactive ? new LineEditor(_history) : null;
