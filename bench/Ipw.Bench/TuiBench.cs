@@ -70,7 +70,7 @@ internal static class TuiBench
     /// <summary>The same command with --tui in a 120×40 tmux terminal; q once the run has completed.</summary>
     private static void InTmux(string ipw, string work, string[] args)
     {
-        var socket = Path.Combine(work, "tmux.sock");
+        var socket = Path.Combine(work, $"tmux-{Guid.NewGuid():N}.sock");
         var exit = Path.Combine(work, "tui.exit");
         File.Delete(exit);
         var command = $"TERM=xterm-256color '{ipw}' {string.Join(' ', args.Select(a => $"'{a}'"))}; echo $? > '{exit}'";

@@ -16,7 +16,8 @@ public sealed class Tmux : IDisposable
 
     public Tmux(string workDir, IEnumerable<string> ipwArgs, int width = 120, int height = 40, IDictionary<string, string>? env = null)
     {
-        _socket = Path.Combine(workDir, "tmux.sock");
+        // A socket per session: a server still shutting down never answers the next one.
+        _socket = Path.Combine(workDir, $"{Session}.sock");
         _exitFile = Path.Combine(workDir, $"{Session}.exit");
         var vars = new Dictionary<string, string>
         {
