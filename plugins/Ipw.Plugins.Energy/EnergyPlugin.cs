@@ -25,6 +25,13 @@ public sealed class EnergyPlugin : IIpwPlugin
         {
             CheckAvailability = NvmlSource.QuickCheck,
         });
+        registry.AddTelemetrySource(new TelemetrySourceDescriptor("prometheus",
+            "a deployment's GPU and CPU energy, power, memory and temperature per node from Prometheus (DCGM exporter, node exporter, ipw energy serve); used when named: --energy prometheus --prometheus-url URL",
+            () => new PrometheusSource())
+        {
+            CheckAvailability = PrometheusSource.QuickCheck,
+            OnlyWhenNamed = true,
+        });
         registry.AddTelemetrySource(new TelemetrySourceDescriptor("rapl",
             "CPU package and DRAM energy counters from /sys/class/powercap (Intel and AMD RAPL)",
             () => new RaplSource())

@@ -58,7 +58,20 @@ public sealed record DatasetDescriptor(string Name, string Description, Func<Dat
 
 /// <summary>A named factory for an <see cref="ITelemetrySource"/>.</summary>
 public sealed record TelemetrySourceDescriptor(string Name, string Description, Func<ITelemetrySource> Create)
-    : EntryDescriptor(Name, Description);
+    : EntryDescriptor(Name, Description)
+{
+    /// <summary>Used only when named (<c>--energy NAME</c>), never by default: for a source that may measure the same
+    /// hardware as the local ones (a cluster's Prometheus), where adding both would count energy twice.</summary>
+    public bool OnlyWhenNamed { get; init; }
+}
+
+/// <summary>Implemented by a telemetry source that notices things while sampling (a counter reset, a gap, failed
+/// reads); the run's summary.json lists them with the source.</summary>
+public interface ITelemetryNotes
+{
+    /// <summary>What the source noticed so far, one sentence each.</summary>
+    IReadOnlyList<string> Notes { get; }
+}
 
 /// <summary>A named factory for an <see cref="IAnalysis"/>.</summary>
 public sealed record AnalysisDescriptor(string Name, string Description, Func<IAnalysis> Create)

@@ -15,20 +15,53 @@ internal static class EnergyCommand
         var interval = new Option<double>("--interval") { Description = "seconds between printed readings", DefaultValueFactory = _ => 2.0 };
         var duration = new Option<double>("--duration") { Description = "seconds to run", DefaultValueFactory = _ => 10.0 };
         var gpus = GpuSelection.Option();
-        var test = new Command("test", "Energy-monitor self-test: read every telemetry backend for a while and say which work here") { interval, duration, gpus };
+        var backend = new Option<string[]>("--backend", "--energy") { Description = "only these backends, e.g. rapl,nvml or prometheus (default: every one used by default)" };
+        var prometheus = new PrometheusOptions();
+        var test = new Command("test", "Energy-monitor self-test: read every telemetry backend for a while and say which work here") { interval, duration, gpus, backend };
+        prometheus.AddTo(test);
         test.SetAction((parse, ct) =>
         {
             GpuSelection.Apply(parse.GetValue(gpus));
+            prometheus.Apply(parse);
+            var backends = Names(parse.GetValue(backend));
             var every = parse.GetValue(interval);
             var total = parse.GetValue(duration);
             if (every is <= 0 or > 3600) throw new UserError($"--interval must be between 0 and 3600 seconds, got {every}");
             if (total <= 0) throw new UserError($"--duration must be positive, got {total}");
-            return Task.FromResult(Run(TimeSpan.FromSeconds(every), TimeSpan.FromSeconds(total)));
+            return Task.FromResult(Run(TimeSpan.FromSeconds(every), TimeSpan.FromSeconds(total), backends));
         });
-        return new Command("energy", "Energy telemetry tools") { test };
+        var listen = new Option<string>("--listen") { Description = "host:port to serve on (default loopback only; 0.0.0.0:9464 for every interface)", DefaultValueFactory = _ => "127.0.0.1:9464" };
+        var node = new Option<string>("--node") { Description = "the node label on every metric", DefaultValueFactory = _ => Environment.MachineName };
+        var serveBackend = new Option<string[]>("--energy", "--backend") { Description = "only these backends (default: every available one)" };
+        var serveGpus = GpuSelection.Option();
+        var serve = new Command("serve", "Serve this machine's energy, power, memory and temperature as Prometheus metrics (/metrics)") { listen, node, serveBackend, serveGpus };
+        serve.SetAction((parse, ct) =>
+        {
+            GpuSelection.Apply(parse.GetValue(serveGpus));
+            using var stop = new CancellationTokenSource();
+            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; stop.Cancel(); };
+            Console.CancelKeyPress += onCancel;
+            using var term = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c =>
+            {
+                c.Cancel = true;
+                stop.Cancel();
+            });
+            try
+            {
+                return Task.FromResult(EnergyServe.Run(parse.GetValue(listen)!, parse.GetValue(node)!, Names(parse.GetValue(serveBackend)), stop.Token));
+            }
+            finally
+            {
+                Console.CancelKeyPress -= onCancel;
+            }
+        });
+        return new Command("energy", "Energy telemetry tools") { test, serve };
     }
 
-    private static int Run(TimeSpan interval, TimeSpan duration)
+    private static List<string>? Names(string[]? values) =>
+        values is { Length: > 0 } ? values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList() : null;
+
+    private static int Run(TimeSpan interval, TimeSpan duration, IReadOnlyList<string>? backends)
     {
         var registries = PluginLoading.Load();
         using var stop = new CancellationTokenSource();
@@ -37,7 +70,7 @@ internal static class EnergyCommand
         try
         {
             Console.WriteLine($"ipw energy test: reading every backend every {interval.TotalSeconds:0.###} s for {duration.TotalSeconds:0.###} s (Ctrl-C stops)");
-            var verdicts = new EnergyMonitor(registries).Run(interval, duration, (t, readings) =>
+            var verdicts = new EnergyMonitor(registries) { Backends = backends }.Run(interval, duration, (t, readings) =>
             {
                 var line = new StringBuilder($"  t={t.TotalSeconds,6:F1}s");
                 foreach (var group in readings.GroupBy(r => r.Metric.Source))

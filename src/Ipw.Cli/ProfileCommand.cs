@@ -57,6 +57,8 @@ internal static class ProfileCommand
 
         var judge = JudgeOptions.Create();
         judge.AddTo(command);
+        var prometheus = new PrometheusOptions();
+        prometheus.AddTo(command);
         command.SetAction(async (parse, _) =>
         {
             var settings = ParseSettings("--client-param", parse.GetValue(clientOption) ?? []);
@@ -64,6 +66,7 @@ internal static class ProfileCommand
             if (parse.GetValue(threads) is { } t) settings["threads"] = t.ToString(CultureInfo.InvariantCulture);
             if (parse.GetValue(contextSize) is { } c) settings["context_size"] = c.ToString(CultureInfo.InvariantCulture);
             GpuSelection.Apply(parse.GetValue(gpus));
+            prometheus.Apply(parse);
             var sources = parse.GetValue(energy);
             var options = new ProfileOptions
             {

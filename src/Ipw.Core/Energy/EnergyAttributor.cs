@@ -55,6 +55,7 @@ public sealed class EnergyAttributor
     private bool _started;
     private long _holdFrom = long.MaxValue;
     private KahanSum _measured, _unattributed, _unattributedTime, _attributed;
+    private readonly KahanSum[] _measuredByCounter;
     private int _nextId;
 
     public AttributionMethod Method => _method;
@@ -69,6 +70,14 @@ public sealed class EnergyAttributor
         _method = method;
         _prefillWeight = prefillWeight;
         _longestPeriodTicks = _tracks.Max(t => t.PeriodTicks ?? 0);
+        _measuredByCounter = new KahanSum[_tracks.Length];
+    }
+
+    /// <summary><see cref="MeasuredJ"/> counter by counter (in the order of the constructor's periods), J: per device or
+    /// per node, they add up to the total.</summary>
+    public IReadOnlyList<double> MeasuredJByCounter
+    {
+        get { lock (_sync) return _measuredByCounter.Select(k => k.Value).ToArray(); }
     }
 
     /// <summary>Energy of every piece processed so far, J: the counters' delta from the start to the cursor.</summary>
@@ -264,6 +273,8 @@ public sealed class EnergyAttributor
     private void Piece(long a, long b)
     {
         var energy = CounterAtLocked(b) - CounterAtLocked(a);
+        if (!double.IsNaN(energy))
+            for (var i = 0; i < _tracks.Length; i++) _measuredByCounter[i].Add(_tracks[i].At(b) - _tracks[i].At(a));
         var seconds = (double)(b - a) / Stopwatch.Frequency;
         var gap = false;
         foreach (var t in _tracks) gap |= t.GapIn(a, b);

@@ -224,6 +224,7 @@ internal sealed class SummaryState(
                         ["kind"] = m.Kind.ToString().ToLowerInvariant(),
                         ["reason"] = m.Reason,
                     }).ToArray()),
+                    ["notes"] = new JsonArray(session.Notes(r.Name).Select(n => (JsonNode?)JsonValue.Create(n)).ToArray()),
                 }).ToArray()),
             },
         };
@@ -261,6 +262,31 @@ internal sealed class SummaryState(
         var idle = new IdleSummary(IdleBefore, IdleAfter);
         double? span = MeasuredSpanS;
         json["gross_j"] = gross;
+        // Counter by counter, and per node where devices are named node/device (a cluster read through Prometheus).
+        var byCounter = energy.MeasuredJByCounter;
+        var counters = attribution.EnergyMetrics.Select((m, k) => (Metric: session.Metrics[m], Joules: byCounter[k])).ToList();
+        json["by_counter"] = new JsonArray(counters.Select(c => (JsonNode?)new JsonObject
+        {
+            ["source"] = c.Metric.Source,
+            ["device"] = c.Metric.Info.Device,
+            ["metric"] = c.Metric.Info.Name,
+            ["j"] = c.Joules,
+            ["avg_power_w"] = span is > 0 ? c.Joules / span : null,
+        }).ToArray());
+        if (counters.Any(c => c.Metric.Info.Device.Contains('/', StringComparison.Ordinal)))
+        {
+            var byNode = new JsonObject();
+            foreach (var node in counters.GroupBy(c => c.Metric.Info.Device.Split('/')[0]).OrderBy(g => g.Key, StringComparer.Ordinal))
+            {
+                byNode[node.Key] = new JsonObject
+                {
+                    ["j"] = node.Sum(c => c.Joules),
+                    ["avg_power_w"] = span is > 0 ? node.Sum(c => c.Joules) / span : null,
+                    ["devices"] = new JsonArray(node.Select(c => c.Metric.Info.Device).Distinct().Select(d => (JsonNode?)JsonValue.Create(d)).ToArray()),
+                };
+            }
+            json["by_node"] = byNode;
+        }
         json["attributed_j"] = energy.AttributedJ;
         json["unattributed_j"] = energy.UnattributedJ;
         json["unattributed_s"] = energy.UnattributedSeconds;

@@ -42,7 +42,9 @@ internal sealed class TelemetryAttribution
         _energy = All(MetricKind.Energy);
         _power = All(MetricKind.Power);
         _temperature = All(MetricKind.Temperature);
-        _gpuMemory = metrics.Where(m => m.Info.Kind == MetricKind.Memory && m.Info.Device.StartsWith("gpu", StringComparison.Ordinal)).Select(m => m.Index).ToArray();
+        // GPUs are "gpuN", or "node/gpuN" when a cluster is read through Prometheus.
+        _gpuMemory = metrics.Where(m => m.Info.Kind == MetricKind.Memory
+            && (m.Info.Device.StartsWith("gpu", StringComparison.Ordinal) || m.Info.Device.Contains("/gpu", StringComparison.Ordinal))).Select(m => m.Index).ToArray();
 
         EnergyPeriods = _energy.Select(i =>
         {

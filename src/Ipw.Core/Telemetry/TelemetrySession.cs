@@ -147,6 +147,13 @@ public sealed class TelemetrySession : IDisposable
         }
     }
 
+    /// <summary>What the named source noticed while sampling (see <see cref="ITelemetryNotes"/>); empty for most sources.</summary>
+    public IReadOnlyList<string> Notes(string name)
+    {
+        lock (_sync)
+            return _sources.Where(s => s.Name == name).Select(s => s.Source).OfType<ITelemetryNotes>().SelectMany(n => n.Notes).ToList();
+    }
+
     /// <summary>The most recent sample's values (NaN where a read failed or nothing was sampled yet).</summary>
     public double[] Latest()
     {

@@ -11,7 +11,7 @@ public static class TelemetrySources
     public static IReadOnlyList<(string Name, ITelemetrySource Source)> Create(PluginRegistries registries, IReadOnlyList<string>? names = null)
     {
         var entries = names is null
-            ? registries.Telemetry.Entries.OrderBy(e => e.Name, StringComparer.Ordinal).ToList()
+            ? registries.Telemetry.Entries.Where(e => !e.Descriptor.OnlyWhenNamed).OrderBy(e => e.Name, StringComparer.Ordinal).ToList()
             : names.Select(registries.Telemetry.Resolve).ToList();
         var sources = new List<(string, ITelemetrySource)>(entries.Count);
         foreach (var entry in entries)
