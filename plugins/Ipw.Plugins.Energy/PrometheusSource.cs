@@ -92,7 +92,7 @@ internal sealed partial class PrometheusSource : ITelemetrySource, ITelemetryNot
         foreach (var s in samples.Where(s => Keep(s)).OrderBy(s => s.Node, StringComparer.Ordinal).ThenBy(s => s.Device, StringComparer.Ordinal).ThenBy(s => s.Kind))
         {
             if (_index.ContainsKey(s.Key)) continue;
-            var name = Unsafe().Replace($"{s.Node}_{s.Device}_{s.What}", "_").Trim('_').ToLowerInvariant();
+            var name = Unsafe().Replace(s.What, "_").Trim('_').ToLowerInvariant();
             _index[s.Key] = _series.Count;
             _series.Add(new Series(s.Key, new MetricInfo(name, $"{s.Node}/{s.Device}", s.Kind, s.Unit) { Additive = s.Additive }));
         }
@@ -210,16 +210,17 @@ internal sealed partial class PrometheusSource : ITelemetrySource, ITelemetryNot
             if (Known.FirstOrDefault(k => k.Name == name) is { Name: not null } known)
             {
                 var device = name.StartsWith("DCGM", StringComparison.Ordinal) ? "gpu" + (Label(labels, "gpu") ?? "?") : Label(labels, "device") ?? "?";
-                var what = name.StartsWith("ipw_", StringComparison.Ordinal) ? Label(labels, "metric") ?? name : name;
+                // The metric's name here: the node, then what ipw serve called it, or the GPU and what it measures.
+                var what = name.StartsWith("ipw_", StringComparison.Ordinal) ? $"{node}_{Label(labels, "metric") ?? device}" : $"{node}_{device}_{KindWord(known.Kind)}";
                 var additive = Label(labels, "additive") != "false" && known.Additive;
-                samples.Add(new Sample($"{name}|{node}|{device}|{what}", node, device, known.Kind, known.Unit, additive, KindWord(known.Kind), time, v * known.Scale));
+                samples.Add(new Sample($"{name}|{node}|{device}|{what}", node, device, known.Kind, known.Unit, additive, what, time, v * known.Scale));
             }
             else if (NodeRapl().Match(name) is { Success: true } rapl)
             {
                 // Package and DRAM add up; core, uncore and psys overlap them.
                 var zone = rapl.Groups[1].Value;
                 var device = $"rapl{Label(labels, "index") ?? "0"}-{zone}";
-                samples.Add(new Sample($"{name}|{node}|{device}", node, device, MetricKind.Energy, "J", zone is "package" or "dram", "energy", time, v));
+                samples.Add(new Sample($"{name}|{node}|{device}", node, device, MetricKind.Energy, "J", zone is "package" or "dram", $"{node}_{device}_energy_j", time, v));
             }
         }
         return samples;
