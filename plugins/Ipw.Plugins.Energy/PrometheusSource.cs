@@ -150,9 +150,11 @@ internal sealed partial class PrometheusSource : ITelemetrySource, ITelemetryNot
         }
         var wall = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
         var stale = double.IsFinite(_resolution) ? 3 * _resolution : 15;
+        var seen = new bool[_series.Count];
         foreach (var s in samples)
         {
             if (!_index.TryGetValue(s.Key, out var i)) continue;
+            seen[i] = true;
             var series = _series[i];
             if (wall - s.Time > stale)
             {
@@ -174,6 +176,13 @@ internal sealed partial class PrometheusSource : ITelemetrySource, ITelemetryNot
                 v += series.Offset;
             }
             _cached[i] = v;
+        }
+        // A failed scrape makes Prometheus mark the series stale: it drops out of the answer until the next good scrape.
+        for (var i = 0; i < _series.Count; i++)
+        {
+            if (seen[i] || _series[i].InGap) continue;
+            _series[i].InGap = true;
+            Note($"{_series[i].Info.Name}: no current sample in Prometheus (a scrape gap: the target was down or too slow); missing until it returns");
         }
         _cached.AsSpan(0, Math.Min(values.Length, _cached.Length)).CopyTo(values);
     }

@@ -150,6 +150,13 @@ public sealed class DcgmStandin(double watts) : IDisposable
             {
                 HttpListenerContext ctx;
                 try { ctx = await _listener.GetContextAsync(); } catch (Exception) { return; }
+                if (_clock.Elapsed.TotalSeconds < Volatile.Read(ref _downUntil))
+                {
+                    // Down: Prometheus records the failed scrape and marks the series stale.
+                    ctx.Response.StatusCode = 503;
+                    ctx.Response.Close();
+                    continue;
+                }
                 var mj = (_clock.Elapsed.TotalSeconds - Volatile.Read(ref _resetAt)) * watts * 1000;
                 var body = string.Create(CultureInfo.InvariantCulture, $"""
                     # HELP DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION Total energy consumption since boot (in mJ).
@@ -167,6 +174,11 @@ public sealed class DcgmStandin(double watts) : IDisposable
             }
         });
     }
+
+    private double _downUntil;
+
+    /// <summary>Answers every scrape with an error for a while (the exporter is down); the counter keeps counting.</summary>
+    public void GoDown(TimeSpan duration) => Volatile.Write(ref _downUntil, _clock.Elapsed.TotalSeconds + duration.TotalSeconds);
 
     /// <summary>The counter starts again from zero (as when the exporter or the driver restarts).</summary>
     public void Reset() => Volatile.Write(ref _resetAt, _clock.Elapsed.TotalSeconds);
@@ -186,9 +198,9 @@ public sealed class PrometheusEndToEndTests(PrometheusCluster cluster) : IDispos
 {
     private readonly TempDir _work = new();
 
-    private JsonElement ProfileSummary(params string[] extra)
+    private JsonElement ProfileSummary(string[] extra, string duration = "6s")
     {
-        var r = IpwProcess.Run(_work.Path, ["profile", "--energy", "prometheus", "--prometheus-url", cluster.Url, "--duration", "6s", "--max-tokens", "64",
+        var r = IpwProcess.Run(_work.Path, ["profile", "--energy", "prometheus", "--prometheus-url", cluster.Url, "--duration", duration, "--max-tokens", "64",
             "--threads", "1", "--baseline", "0", "--output-dir", "runs", .. extra]);
         Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
         var run = Directory.GetDirectories(_work.Combine("runs")).Single();
@@ -198,7 +210,7 @@ public sealed class PrometheusEndToEndTests(PrometheusCluster cluster) : IDispos
     [Fact]
     public void A_profile_reports_each_nodes_energy_and_the_total_within_one_scrape_interval()
     {
-        var summary = ProfileSummary("--prometheus-job", "ipw");
+        var summary = ProfileSummary(["--prometheus-job", "ipw"]);
         var energy = summary.GetProperty("energy");
         Assert.True(energy.GetProperty("available").GetBoolean(), energy.ToString());
         var span = energy.GetProperty("measured_span_s").GetDouble();
@@ -265,7 +277,7 @@ public sealed class PrometheusEndToEndTests(PrometheusCluster cluster) : IDispos
     public void A_counter_reset_mid_run_is_noted_and_the_energy_still_adds_up()
     {
         using var reset = new Timer(_ => cluster.Dcgm.Reset(), null, TimeSpan.FromSeconds(3.5), Timeout.InfiniteTimeSpan);
-        var summary = ProfileSummary("--prometheus-job", "dcgm");
+        var summary = ProfileSummary(["--prometheus-job", "dcgm"]);
         var energy = summary.GetProperty("energy");
         var span = energy.GetProperty("measured_span_s").GetDouble();
         // One scrape interval of slack, plus the one scrape whose increase is lost in the reset (Prometheus's increase() loses it too).
@@ -273,6 +285,19 @@ public sealed class PrometheusEndToEndTests(PrometheusCluster cluster) : IDispos
         Assert.Equal("node-c", energy.GetProperty("by_node").EnumerateObject().Single().Name);
         var source = summary.GetProperty("telemetry").GetProperty("sources").EnumerateArray().Single(s => s.GetProperty("name").GetString() == "prometheus");
         Assert.Contains(source.GetProperty("notes").EnumerateArray(), n => n.GetString()!.Contains("counter reset", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_scrape_gap_is_noted_and_its_energy_comes_from_the_counter_on_either_side()
+    {
+        using var down = new Timer(_ => cluster.Dcgm.GoDown(TimeSpan.FromSeconds(3)), null, TimeSpan.FromSeconds(2.5), Timeout.InfiniteTimeSpan);
+        var summary = ProfileSummary(["--prometheus-job", "dcgm"], duration: "8s");
+        var energy = summary.GetProperty("energy");
+        var span = energy.GetProperty("measured_span_s").GetDouble();
+        // The counter kept counting through the gap: its reading after the gap covers it.
+        Assert.InRange(energy.GetProperty("gross_j").GetDouble(), PrometheusCluster.DcgmWatts * (span - 1), PrometheusCluster.DcgmWatts * (span + 1));
+        var source = summary.GetProperty("telemetry").GetProperty("sources").EnumerateArray().Single(s => s.GetProperty("name").GetString() == "prometheus");
+        Assert.Contains(source.GetProperty("notes").EnumerateArray(), n => n.GetString()!.Contains("scrape gap", StringComparison.Ordinal));
     }
 
     public void Dispose() => _work.Dispose();
