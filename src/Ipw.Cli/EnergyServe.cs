@@ -83,26 +83,20 @@ internal static class EnergyServe
         return 0;
     }
 
-    private static void SetCounter(Counter counter, string[] labels, double v)
-    {
-        var child = counter.WithLabels(labels);
-        if (double.IsNaN(v)) child.Unpublish();
-        else
-        {
-            child.Publish();
-            child.IncTo(v);
-        }
-    }
+    private static void SetCounter(Counter counter, string[] labels, double v) => Publish(counter.WithLabels(labels), v, (c, x) => c.IncTo(x));
 
-    private static void Set(Gauge gauge, string[] labels, double v)
+    private static void Set(Gauge gauge, string[] labels, double v) => Publish(gauge.WithLabels(labels), v, (g, x) => g.Set(x));
+
+    /// <summary>A reading goes out as it is; a failed one (NaN) is left out of the scrape, a gap, never a zero.</summary>
+    private static void Publish<TChild>(TChild child, double v, Action<TChild, double> set) where TChild : ChildBase
     {
-        var child = gauge.WithLabels(labels);
-        if (double.IsNaN(v)) child.Unpublish();
-        else
+        if (double.IsNaN(v))
         {
-            child.Publish();
-            child.Set(v);
+            child.Unpublish();
+            return;
         }
+        child.Publish();
+        set(child, v);
     }
 
     /// <summary>"127.0.0.1:9464", "0.0.0.0:9464", "[::1]:9464" or a port alone (loopback).</summary>

@@ -164,7 +164,7 @@ internal static class ProfileCommand
         var registries = PluginLoading.Load();
         using var stop = new CancellationTokenSource();
         using var abort = new CancellationTokenSource();
-        var onCancel = CancelHandler(stop, abort, "stopping after the queries in flight (Ctrl-C again to cancel them)");
+        var onCancel = Interrupts.Handler(stop, abort, "stopping after the queries in flight (Ctrl-C again to cancel them)");
         Console.CancelKeyPress += onCancel;
         try
         {
@@ -184,28 +184,13 @@ internal static class ProfileCommand
         }
     }
 
-    private static ConsoleCancelEventHandler CancelHandler(CancellationTokenSource stop, CancellationTokenSource abort, string message)
-    {
-        var interrupts = 0;
-        return (_, e) =>
-        {
-            e.Cancel = true;
-            if (Interlocked.Increment(ref interrupts) == 1)
-            {
-                Console.Error.WriteLine($"ipw: {message}");
-                stop.Cancel();
-            }
-            else abort.Cancel();
-        };
-    }
-
     private static async Task<int> RunAsync(ProfileOptions options, string progressMode, JudgeSettings? judge)
     {
         Profiler.Validate(options);
         var registries = PluginLoading.Load();
         using var stop = new CancellationTokenSource();
         using var abort = new CancellationTokenSource();
-        var onCancel = CancelHandler(stop, abort, options.LoadMode == "sequential"
+        var onCancel = Interrupts.Handler(stop, abort, options.LoadMode == "sequential"
             ? "stopping after the query in flight (Ctrl-C again to cancel it)"
             : "stopping after the queries in flight (Ctrl-C again to cancel them)");
         Console.CancelKeyPress += onCancel;

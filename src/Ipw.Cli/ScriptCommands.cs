@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Ipw.Core;
 using Ipw.Scripting;
 
 namespace Ipw.Cli;
@@ -15,17 +16,7 @@ internal static class ScriptCommands
         {
             using var stop = new CancellationTokenSource();
             using var abort = new CancellationTokenSource();
-            var interrupts = 0;
-            ConsoleCancelEventHandler onCancel = (_, e) =>
-            {
-                e.Cancel = true;
-                if (Interlocked.Increment(ref interrupts) == 1)
-                {
-                    Console.Error.WriteLine("ipw: stopping the script's run after the queries in flight (Ctrl-C again to cancel them)");
-                    stop.Cancel();
-                }
-                else abort.Cancel();
-            };
+            var onCancel = Interrupts.Handler(stop, abort, "stopping the script's run after the queries in flight (Ctrl-C again to cancel them)");
             Console.CancelKeyPress += onCancel;
             try
             {

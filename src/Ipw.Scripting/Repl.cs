@@ -80,13 +80,7 @@ public sealed class Repl(ScriptGlobals globals, TextReader input, TextWriter out
         // submission starts afresh.
         using var stop = new CancellationTokenSource();
         using var abort = new CancellationTokenSource();
-        var interrupts = 0;
-        ConsoleCancelEventHandler onCancel = (_, e) =>
-        {
-            e.Cancel = true;
-            if (Interlocked.Increment(ref interrupts) == 1) stop.Cancel();
-            else abort.Cancel();
-        };
+        var onCancel = Ipw.Core.Interrupts.Handler(stop, abort);
         globals.SetCancellation(stop.Token, abort.Token);
         Console.CancelKeyPress += onCancel;
         try

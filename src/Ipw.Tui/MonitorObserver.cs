@@ -15,6 +15,7 @@ public sealed class MonitorObserver(MonitorModel model) : IProfileObserver
     private long _progressAt = Stopwatch.GetTimestamp();
     private TimeSpan _progressElapsed;
     private MonitorMetric[] _metrics = [];
+    private bool _measuring, _sending;
 
     /// <summary>The run's live telemetry, once it started.</summary>
     public LiveTelemetry? Live { get; private set; }
@@ -33,14 +34,20 @@ public sealed class MonitorObserver(MonitorModel model) : IProfileObserver
 
     public void OnWarmup(int done, int total) => model.SetPhase($"warm-up {done}/{total}");
 
+    public void OnMeasuring()
+    {
+        // Elapsed time and the ETA count from here, as the pipeline's progress does.
+        _progressElapsed = TimeSpan.Zero;
+        Interlocked.Exchange(ref _progressAt, Stopwatch.GetTimestamp());
+        _measuring = true;
+    }
+
     public void OnPhase(string description)
     {
-        // Measuring starts with the load mode's phase: elapsed time and the ETA count from there.
-        if (description.StartsWith("sequential", StringComparison.Ordinal) || description.StartsWith("closed loop", StringComparison.Ordinal)
-            || description.StartsWith("open loop", StringComparison.Ordinal))
+        // The first phase once measuring is the load mode: the run is sending.
+        if (_measuring && !_sending)
         {
-            _progressElapsed = TimeSpan.Zero;
-            Interlocked.Exchange(ref _progressAt, Stopwatch.GetTimestamp());
+            _sending = true;
             description = "sending: " + description;
         }
         model.SetPhase(description);

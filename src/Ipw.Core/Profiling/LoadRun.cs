@@ -81,6 +81,7 @@ internal sealed class LoadRun(
         var allocatedStart = GC.GetTotalAllocatedBytes();
         _measureStart = Stopwatch.GetTimestamp();
         energy?.StartMeasuring(_measureStart);
+        observer.OnMeasuring();
         observer.OnPhase(options.LoadMode switch
         {
             "open" => $"open loop at {options.Rate} requests/s ({options.Arrival.ToString().ToLowerInvariant()} arrivals)",

@@ -67,6 +67,8 @@ public interface IProfileObserver
     void OnWarmup(int done, int total) { }
     /// <summary>A step of the run that is not a query: idle baseline, load mode, waiting for the energy counters.</summary>
     void OnPhase(string description) { }
+    /// <summary>Measuring starts now (after warm-up and the idle baseline): the clock of <see cref="ProfileProgress.Elapsed"/>.</summary>
+    void OnMeasuring() { }
     void OnQueryCompleted(QueryRecord record, ProfileProgress progress) { }
     void OnFinished(ProfileOutcome outcome) { }
 }
@@ -78,6 +80,7 @@ public sealed class CompositeObserver(IEnumerable<IProfileObserver> observers) :
     public void OnStarted(ProfileStarted started) { foreach (var o in _observers) o.OnStarted(started); }
     public void OnWarmup(int done, int total) { foreach (var o in _observers) o.OnWarmup(done, total); }
     public void OnPhase(string description) { foreach (var o in _observers) o.OnPhase(description); }
+    public void OnMeasuring() { foreach (var o in _observers) o.OnMeasuring(); }
     public void OnQueryCompleted(QueryRecord record, ProfileProgress progress) { foreach (var o in _observers) o.OnQueryCompleted(record, progress); }
     public void OnFinished(ProfileOutcome outcome) { foreach (var o in _observers) o.OnFinished(outcome); }
 }
