@@ -18,7 +18,7 @@ internal static class MonitorCommand
             var directory = parse.GetValue(run)!;
             var s = parse.GetValue(speed);
             if (!(s > 0) || double.IsInfinity(s)) throw new UserError($"--speed must be a positive number, got {s}");
-            var model = new MonitorModel { Title = "ipw monitor" };
+            var model = new MonitorModel();
             if (TuiProfile.NoTerminalReason() is { } why)
             {
                 // No screen to draw on: the same views' text, once, for the whole run.

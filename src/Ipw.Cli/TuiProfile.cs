@@ -22,7 +22,7 @@ internal static class TuiProfile
     public static (ProfileOutcome Outcome, bool StoppedByUser) Run(
         Func<IProfileObserver, CancellationToken, CancellationToken, SendGate, Task<ProfileOutcome>> run, CancellationTokenSource abort)
     {
-        var model = new MonitorModel { Title = "ipw profile" };
+        var model = new MonitorModel();
         using var session = new LiveProfileSession(model, async (o, s, a, gate) =>
         {
             // A Ctrl-C that reaches the process (a signal, not the TUI's key) still cancels the run.

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Terminal.Gui.App;
 using Terminal.Gui.Input;
 using Terminal.Gui.ViewBase;
@@ -207,11 +206,14 @@ public static class MonitorApp
         return table;
     }
 
+    /// <summary>The query table's columns, as the table source wants them (built once).</summary>
+    private static readonly Dictionary<string, Func<MonitorRow, object>> TableColumns =
+        MonitorModel.Columns.ToDictionary(c => c.Name, c => (Func<MonitorRow, object>)(r => c.Cell(r)));
+
     private static void SetRows(TableView table, IReadOnlyList<MonitorRow> rows)
     {
-        var columns = MonitorModel.Columns.ToDictionary(c => c.Name, c => (Func<MonitorRow, object>)(r => c.Cell(r)));
         var offset = table.RowOffset;
-        table.Table = new EnumerableTableSource<MonitorRow>(rows, columns);
+        table.Table = new EnumerableTableSource<MonitorRow>(rows, TableColumns);
         table.RowOffset = Math.Clamp(offset, 0, Math.Max(0, rows.Count - 1));
     }
 
@@ -242,6 +244,4 @@ public static class MonitorApp
         "A '—' is a value that was not measured (never a zero). Energy per query, tok/J and the intelligence",
         "metrics (IPJ = accuracy / mean J per graded query, IPW = accuracy / mean W) follow summary.json.",
     ]);
-
-    internal static string Format(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);
 }

@@ -81,9 +81,6 @@ public sealed class MonitorModel
     private long _outputTokens, _outputTokensWithEnergy;
     private double _joules, _power, _gradedJoules, _gradedPower, _firstSentS = double.NaN, _lastCompletedS;
 
-    /// <summary>"ipw profile" or "ipw monitor".</summary>
-    public string Title { get; init; } = "ipw profile";
-
     public string Client { get; private set; } = "";
     public string Model { get; private set; } = "";
     public string Dataset { get; private set; } = "";

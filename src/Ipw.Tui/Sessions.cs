@@ -98,8 +98,6 @@ public sealed class RunReplaySession : MonitorSession, IDisposable
 
     public override bool Finished => _browse || _replay!.IsCompleted;
 
-    public override bool ExitWhenFinished => false;
-
     public override string StoppingText => "ending the replay";
 
     public override bool CanPause => !_browse;
