@@ -1,0 +1,332 @@
+using Ipw.Abstractions;
+using TorchSharp;
+using TorchSharp.PyBridge;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace Ipw.Plugins.TorchSharp;
+
+/// <summary>
+/// A decoder-only language model run with TorchSharp's functional operators over weights read from safetensors. Generation
+/// runs one sequence at a time: the prompt in one forward pass (prefill), then one token per pass against the key/value cache.
+/// </summary>
+internal abstract class CausalLm : IDisposable
+{
+    protected readonly Dictionary<string, Tensor> Weights;
+
+    protected CausalLm(HfConfig config, Dictionary<string, Tensor> weights, Device device, ScalarType dtype)
+    {
+        Config = config;
+        Weights = weights;
+        Device = device;
+        Dtype = dtype;
+    }
+
+    public HfConfig Config { get; }
+    public Device Device { get; }
+    public ScalarType Dtype { get; }
+
+    /// <summary>Bytes held by the weights (on <see cref="Device"/>).</summary>
+    public long WeightBytes => Weights.Values.Sum(t => t.NumberOfElements * t.ElementSize);
+
+    /// <summary>Parameters (elements of every weight tensor).</summary>
+    public long Parameters => Weights.Values.Sum(t => t.NumberOfElements);
+
+    /// <summary>Runs <paramref name="ids"/> (shape [1, T], int64) at positions <c>cache.Length</c> onwards, appends their keys
+    /// and values to <paramref name="cache"/>, and returns float32 logits: [vocab] for the last position, or [T, vocab] for
+    /// every position when <paramref name="allPositions"/>.</summary>
+    public abstract Tensor Forward(Tensor ids, KvCache cache, bool allPositions = false);
+
+    /// <summary>A cache for one sequence of up to <paramref name="capacity"/> tokens.</summary>
+    public KvCache NewCache(int capacity) =>
+        new(Config.Layers, Config.KvHeads, Config.HeadDim, capacity, Device, Dtype);
+
+    protected Tensor W(string name) =>
+        Weights.TryGetValue(name, out var t) ? t : throw new PluginConfigurationException($"the model has no tensor '{name}'");
+
+    protected Tensor? Maybe(string name) => Weights.GetValueOrDefault(name);
+
+    /// <summary>Attention of <paramref name="q"/> [1, H, T, D] over the cached keys and values of a layer.</summary>
+    protected Tensor Attend(Tensor q, Tensor k, Tensor v, KvCache cache, int layer)
+    {
+        var t = q.shape[2];
+        var start = cache.Length;
+        var (keys, values) = cache.Append(layer, k, v);
+        var groups = Config.Heads / Config.KvHeads;
+        if (groups > 1)
+        {
+            keys = keys.repeat_interleave(groups, 1);
+            values = values.repeat_interleave(groups, 1);
+        }
+        // Prefill starts an empty cache, so the causal mask is the plain lower triangle; a single decoded token sees everything.
+        if (t > 1 && start != 0) throw new InvalidOperationException("a multi-token step must start at position 0");
+        return F.scaled_dot_product_attention(q, keys, values, null, 0.0, t > 1);
+    }
+
+    /// <summary>Loads every tensor of the folder's safetensors files (sharded or not), converted to
+    /// <paramref name="dtype"/> on <paramref name="device"/>.</summary>
+    public static CausalLm Load(string folder, HfConfig config, Device device, ScalarType dtype)
+    {
+        var files = SafetensorsFiles(folder);
+        var weights = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (var file in files)
+        {
+            Dictionary<string, Tensor> loaded;
+            try
+            {
+                loaded = Safetensors.LoadStateDict(file);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                throw new PluginConfigurationException($"{file}: not a readable safetensors file ({e.Message.ReplaceLineEndings(" ")})");
+            }
+            foreach (var (name, tensor) in loaded)
+            {
+                var key = config.Architecture == HfArchitecture.Gpt2 && name.StartsWith("transformer.", StringComparison.Ordinal) ? name["transformer.".Length..] : name;
+                if (key.EndsWith(".attn.bias", StringComparison.Ordinal) || key.EndsWith(".attn.masked_bias", StringComparison.Ordinal) || key.EndsWith("rotary_emb.inv_freq", StringComparison.Ordinal))
+                {
+                    tensor.Dispose(); // buffers of older checkpoints: causal masks and rotary tables, recomputed here
+                    continue;
+                }
+                weights[key] = tensor.to(dtype, device).DetachFromDisposeScope();
+                if (!ReferenceEquals(weights[key], tensor)) tensor.Dispose();
+            }
+        }
+        CausalLm model = config.Architecture switch
+        {
+            HfArchitecture.Llama => new LlamaLm(config, weights, device, dtype),
+            _ => new Gpt2Lm(config, weights, device, dtype),
+        };
+        model.CheckShapes();
+        return model;
+    }
+
+    /// <summary>The model's safetensors files: those named by <c>model.safetensors.index.json</c>, else every <c>*.safetensors</c>.</summary>
+    internal static IReadOnlyList<string> SafetensorsFiles(string folder)
+    {
+        var index = Path.Combine(folder, "model.safetensors.index.json");
+        if (File.Exists(index))
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(index));
+            if (!doc.RootElement.TryGetProperty("weight_map", out var map))
+                throw new PluginConfigurationException($"{index}: no weight_map");
+            var shards = map.EnumerateObject().Select(p => p.Value.GetString()!).Distinct().Order(StringComparer.Ordinal)
+                .Select(f => Path.Combine(folder, f)).ToList();
+            foreach (var shard in shards)
+                if (!File.Exists(shard)) throw new PluginConfigurationException($"{index} names {Path.GetFileName(shard)}, which is missing");
+            return shards;
+        }
+        var all = Directory.GetFiles(folder, "*.safetensors").Order(StringComparer.Ordinal).ToList();
+        return all.Count > 0 ? all : throw new PluginConfigurationException($"model folder '{folder}' has no .safetensors file");
+    }
+
+    /// <summary>Checks every tensor the forward pass uses is present with the shape the config implies.</summary>
+    protected abstract void CheckShapes();
+
+    protected void Expect(string name, params long[] shape)
+    {
+        var t = W(name);
+        if (!t.shape.SequenceEqual(shape))
+            throw new PluginConfigurationException($"tensor '{name}' has shape [{string.Join(", ", t.shape)}], the config implies [{string.Join(", ", shape)}]");
+    }
+
+    public void Dispose()
+    {
+        foreach (var t in Weights.Values) t.Dispose();
+        Weights.Clear();
+    }
+}
+
+/// <summary>Keys and values of one sequence, preallocated for its whole length, and the rotary table for its positions.</summary>
+internal sealed class KvCache : IDisposable
+{
+    private readonly Tensor[] _keys;
+    private readonly Tensor[] _values;
+    private int _pending;
+
+    public KvCache(int layers, int kvHeads, int headDim, int capacity, Device device, ScalarType dtype)
+    {
+        Capacity = capacity;
+        _keys = new Tensor[layers];
+        _values = new Tensor[layers];
+        for (var i = 0; i < layers; i++)
+        {
+            _keys[i] = zeros([1, kvHeads, capacity, headDim], dtype, device).DetachFromDisposeScope();
+            _values[i] = zeros([1, kvHeads, capacity, headDim], dtype, device).DetachFromDisposeScope();
+        }
+        Bytes = 2L * layers * kvHeads * capacity * headDim * _keys[0].ElementSize;
+    }
+
+    /// <summary>Tokens already in the cache (the position of the next one).</summary>
+    public int Length { get; private set; }
+
+    public int Capacity { get; }
+
+    /// <summary>Bytes the cache holds.</summary>
+    public long Bytes { get; }
+
+    /// <summary>Writes a layer's new keys and values (shape [1, KV, T, D]) after the cached ones and returns views of all of them.</summary>
+    public (Tensor Keys, Tensor Values) Append(int layer, Tensor k, Tensor v)
+    {
+        var t = (int)k.shape[2];
+        if (Length + t > Capacity) throw new InvalidOperationException($"the cache holds {Capacity} tokens; {Length + t} were asked for");
+        _keys[layer].narrow(2, Length, t).copy_(k);
+        _values[layer].narrow(2, Length, t).copy_(v);
+        _pending = t;
+        return (_keys[layer].narrow(2, 0, Length + t), _values[layer].narrow(2, 0, Length + t));
+    }
+
+    /// <summary>Called once a forward pass has appended to every layer: the new tokens count from now on.</summary>
+    public void Commit()
+    {
+        Length += _pending;
+        _pending = 0;
+    }
+
+    public void Dispose()
+    {
+        foreach (var t in _keys) t.Dispose();
+        foreach (var t in _values) t.Dispose();
+    }
+}
+
+/// <summary>Llama, Mistral and Qwen2.</summary>
+internal sealed class LlamaLm : CausalLm
+{
+    private readonly Tensor _invFreq;
+    private readonly Tensor _lmHead;
+
+    public LlamaLm(HfConfig config, Dictionary<string, Tensor> weights, Device device, ScalarType dtype) : base(config, weights, device, dtype)
+    {
+        var half = config.HeadDim / 2;
+        var inv = new double[half];
+        for (var i = 0; i < half; i++) inv[i] = 1.0 / Math.Pow(config.RopeTheta, 2.0 * i / config.HeadDim);
+        if (config.Rope is { } rope) inv = rope.Apply(inv);
+        _invFreq = tensor(inv, float64, device).DetachFromDisposeScope();
+        _lmHead = config.TieWordEmbeddings || !weights.ContainsKey("lm_head.weight") ? W("model.embed_tokens.weight") : W("lm_head.weight");
+    }
+
+    protected override void CheckShapes()
+    {
+        var c = Config;
+        Expect("model.embed_tokens.weight", c.Vocab, c.HiddenSize);
+        for (var i = 0; i < c.Layers; i++)
+        {
+            var p = $"model.layers.{i}.";
+            Expect(p + "self_attn.q_proj.weight", c.Heads * c.HeadDim, c.HiddenSize);
+            Expect(p + "self_attn.k_proj.weight", c.KvHeads * c.HeadDim, c.HiddenSize);
+            Expect(p + "self_attn.v_proj.weight", c.KvHeads * c.HeadDim, c.HiddenSize);
+            Expect(p + "self_attn.o_proj.weight", c.HiddenSize, c.Heads * c.HeadDim);
+            Expect(p + "mlp.gate_proj.weight", c.Intermediate, c.HiddenSize);
+            Expect(p + "mlp.up_proj.weight", c.Intermediate, c.HiddenSize);
+            Expect(p + "mlp.down_proj.weight", c.HiddenSize, c.Intermediate);
+            Expect(p + "input_layernorm.weight", c.HiddenSize);
+            Expect(p + "post_attention_layernorm.weight", c.HiddenSize);
+            if (c.AttentionBias) Expect(p + "self_attn.q_proj.bias", c.Heads * c.HeadDim);
+        }
+        Expect("model.norm.weight", c.HiddenSize);
+        if (!ReferenceEquals(_lmHead, W("model.embed_tokens.weight"))) Expect("lm_head.weight", c.Vocab, c.HiddenSize);
+    }
+
+    private Tensor RmsNorm(Tensor x, Tensor weight)
+    {
+        var x32 = x.to(float32);
+        var normed = x32 * rsqrt(x32.pow(2).mean([-1], keepdim: true) + Config.NormEps);
+        return normed.to(Dtype) * weight;
+    }
+
+    private static Tensor RotateHalf(Tensor x)
+    {
+        var half = x.shape[^1] / 2;
+        return cat([-x.narrow(-1, half, half), x.narrow(-1, 0, half)], -1);
+    }
+
+    public override Tensor Forward(Tensor ids, KvCache cache, bool allPositions = false)
+    {
+        using var scope = NewDisposeScope();
+        var c = Config;
+        var t = ids.shape[1];
+        var positions = arange(cache.Length, cache.Length + t, float64, Device);
+        var freqs = outer(positions, _invFreq);
+        var emb = cat([freqs, freqs], -1);
+        var cos = emb.cos().to(Dtype);
+        var sin = emb.sin().to(Dtype);
+
+        var x = W("model.embed_tokens.weight").index_select(0, ids.view(-1)).unsqueeze(0);
+        for (var i = 0; i < c.Layers; i++)
+        {
+            var p = $"model.layers.{i}.";
+            var h = RmsNorm(x, W(p + "input_layernorm.weight"));
+            var q = F.linear(h, W(p + "self_attn.q_proj.weight"), Maybe(p + "self_attn.q_proj.bias")).view(1, t, c.Heads, c.HeadDim).transpose(1, 2);
+            var k = F.linear(h, W(p + "self_attn.k_proj.weight"), Maybe(p + "self_attn.k_proj.bias")).view(1, t, c.KvHeads, c.HeadDim).transpose(1, 2);
+            var v = F.linear(h, W(p + "self_attn.v_proj.weight"), Maybe(p + "self_attn.v_proj.bias")).view(1, t, c.KvHeads, c.HeadDim).transpose(1, 2);
+            q = q * cos + RotateHalf(q) * sin;
+            k = k * cos + RotateHalf(k) * sin;
+            var a = Attend(q, k, v, cache, i).transpose(1, 2).reshape(1, t, c.Heads * c.HeadDim);
+            x = x + F.linear(a, W(p + "self_attn.o_proj.weight"), Maybe(p + "self_attn.o_proj.bias"));
+            h = RmsNorm(x, W(p + "post_attention_layernorm.weight"));
+            var gate = F.silu(F.linear(h, W(p + "mlp.gate_proj.weight")));
+            x = x + F.linear(gate * F.linear(h, W(p + "mlp.up_proj.weight")), W(p + "mlp.down_proj.weight"));
+        }
+        cache.Commit();
+        x = RmsNorm(x, W("model.norm.weight"));
+        var last = allPositions ? x[0] : x[0, -1];
+        return F.linear(last, _lmHead).to(float32).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>GPT-2.</summary>
+internal sealed class Gpt2Lm(HfConfig config, Dictionary<string, Tensor> weights, Device device, ScalarType dtype) : CausalLm(config, weights, device, dtype)
+{
+    protected override void CheckShapes()
+    {
+        var c = Config;
+        Expect("wte.weight", c.Vocab, c.HiddenSize);
+        Expect("wpe.weight", c.MaxPositions, c.HiddenSize);
+        for (var i = 0; i < c.Layers; i++)
+        {
+            var p = $"h.{i}.";
+            Expect(p + "attn.c_attn.weight", c.HiddenSize, 3 * c.HiddenSize);
+            Expect(p + "attn.c_proj.weight", c.HiddenSize, c.HiddenSize);
+            Expect(p + "mlp.c_fc.weight", c.HiddenSize, c.Intermediate);
+            Expect(p + "mlp.c_proj.weight", c.Intermediate, c.HiddenSize);
+        }
+        Expect("ln_f.weight", c.HiddenSize);
+    }
+
+    private Tensor LayerNorm(Tensor x, string prefix) =>
+        F.layer_norm(x, [Config.HiddenSize], W(prefix + ".weight"), W(prefix + ".bias"), Config.NormEps);
+
+    /// <summary>GPT-2's tanh approximation of GELU ("gelu_new").</summary>
+    private static Tensor GeluNew(Tensor x) => 0.5 * x * (1 + tanh(Math.Sqrt(2 / Math.PI) * (x + 0.044715 * x.pow(3))));
+
+    public override Tensor Forward(Tensor ids, KvCache cache, bool allPositions = false)
+    {
+        using var scope = NewDisposeScope();
+        var c = Config;
+        var t = ids.shape[1];
+        if (cache.Length + t > c.MaxPositions)
+            throw new InvalidOperationException($"GPT-2 has {c.MaxPositions} positions; {cache.Length + t} were asked for");
+        var positions = arange(cache.Length, cache.Length + t, int64, Device);
+        var x = (W("wte.weight").index_select(0, ids.view(-1)) + W("wpe.weight").index_select(0, positions)).unsqueeze(0);
+        for (var i = 0; i < c.Layers; i++)
+        {
+            var p = $"h.{i}.";
+            var h = LayerNorm(x, p + "ln_1");
+            var qkv = h.matmul(W(p + "attn.c_attn.weight")) + W(p + "attn.c_attn.bias");
+            var parts = qkv.split(c.HiddenSize, -1);
+            var q = parts[0].view(1, t, c.Heads, c.HeadDim).transpose(1, 2);
+            var k = parts[1].view(1, t, c.Heads, c.HeadDim).transpose(1, 2);
+            var v = parts[2].view(1, t, c.Heads, c.HeadDim).transpose(1, 2);
+            var a = Attend(q, k, v, cache, i).transpose(1, 2).reshape(1, t, c.HiddenSize);
+            x = x + a.matmul(W(p + "attn.c_proj.weight")) + W(p + "attn.c_proj.bias");
+            h = LayerNorm(x, p + "ln_2");
+            var m = GeluNew(h.matmul(W(p + "mlp.c_fc.weight")) + W(p + "mlp.c_fc.bias"));
+            x = x + m.matmul(W(p + "mlp.c_proj.weight")) + W(p + "mlp.c_proj.bias");
+        }
+        cache.Commit();
+        x = LayerNorm(x, "ln_f");
+        var last = allPositions ? x[0] : x[0, -1];
+        return last.matmul(W("wte.weight").t()).to(float32).MoveToOuterDisposeScope();
+    }
+}
