@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Runs every test of the solution and ends with one line: "N passed, N failed, N skipped".
 # Needs the .NET 10 SDK and Node.js with npm (the run files are read back by the JavaScript
-# Arrow implementation as an independent check of the format).
+# Arrow implementation as an independent check of the format). Installs libtorch for the torchsharp tests.
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
 npm install --prefix tests/arrow-js --no-audit --no-fund --loglevel=error >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
-dotnet build Ipw.sln -c Release -nologo -v quiet "-clp:ErrorsOnly;NoSummary" || { echo "0 passed, 1 failed"; exit 1; }
+# -p:IpwLibTorch=cpu: libtorch (CPU, one 128 MB NuGet package) beside the torchsharp plugin, which its tests run on.
+dotnet build Ipw.sln -c Release -nologo -v quiet "-clp:ErrorsOnly;NoSummary" -p:IpwLibTorch=cpu || { echo "0 passed, 1 failed"; exit 1; }
 
 log="$(mktemp)"
 # One test assembly at a time (-m:1): the timing tests compare against injected delays, and two loaded

@@ -75,28 +75,28 @@ internal sealed record HfConfig(
         switch (type)
         {
             case "llama" or "mistral" or "qwen2":
-            {
-                var hidden = Req("hidden_size");
-                var heads = Req("num_attention_heads");
-                var kv = Opt("num_key_value_heads") ?? heads;
-                var headDim = Opt("head_dim") ?? hidden / heads;
-                if (heads % kv != 0) throw new PluginConfigurationException($"{where}: num_attention_heads {heads} is not a multiple of num_key_value_heads {kv}");
-                RopeScaling? rope = null;
-                if (root.TryGetProperty("rope_scaling", out var rs) && rs.ValueKind == JsonValueKind.Object)
-                    rope = RopeScaling.Parse(rs, where);
-                return new HfConfig(type, HfArchitecture.Llama, hidden, Req("num_hidden_layers"), heads, kv, headDim, Req("intermediate_size"),
-                    Req("vocab_size"), Opt("max_position_embeddings") ?? 2048, OptD("rms_norm_eps", 1e-6), OptD("rope_theta", 10000), rope,
-                    OptB("tie_word_embeddings", false), OptB("attention_bias", type == "qwen2"),
-                    OptB("use_sliding_window", type == "mistral") ? Opt("sliding_window") : null, dtype, [.. eos], Opt("bos_token_id"));
-            }
+                {
+                    var hidden = Req("hidden_size");
+                    var heads = Req("num_attention_heads");
+                    var kv = Opt("num_key_value_heads") ?? heads;
+                    var headDim = Opt("head_dim") ?? hidden / heads;
+                    if (heads % kv != 0) throw new PluginConfigurationException($"{where}: num_attention_heads {heads} is not a multiple of num_key_value_heads {kv}");
+                    RopeScaling? rope = null;
+                    if (root.TryGetProperty("rope_scaling", out var rs) && rs.ValueKind == JsonValueKind.Object)
+                        rope = RopeScaling.Parse(rs, where);
+                    return new HfConfig(type, HfArchitecture.Llama, hidden, Req("num_hidden_layers"), heads, kv, headDim, Req("intermediate_size"),
+                        Req("vocab_size"), Opt("max_position_embeddings") ?? 2048, OptD("rms_norm_eps", 1e-6), OptD("rope_theta", 10000), rope,
+                        OptB("tie_word_embeddings", false), OptB("attention_bias", type == "qwen2"),
+                        OptB("use_sliding_window", type == "mistral") ? Opt("sliding_window") : null, dtype, [.. eos], Opt("bos_token_id"));
+                }
             case "gpt2":
-            {
-                var hidden = Req("n_embd", "hidden_size");
-                var heads = Req("n_head", "num_attention_heads");
-                return new HfConfig(type, HfArchitecture.Gpt2, hidden, Req("n_layer", "num_hidden_layers"), heads, heads, hidden / heads,
-                    Opt("n_inner") ?? 4 * hidden, Req("vocab_size"), Opt("n_positions") ?? Opt("n_ctx") ?? 1024, OptD("layer_norm_epsilon", 1e-5), 0, null,
-                    true, true, null, dtype, [.. eos], Opt("bos_token_id"));
-            }
+                {
+                    var hidden = Req("n_embd", "hidden_size");
+                    var heads = Req("n_head", "num_attention_heads");
+                    return new HfConfig(type, HfArchitecture.Gpt2, hidden, Req("n_layer", "num_hidden_layers"), heads, heads, hidden / heads,
+                        Opt("n_inner") ?? 4 * hidden, Req("vocab_size"), Opt("n_positions") ?? Opt("n_ctx") ?? 1024, OptD("layer_norm_epsilon", 1e-5), 0, null,
+                        true, true, null, dtype, [.. eos], Opt("bos_token_id"));
+                }
             default:
                 throw new PluginConfigurationException($"{where}: model_type '{type}' is not supported (supported: llama, mistral, qwen2, gpt2)");
         }

@@ -299,19 +299,19 @@ internal sealed record ChatTemplate(string Family, string? EndToken)
                 s.Append("<|start_header_id|>assistant<|end_header_id|>\n\n");
                 break;
             case "inst":
-            {
-                var system = string.Join("\n\n", messages.Where(m => m.Role == "system").Select(m => m.Content));
-                var first = true;
-                foreach (var m in messages.Where(m => m.Role != "system"))
                 {
-                    if (m.Role == "assistant") { s.Append(' ').Append(m.Content).Append("</s>"); continue; }
-                    s.Append(bosText).Append("[INST] ");
-                    if (first && system.Length > 0) s.Append(system).Append("\n\n");
-                    s.Append(m.Content).Append(" [/INST]");
-                    first = false;
+                    var system = string.Join("\n\n", messages.Where(m => m.Role == "system").Select(m => m.Content));
+                    var first = true;
+                    foreach (var m in messages.Where(m => m.Role != "system"))
+                    {
+                        if (m.Role == "assistant") { s.Append(' ').Append(m.Content).Append("</s>"); continue; }
+                        s.Append(bosText).Append("[INST] ");
+                        if (first && system.Length > 0) s.Append(system).Append("\n\n");
+                        s.Append(m.Content).Append(" [/INST]");
+                        first = false;
+                    }
+                    break;
                 }
-                break;
-            }
             default:
                 s.AppendJoin("\n\n", messages.Select(m => m.Content));
                 break;

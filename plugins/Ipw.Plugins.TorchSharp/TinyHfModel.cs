@@ -165,18 +165,38 @@ public static class TinyHfModel
         {
             return new JsonObject
             {
-                ["architectures"] = new JsonArray("GPT2LMHeadModel"), ["model_type"] = "gpt2", ["n_embd"] = s.Hidden, ["n_layer"] = s.Layers,
-                ["n_head"] = s.Heads, ["n_positions"] = s.MaxPositions, ["n_inner"] = s.Intermediate, ["vocab_size"] = vocab,
-                ["layer_norm_epsilon"] = 1e-5, ["eos_token_id"] = eos, ["bos_token_id"] = eos, ["torch_dtype"] = "float32",
+                ["architectures"] = new JsonArray("GPT2LMHeadModel"),
+                ["model_type"] = "gpt2",
+                ["n_embd"] = s.Hidden,
+                ["n_layer"] = s.Layers,
+                ["n_head"] = s.Heads,
+                ["n_positions"] = s.MaxPositions,
+                ["n_inner"] = s.Intermediate,
+                ["vocab_size"] = vocab,
+                ["layer_norm_epsilon"] = 1e-5,
+                ["eos_token_id"] = eos,
+                ["bos_token_id"] = eos,
+                ["torch_dtype"] = "float32",
             };
         }
         var arch = s.ModelType switch { "qwen2" => "Qwen2ForCausalLM", "mistral" => "MistralForCausalLM", _ => "LlamaForCausalLM" };
         return new JsonObject
         {
-            ["architectures"] = new JsonArray(arch), ["model_type"] = s.ModelType, ["hidden_size"] = s.Hidden, ["num_hidden_layers"] = s.Layers,
-            ["num_attention_heads"] = s.Heads, ["num_key_value_heads"] = s.KvHeads, ["intermediate_size"] = s.Intermediate,
-            ["max_position_embeddings"] = s.MaxPositions, ["vocab_size"] = vocab, ["rms_norm_eps"] = 1e-5, ["rope_theta"] = 10000.0,
-            ["tie_word_embeddings"] = s.Tied, ["hidden_act"] = "silu", ["eos_token_id"] = eos, ["torch_dtype"] = "float32",
+            ["architectures"] = new JsonArray(arch),
+            ["model_type"] = s.ModelType,
+            ["hidden_size"] = s.Hidden,
+            ["num_hidden_layers"] = s.Layers,
+            ["num_attention_heads"] = s.Heads,
+            ["num_key_value_heads"] = s.KvHeads,
+            ["intermediate_size"] = s.Intermediate,
+            ["max_position_embeddings"] = s.MaxPositions,
+            ["vocab_size"] = vocab,
+            ["rms_norm_eps"] = 1e-5,
+            ["rope_theta"] = 10000.0,
+            ["tie_word_embeddings"] = s.Tied,
+            ["hidden_act"] = "silu",
+            ["eos_token_id"] = eos,
+            ["torch_dtype"] = "float32",
         };
     }
 
@@ -189,8 +209,13 @@ public static class TinyHfModel
         {
             added.Add(new JsonObject
             {
-                ["id"] = 256 + Merges.Length + i, ["content"] = SpecialTokens[i], ["single_word"] = false, ["lstrip"] = false,
-                ["rstrip"] = false, ["normalized"] = false, ["special"] = true,
+                ["id"] = 256 + Merges.Length + i,
+                ["content"] = SpecialTokens[i],
+                ["single_word"] = false,
+                ["lstrip"] = false,
+                ["rstrip"] = false,
+                ["normalized"] = false,
+                ["special"] = true,
             });
         }
         // GPT-2's tokenizer is a plain ByteLevel pre-tokenizer; the Llama-family variants use Llama 3's layout: a Split on an
@@ -205,19 +230,32 @@ public static class TinyHfModel
                     {
                         ["type"] = "Split",
                         ["pattern"] = new JsonObject { ["Regex"] = @"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+" },
-                        ["behavior"] = "Isolated", ["invert"] = false,
+                        ["behavior"] = "Isolated",
+                        ["invert"] = false,
                     },
                     new JsonObject { ["type"] = "ByteLevel", ["add_prefix_space"] = false, ["trim_offsets"] = true, ["use_regex"] = false }),
             };
         var root = new JsonObject
         {
-            ["version"] = "1.0", ["truncation"] = null, ["padding"] = null, ["added_tokens"] = added, ["normalizer"] = null,
-            ["pre_tokenizer"] = pre, ["post_processor"] = null,
+            ["version"] = "1.0",
+            ["truncation"] = null,
+            ["padding"] = null,
+            ["added_tokens"] = added,
+            ["normalizer"] = null,
+            ["pre_tokenizer"] = pre,
+            ["post_processor"] = null,
             ["decoder"] = new JsonObject { ["type"] = "ByteLevel", ["add_prefix_space"] = true, ["trim_offsets"] = true, ["use_regex"] = true },
             ["model"] = new JsonObject
             {
-                ["type"] = "BPE", ["dropout"] = null, ["unk_token"] = null, ["continuing_subword_prefix"] = null, ["end_of_word_suffix"] = null,
-                ["fuse_unk"] = false, ["byte_fallback"] = false, ["vocab"] = v, ["merges"] = new JsonArray([.. Merges.Select(m => (JsonNode?)JsonValue.Create(m))]),
+                ["type"] = "BPE",
+                ["dropout"] = null,
+                ["unk_token"] = null,
+                ["continuing_subword_prefix"] = null,
+                ["end_of_word_suffix"] = null,
+                ["fuse_unk"] = false,
+                ["byte_fallback"] = false,
+                ["vocab"] = v,
+                ["merges"] = new JsonArray([.. Merges.Select(m => (JsonNode?)JsonValue.Create(m))]),
             },
         };
         return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true });

@@ -54,6 +54,7 @@ internal static class TorchNatives
             return Availability.No($"libtorch is not installed (~470 MB, left out of the default build): build the plugin with -p:IpwLibTorch=cpu " +
                 $"(see the README) or set IPW_LIBTORCH_DIR to a libtorch {LibTorchVersion} lib folder");
         }
+        if (!Directory.Exists(dir)) return Availability.No($"the libtorch folder {dir} (IPW_LIBTORCH_DIR) does not exist");
         foreach (var name in new[] { "c10", "torch_cpu", "torch" })
         {
             if (!File.Exists(Path.Combine(dir, Lib(name))))

@@ -193,7 +193,7 @@ public sealed class TorchSharpClient : IInferenceClient
                 }
                 chunks.Add(new StreamChunk(Stopwatch.GetTimestamp(), ChunkKind.Content, 1));
                 if (generated >= request.Parameters.MaxTokens) { finish = "length"; break; }
-                if (cache.Length >= cache.Capacity) { finish = "context"; break; }
+                if (inputTokens + generated >= ContextSize) { finish = "context"; break; }
                 using var step = tensor(new[] { next }, [1, 1], int64, model.Device);
                 using var logits = model.Forward(step, cache);
                 next = sampler.Sample(logits);

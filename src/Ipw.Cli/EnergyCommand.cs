@@ -16,8 +16,11 @@ internal static class EnergyCommand
         var duration = new Option<double>("--duration") { Description = "seconds to run", DefaultValueFactory = _ => 10.0 };
         var gpus = GpuSelection.Option();
         var backend = new Option<string[]>("--backend", "--energy") { Description = "only these backends, e.g. rapl,nvml or prometheus (default: every one used by default)" };
+        var load = new Option<string>("--load") { Description = "run a compute load of known work between two idle phases and show whether each backend's power responds (see 'ipw list loads'; e.g. torch)" };
+        var loadParam = new Option<string[]>("--load-param") { Description = "a load setting key=value, e.g. device=cuda, size=2048, threads=4 (repeatable)", AllowMultipleArgumentsPerToken = false };
+        var phase = new Option<double>("--phase") { Description = "with --load: seconds of each phase (idle, load, idle)", DefaultValueFactory = _ => 10.0 };
         var prometheus = new PrometheusOptions();
-        var test = new Command("test", "Energy-monitor self-test: read every telemetry backend for a while and say which work here") { interval, duration, gpus, backend };
+        var test = new Command("test", "Energy-monitor self-test: read every telemetry backend for a while and say which work here") { interval, duration, gpus, backend, load, loadParam, phase };
         prometheus.AddTo(test);
         test.SetAction((parse, ct) =>
         {
@@ -28,6 +31,14 @@ internal static class EnergyCommand
             var total = parse.GetValue(duration);
             if (every is <= 0 or > 3600) throw new UserError($"--interval must be between 0 and 3600 seconds, got {every}");
             if (total <= 0) throw new UserError($"--duration must be positive, got {total}");
+            var settings = ProfileCommand.ParseSettings("--load-param", parse.GetValue(loadParam) ?? []);
+            if (parse.GetValue(load) is { } loadName)
+            {
+                var seconds = parse.GetValue(phase);
+                if (seconds is <= 0 or > 3600) throw new UserError($"--phase must be between 0 and 3600 seconds, got {seconds}");
+                return Task.FromResult(RunLoad(loadName, settings, TimeSpan.FromSeconds(seconds), TimeSpan.FromSeconds(every), backends));
+            }
+            if (settings.Count > 0) throw new UserError("--load-param needs --load");
             return Task.FromResult(Run(TimeSpan.FromSeconds(every), TimeSpan.FromSeconds(total), backends));
         });
         var listen = new Option<string>("--listen") { Description = "host:port to serve on (default loopback only; 0.0.0.0:9464 for every interface)", DefaultValueFactory = _ => "127.0.0.1:9464" };
@@ -91,6 +102,76 @@ internal static class EnergyCommand
             Console.CancelKeyPress -= onCancel;
         }
     }
+
+    private static int RunLoad(string name, IReadOnlyDictionary<string, string> settings, TimeSpan phase, TimeSpan interval, IReadOnlyList<string>? backends)
+    {
+        var registries = PluginLoading.Load();
+        var entry = registries.Loads.Resolve(name);
+        using var stop = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; stop.Cancel(); };
+        Console.CancelKeyPress += onCancel;
+        try
+        {
+            using var load = entry.Descriptor.Create(settings);
+            ComputeLoadInfo info;
+            try
+            {
+                info = load.Prepare(stop.Token);
+            }
+            catch (PluginConfigurationException e)
+            {
+                throw new UserError($"load '{name}': {e.Message}");
+            }
+            var c = CultureInfo.InvariantCulture;
+            Console.WriteLine(string.Create(c, $"ipw energy test: idle {phase.TotalSeconds:0.###} s, load '{name}' {phase.TotalSeconds:0.###} s, idle {phase.TotalSeconds:0.###} s; readings every {interval.TotalSeconds:0.###} s (Ctrl-C stops)"));
+            Console.WriteLine(string.Create(c, $"  load: {info.Description} on {info.Device}: {info.FlopsPerOperation / 1e9:0.###} GFLOP per operation"));
+            LoadResponse response;
+            try
+            {
+                response = new LoadResponseTest(registries) { Backends = backends }.Run(load, info, phase, interval, (p, t, readings) =>
+                {
+                    var line = new StringBuilder(string.Create(c, $"  [{p,-5}] t={t.TotalSeconds,6:F1}s"));
+                    foreach (var group in readings.GroupBy(r => r.Metric.Source))
+                    {
+                        line.Append($" | {group.Key}:");
+                        foreach (var r in group) line.Append(' ').Append(Format(r));
+                    }
+                    Console.WriteLine(line.ToString());
+                }, stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                Console.WriteLine("stopped before the three phases ended: no verdict");
+                return 130;
+            }
+            Console.WriteLine(string.Create(c, $"load: {response.Work.Operations} operations in {response.Work.Elapsed.TotalSeconds:F1} s, {response.Gflops:F1} GFLOP/s"));
+            Console.WriteLine("response:");
+            var width = response.Readings.Count == 0 ? 0 : response.Readings.Max(r => Label(r).Length);
+            foreach (var r in response.Readings)
+            {
+                string verdict;
+                if (double.IsNaN(r.Idle) || double.IsNaN(r.Load) || double.IsNaN(r.After)) verdict = "not read in every phase: no verdict";
+                else
+                {
+                    var values = string.Create(c, $"idle {r.Idle:F2}, load {r.Load:F2}, after {r.After:F2} {r.Unit}");
+                    var rise = r.Load - Math.Max(r.Idle, r.After);
+                    verdict = r.Responds
+                        ? values + string.Create(c, $": responds (+{rise:F2} {r.Unit})") + (r.ExtraJoulesPerGflop is { } j ? string.Create(c, $"; {j:G3} J per GFLOP above idle") : "")
+                        : values + ": did not respond (this backend may not see the device the load runs on)";
+                }
+                Console.WriteLine($"  {Label(r).PadRight(width)}  {verdict}");
+            }
+            if (response.Readings.Count == 0) Console.WriteLine("  (no power, energy or CPU-time metric was read)");
+            foreach (var v in response.Unavailable) Console.WriteLine($"  {v.Name}: {v.Verdict}");
+            return 0;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+    }
+
+    private static string Label(PhaseReading r) => $"{r.Metric.Source}/{r.Metric.Info.Name}";
 
     private static string Format(MonitorReading r)
     {

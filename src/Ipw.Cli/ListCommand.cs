@@ -9,18 +9,18 @@ namespace Ipw.Cli;
 /// <summary><c>ipw list</c>: what the registries hold, where each entry came from, and whether it works here.</summary>
 internal static class ListCommand
 {
-    private static readonly string[] Kinds = ["clients", "datasets", "energy", "analyses", "visualizations", "all"];
+    private static readonly string[] Kinds = ["clients", "datasets", "energy", "analyses", "visualizations", "loads", "all"];
 
     public static Command Create()
     {
         var kind = new Argument<string>("kind")
         {
-            Description = "clients, datasets, energy, analyses, visualizations or all",
+            Description = "clients, datasets, energy, analyses, visualizations, loads or all",
             DefaultValueFactory = _ => "all",
         };
         kind.AcceptOnlyFromAmong(Kinds);
         var json = new Option<bool>("--json") { Description = "print JSON for machines" };
-        var command = new Command("list", "List registered clients, datasets, energy backends, analyses and visualizations") { kind, json };
+        var command = new Command("list", "List registered clients, datasets, energy backends, analyses, visualizations and compute loads") { kind, json };
         command.SetAction(parse =>
         {
             var registries = PluginLoading.Load(warn: !parse.GetValue(json));
@@ -51,6 +51,7 @@ internal static class ListCommand
         Add("energy", r.Telemetry);
         Add("analyses", r.Analyses);
         Add("visualizations", r.Visualizations);
+        Add("loads", r.Loads);
         return rows;
     }
 

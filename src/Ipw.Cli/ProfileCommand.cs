@@ -21,7 +21,7 @@ internal static class ProfileCommand
             Description = "client parameter key=value (repeatable): sampling, endpoint, timeouts, header.NAME; unknown keys are errors",
         };
         var maxErrors = new Option<string?>("--max-errors") { Description = "stop the run after N failed queries, or when more than P% have failed (e.g. 10 or 5%)" };
-        var threads = new Option<int?>("--threads") { Description = "engine threads (llamasharp)" };
+        var threads = new Option<int?>("--threads") { Description = "engine threads (llamasharp, torchsharp)" };
         var contextSize = new Option<int?>("--context-size") { Description = "context size in tokens (llamasharp)" };
         var dataset = new Option<string>("--dataset") { Description = "dataset (see 'ipw list datasets')", DefaultValueFactory = _ => "ipw" };
         var datasetPath = new Option<string?>("--dataset-path") { Description = "file or folder the dataset reads" };
@@ -145,7 +145,7 @@ internal static class ProfileCommand
         throw new UserError($"--max-errors expects a count (e.g. 10) or a percentage (e.g. 5%), got '{text}'");
     }
 
-    private static Dictionary<string, string> ParseSettings(string option, string[] pairs)
+    internal static Dictionary<string, string> ParseSettings(string option, string[] pairs)
     {
         var settings = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var pair in pairs)

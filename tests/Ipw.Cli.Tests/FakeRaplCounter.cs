@@ -7,6 +7,8 @@ namespace Ipw.Cli.Tests;
 /// A powercap tree in a temporary folder whose package counter rises at a constant power, rewritten in
 /// place every millisecond by a dedicated thread, as the kernel updates its file (these VMs have no RAPL).
 /// Writes are fixed-width, so a reader never sees half a number.
+/// With <c>wattsPerBusyCpu</c>, the counter also rises with the machine's busy CPU time read from /proc/stat, the way a
+/// real package counter follows the cores' activity, so a compute load shows up in it.
 /// </summary>
 public sealed class FakeRaplCounter : IDisposable
 {
@@ -22,7 +24,7 @@ public sealed class FakeRaplCounter : IDisposable
 
     private long _longestGapTicks;
 
-    public FakeRaplCounter(string root, double watts)
+    public FakeRaplCounter(string root, double watts, double wattsPerBusyCpu = 0)
     {
         Root = root;
         var pkg = Path.Combine(root, "intel-rapl:0");
@@ -35,10 +37,14 @@ public sealed class FakeRaplCounter : IDisposable
             var clock = Stopwatch.StartNew();
             using var file = new FileStream(Path.Combine(pkg, "energy_uj"), FileMode.Open, FileAccess.Write, FileShare.ReadWrite);
             var last = TimeSpan.Zero;
+            var busyAtStart = wattsPerBusyCpu > 0 ? BusyCpuSeconds() : 0;
+            var busy = 0.0;
+            var iteration = 0;
             while (!_stop.IsCancellationRequested)
             {
                 var now = clock.Elapsed;
-                var text = Encoding.ASCII.GetBytes(((long)(now.TotalSeconds * watts * 1e6)).ToString("D15") + "\n");
+                if (wattsPerBusyCpu > 0 && iteration++ % 10 == 0) busy = BusyCpuSeconds() - busyAtStart;
+                var text = Encoding.ASCII.GetBytes(((long)((now.TotalSeconds * watts + busy * wattsPerBusyCpu) * 1e6)).ToString("D15") + "\n");
                 RandomAccess.Write(file.SafeFileHandle, text, 0);
                 if (last != TimeSpan.Zero && (now - last).Ticks > Interlocked.Read(ref _longestGapTicks))
                     Interlocked.Exchange(ref _longestGapTicks, (now - last).Ticks);
@@ -50,6 +56,14 @@ public sealed class FakeRaplCounter : IDisposable
         { IsBackground = true, Name = "fake-rapl" };
         _thread.Start();
         _running.Wait(TimeSpan.FromSeconds(10));
+    }
+
+    /// <summary>The machine's busy CPU time (user, nice, system, irq, softirq, steal), in seconds at USER_HZ = 100.</summary>
+    private static double BusyCpuSeconds()
+    {
+        var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        long Field(int i) => i < fields.Length ? long.Parse(fields[i], System.Globalization.CultureInfo.InvariantCulture) : 0;
+        return (Field(1) + Field(2) + Field(3) + Field(6) + Field(7) + Field(8)) / 100.0;
     }
 
     public void Dispose()

@@ -33,7 +33,8 @@ public sealed class ListTests : IDisposable
         Assert.Contains(("datasets", "ipw", "Ipw.Plugins.Datasets"), entries);
         Assert.Contains(("energy", "system", "Ipw.Plugins.SystemTelemetry"), entries);
         Assert.Empty(doc.RootElement.GetProperty("failures").EnumerateArray());
-        Assert.Equal(7, doc.RootElement.GetProperty("plugins").GetArrayLength());
+        Assert.Equal(8, doc.RootElement.GetProperty("plugins").GetArrayLength());
+        Assert.Contains(("clients", "torchsharp", "Ipw.Plugins.TorchSharp"), entries);
         Assert.Contains(("analyses", "regression", "Ipw.Plugins.Analysis"), entries);
         Assert.Contains(("visualizations", "timeline", "Ipw.Plugins.Plots"), entries);
         Assert.Contains(("energy", "rapl", "Ipw.Plugins.Energy"), entries);

@@ -10,6 +10,7 @@ public sealed class PluginRegistries
     public Registry<TelemetrySourceDescriptor> Telemetry { get; } = new("energy backend");
     public Registry<AnalysisDescriptor> Analyses { get; } = new("analysis");
     public Registry<VisualizationDescriptor> Visualizations { get; } = new("visualization");
+    public Registry<LoadDescriptor> Loads { get; } = new("load");
 
     public List<PluginIdentity> Loaded { get; } = [];
     public List<PluginFailure> Failures { get; } = [];
@@ -39,6 +40,7 @@ public sealed class PluginRegistries
         public void AddTelemetrySource(TelemetrySourceDescriptor d) => Guard(() => owner.Telemetry.Add(d, plugin));
         public void AddAnalysis(AnalysisDescriptor d) => Guard(() => owner.Analyses.Add(d, plugin));
         public void AddVisualization(VisualizationDescriptor d) => Guard(() => owner.Visualizations.Add(d, plugin));
+        public void AddLoad(LoadDescriptor d) => Guard(() => owner.Loads.Add(d, plugin));
 
         private void Guard(Action add)
         {
