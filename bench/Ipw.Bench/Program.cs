@@ -4,7 +4,7 @@ using System.Reflection;
 using Ipw.Core.Runs;
 
 // ipw benchmarks: whole-process and in-process measurements, printed as plain lines.
-//   dotnet run --project bench/Ipw.Bench -c Release -- [cold-start|record-write|rss|sampler|client-parse|client-ttft|client-alloc|streams|rate|memory|attribution|datasets|analyze|tui|scripts|prometheus|all] [--queries N] [--format jsonl|csv|hf|parquet|ipw|all] [--rates 100,250] [--telemetry system|none]
+//   dotnet run --project bench/Ipw.Bench -c Release -- [cold-start|record-write|rss|sampler|client-parse|client-ttft|client-alloc|streams|rate|memory|attribution|datasets|analyze|tui|scripts|prometheus|engines|all] [--queries N] [--format jsonl|csv|hf|parquet|ipw|all] [--rates 100,250] [--telemetry system|none]
 var which = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 var queries = args.SkipWhile(a => a != "--queries").Skip(1).Select(int.Parse).FirstOrDefault(10_000);
 var root = FindRoot();
@@ -35,6 +35,7 @@ if (which is "memory" or "all") LoadBench.Memory(serverDll, which == "memory" &&
 if (which is "attribution" or "all") LoadBench.Attribution(root);
 if (which is "scripts" or "all") ScriptBench.Run(ipw);
 if (which is "prometheus" or "all") PrometheusBench.Run(ipw);
+if (which is "engines" or "all") EngineBench.Run(ipw, root);
 if (which is "tui" or "all") TuiBench.Run(ipw, serverDll, rate: 50, seconds: int.TryParse(Environment.GetEnvironmentVariable("IPW_BENCH_SECONDS"), out var bs) ? bs : 20, rounds: int.TryParse(Environment.GetEnvironmentVariable("IPW_BENCH_ROUNDS"), out var r) ? r : 3);
 if (which is "analyze" or "all") AnalyzeBench.Run(ipw, which == "analyze" && args.Contains("--queries") ? queries : 1_000_000);
 return 0;

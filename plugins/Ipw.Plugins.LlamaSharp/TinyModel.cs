@@ -77,24 +77,27 @@ public static class TinyModel
     }
 
     /// <summary>Builds the GGUF in memory (weights are ~1.5 MB).</summary>
-    public static GgufWriter Build()
+    public static GgufWriter Build() => Build($"{Name}-v{Version}", EmbeddingLength, BlockCount, FeedForwardLength, HeadCount, HeadCountKv);
+
+    /// <summary>A model of the same design and tokenizer with another shape (benchmarks compare engines on larger ones).</summary>
+    public static GgufWriter Build(string name, int embedding, int blocks, int feedForward, int heads, int kvHeads)
     {
         var vocab = Vocabulary();
-        int nVocab = vocab.Count, nEmbd = EmbeddingLength, nFf = FeedForwardLength;
-        var headDim = nEmbd / HeadCount;
-        var nEmbdKv = headDim * HeadCountKv;
+        int nVocab = vocab.Count, nEmbd = embedding, nFf = feedForward;
+        var headDim = nEmbd / heads;
+        var nEmbdKv = headDim * kvHeads;
         var rng = new SplitMix64(Seed);
 
         var g = new GgufWriter();
         g.AddString("general.architecture", "llama");
-        g.AddString("general.name", $"{Name}-v{Version}");
+        g.AddString("general.name", name);
         g.AddUInt32("general.file_type", 0);
         g.AddUInt32("llama.context_length", ContextLength);
         g.AddUInt32("llama.embedding_length", (uint)nEmbd);
-        g.AddUInt32("llama.block_count", BlockCount);
+        g.AddUInt32("llama.block_count", (uint)blocks);
         g.AddUInt32("llama.feed_forward_length", (uint)nFf);
-        g.AddUInt32("llama.attention.head_count", HeadCount);
-        g.AddUInt32("llama.attention.head_count_kv", HeadCountKv);
+        g.AddUInt32("llama.attention.head_count", (uint)heads);
+        g.AddUInt32("llama.attention.head_count_kv", (uint)kvHeads);
         g.AddUInt32("llama.rope.dimension_count", (uint)headDim);
         g.AddUInt32("llama.vocab_size", (uint)nVocab);
         g.AddFloat32("llama.attention.layer_norm_rms_epsilon", 1e-5f);
@@ -121,7 +124,7 @@ public static class TinyModel
 
         var attnScale = 1f / MathF.Sqrt(nEmbd);
         var ffScale = 1f / MathF.Sqrt(nFf);
-        for (var layer = 0; layer < BlockCount; layer++)
+        for (var layer = 0; layer < blocks; layer++)
         {
             var p = $"blk.{layer}.";
             g.AddTensor(p + "attn_norm.weight", Ones(nEmbd), (ulong)nEmbd);

@@ -53,13 +53,20 @@ internal abstract class CausalLm : IDisposable
         var start = cache.Length;
         var (keys, values) = cache.Append(layer, k, v);
         var groups = Config.Heads / Config.KvHeads;
+        // Prefill starts an empty cache, so the causal mask is the plain lower triangle; a single decoded token sees everything.
+        if (t > 1 && start != 0) throw new InvalidOperationException("a multi-token step must start at position 0");
+        if (groups > 1 && t == 1)
+        {
+            // Decoding with grouped-query attention: query head h reads key/value head h / groups, so the query heads of a
+            // group are attended as one group's queries over its shared keys, and the cache is never copied per head.
+            var grouped = q.view(1, Config.KvHeads, groups, Config.HeadDim);
+            return F.scaled_dot_product_attention(grouped, keys, values, null, 0.0, false).view(1, Config.Heads, 1, Config.HeadDim);
+        }
         if (groups > 1)
         {
             keys = keys.repeat_interleave(groups, 1);
             values = values.repeat_interleave(groups, 1);
         }
-        // Prefill starts an empty cache, so the causal mask is the plain lower triangle; a single decoded token sees everything.
-        if (t > 1 && start != 0) throw new InvalidOperationException("a multi-token step must start at position 0");
         return F.scaled_dot_product_attention(q, keys, values, null, 0.0, t > 1);
     }
 

@@ -14,10 +14,11 @@ namespace Ipw.Plugins.TorchSharp;
 /// </summary>
 public sealed class TorchSharpClient : IInferenceClient
 {
-    private static readonly string[] KnownParameters = ["threads", "device", "dtype", "top_p", "context_size"];
+    private static readonly string[] KnownParameters = ["threads", "device", "dtype", "top_p", "context_size", "ignore_eos"];
     private readonly ClientOptions _options;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly double _topP;
+    private readonly bool _ignoreEos;
     private readonly int? _requestedContext;
     private CausalLm? _model;
     private HfTokenizer? _tokenizer;
@@ -29,6 +30,7 @@ public sealed class TorchSharpClient : IInferenceClient
         _options = options;
         Threads = options.GetInt("threads", Math.Max(1, Environment.ProcessorCount / 2));
         _topP = options.GetDouble("top_p", 1.0);
+        _ignoreEos = options.GetBool("ignore_eos", false);
         _requestedContext = options.Settings.ContainsKey("context_size") ? options.GetInt("context_size", 0) : null;
     }
 
@@ -82,6 +84,7 @@ public sealed class TorchSharpClient : IInferenceClient
         if (natives.Patched is { } patched) details["libstdcxx_workaround"] = patched;
         if (builtIn) details["built_in"] = TinyHfModel.Describe();
         if (_topP < 1) details["top_p"] = _topP.ToString(CultureInfo.InvariantCulture);
+        if (_ignoreEos) details["ignore_eos"] = "true: generation runs to max_tokens (as vLLM's ignore_eos), for fixed output lengths";
         return Task.FromResult(new ClientInfo(label, details));
     }
 
@@ -178,7 +181,7 @@ public sealed class TorchSharpClient : IInferenceClient
             while (true)
             {
                 ct.ThrowIfCancellationRequested();
-                if (tok.EosIds.Contains((int)next)) { finish = "stop"; break; }
+                if (!_ignoreEos && tok.EosIds.Contains((int)next)) { finish = "stop"; break; }
                 generatedIds.Add((int)next);
                 generated++;
                 // Text is decoded from all tokens so far, so a character split across byte tokens is emitted whole.

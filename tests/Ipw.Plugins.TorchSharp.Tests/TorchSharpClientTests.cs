@@ -108,6 +108,21 @@ public sealed class TorchSharpClientTests
         Assert.Contains("peak_kv_cache_bytes", finish["torchsharp_memory"]);
     }
 
+    [Fact]
+    public async Task Ignore_eos_runs_every_request_to_max_tokens()
+    {
+        await using var client = await Prepared(("ignore_eos", "true"));
+        var eos = client.Tokenizer.EosIds.Single();
+        for (var seed = 0; seed < 4; seed++)
+        {
+            var result = await client.SendAsync(Ask($"Question {seed}: what now?", 40, temperature: 2.0, seed: seed), CancellationToken.None);
+            Assert.Equal(40, result.Usage!.OutputTokens);
+            Assert.Equal(40, result.Chunks.Count);
+            Assert.Equal("length", result.FinishReason);
+        }
+        Assert.Equal(TinyHfModel.Vocabulary().ToList().IndexOf("<|im_end|>"), eos);
+    }
+
     [Theory]
     [InlineData("gpus", "1", "unknown parameter 'gpus'")]
     [InlineData("dtype", "int8", "dtype 'int8'")]
