@@ -54,7 +54,9 @@ public sealed class LoadResponseTest(PluginRegistries registries)
             Task<ComputeLoadResult>? worker = null;
             if (Phases[p] == "load")
                 worker = Task.Factory.StartNew(() => load.Run(phase, cancellationToken), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-            var last = phaseStart;
+            // The ticks' windows are opened separately from the phase's: windows are counted per start stamp, and closing the
+            // first tick must not close the phase.
+            var last = session.OpenWindow();
             // One reading per whole interval that fits in the phase (at least one, at its end), on absolute deadlines.
             var ticks = Math.Max(1, (int)Math.Floor(phase / interval + 1e-9));
             var every = ticks == 1 && phase < interval ? phase : interval;
@@ -85,8 +87,8 @@ public sealed class LoadResponseTest(PluginRegistries registries)
                 work = worker.GetAwaiter().GetResult();
                 loadSeconds = work.Elapsed.TotalSeconds;
             }
-            var end = session.OpenWindow();
-            var stats = session.CloseWindow(phaseStart, end);
+            session.CloseWindow(last);
+            var stats = session.CloseWindow(phaseStart);
             var span = stats.Duration.TotalSeconds;
             means[p] = new double[metrics.Count];
             for (var i = 0; i < metrics.Count; i++)
