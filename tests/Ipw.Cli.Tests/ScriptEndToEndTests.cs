@@ -241,7 +241,7 @@ public sealed partial class ScriptEndToEndTests : IDisposable
         var r = IpwProcess.Run(_work.Path, ["run", "main.csx", "--", "--code", "5", "extra"]);
         Assert.True(r.ExitCode == 5, r.Stderr + r.Stdout);
         Assert.Contains("3 args: --code 5 extra; twice 42; HttpPlugin", r.Stdout);
-        Assert.Contains("llamasharp,ollama,openai,vllm", r.Stdout.Replace("llamacpp,", ""));
+        Assert.Contains("llamasharp,ollama,openai,torchsharp,vllm", r.Stdout.Replace("llamacpp,", ""));
 
         File.WriteAllText(_work.Combine("exit.csx"), "Console.WriteLine(\"a\");\nExit(7);\nConsole.WriteLine(\"never\");\n");
         var exit = IpwProcess.Run(_work.Path, ["run", "exit.csx"]);
