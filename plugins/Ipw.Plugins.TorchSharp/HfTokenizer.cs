@@ -100,7 +100,9 @@ internal sealed class HfTokenizer
         {
             Merges = merges,
             ByteLevel = byteLevel,
-            PreTokenizer = pattern is null ? null : new RegexSplit(new Regex(pattern, RegexOptions.CultureInvariant)),
+            // Without a pre-tokenizer the library splits words from non-words itself, which would stop merges across that
+            // boundary ("▁" + "t" in a metaspace model): a file without a split pattern is given the whole text as one piece.
+            PreTokenizer = pattern is null ? new WholeText() : new RegexSplit(new Regex(pattern, RegexOptions.CultureInvariant)),
             UnknownToken = model.TryGetProperty("unk_token", out var unk) && unk.ValueKind == JsonValueKind.String ? unk.GetString() : null,
         };
         BpeTokenizer bpe;
@@ -243,6 +245,17 @@ internal sealed class HfTokenizer
             else bytes.AddRange(Encoding.UTF8.GetBytes(token.Replace('▁', ' ')));
         }
         return Encoding.UTF8.GetString([.. bytes]);
+    }
+
+    /// <summary>The whole text as one piece.</summary>
+    private sealed class WholeText : PreTokenizer
+    {
+        public override IEnumerable<(int Offset, int Length)> PreTokenize(string text)
+        {
+            if (text.Length > 0) yield return (0, text.Length);
+        }
+
+        public override IEnumerable<(int Offset, int Length)> PreTokenize(ReadOnlySpan<char> text) => PreTokenize(text.ToString());
     }
 
     /// <summary>Splits text into the matches of a pattern and the gaps between them (Hugging Face's "Isolated" split).</summary>
