@@ -12,8 +12,8 @@ namespace Ipw.Plugins.TorchSharp;
 /// <see cref="BpeOptions"/>. Byte-level BPE (GPT-2, Llama 3, Qwen2) is mapped whole: the vocabulary, the merges, the
 /// pre-tokenizer's split pattern (a <see cref="PreTokenizer"/> over the file's own regex) and the added tokens, which
 /// are cut out of the text first so that special tokens written in a prompt encode as themselves. SentencePiece-style
-/// BPE (Llama 2, Mistral: a "▁" metaspace) is mapped without byte fallback: a character outside the vocabulary becomes
-/// the unknown token, where the original would spell it as byte tokens. WordPiece and Unigram models are refused.</para>
+/// BPE (Llama 2, Mistral: a "▁" metaspace) is mapped with its byte fallback done here: a character outside the
+/// vocabulary is spelled as its UTF-8 byte tokens. WordPiece and Unigram models are refused.</para>
 /// </summary>
 internal sealed class HfTokenizer
 {
@@ -24,6 +24,8 @@ internal sealed class HfTokenizer
     private readonly Dictionary<int, string> _addedById;
     private readonly Regex? _addedPattern;
     private readonly bool _metaspace;
+    private readonly int[]? _byteTokens;
+    private readonly HashSet<string> _known;
     private readonly Dictionary<int, string> _idToToken;
 
     /// <summary>The token that starts a sequence, when the tokenizer adds one.</summary>
@@ -49,6 +51,10 @@ internal sealed class HfTokenizer
         _addedPattern = added.Count == 0 ? null
             : new Regex(string.Join('|', added.Keys.OrderByDescending(k => k.Length).Select(Regex.Escape)), RegexOptions.CultureInvariant);
         _metaspace = metaspace;
+        // SentencePiece's byte fallback: a character the vocabulary lacks is spelled as its UTF-8 bytes, <0x00>..<0xFF>.
+        if (metaspace && Enumerable.Range(0, 256).All(b => vocab.ContainsKey($"<0x{b:X2}>")))
+            _byteTokens = [.. Enumerable.Range(0, 256).Select(b => vocab[$"<0x{b:X2}>"])];
+        _known = metaspace ? new HashSet<string>(vocab.Keys.Where(k => k.Length <= 2), StringComparer.Ordinal) : [];
         _idToToken = metaspace ? vocab.ToDictionary(p => p.Value, p => p.Key) : [];
         BosId = bos;
         AddBos = addBos;
@@ -143,7 +149,7 @@ internal sealed class HfTokenizer
         if (Id(eosName) is int e0) eos.Add(e0);
         if (chat.EndToken is { } end && Id(end) is int e1) eos.Add(e1);
         var kind = byteLevel ? $"byte-level BPE ({vocab.Count} tokens, {merges.Count} merges{(pattern is null ? "" : ", split pattern from the file")})"
-            : $"metaspace BPE ({vocab.Count} tokens, {merges.Count} merges; no byte fallback)";
+            : $"metaspace BPE ({vocab.Count} tokens, {merges.Count} merges)";
         return new HfTokenizer(bpe, vocab, added, metaspace, bos, addBos ?? false, eos, chat, kind);
     }
 
@@ -211,7 +217,28 @@ internal sealed class HfTokenizer
     {
         if (text.Length == 0) return;
         if (_metaspace) text = (atStart ? "▁" : "") + text.Replace(' ', '▁');
-        ids.AddRange(_bpe.EncodeToIds(text, considerPreTokenization: true, considerNormalization: false));
+        if (_byteTokens is null)
+        {
+            ids.AddRange(_bpe.EncodeToIds(text, considerPreTokenization: true, considerNormalization: false));
+            return;
+        }
+        // No merge can involve a character the vocabulary lacks (merges start from single characters), so cutting the text
+        // at such characters and spelling each as byte tokens gives exactly SentencePiece's result.
+        var from = 0;
+        var i = 0;
+        Span<byte> utf8 = stackalloc byte[4];
+        while (i < text.Length)
+        {
+            var rune = System.Text.Rune.GetRuneAt(text, i);
+            var width = rune.Utf16SequenceLength;
+            if (_known.Contains(text.Substring(i, width))) { i += width; continue; }
+            if (i > from) ids.AddRange(_bpe.EncodeToIds(text[from..i], considerPreTokenization: true, considerNormalization: false));
+            var n = rune.EncodeToUtf8(utf8);
+            for (var b = 0; b < n; b++) ids.Add(_byteTokens[utf8[b]]);
+            i += width;
+            from = i;
+        }
+        if (from < text.Length) ids.AddRange(_bpe.EncodeToIds(text[from..], considerPreTokenization: true, considerNormalization: false));
     }
 
     /// <summary>Decodes ids to text; added tokens are written out as their text.</summary>

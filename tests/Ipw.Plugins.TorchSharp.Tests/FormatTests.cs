@@ -97,6 +97,16 @@ public sealed class FormatTests
         Assert.Equal("<|eot_id|>", ChatTemplate.Detect("{{ '<|start_header_id|>' }}", added).EndToken);
     }
 
+    /// <summary>Llama 2's layout: specials 0-2, the 256 byte tokens from 3, then pieces.</summary>
+    private static string Vocab()
+    {
+        var entries = new List<string> { "\"<unk>\":0", "\"<s>\":1", "\"</s>\":2" };
+        for (var b = 0; b < 256; b++) entries.Add($"\"<0x{b:X2}>\":{3 + b}");
+        string[] pieces = ["▁", "t", "h", "e", "c", "a", "▁t", "he", "▁the", "▁c", "at", "▁cat"];
+        for (var i = 0; i < pieces.Length; i++) entries.Add($"\"{pieces[i]}\":{259 + i}");
+        return "{" + string.Join(",", entries) + "}";
+    }
+
     [Fact]
     public void A_metaspace_tokenizer_marks_word_starts_and_decodes_byte_tokens()
     {
@@ -109,16 +119,20 @@ public sealed class FormatTests
              "pre_tokenizer":null,
              "decoder":{"type":"Sequence","decoders":[{"type":"Replace","pattern":{"String":"▁"},"content":" "},{"type":"ByteFallback"}]},
              "model":{"type":"BPE","unk_token":"<unk>","byte_fallback":true,
-               "vocab":{"<unk>":0,"<s>":1,"</s>":2,"<0xE2>":3,"<0x82>":4,"<0xAC>":5,"▁":6,"t":7,"h":8,"e":9,"c":10,"a":11,"▁t":12,"he":13,"▁the":14,"▁c":15,"at":16,"▁cat":17},
+               "vocab":VOCAB,
                "merges":["▁ t","h e","▁t he","▁ c","a t","▁c at"]}}
-            """);
+            """.Replace("VOCAB", Vocab(), StringComparison.Ordinal));
         File.WriteAllText(Path.Combine(folder, "tokenizer_config.json"), """{"bos_token":"<s>","eos_token":"</s>","add_bos_token":true}""");
         var tok = HfTokenizer.Load(folder, [2], 1);
         Assert.Contains("metaspace", tok.Kind);
         Assert.True(tok.AddBos);
-        Assert.Equal([1, 14, 17], tok.Encode("the cat", addBos: true));
-        Assert.Equal(" the cat", tok.Decode([14, 17]));
-        Assert.Equal("€", tok.Decode([3, 4, 5]));
+        const int the = 259 + 8, cat = 259 + 11, space = 259;
+        Assert.Equal([1, the, cat], tok.Encode("the cat", addBos: true));
+        Assert.Equal(" the cat", tok.Decode([the, cat]));
+        // "€" is not in the vocabulary: its three UTF-8 bytes, E2 82 AC, as byte tokens (id 3 + byte), and back. The cut
+        // leaves "▁" before it alone and "cat" after it without its word marker.
+        Assert.Equal([1, the, space, 3 + 0xE2, 3 + 0x82, 3 + 0xAC, 259 + 4, 259 + 10], tok.Encode("the €cat", addBos: true));
+        Assert.Equal(" the €cat", tok.Decode([the, space, 3 + 0xE2, 3 + 0x82, 3 + 0xAC, 259 + 4, 259 + 10]));
         Assert.Contains(2, tok.EosIds);
     }
 }
