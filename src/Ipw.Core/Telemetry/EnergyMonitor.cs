@@ -41,26 +41,12 @@ public sealed class EnergyMonitor(PluginRegistries registries)
         for (var tick = 0; tick < ticks && !cancellationToken.IsCancellationRequested; tick++)
         {
             if (cancellationToken.WaitHandle.WaitOne(interval)) break;
-            // Consecutive windows: each tick's counters are deltas over exactly the time since the last tick.
-            var now = session.OpenWindow();
-            var stats = session.CloseWindow(last, now);
-            var values = session.Latest();
-            var seconds = Stopwatch.GetElapsedTime(last, now).TotalSeconds;
-            var readings = new MonitorReading[metrics.Count];
+            var (readings, deltas) = Tick(session, ref last, sinceStart);
             for (var i = 0; i < metrics.Count; i++)
             {
-                if (!double.IsNaN(values[i])) readOk[i] = true;
-                var cumulative = metrics[i].Info.Kind is MetricKind.Energy or MetricKind.CpuTime;
-                var delta = stats.Delta[i];
-                if (cumulative && !double.IsNaN(delta))
-                {
-                    sinceStart[i] += delta;
-                    if (delta != 0) moved[i] = true;
-                }
-                readings[i] = new MonitorReading(metrics[i], values[i], cumulative ? sinceStart[i] : double.NaN,
-                    cumulative && seconds > 0 ? delta / seconds : double.NaN);
+                if (!double.IsNaN(readings[i].Value)) readOk[i] = true;
+                if (deltas[i] is not (0 or double.NaN)) moved[i] = true;
             }
-            last = now;
             onTick(Stopwatch.GetElapsedTime(start), readings);
         }
         session.CloseWindow(last);
@@ -85,5 +71,27 @@ public sealed class EnergyMonitor(PluginRegistries registries)
             verdicts.Add(new BackendVerdict(report.Name, read > 0, verdict));
         }
         return verdicts;
+    }
+
+    /// <summary>One tick of a live reading: closes the window since <paramref name="last"/> and opens the next, so each tick's
+    /// counters are deltas over exactly the time since the previous one. Adds counter deltas to <paramref name="sinceStart"/>.</summary>
+    internal static (MonitorReading[] Readings, double[] Deltas) Tick(TelemetrySession session, ref long last, double[] sinceStart)
+    {
+        var metrics = session.Metrics;
+        var now = session.OpenWindow();
+        var stats = session.CloseWindow(last, now);
+        var values = session.Latest();
+        var seconds = Stopwatch.GetElapsedTime(last, now).TotalSeconds;
+        var readings = new MonitorReading[metrics.Count];
+        for (var i = 0; i < metrics.Count; i++)
+        {
+            var cumulative = metrics[i].Info.Kind is MetricKind.Energy or MetricKind.CpuTime;
+            var delta = stats.Delta[i];
+            if (cumulative && !double.IsNaN(delta)) sinceStart[i] += delta;
+            readings[i] = new MonitorReading(metrics[i], values[i], cumulative ? sinceStart[i] : double.NaN,
+                cumulative && seconds > 0 ? delta / seconds : double.NaN);
+        }
+        last = now;
+        return (readings, stats.Delta);
     }
 }

@@ -65,19 +65,7 @@ public sealed class LoadResponseTest(PluginRegistries registries)
                 var target = phaseStart + (long)(k * every.TotalSeconds * Stopwatch.Frequency);
                 var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), target);
                 if (wait > TimeSpan.Zero && cancellationToken.WaitHandle.WaitOne(wait)) break;
-                var now = session.OpenWindow();
-                var tick = session.CloseWindow(last, now);
-                var values = session.Latest();
-                var seconds = Stopwatch.GetElapsedTime(last, now).TotalSeconds;
-                var readings = new MonitorReading[metrics.Count];
-                for (var i = 0; i < metrics.Count; i++)
-                {
-                    var cumulative = metrics[i].Info.Kind is MetricKind.Energy or MetricKind.CpuTime;
-                    if (cumulative && !double.IsNaN(tick.Delta[i])) sinceStart[i] += tick.Delta[i];
-                    readings[i] = new MonitorReading(metrics[i], values[i], cumulative ? sinceStart[i] : double.NaN,
-                        cumulative && seconds > 0 ? tick.Delta[i] / seconds : double.NaN);
-                }
-                last = now;
+                var (readings, _) = EnergyMonitor.Tick(session, ref last, sinceStart);
                 onTick(Phases[p], Stopwatch.GetElapsedTime(start), readings);
             }
             var rest = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), phaseStart + (long)(phase.TotalSeconds * Stopwatch.Frequency));
