@@ -51,8 +51,8 @@ internal static class TorchNatives
         var dir = LibTorchDir();
         if (dir is null)
         {
-            return Availability.No($"libtorch is not installed (~470 MB, left out of the default build): build the plugin with -p:IpwLibTorch=cpu " +
-                $"(see the README) or set IPW_LIBTORCH_DIR to a libtorch {LibTorchVersion} lib folder");
+            return Availability.No($"libtorch is not installed (~450 MB, left out of the default build): run IPW_LIBTORCH=cpu ./scripts/ipw once, " +
+                $"build with -p:IpwLibTorch=cpu, or set IPW_LIBTORCH_DIR to a libtorch {LibTorchVersion} lib folder");
         }
         if (!Directory.Exists(dir)) return Availability.No($"the libtorch folder {dir} (IPW_LIBTORCH_DIR) does not exist");
         foreach (var name in new[] { "c10", "torch_cpu", "torch" })
