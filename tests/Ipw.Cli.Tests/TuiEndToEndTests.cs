@@ -18,7 +18,9 @@ public sealed partial class TuiEndToEndTests : IDisposable
             "--dataset-option", "subjects=math,knowledge", "--output-dir", "runs"]);
 
         // The header, the progress and the table filling in.
-        var screen = tmux.WaitFor(s => Tmux.QueriesDone(s) >= 3 && QueryRow().Matches(s).Count >= 3, "three queries in the table");
+        // The key help is the frame's last line: waiting for it too keeps a half-drawn frame out of the assertions.
+        var screen = tmux.WaitFor(s => Tmux.QueriesDone(s) >= 3 && QueryRow().Matches(s).Count >= 3 && s.Contains("q stop · p pause/resume"),
+            "three queries in the table");
         Assert.Contains("llamasharp · ipw-tiny · ipw@", screen);
         Assert.Contains("energy:", screen);
         Assert.Contains("system: works", screen);
@@ -91,7 +93,9 @@ public sealed partial class TuiEndToEndTests : IDisposable
 
         using (var tmux = new Tmux(_work.Path, ["monitor", run]))
         {
-            var screen = tmux.WaitFor(s => s.Contains("completed: 6 queries saved in"), "the run's outcome");
+            // The whole first frame: a capture can land while the terminal is still being drawn.
+            var screen = tmux.WaitFor(s => s.Contains("completed: 6 queries saved in") && s.Contains("q quit") && QueryRow().Matches(s).Count == 6,
+                "the run's outcome, the key help and the six queries");
             Assert.Contains("queries 6/6 (100 %) · errors 0", screen);
             Assert.Contains("q quit", screen);
             Assert.Equal(6, QueryRow().Matches(screen).Count);
