@@ -137,7 +137,7 @@ internal abstract class CausalLm : IDisposable
             throw new PluginConfigurationException($"tensor '{name}' has shape [{string.Join(", ", t.shape)}], the config implies [{string.Join(", ", shape)}]");
     }
 
-    public void Dispose()
+    public virtual void Dispose()
     {
         foreach (var t in Weights.Values) t.Dispose();
         Weights.Clear();
@@ -202,6 +202,15 @@ internal sealed class LlamaLm : CausalLm
 {
     private readonly Tensor _invFreq;
     private readonly Tensor _lmHead;
+    private readonly Tensor _embed;
+    private readonly Tensor _norm;
+    private readonly Layer[] _layers;
+    private Tensor? _cos;
+    private Tensor? _sin;
+
+    /// <summary>One decoder layer's tensors, looked up once rather than by name on every token.</summary>
+    private sealed record Layer(Tensor InputNorm, Tensor Q, Tensor? QBias, Tensor K, Tensor? KBias, Tensor V, Tensor? VBias, Tensor O, Tensor? OBias,
+        Tensor PostNorm, Tensor Gate, Tensor Up, Tensor Down);
 
     public LlamaLm(HfConfig config, Dictionary<string, Tensor> weights, Device device, ScalarType dtype) : base(config, weights, device, dtype)
     {
@@ -210,7 +219,35 @@ internal sealed class LlamaLm : CausalLm
         for (var i = 0; i < half; i++) inv[i] = 1.0 / Math.Pow(config.RopeTheta, 2.0 * i / config.HeadDim);
         if (config.Rope is { } rope) inv = rope.Apply(inv);
         _invFreq = tensor(inv, float64, device).DetachFromDisposeScope();
-        _lmHead = config.TieWordEmbeddings || !weights.ContainsKey("lm_head.weight") ? W("model.embed_tokens.weight") : W("lm_head.weight");
+        _embed = W("model.embed_tokens.weight");
+        _norm = W("model.norm.weight");
+        _lmHead = config.TieWordEmbeddings || !weights.ContainsKey("lm_head.weight") ? _embed : W("lm_head.weight");
+        _layers = [.. Enumerable.Range(0, config.Layers).Select(i =>
+        {
+            var p = $"model.layers.{i}.";
+            return new Layer(W(p + "input_layernorm.weight"), W(p + "self_attn.q_proj.weight"), Maybe(p + "self_attn.q_proj.bias"),
+                W(p + "self_attn.k_proj.weight"), Maybe(p + "self_attn.k_proj.bias"), W(p + "self_attn.v_proj.weight"), Maybe(p + "self_attn.v_proj.bias"),
+                W(p + "self_attn.o_proj.weight"), Maybe(p + "self_attn.o_proj.bias"), W(p + "post_attention_layernorm.weight"),
+                W(p + "mlp.gate_proj.weight"), W(p + "mlp.up_proj.weight"), W(p + "mlp.down_proj.weight"));
+        })];
+    }
+
+    /// <summary>The rotary cosines and sines for positions [start, start + count), from a table grown (doubling) as needed.</summary>
+    private (Tensor Cos, Tensor Sin) Rotary(int start, long count)
+    {
+        var needed = start + count;
+        if (_cos is null || _cos.shape[0] < needed)
+        {
+            var size = Math.Max(needed, Math.Max(256, 2 * (_cos?.shape[0] ?? 0)));
+            using var scope = NewDisposeScope();
+            var freqs = outer(arange(0, size, float64, Device), _invFreq);
+            var emb = cat([freqs, freqs], -1);
+            _cos?.Dispose();
+            _sin?.Dispose();
+            _cos = emb.cos().to(Dtype).DetachFromDisposeScope();
+            _sin = emb.sin().to(Dtype).DetachFromDisposeScope();
+        }
+        return (_cos.narrow(0, start, count), _sin!.narrow(0, start, count));
     }
 
     protected override void CheckShapes()
@@ -232,7 +269,15 @@ internal sealed class LlamaLm : CausalLm
             if (c.AttentionBias) Expect(p + "self_attn.q_proj.bias", c.Heads * c.HeadDim);
         }
         Expect("model.norm.weight", c.HiddenSize);
-        if (!ReferenceEquals(_lmHead, W("model.embed_tokens.weight"))) Expect("lm_head.weight", c.Vocab, c.HiddenSize);
+        if (!ReferenceEquals(_lmHead, _embed)) Expect("lm_head.weight", c.Vocab, c.HiddenSize);
+    }
+
+    public override void Dispose()
+    {
+        _cos?.Dispose();
+        _sin?.Dispose();
+        _invFreq.Dispose();
+        base.Dispose();
     }
 
     private Tensor RmsNorm(Tensor x, Tensor weight)
@@ -253,38 +298,50 @@ internal sealed class LlamaLm : CausalLm
         using var scope = NewDisposeScope();
         var c = Config;
         var t = ids.shape[1];
-        var positions = arange(cache.Length, cache.Length + t, float64, Device);
-        var freqs = outer(positions, _invFreq);
-        var emb = cat([freqs, freqs], -1);
-        var cos = emb.cos().to(Dtype);
-        var sin = emb.sin().to(Dtype);
+        var (cos, sin) = Rotary(cache.Length, t);
 
-        var x = W("model.embed_tokens.weight").index_select(0, ids.view(-1)).unsqueeze(0);
+        var x = _embed.index_select(0, ids.view(-1)).unsqueeze(0);
         for (var i = 0; i < c.Layers; i++)
         {
-            var p = $"model.layers.{i}.";
-            var h = RmsNorm(x, W(p + "input_layernorm.weight"));
-            var q = F.linear(h, W(p + "self_attn.q_proj.weight"), Maybe(p + "self_attn.q_proj.bias")).view(1, t, c.Heads, c.HeadDim).transpose(1, 2);
-            var k = F.linear(h, W(p + "self_attn.k_proj.weight"), Maybe(p + "self_attn.k_proj.bias")).view(1, t, c.KvHeads, c.HeadDim).transpose(1, 2);
-            var v = F.linear(h, W(p + "self_attn.v_proj.weight"), Maybe(p + "self_attn.v_proj.bias")).view(1, t, c.KvHeads, c.HeadDim).transpose(1, 2);
+            var l = _layers[i];
+            var h = RmsNorm(x, l.InputNorm);
+            var q = F.linear(h, l.Q, l.QBias).view(1, t, c.Heads, c.HeadDim).transpose(1, 2);
+            var k = F.linear(h, l.K, l.KBias).view(1, t, c.KvHeads, c.HeadDim).transpose(1, 2);
+            var v = F.linear(h, l.V, l.VBias).view(1, t, c.KvHeads, c.HeadDim).transpose(1, 2);
             q = q * cos + RotateHalf(q) * sin;
             k = k * cos + RotateHalf(k) * sin;
             var a = Attend(q, k, v, cache, i).transpose(1, 2).reshape(1, t, c.Heads * c.HeadDim);
-            x = x + F.linear(a, W(p + "self_attn.o_proj.weight"), Maybe(p + "self_attn.o_proj.bias"));
-            h = RmsNorm(x, W(p + "post_attention_layernorm.weight"));
-            var gate = F.silu(F.linear(h, W(p + "mlp.gate_proj.weight")));
-            x = x + F.linear(gate * F.linear(h, W(p + "mlp.up_proj.weight")), W(p + "mlp.down_proj.weight"));
+            x = x + F.linear(a, l.O, l.OBias);
+            h = RmsNorm(x, l.PostNorm);
+            x = x + F.linear(F.silu(F.linear(h, l.Gate)) * F.linear(h, l.Up), l.Down);
         }
         cache.Commit();
-        x = RmsNorm(x, W("model.norm.weight"));
+        x = RmsNorm(x, _norm);
         var last = allPositions ? x[0] : x[0, -1];
         return F.linear(last, _lmHead).to(float32).MoveToOuterDisposeScope();
     }
 }
 
 /// <summary>GPT-2.</summary>
-internal sealed class Gpt2Lm(HfConfig config, Dictionary<string, Tensor> weights, Device device, ScalarType dtype) : CausalLm(config, weights, device, dtype)
+internal sealed class Gpt2Lm : CausalLm
 {
+    private readonly Layer[] _layers;
+
+    /// <summary>One block's tensors, looked up once rather than by name on every token.</summary>
+    private sealed record Layer(Tensor Ln1W, Tensor Ln1B, Tensor Attn, Tensor AttnB, Tensor Proj, Tensor ProjB, Tensor Ln2W, Tensor Ln2B,
+        Tensor Fc, Tensor FcB, Tensor Out, Tensor OutB);
+
+    public Gpt2Lm(HfConfig config, Dictionary<string, Tensor> weights, Device device, ScalarType dtype) : base(config, weights, device, dtype)
+    {
+        _layers = [.. Enumerable.Range(0, config.Layers).Select(i =>
+        {
+            var p = $"h.{i}.";
+            return new Layer(W(p + "ln_1.weight"), W(p + "ln_1.bias"), W(p + "attn.c_attn.weight"), W(p + "attn.c_attn.bias"),
+                W(p + "attn.c_proj.weight"), W(p + "attn.c_proj.bias"), W(p + "ln_2.weight"), W(p + "ln_2.bias"),
+                W(p + "mlp.c_fc.weight"), W(p + "mlp.c_fc.bias"), W(p + "mlp.c_proj.weight"), W(p + "mlp.c_proj.bias"));
+        })];
+    }
+
     protected override void CheckShapes()
     {
         var c = Config;
@@ -301,8 +358,7 @@ internal sealed class Gpt2Lm(HfConfig config, Dictionary<string, Tensor> weights
         Expect("ln_f.weight", c.HiddenSize);
     }
 
-    private Tensor LayerNorm(Tensor x, string prefix) =>
-        F.layer_norm(x, [Config.HiddenSize], W(prefix + ".weight"), W(prefix + ".bias"), Config.NormEps);
+    private Tensor LayerNorm(Tensor x, Tensor weight, Tensor bias) => F.layer_norm(x, [Config.HiddenSize], weight, bias, Config.NormEps);
 
     /// <summary>GPT-2's tanh approximation of GELU ("gelu_new").</summary>
     private static Tensor GeluNew(Tensor x) => 0.5 * x * (1 + tanh(Math.Sqrt(2 / Math.PI) * (x + 0.044715 * x.pow(3))));
@@ -318,21 +374,19 @@ internal sealed class Gpt2Lm(HfConfig config, Dictionary<string, Tensor> weights
         var x = (W("wte.weight").index_select(0, ids.view(-1)) + W("wpe.weight").index_select(0, positions)).unsqueeze(0);
         for (var i = 0; i < c.Layers; i++)
         {
-            var p = $"h.{i}.";
-            var h = LayerNorm(x, p + "ln_1");
-            var qkv = h.matmul(W(p + "attn.c_attn.weight")) + W(p + "attn.c_attn.bias");
-            var parts = qkv.split(c.HiddenSize, -1);
+            var l = _layers[i];
+            var h = LayerNorm(x, l.Ln1W, l.Ln1B);
+            var parts = (h.matmul(l.Attn) + l.AttnB).split(c.HiddenSize, -1);
             var q = parts[0].view(1, t, c.Heads, c.HeadDim).transpose(1, 2);
             var k = parts[1].view(1, t, c.Heads, c.HeadDim).transpose(1, 2);
             var v = parts[2].view(1, t, c.Heads, c.HeadDim).transpose(1, 2);
             var a = Attend(q, k, v, cache, i).transpose(1, 2).reshape(1, t, c.HiddenSize);
-            x = x + a.matmul(W(p + "attn.c_proj.weight")) + W(p + "attn.c_proj.bias");
-            h = LayerNorm(x, p + "ln_2");
-            var m = GeluNew(h.matmul(W(p + "mlp.c_fc.weight")) + W(p + "mlp.c_fc.bias"));
-            x = x + m.matmul(W(p + "mlp.c_proj.weight")) + W(p + "mlp.c_proj.bias");
+            x = x + a.matmul(l.Proj) + l.ProjB;
+            h = LayerNorm(x, l.Ln2W, l.Ln2B);
+            x = x + GeluNew(h.matmul(l.Fc) + l.FcB).matmul(l.Out) + l.OutB;
         }
         cache.Commit();
-        x = LayerNorm(x, "ln_f");
+        x = LayerNorm(x, W("ln_f.weight"), W("ln_f.bias"));
         var last = allPositions ? x[0] : x[0, -1];
         return last.matmul(W("wte.weight").t()).to(float32).MoveToOuterDisposeScope();
     }

@@ -157,8 +157,7 @@ public sealed class TorchSharpClient : IInferenceClient
                 $"prompt of {inputTokens} tokens does not fit the context of {ContextSize} tokens"), inputTokens);
         }
         var capacity = Math.Min(ContextSize, inputTokens + Math.Max(1, request.Parameters.MaxTokens));
-        var generatedIds = new List<int>();
-        var emitted = 0;
+        var pending = new List<int>();
         var generated = 0;
         string? finish = null;
         var text = new System.Text.StringBuilder();
@@ -182,17 +181,16 @@ public sealed class TorchSharpClient : IInferenceClient
             {
                 ct.ThrowIfCancellationRequested();
                 if (!_ignoreEos && tok.EosIds.Contains((int)next)) { finish = "stop"; break; }
-                generatedIds.Add((int)next);
+                pending.Add((int)next);
                 generated++;
-                // Text is decoded from all tokens so far, so a character split across byte tokens is emitted whole.
-                var all = tok.Decode(generatedIds);
-                var stable = all.EndsWith('\uFFFD') ? all.Length - 1 : all.Length;
-                if (stable > emitted)
+                // A character split across byte tokens decodes to U+FFFD until its last byte arrives: such tokens wait and
+                // are emitted with the token that completes the character.
+                var piece = tok.Decode(pending);
+                if (!piece.EndsWith('\uFFFD'))
                 {
-                    var piece = all[emitted..stable];
                     text.Append(piece);
                     onToken?.Invoke(piece);
-                    emitted = stable;
+                    pending.Clear();
                 }
                 chunks.Add(new StreamChunk(Stopwatch.GetTimestamp(), ChunkKind.Content, 1));
                 if (generated >= request.Parameters.MaxTokens) { finish = "length"; break; }
@@ -202,8 +200,7 @@ public sealed class TorchSharpClient : IInferenceClient
                 next = sampler.Sample(logits);
                 Sync(model.Device);
             }
-            var tail = tok.Decode(generatedIds);
-            if (tail.Length > emitted) text.Append(tail[emitted..]);
+            if (pending.Count > 0) text.Append(tok.Decode(pending)); // bytes that never completed a character
             var done = Stopwatch.GetTimestamp();
             timings["eval"] = Stopwatch.GetElapsedTime(decodeStart, done).TotalSeconds;
             return new InferenceResult(sentAt, done, chunks, text.ToString(), null,
