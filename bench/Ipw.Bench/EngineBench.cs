@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Ipw.Plugins.LlamaSharp;
@@ -62,26 +61,14 @@ internal static class EngineBench
     private static Numbers Profile(string ipw, string work, string client, string model, int input, int threads, string[] extra)
     {
         var output = Path.Combine(work, "runs", $"{client}-{Path.GetFileName(model)}-{input}");
-        var psi = new ProcessStartInfo(ipw) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = work };
-        foreach (var a in new[] { "profile", "--client", client, "--model", model, "--dataset", "synthetic", "--dataset-param", "count=10",
-                     "--dataset-param", $"input_tokens={input}", "--dataset-param", "output_tokens=64", "--temperature", "0",
-                     "--threads", threads.ToString(CultureInfo.InvariantCulture), "--output-dir", output, "--progress", "none" }.Concat(extra))
-            psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var stderr = p.StandardError.ReadToEndAsync();
-        p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        if (p.ExitCode != 0) throw new InvalidOperationException($"ipw profile --client {client} failed: {stderr.Result}");
+        IpwRuns.Run(ipw, work, new[] { "profile", "--client", client, "--model", model, "--dataset", "synthetic", "--dataset-param", "count=10",
+            "--dataset-param", $"input_tokens={input}", "--dataset-param", "output_tokens=64", "--temperature", "0",
+            "--threads", threads.ToString(CultureInfo.InvariantCulture), "--output-dir", output, "--progress", "none" }.Concat(extra));
         var run = Directory.GetDirectories(output).Single();
         using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "summary.json")));
         var totals = summary.RootElement.GetProperty("totals");
-        double Get(JsonElement e, params string[] path)
-        {
-            foreach (var name in path) e = e.GetProperty(name);
-            return e.GetDouble();
-        }
         var details = summary.RootElement.GetProperty("model").GetProperty("details");
-        return new Numbers(Get(totals, "ttft_s", "p50") * 1000, Get(totals, "mean_decode_tokens_per_s"), Get(totals, "input_tokens") / Get(totals, "ttft_s", "count"),
+        return new Numbers(IpwRuns.Get(totals, "ttft_s", "p50") * 1000, IpwRuns.Get(totals, "mean_decode_tokens_per_s"), IpwRuns.Get(totals, "input_tokens") / IpwRuns.Get(totals, "ttft_s", "count"),
             double.Parse(details.GetProperty("parameters").GetString()!, CultureInfo.InvariantCulture));
     }
 }

@@ -50,22 +50,9 @@ internal static class TuiBench
         }
     }
 
-    private static double Get(JsonElement e, params string[] path)
-    {
-        foreach (var p in path) e = e.GetProperty(p);
-        return e.GetDouble();
-    }
+    private static double Get(JsonElement e, params string[] path) => IpwRuns.Get(e, path);
 
-    private static void Plain(string ipw, string work, string[] args)
-    {
-        var psi = new ProcessStartInfo(ipw) { WorkingDirectory = work, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        p.WaitForExit();
-        if (p.ExitCode != 0) throw new InvalidOperationException($"ipw exited {p.ExitCode}: {stderr.Result}{stdout.Result}");
-    }
+    private static void Plain(string ipw, string work, string[] args) => IpwRuns.Run(ipw, work, args);
 
     /// <summary>The same command with --tui in a 120×40 tmux terminal; q once the run has completed.</summary>
     private static void InTmux(string ipw, string work, string[] args)

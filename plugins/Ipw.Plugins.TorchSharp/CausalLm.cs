@@ -114,7 +114,7 @@ internal abstract class CausalLm : IDisposable
         var index = Path.Combine(folder, "model.safetensors.index.json");
         if (File.Exists(index))
         {
-            using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(index));
+            using var doc = HfJson.Parse(index);
             if (!doc.RootElement.TryGetProperty("weight_map", out var map))
                 throw new PluginConfigurationException($"{index}: no weight_map");
             var shards = map.EnumerateObject().Select(p => p.Value.GetString()!).Distinct().Order(StringComparer.Ordinal)
@@ -326,6 +326,10 @@ internal sealed class LlamaLm : CausalLm
 internal sealed class Gpt2Lm : CausalLm
 {
     private readonly Layer[] _layers;
+    private readonly Tensor _wte;
+    private readonly Tensor _wpe;
+    private readonly Tensor _lnFW;
+    private readonly Tensor _lnFB;
 
     /// <summary>One block's tensors, looked up once rather than by name on every token.</summary>
     private sealed record Layer(Tensor Ln1W, Tensor Ln1B, Tensor Attn, Tensor AttnB, Tensor Proj, Tensor ProjB, Tensor Ln2W, Tensor Ln2B,
@@ -333,6 +337,7 @@ internal sealed class Gpt2Lm : CausalLm
 
     public Gpt2Lm(HfConfig config, Dictionary<string, Tensor> weights, Device device, ScalarType dtype) : base(config, weights, device, dtype)
     {
+        (_wte, _wpe, _lnFW, _lnFB) = (W("wte.weight"), W("wpe.weight"), W("ln_f.weight"), W("ln_f.bias"));
         _layers = [.. Enumerable.Range(0, config.Layers).Select(i =>
         {
             var p = $"h.{i}.";
@@ -371,7 +376,7 @@ internal sealed class Gpt2Lm : CausalLm
         if (cache.Length + t > c.MaxPositions)
             throw new InvalidOperationException($"GPT-2 has {c.MaxPositions} positions; {cache.Length + t} were asked for");
         var positions = arange(cache.Length, cache.Length + t, int64, Device);
-        var x = (W("wte.weight").index_select(0, ids.view(-1)) + W("wpe.weight").index_select(0, positions)).unsqueeze(0);
+        var x = (_wte.index_select(0, ids.view(-1)) + _wpe.index_select(0, positions)).unsqueeze(0);
         for (var i = 0; i < c.Layers; i++)
         {
             var l = _layers[i];
@@ -386,8 +391,8 @@ internal sealed class Gpt2Lm : CausalLm
             x = x + GeluNew(h.matmul(l.Fc) + l.FcB).matmul(l.Out) + l.OutB;
         }
         cache.Commit();
-        x = LayerNorm(x, W("ln_f.weight"), W("ln_f.bias"));
+        x = LayerNorm(x, _lnFW, _lnFB);
         var last = allPositions ? x[0] : x[0, -1];
-        return last.matmul(W("wte.weight").t()).to(float32).MoveToOuterDisposeScope();
+        return last.matmul(_wte.t()).to(float32).MoveToOuterDisposeScope();
     }
 }

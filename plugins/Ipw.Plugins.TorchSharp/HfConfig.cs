@@ -38,17 +38,8 @@ internal sealed record HfConfig(
     {
         var path = Path.Combine(folder, "config.json");
         if (!File.Exists(path)) throw new PluginConfigurationException($"model folder '{folder}' has no config.json");
-        JsonElement root;
-        try
-        {
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
-            root = doc.RootElement.Clone();
-        }
-        catch (JsonException e)
-        {
-            throw new PluginConfigurationException($"{path}: not valid JSON ({e.Message})");
-        }
-        return Parse(root, path);
+        using var doc = HfJson.Parse(path);
+        return Parse(doc.RootElement, path);
     }
 
     internal static HfConfig Parse(JsonElement root, string where)
@@ -139,5 +130,22 @@ internal sealed record RopeScaling(string Type, double Factor, double LowFreqFac
             }
         }
         return result;
+    }
+}
+
+/// <summary>The model folder's JSON files (config, tokenizer, shard index): a malformed one is a configuration error naming it.</summary>
+internal static class HfJson
+{
+    /// <exception cref="PluginConfigurationException">The file is not valid JSON.</exception>
+    public static JsonDocument Parse(string path)
+    {
+        try
+        {
+            return JsonDocument.Parse(File.ReadAllBytes(path));
+        }
+        catch (JsonException e)
+        {
+            throw new PluginConfigurationException($"{path}: not valid JSON ({e.Message})");
+        }
     }
 }

@@ -68,7 +68,7 @@ internal sealed class HfTokenizer
     {
         var path = Path.Combine(folder, "tokenizer.json");
         if (!File.Exists(path)) throw new PluginConfigurationException($"model folder '{folder}' has no tokenizer.json");
-        using var doc = ParseJson(path);
+        using var doc = HfJson.Parse(path);
         var root = doc.RootElement;
         if (!root.TryGetProperty("model", out var model) || model.ValueKind != JsonValueKind.Object)
             throw new PluginConfigurationException($"{path}: no \"model\" object");
@@ -127,7 +127,7 @@ internal sealed class HfTokenizer
         var configPath = Path.Combine(folder, "tokenizer_config.json");
         if (File.Exists(configPath))
         {
-            using var cfg = ParseJson(configPath);
+            using var cfg = HfJson.Parse(configPath);
             bosName = TokenName(cfg.RootElement, "bos_token");
             eosName = TokenName(cfg.RootElement, "eos_token");
             if (cfg.RootElement.TryGetProperty("add_bos_token", out var ab) && ab.ValueKind is JsonValueKind.True or JsonValueKind.False) addBos = ab.GetBoolean();
@@ -151,18 +151,6 @@ internal sealed class HfTokenizer
         var kind = byteLevel ? $"byte-level BPE ({vocab.Count} tokens, {merges.Count} merges{(pattern is null ? "" : ", split pattern from the file")})"
             : $"metaspace BPE ({vocab.Count} tokens, {merges.Count} merges)";
         return new HfTokenizer(bpe, vocab, added, metaspace, bos, addBos ?? false, eos, chat, kind);
-    }
-
-    private static JsonDocument ParseJson(string path)
-    {
-        try
-        {
-            return JsonDocument.Parse(File.ReadAllBytes(path));
-        }
-        catch (JsonException e)
-        {
-            throw new PluginConfigurationException($"{path}: not valid JSON ({e.Message})");
-        }
     }
 
     private static string? TokenName(JsonElement root, string name) =>

@@ -22,31 +22,18 @@ internal sealed class MatmulLoad : IComputeLoad
 
     public MatmulLoad(IReadOnlyDictionary<string, string> settings) => _settings = settings;
 
-    private int Int(string key, int fallback) =>
-        !_settings.TryGetValue(key, out var text) ? fallback
-        : int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v > 0 ? v
-        : throw new PluginConfigurationException($"{key} must be a positive integer, got '{text}'");
-
     public ComputeLoadInfo Prepare(CancellationToken cancellationToken)
     {
-        new ClientOptions(null, null, _settings).RequireKnown(Known);
+        var options = new ClientOptions(null, null, _settings);
+        options.RequireKnown(Known);
+        int Positive(string key, int fallback) => options.GetInt(key, fallback) is > 0 and var v ? v
+            : throw new PluginConfigurationException($"{key} must be a positive integer, got '{_settings[key]}'");
         TorchNatives.EnsureLoaded();
-        var deviceText = _settings.GetValueOrDefault("device", "cpu");
-        var device = deviceText == "cpu" ? CPU
-            : deviceText == "cuda" || deviceText.StartsWith("cuda:", StringComparison.Ordinal) ? new Device(deviceText)
-            : throw new PluginConfigurationException($"device '{deviceText}': expected cpu, cuda or cuda:N");
-        if (device.type == DeviceType.CUDA && !cuda.is_available())
-            throw new PluginConfigurationException("device cuda: libtorch sees no CUDA device (a CPU libtorch, no driver, or no GPU)");
-        var dtype = _settings.GetValueOrDefault("dtype", "float32") switch
-        {
-            "float32" => ScalarType.Float32,
-            "float16" => ScalarType.Float16,
-            "bfloat16" => ScalarType.BFloat16,
-            var other => throw new PluginConfigurationException($"dtype '{other}': expected float32, float16 or bfloat16"),
-        };
-        var threads = Int("threads", Environment.ProcessorCount);
+        var device = TorchSettings.ParseDevice(_settings.GetValueOrDefault("device", "cpu"));
+        var dtype = TorchSettings.ParseDtype(_settings.GetValueOrDefault("dtype", "float32"));
+        var threads = Positive("threads", Environment.ProcessorCount);
         set_num_threads(threads);
-        var n = Int("size", device.type == DeviceType.CUDA ? 8192 : 1024);
+        var n = Positive("size", device.type == DeviceType.CUDA ? 8192 : 1024);
         _device = device;
         using (var generator = new Generator(42, device))
         {
@@ -54,7 +41,7 @@ internal sealed class MatmulLoad : IComputeLoad
             _b = rand([n, n], generator: generator, dtype: dtype, device: device).DetachFromDisposeScope();
         }
         for (var i = 0; i < 2; i++) _a.mm(_b).Dispose(); // warm-up: kernels chosen, pages touched
-        Sync();
+        TorchSettings.Sync(device);
         var where = device.type == DeviceType.CUDA ? device.ToString() : $"cpu, {threads} thread{(threads == 1 ? "" : "s")}";
         return new ComputeLoadInfo(device.ToString(), string.Create(CultureInfo.InvariantCulture,
             $"{dtype.ToString().ToLowerInvariant()} matrix multiply {n} x {n} x {n} (libtorch {TorchNatives.LibTorchVersion}, {where})"), 2.0 * n * n * n);
@@ -70,15 +57,10 @@ internal sealed class MatmulLoad : IComputeLoad
             a.mm(_b!).Dispose();
             operations++;
             // On CUDA, operations are queued: synchronise every few so the count matches finished work.
-            if (operations % 8 == 0) Sync();
+            if (operations % 8 == 0) TorchSettings.Sync(_device!);
         }
-        Sync();
+        TorchSettings.Sync(_device!);
         return new ComputeLoadResult(operations, clock.Elapsed);
-    }
-
-    private void Sync()
-    {
-        if (_device is { type: DeviceType.CUDA } d) cuda.synchronize(d);
     }
 
     public void Dispose()

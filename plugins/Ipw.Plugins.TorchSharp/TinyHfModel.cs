@@ -80,19 +80,16 @@ public static class TinyHfModel
         var vocab = Vocabulary();
         var random = new Random(seed);
         var weights = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        void Add(string name, float std, params long[] dims)
+        // Seeded normal values around a mean: 0 for weights and biases, 1 for norm scales.
+        void Draw(string name, float mean, float std, params long[] dims)
         {
             var n = dims.Aggregate(1L, (a, b) => a * b);
             var data = new float[n];
-            for (var i = 0; i < n; i++) data[i] = (float)(Normal(random) * std);
+            for (var i = 0; i < n; i++) data[i] = mean + (float)(Normal(random) * std);
             weights[name] = tensor(data, dims);
         }
-        void Ones(string name, long size, float jitter)
-        {
-            var data = new float[size];
-            for (var i = 0; i < size; i++) data[i] = 1 + (float)(Normal(random) * jitter);
-            weights[name] = tensor(data, [size]);
-        }
+        void Add(string name, float std, params long[] dims) => Draw(name, 0, std, dims);
+        void Ones(string name, long size, float jitter) => Draw(name, 1, jitter, size);
         var h = shape.Hidden;
         var headDim = h / shape.Heads;
         var v = vocab.Count;

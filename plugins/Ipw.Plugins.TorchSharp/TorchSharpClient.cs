@@ -53,14 +53,14 @@ public sealed class TorchSharpClient : IInferenceClient
         if (_topP is <= 0 or > 1) throw new PluginConfigurationException($"top_p must be in (0, 1], got {_topP}");
         if (_requestedContext is < 16) throw new PluginConfigurationException($"context_size must be at least 16, got {_requestedContext}");
         var natives = TorchNatives.EnsureLoaded();
-        var device = ParseDevice(_options.Settings.GetValueOrDefault("device", "cpu"));
-        if (device.type == DeviceType.CUDA && !cuda.is_available())
-            throw new PluginConfigurationException("device cuda: libtorch sees no CUDA device (a CPU libtorch, no driver, or no GPU)");
+        var device = TorchSettings.ParseDevice(_options.Settings.GetValueOrDefault("device", "cpu"));
         torch.set_num_threads(Threads);
 
         var (folder, label, builtIn) = ResolveModel(_options.Model);
         var config = HfConfig.Load(folder);
-        var dtype = ParseDtype(_options.Settings.GetValueOrDefault("dtype"), config, device);
+        // float32 on the CPU unless asked (libtorch's CPU half-precision kernels are slow); the model's own dtype on CUDA.
+        var dtype = TorchSettings.ParseDtype(_options.Settings.GetValueOrDefault("dtype")
+            ?? (device.type == DeviceType.CUDA ? config.TorchDtype ?? "float32" : "float32"));
         _tokenizer = HfTokenizer.Load(folder, config.EosTokenIds, config.BosTokenId);
         using (no_grad()) _model = CausalLm.Load(folder, config, device, dtype);
         ContextSize = Math.Min(_requestedContext ?? Math.Min(config.MaxPositions, DefaultContextCap), config.MaxPositions);
@@ -90,28 +90,6 @@ public sealed class TorchSharpClient : IInferenceClient
 
     private static string EngineVersion =>
         typeof(torch).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "unknown";
-
-    private static Device ParseDevice(string text)
-    {
-        if (text == "cpu") return CPU;
-        if (text == "cuda" || text.StartsWith("cuda:", StringComparison.Ordinal))
-        {
-            var index = text == "cuda" ? 0 : int.TryParse(text[5..], NumberStyles.None, CultureInfo.InvariantCulture, out var i) ? i
-                : throw new PluginConfigurationException($"device '{text}': expected cpu, cuda or cuda:N");
-            return new Device(DeviceType.CUDA, index);
-        }
-        throw new PluginConfigurationException($"device '{text}': expected cpu, cuda or cuda:N");
-    }
-
-    /// <summary>float32 on the CPU unless asked (libtorch's CPU half-precision kernels are slow); the model's own dtype on CUDA.</summary>
-    private static ScalarType ParseDtype(string? text, HfConfig config, Device device) =>
-        (text ?? (device.type == DeviceType.CUDA ? config.TorchDtype : "float32")) switch
-        {
-            null or "float32" or "fp32" => ScalarType.Float32,
-            "float16" or "fp16" or "half" => ScalarType.Float16,
-            "bfloat16" or "bf16" => ScalarType.BFloat16,
-            var other => throw new PluginConfigurationException($"dtype '{other}': expected float32, float16 or bfloat16"),
-        };
 
     public Task<InferenceResult> SendAsync(InferenceRequest request, CancellationToken cancellationToken) =>
         SendAsync(request, null, cancellationToken);
@@ -174,7 +152,7 @@ public sealed class TorchSharpClient : IInferenceClient
             {
                 next = sampler.Sample(logits);
             }
-            Sync(model.Device);
+            TorchSettings.Sync(model.Device);
             timings["prompt_eval"] = Stopwatch.GetElapsedTime(started).TotalSeconds;
             var decodeStart = Stopwatch.GetTimestamp();
             while (true)
@@ -198,7 +176,7 @@ public sealed class TorchSharpClient : IInferenceClient
                 using var step = tensor(new[] { next }, [1, 1], int64, model.Device);
                 using var logits = model.Forward(step, cache);
                 next = sampler.Sample(logits);
-                Sync(model.Device);
+                TorchSettings.Sync(model.Device);
             }
             if (pending.Count > 0) text.Append(tok.Decode(pending)); // bytes that never completed a character
             var done = Stopwatch.GetTimestamp();
@@ -218,11 +196,6 @@ public sealed class TorchSharpClient : IInferenceClient
     }
 
     private static string FirstLine(string s) => s.Split('\n', 2)[0].Trim();
-
-    private static void Sync(Device device)
-    {
-        if (device.type == DeviceType.CUDA) cuda.synchronize(device);
-    }
 
     private static InferenceResult Failed(long sentAt, ClientError error, long inputTokens) =>
         new(sentAt, Stopwatch.GetTimestamp(), [], "", null, new TokenUsage(inputTokens, null, "engine"), new Dictionary<string, double>(), null, error);

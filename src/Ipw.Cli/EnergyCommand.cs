@@ -50,21 +50,13 @@ internal static class EnergyCommand
         {
             GpuSelection.Apply(parse.GetValue(serveGpus));
             using var stop = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; stop.Cancel(); };
-            Console.CancelKeyPress += onCancel;
+            using var ctrlC = Interrupts.CancelOnCtrlC(stop);
             using var term = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c =>
             {
                 c.Cancel = true;
                 stop.Cancel();
             });
-            try
-            {
-                return Task.FromResult(EnergyServe.Run(parse.GetValue(listen)!, parse.GetValue(node)!, Names(parse.GetValue(serveBackend)), stop.Token));
-            }
-            finally
-            {
-                Console.CancelKeyPress -= onCancel;
-            }
+            return Task.FromResult(EnergyServe.Run(parse.GetValue(listen)!, parse.GetValue(node)!, Names(parse.GetValue(serveBackend)), stop.Token));
         });
         return new Command("energy", "Energy telemetry tools") { test, serve };
     }
@@ -76,31 +68,23 @@ internal static class EnergyCommand
     {
         var registries = PluginLoading.Load();
         using var stop = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; stop.Cancel(); };
-        Console.CancelKeyPress += onCancel;
-        try
+        using var ctrlC = Interrupts.CancelOnCtrlC(stop);
+        Console.WriteLine($"ipw energy test: reading every backend every {interval.TotalSeconds:0.###} s for {duration.TotalSeconds:0.###} s (Ctrl-C stops)");
+        var verdicts = new EnergyMonitor(registries) { Backends = backends }.Run(interval, duration, (t, readings) =>
         {
-            Console.WriteLine($"ipw energy test: reading every backend every {interval.TotalSeconds:0.###} s for {duration.TotalSeconds:0.###} s (Ctrl-C stops)");
-            var verdicts = new EnergyMonitor(registries) { Backends = backends }.Run(interval, duration, (t, readings) =>
+            var line = new StringBuilder($"  t={t.TotalSeconds,6:F1}s");
+            foreach (var group in readings.GroupBy(r => r.Metric.Source))
             {
-                var line = new StringBuilder($"  t={t.TotalSeconds,6:F1}s");
-                foreach (var group in readings.GroupBy(r => r.Metric.Source))
-                {
-                    line.Append($" | {group.Key}:");
-                    foreach (var r in group) line.Append(' ').Append(Format(r));
-                }
-                Console.WriteLine(line.ToString());
-            }, stop.Token);
-            Console.WriteLine("verdicts:");
-            var width = verdicts.Count == 0 ? 0 : verdicts.Max(v => v.Name.Length);
-            foreach (var v in verdicts) Console.WriteLine($"  {v.Name.PadRight(width)}  {v.Verdict}");
-            if (verdicts.Count == 0) Console.WriteLine("  (no telemetry backend is registered)");
-            return 0;
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
-        }
+                line.Append($" | {group.Key}:");
+                foreach (var r in group) line.Append(' ').Append(Format(r));
+            }
+            Console.WriteLine(line.ToString());
+        }, stop.Token);
+        Console.WriteLine("verdicts:");
+        var width = verdicts.Count == 0 ? 0 : verdicts.Max(v => v.Name.Length);
+        foreach (var v in verdicts) Console.WriteLine($"  {v.Name.PadRight(width)}  {v.Verdict}");
+        if (verdicts.Count == 0) Console.WriteLine("  (no telemetry backend is registered)");
+        return 0;
     }
 
     private static int RunLoad(string name, IReadOnlyDictionary<string, string> settings, TimeSpan phase, TimeSpan interval, IReadOnlyList<string>? backends)
@@ -108,67 +92,59 @@ internal static class EnergyCommand
         var registries = PluginLoading.Load();
         var entry = registries.Loads.Resolve(name);
         using var stop = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; stop.Cancel(); };
-        Console.CancelKeyPress += onCancel;
+        using var ctrlC = Interrupts.CancelOnCtrlC(stop);
+        using var load = entry.Descriptor.Create(settings);
+        ComputeLoadInfo info;
         try
         {
-            using var load = entry.Descriptor.Create(settings);
-            ComputeLoadInfo info;
-            try
-            {
-                info = load.Prepare(stop.Token);
-            }
-            catch (PluginConfigurationException e)
-            {
-                throw new UserError($"load '{name}': {e.Message}");
-            }
-            var c = CultureInfo.InvariantCulture;
-            Console.WriteLine(string.Create(c, $"ipw energy test: idle {phase.TotalSeconds:0.###} s, load '{name}' {phase.TotalSeconds:0.###} s, idle {phase.TotalSeconds:0.###} s; readings every {interval.TotalSeconds:0.###} s (Ctrl-C stops)"));
-            Console.WriteLine(string.Create(c, $"  load: {info.Description} on {info.Device}: {info.FlopsPerOperation / 1e9:0.###} GFLOP per operation"));
-            LoadResponse response;
-            try
-            {
-                response = new LoadResponseTest(registries) { Backends = backends }.Run(load, info, phase, interval, (p, t, readings) =>
-                {
-                    var line = new StringBuilder(string.Create(c, $"  [{p,-5}] t={t.TotalSeconds,6:F1}s"));
-                    foreach (var group in readings.GroupBy(r => r.Metric.Source))
-                    {
-                        line.Append($" | {group.Key}:");
-                        foreach (var r in group) line.Append(' ').Append(Format(r));
-                    }
-                    Console.WriteLine(line.ToString());
-                }, stop.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                Console.WriteLine("stopped before the three phases ended: no verdict");
-                return 130;
-            }
-            Console.WriteLine(string.Create(c, $"load: {response.Work.Operations} operations in {response.Work.Elapsed.TotalSeconds:F1} s, {response.Gflops:F1} GFLOP/s"));
-            Console.WriteLine("response:");
-            var width = response.Readings.Count == 0 ? 0 : response.Readings.Max(r => Label(r).Length);
-            foreach (var r in response.Readings)
-            {
-                string verdict;
-                if (double.IsNaN(r.Idle) || double.IsNaN(r.Load) || double.IsNaN(r.After)) verdict = "not read in every phase: no verdict";
-                else
-                {
-                    var values = string.Create(c, $"idle {r.Idle:F2}, load {r.Load:F2}, after {r.After:F2} {r.Unit}");
-                    var rise = r.Load - Math.Max(r.Idle, r.After);
-                    verdict = r.Responds
-                        ? values + string.Create(c, $": responds (+{rise:F2} {r.Unit})") + (r.ExtraJoulesPerGflop is { } j ? string.Create(c, $"; {j:G3} J per GFLOP above idle") : "")
-                        : values + ": did not respond (this backend may not see the device the load runs on)";
-                }
-                Console.WriteLine($"  {Label(r).PadRight(width)}  {verdict}");
-            }
-            if (response.Readings.Count == 0) Console.WriteLine("  (no power, energy or CPU-time metric was read)");
-            foreach (var v in response.Unavailable) Console.WriteLine($"  {v.Name}: {v.Verdict}");
-            return 0;
+            info = load.Prepare(stop.Token);
         }
-        finally
+        catch (PluginConfigurationException e)
         {
-            Console.CancelKeyPress -= onCancel;
+            throw new UserError($"load '{name}': {e.Message}");
         }
+        var c = CultureInfo.InvariantCulture;
+        Console.WriteLine(string.Create(c, $"ipw energy test: idle {phase.TotalSeconds:0.###} s, load '{name}' {phase.TotalSeconds:0.###} s, idle {phase.TotalSeconds:0.###} s; readings every {interval.TotalSeconds:0.###} s (Ctrl-C stops)"));
+        Console.WriteLine(string.Create(c, $"  load: {info.Description} on {info.Device}: {info.FlopsPerOperation / 1e9:0.###} GFLOP per operation"));
+        LoadResponse response;
+        try
+        {
+            response = new LoadResponseTest(registries) { Backends = backends }.Run(load, info, phase, interval, (p, t, readings) =>
+            {
+                var line = new StringBuilder(string.Create(c, $"  [{p,-5}] t={t.TotalSeconds,6:F1}s"));
+                foreach (var group in readings.GroupBy(r => r.Metric.Source))
+                {
+                    line.Append($" | {group.Key}:");
+                    foreach (var r in group) line.Append(' ').Append(Format(r));
+                }
+                Console.WriteLine(line.ToString());
+            }, stop.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Console.WriteLine("stopped before the three phases ended: no verdict");
+            return 130;
+        }
+        Console.WriteLine(string.Create(c, $"load: {response.Work.Operations} operations in {response.Work.Elapsed.TotalSeconds:F1} s, {response.Gflops:F1} GFLOP/s"));
+        Console.WriteLine("response:");
+        var width = response.Readings.Count == 0 ? 0 : response.Readings.Max(r => Label(r).Length);
+        foreach (var r in response.Readings)
+        {
+            string verdict;
+            if (double.IsNaN(r.Idle) || double.IsNaN(r.Load) || double.IsNaN(r.After)) verdict = "not read in every phase: no verdict";
+            else
+            {
+                var values = string.Create(c, $"idle {r.Idle:F2}, load {r.Load:F2}, after {r.After:F2} {r.Unit}");
+                var rise = r.Load - Math.Max(r.Idle, r.After);
+                verdict = r.Responds
+                    ? values + string.Create(c, $": responds (+{rise:F2} {r.Unit})") + (r.ExtraJoulesPerGflop is { } j ? string.Create(c, $"; {j:G3} J per GFLOP above idle") : "")
+                    : values + ": did not respond (this backend may not see the device the load runs on)";
+            }
+            Console.WriteLine($"  {Label(r).PadRight(width)}  {verdict}");
+        }
+        if (response.Readings.Count == 0) Console.WriteLine("  (no power, energy or CPU-time metric was read)");
+        foreach (var v in response.Unavailable) Console.WriteLine($"  {v.Name}: {v.Verdict}");
+        return 0;
     }
 
     private static string Label(PhaseReading r) => $"{r.Metric.Source}/{r.Metric.Info.Name}";

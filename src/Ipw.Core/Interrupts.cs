@@ -18,4 +18,18 @@ public static class Interrupts
             else abort.Cancel();
         };
     }
+
+    /// <summary>Ctrl-C cancels <paramref name="stop"/> for as long as the returned object is not disposed (a tool with no
+    /// in-flight work to abort, such as the energy self-test).</summary>
+    public static IDisposable CancelOnCtrlC(CancellationTokenSource stop)
+    {
+        var handler = Handler(stop, stop);
+        Console.CancelKeyPress += handler;
+        return new Installed(handler);
+    }
+
+    private sealed class Installed(ConsoleCancelEventHandler handler) : IDisposable
+    {
+        public void Dispose() => Console.CancelKeyPress -= handler;
+    }
 }

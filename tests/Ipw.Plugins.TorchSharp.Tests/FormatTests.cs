@@ -49,6 +49,10 @@ public sealed class FormatTests
         File.Delete(Path.Combine(sharded, "model-00002-of-00002.safetensors"));
         var e = Assert.Throws<PluginConfigurationException>(() => CausalLm.SafetensorsFiles(sharded));
         Assert.Contains("names model-00002-of-00002.safetensors, which is missing", e.Message);
+
+        File.WriteAllText(Path.Combine(sharded, "model.safetensors.index.json"), "{\"weight_map\": {");
+        e = Assert.Throws<PluginConfigurationException>(() => CausalLm.SafetensorsFiles(sharded));
+        Assert.Contains("model.safetensors.index.json: not valid JSON", e.Message);
     }
 
     [Fact]
