@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using Ipw.Abstractions;
+using Ipw.Core.Records;
 using Ipw.Core.Runs;
 
 /// <summary>A synthetic run of many queries (known relations plus noise, some energy missing), then `ipw analyze` and
@@ -28,30 +30,29 @@ internal static class AnalyzeBench
                     var e2e = ttft + 0.012 * output * (1 + 0.05 * rng.NextDouble());
                     double? energy = i % 50 == 0 ? null : 0.3 * (input + output) * 0.01 + rng.NextDouble();
                     var subject = subjects[i % subjects.Length];
-                    batch.Add(new QueryRecord
-                    {
-                        QueryIndex = i,
-                        ItemId = $"q{i}",
-                        Dataset = "bench",
-                        Subject = subject,
-                        Client = "bench",
-                        Model = "bench-model",
-                        Prompt = "p",
-                        Response = "r",
-                        Status = "ok",
-                        InputTokens = input,
-                        OutputTokens = output,
-                        TtftS = ttft,
-                        E2eLatencyS = e2e,
-                        DecodeTokensPerS = output / (e2e - ttft),
-                        TpotS = (e2e - ttft) / output,
-                        ItlP50S = (e2e - ttft) / output,
-                        ItlP99S = 1.5 * (e2e - ttft) / output,
-                        EnergyJ = energy,
-                        AvgPowerW = energy is null ? null : 250 + 50 * rng.NextDouble(),
-                        Correct = subject == "chat" ? null : rng.NextDouble() < 0.6,
-                        Grader = subject == "chat" ? null : "exact",
-                    });
+                    batch.Add(QueryRecord.Of(
+                        RecordColumns.QueryIndex.With(i),
+                        RecordColumns.ItemId.With($"q{i}"),
+                        RecordColumns.Dataset.With("bench"),
+                        RecordColumns.Subject.With(subject),
+                        RecordColumns.Client.With("bench"),
+                        RecordColumns.Model.With("bench-model"),
+                        RecordColumns.Prompt.With("p"),
+                        RecordColumns.Response.With("r"),
+                        RecordColumns.Status.With("ok"),
+                        RecordColumns.InputTokens.With(input),
+                        RecordColumns.OutputTokens.With(output),
+                        RecordColumns.TtftS.With(ttft),
+                        RecordColumns.E2eLatencyS.With(e2e),
+                        RecordColumns.DecodeTokensPerS.With(output / (e2e - ttft)),
+                        RecordColumns.TpotS.With((e2e - ttft) / output),
+                        RecordColumns.ItlP50S.With((e2e - ttft) / output),
+                        RecordColumns.ItlP99S.With(1.5 * (e2e - ttft) / output),
+                        RecordColumns.EnergyJ.With(energy),
+                        RecordColumns.AvgPowerW.With(energy is null ? null : 250 + 50 * rng.NextDouble()),
+                        RecordColumns.Correct.With(subject == "chat" ? null : rng.NextDouble() < 0.6),
+                        RecordColumns.Grader.With(subject == "chat" ? null : "exact")
+                    ));
                     if (batch.Count == 2048) { run.Append(batch); batch.Clear(); }
                 }
                 if (batch.Count > 0) run.Append(batch);

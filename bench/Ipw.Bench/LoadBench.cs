@@ -4,6 +4,7 @@ using Ipw.Attribution;
 using Ipw.Core.Energy;
 using Ipw.Core.Plugins;
 using Ipw.Core.Profiling;
+using Ipw.Core.Records;
 using Ipw.Core.Runs;
 using Ipw.Testing;
 using Ipw.TestServer;

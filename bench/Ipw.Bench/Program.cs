@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
+using Ipw.Abstractions;
+using Ipw.Core.Records;
 using Ipw.Core.Runs;
 
 // ipw benchmarks: whole-process and in-process measurements, printed as plain lines.
@@ -66,42 +68,41 @@ static void RecordWrite(int n)
         var run = RunFolder.Create(dir, "bench", "bench");
         var prompt = string.Concat(Enumerable.Repeat("How many letters are in the word lantern? ", 14));
         var response = string.Concat(Enumerable.Repeat("The answer is seven letters. ", 17));
-        QueryRecord Make(int i) => new()
-        {
-            QueryIndex = i,
-            ItemId = $"item-{i}",
-            Dataset = "ipw",
-            Subject = "math",
-            Client = "llamasharp",
-            Model = "ipw-tiny",
-            Prompt = prompt,
-            Reference = "7",
-            Grader = "numeric",
-            Response = response,
-            Status = "ok",
-            FinishReason = "length",
-            InputTokens = 150,
-            OutputTokens = 128,
-            TokenCountSource = "engine",
-            StartedAt = "2026-01-01T00:00:00.0000000+00:00",
-            SentAtS = i,
-            CompletedAtS = i + 0.5,
-            TtftS = 0.01,
-            E2eLatencyS = 0.5,
-            DecodeTokensPerS = 1500,
-            TpotS = 0.0007,
-            ItlP50S = 0.0006,
-            ItlP99S = 0.001,
-            ServerPromptEvalS = 0.01,
-            ServerEvalS = 0.49,
-            ProcessCpuS = 0.5,
-            ProcessRssBytes = 100_000_000,
-            SystemCpuUtilization = 0.5,
-            SystemMemoryUsedBytes = 1_000_000_000,
-            EnergyMissingReason = "no energy counter on this machine",
-            PowerMissingReason = "no power reading",
-            TemperatureMissingReason = "no sensor",
-        };
+        QueryRecord Make(int i) => QueryRecord.Of(
+            RecordColumns.QueryIndex.With(i),
+            RecordColumns.ItemId.With($"item-{i}"),
+            RecordColumns.Dataset.With("ipw"),
+            RecordColumns.Subject.With("math"),
+            RecordColumns.Client.With("llamasharp"),
+            RecordColumns.Model.With("ipw-tiny"),
+            RecordColumns.Prompt.With(prompt),
+            RecordColumns.Reference.With("7"),
+            RecordColumns.Grader.With("numeric"),
+            RecordColumns.Response.With(response),
+            RecordColumns.Status.With("ok"),
+            RecordColumns.FinishReason.With("length"),
+            RecordColumns.InputTokens.With(150),
+            RecordColumns.OutputTokens.With(128),
+            RecordColumns.TokenCountSource.With("engine"),
+            RecordColumns.StartedAt.With("2026-01-01T00:00:00.0000000+00:00"),
+            RecordColumns.SentAtS.With(i),
+            RecordColumns.CompletedAtS.With(i + 0.5),
+            RecordColumns.TtftS.With(0.01),
+            RecordColumns.E2eLatencyS.With(0.5),
+            RecordColumns.DecodeTokensPerS.With(1500),
+            RecordColumns.TpotS.With(0.0007),
+            RecordColumns.ItlP50S.With(0.0006),
+            RecordColumns.ItlP99S.With(0.001),
+            RecordColumns.ServerPromptEvalS.With(0.01),
+            RecordColumns.ServerEvalS.With(0.49),
+            RecordColumns.ProcessCpuS.With(0.5),
+            RecordColumns.ProcessRssBytes.With(100_000_000),
+            RecordColumns.SystemCpuUtilization.With(0.5),
+            RecordColumns.SystemMemoryUsedBytes.With(1_000_000_000),
+            RecordColumns.EnergyMissingReason.With("no energy counter on this machine"),
+            RecordColumns.PowerMissingReason.With("no power reading"),
+            RecordColumns.TemperatureMissingReason.With("no sensor")
+        );
         for (var i = 0; i < 500; i++) run.Append(Make(i)); // warm-up (JIT, buffers)
         var allocated = GC.GetAllocatedBytesForCurrentThread();
         var sw = Stopwatch.StartNew();

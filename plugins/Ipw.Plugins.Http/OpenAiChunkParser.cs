@@ -113,6 +113,19 @@ internal static class OpenAiChunkParser
                 reader.Read();
                 if (reader.TryGetInt64(out var v)) { state.OutputTokens = v; completion = v; }
             }
+            else if (reader.ValueTextEquals("prompt_tokens_details"u8))
+            {
+                // OpenAI, vLLM (--enable-prompt-tokens-details) and llama.cpp: {"cached_tokens": N}; may be null.
+                reader.Read();
+                if (reader.TokenType != JsonTokenType.StartObject) { reader.Skip(); continue; }
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    var cached = reader.ValueTextEquals("cached_tokens"u8);
+                    reader.Read();
+                    if (cached && reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var c)) state.CachedInputTokens = c;
+                    else reader.Skip();
+                }
+            }
             else { reader.Read(); reader.Skip(); }
         }
         return completion;
@@ -125,7 +138,8 @@ internal static class OpenAiChunkParser
             string? key = reader.ValueTextEquals("prompt_ms"u8) ? "prompt_eval"
                 : reader.ValueTextEquals("predicted_ms"u8) ? "eval"
                 : reader.ValueTextEquals("prompt_n"u8) ? "prompt_n"
-                : reader.ValueTextEquals("predicted_n"u8) ? "predicted_n" : null;
+                : reader.ValueTextEquals("predicted_n"u8) ? "predicted_n"
+                : reader.ValueTextEquals("cache_n"u8) ? "cache_n" : null;
             reader.Read();
             if (key is null || reader.TokenType != JsonTokenType.Number) { reader.Skip(); continue; }
             var value = reader.GetDouble();

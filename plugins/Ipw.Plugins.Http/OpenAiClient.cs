@@ -143,6 +143,9 @@ internal sealed class OpenAiClient : HttpInferenceClient
             if (state.InputTokens is null && state.Timings.TryGetValue("prompt_n", out var promptN)) { state.InputTokens = (long)promptN; state.UsageSource = "server-timings"; }
             if (state.OutputTokens is null && state.Timings.TryGetValue("predicted_n", out var predictedN)) { state.OutputTokens = (long)predictedN; state.UsageSource = "server-timings"; }
         }
+        // llama.cpp's prompt tokens taken from its cache (timings.cache_n), where usage did not say.
+        if (state.CachedInputTokens is null && state.Timings.TryGetValue("cache_n", out var cacheN)) state.CachedInputTokens = (long)cacheN;
+        state.Timings.Remove("cache_n");
         state.Timings.Remove("prompt_n");
         state.Timings.Remove("predicted_n");
 

@@ -20,6 +20,8 @@ internal sealed class StreamState(int maxTokens = 512)
     public List<StreamChunk> Chunks { get; } = new(Math.Clamp(maxTokens + 4, 8, 64));
     public long? InputTokens { get; set; }
     public long? OutputTokens { get; set; }
+    /// <summary>Prompt tokens served from the server's prefix cache, when it says.</summary>
+    public long? CachedInputTokens { get; set; }
     public string UsageSource { get; set; } = "server-usage";
     public Dictionary<string, double> Timings { get; } = [];
     public string? FinishReason { get; set; }
@@ -67,7 +69,7 @@ internal sealed class StreamState(int maxTokens = 512)
         _content.Clear();
         _reasoning.Clear();
         Chunks.Clear();
-        InputTokens = OutputTokens = RunningOutputTokens = null;
+        InputTokens = OutputTokens = CachedInputTokens = RunningOutputTokens = null;
         Timings.Clear();
         FinishReason = null;
         Error = null;
@@ -79,7 +81,7 @@ internal sealed class StreamState(int maxTokens = 512)
 
     public InferenceResult ToResult(long sentAt, long completedAt, int attempts)
     {
-        var usage = InputTokens is null && OutputTokens is null ? null : new TokenUsage(InputTokens, OutputTokens, UsageSource);
+        var usage = InputTokens is null && OutputTokens is null ? null : new TokenUsage(InputTokens, OutputTokens, UsageSource) { CachedInputTokens = CachedInputTokens };
         return new InferenceResult(sentAt, completedAt, Chunks, Content, Reasoning, usage,
             new Dictionary<string, double>(Timings), FinishReason, Error)
         { Attempts = attempts };

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Ipw.Core.Profiling;
+using Ipw.Core.Records;
 using Ipw.Core.Runs;
 using Spectre.Console;
 

@@ -9,13 +9,13 @@ namespace Ipw.Cli;
 /// <summary><c>ipw list</c>: what the registries hold, where each entry came from, and whether it works here.</summary>
 internal static class ListCommand
 {
-    private static readonly string[] Kinds = ["clients", "datasets", "energy", "analyses", "visualizations", "loads", "all"];
+    private static readonly string[] Kinds = ["clients", "datasets", "energy", "analyses", "visualizations", "loads", "all", "columns"];
 
     public static Command Create()
     {
         var kind = new Argument<string>("kind")
         {
-            Description = "clients, datasets, energy, analyses, visualizations, loads or all",
+            Description = "clients, datasets, energy, analyses, visualizations, loads, all, or columns (the per-query record columns)",
             DefaultValueFactory = _ => "all",
         };
         kind.AcceptOnlyFromAmong(Kinds);
@@ -23,6 +23,11 @@ internal static class ListCommand
         var command = new Command("list", "List registered clients, datasets, energy backends, analyses, visualizations and compute loads") { kind, json };
         command.SetAction(parse =>
         {
+            if (parse.GetValue(kind) == "columns")
+            {
+                Console.Write(Ipw.Core.Records.ColumnTable.Markdown());
+                return 0;
+            }
             var registries = PluginLoading.Load(warn: !parse.GetValue(json));
             var rows = Rows(registries, parse.GetValue(kind)!);
             if (parse.GetValue(json)) PrintJson(rows, registries);
@@ -57,7 +62,7 @@ internal static class ListCommand
 
     private static void PrintTable(List<Row> rows, string kind)
     {
-        var kinds = kind == "all" ? Kinds[..^1] : [kind];
+        var kinds = kind == "all" ? Kinds[..^2] : [kind];
         foreach (var k in kinds)
         {
             Console.WriteLine($"{k}:");

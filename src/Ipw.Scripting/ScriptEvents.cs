@@ -1,4 +1,5 @@
 using Ipw.Core.Profiling;
+using Ipw.Core.Records;
 using Ipw.Core.Runs;
 
 namespace Ipw.Scripting;

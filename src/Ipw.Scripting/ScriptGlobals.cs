@@ -6,6 +6,7 @@ using Ipw.Core.Analysis;
 using Ipw.Core.Energy;
 using Ipw.Core.Plugins;
 using Ipw.Core.Profiling;
+using Ipw.Core.Records;
 using Ipw.Core.Runs;
 using Ipw.Core.Telemetry;
 

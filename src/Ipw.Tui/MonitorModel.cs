@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Ipw.Abstractions;
+using Ipw.Core.Records;
 
 namespace Ipw.Tui;
 
@@ -10,7 +11,7 @@ public sealed record MonitorRow(
     double? EnergyJ, double? AvgPowerW, bool? Correct, string Status, string? Error, double CompletedAtS)
 {
     /// <summary>The row of a record the pipeline just wrote.</summary>
-    public static MonitorRow From(Ipw.Core.Runs.QueryRecord r) => new(
+    public static MonitorRow From(QueryRecord r) => new(
         r.QueryIndex, r.Subject, r.TtftS, r.E2eLatencyS, r.InputTokens, r.OutputTokens, r.DecodeTokensPerS, r.EnergyJ, r.AvgPowerW,
         r.Correct, r.Status, r.Error, r.CompletedAtS);
 }

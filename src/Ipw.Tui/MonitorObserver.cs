@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Ipw.Core.Profiling;
+using Ipw.Core.Records;
 using Ipw.Core.Runs;
 using Ipw.Core.Telemetry;
 

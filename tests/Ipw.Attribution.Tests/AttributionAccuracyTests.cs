@@ -50,4 +50,31 @@ public sealed class AttributionAccuracyTests(ITestOutputHelper output) : IAsyncL
             Assert.Equal(GroundTruth.IdleW, r.Energy.GetProperty("idle").GetProperty("power_w").GetDouble(), 0.5);
         }
     }
+
+    [Fact]
+    public async Task Drifting_idle_is_subtracted_by_one_definition_for_the_queries_and_the_run()
+    {
+        // Idle steps from 60 W to 90 W as measuring starts, so the baseline after the run reads 90 W.
+        var r = await _truth.RunAsync(2, AttributionMethod.Overlap, queries: 4, baseTokens: 20, spread: 5,
+            observer: new OnMeasuring(() => _truth.SetIdleDrift(30)));
+        _truth.SetIdleDrift(0);
+        var e = r.Energy;
+        var idle = e.GetProperty("idle");
+        output.WriteLine(idle.ToString());
+        Assert.Equal(GroundTruth.IdleW, idle.GetProperty("power_w").GetDouble(), 1.0);
+        Assert.Equal(GroundTruth.IdleW + 30, idle.GetProperty("after").GetProperty("power_w").GetDouble(), 1.0);
+        Assert.Equal(30, idle.GetProperty("drift_w").GetDouble(), 1.5);
+        // The records' active energy and the run's subtract the same idle power: queries plus idle gaps equal the run.
+        var queries = e.GetProperty("per_query_active_j_sum").GetDouble();
+        var gaps = e.GetProperty("unattributed_active_j").GetDouble();
+        var run = e.GetProperty("active_j").GetDouble();
+        var gross = e.GetProperty("gross_j").GetDouble();
+        output.WriteLine($"per-query active sum {queries:F3} J + idle gaps {gaps:F3} J vs run active {run:F3} J (gross {gross:F3} J)");
+        Assert.True(Math.Abs(queries + gaps - run) <= 1e-6 * gross, $"{queries} + {gaps} J from the queries and gaps, {run} J for the run");
+    }
+
+    private sealed class OnMeasuring(Action action) : Ipw.Core.Profiling.IProfileObserver
+    {
+        void Ipw.Core.Profiling.IProfileObserver.OnMeasuring() => action();
+    }
 }

@@ -62,7 +62,9 @@ public sealed class GroundTruth : IAsyncDisposable
     }
 
     /// <summary>One profile run at the given load; returns each query's relative error of active energy against the truth.</summary>
-    public async Task<RunResult> RunAsync(int concurrency, AttributionMethod method, int queries, int baseTokens = 45, int spread = 20)
+    /// <param name="observer">Sees the run's events (a test can change the trace when measuring starts).</param>
+    public async Task<RunResult> RunAsync(int concurrency, AttributionMethod method, int queries, int baseTokens = 45, int spread = 20,
+        IProfileObserver? observer = null)
     {
         Server.Behaviour = new Behaviour
         {
@@ -91,7 +93,7 @@ public sealed class GroundTruth : IAsyncDisposable
             PrefillWeight = PrefillW / DecodeW,
             RunSuffix = $"c{concurrency}-{method}".ToLowerInvariant(),
         };
-        var outcome = await new Profiler(Registries).RunAsync(options);
+        var outcome = await new Profiler(Registries).RunAsync(options, observer);
         Check(outcome.Status == "completed", $"the run ended {outcome.Status}");
 
         // Truth per query: the request's own integrated load, found through the seed the client sent.
@@ -128,6 +130,12 @@ public sealed class GroundTruth : IAsyncDisposable
         }
         return rows;
     }
+
+    /// <summary>Idle power drifts: from now on the device draws <paramref name="watts"/> more with no request in flight.</summary>
+    public void SetIdleDrift(double watts) => SetLoad(_setLoad, IdleDriftSlot, watts);
+
+    /// <summary>A stand-in slot no request uses (requests take slots from 1 up).</summary>
+    private const uint IdleDriftSlot = 4096;
 
     /// <summary>Shared by the tests and the benchmark, so no test framework here.</summary>
     public static void Check(bool condition, string message)

@@ -1,7 +1,9 @@
 using System.Text.Json;
 using Apache.Arrow;
 using Apache.Arrow.Ipc;
+using Ipw.Abstractions;
 using Ipw.Core;
+using Ipw.Core.Records;
 using Ipw.Core.Runs;
 
 namespace Ipw.Core.Tests;
@@ -17,8 +19,8 @@ public sealed class RunFolderTests : IDisposable
         using (var run = RunFolder.Create(_root, "test-cpu", "Some Model:1b"))
         {
             path = run.Path;
-            run.Append(new QueryRecord { QueryIndex = 0, ItemId = "a", Response = "hi", InputTokens = 12, OutputTokens = 3, TtftS = 0.25, E2eLatencyS = 1 });
-            run.Append(new QueryRecord { QueryIndex = 1, ItemId = "b", Response = "", InputTokens = null, TtftS = double.NaN, E2eLatencyS = 2, EnergyMissingReason = "none here" });
+            run.Append(QueryRecord.Of(RecordColumns.QueryIndex.With(0), RecordColumns.ItemId.With("a"), RecordColumns.Response.With("hi"), RecordColumns.InputTokens.With(12), RecordColumns.OutputTokens.With(3), RecordColumns.TtftS.With(0.25), RecordColumns.E2eLatencyS.With(1)));
+            run.Append(QueryRecord.Of(RecordColumns.QueryIndex.With(1), RecordColumns.ItemId.With("b"), RecordColumns.Response.With(""), RecordColumns.InputTokens.With(null), RecordColumns.TtftS.With(double.NaN), RecordColumns.E2eLatencyS.With(2), RecordColumns.EnergyMissingReason.With("none here")));
         }
         Assert.EndsWith("profile_test-cpu_some-model-1b", path);
 
@@ -44,7 +46,7 @@ public sealed class RunFolderTests : IDisposable
         using (var run = RunFolder.Create(_root, "cpu", "m"))
         {
             data = Path.Combine(run.Path, RunFolder.DataFileName);
-            for (var i = 0; i < 20_000; i++) run.Append(new QueryRecord { QueryIndex = i, ItemId = $"q{i}", Response = i % 3 == 0 ? "" : $"r{i}", TtftS = i % 5 == 0 ? null : i });
+            for (var i = 0; i < 20_000; i++) run.Append(QueryRecord.Of(RecordColumns.QueryIndex.With(i), RecordColumns.ItemId.With($"q{i}"), RecordColumns.Response.With(i % 3 == 0 ? "" : $"r{i}"), RecordColumns.TtftS.With(i % 5 == 0 ? null : i)));
             before = new FileInfo(data).Length;
             Assert.Equal(20_000, ReadAll(data).Length);
         }
@@ -76,7 +78,7 @@ public sealed class RunFolderTests : IDisposable
         Assert.Empty(ReadAll(data)); // schema only: an empty run is still loadable
         for (var i = 0; i < 3; i++)
         {
-            run.Append(new QueryRecord { QueryIndex = i, ItemId = $"q{i}" });
+            run.Append(QueryRecord.Of(RecordColumns.QueryIndex.With(i), RecordColumns.ItemId.With($"q{i}")));
             // Read while the writer is still open, as after a crash.
             Assert.Equal(i + 1, ReadAll(data).Sum(b => b.Length));
         }

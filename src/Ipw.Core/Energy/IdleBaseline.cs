@@ -74,7 +74,11 @@ public static class IdleBaseline
 /// <summary>The run's idle baseline: before and after, combined.</summary>
 public sealed record IdleSummary(IdleMeasurement? Before, IdleMeasurement? After)
 {
-    /// <summary>Idle power: the energy of both windows over their total duration.</summary>
+    /// <summary>The idle power every active energy subtracts (<see cref="Measurement.ActiveEnergy"/>): the one measured before
+    /// the run, in force while the queries ran and known when each record is written. Null when it was not measured.</summary>
+    public double? PowerW => Before?.MeanW;
+
+    /// <summary>The energy of both windows over their total duration (reported beside <see cref="PowerW"/>).</summary>
     public double? MeanW
     {
         get

@@ -1,3 +1,4 @@
+using Ipw.Core.Records;
 using Ipw.Core.Runs;
 
 namespace Ipw.Core.Profiling;

@@ -5,7 +5,11 @@ using System.Text.Json.Nodes;
 using Ipw.Abstractions;
 using Ipw.Core.Energy;
 using Ipw.Core.Hardware;
+using Ipw.Core.Load;
+using Ipw.Core.Measurement;
 using Ipw.Core.Plugins;
+using Ipw.Core.Records;
+using Ipw.Core.Records.Stages;
 using Ipw.Core.Runs;
 using Ipw.Core.Telemetry;
 
@@ -59,7 +63,7 @@ public sealed class Profiler(PluginRegistries registries)
         using var run = RunFolder.Create(outputRoot, hardware.Label, info.Model, options.RunSuffix);
         var runStart = Stopwatch.GetTimestamp();
         var wallStart = DateTimeOffset.UtcNow;
-        var attribution = new TelemetryAttribution(session);
+        var attribution = new TelemetryMap(session);
         EnergyAttributor? energy = null;
         if (attribution.EnergyMetrics.Count > 0)
         {
@@ -73,11 +77,12 @@ public sealed class Profiler(PluginRegistries registries)
             };
         }
         session.Start(run.CreateTelemetrySink(runStart));
-        var total = LoadRun.PlannedQueries(options, dataset);
+        var total = Load.ItemSource.PlannedQueries(options, dataset);
 
         var summary = new SummaryState(options, info, clientEntry, datasetEntry, dataset, hardware, registries, session, attribution, energy, wallStart);
+        var publisher = new SummaryPublisher(summary, run, runStart);
         run.Prewarm();
-        run.WriteSummary(summary.ToJson("running", run.RecordsWritten, Stopwatch.GetElapsedTime(runStart)));
+        publisher.Publish("running");
         observer.OnStarted(new ProfileStarted(run.Path, options.Client, info.Model, dataset.Identity, total, hardware.Label,
             session.Reports, attribution.EnergyMissingReason is null ? $"energy from {attribution.EnergySource}" : attribution.EnergyMissingReason)
         {
@@ -86,7 +91,17 @@ public sealed class Profiler(PluginRegistries registries)
             Rate = options.Rate,
         });
 
-        var load = new LoadRun(options, client, dataset, session, attribution, energy, run, summary, observer, info, runStart, wallStart, gate);
+        var assembler = new RecordAssembler(
+        [
+            new QueryStage(options.Dataset, options.Client, info.Model),
+            new TimingStage(runStart, wallStart),
+            new TokenStage(),
+            new TelemetryStage(attribution),
+            new EnergyStage(attribution, options.Attribution, () => new IdleSummary(summary.IdleBefore, summary.IdleAfter).PowerW),
+            new GradeStage(),
+        ]);
+        var load = new LoadDriver(new LoadParts(options, client, dataset, session, energy, gate),
+            new RecordPipeline(assembler, energy, run, summary, observer), publisher, observer);
         var status = "completed";
         try
         {
@@ -143,9 +158,6 @@ public sealed class Profiler(PluginRegistries registries)
         session.Reports.Where(r => r.Available)
             .SelectMany(r => r.Details.Where(d => d.Key.StartsWith("gpu", StringComparison.Ordinal) && d.Key.EndsWith("_name", StringComparison.Ordinal)))
             .OrderBy(d => d.Key, StringComparer.Ordinal).Select(d => d.Value).ToList();
-
-    private static bool TooManyErrors(ProfileOptions o, int done, int errors) =>
-        (o.MaxErrors is { } max && errors >= max) || (o.MaxErrorRate is { } rate && done >= 10 && errors > rate * done);
 
     /// <summary>What the client reports after the run (e.g. server metrics); a failure here never loses the run.</summary>
     private static async Task<IReadOnlyDictionary<string, string>> ClientReportAsync(IInferenceClient client)

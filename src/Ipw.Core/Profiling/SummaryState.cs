@@ -3,7 +3,9 @@ using System.Text.Json.Nodes;
 using Ipw.Abstractions;
 using Ipw.Core.Energy;
 using Ipw.Core.Hardware;
+using Ipw.Core.Measurement;
 using Ipw.Core.Plugins;
+using Ipw.Core.Records;
 using Ipw.Core.Runs;
 using Ipw.Core.Telemetry;
 
@@ -19,7 +21,7 @@ internal sealed class SummaryState(
     HardwareInfo hardware,
     PluginRegistries registries,
     TelemetrySession session,
-    TelemetryAttribution attribution,
+    TelemetryMap attribution,
     EnergyAttributor? energy,
     DateTimeOffset wallStart)
 {
@@ -298,14 +300,17 @@ internal sealed class SummaryState(
         {
             ["measured"] = options.Baseline > TimeSpan.Zero,
             ["reason"] = options.Baseline > TimeSpan.Zero ? (IdleBefore is null && IdleAfter is null ? "the baseline was interrupted or the counters did not cover it" : null) : "disabled (--baseline 0)",
-            ["power_w"] = idle.MeanW,
+            ["power_w"] = idle.PowerW,
+            ["power_basis"] = "the idle power measured before the run, which every active energy (per query and the run's) subtracts; the window after the run checks it for drift",
+            ["mean_before_after_w"] = idle.MeanW,
             ["sigma_w"] = idle.SigmaW,
             ["before"] = Idle(IdleBefore),
             ["after"] = Idle(IdleAfter),
             ["drift_w"] = IdleBefore is not null && IdleAfter is not null ? IdleAfter.MeanW - IdleBefore.MeanW : null,
         };
-        double? active = idle.MeanW is { } p && span is { } s ? gross - p * s : null;
+        double? active = span is { } s ? ActiveEnergy.Of(gross, s, idle.PowerW) : null;
         json["active_j"] = active;
+        json["unattributed_active_j"] = ActiveEnergy.Of(energy.UnattributedJ, energy.UnattributedSeconds, idle.PowerW);
         json["active_j_uncertainty"] = idle.SigmaW is { } sigma && span is { } s2 ? sigma * s2 : null;
         json["per_query_active_j_sum"] = _activeCount > 0 ? _activeSum : null;
         json["output_tokens_per_j"] = gross > 0 ? OutputTokens / gross : null;
@@ -328,4 +333,13 @@ internal sealed class SummaryState(
         ["duration_s"] = m.DurationS,
         ["bins"] = m.Bins,
     };
+}
+
+/// <summary>Writes the summary's current state to summary.json through the run store.</summary>
+internal sealed class SummaryPublisher(SummaryState state, Runs.RunFolder run, long runStart)
+{
+    public SummaryState State => state;
+
+    public void Publish(string status) =>
+        run.WriteSummary(state.ToJson(status, run.RecordsWritten, System.Diagnostics.Stopwatch.GetElapsedTime(runStart)));
 }

@@ -1,5 +1,7 @@
 using Apache.Arrow;
 using Apache.Arrow.Types;
+using Ipw.Abstractions;
+using Ipw.Core.Records;
 
 namespace Ipw.Core.Runs;
 
@@ -93,64 +95,17 @@ internal sealed class TableLayout<TRow>
         Columns.ToDictionary(c => c.Name, c => (object)new Dictionary<string, string> { ["dtype"] = c.HfDtype, ["_type"] = "Value" });
 }
 
-/// <summary>The per-query record layout (data-*.arrow).</summary>
+/// <summary>The per-query record layout (data-*.arrow), made from <see cref="RecordColumns"/>: the one schema.</summary>
 internal static class RecordSchema
 {
-    public static TableLayout<QueryRecord> Layout { get; } = new(
-    [
-        new Int64Column<QueryRecord>("query_index", r => r.QueryIndex),
-        new StringColumn<QueryRecord>("item_id", r => r.ItemId),
-        new StringColumn<QueryRecord>("dataset", r => r.Dataset),
-        new StringColumn<QueryRecord>("subject", r => r.Subject),
-        new StringColumn<QueryRecord>("client", r => r.Client),
-        new StringColumn<QueryRecord>("model", r => r.Model),
-        new StringColumn<QueryRecord>("prompt", r => r.Prompt),
-        new StringColumn<QueryRecord>("reference", r => r.Reference),
-        new StringColumn<QueryRecord>("grader", r => r.Grader),
-        new StringColumn<QueryRecord>("response", r => r.Response),
-        new StringColumn<QueryRecord>("reasoning", r => r.Reasoning),
-        new StringColumn<QueryRecord>("status", r => r.Status),
-        new StringColumn<QueryRecord>("error", r => r.Error),
-        new StringColumn<QueryRecord>("finish_reason", r => r.FinishReason),
-        new BoolColumn<QueryRecord>("correct", r => r.Correct),
-        new DoubleColumn<QueryRecord>("score", r => r.Score),
-        new StringColumn<QueryRecord>("grade_explanation", r => r.GradeExplanation),
-        new Int64Column<QueryRecord>("input_tokens", r => r.InputTokens),
-        new Int64Column<QueryRecord>("output_tokens", r => r.OutputTokens),
-        new StringColumn<QueryRecord>("token_count_source", r => r.TokenCountSource),
-        new StringColumn<QueryRecord>("started_at", r => r.StartedAt),
-        new DoubleColumn<QueryRecord>("sent_at_s", r => r.SentAtS),
-        new DoubleColumn<QueryRecord>("completed_at_s", r => r.CompletedAtS),
-        new DoubleColumn<QueryRecord>("ttft_s", r => r.TtftS),
-        new DoubleColumn<QueryRecord>("e2e_latency_s", r => r.E2eLatencyS),
-        new DoubleColumn<QueryRecord>("decode_tokens_per_s", r => r.DecodeTokensPerS),
-        new DoubleColumn<QueryRecord>("tpot_s", r => r.TpotS),
-        new DoubleColumn<QueryRecord>("itl_p50_s", r => r.ItlP50S),
-        new DoubleColumn<QueryRecord>("itl_p99_s", r => r.ItlP99S),
-        new DoubleColumn<QueryRecord>("scheduled_at_s", r => r.ScheduledAtS),
-        new DoubleColumn<QueryRecord>("send_lag_s", r => r.SendLagS),
-        new Int64Column<QueryRecord>("in_flight_at_send", r => r.InFlightAtSend),
-        new DoubleColumn<QueryRecord>("client_queue_s", r => r.ClientQueueS),
-        new DoubleColumn<QueryRecord>("server_prompt_eval_s", r => r.ServerPromptEvalS),
-        new DoubleColumn<QueryRecord>("server_eval_s", r => r.ServerEvalS),
-        new DoubleColumn<QueryRecord>("server_load_s", r => r.ServerLoadS),
-        new DoubleColumn<QueryRecord>("process_cpu_s", r => r.ProcessCpuS),
-        new Int64Column<QueryRecord>("process_rss_bytes", r => r.ProcessRssBytes),
-        new DoubleColumn<QueryRecord>("system_cpu_utilization", r => r.SystemCpuUtilization),
-        new Int64Column<QueryRecord>("system_memory_used_bytes", r => r.SystemMemoryUsedBytes),
-        new DoubleColumn<QueryRecord>("energy_j", r => r.EnergyJ),
-        new StringColumn<QueryRecord>("energy_source", r => r.EnergySource),
-        new StringColumn<QueryRecord>("energy_missing_reason", r => r.EnergyMissingReason),
-        new StringColumn<QueryRecord>("energy_method", r => r.EnergyMethod),
-        new StringColumn<QueryRecord>("energy_quality", r => r.EnergyQuality),
-        new DoubleColumn<QueryRecord>("energy_window_j", r => r.EnergyWindowJ),
-        new DoubleColumn<QueryRecord>("active_energy_j", r => r.ActiveEnergyJ),
-        new DoubleColumn<QueryRecord>("mean_concurrency", r => r.MeanConcurrency),
-        new DoubleColumn<QueryRecord>("avg_power_w", r => r.AvgPowerW),
-        new DoubleColumn<QueryRecord>("max_power_w", r => r.MaxPowerW),
-        new StringColumn<QueryRecord>("power_missing_reason", r => r.PowerMissingReason),
-        new Int64Column<QueryRecord>("gpu_memory_used_bytes", r => r.GpuMemoryUsedBytes),
-        new DoubleColumn<QueryRecord>("temperature_c", r => r.TemperatureC),
-        new StringColumn<QueryRecord>("temperature_missing_reason", r => r.TemperatureMissingReason),
-    ]);
+    public static TableLayout<QueryRecord> Layout { get; } = new(RecordColumns.All.Select(Column).ToArray());
+
+    private static Column<QueryRecord> Column(RecordColumn column) => column switch
+    {
+        RecordColumn<string?> c => new StringColumn<QueryRecord>(c.Name, r => r.Get(c)),
+        RecordColumn<long?> c => new Int64Column<QueryRecord>(c.Name, r => r.Get(c)),
+        RecordColumn<double?> c => new DoubleColumn<QueryRecord>(c.Name, r => r.Get(c)),
+        RecordColumn<bool?> c => new BoolColumn<QueryRecord>(c.Name, r => r.Get(c)),
+        _ => throw new InvalidOperationException($"column {column.Name}: no Arrow mapping for its type"),
+    };
 }

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Ipw.Abstractions;
+using Ipw.Core.Records;
 
 namespace Ipw.Core.Runs;
 
@@ -93,7 +95,7 @@ public sealed class RunFolder : IDisposable
         new TelemetryArrowSink(System.IO.Path.Combine(Path, TelemetryFileName), runStart);
 
     /// <summary>Compiles the record-writing path on a throwaway record, so the first real write costs what later ones do.</summary>
-    public void Prewarm() => _records.Prewarm(new QueryRecord { Prompt = "x", Response = "y", EnergyJ = 1, Correct = true });
+    public void Prewarm() => _records.Prewarm(QueryRecord.Of(RecordColumns.Prompt.With("x"), RecordColumns.Response.With("y"), RecordColumns.EnergyJ.With(1), RecordColumns.Correct.With(true)));
 
     /// <summary>Appends one record; it is on disk (in the OS) when this returns.</summary>
     public void Append(QueryRecord record) => _records.Append(record);

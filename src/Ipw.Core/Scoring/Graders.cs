@@ -1,11 +1,15 @@
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
+using Ipw.Core.Records;
 
 namespace Ipw.Core.Scoring;
 
 /// <summary>A grade: whether the answer is right, a score in [0, 1], and why.</summary>
 public sealed record Grade(bool Correct, double Score, string Explanation);
+
+/// <summary>What a record's grading columns say: a grade, or null values with the reason it was not graded.</summary>
+public sealed record Verdict(bool? Correct, double? Score, string Explanation);
 
 /// <summary>
 /// The offline graders. A grader is named by the dataset item as <c>name</c> or <c>name:argument</c>:
@@ -59,30 +63,22 @@ public static partial class Graders
         };
     }
 
-    /// <summary>Grades one answer into a record's grading columns. A failed query with a grader is wrong (it gave no
-    /// answer); an item without one, or whose grader cannot run, is left ungraded with the reason. Used when a query
-    /// completes and by <c>ipw score</c>.</summary>
-    internal static void GradeInto(Runs.QueryRecord record, string? grader, string? reference, string response, bool failed)
+    /// <summary>Grades one answer. A failed query with a grader is wrong (it gave no answer); an item without one, or
+    /// whose grader cannot run, is left ungraded with the reason. Used when a query completes and by <c>ipw score</c>.</summary>
+    /// <param name="status">The query's status: "ok", or its error class.</param>
+    public static Verdict Grade(string? grader, string? reference, string response, string status)
     {
-        (record.Correct, record.Score) = (null, null);
         if (grader is null)
-        {
-            record.GradeExplanation = reference is null ? "not graded: open-ended (no reference)" : "not graded: the item names no grader";
-            return;
-        }
-        if (failed)
-        {
-            (record.Correct, record.Score, record.GradeExplanation) = (false, 0, $"no answer: the query failed ({record.Status})");
-            return;
-        }
+            return new Verdict(null, null, reference is null ? "not graded: open-ended (no reference)" : "not graded: the item names no grader");
+        if (status != "ok") return new Verdict(false, 0, $"no answer: the query failed ({status})");
         try
         {
             var grade = Apply(grader, response, reference);
-            (record.Correct, record.Score, record.GradeExplanation) = (grade.Correct, grade.Score, $"{grader}: {grade.Explanation}");
+            return new Verdict(grade.Correct, grade.Score, $"{grader}: {grade.Explanation}");
         }
         catch (ArgumentException e)
         {
-            record.GradeExplanation = $"not graded: {e.Message}";
+            return new Verdict(null, null, $"not graded: {e.Message}");
         }
     }
 

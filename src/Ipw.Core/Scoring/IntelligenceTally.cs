@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Ipw.Core.Records;
 using Ipw.Core.Runs;
 
 namespace Ipw.Core.Scoring;

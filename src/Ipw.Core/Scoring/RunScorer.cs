@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using Apache.Arrow;
 using Apache.Arrow.Ipc;
+using Ipw.Abstractions;
+using Ipw.Core.Records;
 using Ipw.Core.Runs;
 
 namespace Ipw.Core.Scoring;
@@ -38,7 +40,6 @@ public static class RunScorer
             throw new UserError($"'{runPath}' is still running (summary.json says so); score it when it ends");
 
         var baseline = baselineRun is null ? null : BaselineAnswers(baselineRun);
-        var schema = RecordSchema.Layout.Schema;
         var temp = data + ".scoring";
         var tally = new IntelligenceTally();
         int rows = 0, graded = 0, correct = 0;
@@ -47,15 +48,16 @@ public static class RunScorer
             using (var input = new FileStream(data, FileMode.Open, FileAccess.Read, FileShare.Read))
             using (var reader = new ArrowStreamReader(input))
             using (var output = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
-            using (var writer = new ArrowStreamWriter(output, schema))
+            // The file's own schema: a run made by an ipw with other columns keeps them.
+            using (var writer = new ArrowStreamWriter(output, reader.Schema))
             {
                 writer.WriteStart();
                 while (reader.ReadNextRecordBatch() is { } batch)
                 {
                     using (batch)
                     {
-                        if (!SameFields(batch.Schema, schema))
-                            throw new UserError($"{data}: its columns differ from this ipw version's (made by ipw {summary["ipw_version"]}); it cannot be rescored in place");
+                        if (!HasGradeColumns(batch.Schema))
+                            throw new UserError($"{data}: it lacks the grading columns ({string.Join(", ", GradeColumns.Select(g => g.Name))}); it cannot be rescored in place");
                         var records = await RegradeAsync(batch, grader, judge, baseline, cancellationToken).ConfigureAwait(false);
                         foreach (var r in records)
                         {
@@ -86,12 +88,12 @@ public static class RunScorer
         return new ScoreOutcome(runPath, rows, graded, correct, intelligence);
     }
 
-    private static bool SameFields(Schema a, Schema b) =>
-        a.FieldsList.Count == b.FieldsList.Count && a.FieldsList.Zip(b.FieldsList).All(p => p.First.Name == p.Second.Name && p.First.DataType.TypeId == p.Second.DataType.TypeId);
+    private static bool HasGradeColumns(Schema schema) =>
+        GradeColumns.All(g => schema.FieldsList.Any(f => f.Name == g.Name && f.DataType.TypeId == RecordSchema.Layout.Columns[g.Ordinal].Type.TypeId));
 
-    private static string? Str(RecordBatch b, string column, int i) => ((StringArray)b.Column(column)).GetString(i);
+    private static string? Str(RecordBatch b, RecordColumn column, int i) => ((StringArray)b.Column(column.Name)).GetString(i);
 
-    private static double? Dbl(RecordBatch b, string column, int i) => ((DoubleArray)b.Column(column)).GetValue(i);
+    private static double? Dbl(RecordBatch b, RecordColumn column, int i) => ((DoubleArray)b.Column(column.Name)).GetValue(i);
 
     /// <summary>The rows' new grades, as records holding what grading and the tally need.</summary>
     private static async Task<List<QueryRecord>> RegradeAsync(RecordBatch batch, string? graderOverride, Judge? judge,
@@ -100,31 +102,33 @@ public static class RunScorer
         var list = new List<QueryRecord>(batch.Length);
         for (var i = 0; i < batch.Length; i++)
         {
-            var reference = Str(batch, "reference", i);
-            var record = new QueryRecord
-            {
-                Subject = Str(batch, "subject", i),
-                Status = Str(batch, "status", i) ?? "ok",
-                Response = Str(batch, "response", i) ?? "",
-                Reference = reference,
-                Grader = Str(batch, "grader", i),
-                EnergyJ = Dbl(batch, "energy_j", i),
-                AvgPowerW = Dbl(batch, "avg_power_w", i),
-            };
+            var reference = Str(batch, RecordColumns.Reference, i);
+            var status = Str(batch, RecordColumns.Status, i) ?? "ok";
+            var response = Str(batch, RecordColumns.Response, i) ?? "";
+            var own = Str(batch, RecordColumns.Grader, i);
             // An override applies to rows with a reference; a pairwise judge against a baseline run needs none.
             var overrides = graderOverride is not null && (reference is not null || (graderOverride == "judge" && baseline is not null));
-            var grader = overrides ? graderOverride : record.Grader;
-            if (grader == "judge" && judge is not null && record.Status == "ok")
+            var grader = overrides ? graderOverride : own;
+            Verdict verdict;
+            if (grader == "judge" && judge is not null && status == "ok")
             {
-                var id = Str(batch, "item_id", i) ?? "";
-                var (grade, reason) = await judge.GradeAsync(id, Str(batch, "prompt", i) ?? "", reference, record.Response,
+                var id = Str(batch, RecordColumns.ItemId, i) ?? "";
+                var (grade, reason) = await judge.GradeAsync(id, Str(batch, RecordColumns.Prompt, i) ?? "", reference, response,
                     baseline?.GetValueOrDefault(id), cancellationToken).ConfigureAwait(false);
-                (record.Correct, record.Score, record.GradeExplanation) = grade is null ? ((bool?)null, (double?)null, reason) : (grade.Correct, grade.Score, grade.Explanation);
+                verdict = grade is null ? new Verdict(null, null, reason) : new Verdict(grade.Correct, grade.Score, grade.Explanation);
             }
             else
             {
-                Graders.GradeInto(record, grader, reference, record.Response, failed: record.Status != "ok");
+                verdict = Graders.Grade(grader, reference, response, status);
             }
+            var record = QueryRecord.Of(
+                RecordColumns.Subject.With(Str(batch, RecordColumns.Subject, i)),
+                RecordColumns.Status.With(status),
+                RecordColumns.EnergyJ.With(Dbl(batch, RecordColumns.EnergyJ, i)),
+                RecordColumns.AvgPowerW.With(Dbl(batch, RecordColumns.AvgPowerW, i)),
+                RecordColumns.Correct.With(verdict.Correct),
+                RecordColumns.Score.With(verdict.Score),
+                RecordColumns.GradeExplanation.With(verdict.Explanation));
             list.Add(record);
         }
         return list;
@@ -143,26 +147,28 @@ public static class RunScorer
             using (batch)
             {
                 for (var i = 0; i < batch.Length; i++)
-                    if (Str(batch, "status", i) == "ok" && Str(batch, "item_id", i) is { } id && Str(batch, "response", i) is { } response)
+                    if (Str(batch, RecordColumns.Status, i) == "ok" && Str(batch, RecordColumns.ItemId, i) is { } id && Str(batch, RecordColumns.Response, i) is { } response)
                         answers.TryAdd(id, response);
             }
         }
         return answers;
     }
 
-    /// <summary>The batch with its grading columns replaced.</summary>
+    private static readonly RecordColumn[] GradeColumns = RecordColumns.All.Where(c => c.Stage == RecordStage.Grade).ToArray();
+
+    /// <summary>The batch with its grading columns replaced; every other column is kept as it was, so runs made by an ipw
+    /// with other columns are rescored too.</summary>
     private static RecordBatch Replace(RecordBatch batch, List<QueryRecord> records)
     {
         var layout = RecordSchema.Layout;
-        var arrays = new IArrowArray[layout.Columns.Count];
+        var arrays = new IArrowArray[batch.ColumnCount];
         for (var c = 0; c < arrays.Length; c++)
         {
-            var name = layout.Columns[c].Name;
+            var name = batch.Schema.FieldsList[c].Name;
             // The rows' own graders stay: an override is a view (named in each explanation), and scoring again without
             // it goes back to them.
-            var replace = name is "correct" or "score" or "grade_explanation";
-            arrays[c] = replace ? layout.Columns[c].Build(records) : batch.Column(c);
+            arrays[c] = GradeColumns.Any(g => g.Name == name) ? layout.Columns.First(l => l.Name == name).Build(records) : batch.Column(c);
         }
-        return new RecordBatch(layout.Schema, arrays, batch.Length);
+        return new RecordBatch(batch.Schema, arrays, batch.Length);
     }
 }

@@ -45,3 +45,7 @@ public interface IDataset
     /// <summary>Yields the items in a deterministic order.</summary>
     IEnumerable<WorkloadItem> Items(CancellationToken cancellationToken = default);
 }
+
+/// <summary>A named factory for an <see cref="IDataset"/>.</summary>
+public sealed record DatasetDescriptor(string Name, string Description, Func<DatasetOptions, IDataset> Create)
+    : EntryDescriptor(Name, Description);

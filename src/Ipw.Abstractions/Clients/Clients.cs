@@ -84,7 +84,12 @@ public readonly record struct StreamChunk(long Timestamp, ChunkKind Kind, int? T
 /// <param name="InputTokens">Prompt tokens, or null when unknown.</param>
 /// <param name="OutputTokens">Generated tokens, or null when unknown.</param>
 /// <param name="Source">Where the counts came from: "engine", "server-usage", "tokenizer", ...</param>
-public sealed record TokenUsage(long? InputTokens, long? OutputTokens, string Source);
+public sealed record TokenUsage(long? InputTokens, long? OutputTokens, string Source)
+{
+    /// <summary>Prompt tokens the service served from its prefix cache, when it says (OpenAI
+    /// <c>usage.prompt_tokens_details.cached_tokens</c>, llama.cpp <c>timings.cache_n</c>); null when unknown.</summary>
+    public long? CachedInputTokens { get; init; }
+}
 
 /// <summary>Classes of service faults, reported instead of exceptions.</summary>
 public enum ErrorClass
@@ -165,3 +170,7 @@ public interface IInferenceClient : IAsyncDisposable
 
 /// <summary>A user configuration error found by a plugin: reported as one line, exit code 2.</summary>
 public sealed class PluginConfigurationException(string message) : Exception(message);
+
+/// <summary>A named factory for an <see cref="IInferenceClient"/>.</summary>
+public sealed record ClientDescriptor(string Name, string Description, Func<ClientOptions, IInferenceClient> Create)
+    : EntryDescriptor(Name, Description);

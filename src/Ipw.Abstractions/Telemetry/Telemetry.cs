@@ -61,3 +61,20 @@ public interface ITelemetrySource : IDisposable
     /// a metric that failed this time is written as NaN. Cheap and synchronous: called at 10–50 Hz.</summary>
     void Read(Span<double> values);
 }
+
+/// <summary>A named factory for an <see cref="ITelemetrySource"/>.</summary>
+public sealed record TelemetrySourceDescriptor(string Name, string Description, Func<ITelemetrySource> Create)
+    : EntryDescriptor(Name, Description)
+{
+    /// <summary>Used only when named (<c>--energy NAME</c>), never by default: for a source that may measure the same
+    /// hardware as the local ones (a cluster's Prometheus), where adding both would count energy twice.</summary>
+    public bool OnlyWhenNamed { get; init; }
+}
+
+/// <summary>Implemented by a telemetry source that notices things while sampling (a counter reset, a gap, failed
+/// reads); the run's summary.json lists them with the source.</summary>
+public interface ITelemetryNotes
+{
+    /// <summary>What the source noticed so far, one sentence each.</summary>
+    IReadOnlyList<string> Notes { get; }
+}

@@ -1,0 +1,144 @@
+namespace Ipw.Abstractions;
+
+/// <summary>
+/// The per-query record schema, defined once: every column of a run's data file with its type, unit, meaning and
+/// producing stage. The Arrow writer, the Hugging Face <c>dataset_info.json</c> features, the README's column table and
+/// every reader take their names from here. Adding a column is one line here plus the stage that fills it.
+/// </summary>
+public static class RecordColumns
+{
+    // Declared first: the fields below add themselves in textual order, which is the column order on disk.
+    private static readonly List<RecordColumn> Columns = [];
+    private static readonly Dictionary<string, RecordColumn> ByName = new(StringComparer.Ordinal);
+
+    /// <summary>Position of the query in the run, from 0.</summary>
+    public static readonly RecordColumn<long?> QueryIndex = Int("query_index", null, RecordStage.Query, "position of the query in the run, from 0");
+    /// <summary>The dataset item's id.</summary>
+    public static readonly RecordColumn<string?> ItemId = Text("item_id", RecordStage.Query, "the dataset item's id");
+    /// <summary>The dataset's registry name.</summary>
+    public static readonly RecordColumn<string?> Dataset = Text("dataset", RecordStage.Query, "the dataset's registry name");
+    /// <summary>The item's subject or category.</summary>
+    public static readonly RecordColumn<string?> Subject = Text("subject", RecordStage.Query, "the item's subject or category");
+    /// <summary>The client's registry name.</summary>
+    public static readonly RecordColumn<string?> Client = Text("client", RecordStage.Query, "the client's registry name");
+    /// <summary>The model label the client reported.</summary>
+    public static readonly RecordColumn<string?> Model = Text("model", RecordStage.Query, "the model label the client reported");
+    /// <summary>The last user message sent.</summary>
+    public static readonly RecordColumn<string?> Prompt = Text("prompt", RecordStage.Query, "the last user message sent");
+    /// <summary>The reference answer, when the item has one.</summary>
+    public static readonly RecordColumn<string?> Reference = Text("reference", RecordStage.Query, "the reference answer, when the item has one");
+    /// <summary>The grader the item names.</summary>
+    public static readonly RecordColumn<string?> Grader = Text("grader", RecordStage.Query, "the grader the item names (`numeric`, `choice`, `exact`, ...)");
+    /// <summary>The generated answer.</summary>
+    public static readonly RecordColumn<string?> Response = Text("response", RecordStage.Query, "the generated answer");
+    /// <summary>Reasoning text, when the model produced any.</summary>
+    public static readonly RecordColumn<string?> Reasoning = Text("reasoning", RecordStage.Query, "reasoning (thinking) text, when the model produced any");
+    /// <summary>"ok", or the error class in lower case.</summary>
+    public static readonly RecordColumn<string?> Status = Text("status", RecordStage.Query, "`ok`, or the error class (`connection`, `timeout`, `server`, `disconnected`, `cancelled`, ...)");
+    /// <summary>The error message, when the query failed.</summary>
+    public static readonly RecordColumn<string?> Error = Text("error", RecordStage.Query, "the error message, when the query failed");
+    /// <summary>Why generation stopped.</summary>
+    public static readonly RecordColumn<string?> FinishReason = Text("finish_reason", RecordStage.Query, "why generation stopped (`length`, `stop`, ...), when the service said");
+    /// <summary>Whether the answer is right (null: not graded).</summary>
+    public static readonly RecordColumn<bool?> Correct = Bool("correct", RecordStage.Grade, "whether the answer is right; null when not graded");
+    /// <summary>The grader's score in [0, 1].</summary>
+    public static readonly RecordColumn<double?> Score = Float("score", null, RecordStage.Grade, "the grader's score, 0 to 1; null when not graded");
+    /// <summary>What the grader saw, or why it did not grade.</summary>
+    public static readonly RecordColumn<string?> GradeExplanation = Text("grade_explanation", RecordStage.Grade, "what the grader saw, or why the answer was not graded");
+    /// <summary>Prompt tokens.</summary>
+    public static readonly RecordColumn<long?> InputTokens = Int("input_tokens", "tokens", RecordStage.Tokens, "prompt tokens");
+    /// <summary>Generated tokens.</summary>
+    public static readonly RecordColumn<long?> OutputTokens = Int("output_tokens", "tokens", RecordStage.Tokens, "generated tokens");
+    /// <summary>Prompt tokens the service served from its prefix cache.</summary>
+    public static readonly RecordColumn<long?> CachedInputTokens = Int("cached_input_tokens", "tokens", RecordStage.Tokens,
+        "prompt tokens the service served from its prefix cache (OpenAI `usage.prompt_tokens_details.cached_tokens`, llama.cpp `timings.cache_n`); null when it did not say");
+    /// <summary>Where the token counts came from.</summary>
+    public static readonly RecordColumn<string?> TokenCountSource = Text("token_count_source", RecordStage.Tokens, "where the counts came from (`engine`, `server-usage`, `tokenizer`)");
+    /// <summary>Wall-clock start, ISO 8601 UTC.</summary>
+    public static readonly RecordColumn<string?> StartedAt = Text("started_at", RecordStage.Timing, "wall-clock start, ISO 8601 UTC, derived once from the run's monotonic clock");
+    /// <summary>Seconds from the run's start to the request being sent.</summary>
+    public static readonly RecordColumn<double?> SentAtS = Float("sent_at_s", "s", RecordStage.Timing, "when the request was sent, from the run's start (monotonic)");
+    /// <summary>Seconds from the run's start to the last byte.</summary>
+    public static readonly RecordColumn<double?> CompletedAtS = Float("completed_at_s", "s", RecordStage.Timing, "when the last byte arrived, from the run's start (monotonic)");
+    /// <summary>Time to the first chunk carrying text or reasoning.</summary>
+    public static readonly RecordColumn<double?> TtftS = Float("ttft_s", "s", RecordStage.Timing, "time to the first chunk carrying text or reasoning");
+    /// <summary>From send to the last byte.</summary>
+    public static readonly RecordColumn<double?> E2eLatencyS = Float("e2e_latency_s", "s", RecordStage.Timing, "from send to the last byte");
+    /// <summary>Output tokens after the first per second of decoding.</summary>
+    public static readonly RecordColumn<double?> DecodeTokensPerS = Float("decode_tokens_per_s", "tokens/s", RecordStage.Timing, "output tokens after the first per second of decoding");
+    /// <summary>Mean time per output token after the first.</summary>
+    public static readonly RecordColumn<double?> TpotS = Float("tpot_s", "s", RecordStage.Timing, "mean time per output token after the first (TPOT)");
+    /// <summary>Median inter-token latency.</summary>
+    public static readonly RecordColumn<double?> ItlP50S = Float("itl_p50_s", "s", RecordStage.Timing, "median inter-token latency (a chunk's gap divided among its tokens)");
+    /// <summary>99th percentile inter-token latency.</summary>
+    public static readonly RecordColumn<double?> ItlP99S = Float("itl_p99_s", "s", RecordStage.Timing, "99th percentile inter-token latency");
+    /// <summary>Open loop: when the request was due.</summary>
+    public static readonly RecordColumn<double?> ScheduledAtS = Float("scheduled_at_s", "s", RecordStage.Timing, "open loop: when the request was due, from the run's start; null in closed loop");
+    /// <summary>Open loop: how late the harness sent it.</summary>
+    public static readonly RecordColumn<double?> SendLagS = Float("send_lag_s", "s", RecordStage.Timing, "open loop: how late the harness sent it (actual − scheduled)");
+    /// <summary>Requests in flight when this one was sent.</summary>
+    public static readonly RecordColumn<long?> InFlightAtSend = Int("in_flight_at_send", "requests", RecordStage.Timing, "requests in flight when this one was sent, itself included");
+    /// <summary>Time inside the client before the request went out.</summary>
+    public static readonly RecordColumn<double?> ClientQueueS = Float("client_queue_s", "s", RecordStage.Timing, "time inside the client before the request went out (a one-at-a-time engine's queue)");
+    /// <summary>The server's own prompt evaluation time.</summary>
+    public static readonly RecordColumn<double?> ServerPromptEvalS = Float("server_prompt_eval_s", "s", RecordStage.Timing, "the server's own prompt evaluation time, when it reports one");
+    /// <summary>The server's own generation time.</summary>
+    public static readonly RecordColumn<double?> ServerEvalS = Float("server_eval_s", "s", RecordStage.Timing, "the server's own generation time, when it reports one");
+    /// <summary>The server's model load time for this request.</summary>
+    public static readonly RecordColumn<double?> ServerLoadS = Float("server_load_s", "s", RecordStage.Timing, "the server's model load time for this request, when it reports one");
+    /// <summary>CPU time of the ipw process over the window.</summary>
+    public static readonly RecordColumn<double?> ProcessCpuS = Float("process_cpu_s", "s", RecordStage.Telemetry, "CPU time of the ipw process over the query's window");
+    /// <summary>The ipw process's resident memory, max in the window.</summary>
+    public static readonly RecordColumn<long?> ProcessRssBytes = Int("process_rss_bytes", "bytes", RecordStage.Telemetry, "the ipw process's resident memory, max in the window");
+    /// <summary>The machine's CPU utilisation over the window.</summary>
+    public static readonly RecordColumn<double?> SystemCpuUtilization = Float("system_cpu_utilization", "fraction", RecordStage.Telemetry, "the machine's CPU utilisation over the window, 0 to 1");
+    /// <summary>The machine's memory in use, max in the window.</summary>
+    public static readonly RecordColumn<long?> SystemMemoryUsedBytes = Int("system_memory_used_bytes", "bytes", RecordStage.Telemetry, "the machine's memory in use, max in the window");
+    /// <summary>The query's share of the measured energy.</summary>
+    public static readonly RecordColumn<double?> EnergyJ = Float("energy_j", "J", RecordStage.Energy, "the query's share of the measured energy");
+    /// <summary>The energy counters used.</summary>
+    public static readonly RecordColumn<string?> EnergySource = Text("energy_source", RecordStage.Energy, "the energy counters used (`source:device`, joined by `+`)");
+    /// <summary>Why there is no energy value.</summary>
+    public static readonly RecordColumn<string?> EnergyMissingReason = Text("energy_missing_reason", RecordStage.Energy, "why `energy_j` is null");
+    /// <summary>How the energy was attributed.</summary>
+    public static readonly RecordColumn<string?> EnergyMethod = Text("energy_method", RecordStage.Energy, "`window` (the query ran alone), `overlap-share` or `phase-share` (an estimate under concurrency)");
+    /// <summary>"ok", or quality flags.</summary>
+    public static readonly RecordColumn<string?> EnergyQuality = Text("energy_quality", RecordStage.Energy, "`ok`, or flags: `short_window`, `missing_samples`, `no_counter_data`");
+    /// <summary>The counters' delta over the whole window.</summary>
+    public static readonly RecordColumn<double?> EnergyWindowJ = Float("energy_window_j", "J", RecordStage.Energy, "the devices' energy over the query's whole window: what it would be charged alone");
+    /// <summary>Energy above idle.</summary>
+    public static readonly RecordColumn<double?> ActiveEnergyJ = Float("active_energy_j", "J", RecordStage.Energy, "energy above idle: the share minus the run's idle power times the query's share of time");
+    /// <summary>Time-averaged number of queries in flight during this one.</summary>
+    public static readonly RecordColumn<double?> MeanConcurrency = Float("mean_concurrency", "requests", RecordStage.Energy, "time-averaged number of queries in flight during this one, itself included");
+    /// <summary>The devices' average power over the window.</summary>
+    public static readonly RecordColumn<double?> AvgPowerW = Float("avg_power_w", "W", RecordStage.Energy, "the devices' average power over the window (from the energy counter; sampled power without one)");
+    /// <summary>Highest sampled power in the window.</summary>
+    public static readonly RecordColumn<double?> MaxPowerW = Float("max_power_w", "W", RecordStage.Telemetry, "highest sampled power in the window: each device's highest reading, summed");
+    /// <summary>Why there is no power value.</summary>
+    public static readonly RecordColumn<string?> PowerMissingReason = Text("power_missing_reason", RecordStage.Energy, "why `avg_power_w` is null");
+    /// <summary>Accelerator memory in use.</summary>
+    public static readonly RecordColumn<long?> GpuMemoryUsedBytes = Int("gpu_memory_used_bytes", "bytes", RecordStage.Telemetry, "accelerator memory in use, max in the window, summed over devices");
+    /// <summary>The hottest device temperature in the window.</summary>
+    public static readonly RecordColumn<double?> TemperatureC = Float("temperature_c", "°C", RecordStage.Telemetry, "the hottest device temperature in the window");
+    /// <summary>Why there is no temperature value.</summary>
+    public static readonly RecordColumn<string?> TemperatureMissingReason = Text("temperature_missing_reason", RecordStage.Telemetry, "why `temperature_c` is null");
+
+    /// <summary>Every column, in data-file order.</summary>
+    public static IReadOnlyList<RecordColumn> All => Columns;
+
+    /// <summary>The column named <paramref name="name"/>, or null.</summary>
+    public static RecordColumn? Find(string name) => ByName.GetValueOrDefault(name);
+
+    private static RecordColumn<string?> Text(string name, RecordStage stage, string description) => Add<string?>(name, ColumnType.String, null, stage, description);
+    private static RecordColumn<long?> Int(string name, string? unit, RecordStage stage, string description) => Add<long?>(name, ColumnType.Int64, unit, stage, description);
+    private static RecordColumn<double?> Float(string name, string? unit, RecordStage stage, string description) => Add<double?>(name, ColumnType.Float64, unit, stage, description);
+    private static RecordColumn<bool?> Bool(string name, RecordStage stage, string description) => Add<bool?>(name, ColumnType.Bool, null, stage, description);
+
+    private static RecordColumn<T> Add<T>(string name, ColumnType type, string? unit, RecordStage stage, string description)
+    {
+        var column = new RecordColumn<T>(Columns.Count, name, type, unit, stage, description);
+        Columns.Add(column);
+        ByName.Add(name, column);
+        return column;
+    }
+}

@@ -1,0 +1,142 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Ipw.Abstractions;
+using Ipw.Core.Energy;
+using Ipw.Core.Profiling;
+using Ipw.Core.Records;
+using Ipw.Core.Telemetry;
+
+namespace Ipw.Core.Load;
+
+/// <summary>What a load run works with.</summary>
+internal sealed record LoadParts(ProfileOptions Options, IInferenceClient Client, IDataset Dataset, TelemetrySession Session,
+    EnergyAttributor? Energy, SendGate? Gate);
+
+/// <summary>
+/// The measured part of a profile: sends the workload by its strategy (closed or open loop), measures each query once
+/// (<see cref="QueryMeter"/>), and hands each measurement to the one consumer (<see cref="RecordPipeline"/>), so the run
+/// store and the observers see a single thread. <see cref="StopPolicy"/> ends sending early; <see cref="LoadReport"/>
+/// says how the load went.
+/// </summary>
+internal sealed class LoadDriver(LoadParts parts, RecordPipeline pipeline, SummaryPublisher summary, IProfileObserver observer)
+{
+    /// <summary>Measured queries waiting for the consumer. Bounded, so a consumer that falls behind slows the senders
+    /// (which the load report shows) instead of letting memory grow.</summary>
+    private readonly Channel<(MeasuredQuery Query, int AttributionId)> _measured = Channel.CreateBounded<(MeasuredQuery, int)>(
+        new BoundedChannelOptions(1024) { FullMode = BoundedChannelFullMode.Wait });
+    private readonly ItemSource _items = new(parts.Options, parts.Dataset, parts.Gate);
+    private readonly QueryMeter _meter = new(parts.Options, parts.Client, parts.Session, parts.Energy);
+    private long _measureStart;
+
+    private ProfileOptions Options => parts.Options;
+
+    /// <summary>Queries the run will measure, when known in advance.</summary>
+    public int? Planned => _items.Planned;
+
+    /// <returns>"completed", "interrupted" or "aborted".</returns>
+    public async Task<string> RunAsync(CancellationToken stop, CancellationToken abort)
+    {
+        using var sending = CancellationTokenSource.CreateLinkedTokenSource(stop, abort);
+        var policy = new StopPolicy(Options, sending);
+        ILoadStrategy strategy = Options.Rate is { } rate
+            ? new OpenLoop(rate, Options.Arrival, _items.Planned, Options.Seed, parts.Gate)
+            : new ClosedLoop(Options.Concurrency, parts.Gate);
+        var report = new LoadReport(Options, _items.Planned, parts.Gate);
+        var usageStart = HarnessUsage.Now();
+        _measureStart = Stopwatch.GetTimestamp();
+        _items.Start(_measureStart, sending.Token, abort);
+        parts.Energy?.StartMeasuring(_measureStart);
+        observer.OnMeasuring();
+        observer.OnPhase(strategy.Description);
+
+        var inFlight = 1; // the strategy itself, until it returns: the channel completes when it and every query are done
+        void Done()
+        {
+            if (Interlocked.Decrement(ref inFlight) == 0) _measured.Writer.TryComplete();
+        }
+        async Task Send(int index, WorkloadItem item, long? scheduled)
+        {
+            Interlocked.Increment(ref inFlight);
+            try
+            {
+                var measured = await _meter.MeasureAsync(index, item, scheduled, abort).ConfigureAwait(false);
+                policy.Completed(QueryStatus(measured.Query));
+                await _measured.Writer.WriteAsync(measured).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                _measured.Writer.TryComplete(e);
+            }
+            finally
+            {
+                Done();
+            }
+        }
+        var sender = strategy.RunAsync(_items, Send, _measureStart, sending.Token);
+        _ = sender.ContinueWith(t =>
+        {
+            if (t.Exception is { } e) _measured.Writer.TryComplete(e.GetBaseException());
+            else Done();
+        }, TaskScheduler.Default);
+
+        await ConsumeAsync(report).ConfigureAwait(false);
+        await sender.ConfigureAwait(false);
+
+        var measureEnd = report.LastEnd == long.MinValue ? Stopwatch.GetTimestamp() : report.LastEnd;
+        if (parts.Energy is { } energy)
+        {
+            // Wait for the counters to pass the last query's end, then close the books.
+            await IdleBaseline.WaitForHorizonAsync(energy, measureEnd, () => parts.Session.SampleNow(), Options.SampleInterval, abort).ConfigureAwait(false);
+            pipeline.Finish(measureEnd);
+            pipeline.Write(_items.Planned, _measureStart);
+        }
+        summary.State.MeasuredSpanS = Stopwatch.GetElapsedTime(_measureStart, measureEnd).TotalSeconds;
+        summary.State.Load = report.ToJson(_measureStart, measureEnd, HarnessUsage.Now().Since(usageStart), _meter.MaxInFlight,
+            (strategy as OpenLoop)?.MaxDispatchBlock);
+        summary.State.Failure ??= policy.Failure;
+        if (abort.IsCancellationRequested || stop.IsCancellationRequested) return "interrupted";
+        return policy.Status;
+    }
+
+    private static string QueryStatus(MeasuredQuery q) => Records.Stages.QueryStage.StatusOf(q.Result.Error);
+
+    /// <summary>The consumer loop: takes measurements, lets energy become final, writes in batches, refreshes summary.json.</summary>
+    private async Task ConsumeAsync(LoadReport report)
+    {
+        var reader = _measured.Reader;
+        Task<bool>? waiting = null;
+        var lastSummary = Stopwatch.GetTimestamp();
+        var lastWrite = 0L;
+        var tick = TimeSpan.FromMilliseconds(Math.Clamp(Options.SampleInterval.TotalMilliseconds, 5, 100));
+        while (true)
+        {
+            waiting ??= reader.WaitToReadAsync().AsTask();
+            if (!waiting.IsCompleted) await Task.WhenAny(waiting, Task.Delay(tick)).ConfigureAwait(false);
+            var finished = false;
+            if (waiting.IsCompleted)
+            {
+                finished = !await waiting.ConfigureAwait(false);
+                waiting = null;
+            }
+            while (reader.TryRead(out var m))
+            {
+                report.Observe(m.Query);
+                pipeline.Add(m.Query, m.AttributionId);
+            }
+            pipeline.Advance();
+            // Under load, one write per 50 ms at most: each write builds a whole Arrow batch, and per-record batches were
+            // most of the harness's allocation (and so of its GC pauses) at hundreds of queries a second.
+            if (finished || pipeline.Ready >= 512 || Stopwatch.GetElapsedTime(lastWrite) >= TimeSpan.FromMilliseconds(50))
+            {
+                pipeline.Write(_items.Planned, _measureStart);
+                lastWrite = Stopwatch.GetTimestamp();
+            }
+            if (Stopwatch.GetElapsedTime(lastSummary) >= Options.SummaryInterval)
+            {
+                summary.Publish("running");
+                lastSummary = Stopwatch.GetTimestamp();
+            }
+            if (finished) break;
+        }
+    }
+}

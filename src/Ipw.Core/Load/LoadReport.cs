@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Ipw.Core.Profiling;
+using Ipw.Core.Records;
+
+namespace Ipw.Core.Load;
+
+/// <summary>
+/// The load section of summary.json: what was asked, what was achieved, and how the harness itself did, with a warning
+/// wherever the harness, not the service, may have limited the load. Fed each measured query on the consumer thread.
+/// </summary>
+internal sealed class LoadReport(ProfileOptions options, int? planned, SendGate? gate)
+{
+    /// <summary>Send lag p99 above this (or above a tenth of the mean gap) means the harness fell behind, s.</summary>
+    private const double SendLagLimitS = 0.005;
+    /// <summary>A client holding the open-loop scheduler longer than this per send delays the schedule, s.</summary>
+    private const double DispatchBlockLimitS = 0.005;
+    /// <summary>Client-side queueing p99 above this means the client serves fewer requests at once than asked, s.</summary>
+    private const double ClientQueueLimitS = 0.01;
+    /// <summary>The ipw process using more than this share of the machine's cores may be what limits throughput.</summary>
+    private const double CpuShareLimit = 0.9;
+
+    private readonly Distribution _sendLag = new(1e-6, 3600);
+    private readonly Distribution _clientQueue = new(1e-6, 3600);
+    private long _firstSend = long.MaxValue, _lastSend = long.MinValue;
+    private int _sent;
+
+    /// <summary>The latest end of a query seen (long.MinValue: none).</summary>
+    public long LastEnd { get; private set; } = long.MinValue;
+
+    public void Observe(MeasuredQuery q)
+    {
+        _sent++;
+        LastEnd = Math.Max(LastEnd, q.End);
+        _firstSend = Math.Min(_firstSend, q.Start);
+        _lastSend = Math.Max(_lastSend, q.Start);
+        if (q.Scheduled is { } due) _sendLag.Add(Stopwatch.GetElapsedTime(due, q.Start).TotalSeconds);
+        _clientQueue.Add(Math.Max(0, Stopwatch.GetElapsedTime(q.Start, q.Result.SentAt).TotalSeconds));
+    }
+
+    /// <summary>The section, for the measured span from <paramref name="measureStart"/> to <paramref name="measureEnd"/>.</summary>
+    public JsonObject ToJson(long measureStart, long measureEnd, HarnessUsage harness, int maxInFlight, TimeSpan? maxDispatchBlock)
+    {
+        var span = Stopwatch.GetElapsedTime(measureStart, measureEnd);
+        var achieved = AchievedRate(measureStart);
+        var cores = Environment.ProcessorCount;
+        var cpuShare = span > TimeSpan.Zero ? harness.Cpu.TotalSeconds / span.TotalSeconds : (double?)null;
+        var warnings = new JsonArray();
+        if (options.Rate is { } r)
+        {
+            var limit = Math.Max(SendLagLimitS, 0.1 / r);
+            if (_sendLag.Percentile(99) is { } lag && lag > limit)
+                warnings.Add($"the harness fell behind its schedule: send lag p99 {lag * 1000:F1} ms (limit {limit * 1000:F1} ms); the client, not the service, limited the rate");
+            if (achieved is { } a && a < 0.99 * r)
+                warnings.Add($"achieved {a:F2} requests/s of the {r} requested");
+            if (maxDispatchBlock is { } block && block.TotalSeconds > DispatchBlockLimitS)
+                warnings.Add($"the client held the open-loop scheduler for up to {block.TotalMilliseconds:F1} ms per send (its SendAsync works before its first wait)");
+        }
+        if (cpuShare is { } c && c > CpuShareLimit * cores)
+            warnings.Add($"the ipw process used {c:F2} of {cores} cores: the client may be what limits throughput (this includes any in-process engine)");
+        if ((options.Concurrency > 1 || options.Rate is not null) && _clientQueue.Percentile(99) is { } q && q > ClientQueueLimitS)
+            warnings.Add($"requests waited inside the client before being sent (p99 {q * 1000:F1} ms): the client serves fewer requests at once than asked");
+        return new JsonObject
+        {
+            ["mode"] = options.LoadMode,
+            ["concurrency"] = options.Rate is null ? options.Concurrency : null,
+            ["rate_per_s"] = options.Rate,
+            ["arrival"] = options.Rate is null ? null : options.Arrival.ToString().ToLowerInvariant(),
+            ["duration_s"] = options.Duration?.TotalSeconds,
+            ["planned_queries"] = planned,
+            ["sent"] = _sent,
+            ["measured_span_s"] = span.TotalSeconds,
+            ["achieved_rate_per_s"] = achieved,
+            ["completed_per_s"] = span > TimeSpan.Zero ? _sent / span.TotalSeconds : null,
+            ["max_in_flight"] = maxInFlight,
+            ["pauses"] = gate?.Pauses ?? 0,
+            ["paused_s"] = gate?.Paused.TotalSeconds ?? 0,
+            ["send_lag_s"] = _sendLag.ToJson(),
+            ["client_queue_s"] = _clientQueue.ToJson(),
+            ["harness"] = new JsonObject
+            {
+                ["process_cpu_s"] = harness.Cpu.TotalSeconds,
+                ["process_cpu_cores"] = cpuShare,
+                ["max_dispatch_block_s"] = maxDispatchBlock?.TotalSeconds,
+                ["logical_cores"] = cores,
+                ["gc_collections"] = harness.GcCollections,
+                ["gc_pause_s"] = harness.GcPause.TotalSeconds,
+                ["allocated_bytes_per_query"] = _sent > 0 ? harness.AllocatedBytes / _sent : null,
+                ["note"] = "CPU of the whole ipw process over the measured span, including any in-process engine",
+            },
+            ["warnings"] = warnings,
+        };
+    }
+
+    /// <summary>The rate the service really received: sends over the time they took. A planned schedule of N sends spans
+    /// N/R; sending later than that (the harness falling behind) stretches it. Time spent paused is not sending time.</summary>
+    private double? AchievedRate(long measureStart)
+    {
+        if (options.Rate is not { } rate || _sent == 0) return null;
+        var paused = gate?.Paused.TotalSeconds ?? 0;
+        var toLastSend = Stopwatch.GetElapsedTime(measureStart, _lastSend).TotalSeconds - paused;
+        return planned is { } n && n == _sent ? _sent / Math.Max(n / rate, toLastSend)
+            : _sent > 1 ? (_sent - 1) / (Stopwatch.GetElapsedTime(_firstSend, _lastSend).TotalSeconds - paused) : null;
+    }
+}
+
+/// <summary>What the ipw process itself spent over the measured span: CPU, GC and allocation.</summary>
+internal sealed record HarnessUsage(TimeSpan Cpu, int GcCollections, TimeSpan GcPause, long AllocatedBytes)
+{
+    /// <summary>The counters now, to subtract from later.</summary>
+    public static HarnessUsage Now() =>
+        new(Environment.CpuUsage.TotalTime, GC.CollectionCount(0), GC.GetTotalPauseDuration(), GC.GetTotalAllocatedBytes());
+
+    /// <summary>What was spent since <paramref name="start"/>.</summary>
+    public HarnessUsage Since(HarnessUsage start) =>
+        new(Cpu - start.Cpu, GcCollections - start.GcCollections, GcPause - start.GcPause, AllocatedBytes - start.AllocatedBytes);
+}

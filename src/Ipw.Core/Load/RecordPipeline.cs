@@ -1,0 +1,71 @@
+using System.Diagnostics;
+using Ipw.Core.Energy;
+using Ipw.Core.Profiling;
+using Ipw.Core.Records;
+using Ipw.Core.Runs;
+
+namespace Ipw.Core.Load;
+
+/// <summary>
+/// The one consumer of measured queries: waits for each query's energy to be final, makes its record (every stage, in
+/// order, on this thread), appends what is ready in one batch and one write, then reports it: an observer sees a
+/// record once it is on disk. Not thread-safe: the load driver's consumer loop is its only caller.
+/// </summary>
+internal sealed class RecordPipeline(RecordAssembler assembler, EnergyAttributor? energy, RunFolder run, SummaryState summary, IProfileObserver observer)
+{
+    private readonly List<QueryRecord> _ready = [];
+    private int _done, _errors;
+    private long _outputTokens;
+
+    /// <summary>Records made but not yet written.</summary>
+    public int Ready => _ready.Count;
+
+    /// <summary>Takes a measured query: its record is made now, or once the counters have passed its end.</summary>
+    public void Add(MeasuredQuery query, int attributionId)
+    {
+        if (energy is null) _ready.Add(assembler.Build(query));
+        else energy.End(attributionId, query.End, query.FirstToken, query);
+    }
+
+    /// <summary>Makes the records whose energy became final.</summary>
+    public void Advance()
+    {
+        if (energy is null) return;
+        energy.Advance();
+        Drain();
+    }
+
+    /// <summary>Ends attribution at <paramref name="end"/> (what the counters do not cover is flagged, never zero) and
+    /// makes the records left.</summary>
+    public void Finish(long end)
+    {
+        if (energy is null) return;
+        energy.Finish(end);
+        Drain();
+    }
+
+    private void Drain()
+    {
+        foreach (var (e, tag) in energy!.Drain())
+        {
+            summary.AddEnergyFlags(e.Flags);
+            _ready.Add(assembler.Build((MeasuredQuery)tag! with { Energy = e }));
+        }
+    }
+
+    /// <summary>Writes the ready records in one batch, adds them to the summary and reports each.</summary>
+    public void Write(int? planned, long measureStart)
+    {
+        if (_ready.Count == 0) return;
+        run.Append(_ready);
+        foreach (var record in _ready)
+        {
+            summary.Add(record);
+            _done++;
+            if (record.Status != "ok") _errors++;
+            _outputTokens += record.OutputTokens ?? 0;
+            observer.OnQueryCompleted(record, new ProfileProgress(_done, planned, _errors, _outputTokens, Stopwatch.GetElapsedTime(measureStart)));
+        }
+        _ready.Clear();
+    }
+}

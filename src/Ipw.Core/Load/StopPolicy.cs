@@ -1,0 +1,45 @@
+using Ipw.Core.Profiling;
+
+namespace Ipw.Core.Load;
+
+/// <summary>
+/// When sending stops early: a cancelled query (Ctrl-C) interrupts the run; <c>--max-errors</c> and
+/// <c>--max-error-rate</c> (judged after 10 queries) abort it. Acts as each query completes, before its record waits for
+/// the energy counters, so no query is sent after a limit is reached. Thread-safe.
+/// </summary>
+internal sealed class StopPolicy(ProfileOptions options, CancellationTokenSource sending)
+{
+    private readonly Lock _lock = new();
+    private int _completed, _errors;
+
+    /// <summary>"completed", "interrupted" or "aborted".</summary>
+    public string Status { get; private set; } = "completed";
+
+    /// <summary>Why the run was aborted, in words.</summary>
+    public string? Failure { get; private set; }
+
+    /// <summary>Counts one completed query by its status ("ok" or the error class).</summary>
+    public void Completed(string status)
+    {
+        lock (_lock)
+        {
+            _completed++;
+            if (status != "ok") _errors++;
+            if (status == "cancelled")
+            {
+                Status = "interrupted";
+                sending.Cancel();
+            }
+            else if (Status == "completed" && TooManyErrors())
+            {
+                Status = "aborted";
+                Failure = $"stopped by --max-errors after {_errors} failed of {_completed} queries";
+                sending.Cancel();
+            }
+        }
+    }
+
+    private bool TooManyErrors() =>
+        (options.MaxErrors is { } max && _errors >= max)
+        || (options.MaxErrorRate is { } rate && _completed >= 10 && _errors > rate * _completed);
+}

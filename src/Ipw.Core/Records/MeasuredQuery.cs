@@ -1,0 +1,36 @@
+using Ipw.Abstractions;
+using Ipw.Core.Energy;
+using Ipw.Core.Telemetry;
+
+namespace Ipw.Core.Records;
+
+/// <summary>
+/// What measuring one query produced, before any column is derived: the item, the client's result, the monotonic
+/// stamps of its window, the telemetry over that window and, once final, its attributed energy. The record stages
+/// read only this.
+/// </summary>
+/// <param name="Index">Position of the query in the run.</param>
+/// <param name="Item">The dataset item sent.</param>
+/// <param name="Result">What the client returned (an error result when the client threw).</param>
+/// <param name="Start">Monotonic stamp when the query began (the energy window's start).</param>
+/// <param name="End">Monotonic stamp when the client returned.</param>
+/// <param name="Scheduled">Open loop: the stamp the query was due at; null in closed loop.</param>
+/// <param name="InFlight">Requests in flight when it was sent, itself included.</param>
+/// <param name="Window">Telemetry statistics over the query's window.</param>
+internal sealed record MeasuredQuery(int Index, WorkloadItem Item, InferenceResult Result, long Start, long End, long? Scheduled, int InFlight,
+    WindowStats Window)
+{
+    /// <summary>The query's attributed energy; null when the run has no energy counter.</summary>
+    public AttributedEnergy? Energy { get; init; }
+
+    /// <summary>When the first chunk with text or reasoning arrived (null: none did).</summary>
+    public long? FirstToken
+    {
+        get
+        {
+            foreach (var c in Result.Chunks)
+                if (c.Kind != ChunkKind.Empty) return c.Timestamp;
+            return null;
+        }
+    }
+}
