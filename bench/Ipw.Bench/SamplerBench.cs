@@ -26,7 +26,7 @@ internal static class SamplerBench
         var baseline = (Environment.CpuUsage.TotalTime - idleCpu).TotalSeconds / idleWall.Elapsed.TotalSeconds;
         Console.WriteLine($"sampler baseline: the idle bench process uses {100 * baseline:F3} % of one core");
         // Cost of one read of each source, in CPU time.
-        foreach (var (name, source) in new List<(string, ITelemetrySource)> { ("rapl", new RaplSource(powercap)), ("system", SystemSourceFactory()), ("nvml", new NvmlSource()) })
+        foreach (var (name, source) in new List<(string, ITelemetrySource)> { ("rapl", new RaplSource(powercap)), ("system", SystemSourceFactory()), ("nvml", new NvmlSource(TelemetrySourceOptions.Default)) })
         {
             var n = source.Probe().Metrics.Count;
             var values = new double[n];
@@ -39,7 +39,7 @@ internal static class SamplerBench
         foreach (var interval in new[] { 50, 10 })
         {
             var list = new List<(string, ITelemetrySource)> { ("rapl", new RaplSource(powercap)), ("system", SystemSourceFactory()) };
-            if (File.Exists(standin)) list.Add(("nvml", new NvmlSource()));
+            if (File.Exists(standin)) list.Add(("nvml", new NvmlSource(TelemetrySourceOptions.Default)));
             using var session = new TelemetrySession(list, TimeSpan.FromMilliseconds(interval));
             var lateness = new List<double>(2048);
             session.OnLateness = t => { lock (lateness) lateness.Add(t.TotalMilliseconds); };
@@ -71,7 +71,7 @@ internal static class SamplerBench
     {
         public void AddClient(ClientDescriptor descriptor) { }
         public void AddDataset(DatasetDescriptor descriptor) { }
-        public void AddTelemetrySource(TelemetrySourceDescriptor descriptor) => onSource(descriptor.Create());
+        public void AddTelemetrySource(TelemetrySourceDescriptor descriptor) => onSource(descriptor.Create(TelemetrySourceOptions.Default));
         public void AddAnalysis(AnalysisDescriptor descriptor) { }
         public void AddVisualization(VisualizationDescriptor descriptor) { }
     }

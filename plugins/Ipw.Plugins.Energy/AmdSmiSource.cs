@@ -10,9 +10,9 @@ namespace Ipw.Plugins.Energy;
 /// AMD GPUs through AMD SMI (<c>libamd_smi.so</c>, ROCm): per GPU the energy counter (accumulator x
 /// resolution, microjoules) and VRAM in use. The counter is validated at start-up: it must advance at a
 /// plausible power, since AMD SMI before ROCm 6.3 could report it wrongly. <c>IPW_AMDSMI_LIBRARY</c>
-/// names another file; GPU selection follows <c>IPW_GPUS</c> (indices).
+/// names another file; GPU selection follows <see cref="TelemetrySourceOptions.Gpus"/> (indices).
 /// </summary>
-internal sealed partial class AmdSmiSource : ITelemetrySource
+internal sealed partial class AmdSmiSource(TelemetrySourceOptions options) : ITelemetrySource
 {
     public const string Library = "libamd_smi.so";
     public const string LibraryVariable = "IPW_AMDSMI_LIBRARY";
@@ -87,21 +87,21 @@ internal sealed partial class AmdSmiSource : ITelemetrySource
             return new TelemetryProbe(false, "AMD SMI found no GPU", [], [], "amdsmi");
         }
 
-        var selected = Environment.GetEnvironmentVariable(NvmlSource.GpusVariable) is { Length: > 0 } g
-            ? g.Split(',', StringSplitOptions.TrimEntries).Select(p => int.TryParse(p, NumberStyles.Integer, CultureInfo.InvariantCulture, out var i) ? i : -1).ToList()
-            : Enumerable.Range(0, gpus.Count).ToList();
-        if (selected.Any(i => i < 0 || i >= gpus.Count))
+        var (selected, why) = NvmlSource.Select(options.Gpus, gpus.Count, "AMD SMI");
+        if (selected is null)
         {
             Dispose();
-            return new TelemetryProbe(false, $"{NvmlSource.GpusVariable} names a GPU AMD SMI does not have (it sees {gpus.Count})", [], [], "amdsmi");
+            return new TelemetryProbe(false, why, [], [], "amdsmi");
         }
 
         var metrics = new List<MetricInfo>();
         var missing = new List<MissingMetric>();
-        var details = new Dictionary<string, string>();
+        var details = new Dictionary<string, string> { ["selection"] = why };
+        var devices = new List<DeviceInfo>();
         foreach (var index in selected)
         {
             var gpu = $"gpu{index}";
+            devices.Add(new DeviceInfo(gpu, "gpu", null));
             var handle = gpus[index];
             var verdict = Validate(handle);
             details[$"{gpu}_energy_validation"] = verdict.Description;

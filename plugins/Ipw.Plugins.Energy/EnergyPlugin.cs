@@ -9,32 +9,33 @@ public sealed class EnergyPlugin : IIpwPlugin
     {
         registry.AddTelemetrySource(new TelemetrySourceDescriptor("amdsmi",
             "AMD GPU energy counter and VRAM through AMD SMI (ROCm), validated at start-up",
-            () => new AmdSmiSource())
+            options => new AmdSmiSource(options))
         {
             CheckAvailability = AmdSmiSource.QuickCheck,
         });
         registry.AddTelemetrySource(new TelemetrySourceDescriptor("powermetrics",
             "Apple Silicon CPU, GPU and ANE power from powermetrics (model estimates, integrated to energy; needs sudo)",
-            () => new PowermetricsSource())
+            _ => new PowermetricsSource())
         {
             CheckAvailability = PowermetricsSource.QuickCheck,
         });
         registry.AddTelemetrySource(new TelemetrySourceDescriptor("nvml",
             "NVIDIA GPU energy counter, power, memory, temperature, clock and utilisation through NVML",
-            () => new NvmlSource())
+            options => new NvmlSource(options))
         {
             CheckAvailability = NvmlSource.QuickCheck,
         });
         registry.AddTelemetrySource(new TelemetrySourceDescriptor("prometheus",
             "a deployment's GPU and CPU energy, power, memory and temperature per node from Prometheus (DCGM exporter, node exporter, ipw energy serve); used when named: --energy prometheus --prometheus-url URL",
-            () => new PrometheusSource())
+            options => new PrometheusSource(options))
         {
-            CheckAvailability = PrometheusSource.QuickCheck,
+            CheckAvailability = () => PrometheusSource.Check(TelemetrySourceOptions.Default),
+            CheckWithOptions = PrometheusSource.Check,
             OnlyWhenNamed = true,
         });
         registry.AddTelemetrySource(new TelemetrySourceDescriptor("rapl",
             "CPU package and DRAM energy counters from /sys/class/powercap (Intel and AMD RAPL)",
-            () => new RaplSource())
+            _ => new RaplSource())
         {
             CheckAvailability = () =>
             {

@@ -7,12 +7,11 @@ namespace Ipw.Plugins.Energy;
 /// <summary>
 /// NVIDIA GPUs through NVML: per device the total-energy counter (mJ, unwrapped across resets),
 /// instantaneous power (field 186, else the 1-s average with that said), memory used, temperature,
-/// SM clock and utilisation. Only the GPUs the service uses are read: <c>IPW_GPUS</c> or
-/// <c>CUDA_VISIBLE_DEVICES</c> (indices). The counter's update period is learned at start-up.
+/// SM clock and utilisation. Only the GPUs the service uses are read (<see cref="TelemetrySourceOptions.Gpus"/>, as
+/// indices). The counter's update period is learned at start-up.
 /// </summary>
-internal sealed class NvmlSource : ITelemetrySource
+internal sealed class NvmlSource(TelemetrySourceOptions options) : ITelemetrySource
 {
-    public const string GpusVariable = "IPW_GPUS";
     private readonly List<Func<double>> _readers = [];
     private bool _initialized;
 
@@ -66,6 +65,7 @@ internal sealed class NvmlSource : ITelemetrySource
         var metrics = new List<MetricInfo>();
         var missing = new List<MissingMetric>();
         var details = new Dictionary<string, string> { ["selection"] = selection };
+        var devices = new List<DeviceInfo>();
         foreach (var index in indices)
         {
             rc = NvmlNative.nvmlDeviceGetHandleByIndex_v2((uint)index, out var device);
@@ -75,29 +75,31 @@ internal sealed class NvmlSource : ITelemetrySource
                 continue;
             }
             var gpu = $"gpu{index}";
-            details[$"{gpu}_name"] = NvmlNative.Name(device);
+            var name = NvmlNative.Name(device);
+            details[$"{gpu}_name"] = name;
+            devices.Add(new DeviceInfo(gpu, "gpu", name));
             AddDevice(device, gpu, metrics, missing, details);
         }
-        if (metrics.Count == 0) return new TelemetryProbe(false, "no metric of the selected GPUs can be read", [], missing, "nvml") { Details = details };
-        return new TelemetryProbe(true, null, metrics, missing, "nvml: energy counter deltas; power from the instant field") { Details = details };
+        if (metrics.Count == 0) return new TelemetryProbe(false, "no metric of the selected GPUs can be read", [], missing, "nvml") { Details = details, Devices = devices };
+        return new TelemetryProbe(true, null, metrics, missing, "nvml: energy counter deltas; power from the instant field") { Details = details, Devices = devices };
     }
 
-    private static (int[]? Indices, string Description) SelectDevices(int count)
+    private (int[]? Indices, string Description) SelectDevices(int count) => Select(options.Gpus, count, "NVML");
+
+    /// <summary>The GPU indices a selection names, or why it cannot be used (shared with AMD SMI).</summary>
+    internal static (int[]? Indices, string Description) Select(GpuSelection? selection, int count, string backend)
     {
-        var variable = Environment.GetEnvironmentVariable(GpusVariable) is { Length: > 0 } g ? (GpusVariable, g)
-            : Environment.GetEnvironmentVariable("CUDA_VISIBLE_DEVICES") is { Length: > 0 } c ? ("CUDA_VISIBLE_DEVICES", c)
-            : (null, null);
-        if (variable.Item1 is null) return (Enumerable.Range(0, count).ToArray(), $"all {count} GPUs (set {GpusVariable} or CUDA_VISIBLE_DEVICES to count only the service's)");
-        var parts = variable.Item2!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (selection is null) return (Enumerable.Range(0, count).ToArray(), $"all {count} GPUs (give --gpus, or set IPW_GPUS or CUDA_VISIBLE_DEVICES, to count only the service's)");
+        var parts = selection.Text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var indices = new List<int>();
         foreach (var p in parts)
         {
             if (!int.TryParse(p, NumberStyles.Integer, CultureInfo.InvariantCulture, out var i))
-                return (null, $"{variable.Item1}={variable.Item2}: only GPU indices are understood, not '{p}'");
-            if (i < 0 || i >= count) return (null, $"{variable.Item1}={variable.Item2}: GPU {i} does not exist (NVML sees {count})");
+                return (null, $"{selection.Origin}={selection.Text}: only GPU indices are understood, not '{p}'");
+            if (i < 0 || i >= count) return (null, $"{selection.Origin}={selection.Text}: GPU {i} does not exist ({backend} sees {count})");
             indices.Add(i);
         }
-        return (indices.ToArray(), $"GPUs {string.Join(",", indices)} from {variable.Item1}");
+        return (indices.ToArray(), $"GPUs {string.Join(",", indices)} from {selection.Origin}");
     }
 
     private void AddDevice(IntPtr device, string gpu, List<MetricInfo> metrics, List<MissingMetric> missing, Dictionary<string, string> details)
@@ -106,9 +108,10 @@ internal sealed class NvmlSource : ITelemetrySource
         if (rc == NvmlNative.Success)
         {
             var counter = new EnergyCounter(device);
-            metrics.Add(new MetricInfo($"{gpu}_energy_j", gpu, MetricKind.Energy, "J"));
+            var period = LearnUpdatePeriod(device);
+            metrics.Add(new MetricInfo($"{gpu}_energy_j", gpu, MetricKind.Energy, "J") { UpdatePeriod = period is { } p ? TimeSpan.FromMilliseconds(p) : null });
             _readers.Add(counter.ReadJoules);
-            details[$"{gpu}_energy_update_ms"] = LearnUpdatePeriod(device) is { } ms
+            details[$"{gpu}_energy_update_ms"] = period is { } ms
                 ? ms.ToString("0.#", CultureInfo.InvariantCulture)
                 : "unknown (the counter did not change while probed: idle board or slow updates)";
         }

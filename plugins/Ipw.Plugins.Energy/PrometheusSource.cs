@@ -16,12 +16,13 @@ namespace Ipw.Plugins.Energy;
 /// resolution. A counter that goes down was reset (an exporter restart): the increase continues from its new value,
 /// as Prometheus's own <c>increase()</c> does, and the reset is noted in summary.json. A series whose newest sample is
 /// older than three scrape intervals is a gap (NaN, never a held or zero value), and noted.</para>
-/// Configured through <c>--prometheus-url</c>, <c>--prometheus-job</c>, <c>--prometheus-instance</c> and
-/// <c>--prometheus-gpu</c> (environment: <c>IPW_PROMETHEUS_URL</c>, <c>_JOB</c>, <c>_INSTANCE</c>, <c>_GPU</c>).
+/// Configured through the settings <c>prometheus.url</c>, <c>prometheus.job</c>, <c>prometheus.instance</c> and
+/// <c>prometheus.gpu</c> (<c>--prometheus-url</c>, <c>--prometheus-job</c>, <c>--prometheus-instance</c>,
+/// <c>--prometheus-gpu</c>).
 /// </summary>
 internal sealed partial class PrometheusSource : ITelemetrySource, ITelemetryNotes
 {
-    public const string UrlVariable = "IPW_PROMETHEUS_URL";
+    public const string UrlSetting = "prometheus.url", JobSetting = "prometheus.job", InstanceSetting = "prometheus.instance", GpuSetting = "prometheus.gpu";
 
     private static readonly (string Name, MetricKind Kind, string Unit, double Scale, bool Additive)[] Known =
     [
@@ -55,23 +56,23 @@ internal sealed partial class PrometheusSource : ITelemetrySource, ITelemetryNot
     private double _resolution = double.NaN;
     private int _failures;
 
-    public PrometheusSource()
+    public PrometheusSource(TelemetrySourceOptions options)
     {
-        var url = Environment.GetEnvironmentVariable(UrlVariable) ?? "";
+        var url = options.Get(UrlSetting) ?? "";
         _url = Uri.TryCreate(url.EndsWith('/') ? url : url + "/", UriKind.Absolute, out var u) ? u : new Uri("http://invalid/");
         _http = new HttpClient { BaseAddress = _url, Timeout = TimeSpan.FromSeconds(5) };
         var selectors = new List<string> { $"__name__=~\"{string.Join('|', Known.Select(k => k.Name))}|node_rapl_.+_joules_total\"" };
-        if (Environment.GetEnvironmentVariable("IPW_PROMETHEUS_JOB") is { Length: > 0 } job) selectors.Add($"job=~\"{job}\"");
-        if (Environment.GetEnvironmentVariable("IPW_PROMETHEUS_INSTANCE") is { Length: > 0 } instance) selectors.Add($"instance=~\"{instance}\"");
-        _gpu = Environment.GetEnvironmentVariable("IPW_PROMETHEUS_GPU") is { Length: > 0 } gpu ? gpu : null;
+        if (options.Get(JobSetting) is { } job) selectors.Add($"job=~\"{job}\"");
+        if (options.Get(InstanceSetting) is { } instance) selectors.Add($"instance=~\"{instance}\"");
+        _gpu = options.Get(GpuSetting);
         _query = "{" + string.Join(", ", selectors) + "}";
     }
 
     /// <summary>Whether a Prometheus URL was given (the backend is used only when named, and only with one).</summary>
-    public static Availability QuickCheck() =>
-        Environment.GetEnvironmentVariable(UrlVariable) is { Length: > 0 } url
+    public static Availability Check(TelemetrySourceOptions options) =>
+        options.Get(UrlSetting) is { } url
             ? Uri.TryCreate(url, UriKind.Absolute, out var u) && u.Scheme is "http" or "https" ? Availability.Yes : Availability.No($"'{url}' is not an http(s) URL")
-            : Availability.No("no Prometheus to read: give --prometheus-url (or set IPW_PROMETHEUS_URL)");
+            : Availability.No("no Prometheus to read: give --prometheus-url");
 
     public IReadOnlyList<string> Notes
     {
@@ -89,17 +90,24 @@ internal sealed partial class PrometheusSource : ITelemetrySource, ITelemetryNot
         {
             return new TelemetryProbe(false, $"cannot query Prometheus at {_url} ({Reason(e)})", [], [], "prometheus");
         }
+        // The counters move once per scrape: the scrape interval is their update period (the attribution places each
+        // reading at its scrape).
+        _resolution = samples.Any(Keep) ? ScrapeInterval() : double.NaN;
+        var period = double.IsFinite(_resolution) ? TimeSpan.FromSeconds(_resolution) : (TimeSpan?)null;
         foreach (var s in samples.Where(s => Keep(s)).OrderBy(s => s.Node, StringComparer.Ordinal).ThenBy(s => s.Device, StringComparer.Ordinal).ThenBy(s => s.Kind))
         {
             if (_index.ContainsKey(s.Key)) continue;
             var name = Unsafe().Replace(s.What, "_").Trim('_').ToLowerInvariant();
             _index[s.Key] = _series.Count;
-            _series.Add(new Series(s.Key, new MetricInfo(name, $"{s.Node}/{s.Device}", s.Kind, s.Unit) { Additive = s.Additive }));
+            _series.Add(new Series(s.Key, new MetricInfo(name, $"{s.Node}/{s.Device}", s.Kind, s.Unit)
+            {
+                Additive = s.Additive,
+                UpdatePeriod = s.Kind == MetricKind.Energy ? period : null,
+            }));
         }
         if (_series.Count == 0)
             return new TelemetryProbe(false, $"no series in Prometheus at {_url} match {_query}{(_gpu is null ? "" : $" and gpu {_gpu}")}: "
                 + "is the DCGM exporter, the node exporter or ipw energy serve scraped there (check up{...} and the job and instance selectors)?", [], [], "prometheus");
-        _resolution = ScrapeInterval();
         if (double.IsFinite(_resolution)) _minSpacing = TimeSpan.FromSeconds(Math.Clamp(_resolution / 5, 0.05, 1));
         _cached = new double[_series.Count];
         Array.Fill(_cached, double.NaN);
@@ -116,7 +124,6 @@ internal sealed partial class PrometheusSource : ITelemetrySource, ITelemetryNot
             ["devices"] = string.Join(",", _series.Select(s => s.Info.Device).Distinct()),
             ["resolution_s"] = double.IsFinite(_resolution) ? _resolution.ToString("0.###", CultureInfo.InvariantCulture) : "unknown",
         };
-        // The counters move once per scrape: the attribution places each reading at its scrape.
         if (double.IsFinite(_resolution))
             foreach (var s in _series.Where(s => s.Info.Kind == MetricKind.Energy))
                 details[$"{s.Info.Device}_energy_update_ms"] = (_resolution * 1000).ToString("0.###", CultureInfo.InvariantCulture);
@@ -124,6 +131,7 @@ internal sealed partial class PrometheusSource : ITelemetrySource, ITelemetryNot
             "prometheus: instant queries of the scraped exporters; counters step once per scrape, so the scrape interval is the resolution")
         {
             Details = details,
+            Devices = _series.Select(s => s.Info.Device).Distinct().Select(d => new DeviceInfo(d, d.Split('/')[^1].TrimEnd('0', '1', '2', '3', '4', '5', '6', '7', '8', '9'), null)).ToList(),
         };
     }
 

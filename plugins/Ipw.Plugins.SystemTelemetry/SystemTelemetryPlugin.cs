@@ -9,7 +9,7 @@ public sealed class SystemTelemetryPlugin : IIpwPlugin
         registry.AddTelemetrySource(new TelemetrySourceDescriptor(
             "system",
             "process and system CPU time and memory from /proc, temperatures from thermal zones (no energy)",
-            () => new SystemSource())
+            _ => new SystemSource())
         {
             CheckAvailability = () => OperatingSystem.IsLinux() ? Availability.Yes : Availability.No("reads /proc, which only Linux has"),
         });

@@ -24,8 +24,7 @@ internal static class EnergyCommand
         prometheus.AddTo(test);
         test.SetAction((parse, ct) =>
         {
-            GpuSelection.Apply(parse.GetValue(gpus));
-            prometheus.Apply(parse);
+            var options = TelemetrySources.Options(GpuSelection.Parse(parse.GetValue(gpus)), prometheus.Settings(parse));
             var backends = Names(parse.GetValue(backend));
             var every = parse.GetValue(interval);
             var total = parse.GetValue(duration);
@@ -36,10 +35,10 @@ internal static class EnergyCommand
             {
                 var seconds = parse.GetValue(phase);
                 if (seconds is <= 0 or > 3600) throw new UserError($"--phase must be between 0 and 3600 seconds, got {seconds}");
-                return Task.FromResult(RunLoad(loadName, settings, TimeSpan.FromSeconds(seconds), TimeSpan.FromSeconds(every), backends));
+                return Task.FromResult(RunLoad(loadName, settings, TimeSpan.FromSeconds(seconds), TimeSpan.FromSeconds(every), backends, options));
             }
             if (settings.Count > 0) throw new UserError("--load-param needs --load");
-            return Task.FromResult(Run(TimeSpan.FromSeconds(every), TimeSpan.FromSeconds(total), backends));
+            return Task.FromResult(Run(TimeSpan.FromSeconds(every), TimeSpan.FromSeconds(total), backends, options));
         });
         var listen = new Option<string>("--listen") { Description = "host:port to serve on (default loopback only; 0.0.0.0:9464 for every interface)", DefaultValueFactory = _ => "127.0.0.1:9464" };
         var node = new Option<string>("--node") { Description = "the node label on every metric", DefaultValueFactory = _ => Environment.MachineName };
@@ -48,7 +47,7 @@ internal static class EnergyCommand
         var serve = new Command("serve", "Serve this machine's energy, power, memory and temperature as Prometheus metrics (/metrics)") { listen, node, serveBackend, serveGpus };
         serve.SetAction((parse, ct) =>
         {
-            GpuSelection.Apply(parse.GetValue(serveGpus));
+            var options = TelemetrySources.Options(GpuSelection.Parse(parse.GetValue(serveGpus)));
             using var stop = new CancellationTokenSource();
             using var ctrlC = Interrupts.CancelOnCtrlC(stop);
             using var term = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c =>
@@ -56,7 +55,7 @@ internal static class EnergyCommand
                 c.Cancel = true;
                 stop.Cancel();
             });
-            return Task.FromResult(EnergyServe.Run(parse.GetValue(listen)!, parse.GetValue(node)!, Names(parse.GetValue(serveBackend)), stop.Token));
+            return Task.FromResult(EnergyServe.Run(parse.GetValue(listen)!, parse.GetValue(node)!, Names(parse.GetValue(serveBackend)), options, stop.Token));
         });
         return new Command("energy", "Energy telemetry tools") { test, serve };
     }
@@ -64,13 +63,13 @@ internal static class EnergyCommand
     private static List<string>? Names(string[]? values) =>
         values is { Length: > 0 } ? values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList() : null;
 
-    private static int Run(TimeSpan interval, TimeSpan duration, IReadOnlyList<string>? backends)
+    private static int Run(TimeSpan interval, TimeSpan duration, IReadOnlyList<string>? backends, TelemetrySourceOptions options)
     {
         var registries = PluginLoading.Load();
         using var stop = new CancellationTokenSource();
         using var ctrlC = Interrupts.CancelOnCtrlC(stop);
         Console.WriteLine($"ipw energy test: reading every backend every {interval.TotalSeconds:0.###} s for {duration.TotalSeconds:0.###} s (Ctrl-C stops)");
-        var verdicts = new EnergyMonitor(registries) { Backends = backends }.Run(interval, duration, (t, readings) =>
+        var verdicts = new EnergyMonitor(registries) { Backends = backends, Options = options }.Run(interval, duration, (t, readings) =>
         {
             var line = new StringBuilder($"  t={t.TotalSeconds,6:F1}s");
             foreach (var group in readings.GroupBy(r => r.Metric.Source))
@@ -87,7 +86,8 @@ internal static class EnergyCommand
         return 0;
     }
 
-    private static int RunLoad(string name, IReadOnlyDictionary<string, string> settings, TimeSpan phase, TimeSpan interval, IReadOnlyList<string>? backends)
+    private static int RunLoad(string name, IReadOnlyDictionary<string, string> settings, TimeSpan phase, TimeSpan interval, IReadOnlyList<string>? backends,
+        TelemetrySourceOptions options)
     {
         var registries = PluginLoading.Load();
         var entry = registries.Loads.Resolve(name);
@@ -109,7 +109,7 @@ internal static class EnergyCommand
         LoadResponse response;
         try
         {
-            response = new LoadResponseTest(registries) { Backends = backends }.Run(load, info, phase, interval, (p, t, readings) =>
+            response = new LoadResponseTest(registries) { Backends = backends, Options = options }.Run(load, info, phase, interval, (p, t, readings) =>
             {
                 var line = new StringBuilder(string.Create(c, $"  [{p,-5}] t={t.TotalSeconds,6:F1}s"));
                 foreach (var group in readings.GroupBy(r => r.Metric.Source))

@@ -18,11 +18,11 @@ internal static class EnergyServe
 {
     private static readonly string[] Labels = ["node", "source", "device", "metric", "additive"];
 
-    public static int Run(string listen, string node, IReadOnlyList<string>? backends, CancellationToken stop)
+    public static int Run(string listen, string node, IReadOnlyList<string>? backends, TelemetrySourceOptions options, CancellationToken stop)
     {
         var (host, port) = ParseListen(listen);
         var registries = PluginLoading.Load();
-        using var session = new TelemetrySession(TelemetrySources.Create(registries, backends), TimeSpan.FromSeconds(1), start: false);
+        using var session = new TelemetrySession(TelemetrySources.Create(registries, backends, options), TimeSpan.FromSeconds(1), start: false);
         var metrics = session.Metrics;
         if (metrics.Count == 0)
             throw new UserError("no telemetry backend works here, so there is nothing to serve: "

@@ -5,6 +5,7 @@ using Ipw.Core.Energy;
 using Ipw.Core.Profiling;
 using Ipw.Core.Runs;
 using Ipw.Core.Scoring;
+using Ipw.Core.Telemetry;
 
 namespace Ipw.Cli;
 
@@ -65,8 +66,6 @@ internal static class ProfileCommand
             var (errorCount, errorRate) = ParseMaxErrors(parse.GetValue(maxErrors));
             if (parse.GetValue(threads) is { } t) settings["threads"] = t.ToString(CultureInfo.InvariantCulture);
             if (parse.GetValue(contextSize) is { } c) settings["context_size"] = c.ToString(CultureInfo.InvariantCulture);
-            GpuSelection.Apply(parse.GetValue(gpus));
-            prometheus.Apply(parse);
             var sources = parse.GetValue(energy);
             var options = new ProfileOptions
             {
@@ -87,6 +86,7 @@ internal static class ProfileCommand
                 Warmup = parse.GetValue(warmup),
                 SampleInterval = TimeSpan.FromSeconds(parse.GetValue(interval)),
                 TelemetrySources = sources is { Length: > 0 } ? sources.SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries)).ToList() : null,
+                TelemetryOptions = TelemetrySources.Options(GpuSelection.Parse(parse.GetValue(gpus)), prometheus.Settings(parse)),
                 Arrival = parse.GetValue(arrival) == "constant" ? Arrival.Constant : Arrival.Poisson,
                 Duration = parse.GetValue(duration) is { } d ? Durations.Parse("--duration", d, allowZero: false) : null,
                 Baseline = Durations.Parse("--baseline", parse.GetValue(baseline)!, allowZero: true),

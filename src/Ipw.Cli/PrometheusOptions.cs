@@ -4,7 +4,7 @@ using Ipw.Core;
 namespace Ipw.Cli;
 
 /// <summary><c>--prometheus-url</c> and its label selectors, for the <c>prometheus</c> energy backend (on
-/// <c>ipw profile</c> and <c>ipw energy test</c>). The backend reads them from IPW_PROMETHEUS_*.</summary>
+/// <c>ipw profile</c> and <c>ipw energy test</c>), passed to the backend as its settings.</summary>
 internal sealed class PrometheusOptions
 {
     private readonly Option<string?> _url = new("--prometheus-url") { Description = "Prometheus to read cluster energy from (with --energy prometheus), e.g. http://prometheus:9090" };
@@ -20,21 +20,24 @@ internal sealed class PrometheusOptions
         command.Options.Add(_gpu);
     }
 
-    public void Apply(ParseResult parse)
+    /// <summary>The backend's settings (prometheus.url, .job, .instance, .gpu) from the options given, checked.</summary>
+    public Dictionary<string, string> Settings(ParseResult parse)
     {
+        var settings = new Dictionary<string, string>(StringComparer.Ordinal);
         if (parse.GetValue(_url) is { } url)
         {
             if (!Uri.TryCreate(url, UriKind.Absolute, out var u) || u.Scheme is not ("http" or "https"))
                 throw new UserError($"--prometheus-url expects an http(s) URL such as http://prometheus:9090, got '{url}'");
-            Environment.SetEnvironmentVariable("IPW_PROMETHEUS_URL", url);
+            settings["prometheus.url"] = url;
         }
-        if (parse.GetValue(_job) is { } job) Environment.SetEnvironmentVariable("IPW_PROMETHEUS_JOB", job);
-        if (parse.GetValue(_instance) is { } instance) Environment.SetEnvironmentVariable("IPW_PROMETHEUS_INSTANCE", instance);
+        if (parse.GetValue(_job) is { } job) settings["prometheus.job"] = job;
+        if (parse.GetValue(_instance) is { } instance) settings["prometheus.instance"] = instance;
         if (parse.GetValue(_gpu) is { } gpu)
         {
             if (gpu.Split(',', StringSplitOptions.TrimEntries).Any(p => !int.TryParse(p, out var i) || i < 0))
                 throw new UserError($"--prometheus-gpu expects GPU indices such as 0,1, got '{gpu}'");
-            Environment.SetEnvironmentVariable("IPW_PROMETHEUS_GPU", gpu);
+            settings["prometheus.gpu"] = gpu;
         }
+        return settings;
     }
 }

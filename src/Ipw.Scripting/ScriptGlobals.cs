@@ -146,6 +146,7 @@ public class ScriptGlobals
             Warmup = warmup,
             Baseline = Durations.Parse("baseline", baseline, allowZero: true),
             TelemetrySources = energy?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            TelemetryOptions = Core.Telemetry.TelemetrySources.Options(null),
             OutputDir = outputDir ?? OutputDir,
             RunSuffix = suffix,
         };

@@ -15,7 +15,6 @@ public sealed class AmdSmiSourceTests : IDisposable
     public AmdSmiSourceTests()
     {
         Environment.SetEnvironmentVariable(AmdSmiSource.LibraryVariable, Library);
-        Environment.SetEnvironmentVariable(NvmlSource.GpusVariable, null);
         NativeEnvironment.Set("IPW_AMDSMI_STANDIN_CONFIG", _config);
     }
 
@@ -23,7 +22,7 @@ public sealed class AmdSmiSourceTests : IDisposable
     public void The_energy_counter_is_validated_then_read_in_joules_with_vram()
     {
         File.WriteAllLines(_config, ["gpus=2", "power_w=250", "resolution_uj=15.3", "memory_used=8589934592"]);
-        using var session = new TelemetrySession([("amdsmi", new AmdSmiSource())], TimeSpan.FromMilliseconds(20));
+        using var session = new TelemetrySession([("amdsmi", new AmdSmiSource(TelemetrySourceOptions.Default))], TimeSpan.FromMilliseconds(20));
         var report = session.Reports.Single();
         Assert.True(report.Available, report.Reason);
         Assert.StartsWith("ok: 25", report.Details["gpu0_energy_validation"]); // ~250 W measured at start-up
@@ -40,7 +39,7 @@ public sealed class AmdSmiSourceTests : IDisposable
     public void A_counter_that_does_not_advance_is_rejected_with_the_reason()
     {
         File.WriteAllLines(_config, ["gpus=1", "stuck=1"]);
-        using var source = new AmdSmiSource();
+        using var source = new AmdSmiSource(TelemetrySourceOptions.Default);
         var probe = source.Probe();
         Assert.True(probe.Available); // VRAM still works
         Assert.Equal(["gpu0_memory_used_bytes"], probe.Metrics.Select(m => m.Name));
@@ -51,17 +50,14 @@ public sealed class AmdSmiSourceTests : IDisposable
     public void Gpu_selection_applies_and_a_missing_gpu_is_named()
     {
         File.WriteAllLines(_config, ["gpus=2"]);
-        Environment.SetEnvironmentVariable(NvmlSource.GpusVariable, "1");
-        using (var source = new AmdSmiSource())
+        using (var source = new AmdSmiSource(new TelemetrySourceOptions { Gpus = new GpuSelection("1", "--gpus") }))
             Assert.Equal(["gpu1"], source.Probe().Metrics.Select(m => m.Device).Distinct());
-        Environment.SetEnvironmentVariable(NvmlSource.GpusVariable, "5");
-        using var bad = new AmdSmiSource();
-        Assert.Contains("does not have (it sees 2)", bad.Probe().Reason);
+        using var bad = new AmdSmiSource(new TelemetrySourceOptions { Gpus = new GpuSelection("5", "--gpus") });
+        Assert.Contains("GPU 5 does not exist (AMD SMI sees 2)", bad.Probe().Reason);
     }
 
     public void Dispose()
     {
         File.Delete(_config);
-        Environment.SetEnvironmentVariable(NvmlSource.GpusVariable, null);
     }
 }

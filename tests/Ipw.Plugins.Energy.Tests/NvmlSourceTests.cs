@@ -20,8 +20,6 @@ public sealed class NvmlSourceTests : IDisposable
     {
         Environment.SetEnvironmentVariable(NvmlNative.LibraryVariable, Library);
         NativeEnvironment.Set("IPW_NVML_STANDIN_CONFIG", _config);
-        Environment.SetEnvironmentVariable(NvmlSource.GpusVariable, null);
-        Environment.SetEnvironmentVariable("CUDA_VISIBLE_DEVICES", null);
     }
 
     private void Script(params string[] lines) => File.WriteAllLines(_config, lines);
@@ -30,7 +28,7 @@ public sealed class NvmlSourceTests : IDisposable
     public void Every_metric_of_every_device_is_read_through_pinvoke()
     {
         Script("devices=2", "name=NVIDIA H100 80GB HBM3", "memory_used=2147483648", "temperature_c=51", "util_gpu=40");
-        using var source = new NvmlSource();
+        using var source = new NvmlSource(TelemetrySourceOptions.Default);
         var probe = source.Probe();
         Assert.True(probe.Available, probe.Reason);
         Assert.Equal("NVIDIA H100 80GB HBM3", probe.Details["gpu0_name"]);
@@ -45,6 +43,9 @@ public sealed class NvmlSourceTests : IDisposable
         Assert.Contains(values[1], new[] { 100.0, 300.0 }); // the square wave's low or high level, in watts
         // The counter's 100 ms steps were learned at start-up.
         Assert.InRange(double.Parse(probe.Details["gpu0_energy_update_ms"], System.Globalization.CultureInfo.InvariantCulture), 95, 130);
+        // ... and handed to the host typed: the counter's period and the devices' model names.
+        Assert.InRange(probe.Metrics.Single(m => m.Name == "gpu0_energy_j").UpdatePeriod!.Value.TotalMilliseconds, 95, 130);
+        Assert.Equal([new DeviceInfo("gpu0", "gpu", "NVIDIA H100 80GB HBM3"), new DeviceInfo("gpu1", "gpu", "NVIDIA H100 80GB HBM3")], probe.Devices);
     }
 
     [Fact]
@@ -52,7 +53,7 @@ public sealed class NvmlSourceTests : IDisposable
     {
         // 300 W for 500 ms, then 100 W for 500 ms: 200 J per second on average; the counter steps every 100 ms.
         Script("devices=1", "power_low_mw=100000", "power_high_mw=300000", "period_ms=1000", "energy_step_ms=100");
-        using var session = new TelemetrySession([("nvml", new NvmlSource())], TimeSpan.FromMilliseconds(20));
+        using var session = new TelemetrySession([("nvml", new NvmlSource(TelemetrySourceOptions.Default))], TimeSpan.FromMilliseconds(20));
         var energy = session.Metrics.Single(m => m.Info.Kind == MetricKind.Energy).Index;
         var start = session.OpenWindow();
         Thread.Sleep(2000);
@@ -66,7 +67,7 @@ public sealed class NvmlSourceTests : IDisposable
     public void Not_supported_shows_up_as_missing_with_a_reason()
     {
         Script("devices=1", "not_supported=energy,fields,temperature");
-        using var source = new NvmlSource();
+        using var source = new NvmlSource(TelemetrySourceOptions.Default);
         var probe = source.Probe();
         Assert.True(probe.Available);
         Assert.DoesNotContain(probe.Metrics, m => m.Kind is MetricKind.Energy or MetricKind.Temperature);
@@ -81,7 +82,7 @@ public sealed class NvmlSourceTests : IDisposable
     public void A_counter_reset_does_not_lose_or_invent_energy()
     {
         Script("devices=1", "power_low_mw=200000", "power_high_mw=200000", "energy_step_ms=10", "reset_at_ms=500");
-        using var source = new NvmlSource();
+        using var source = new NvmlSource(TelemetrySourceOptions.Default);
         var values = new double[source.Probe().Metrics.Count]; // the probe includes ~350 ms of learning the update period
         var clock = Stopwatch.StartNew();
         source.Read(values);
@@ -102,25 +103,23 @@ public sealed class NvmlSourceTests : IDisposable
     public void Only_the_selected_gpus_are_counted()
     {
         Script("devices=4");
-        Environment.SetEnvironmentVariable("CUDA_VISIBLE_DEVICES", "1,3");
-        using (var source = new NvmlSource())
+        using (var source = new NvmlSource(Gpus("1,3", "CUDA_VISIBLE_DEVICES")))
         {
             var probe = source.Probe();
             Assert.Equal(["gpu1", "gpu3"], probe.Metrics.Select(m => m.Device).Distinct());
             Assert.Contains("CUDA_VISIBLE_DEVICES", probe.Details["selection"]);
         }
-        Environment.SetEnvironmentVariable(NvmlSource.GpusVariable, "7");
-        using var bad = new NvmlSource();
+        using var bad = new NvmlSource(Gpus("7", "IPW_GPUS"));
         var p = bad.Probe();
         Assert.False(p.Available);
         Assert.Contains("GPU 7 does not exist (NVML sees 4)", p.Reason);
     }
 
+    private static TelemetrySourceOptions Gpus(string text, string origin) => new() { Gpus = new GpuSelection(text, origin) };
+
     public void Dispose()
     {
         File.Delete(_config);
-        Environment.SetEnvironmentVariable("CUDA_VISIBLE_DEVICES", null);
-        Environment.SetEnvironmentVariable(NvmlSource.GpusVariable, null);
     }
 }
 

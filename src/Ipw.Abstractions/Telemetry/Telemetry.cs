@@ -26,10 +26,21 @@ public enum MetricKind
 /// <param name="Unit">The unit, e.g. "J", "W", "bytes", "s".</param>
 public sealed record MetricInfo(string Name, string Device, MetricKind Kind, string Unit)
 {
+    /// <summary>For a cumulative counter: how often it really changes, where the source learned it (NVML steps about
+    /// every 100 ms; a Prometheus series at its scrape interval); null when unknown. Windows shorter than a few
+    /// periods rest on interpolation and are flagged.</summary>
+    public TimeSpan? UpdatePeriod { get; init; }
+
     /// <summary>For energy and power: whether this metric adds to the machine's total without overlapping
     /// another (RAPL package and DRAM do; psys contains them and does not). Totals sum only additive metrics.</summary>
     public bool Additive { get; init; } = true;
 }
+
+/// <summary>A device a source reads.</summary>
+/// <param name="Id">As metrics name it: "gpu0", "cpu0", "node1/gpu0".</param>
+/// <param name="Kind">"gpu", "cpu", "dram", "soc", ...</param>
+/// <param name="Model">The model name the backend reports, e.g. "NVIDIA H100 80GB HBM3"; null when unknown.</param>
+public sealed record DeviceInfo(string Id, string Kind, string? Model);
 
 /// <summary>A metric a source cannot read here, with the reason.</summary>
 public sealed record MissingMetric(MetricKind Kind, string Reason);
@@ -47,8 +58,14 @@ public sealed record TelemetryProbe(
     IReadOnlyList<MissingMetric> Missing,
     string Method)
 {
-    /// <summary>Facts worth recording: device names, a counter's learned update period, driver versions.</summary>
+    /// <summary>Facts worth recording in summary.json (driver versions, which devices were selected and why). Free
+    /// text for people: the host reads nothing from it; typed facts go in <see cref="Devices"/> and
+    /// <see cref="MetricInfo.UpdatePeriod"/>.</summary>
     public IReadOnlyDictionary<string, string> Details { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The devices whose metrics this source reads, with their model names (the run folder is named after the
+    /// GPUs among them).</summary>
+    public IReadOnlyList<DeviceInfo> Devices { get; init; } = [];
 }
 
 /// <summary>A source of energy, power, memory and temperature readings.</summary>
@@ -63,9 +80,13 @@ public interface ITelemetrySource : IDisposable
 }
 
 /// <summary>A named factory for an <see cref="ITelemetrySource"/>.</summary>
-public sealed record TelemetrySourceDescriptor(string Name, string Description, Func<ITelemetrySource> Create)
+public sealed record TelemetrySourceDescriptor(string Name, string Description, Func<TelemetrySourceOptions, ITelemetrySource> Create)
     : EntryDescriptor(Name, Description)
 {
+    /// <summary>Whether the source can work with the run's options (e.g. a URL was given); null: as
+    /// <see cref="EntryDescriptor.CheckAvailability"/> says.</summary>
+    public Func<TelemetrySourceOptions, Availability>? CheckWithOptions { get; init; }
+
     /// <summary>Used only when named (<c>--energy NAME</c>), never by default: for a source that may measure the same
     /// hardware as the local ones (a cluster's Prometheus), where adding both would count energy twice.</summary>
     public bool OnlyWhenNamed { get; init; }

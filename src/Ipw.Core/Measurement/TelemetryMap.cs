@@ -25,8 +25,7 @@ internal sealed class TelemetryMap
     /// <summary>The session's additive cumulative energy metrics (what totals and attribution sum).</summary>
     public IReadOnlyList<int> EnergyMetrics { get; }
 
-    /// <summary>Each energy metric's counter update period, where its source learned one
-    /// (detail "&lt;device&gt;_energy_update_ms").</summary>
+    /// <summary>Each energy metric's counter update period, where its source learned one.</summary>
     public IReadOnlyList<TimeSpan?> EnergyPeriods { get; }
 
     public TelemetryMap(TelemetrySession session)
@@ -48,14 +47,7 @@ internal sealed class TelemetryMap
         GpuMemory = metrics.Where(m => m.Info.Kind == MetricKind.Memory
             && (m.Info.Device.StartsWith("gpu", StringComparison.Ordinal) || m.Info.Device.Contains("/gpu", StringComparison.Ordinal))).Select(m => m.Index).ToArray();
 
-        EnergyPeriods = EnergyMetrics.Select(i =>
-        {
-            var m = metrics[i];
-            var report = session.Reports.FirstOrDefault(r => r.Name == m.Source);
-            return report?.Details.TryGetValue($"{m.Info.Device}_energy_update_ms", out var ms) == true
-                && double.TryParse(ms, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) && v > 0
-                ? TimeSpan.FromMilliseconds(v) : (TimeSpan?)null;
-        }).ToArray();
+        EnergyPeriods = EnergyMetrics.Select(i => metrics[i].Info.UpdatePeriod is { } p && p > TimeSpan.Zero ? p : (TimeSpan?)null).ToArray();
         EnergySource = string.Join("+", EnergyMetrics.Select(i => $"{metrics[i].Source}:{metrics[i].Info.Device}").Distinct());
         EnergyMissingReason = EnergyMetrics.Count > 0 ? null : Reason(session.Reports, MetricKind.Energy, "energy counter");
         PowerMissingReason = Power.Count > 0 ? null : Reason(session.Reports, MetricKind.Power, "power reading");

@@ -24,14 +24,18 @@ public sealed class Registry<T> where T : EntryDescriptor
         _entries.Add(descriptor.Name, new RegisteredEntry<T>(descriptor, plugin));
     }
 
+    /// <summary>Looks up an entry the user named; an unknown name is a user error.</summary>
+    public RegisteredEntry<T> Find(string name)
+    {
+        if (_entries.TryGetValue(name, out var entry)) return entry;
+        var known = _entries.Count == 0 ? "none are registered" : "known: " + string.Join(", ", _entries.Keys.Order());
+        throw new UserError($"unknown {Kind} '{name}' ({known}; see 'ipw list')");
+    }
+
     /// <summary>Looks up an entry the user named; unknown or unavailable names are user errors.</summary>
     public RegisteredEntry<T> Resolve(string name)
     {
-        if (!_entries.TryGetValue(name, out var entry))
-        {
-            var known = _entries.Count == 0 ? "none are registered" : "known: " + string.Join(", ", _entries.Keys.Order());
-            throw new UserError($"unknown {Kind} '{name}' ({known}; see 'ipw list')");
-        }
+        var entry = Find(name);
         var availability = entry.Availability();
         if (!availability.IsAvailable)
             throw new UserError($"{Kind} '{name}' is not available here: {availability.Reason}");

@@ -38,6 +38,8 @@ public sealed record ProfileOptions
     public TimeSpan SampleInterval { get; init; } = TimeSpan.FromMilliseconds(50);
     /// <summary>Telemetry sources to use (null: every available one).</summary>
     public IReadOnlyList<string>? TelemetrySources { get; init; }
+    /// <summary>What every telemetry source is told: the GPUs that count, source settings (e.g. prometheus.url).</summary>
+    public Abstractions.TelemetrySourceOptions TelemetryOptions { get; init; } = Abstractions.TelemetrySourceOptions.Default;
     /// <summary>Closed loop: this many requests in flight at all times (1: sequential).</summary>
     public int Concurrency { get; init; } = 1;
     /// <summary>Open loop: requests per second, sent on schedule whatever the service does (null: closed loop).</summary>

@@ -53,7 +53,7 @@ public sealed class Profiler(PluginRegistries registries)
         }
 
         // Probe the telemetry first: the run folder is named after the GPUs the backends found, if any.
-        using var session = new TelemetrySession(TelemetrySources.Create(registries, options.TelemetrySources), options.SampleInterval, start: false)
+        using var session = new TelemetrySession(TelemetrySources.Create(registries, options.TelemetrySources, options.TelemetryOptions), options.SampleInterval, start: false)
         {
             // Under load, edges come thousands a second: a sample this recent stands for an edge. One query at a time
             // reads every edge.
@@ -149,15 +149,15 @@ public sealed class Profiler(PluginRegistries registries)
     /// <summary>The hardware label a run with these options would get (probes the telemetry sources, then releases them).</summary>
     public static HardwareInfo DetectHardware(PluginRegistries registries, ProfileOptions options)
     {
-        using var session = new TelemetrySession(TelemetrySources.Create(registries, options.TelemetrySources), options.SampleInterval, start: false);
+        using var session = new TelemetrySession(TelemetrySources.Create(registries, options.TelemetrySources, options.TelemetryOptions), options.SampleInterval, start: false);
         return HardwareInfo.Detect(GpuNames(session));
     }
 
-    /// <summary>Names of the GPUs whose telemetry counts, as the backends reported them (details "gpuN_name").</summary>
+    /// <summary>Model names of the GPUs whose telemetry counts, as the backends reported them.</summary>
     private static List<string> GpuNames(TelemetrySession session) =>
-        session.Reports.Where(r => r.Available)
-            .SelectMany(r => r.Details.Where(d => d.Key.StartsWith("gpu", StringComparison.Ordinal) && d.Key.EndsWith("_name", StringComparison.Ordinal)))
-            .OrderBy(d => d.Key, StringComparer.Ordinal).Select(d => d.Value).ToList();
+        session.Reports.Where(r => r.Available).SelectMany(r => r.Devices)
+            .Where(d => d.Kind == "gpu" && d.Model is not null)
+            .OrderBy(d => d.Id, StringComparer.Ordinal).Select(d => d.Model!).ToList();
 
     /// <summary>What the client reports after the run (e.g. server metrics); a failure here never loses the run.</summary>
     private static async Task<IReadOnlyDictionary<string, string>> ClientReportAsync(IInferenceClient client)

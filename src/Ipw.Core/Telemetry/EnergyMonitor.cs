@@ -23,10 +23,13 @@ public sealed class EnergyMonitor(PluginRegistries registries)
     /// <summary>The backends to test (null: every one used by default; a backend used only when named must be named).</summary>
     public IReadOnlyList<string>? Backends { get; init; }
 
+    /// <summary>What every backend is told (GPU selection, settings).</summary>
+    public TelemetrySourceOptions Options { get; init; } = TelemetrySourceOptions.Default;
+
     public IReadOnlyList<BackendVerdict> Run(TimeSpan interval, TimeSpan duration, Action<TimeSpan, IReadOnlyList<MonitorReading>> onTick,
         CancellationToken cancellationToken)
     {
-        var sources = TelemetrySources.Create(registries, Backends);
+        var sources = TelemetrySources.Create(registries, Backends, Options);
         var sampleEvery = interval < TimeSpan.FromMilliseconds(50) ? interval : TimeSpan.FromMilliseconds(50);
         using var session = new TelemetrySession(sources, sampleEvery);
         var metrics = session.Metrics;

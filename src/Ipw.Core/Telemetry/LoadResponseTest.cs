@@ -33,12 +33,15 @@ public sealed class LoadResponseTest(PluginRegistries registries)
     /// <summary>The backends to sample (null: every one used by default).</summary>
     public IReadOnlyList<string>? Backends { get; init; }
 
+    /// <summary>What every backend is told (GPU selection, settings).</summary>
+    public TelemetrySourceOptions Options { get; init; } = TelemetrySourceOptions.Default;
+
     public static readonly string[] Phases = ["idle", "load", "after"];
 
     public LoadResponse Run(IComputeLoad load, ComputeLoadInfo info, TimeSpan phase, TimeSpan interval,
         Action<string, TimeSpan, IReadOnlyList<MonitorReading>> onTick, CancellationToken cancellationToken)
     {
-        var sources = TelemetrySources.Create(registries, Backends);
+        var sources = TelemetrySources.Create(registries, Backends, Options);
         var sampleEvery = interval < TimeSpan.FromMilliseconds(50) ? interval : TimeSpan.FromMilliseconds(50);
         using var session = new TelemetrySession(sources, sampleEvery);
         var metrics = session.Metrics;

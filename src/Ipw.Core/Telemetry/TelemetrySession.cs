@@ -10,6 +10,9 @@ public sealed record SessionMetric(int Index, string Source, string Method, Metr
 public sealed record SourceReport(string Name, bool Available, string? Reason, string Method, IReadOnlyList<MetricInfo> Metrics, IReadOnlyList<MissingMetric> Missing)
 {
     public IReadOnlyDictionary<string, string> Details { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The devices the source reads, with their model names.</summary>
+    public IReadOnlyList<DeviceInfo> Devices { get; init; } = [];
 }
 
 /// <summary>
@@ -69,7 +72,7 @@ public sealed class TelemetrySession : IDisposable
             {
                 probe = new TelemetryProbe(false, $"probe failed: {e.Message}", [], [], "none");
             }
-            reports.Add(new SourceReport(name, probe.Available, probe.Reason, probe.Method, probe.Metrics, probe.Missing) { Details = probe.Details });
+            reports.Add(new SourceReport(name, probe.Available, probe.Reason, probe.Method, probe.Metrics, probe.Missing) { Details = probe.Details, Devices = probe.Devices });
             if (!probe.Available || probe.Metrics.Count == 0)
             {
                 source.Dispose();
