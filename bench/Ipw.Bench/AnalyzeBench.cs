@@ -56,7 +56,7 @@ internal static class AnalyzeBench
                     if (batch.Count == 2048) { run.Append(batch); batch.Clear(); }
                 }
                 if (batch.Count > 0) run.Append(batch);
-                run.WriteSummary(new JsonObject { ["status"] = "completed", ["counts"] = new JsonObject { ["queries"] = queries, ["records_on_disk"] = queries } });
+                run.WriteSummary(new Ipw.Core.Summary.RunSummary { Status = "completed", Counts = new(queries, queries, queries, 0, null) });
             }
             Console.WriteLine($"analyze: wrote a {queries:N0}-query run ({new FileInfo(Path.Combine(path, RunFolder.DataFileName)).Length / 1048576.0:F0} MiB) in {sw.Elapsed.TotalSeconds:F1} s");
         measure:
@@ -76,7 +76,7 @@ internal static class AnalyzeBench
                 })
                 {
                     t.Restart();
-                    analysis.RunAsync(new Ipw.Abstractions.AnalysisContext([view], Path.Combine(path, "analysis")), default).GetAwaiter().GetResult();
+                    analysis.RunAsync(new Ipw.Abstractions.AnalysisContext([view], new ArtifactFolder(Path.Combine(path, "analysis"))), default).GetAwaiter().GetResult();
                     stages.Add($"{name} {t.Elapsed.TotalSeconds:F2} s");
                 }
                 Console.WriteLine("analyze in process: " + string.Join(", ", stages));

@@ -9,14 +9,8 @@ internal static class Output
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
-    public static string Write(AnalysisContext context, string name, JsonObject json)
-    {
-        Directory.CreateDirectory(context.OutputDirectory);
-        var path = Path.Combine(context.OutputDirectory, name + ".json");
-        File.WriteAllText(path + ".tmp", json.ToJsonString(Indented));
-        File.Move(path + ".tmp", path, overwrite: true);
-        return path;
-    }
+    public static string Write(AnalysisContext context, string name, JsonObject json) =>
+        context.Output.Write(name + ".json", System.Text.Encoding.UTF8.GetBytes(json.ToJsonString(Indented)));
 
     public static JsonNode? Num(double? v) => v is { } d && double.IsFinite(d) ? JsonValue.Create(d) : null;
 }
@@ -200,8 +194,7 @@ internal sealed class EfficiencyAnalysis : IAnalysis
         {
             ["analysis"] = "efficiency",
             ["run"] = run.Directory,
-            ["definitions"] = "intelligence_per_joule = accuracy / mean energy per graded query (J); intelligence_per_watt = accuracy / mean power "
-                + "over graded queries (W); tokens_per_joule = output tokens / energy, over queries with energy",
+            ["definitions"] = Statistics.IntelligenceDefinitions + "; tokens_per_joule = output tokens / energy, over queries with energy",
             ["overall"] = overall,
             ["by_subject"] = bySubject,
             ["warnings"] = new JsonArray([.. warnings.Select(w => JsonValue.Create(w))]),
@@ -249,18 +242,12 @@ internal sealed class EfficiencyAnalysis : IAnalysis
     private static JsonObject Group(Tally t, List<string>? warnings)
     {
         var g = new JsonObject { ["queries"] = t.Queries, ["graded"] = t.Graded, ["correct"] = t.Right };
-        double? accuracy = t.Graded > 0 ? (double)t.Right / t.Graded : null;
-        g["accuracy"] = Output.Num(accuracy);
-        if (accuracy is not null)
-        {
-            var (low, high) = Statistics.Wilson(t.Right, t.Graded);
-            g["accuracy_ci95"] = new JsonArray(Output.Num(low), Output.Num(high));
-        }
-        // Intelligence per joule and per watt only when every graded query has the measurement: never from a zero.
-        double? meanEnergy = t.WithEnergy > 0 && t.WithEnergy == t.Graded ? t.EnergySum / t.WithEnergy : null;
-        double? meanPower = t.WithPower > 0 && t.WithPower == t.Graded ? t.PowerSum / t.WithPower : null;
-        g["intelligence_per_joule"] = Output.Num(accuracy is { } a1 && meanEnergy is > 0 ? a1 / meanEnergy : null);
-        g["intelligence_per_watt"] = Output.Num(accuracy is { } a2 && meanPower is > 0 ? a2 / meanPower : null);
+        // Accuracy and intelligence per joule and per watt as summary.json defines them (one definition).
+        var f = Statistics.Intelligence(t.Graded, t.Right, t.EnergySum, t.WithEnergy, t.PowerSum, t.WithPower);
+        g["accuracy"] = Output.Num(f.Accuracy);
+        if (f.AccuracyCi95 is { } ci) g["accuracy_ci95"] = new JsonArray(Output.Num(ci.Low), Output.Num(ci.High));
+        g["intelligence_per_joule"] = Output.Num(f.PerJoule);
+        g["intelligence_per_watt"] = Output.Num(f.PerWatt);
         g["tokens_per_joule"] = Output.Num(t.Joules > 0 ? t.Tokens / t.Joules : null);
         g["joules_per_token"] = Output.Num(t.Tokens > 0 && t.Joules > 0 ? t.Joules / t.Tokens : null);
         if (warnings is not null && t.Graded > 0 && t.WithEnergy < t.Graded)

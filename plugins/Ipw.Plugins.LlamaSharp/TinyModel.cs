@@ -57,11 +57,12 @@ public static class TinyModel
         path ??= DefaultPath();
         if (File.Exists(path)) return path;
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        var temp = $"{path}.{Environment.ProcessId}.tmp";
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
-            Build().WriteTo(stream);
         // Atomic: concurrent first uses never see a half-written model.
-        File.Move(temp, path, overwrite: true);
+        AtomicFile.Write(path, temp =>
+        {
+            using var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None);
+            Build().WriteTo(stream);
+        });
         return path;
     }
 

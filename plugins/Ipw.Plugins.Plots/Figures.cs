@@ -28,14 +28,10 @@ internal static class Figure
         return plot;
     }
 
-    public static string Save(Plot plot, AnalysisContext context, string name)
-    {
-        Directory.CreateDirectory(context.OutputDirectory);
-        var path = Path.Combine(context.OutputDirectory, $"{name}.{context.Format}");
-        if (context.Format == "svg") plot.SaveSvg(path, Width, Height);
-        else plot.SavePng(path, Width, Height);
-        return path;
-    }
+    public static string Save(Plot plot, AnalysisContext context, string name) =>
+        context.Output.Write($"{name}.{context.Format}", context.Format == "svg"
+            ? System.Text.Encoding.UTF8.GetBytes(plot.GetSvgXml(Width, Height))
+            : plot.GetImageBytes(Width, Height, ImageFormat.Png));
 
     public static double[]? Column(IRunView run, string column) => run.Columns.Contains(column) ? run.Numbers(column) : null;
 

@@ -31,12 +31,7 @@ internal static class Typeface
             {
                 var path = Path.Combine(folder, name);
                 var bytes = files[name];
-                if (!File.Exists(path) || new FileInfo(path).Length != bytes.Length)
-                {
-                    var temp = path + $".{Environment.ProcessId}.tmp";
-                    File.WriteAllBytes(temp, bytes);
-                    File.Move(temp, path, overwrite: true);
-                }
+                if (!File.Exists(path) || new FileInfo(path).Length != bytes.Length) AtomicFile.WriteAllBytes(path, bytes);
                 ScottPlot.Fonts.AddFontFile(Family, path, bold, italic: false);
             }
             ScottPlot.Fonts.Default = Family;

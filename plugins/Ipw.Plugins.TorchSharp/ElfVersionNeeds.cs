@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
+using Ipw.Abstractions;
 
 namespace Ipw.Plugins.TorchSharp;
 
@@ -70,20 +71,7 @@ public static class ElfVersionNeeds
             }
             marked.Add(version);
         }
-        var temporary = destination + ".tmp";
-        try
-        {
-            File.WriteAllBytes(temporary, data);
-            File.Move(temporary, destination, overwrite: true);
-        }
-        catch
-        {
-            if (File.Exists(temporary))
-            {
-                File.Delete(temporary);
-            }
-            throw;
-        }
+        AtomicFile.WriteAllBytes(destination, data);
         return marked;
     }
 

@@ -17,4 +17,33 @@ public static class Statistics
         var half = Z95 / (1 + z2 / n) * Math.Sqrt(p * (1 - p) / n + z2 / (4.0 * n * n));
         return (Math.Max(0, centre - half), Math.Min(1, centre + half));
     }
+
+    /// <summary>How intelligence per joule and per watt are defined, in words, for reports.</summary>
+    public const string IntelligenceDefinitions = "intelligence_per_joule = accuracy / mean energy per graded query (J); "
+        + "intelligence_per_watt = accuracy / mean device power during graded queries (W)";
+
+    /// <summary>Accuracy and the intelligence metrics of a group of graded queries, defined once: accuracy over the mean
+    /// energy per graded query (per joule) and over the mean power during them (per watt). The means need every graded
+    /// query's measurement (a mean over some of them would not be the group's), so a missing one makes them null, never
+    /// a number computed from a zero.</summary>
+    /// <param name="graded">Graded queries.</param>
+    /// <param name="correct">Of those, right.</param>
+    /// <param name="energySumJ">Sum of the graded queries' energy, over those that have one.</param>
+    /// <param name="withEnergy">Graded queries that have an energy.</param>
+    /// <param name="powerSumW">Sum of the graded queries' average power, over those that have one.</param>
+    /// <param name="withPower">Graded queries that have an average power.</param>
+    public static IntelligenceFigures Intelligence(int graded, int correct, double energySumJ, int withEnergy, double powerSumW, int withPower)
+    {
+        double? accuracy = graded > 0 ? (double)correct / graded : null;
+        double? meanEnergy = graded > 0 && withEnergy == graded ? energySumJ / graded : null;
+        double? meanPower = graded > 0 && withPower == graded ? powerSumW / graded : null;
+        return new IntelligenceFigures(accuracy, graded > 0 ? Wilson(correct, graded) : null, meanEnergy, meanPower,
+            accuracy is { } a && meanEnergy is > 0 ? a / meanEnergy : null,
+            accuracy is { } b && meanPower is > 0 ? b / meanPower : null);
+    }
 }
+
+/// <summary>A group's accuracy (with its 95 % Wilson interval) and intelligence per joule and per watt; null where not
+/// measured.</summary>
+public readonly record struct IntelligenceFigures(double? Accuracy, (double Low, double High)? AccuracyCi95, double? MeanEnergyJ, double? MeanPowerW,
+    double? PerJoule, double? PerWatt);

@@ -9,9 +9,9 @@ namespace Ipw.Cli;
 /// <summary>The terminal progress bar (Spectre.Console), fed by the pipeline's progress events.</summary>
 internal static class ConsoleProgress
 {
-    public static async Task<ProfileOutcome> RunWithBarAsync(Func<IProfileObserver, Task<ProfileOutcome>> run)
+    public static async Task<T> RunWithBarAsync<T>(Func<IProfileObserver, Task<T>> run)
     {
-        ProfileOutcome? outcome = null;
+        T? outcome = default;
         await AnsiConsole.Progress()
             .AutoClear(false)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())

@@ -24,13 +24,13 @@ internal static class EnergyCommand
         prometheus.AddTo(test);
         test.SetAction((parse, ct) =>
         {
-            var options = TelemetrySources.Options(GpuSelection.Parse(parse.GetValue(gpus)), prometheus.Settings(parse));
+            var options = TelemetrySources.Options(Ipw.Core.Session.ProfileArgs.ParseGpus(parse.GetValue(gpus)), prometheus.Settings(parse));
             var backends = Names(parse.GetValue(backend));
             var every = parse.GetValue(interval);
             var total = parse.GetValue(duration);
             if (every is <= 0 or > 3600) throw new UserError($"--interval must be between 0 and 3600 seconds, got {every}");
             if (total <= 0) throw new UserError($"--duration must be positive, got {total}");
-            var settings = ProfileCommand.ParseSettings("--load-param", parse.GetValue(loadParam) ?? []);
+            var settings = Ipw.Core.Session.ProfileArgs.ParseSettings("--load-param", parse.GetValue(loadParam) ?? []);
             if (parse.GetValue(load) is { } loadName)
             {
                 var seconds = parse.GetValue(phase);
@@ -47,7 +47,7 @@ internal static class EnergyCommand
         var serve = new Command("serve", "Serve this machine's energy, power, memory and temperature as Prometheus metrics (/metrics)") { listen, node, serveBackend, serveGpus };
         serve.SetAction((parse, ct) =>
         {
-            var options = TelemetrySources.Options(GpuSelection.Parse(parse.GetValue(serveGpus)));
+            var options = TelemetrySources.Options(Ipw.Core.Session.ProfileArgs.ParseGpus(parse.GetValue(serveGpus)));
             using var stop = new CancellationTokenSource();
             using var ctrlC = Interrupts.CancelOnCtrlC(stop);
             using var term = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c =>

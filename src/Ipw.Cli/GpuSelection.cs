@@ -9,14 +9,4 @@ internal static class GpuSelection
 {
     public static Option<string?> Option() =>
         new("--gpus") { Description = "GPU indices whose telemetry counts, e.g. 0,1 (default: CUDA_VISIBLE_DEVICES, else all)" };
-
-    /// <summary>The checked selection ("0,1"), or null when not given.</summary>
-    public static string? Parse(string? value)
-    {
-        if (value is null) return null;
-        var parts = value.Split(',', StringSplitOptions.TrimEntries);
-        if (parts.Length == 0 || parts.Any(p => !int.TryParse(p, out var i) || i < 0))
-            throw new UserError($"--gpus expects GPU indices such as 0,1, got '{value}'");
-        return string.Join(',', parts);
-    }
 }

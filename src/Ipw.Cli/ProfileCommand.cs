@@ -5,6 +5,7 @@ using Ipw.Core.Energy;
 using Ipw.Core.Profiling;
 using Ipw.Core.Runs;
 using Ipw.Core.Scoring;
+using Ipw.Core.Session;
 using Ipw.Core.Telemetry;
 
 namespace Ipw.Cli;
@@ -62,37 +63,35 @@ internal static class ProfileCommand
         prometheus.AddTo(command);
         command.SetAction(async (parse, _) =>
         {
-            var settings = ParseSettings("--client-param", parse.GetValue(clientOption) ?? []);
-            var (errorCount, errorRate) = ParseMaxErrors(parse.GetValue(maxErrors));
-            if (parse.GetValue(threads) is { } t) settings["threads"] = t.ToString(CultureInfo.InvariantCulture);
-            if (parse.GetValue(contextSize) is { } c) settings["context_size"] = c.ToString(CultureInfo.InvariantCulture);
             var sources = parse.GetValue(energy);
-            var options = new ProfileOptions
+            var options = new ProfileArgs
             {
                 Client = parse.GetValue(client)!,
                 Model = parse.GetValue(model),
                 BaseUrl = parse.GetValue(baseUrl),
-                ClientSettings = settings,
+                ClientParams = ProfileArgs.ParseSettings("--client-param", parse.GetValue(clientOption) ?? []),
+                Threads = parse.GetValue(threads),
+                ContextSize = parse.GetValue(contextSize),
                 Dataset = parse.GetValue(dataset)!,
                 DatasetPath = parse.GetValue(datasetPath),
-                DatasetSettings = ParseSettings("--dataset-option", parse.GetValue(datasetOption) ?? []),
+                DatasetParams = ProfileArgs.ParseSettings("--dataset-option", parse.GetValue(datasetOption) ?? []),
                 MaxQueries = parse.GetValue(maxQueries),
-                MaxErrors = errorCount,
-                MaxErrorRate = errorRate,
+                MaxErrors = parse.GetValue(maxErrors),
                 OutputDir = parse.GetValue(outputDir)!,
                 MaxTokens = parse.GetValue(maxTokens),
                 Temperature = parse.GetValue(temperature),
                 Seed = parse.GetValue(seed),
                 Warmup = parse.GetValue(warmup),
-                SampleInterval = TimeSpan.FromSeconds(parse.GetValue(interval)),
-                TelemetrySources = sources is { Length: > 0 } ? sources.SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries)).ToList() : null,
-                TelemetryOptions = TelemetrySources.Options(GpuSelection.Parse(parse.GetValue(gpus)), prometheus.Settings(parse)),
-                Arrival = parse.GetValue(arrival) == "constant" ? Arrival.Constant : Arrival.Poisson,
-                Duration = parse.GetValue(duration) is { } d ? Durations.Parse("--duration", d, allowZero: false) : null,
-                Baseline = Durations.Parse("--baseline", parse.GetValue(baseline)!, allowZero: true),
-                Attribution = parse.GetValue(attributionMethod) == "phase" ? AttributionMethod.Phase : AttributionMethod.Overlap,
+                SampleIntervalS = parse.GetValue(interval),
+                Energy = sources is { Length: > 0 } ? string.Join(',', sources) : null,
+                Gpus = parse.GetValue(gpus),
+                TelemetrySettings = prometheus.Settings(parse),
+                Arrival = parse.GetValue(arrival)!,
+                Duration = parse.GetValue(duration),
+                Baseline = parse.GetValue(baseline)!,
+                Attribution = parse.GetValue(attributionMethod)!,
                 PrefillWeight = parse.GetValue(prefillWeight),
-            };
+            }.ToOptions();
             var concurrencies = parse.GetValue(concurrency) is { } c1 ? ParseList("--concurrency", c1, whole: true) : null;
             var rates = parse.GetValue(rate) is { } r1 ? ParseList("--rate", r1, whole: false) : null;
             if (concurrencies is not null && rates is not null)
@@ -135,28 +134,6 @@ internal static class ProfileCommand
         return values;
     }
 
-    private static (int? Count, double? Rate) ParseMaxErrors(string? text)
-    {
-        if (text is null) return (null, null);
-        var t = text.Trim();
-        if (t.EndsWith('%') && double.TryParse(t[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out var pct) && pct is > 0 and <= 100)
-            return (null, pct / 100);
-        if (int.TryParse(t, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n >= 1) return (n, null);
-        throw new UserError($"--max-errors expects a count (e.g. 10) or a percentage (e.g. 5%), got '{text}'");
-    }
-
-    internal static Dictionary<string, string> ParseSettings(string option, string[] pairs)
-    {
-        var settings = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var pair in pairs)
-        {
-            var eq = pair.IndexOf('=');
-            if (eq <= 0) throw new UserError($"{option} expects key=value, got '{pair}'");
-            settings[pair[..eq].Trim()] = pair[(eq + 1)..].Trim();
-        }
-        return settings;
-    }
-
     private static async Task<int> SweepAsync(ProfileOptions template, SweepAxis axis, IReadOnlyList<double> values, string progressMode)
     {
         // Every point is checked before the plugins load or a request is sent.
@@ -186,7 +163,6 @@ internal static class ProfileCommand
 
     private static async Task<int> RunAsync(ProfileOptions options, string progressMode, JudgeSettings? judge)
     {
-        Profiler.Validate(options);
         var registries = PluginLoading.Load();
         using var stop = new CancellationTokenSource();
         using var abort = new CancellationTokenSource();
@@ -203,23 +179,21 @@ internal static class ProfileCommand
                 mode = "plain";
             }
             options = options with { FrontEnd = mode };
-            var profiler = new Profiler(registries);
+            var session = new ProfileSession(registries);
             var stoppedInTui = false;
-            ProfileOutcome outcome;
+            SessionOutcome result;
             if (mode == "tui")
-                (outcome, stoppedInTui) = TuiProfile.Run((o, s, a, gate) => profiler.RunAsync(options, o, s, a, gate), abort);
+                (result, stoppedInTui) = TuiProfile.Run((o, s, a, gate) => session.RunAsync(options, o, judge, s, a, gate), abort);
             else
-                outcome = mode == "bar"
-                    ? await ConsoleProgress.RunWithBarAsync(o => profiler.RunAsync(options, o, stop.Token, abort.Token))
-                    : await profiler.RunAsync(options, mode == "plain" ? new PlainProgress() : null, stop.Token, abort.Token);
+                result = mode == "bar"
+                    ? await ConsoleProgress.RunWithBarAsync(o => session.RunAsync(options, o, judge, stop.Token, abort.Token))
+                    : await session.RunAsync(options, mode == "plain" ? new PlainProgress() : null, judge, stop.Token, abort.Token);
+            var outcome = result.Run;
             RunReport.Print(outcome);
-            if (judge is not null && outcome.Queries > 0 && !abort.IsCancellationRequested)
+            if (result.Judged is { } o)
             {
-                // The judge runs after the measurement, so its inference is never counted as the model's.
-                await using var model = await Judge.CreateAsync(judge, registries, abort.Token);
-                var o = await RunScorer.RescoreAsync(outcome.RunPath, null, model, abort.Token, judge.BaselineRun is { } b ? Path.GetFullPath(b) : null);
                 var accuracy = o.Graded > 0 ? ((double)o.Correct / o.Graded).ToString("P1", CultureInfo.InvariantCulture) : "n/a";
-                Console.WriteLine($"judged by {model.Model}: {o.Graded} graded, {o.Correct} correct ({accuracy})");
+                Console.WriteLine($"judged by {result.JudgeModel}: {o.Graded} graded, {o.Correct} correct ({accuracy})");
             }
             if (stoppedInTui)
             {

@@ -1,5 +1,6 @@
 using System.Runtime.ExceptionServices;
 using Ipw.Core.Profiling;
+using Ipw.Core.Session;
 using Ipw.Tui;
 
 namespace Ipw.Cli;
@@ -19,15 +20,17 @@ internal static class TuiProfile
 
     /// <summary>Runs the profile under the monitor; returns its outcome and whether the user stopped it there.
     /// An exception from the run (a bad option, an unreachable server) is rethrown once the screen is restored.</summary>
-    public static (ProfileOutcome Outcome, bool StoppedByUser) Run(
-        Func<IProfileObserver, CancellationToken, CancellationToken, SendGate, Task<ProfileOutcome>> run, CancellationTokenSource abort)
+    public static (SessionOutcome Outcome, bool StoppedByUser) Run(
+        Func<IProfileObserver, CancellationToken, CancellationToken, SendGate, Task<SessionOutcome>> run, CancellationTokenSource abort)
     {
         var model = new MonitorModel();
+        SessionOutcome? result = null;
         using var session = new LiveProfileSession(model, async (o, s, a, gate) =>
         {
             // A Ctrl-C that reaches the process (a signal, not the TUI's key) still cancels the run.
             using var link = CancellationTokenSource.CreateLinkedTokenSource(a, abort.Token);
-            return await run(o, s, link.Token, gate).ConfigureAwait(false);
+            result = await run(o, s, link.Token, gate).ConfigureAwait(false);
+            return result.Run;
         });
         MonitorApp.Run(model, session, "ipw profile");
         if (!session.Run.IsCompleted)
@@ -38,7 +41,8 @@ internal static class TuiProfile
         }
         try
         {
-            return (session.Run.GetAwaiter().GetResult(), session.StoppedByUser);
+            session.Run.GetAwaiter().GetResult();
+            return (result!, session.StoppedByUser);
         }
         catch (AggregateException e) when (e.InnerExceptions.Count == 1)
         {

@@ -127,12 +127,7 @@ internal sealed class CompiledScript
         }
     }
 
-    private static void Write(string path, byte[] bytes)
-    {
-        var temp = path + "." + Environment.ProcessId + ".tmp";
-        File.WriteAllBytes(temp, bytes);
-        File.Move(temp, path, overwrite: true);
-    }
+    private static void Write(string path, byte[] bytes) => AtomicFile.WriteAllBytes(path, bytes);
 
     private static string? Folder() =>
         Environment.GetEnvironmentVariable("IPW_SCRIPT_CACHE") == "0" ? null : Path.Combine(IpwCache.Root, "scripts");

@@ -1,8 +1,10 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Ipw.Abstractions;
 using Ipw.Core.Analysis;
 using Ipw.Core.Profiling;
 using Ipw.Core.Runs;
+using Ipw.Core.Summary;
 
 namespace Ipw.Scripting;
 
@@ -14,7 +16,7 @@ namespace Ipw.Scripting;
 public sealed class RunHandle
 {
     private RunView? _view;
-    private JsonObject? _summary;
+    private RunSummary? _summary;
 
     internal RunHandle(string directory, ProfileOutcome? outcome = null)
     {
@@ -32,52 +34,52 @@ public sealed class RunHandle
     public ProfileOutcome? Outcome { get; }
 
     /// <summary>summary.json, read when first asked for (<see cref="Reload"/> reads it again).</summary>
-    public JsonObject Summary => _summary ??= RunView.Check(Path).Summary;
+    public RunSummary Summary => _summary ??= RunView.Check(Path).Summary;
 
     /// <summary>"completed", "interrupted", "aborted", "failed" or "running".</summary>
-    public string Status => Summary["status"]?.GetValue<string>() ?? "unknown";
+    public string Status => Summary.Status;
 
     /// <summary>The model's label.</summary>
-    public string Model => Summary["model"]?["label"]?.GetValue<string>() ?? "?";
+    public string Model => Summary.Model?.Label ?? "?";
 
     /// <summary>The client's name.</summary>
-    public string Client => Summary["client"]?["name"]?.GetValue<string>() ?? "?";
+    public string Client => Summary.Client?.Name ?? "?";
 
     /// <summary>Closed-loop concurrency (null for an open loop).</summary>
-    public int? Concurrency => Summary["config"]?["load_mode"]?.GetValue<string>() == "open" ? null : Number("config", "concurrency") is { } c ? (int)c : null;
+    public int? Concurrency => Summary.Config?.LoadMode == "open" ? null : Summary.Config?.Concurrency;
 
     /// <summary>Queries measured.</summary>
-    public int Queries => (int)(Number("counts", "queries") ?? 0);
+    public int Queries => Summary.Counts?.Queries ?? 0;
 
     /// <summary>Failed queries.</summary>
-    public int Errors => (int)(Number("counts", "errors") ?? 0);
+    public int Errors => Summary.Counts?.Errors ?? 0;
 
     /// <summary>Output tokens over the summed end-to-end latency.</summary>
-    public double? TokensPerSecond => Number("totals", "output_tokens_per_s");
+    public double? TokensPerSecond => Summary.Totals?.OutputTokensPerS;
 
     /// <summary>Median time to first token, seconds.</summary>
-    public double? TtftP50S => Number("totals", "ttft_s", "p50");
+    public double? TtftP50S => Summary.Totals?.TtftS?.P50;
 
     /// <summary>Median end-to-end latency, seconds.</summary>
-    public double? E2eP50S => Number("totals", "e2e_latency_s", "p50");
+    public double? E2eP50S => Summary.Totals?.E2eLatencyS?.P50;
 
     /// <summary>99th-percentile end-to-end latency, seconds.</summary>
-    public double? E2eP99S => Number("totals", "e2e_latency_s", "p99");
+    public double? E2eP99S => Summary.Totals?.E2eLatencyS?.P99;
 
     /// <summary>Energy over the measured span (gross), joules; null when no energy counter was available.</summary>
-    public double? EnergyJ => Number("energy", "gross_j");
+    public double? EnergyJ => Summary.Energy?.GrossJ;
 
     /// <summary>Joules per output token; null without energy.</summary>
-    public double? JoulesPerToken => Number("energy", "j_per_output_token");
+    public double? JoulesPerToken => Summary.Energy?.JPerOutputToken;
 
     /// <summary>Accuracy over graded queries; null when none was graded.</summary>
-    public double? Accuracy => Number("intelligence", "accuracy");
+    public double? Accuracy => Summary.Intelligence?.Accuracy;
 
     /// <summary>Accuracy over the mean energy per graded query; null without energy.</summary>
-    public double? IntelligencePerJoule => Number("intelligence", "intelligence_per_joule");
+    public double? IntelligencePerJoule => Summary.Intelligence?.IntelligencePerJoule;
 
     /// <summary>Accuracy over the mean power during graded queries; null without power.</summary>
-    public double? IntelligencePerWatt => Number("intelligence", "intelligence_per_watt");
+    public double? IntelligencePerWatt => Summary.Intelligence?.IntelligencePerWatt;
 
     /// <summary>The run's analysis folder (created when first asked for).</summary>
     public string AnalysisDirectory => Directory.CreateDirectory(System.IO.Path.Combine(Path, RunFolder.AnalysisFolderName)).FullName;
@@ -97,7 +99,7 @@ public sealed class RunHandle
         if (string.IsNullOrWhiteSpace(name) || name.IndexOfAny(System.IO.Path.GetInvalidFileNameChars()) >= 0)
             throw new ArgumentException($"'{name}' is not a usable analysis name", nameof(name));
         var file = System.IO.Path.Combine(AnalysisDirectory, name + ".json");
-        File.WriteAllText(file, result.ToJsonString(RunFolder.Json) + "\n");
+        AtomicFile.WriteAllText(file, result.ToJsonString(RunFolder.Json) + "\n");
         return file;
     }
 
@@ -106,14 +108,6 @@ public sealed class RunHandle
     {
         _summary = null;
         _view = null;
-    }
-
-    /// <summary>A number from summary.json by path; null when absent or not a number.</summary>
-    public double? Number(params string[] path)
-    {
-        JsonNode? node = Summary;
-        foreach (var p in path) node = node is JsonObject o ? o[p] : null;
-        return node is JsonValue v && v.TryGetValue<double>(out var d) ? d : null;
     }
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,

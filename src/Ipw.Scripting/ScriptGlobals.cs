@@ -8,6 +8,7 @@ using Ipw.Core.Plugins;
 using Ipw.Core.Profiling;
 using Ipw.Core.Records;
 using Ipw.Core.Runs;
+using Ipw.Core.Session;
 using Ipw.Core.Telemetry;
 
 namespace Ipw.Scripting;
@@ -125,31 +126,29 @@ public class ScriptGlobals
         IReadOnlyDictionary<string, string>? clientParams = null, IReadOnlyDictionary<string, string>? datasetParams = null,
         string? outputDir = null, bool progress = false, string? suffix = null)
     {
-        var settings = new Dictionary<string, string>(clientParams ?? new Dictionary<string, string>(), StringComparer.OrdinalIgnoreCase);
-        if (threads is { } t) settings["threads"] = t.ToString(CultureInfo.InvariantCulture);
-        var options = new ProfileOptions
+        var options = new ProfileArgs
         {
             Client = client,
             Model = model,
             BaseUrl = baseUrl,
-            ClientSettings = settings,
+            ClientParams = clientParams ?? new Dictionary<string, string>(),
+            Threads = threads,
             Dataset = dataset,
             DatasetPath = datasetPath,
-            DatasetSettings = new Dictionary<string, string>(datasetParams ?? new Dictionary<string, string>(), StringComparer.OrdinalIgnoreCase),
+            DatasetParams = datasetParams ?? new Dictionary<string, string>(),
             MaxQueries = maxQueries,
             MaxTokens = maxTokens,
             Temperature = temperature,
             Seed = seed,
             Concurrency = concurrency,
             Rate = rate,
-            Duration = duration is null ? null : Durations.Parse("duration", duration, allowZero: false),
+            Duration = duration,
             Warmup = warmup,
-            Baseline = Durations.Parse("baseline", baseline, allowZero: true),
-            TelemetrySources = energy?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-            TelemetryOptions = Core.Telemetry.TelemetrySources.Options(null),
+            Baseline = baseline,
+            Energy = energy,
             OutputDir = outputDir ?? OutputDir,
-            RunSuffix = suffix,
-        };
+            Suffix = suffix,
+        }.ToOptions();
         return ProfileAsync(options, progress);
     }
 
@@ -161,7 +160,7 @@ public class ScriptGlobals
     {
         options = options with { FrontEnd = "script" };
         IProfileObserver observer = progress ? new CompositeObserver([Events, new ProgressLines(_out)]) : Events;
-        var outcome = await new Profiler(Registries).RunAsync(options, observer, Stopping, Aborting).ConfigureAwait(false);
+        var outcome = (await new ProfileSession(Registries).RunAsync(options, observer, null, Stopping, Aborting).ConfigureAwait(false)).Run;
         RunReport.Print(outcome, _out);
         return new RunHandle(outcome.RunPath, outcome);
     }

@@ -149,18 +149,14 @@ public sealed class MonitorModel
         {
             lock (_lock)
             {
-                double? accuracy = _graded > 0 ? (double)_correct / _graded : null;
-                // As in summary.json: the intelligence metrics need the energy (power) of every graded query.
-                double? meanEnergy = _graded > 0 && _gradedWithEnergy == _graded ? _gradedJoules / _graded : null;
-                double? meanPower = _graded > 0 && _gradedWithPower == _graded ? _gradedPower / _graded : null;
+                // As in summary.json: one definition (Statistics.Intelligence).
+                var f = Statistics.Intelligence(_graded, _correct, _gradedJoules, _gradedWithEnergy, _gradedPower, _gradedWithPower);
                 return new MonitorTotals(
                     _done, _errors, _outputTokens,
                     _energyRows > 0 ? _joules : null, _energyRows,
                     _energyRows > 0 && _joules > 0 ? _outputTokensWithEnergy / _joules : null,
                     _powerRows > 0 ? _power / _powerRows : null,
-                    _graded, _correct, accuracy,
-                    accuracy is { } a && meanEnergy is > 0 ? a / meanEnergy : null,
-                    accuracy is { } b && meanPower is > 0 ? b / meanPower : null,
+                    _graded, _correct, f.Accuracy, f.PerJoule, f.PerWatt,
                     Elapsed.TotalSeconds > 0 ? _outputTokens / Elapsed.TotalSeconds : null);
             }
         }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Ipw.Abstractions;
 using Ipw.Core.Profiling;
 using Ipw.Core.Records;
 using Ipw.Core.Runs;
@@ -77,8 +78,8 @@ public sealed class MonitorObserver(MonitorModel model) : IProfileObserver
 
     /// <summary>A line per telemetry source: what it reads here, or why it cannot.</summary>
     public static IReadOnlyList<(string, string)> Verdicts(IReadOnlyList<SourceReport> reports) =>
-        reports.Select(r => (r.Name, r.Available
-            ? $"works: {string.Join(", ", r.Metrics.Select(m => m.Kind.ToString().ToLowerInvariant()).Distinct())} ({r.Method})"
-              + (r.Missing.Count > 0 ? $"; missing {string.Join(", ", r.Missing.Select(m => m.Kind.ToString().ToLowerInvariant()).Distinct())}" : "")
-            : $"unavailable: {r.Reason}")).ToList();
+        reports.Select(r => (r.Name, SourceVerdict.Describe(r.Available, r.Reason, r.Metrics.Select(m => Kind(m.Kind)), r.Method,
+            r.Missing.Select(m => Kind(m.Kind))))).ToList();
+
+    private static string Kind(MetricKind kind) => kind.ToString().ToLowerInvariant();
 }

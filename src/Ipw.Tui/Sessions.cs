@@ -86,7 +86,7 @@ public sealed class RunReplaySession : MonitorSession, IDisposable
             foreach (var r in rows) model.Add(r);
             var span = rows.Count > 0 ? rows.Max(r => r.CompletedAtS) - rows.Min(r => r.CompletedAtS - r.E2eS) : 0;
             model.SetClock(() => TimeSpan.FromSeconds(span));
-            model.Finish(view.Summary["status"]?.GetValue<string>() ?? "unknown", view.Directory);
+            model.Finish(view.Summary.Status, view.Directory);
             return new RunReplaySession(browse: true);
         }
         var clock = new ReplayClock(speed.Value);
@@ -149,54 +149,44 @@ public sealed class RunReplaySession : MonitorSession, IDisposable
             while (r < rows.Count && rows[r].CompletedAtS <= now) model.Add(rows[r++]);
             _stop.Token.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(50));
         }
-        model.Finish(view.Summary["status"]?.GetValue<string>() ?? "unknown", view.Directory);
+        model.Finish(view.Summary.Status, view.Directory);
     }
 
     private static void Header(RunView view, MonitorModel model, int count)
     {
         var s = view.Summary;
-        var config = s["config"];
-        var load = config?["load_mode"]?.GetValue<string>() switch
-        {
-            "open" => $"open loop {config?["rate_per_s"]}/s",
-            "closed" => $"{config?["concurrency"]} in flight",
-            _ => "sequential",
-        };
-        var energy = s["energy"] is { } e && e["available"]?.GetValue<bool>() == true
-            ? $"energy from {e["source"]}" + (e["total_j"] is { } tj ? $", {tj} J in total" : "")
-            : $"no energy: {s["energy"]?["reason"]}";
+        var config = s.Config;
+        var load = Core.Load.LoadText.Describe(config?.LoadMode, config?.Concurrency, config?.RatePerS, config?.Arrival);
+        var energy = s.Energy is { Available: true } e
+            ? $"energy from {e.Source}" + (e.TotalJ is { } tj ? $", {tj} J in total" : "")
+            : $"no energy: {s.Energy?.Reason}";
         var sources = new List<(string, string)>();
-        foreach (var src in s["telemetry"]?["sources"]?.AsArray() ?? [])
-        {
-            if (src is null) continue;
-            var name = src["name"]?.GetValue<string>() ?? "?";
-            var kinds = string.Join(", ", (src["metrics"]?.AsArray() ?? []).Select(m => m?["kind"]?.GetValue<string>()).Distinct());
-            sources.Add((name, src["available"]?.GetValue<bool>() == true ? $"works: {kinds} ({src["method"]})" : $"unavailable: {src["reason"]}"));
-        }
-        model.Start(Text(s["client"]?["name"]) ?? Text(config?["client"]) ?? "?", Text(s["model"]?["label"]) ?? "?",
-            Text(s["dataset"]?["identity"]) ?? Text(config?["dataset"]) ?? "?", Text(s["hardware"]?["label"]) ?? "?", view.Directory, count, load, energy, sources);
+        foreach (var src in s.Telemetry?.Sources ?? [])
+            sources.Add((src.Name, Core.Telemetry.SourceVerdict.Describe(src.Available, src.Reason, src.Metrics.Select(m => m.Kind), src.Method,
+                src.Missing.Select(m => m.Kind))));
+        model.Start(s.Client?.Name ?? config?.Client ?? "?", s.Model?.Label ?? "?", s.Dataset?.Identity ?? config?.Dataset ?? "?",
+            s.Hardware?.Label ?? "?", view.Directory, count, load, energy, sources);
     }
-
-    private static string? Text(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var text) ? text : null;
 
     /// <summary>The records in the order they completed.</summary>
     private static List<MonitorRow> Rows(RunView view)
     {
-        double[]? Col(string name) => view.Columns.Contains(name) ? view.Numbers(name) : null;
+        double[]? Col(RecordColumn c) => view.Columns.Contains(c.Name) ? view.Numbers(c.Name) : null;
+        IReadOnlyList<string?>? Texts(RecordColumn c) => view.Columns.Contains(c.Name) ? view.Texts(c.Name) : null;
         var n = (int)view.RecordCount;
-        var index = Col("query_index");
-        var ttft = Col("ttft_s");
-        var e2e = Col("e2e_latency_s");
-        var input = Col("input_tokens");
-        var output = Col("output_tokens");
-        var tps = Col("decode_tokens_per_s");
-        var energy = Col("energy_j");
-        var power = Col("avg_power_w");
-        var correct = Col("correct");
-        var completed = Col("completed_at_s");
-        var subject = view.Columns.Contains("subject") ? view.Texts("subject") : null;
-        var status = view.Columns.Contains("status") ? view.Texts("status") : null;
-        var error = view.Columns.Contains("error") ? view.Texts("error") : null;
+        var index = Col(RecordColumns.QueryIndex);
+        var ttft = Col(RecordColumns.TtftS);
+        var e2e = Col(RecordColumns.E2eLatencyS);
+        var input = Col(RecordColumns.InputTokens);
+        var output = Col(RecordColumns.OutputTokens);
+        var tps = Col(RecordColumns.DecodeTokensPerS);
+        var energy = Col(RecordColumns.EnergyJ);
+        var power = Col(RecordColumns.AvgPowerW);
+        var correct = Col(RecordColumns.Correct);
+        var completed = Col(RecordColumns.CompletedAtS);
+        var subject = Texts(RecordColumns.Subject);
+        var status = Texts(RecordColumns.Status);
+        var error = Texts(RecordColumns.Error);
         static double? At(double[]? a, int i) => a is not null && !double.IsNaN(a[i]) ? a[i] : null;
         var rows = new List<MonitorRow>(n);
         for (var i = 0; i < n; i++)
@@ -213,12 +203,12 @@ public sealed class RunReplaySession : MonitorSession, IDisposable
     private static (Dictionary<string, MonitorMetric>, List<(double, string, double)>) Samples(RunView view)
     {
         var declared = new Dictionary<string, MonitorMetric>(StringComparer.Ordinal);
-        foreach (var src in view.Summary["telemetry"]?["sources"]?.AsArray() ?? [])
+        foreach (var src in view.Summary.Telemetry?.Sources ?? [])
         {
-            foreach (var m in src?["metrics"]?.AsArray() ?? [])
+            foreach (var m in src.Metrics)
             {
-                if (Text(m?["name"]) is not { } name || !Enum.TryParse<MetricKind>(Text(m?["kind"]), ignoreCase: true, out var kind)) continue;
-                declared[name] = new MonitorMetric(name, Text(m?["device"]) ?? "", kind, Text(m?["unit"]) ?? "");
+                if (!Enum.TryParse<MetricKind>(m.Kind, ignoreCase: true, out var kind)) continue;
+                declared[m.Name] = new MonitorMetric(m.Name, m.Device, kind, m.Unit);
             }
         }
         var samples = new List<(double, string, double)>();

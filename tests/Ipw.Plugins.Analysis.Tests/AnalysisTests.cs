@@ -83,7 +83,7 @@ public sealed class AnalysisTests : IDisposable
             ["ttft_s"] = ttft,
             ["e2e_latency_s"] = input.Select(v => 0.01 + 0.003 * v).ToArray(),
         });
-        var result = await new RegressionAnalysis().RunAsync(new AnalysisContext([run], _dir), default);
+        var result = await new RegressionAnalysis().RunAsync(new AnalysisContext([run], new Ipw.Core.Runs.ArtifactFolder(_dir)), default);
         using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir, "regression.json")));
         var fits = doc.RootElement.GetProperty("fits").EnumerateArray().ToDictionary(f => f.GetProperty("name").GetString()!);
 
@@ -118,7 +118,7 @@ public sealed class AnalysisTests : IDisposable
             ["ttft_s"] = Enumerable.Range(1, 20).Select(i => i / 100.0).ToArray(),
         }, new() { ["subject"] = subjects });
 
-        var result = await new EfficiencyAnalysis().RunAsync(new AnalysisContext([Run(Enumerable.Repeat(4.0, 20).ToArray())], _dir), default);
+        var result = await new EfficiencyAnalysis().RunAsync(new AnalysisContext([Run(Enumerable.Repeat(4.0, 20).ToArray())], new Ipw.Core.Runs.ArtifactFolder(_dir)), default);
         using (var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir, "efficiency.json"))))
         {
             var overall = doc.RootElement.GetProperty("overall");
@@ -139,7 +139,7 @@ public sealed class AnalysisTests : IDisposable
         // One graded row without energy: IPJ is not computed (never from a zero), and the warning says why.
         var energy = Enumerable.Repeat(4.0, 20).ToArray();
         energy[2] = double.NaN;
-        var partial = await new EfficiencyAnalysis().RunAsync(new AnalysisContext([Run(energy)], _dir), default);
+        var partial = await new EfficiencyAnalysis().RunAsync(new AnalysisContext([Run(energy)], new Ipw.Core.Runs.ArtifactFolder(_dir)), default);
         Assert.Null(partial.Headline["intelligence_per_joule"]);
         Assert.Contains("efficiency: 1 of 10 graded queries have no energy: intelligence per joule is not computed", partial.Warnings);
         Assert.Contains("efficiency: energy_j is missing in 1 of 20 rows", partial.Warnings);
@@ -150,7 +150,7 @@ public sealed class AnalysisTests : IDisposable
     {
         var ttft = Enumerable.Range(1, 1000).Select(i => i / 1000.0).ToArray();
         var run = new MemoryRun(new() { ["ttft_s"] = ttft });
-        await new LatencyAnalysis().RunAsync(new AnalysisContext([run], _dir), default);
+        await new LatencyAnalysis().RunAsync(new AnalysisContext([run], new Ipw.Core.Runs.ArtifactFolder(_dir)), default);
         using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir, "latency.json")));
         var m = doc.RootElement.GetProperty("metrics").GetProperty("ttft_s");
         Assert.Equal(0.5005, m.GetProperty("p50").GetDouble(), 9);

@@ -40,9 +40,18 @@ public sealed record TelemetrySeries(string Metric, string Unit, double[] TimesS
 
 /// <summary>What an analysis or visualization works on and where it writes.</summary>
 /// <param name="Runs">The runs to analyse: one for a run's own analysis, several for a comparison.</param>
-/// <param name="OutputDirectory">Where to write results.</param>
+/// <param name="Output">Where to hand results.</param>
 /// <param name="Format">For figures: "png" or "svg".</param>
-public sealed record AnalysisContext(IReadOnlyList<IRunView> Runs, string OutputDirectory, string Format = "png");
+public sealed record AnalysisContext(IReadOnlyList<IRunView> Runs, IArtifactSink Output, string Format = "png");
+
+/// <summary>Where analyses and visualizations hand what they made: the host writes it into the run's folder
+/// (<c>analysis/</c>, <c>plots/</c>) atomically. A plugin never writes into a run folder itself.</summary>
+public interface IArtifactSink
+{
+    /// <summary>Stores an artifact named <paramref name="fileName"/> (e.g. "regression.json", "latency_cdf.png") and
+    /// returns the path it was written to.</summary>
+    string Write(string fileName, ReadOnlySpan<byte> content);
+}
 
 /// <summary>What an analysis produced.</summary>
 /// <param name="Files">The files written (analysis/&lt;name&gt;.json).</param>

@@ -8,7 +8,7 @@ public sealed record VisualizationResult(IReadOnlyList<string> Files, IReadOnlyL
 /// <summary>A visualization: reads runs (one, or several overlaid), writes figures.</summary>
 public interface IVisualization
 {
-    /// <summary>Draws the figures into <c>context.OutputDirectory</c>.</summary>
+    /// <summary>Draws the figures and hands them to <c>context.Output</c>.</summary>
     Task<VisualizationResult> RenderAsync(AnalysisContext context, CancellationToken cancellationToken);
 }
 

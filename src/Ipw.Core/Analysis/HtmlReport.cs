@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
+using Ipw.Abstractions;
 
 namespace Ipw.Core.Analysis;
 
@@ -26,12 +27,12 @@ public static class HtmlReport
         foreach (var r in analyses.Runs)
         {
             var s = r.Run.Summary;
-            h.Append("<tr><td>").Append(E(r.Run.Label)).Append("</td><td>").Append(E(Text(s["model"]?["label"])))
-             .Append("</td><td>").Append(E(Text(s["hardware"]?["label"]) ?? Text(s["hardware"]?["cpu"])))
-             .Append("</td><td>").Append(E(Text(s["dataset"]?["identity"]) ?? Text(s["dataset"]?["name"])))
+            h.Append("<tr><td>").Append(E(r.Run.Label)).Append("</td><td>").Append(E(s.Model?.Label))
+             .Append("</td><td>").Append(E(s.Hardware?.Label ?? s.Hardware?.Cpu))
+             .Append("</td><td>").Append(E(s.Dataset?.Identity ?? s.Dataset?.Name))
              .Append("</td><td>").Append(r.Run.RecordCount.ToString("N0", CultureInfo.InvariantCulture))
-             .Append("</td><td>").Append(E(Text(s["status"])))
-             .Append("</td><td>").Append(E(s["energy"]?["available"]?.GetValue<bool>() == true ? "measured" : "not measured: " + (Text(s["energy"]?["reason"]) ?? "unknown")))
+             .Append("</td><td>").Append(E(s.Status))
+             .Append("</td><td>").Append(E(s.Energy?.Available == true ? "measured" : "not measured: " + (s.Energy?.Reason ?? "unknown")))
              .Append("</td></tr>\n");
         }
         h.Append("</table>\n");
@@ -75,12 +76,10 @@ public static class HtmlReport
             foreach (var note in v.Result.Notes) h.Append("<p class=\"warn\">").Append(E(note)).Append("</p>\n");
         }
         h.Append("</body></html>\n");
-        File.WriteAllText(path + ".tmp", h.ToString());
-        File.Move(path + ".tmp", path, overwrite: true);
+        AtomicFile.WriteAllText(path, h.ToString());
         return path;
     }
 
-    private static string? Text(JsonNode? node) => node is JsonValue v ? v.ToString() : null;
 
     private static string E(string? text) => WebUtility.HtmlEncode(text ?? "");
 }

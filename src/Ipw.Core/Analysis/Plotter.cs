@@ -29,7 +29,7 @@ public static class Plotter
         var output = outputDir ?? (views.Count == 1
             ? Path.Combine(views[0].Directory, RunFolder.PlotsFolderName)
             : Path.Combine(Analyzer.CommonParent(views.Select(v => v.Directory).ToList()), RunFolder.PlotsFolderName));
-        var context = new AnalysisContext(views, output, format);
+        var context = new AnalysisContext(views, new ArtifactFolder(output), format);
         var results = new List<PlotRun>();
         foreach (var entry in entries)
         {

@@ -5,6 +5,7 @@ using Apache.Arrow.Ipc;
 using Apache.Arrow.Types;
 using Ipw.Abstractions;
 using Ipw.Core.Runs;
+using Ipw.Core.Summary;
 
 namespace Ipw.Core.Analysis;
 
@@ -24,7 +25,7 @@ public sealed class RunView : IRunView
     private readonly Dictionary<string, ArrowTypeId> _types = new(StringComparer.Ordinal);
     private IReadOnlyList<TelemetrySeries>? _telemetry;
 
-    private RunView(string directory, string summaryJson, JsonObject summary)
+    private RunView(string directory, string summaryJson, RunSummary summary)
     {
         Directory = directory;
         SummaryJson = summaryJson;
@@ -39,8 +40,8 @@ public sealed class RunView : IRunView
 
     public string SummaryJson { get; }
 
-    /// <summary>summary.json, parsed.</summary>
-    public JsonObject Summary { get; }
+    /// <summary>summary.json, read.</summary>
+    public RunSummary Summary { get; }
 
     public long RecordCount { get; private set; }
 
@@ -67,23 +68,21 @@ public sealed class RunView : IRunView
 
     /// <summary>Checks that a folder is a run (its files exist, its summary parses), without reading the records.</summary>
     /// <exception cref="UserError">It is not.</exception>
-    public static (string Text, JsonObject Summary) Check(string directory)
+    public static (string Text, RunSummary Summary) Check(string directory)
     {
         var summaryPath = Path.Combine(directory, RunFolder.SummaryFileName);
         if (!System.IO.Directory.Exists(directory)) throw new UserError($"'{directory}': no such folder");
         if (!File.Exists(Path.Combine(directory, RunFolder.DataFileName)) || !File.Exists(summaryPath))
             throw new UserError($"'{directory}' is not a run folder (it needs {RunFolder.DataFileName} and {RunFolder.SummaryFileName})");
         var text = File.ReadAllText(summaryPath);
-        JsonObject summary;
         try
         {
-            summary = JsonNode.Parse(text) as JsonObject ?? throw new UserError($"{summaryPath}: not a JSON object");
+            return (text, SummaryFile.Deserialize(text));
         }
         catch (JsonException e)
         {
-            throw new UserError($"{summaryPath}: not valid JSON ({e.Message})");
+            throw new UserError($"{summaryPath}: not a valid summary.json ({e.Message})");
         }
-        return (text, summary);
     }
 
     public double[] Numbers(string column)
@@ -120,7 +119,7 @@ public sealed class RunView : IRunView
     {
         // Arrays are sized from summary.json's count when it has one (grown if the file holds more), so a large run is
         // copied once, not gathered in chunks and concatenated.
-        var expected = Count(Summary["counts"]?["records_on_disk"]) ?? Count(Summary["queries"]) ?? 0;
+        var expected = Summary.Counts?.RecordsOnDisk ?? 0;
         var capacity = (int)Math.Clamp(expected, 1024, int.MaxValue);
         var columns = new List<string>();
         var numbers = new List<(int Index, string Name, double[] Values)>();
@@ -157,7 +156,6 @@ public sealed class RunView : IRunView
         foreach (var (_, name, values) in texts) _texts[name] = values.Length == rows ? values : values[..(int)rows];
     }
 
-    private static long? Count(JsonNode? node) => node is JsonValue v && v.TryGetValue<long>(out var n) ? n : node is JsonValue w && w.TryGetValue<int>(out var m) ? m : null;
 
     private static T[] Grow<T>(T[] array, int capacity)
     {

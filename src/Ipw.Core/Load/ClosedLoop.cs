@@ -6,7 +6,7 @@ namespace Ipw.Core.Load;
 /// (one worker: sequential). Waits at the gate while sending is paused.</summary>
 internal sealed class ClosedLoop(int concurrency, SendGate? gate) : ILoadStrategy
 {
-    public string Description => concurrency > 1 ? $"closed loop, {concurrency} in flight" : "sequential";
+    public string Description => LoadText.Describe(concurrency > 1 ? "closed" : "sequential", concurrency, null, null);
 
     public Task RunAsync(ItemSource items, SendQuery send, long measureStart, CancellationToken sending)
     {

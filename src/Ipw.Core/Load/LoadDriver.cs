@@ -4,6 +4,7 @@ using Ipw.Abstractions;
 using Ipw.Core.Energy;
 using Ipw.Core.Profiling;
 using Ipw.Core.Records;
+using Ipw.Core.Summary;
 using Ipw.Core.Telemetry;
 
 namespace Ipw.Core.Load;
@@ -91,7 +92,7 @@ internal sealed class LoadDriver(LoadParts parts, RecordPipeline pipeline, Summa
             pipeline.Write(_items.Planned, _measureStart);
         }
         summary.State.MeasuredSpanS = Stopwatch.GetElapsedTime(_measureStart, measureEnd).TotalSeconds;
-        summary.State.Load = report.ToJson(_measureStart, measureEnd, HarnessUsage.Now().Since(usageStart), _meter.MaxInFlight,
+        summary.State.Load = report.ToSection(_measureStart, measureEnd, HarnessUsage.Now().Since(usageStart), _meter.MaxInFlight,
             (strategy as OpenLoop)?.MaxDispatchBlock);
         summary.State.Failure ??= policy.Failure;
         if (abort.IsCancellationRequested || stop.IsCancellationRequested) return "interrupted";

@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using System.Text.Json.Nodes;
 using Ipw.Core.Profiling;
 using Ipw.Core.Records;
+using Ipw.Core.Summary;
 
 namespace Ipw.Core.Load;
 
@@ -39,13 +39,13 @@ internal sealed class LoadReport(ProfileOptions options, int? planned, SendGate?
     }
 
     /// <summary>The section, for the measured span from <paramref name="measureStart"/> to <paramref name="measureEnd"/>.</summary>
-    public JsonObject ToJson(long measureStart, long measureEnd, HarnessUsage harness, int maxInFlight, TimeSpan? maxDispatchBlock)
+    public LoadSection ToSection(long measureStart, long measureEnd, HarnessUsage harness, int maxInFlight, TimeSpan? maxDispatchBlock)
     {
         var span = Stopwatch.GetElapsedTime(measureStart, measureEnd);
         var achieved = AchievedRate(measureStart);
         var cores = Environment.ProcessorCount;
         var cpuShare = span > TimeSpan.Zero ? harness.Cpu.TotalSeconds / span.TotalSeconds : (double?)null;
-        var warnings = new JsonArray();
+        var warnings = new List<string>();
         if (options.Rate is { } r)
         {
             var limit = Math.Max(SendLagLimitS, 0.1 / r);
@@ -60,35 +60,35 @@ internal sealed class LoadReport(ProfileOptions options, int? planned, SendGate?
             warnings.Add($"the ipw process used {c:F2} of {cores} cores: the client may be what limits throughput (this includes any in-process engine)");
         if ((options.Concurrency > 1 || options.Rate is not null) && _clientQueue.Percentile(99) is { } q && q > ClientQueueLimitS)
             warnings.Add($"requests waited inside the client before being sent (p99 {q * 1000:F1} ms): the client serves fewer requests at once than asked");
-        return new JsonObject
+        return new LoadSection
         {
-            ["mode"] = options.LoadMode,
-            ["concurrency"] = options.Rate is null ? options.Concurrency : null,
-            ["rate_per_s"] = options.Rate,
-            ["arrival"] = options.Rate is null ? null : options.Arrival.ToString().ToLowerInvariant(),
-            ["duration_s"] = options.Duration?.TotalSeconds,
-            ["planned_queries"] = planned,
-            ["sent"] = _sent,
-            ["measured_span_s"] = span.TotalSeconds,
-            ["achieved_rate_per_s"] = achieved,
-            ["completed_per_s"] = span > TimeSpan.Zero ? _sent / span.TotalSeconds : null,
-            ["max_in_flight"] = maxInFlight,
-            ["pauses"] = gate?.Pauses ?? 0,
-            ["paused_s"] = gate?.Paused.TotalSeconds ?? 0,
-            ["send_lag_s"] = _sendLag.ToJson(),
-            ["client_queue_s"] = _clientQueue.ToJson(),
-            ["harness"] = new JsonObject
+            Mode = options.LoadMode,
+            Concurrency = options.Rate is null ? options.Concurrency : null,
+            RatePerS = options.Rate,
+            Arrival = options.Rate is null ? null : options.Arrival.ToString().ToLowerInvariant(),
+            DurationS = options.Duration?.TotalSeconds,
+            PlannedQueries = planned,
+            Sent = _sent,
+            MeasuredSpanS = span.TotalSeconds,
+            AchievedRatePerS = achieved,
+            CompletedPerS = span > TimeSpan.Zero ? _sent / span.TotalSeconds : null,
+            MaxInFlight = maxInFlight,
+            Pauses = gate?.Pauses ?? 0,
+            PausedS = gate?.Paused.TotalSeconds ?? 0,
+            SendLagS = _sendLag.ToSummary(),
+            ClientQueueS = _clientQueue.ToSummary(),
+            Harness = new HarnessSection
             {
-                ["process_cpu_s"] = harness.Cpu.TotalSeconds,
-                ["process_cpu_cores"] = cpuShare,
-                ["max_dispatch_block_s"] = maxDispatchBlock?.TotalSeconds,
-                ["logical_cores"] = cores,
-                ["gc_collections"] = harness.GcCollections,
-                ["gc_pause_s"] = harness.GcPause.TotalSeconds,
-                ["allocated_bytes_per_query"] = _sent > 0 ? harness.AllocatedBytes / _sent : null,
-                ["note"] = "CPU of the whole ipw process over the measured span, including any in-process engine",
+                ProcessCpuS = harness.Cpu.TotalSeconds,
+                ProcessCpuCores = cpuShare,
+                MaxDispatchBlockS = maxDispatchBlock?.TotalSeconds,
+                LogicalCores = cores,
+                GcCollections = harness.GcCollections,
+                GcPauseS = harness.GcPause.TotalSeconds,
+                AllocatedBytesPerQuery = _sent > 0 ? harness.AllocatedBytes / _sent : null,
+                Note = "CPU of the whole ipw process over the measured span, including any in-process engine",
             },
-            ["warnings"] = warnings,
+            Warnings = warnings,
         };
     }
 

@@ -11,7 +11,7 @@ internal sealed class OpenLoop(double rate, Arrival arrival, int? planned, int s
 {
     private long _maxDispatchBlock;
 
-    public string Description => $"open loop at {rate} requests/s ({arrival.ToString().ToLowerInvariant()} arrivals)";
+    public string Description => LoadText.Describe("open", null, rate, arrival.ToString().ToLowerInvariant());
 
     /// <summary>The longest a client's SendAsync held the scheduler before its first wait.</summary>
     public TimeSpan MaxDispatchBlock => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _maxDispatchBlock));

@@ -3,6 +3,7 @@ using Ipw.Core.Energy;
 using Ipw.Core.Profiling;
 using Ipw.Core.Records;
 using Ipw.Core.Runs;
+using Ipw.Core.Summary;
 
 namespace Ipw.Core.Load;
 
@@ -48,7 +49,7 @@ internal sealed class RecordPipeline(RecordAssembler assembler, EnergyAttributor
     {
         foreach (var (e, tag) in energy!.Drain())
         {
-            summary.AddEnergyFlags(e.Flags);
+            summary.Totals.AddEnergyFlags(e.Flags);
             _ready.Add(assembler.Build((MeasuredQuery)tag! with { Energy = e }));
         }
     }
@@ -60,7 +61,7 @@ internal sealed class RecordPipeline(RecordAssembler assembler, EnergyAttributor
         run.Append(_ready);
         foreach (var record in _ready)
         {
-            summary.Add(record);
+            summary.Totals.Add(record);
             _done++;
             if (record.Status != "ok") _errors++;
             _outputTokens += record.OutputTokens ?? 0;

@@ -29,14 +29,7 @@ internal sealed class Distribution(double unit, double highest)
     public double? Max => Count == 0 ? null : _max;
     public double? Mean => Count == 0 ? null : _sum / Count;
 
-    /// <summary>{"p50":..,"p90":..,"p99":..,"max":..,"mean":..}, null when nothing was recorded.</summary>
-    public System.Text.Json.Nodes.JsonObject? ToJson() => Count == 0 ? null : new()
-    {
-        ["count"] = Count,
-        ["mean"] = Mean,
-        ["p50"] = Percentile(50),
-        ["p90"] = Percentile(90),
-        ["p99"] = Percentile(99),
-        ["max"] = Max,
-    };
+    /// <summary>count, mean, p50, p90, p99 and max; null when nothing was recorded.</summary>
+    public Summary.DistributionSummary? ToSummary() =>
+        Count == 0 ? null : new(Count, Mean, Percentile(50), Percentile(90), Percentile(99), Max);
 }

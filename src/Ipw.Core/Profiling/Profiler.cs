@@ -11,6 +11,7 @@ using Ipw.Core.Plugins;
 using Ipw.Core.Records;
 using Ipw.Core.Records.Stages;
 using Ipw.Core.Runs;
+using Ipw.Core.Summary;
 using Ipw.Core.Telemetry;
 
 namespace Ipw.Core.Profiling;
@@ -79,8 +80,9 @@ public sealed class Profiler(PluginRegistries registries)
         session.Start(run.CreateTelemetrySink(runStart));
         var total = Load.ItemSource.PlannedQueries(options, dataset);
 
-        var summary = new SummaryState(options, info, clientEntry, datasetEntry, dataset, hardware, registries, session, attribution, energy, wallStart);
-        var publisher = new SummaryPublisher(summary, run, runStart);
+        var summary = new SummaryState();
+        var facts = new RunFacts(options, info, clientEntry, datasetEntry, dataset, hardware, registries, wallStart);
+        var publisher = new SummaryPublisher(new RunSummaryBuilder(facts, session, attribution, energy, summary), summary, run, runStart);
         run.Prewarm();
         publisher.Publish("running");
         observer.OnStarted(new ProfileStarted(run.Path, options.Client, info.Model, dataset.Identity, total, hardware.Label,
@@ -97,7 +99,7 @@ public sealed class Profiler(PluginRegistries registries)
             new TimingStage(runStart, wallStart),
             new TokenStage(),
             new TelemetryStage(attribution),
-            new EnergyStage(attribution, options.Attribution, () => new IdleSummary(summary.IdleBefore, summary.IdleAfter).PowerW),
+            new EnergyStage(attribution, options.Attribution, () => summary.Idle.PowerW),
             new GradeStage(),
         ]);
         var load = new LoadDriver(new LoadParts(options, client, dataset, session, energy, gate),
@@ -135,10 +137,10 @@ public sealed class Profiler(PluginRegistries registries)
             var elapsed = Stopwatch.GetElapsedTime(runStart);
             session.Dispose();
             summary.ClientReport = await ClientReportAsync(client).ConfigureAwait(false);
-            run.WriteSummary(summary.ToJson(status, run.RecordsWritten, elapsed));
+            publisher.Publish(status, elapsed);
         }
 
-        var outcome = new ProfileOutcome(run.Path, status, summary.Queries, summary.Errors, summary.OutputTokens, Stopwatch.GetElapsedTime(runStart))
+        var outcome = new ProfileOutcome(run.Path, status, summary.Totals.Queries, summary.Totals.Errors, summary.Totals.OutputTokens, Stopwatch.GetElapsedTime(runStart))
         {
             Model = info.Model,
         };
@@ -159,18 +161,34 @@ public sealed class Profiler(PluginRegistries registries)
             .Where(d => d.Kind == "gpu" && d.Model is not null)
             .OrderBy(d => d.Id, StringComparer.Ordinal).Select(d => d.Model!).ToList();
 
-    /// <summary>What the client reports after the run (e.g. server metrics); a failure here never loses the run.</summary>
-    private static async Task<IReadOnlyDictionary<string, string>> ClientReportAsync(IInferenceClient client)
+    /// <summary>What the client reports after the run (e.g. server metrics), values as JSON; a value that is not JSON is
+    /// kept as text, and a failure here never loses the run.</summary>
+    private static async Task<Dictionary<string, System.Text.Json.JsonElement>> ClientReportAsync(IInferenceClient client)
     {
+        IReadOnlyDictionary<string, string> report;
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            return await client.FinishAsync(timeout.Token).ConfigureAwait(false);
+            report = await client.FinishAsync(timeout.Token).ConfigureAwait(false);
         }
         catch (Exception e)
         {
-            return new Dictionary<string, string> { ["error"] = System.Text.Json.JsonSerializer.Serialize($"{e.GetType().Name}: {e.Message}") };
+            report = new Dictionary<string, string> { ["error"] = System.Text.Json.JsonSerializer.Serialize($"{e.GetType().Name}: {e.Message}") };
         }
+        var parsed = new Dictionary<string, System.Text.Json.JsonElement>(StringComparer.Ordinal);
+        foreach (var (key, json) in report)
+        {
+            try
+            {
+                using var doc = System.Text.Json.JsonDocument.Parse(json);
+                parsed[key] = doc.RootElement.Clone();
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                parsed[key] = System.Text.Json.JsonSerializer.SerializeToElement(json, SummaryFile.StringInfo);
+            }
+        }
+        return parsed;
     }
 
     /// <summary>Refuses options that cannot run, with the option's name and the value given.</summary>

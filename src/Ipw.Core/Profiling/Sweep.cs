@@ -1,8 +1,10 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Ipw.Abstractions;
 using Ipw.Core.Hardware;
 using Ipw.Core.Plugins;
 using Ipw.Core.Runs;
+using Ipw.Core.Summary;
 
 namespace Ipw.Core.Profiling;
 
@@ -93,13 +95,11 @@ public sealed class SweepRunner(PluginRegistries registries)
     /// <summary>One point's line in sweep.json: its folder and headline numbers, read back from its summary.json.</summary>
     private static JsonObject Entry(double value, ProfileOutcome outcome)
     {
-        var summary = File.Exists(Path.Combine(outcome.RunPath, RunFolder.SummaryFileName))
-            ? JsonNode.Parse(File.ReadAllText(Path.Combine(outcome.RunPath, RunFolder.SummaryFileName))) as JsonObject
-            : null;
-        var energy = summary?["energy"];
-        var load = summary?["load"];
-        var totals = summary?["totals"];
-        var span = load?["measured_span_s"]?.GetValue<double>();
+        var path = Path.Combine(outcome.RunPath, RunFolder.SummaryFileName);
+        var summary = File.Exists(path) ? SummaryFile.Read(path) : null;
+        var energy = summary?.Energy;
+        var load = summary?.Load;
+        var span = load?.MeasuredSpanS;
         return new JsonObject
         {
             ["value"] = value,
@@ -109,24 +109,34 @@ public sealed class SweepRunner(PluginRegistries registries)
             ["errors"] = outcome.Errors,
             ["output_tokens"] = outcome.OutputTokens,
             ["output_tokens_per_s"] = span is > 0 ? outcome.OutputTokens / span : null,
-            ["achieved_rate_per_s"] = load?["achieved_rate_per_s"]?.DeepClone(),
-            ["completed_per_s"] = load?["completed_per_s"]?.DeepClone(),
-            ["e2e_latency_s"] = totals?["e2e_latency_s"]?.DeepClone(),
-            ["ttft_s"] = totals?["ttft_s"]?.DeepClone(),
-            ["send_lag_s"] = load?["send_lag_s"]?.DeepClone(),
-            ["warnings"] = load?["warnings"]?.DeepClone(),
-            ["energy"] = energy?["available"]?.GetValue<bool>() == true ? new JsonObject
+            ["achieved_rate_per_s"] = load?.AchievedRatePerS,
+            ["completed_per_s"] = load?.CompletedPerS,
+            ["e2e_latency_s"] = Node(summary?.Totals?.E2eLatencyS),
+            ["ttft_s"] = Node(summary?.Totals?.TtftS),
+            ["send_lag_s"] = Node(load?.SendLagS),
+            ["warnings"] = load is null ? null : new JsonArray(load.Warnings.Select(w => (JsonNode?)JsonValue.Create(w)).ToArray()),
+            ["energy"] = energy is { Available: true } ? new JsonObject
             {
-                ["gross_j"] = energy["gross_j"]?.DeepClone(),
-                ["active_j"] = energy["active_j"]?.DeepClone(),
-                ["avg_power_w"] = energy["avg_power_w"]?.DeepClone(),
-                ["idle_power_w"] = energy["idle"]?["power_w"]?.DeepClone(),
-                ["j_per_output_token"] = energy["j_per_output_token"]?.DeepClone(),
-                ["output_tokens_per_j"] = energy["output_tokens_per_j"]?.DeepClone(),
-                ["per_query_j"] = energy["per_query_j"]?.DeepClone(),
+                ["gross_j"] = energy.GrossJ,
+                ["active_j"] = energy.ActiveJ,
+                ["avg_power_w"] = energy.AvgPowerW,
+                ["idle_power_w"] = energy.Idle?.PowerW,
+                ["j_per_output_token"] = energy.JPerOutputToken,
+                ["output_tokens_per_j"] = energy.OutputTokensPerJ,
+                ["per_query_j"] = Node(energy.PerQueryJ),
             } : null,
         };
     }
+
+    private static JsonObject? Node(Summary.DistributionSummary? d) => d is null ? null : new JsonObject
+    {
+        ["count"] = d.Count,
+        ["mean"] = d.Mean,
+        ["p50"] = d.P50,
+        ["p90"] = d.P90,
+        ["p99"] = d.P99,
+        ["max"] = d.Max,
+    };
 
     private static void Write(string folder, SweepAxis axis, IReadOnlyList<double> values, ProfileOptions template, HardwareInfo hardware,
         JsonArray entries, string status)
@@ -146,8 +156,6 @@ public sealed class SweepRunner(PluginRegistries registries)
             ["updated_at"] = DateTimeOffset.UtcNow.ToString("O"),
             ["points"] = entries.DeepClone(),
         };
-        var path = Path.Combine(folder, SweepFileName);
-        File.WriteAllText(path + ".tmp", json.ToJsonString(RunFolder.Json));
-        File.Move(path + ".tmp", path, overwrite: true);
+        AtomicFile.WriteAllText(Path.Combine(folder, SweepFileName), json.ToJsonString(RunFolder.Json));
     }
 }

@@ -1,5 +1,6 @@
 using Apache.Arrow;
 using Apache.Arrow.Ipc;
+using Ipw.Abstractions;
 
 namespace Ipw.Core.Runs;
 
@@ -79,25 +80,26 @@ internal sealed class ArrowAppendWriter<TRow> : IDisposable
     /// atomically: a crash meanwhile leaves the original, which is complete on its own.</summary>
     internal static void Compact(string path, Schema schema)
     {
-        var temp = path + ".compacting";
-        using (var input = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read))
-        using (var reader = new ArrowStreamReader(input))
-        using (var output = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
-        using (var writer = new ArrowStreamWriter(output, schema))
-        {
-            writer.WriteStart();
-            var pending = new List<RecordBatch>();
-            var rows = 0;
-            while (reader.ReadNextRecordBatch() is { } batch)
+        AtomicFile.Write(path, temp =>
             {
-                pending.Add(batch);
-                rows += batch.Length;
-                if (rows >= CompactBatchRows) rows = Flush(writer, schema, pending, rows);
-            }
-            Flush(writer, schema, pending, rows);
-            writer.WriteEnd();
-        }
-        File.Move(temp, path, overwrite: true);
+                using (var input = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read))
+                using (var reader = new ArrowStreamReader(input))
+                using (var output = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+                using (var writer = new ArrowStreamWriter(output, schema))
+                {
+                    writer.WriteStart();
+                    var pending = new List<RecordBatch>();
+                    var rows = 0;
+                    while (reader.ReadNextRecordBatch() is { } batch)
+                    {
+                        pending.Add(batch);
+                        rows += batch.Length;
+                        if (rows >= CompactBatchRows) rows = Flush(writer, schema, pending, rows);
+                    }
+                    Flush(writer, schema, pending, rows);
+                    writer.WriteEnd();
+                }
+            });
     }
 
     private static int Flush(ArrowStreamWriter writer, Schema schema, List<RecordBatch> pending, int rows)

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Ipw.Abstractions;
 using Ipw.Core.Records;
+using Ipw.Core.Summary;
 
 namespace Ipw.Core.Runs;
 
@@ -104,14 +105,13 @@ public sealed class RunFolder : IDisposable
     public void Append(IReadOnlyList<QueryRecord> records) => _records.Append(records);
 
     /// <summary>Writes summary.json atomically (write then rename), so a reader never sees half a file.</summary>
-    public void WriteSummary(JsonNode summary) => WriteJson(System.IO.Path.Combine(Path, SummaryFileName), summary);
+    public void WriteSummary(Summary.RunSummary summary) => WriteSummary(Path, summary);
 
-    private static void WriteJson(string path, JsonNode node)
-    {
-        var temp = path + ".tmp";
-        File.WriteAllText(temp, node.ToJsonString(Json));
-        File.Move(temp, path, overwrite: true);
-    }
+    /// <summary>Writes <paramref name="folder"/>'s summary.json atomically (also for <c>ipw score</c>'s rewrite).</summary>
+    public static void WriteSummary(string folder, Summary.RunSummary summary) =>
+        AtomicFile.WriteAllText(System.IO.Path.Combine(folder, SummaryFileName), SummaryFile.Serialize(summary));
+
+    private static void WriteJson(string path, JsonNode node) => AtomicFile.WriteAllText(path, node.ToJsonString(Json));
 
     public void Dispose() => _records.Dispose();
 }

@@ -1,6 +1,5 @@
-using System.Text.Json.Nodes;
 using Ipw.Core.Records;
-using Ipw.Core.Runs;
+using Ipw.Core.Summary;
 
 namespace Ipw.Core.Scoring;
 
@@ -28,17 +27,25 @@ internal sealed class IntelligenceTally
         t.Add(correct, r);
     }
 
-    public JsonObject ToJson(string? energyMissingReason)
+    public IntelligenceSection ToSection(string? energyMissingReason)
     {
-        var json = _all.ToJson(energyMissingReason);
-        json["ungraded"] = _ungraded;
-        json["ci_method"] = "Wilson score interval, 95 %";
-        json["definitions"] = "intelligence_per_joule = accuracy / mean energy per graded query (J); "
-            + "intelligence_per_watt = accuracy / mean device power during graded queries (W)";
-        var subjects = new JsonObject();
-        foreach (var (name, t) in _bySubject) subjects[name] = t.ToJson(energyMissingReason);
-        json["by_subject"] = subjects;
-        return json;
+        var all = _all.ToSection(energyMissingReason);
+        return new IntelligenceSection
+        {
+            Graded = all.Graded,
+            Correct = all.Correct,
+            Accuracy = all.Accuracy,
+            AccuracyCi95 = all.AccuracyCi95,
+            MeanEnergyPerQueryJ = all.MeanEnergyPerQueryJ,
+            MeanPowerW = all.MeanPowerW,
+            IntelligencePerJoule = all.IntelligencePerJoule,
+            IntelligencePerWatt = all.IntelligencePerWatt,
+            MissingReason = all.MissingReason,
+            Ungraded = _ungraded,
+            CiMethod = "Wilson score interval, 95 %",
+            Definitions = Ipw.Abstractions.Statistics.IntelligenceDefinitions,
+            BySubject = _bySubject.ToDictionary(p => p.Key, p => p.Value.ToSection(energyMissingReason), StringComparer.Ordinal),
+        };
     }
 
     private sealed class Tally
@@ -54,24 +61,20 @@ internal sealed class IntelligenceTally
             if (r.AvgPowerW is { } p) { _power += p; _powerN++; }
         }
 
-        public JsonObject ToJson(string? energyMissingReason)
+        public TallySection ToSection(string? energyMissingReason)
         {
-            double? accuracy = _n > 0 ? (double)_correct / _n : null;
-            var ci = _n > 0 ? Ipw.Abstractions.Statistics.Wilson(_correct, _n) : ((double, double)?)null;
-            // Every graded query needs its energy: a mean over some of them would not be the run's.
-            double? meanEnergy = _energyN == _n && _n > 0 ? _energy / _n : null;
-            double? meanPower = _powerN == _n && _n > 0 ? _power / _n : null;
-            return new JsonObject
+            var f = Ipw.Abstractions.Statistics.Intelligence(_n, _correct, _energy, _energyN, _power, _powerN);
+            return new TallySection
             {
-                ["graded"] = _n,
-                ["correct"] = _correct,
-                ["accuracy"] = accuracy,
-                ["accuracy_ci95"] = ci is { } c ? new JsonArray(c.Item1, c.Item2) : null,
-                ["mean_energy_per_query_j"] = meanEnergy,
-                ["mean_power_w"] = meanPower,
-                ["intelligence_per_joule"] = accuracy is { } a && meanEnergy is > 0 ? a / meanEnergy : null,
-                ["intelligence_per_watt"] = accuracy is { } a2 && meanPower is > 0 ? a2 / meanPower : null,
-                ["missing_reason"] = meanEnergy is null
+                Graded = _n,
+                Correct = _correct,
+                Accuracy = f.Accuracy,
+                AccuracyCi95 = f.AccuracyCi95 is { } c ? [c.Low, c.High] : null,
+                MeanEnergyPerQueryJ = f.MeanEnergyJ,
+                MeanPowerW = f.MeanPowerW,
+                IntelligencePerJoule = f.PerJoule,
+                IntelligencePerWatt = f.PerWatt,
+                MissingReason = f.MeanEnergyJ is null
                     ? energyMissingReason ?? (_n == 0 ? "no graded queries" : $"{_n - _energyN} of {_n} graded queries have no energy")
                     : null,
             };

@@ -4,11 +4,12 @@ using Apache.Arrow.Ipc;
 using Ipw.Abstractions;
 using Ipw.Core.Records;
 using Ipw.Core.Runs;
+using Ipw.Core.Summary;
 
 namespace Ipw.Core.Scoring;
 
 /// <summary>What rescoring a run found.</summary>
-public sealed record ScoreOutcome(string RunPath, int Rows, int Graded, int Correct, JsonObject Intelligence);
+public sealed record ScoreOutcome(string RunPath, int Rows, int Graded, int Correct, Summary.IntelligenceSection Intelligence);
 
 /// <summary>
 /// Scores or rescores a finished run: every row's answer is graded again (with its own grader, or one given for all
@@ -27,64 +28,48 @@ public static class RunScorer
         var summaryPath = Path.Combine(runPath, RunFolder.SummaryFileName);
         if (!File.Exists(data) || !File.Exists(summaryPath))
             throw new UserError($"'{runPath}' is not a run folder (it needs {RunFolder.DataFileName} and {RunFolder.SummaryFileName})");
-        JsonObject summary;
-        try
-        {
-            summary = JsonNode.Parse(File.ReadAllText(summaryPath)) as JsonObject ?? throw new UserError($"{summaryPath}: not a JSON object");
-        }
-        catch (System.Text.Json.JsonException e)
-        {
-            throw new UserError($"{summaryPath}: not valid JSON ({e.Message})");
-        }
-        if (summary["status"]?.GetValue<string>() == "running")
+        var summary = SummaryFile.Read(summaryPath);
+        if (summary.Status == "running")
             throw new UserError($"'{runPath}' is still running (summary.json says so); score it when it ends");
 
         var baseline = baselineRun is null ? null : BaselineAnswers(baselineRun);
-        var temp = data + ".scoring";
         var tally = new IntelligenceTally();
         int rows = 0, graded = 0, correct = 0;
-        try
+        await AtomicFile.WriteAsync(data, async temp =>
         {
-            using (var input = new FileStream(data, FileMode.Open, FileAccess.Read, FileShare.Read))
-            using (var reader = new ArrowStreamReader(input))
-            using (var output = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+            using var input = new FileStream(data, FileMode.Open, FileAccess.Read, FileShare.Read);
+            using var reader = new ArrowStreamReader(input);
+            using var output = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
             // The file's own schema: a run made by an ipw with other columns keeps them.
-            using (var writer = new ArrowStreamWriter(output, reader.Schema))
+            using var writer = new ArrowStreamWriter(output, reader.Schema);
+            writer.WriteStart();
+            while (reader.ReadNextRecordBatch() is { } batch)
             {
-                writer.WriteStart();
-                while (reader.ReadNextRecordBatch() is { } batch)
+                using (batch)
                 {
-                    using (batch)
+                    if (!HasGradeColumns(batch.Schema))
+                        throw new UserError($"{data}: it lacks the grading columns ({string.Join(", ", GradeColumns.Select(g => g.Name))}); it cannot be rescored in place");
+                    var records = await RegradeAsync(batch, grader, judge, baseline, cancellationToken).ConfigureAwait(false);
+                    foreach (var r in records)
                     {
-                        if (!HasGradeColumns(batch.Schema))
-                            throw new UserError($"{data}: it lacks the grading columns ({string.Join(", ", GradeColumns.Select(g => g.Name))}); it cannot be rescored in place");
-                        var records = await RegradeAsync(batch, grader, judge, baseline, cancellationToken).ConfigureAwait(false);
-                        foreach (var r in records)
-                        {
-                            rows++;
-                            tally.Add(r);
-                            if (r.Correct is { } ok) { graded++; if (ok) correct++; }
-                        }
-                        // The new batch shares the untouched columns with the one read: disposing the read batch frees them.
-                        writer.WriteRecordBatch(Replace(batch, records));
+                        rows++;
+                        tally.Add(r);
+                        if (r.Correct is { } ok) { graded++; if (ok) correct++; }
                     }
+                    // The new batch shares the untouched columns with the one read: disposing the read batch frees them.
+                    writer.WriteRecordBatch(Replace(batch, records));
                 }
-                writer.WriteEnd();
             }
-            File.Move(temp, data, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
+            writer.WriteEnd();
+        }).ConfigureAwait(false);
 
-        var intelligence = tally.ToJson(summary["energy"]?["available"]?.GetValue<bool>() == false ? summary["energy"]?["reason"]?.GetValue<string>() : null);
-        intelligence["scored_at"] = DateTimeOffset.UtcNow.ToString("O");
-        if (grader is not null) intelligence["grader_override"] = grader;
-        if (judge is not null) intelligence["judge"] = judge.Describe(baselineRun);
-        summary["intelligence"] = intelligence;
-        File.WriteAllText(summaryPath + ".tmp", summary.ToJsonString(RunFolder.Json));
-        File.Move(summaryPath + ".tmp", summaryPath, overwrite: true);
+        var intelligence = tally.ToSection(summary.Energy is { Available: false } e ? e.Reason : null) with
+        {
+            ScoredAt = DateTimeOffset.UtcNow.ToString("O"),
+            GraderOverride = grader,
+            Judge = judge?.Describe(baselineRun),
+        };
+        RunFolder.WriteSummary(runPath, summary with { Intelligence = intelligence });
         return new ScoreOutcome(runPath, rows, graded, correct, intelligence);
     }
 

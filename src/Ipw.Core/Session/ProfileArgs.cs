@@ -1,0 +1,141 @@
+using System.Globalization;
+using Ipw.Core.Energy;
+using Ipw.Core.Profiling;
+using Ipw.Core.Telemetry;
+
+namespace Ipw.Core.Session;
+
+/// <summary>
+/// A profile as a user asks for it from any front end: the CLI's options and the script API's parameters, as typed.
+/// <see cref="ToOptions"/> is the one mapping onto <see cref="ProfileOptions"/> and the one place each value is checked,
+/// with the option's name in every message.
+/// </summary>
+public sealed record ProfileArgs
+{
+    public string Client { get; init; } = "llamasharp";
+    public string? Model { get; init; }
+    public string? BaseUrl { get; init; }
+    /// <summary>key=value client settings (--client-param).</summary>
+    public IReadOnlyDictionary<string, string> ClientParams { get; init; } = new Dictionary<string, string>();
+    /// <summary>Engine threads (llamasharp, torchsharp): the client setting "threads".</summary>
+    public int? Threads { get; init; }
+    /// <summary>Engine context window: the client setting "context_size".</summary>
+    public int? ContextSize { get; init; }
+    public string Dataset { get; init; } = "ipw";
+    public string? DatasetPath { get; init; }
+    public IReadOnlyDictionary<string, string> DatasetParams { get; init; } = new Dictionary<string, string>();
+    public int? MaxQueries { get; init; }
+    /// <summary>"10" (a count) or "5%" (a share, judged after 10 queries).</summary>
+    public string? MaxErrors { get; init; }
+    public string OutputDir { get; init; } = "runs";
+    public int MaxTokens { get; init; } = 128;
+    public double Temperature { get; init; } = 0.7;
+    public int Seed { get; init; }
+    public int Warmup { get; init; } = 1;
+    /// <summary>Seconds between telemetry samples.</summary>
+    public double SampleIntervalS { get; init; } = 0.05;
+    /// <summary>Telemetry backends, comma-separated (null: every one used by default).</summary>
+    public string? Energy { get; init; }
+    /// <summary>GPU indices whose telemetry counts ("0,1"); null: IPW_GPUS, else CUDA_VISIBLE_DEVICES, else all.</summary>
+    public string? Gpus { get; init; }
+    /// <summary>Telemetry source settings ("prometheus.url", ...).</summary>
+    public IReadOnlyDictionary<string, string> TelemetrySettings { get; init; } = new Dictionary<string, string>();
+    public int Concurrency { get; init; } = 1;
+    public double? Rate { get; init; }
+    /// <summary>"poisson" or "constant".</summary>
+    public string Arrival { get; init; } = "poisson";
+    /// <summary>"60s", "5m": stop sending after this long.</summary>
+    public string? Duration { get; init; }
+    /// <summary>Idle baseline before and after, e.g. "10s" ("0" turns it off).</summary>
+    public string Baseline { get; init; } = "10s";
+    /// <summary>"overlap" or "phase".</summary>
+    public string Attribution { get; init; } = "overlap";
+    public double PrefillWeight { get; init; } = 2;
+    public string? Suffix { get; init; }
+    public string FrontEnd { get; init; } = "library";
+
+    /// <summary>The checked options.</summary>
+    /// <exception cref="UserError">A value that cannot work, named.</exception>
+    public ProfileOptions ToOptions()
+    {
+        var (errorCount, errorRate) = ParseMaxErrors(MaxErrors);
+        var settings = new Dictionary<string, string>(ClientParams, StringComparer.OrdinalIgnoreCase);
+        if (Threads is { } t) settings["threads"] = t.ToString(CultureInfo.InvariantCulture);
+        if (ContextSize is { } c) settings["context_size"] = c.ToString(CultureInfo.InvariantCulture);
+        var options = new ProfileOptions
+        {
+            Client = Client,
+            Model = Model,
+            BaseUrl = BaseUrl,
+            ClientSettings = settings,
+            Dataset = Dataset,
+            DatasetPath = DatasetPath,
+            DatasetSettings = new Dictionary<string, string>(DatasetParams, StringComparer.OrdinalIgnoreCase),
+            MaxQueries = MaxQueries,
+            MaxErrors = errorCount,
+            MaxErrorRate = errorRate,
+            OutputDir = OutputDir,
+            MaxTokens = MaxTokens,
+            Temperature = Temperature,
+            Seed = Seed,
+            Warmup = Warmup,
+            SampleInterval = TimeSpan.FromSeconds(SampleIntervalS),
+            TelemetrySources = Energy?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) is { Length: > 0 } names ? names : null,
+            TelemetryOptions = TelemetrySources.Options(ParseGpus(Gpus), TelemetrySettings),
+            Concurrency = Concurrency,
+            Rate = Rate,
+            Arrival = Arrival switch
+            {
+                "poisson" => Profiling.Arrival.Poisson,
+                "constant" => Profiling.Arrival.Constant,
+                _ => throw new UserError($"--arrival must be poisson or constant, got '{Arrival}'"),
+            },
+            Duration = Duration is null ? null : Durations.Parse("--duration", Duration, allowZero: false),
+            Baseline = Durations.Parse("--baseline", Baseline, allowZero: true),
+            Attribution = Attribution switch
+            {
+                "overlap" => AttributionMethod.Overlap,
+                "phase" => AttributionMethod.Phase,
+                _ => throw new UserError($"--attribution must be overlap or phase, got '{Attribution}'"),
+            },
+            PrefillWeight = PrefillWeight,
+            RunSuffix = Suffix,
+            FrontEnd = FrontEnd,
+        };
+        Profiler.Validate(options);
+        return options;
+    }
+
+    /// <summary>"key=value" pairs, as --client-param, --dataset-option and --load-param take them.</summary>
+    public static Dictionary<string, string> ParseSettings(string option, IEnumerable<string> pairs)
+    {
+        var settings = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var pair in pairs)
+        {
+            var eq = pair.IndexOf('=');
+            if (eq <= 0) throw new UserError($"{option} expects key=value, got '{pair}'");
+            settings[pair[..eq].Trim()] = pair[(eq + 1)..].Trim();
+        }
+        return settings;
+    }
+
+    private static (int? Count, double? Rate) ParseMaxErrors(string? text)
+    {
+        if (text is null) return (null, null);
+        var t = text.Trim();
+        if (t.EndsWith('%') && double.TryParse(t[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out var pct) && pct is > 0 and <= 100)
+            return (null, pct / 100);
+        if (int.TryParse(t, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n >= 1) return (n, null);
+        throw new UserError($"--max-errors expects a count (e.g. 10) or a percentage (e.g. 5%), got '{text}'");
+    }
+
+    /// <summary>"0,1" checked (indices of at least 0); null when not given.</summary>
+    public static string? ParseGpus(string? value)
+    {
+        if (value is null) return null;
+        var parts = value.Split(',', StringSplitOptions.TrimEntries);
+        if (parts.Length == 0 || parts.Any(p => !int.TryParse(p, out var i) || i < 0))
+            throw new UserError($"--gpus expects GPU indices such as 0,1, got '{value}'");
+        return string.Join(',', parts);
+    }
+}

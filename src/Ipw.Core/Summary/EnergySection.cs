@@ -1,0 +1,64 @@
+namespace Ipw.Core.Summary;
+
+/// <summary>The run's energy: how it was measured and attributed, gross and active totals, idle power, per-query
+/// statistics and quality flags. Without an energy counter, <see cref="Available"/> is false with the reason and every
+/// number is null.</summary>
+public sealed record EnergySection
+{
+    public bool Available { get; init; }
+    public string? Reason { get; init; }
+    public string? Source { get; init; }
+    /// <summary>Per-query energy under concurrency is an estimate.</summary>
+    public bool? Estimate { get; init; }
+    public string? Method { get; init; }
+    public string? Attribution { get; init; }
+    public double? CounterUpdateS { get; init; }
+    /// <summary>The sum of the queries' energy; null when any query lacks one.</summary>
+    public double? TotalJ { get; init; }
+    public int QueriesMissingEnergy { get; init; }
+    /// <summary>The counters' delta over the measured span.</summary>
+    public double? GrossJ { get; init; }
+    public List<CounterEnergy>? ByCounter { get; init; }
+    /// <summary>Per node, where devices are named node/device (a cluster read through Prometheus).</summary>
+    public Dictionary<string, NodeEnergy>? ByNode { get; init; }
+    public double? AttributedJ { get; init; }
+    public double? UnattributedJ { get; init; }
+    public double? UnattributedS { get; init; }
+    public double? ConservationErrorJ { get; init; }
+    public double? MeasuredSpanS { get; init; }
+    public double? AvgPowerW { get; init; }
+    public IdleSection? Idle { get; init; }
+    public double? ActiveJ { get; init; }
+    /// <summary>The idle gaps' active energy: with the queries' it adds up to <see cref="ActiveJ"/>.</summary>
+    public double? UnattributedActiveJ { get; init; }
+    public double? ActiveJUncertainty { get; init; }
+    public double? PerQueryActiveJSum { get; init; }
+    public double? OutputTokensPerJ { get; init; }
+    public double? JPerOutputToken { get; init; }
+    public double? ActiveJPerOutputToken { get; init; }
+    public double? OutputTokensPerActiveJ { get; init; }
+    public DistributionSummary? PerQueryJ { get; init; }
+    public DistributionSummary? PerQueryActiveJ { get; init; }
+    public Dictionary<string, int>? QualityFlags { get; init; }
+}
+
+public sealed record CounterEnergy(string Source, string Device, string Metric, double J, double? AvgPowerW);
+
+public sealed record NodeEnergy(double J, double? AvgPowerW, List<string> Devices);
+
+/// <summary>Idle power before and after the run (model loaded, no requests).</summary>
+public sealed record IdleSection
+{
+    public bool Measured { get; init; }
+    public string? Reason { get; init; }
+    /// <summary>The idle power every active energy subtracts.</summary>
+    public double? PowerW { get; init; }
+    public string? PowerBasis { get; init; }
+    public double? MeanBeforeAfterW { get; init; }
+    public double? SigmaW { get; init; }
+    public IdleWindow? Before { get; init; }
+    public IdleWindow? After { get; init; }
+    public double? DriftW { get; init; }
+}
+
+public sealed record IdleWindow(double PowerW, double SigmaW, double EnergyJ, double DurationS, int Bins);

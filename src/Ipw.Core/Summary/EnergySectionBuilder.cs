@@ -1,0 +1,91 @@
+using System.Globalization;
+using Ipw.Core.Energy;
+using Ipw.Core.Measurement;
+using Ipw.Core.Telemetry;
+
+namespace Ipw.Core.Summary;
+
+/// <summary>The energy section: the method in words, gross, attributed and unattributed energy, per counter and per node,
+/// idle power before and after, active energy (<see cref="ActiveEnergy"/>, as every record's), per-token figures.</summary>
+internal sealed class EnergySectionBuilder(Energy.AttributionMethod method, double prefillWeight, bool baselineEnabled, TelemetryMap map,
+    IReadOnlyList<SessionMetric> metrics)
+{
+    private const string OverlapMethod =
+        "Energy comes from cumulative counters, each reading placed at the counter's estimated update time and interpolated "
+        + "linearly between updates. Time is cut at every query start, first token and end; each piece's energy goes to the "
+        + "queries active in it in equal shares (time overlap), or to 'unattributed' when none is. A query alone owns its "
+        + "window. Shares plus unattributed energy equal the counters' delta over the measured span. Per-query energy under "
+        + "concurrency is an estimate.";
+
+    private string MethodText() => method == Energy.AttributionMethod.Phase
+        ? OverlapMethod.Replace("in equal shares (time overlap)", $"weighted by phase: a query before its first token (prefill) weighs {prefillWeight.ToString(CultureInfo.InvariantCulture)}, after it (decode) 1", StringComparison.Ordinal)
+        : OverlapMethod;
+
+    public EnergySection Build(EnergyAttributor? energy, RunTotals totals, IdleSummary idle, double? span)
+    {
+        var (missing, totalJ, activeSum, perQuery, perQueryActive) = totals.Energy();
+        var available = map.EnergyMissingReason is null;
+        var section = new EnergySection
+        {
+            Available = available,
+            Reason = map.EnergyMissingReason,
+            Source = available ? map.EnergySource : null,
+            Estimate = available ? true : null,
+            Method = available ? MethodText() : null,
+            Attribution = available ? method.ToString().ToLowerInvariant() : null,
+            CounterUpdateS = energy?.CounterPeriod?.TotalSeconds,
+            QueriesMissingEnergy = missing,
+        };
+        if (energy is null) return section;
+
+        var gross = energy.MeasuredJ;
+        var outputTokens = totals.OutputTokens;
+        double? active = span is { } s ? ActiveEnergy.Of(gross, s, idle.PowerW) : null;
+        // Counter by counter, and per node where devices are named node/device (a cluster read through Prometheus).
+        var byCounter = energy.MeasuredJByCounter;
+        var counters = map.EnergyMetrics.Select((m, k) => (Metric: metrics[m], Joules: byCounter[k])).ToList();
+        return section with
+        {
+            TotalJ = totalJ,
+            GrossJ = gross,
+            ByCounter = counters.Select(c => new CounterEnergy(c.Metric.Source, c.Metric.Info.Device, c.Metric.Info.Name, c.Joules, span is > 0 ? c.Joules / span : null)).ToList(),
+            ByNode = counters.Any(c => c.Metric.Info.Device.Contains('/', StringComparison.Ordinal))
+                ? counters.GroupBy(c => c.Metric.Info.Device.Split('/')[0]).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key,
+                    g => new NodeEnergy(g.Sum(c => c.Joules), span is > 0 ? g.Sum(c => c.Joules) / span : null, g.Select(c => c.Metric.Info.Device).Distinct().ToList()))
+                : null,
+            AttributedJ = energy.AttributedJ,
+            UnattributedJ = energy.UnattributedJ,
+            UnattributedS = energy.UnattributedSeconds,
+            ConservationErrorJ = gross - (energy.AttributedJ + energy.UnattributedJ),
+            MeasuredSpanS = span,
+            AvgPowerW = span is > 0 ? gross / span : null,
+            Idle = Idle(idle),
+            ActiveJ = active,
+            UnattributedActiveJ = ActiveEnergy.Of(energy.UnattributedJ, energy.UnattributedSeconds, idle.PowerW),
+            ActiveJUncertainty = idle.SigmaW is { } sigma && span is { } s2 ? sigma * s2 : null,
+            PerQueryActiveJSum = activeSum,
+            OutputTokensPerJ = gross > 0 ? outputTokens / gross : null,
+            JPerOutputToken = outputTokens > 0 ? gross / outputTokens : null,
+            ActiveJPerOutputToken = active is { } act && outputTokens > 0 ? act / outputTokens : null,
+            OutputTokensPerActiveJ = active is > 0 ? outputTokens / active : null,
+            PerQueryJ = perQuery,
+            PerQueryActiveJ = perQueryActive,
+            QualityFlags = totals.EnergyFlags(),
+        };
+    }
+
+    private IdleSection Idle(IdleSummary idle) => new()
+    {
+        Measured = baselineEnabled,
+        Reason = baselineEnabled ? (idle.Before is null && idle.After is null ? "the baseline was interrupted or the counters did not cover it" : null) : "disabled (--baseline 0)",
+        PowerW = idle.PowerW,
+        PowerBasis = "the idle power measured before the run, which every active energy (per query and the run's) subtracts; the window after the run checks it for drift",
+        MeanBeforeAfterW = idle.MeanW,
+        SigmaW = idle.SigmaW,
+        Before = Window(idle.Before),
+        After = Window(idle.After),
+        DriftW = idle.Before is not null && idle.After is not null ? idle.After.MeanW - idle.Before.MeanW : null,
+    };
+
+    private static IdleWindow? Window(IdleMeasurement? m) => m is null ? null : new(m.MeanW, m.SigmaW, m.EnergyJ, m.DurationS, m.Bins);
+}

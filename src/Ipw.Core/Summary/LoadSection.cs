@@ -1,0 +1,37 @@
+namespace Ipw.Core.Summary;
+
+/// <summary>What load was asked, what was achieved, and how the harness itself did.</summary>
+public sealed record LoadSection
+{
+    public string? Mode { get; init; }
+    public int? Concurrency { get; init; }
+    public double? RatePerS { get; init; }
+    public string? Arrival { get; init; }
+    public double? DurationS { get; init; }
+    public int? PlannedQueries { get; init; }
+    public int Sent { get; init; }
+    public double MeasuredSpanS { get; init; }
+    public double? AchievedRatePerS { get; init; }
+    public double? CompletedPerS { get; init; }
+    public int MaxInFlight { get; init; }
+    public int Pauses { get; init; }
+    public double PausedS { get; init; }
+    public DistributionSummary? SendLagS { get; init; }
+    public DistributionSummary? ClientQueueS { get; init; }
+    public HarnessSection? Harness { get; init; }
+    /// <summary>Where the harness, not the service, may have limited the load.</summary>
+    public List<string> Warnings { get; init; } = [];
+}
+
+/// <summary>The ipw process's own CPU, GC and allocation over the measured span.</summary>
+public sealed record HarnessSection
+{
+    public double ProcessCpuS { get; init; }
+    public double? ProcessCpuCores { get; init; }
+    public double? MaxDispatchBlockS { get; init; }
+    public int LogicalCores { get; init; }
+    public int GcCollections { get; init; }
+    public double GcPauseS { get; init; }
+    public long? AllocatedBytesPerQuery { get; init; }
+    public string? Note { get; init; }
+}

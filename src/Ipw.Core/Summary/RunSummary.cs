@@ -1,0 +1,105 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Ipw.Core.Summary;
+
+/// <summary>
+/// summary.json, typed: what a run was asked to do, what it ran on, and its totals. Written by the run store through
+/// <see cref="SummaryJson"/>, and read back the same way by every reader (analyze, plot, score, the monitor, scripts).
+/// A value that was not measured is null, never 0. Runs written before <see cref="SchemaVersion"/> existed load too
+/// (their version reads as 0); keys this version does not know are kept in <see cref="Extra"/> and written back.
+/// </summary>
+public sealed record RunSummary
+{
+    /// <summary>The summary layout this ipw writes.</summary>
+    public const int CurrentSchema = 1;
+
+    public int SchemaVersion { get; init; }
+    public string IpwVersion { get; init; } = "";
+    /// <summary>"running", "completed", "interrupted", "aborted" or "failed".</summary>
+    public string Status { get; init; } = "unknown";
+    public string? Failure { get; init; }
+    public string? StartedAt { get; init; }
+    public string? UpdatedAt { get; init; }
+    public string? EndedAt { get; init; }
+    public double? DurationS { get; init; }
+    public RunConfig? Config { get; init; }
+    public ModelSection? Model { get; init; }
+    public ClientSection? Client { get; init; }
+    public DatasetSection? Dataset { get; init; }
+    public HardwareSection? Hardware { get; init; }
+    public SoftwareSection? Software { get; init; }
+    public CountsSection? Counts { get; init; }
+    public TotalsSection? Totals { get; init; }
+    public LoadSection? Load { get; init; }
+    public EnergySection? Energy { get; init; }
+    public IntelligenceSection? Intelligence { get; init; }
+    public TelemetrySection? Telemetry { get; init; }
+
+    /// <summary>Keys this version does not know (a newer ipw's, a user's), kept as they were.</summary>
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? Extra { get; set; }
+}
+
+/// <summary>The options the run was given.</summary>
+public sealed record RunConfig
+{
+    public string? Client { get; init; }
+    public string? Model { get; init; }
+    public string? ClientBaseUrl { get; init; }
+    /// <summary>Header values are recorded as set, never their values.</summary>
+    public Dictionary<string, string>? ClientSettings { get; init; }
+    public string? Dataset { get; init; }
+    public string? DatasetPath { get; init; }
+    public int? MaxQueries { get; init; }
+    public int? MaxErrors { get; init; }
+    public double? MaxErrorRate { get; init; }
+    public int? MaxTokens { get; init; }
+    public double? Temperature { get; init; }
+    public int? Seed { get; init; }
+    public int? Warmup { get; init; }
+    /// <summary>"sequential", "closed" or "open".</summary>
+    public string? LoadMode { get; init; }
+    public int? Concurrency { get; init; }
+    public double? RatePerS { get; init; }
+    public string? Arrival { get; init; }
+    public double? DurationS { get; init; }
+    public double? BaselineS { get; init; }
+    public string? Attribution { get; init; }
+    public double? PrefillWeight { get; init; }
+    public double? SampleIntervalS { get; init; }
+    public string? FrontEnd { get; init; }
+}
+
+public sealed record ModelSection(string? Label, Dictionary<string, string>? Details);
+
+public sealed record ClientSection(string? Name, string? Plugin, string? PluginVersion, Dictionary<string, JsonElement>? Report);
+
+public sealed record DatasetSection(string? Name, string? Identity, int? Items, string? Plugin);
+
+public sealed record HardwareSection(string? Label, string? Cpu, int? LogicalCores, long? MemoryTotalBytes, List<string>? Gpus, string? Os, string? Architecture);
+
+public sealed record PluginVersion(string Name, string Version);
+
+public sealed record SoftwareSection(string? Ipw, string? Dotnet, string? Os, List<PluginVersion>? Plugins);
+
+public sealed record CountsSection(int Queries, long RecordsOnDisk, int Ok, int Errors, Dictionary<string, int>? ErrorsByClass);
+
+/// <summary>count, mean, p50, p90, p99 and max of a quantity; null in a section when nothing was recorded.</summary>
+public sealed record DistributionSummary(long Count, double? Mean, double? P50, double? P90, double? P99, double? Max);
+
+public sealed record TotalsSection
+{
+    public long InputTokens { get; init; }
+    public long OutputTokens { get; init; }
+    public long QueriesMissingInputTokens { get; init; }
+    public long QueriesMissingOutputTokens { get; init; }
+    public double SumE2eLatencyS { get; init; }
+    public double ProcessCpuS { get; init; }
+    public double? OutputTokensPerS { get; init; }
+    public double? MeanE2eLatencyS { get; init; }
+    public double? MeanTtftS { get; init; }
+    public double? MeanDecodeTokensPerS { get; init; }
+    public DistributionSummary? E2eLatencyS { get; init; }
+    public DistributionSummary? TtftS { get; init; }
+}

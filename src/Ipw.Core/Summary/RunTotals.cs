@@ -1,0 +1,71 @@
+using Ipw.Core.Profiling;
+using Ipw.Core.Records;
+
+namespace Ipw.Core.Summary;
+
+/// <summary>Accumulates the run's totals from each written record: counts, tokens, latency and energy statistics, the
+/// intelligence tally. Renders nothing itself: <see cref="RunSummaryBuilder"/> reads it.</summary>
+internal sealed class RunTotals
+{
+    private readonly Distribution _queryEnergy = new(1e-6, 1e7), _queryActiveEnergy = new(1e-6, 1e7);
+    private readonly Distribution _e2e = new(1e-6, 3600), _ttft = new(1e-6, 3600);
+    private readonly Dictionary<string, int> _energyFlags = [];
+    private readonly SortedDictionary<string, int> _errorsByClass = new(StringComparer.Ordinal);
+    private long _inputTokens, _missingInputTokens, _missingOutputTokens;
+    private double _latencySum, _energySum, _cpuSum, _ttftSum, _decodeRateSum, _activeSum;
+    private int _energyMissing, _ttftCount, _decodeRateCount, _activeCount;
+
+    public int Queries { get; private set; }
+    public int Errors { get; private set; }
+    public long OutputTokens { get; private set; }
+    public Scoring.IntelligenceTally Intelligence { get; } = new();
+
+    public void Add(QueryRecord r)
+    {
+        Queries++;
+        if (r.Status != "ok")
+        {
+            Errors++;
+            _errorsByClass[r.Status] = _errorsByClass.GetValueOrDefault(r.Status) + 1;
+        }
+        if (r.InputTokens is { } i) _inputTokens += i; else _missingInputTokens++;
+        if (r.OutputTokens is { } o) OutputTokens += o; else _missingOutputTokens++;
+        _latencySum += r.E2eLatencyS;
+        if (r.TtftS is { } ttft) { _ttftSum += ttft; _ttftCount++; _ttft.Add(ttft); }
+        if (r.DecodeTokensPerS is { } rate) { _decodeRateSum += rate; _decodeRateCount++; }
+        if (r.EnergyJ is { } e) { _energySum += e; _queryEnergy.Add(e); } else _energyMissing++;
+        if (r.ActiveEnergyJ is { } a) { _activeSum += a; _activeCount++; _queryActiveEnergy.Add(a); }
+        _e2e.Add(r.E2eLatencyS);
+        Intelligence.Add(r);
+        _cpuSum += r.ProcessCpuS ?? 0;
+    }
+
+    public void AddEnergyFlags(IReadOnlyList<string> flags)
+    {
+        foreach (var f in flags) _energyFlags[f] = _energyFlags.GetValueOrDefault(f) + 1;
+    }
+
+    public CountsSection Counts(long recordsOnDisk) => new(Queries, recordsOnDisk, Queries - Errors, Errors, new(_errorsByClass));
+
+    public TotalsSection Totals() => new()
+    {
+        InputTokens = _inputTokens,
+        OutputTokens = OutputTokens,
+        QueriesMissingInputTokens = _missingInputTokens,
+        QueriesMissingOutputTokens = _missingOutputTokens,
+        SumE2eLatencyS = _latencySum,
+        ProcessCpuS = _cpuSum,
+        OutputTokensPerS = _latencySum > 0 ? OutputTokens / _latencySum : null,
+        MeanE2eLatencyS = Queries > 0 ? _latencySum / Queries : null,
+        MeanTtftS = _ttftCount > 0 ? _ttftSum / _ttftCount : null,
+        MeanDecodeTokensPerS = _decodeRateCount > 0 ? _decodeRateSum / _decodeRateCount : null,
+        E2eLatencyS = _e2e.ToSummary(),
+        TtftS = _ttft.ToSummary(),
+    };
+
+    /// <summary>Per-query energy statistics: the queries missing energy, the sum when none is, the active sum.</summary>
+    public (int Missing, double? TotalJ, double? ActiveSum, DistributionSummary? PerQuery, DistributionSummary? PerQueryActive) Energy() =>
+        (_energyMissing, _energyMissing == 0 ? _energySum : null, _activeCount > 0 ? _activeSum : null, _queryEnergy.ToSummary(), _queryActiveEnergy.ToSummary());
+
+    public Dictionary<string, int> EnergyFlags() => new(_energyFlags.OrderBy(p => p.Key, StringComparer.Ordinal));
+}

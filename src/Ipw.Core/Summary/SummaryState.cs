@@ -1,0 +1,21 @@
+using System.Text.Json;
+using Ipw.Core.Energy;
+
+namespace Ipw.Core.Summary;
+
+/// <summary>What the run has learned so far, beyond its facts: the totals of written records, the idle baselines, the
+/// load report, a failure, what the client reported after the run. <see cref="RunSummaryBuilder"/> renders it.</summary>
+internal sealed class SummaryState
+{
+    public RunTotals Totals { get; } = new();
+    public IdleMeasurement? IdleBefore { get; set; }
+    public IdleMeasurement? IdleAfter { get; set; }
+    /// <summary>From the first send to the last completion, s.</summary>
+    public double? MeasuredSpanS { get; set; }
+    public LoadSection? Load { get; set; }
+    public string? Failure { get; set; }
+    /// <summary>What the client reported after the run.</summary>
+    public Dictionary<string, JsonElement> ClientReport { get; set; } = [];
+
+    public IdleSummary Idle => new(IdleBefore, IdleAfter);
+}
