@@ -217,7 +217,7 @@ internal static class ProfileCommand
             {
                 // The judge runs after the measurement, so its inference is never counted as the model's.
                 await using var model = await Judge.CreateAsync(judge, registries, abort.Token);
-                var o = await RunScorer.RescoreAsync(outcome.RunPath, null, model, abort.Token, judge.BaselineRun is { } b ? Path.GetFullPath(b) : null);
+                var o = await RunScorer.RescoreAsync(outcome.RunPath, new GraderSet(registries), null, model, abort.Token, judge.BaselineRun is { } b ? Path.GetFullPath(b) : null);
                 var accuracy = o.Graded > 0 ? ((double)o.Correct / o.Graded).ToString("P1", CultureInfo.InvariantCulture) : "n/a";
                 Console.WriteLine($"judged by {model.Model}: {o.Graded} graded, {o.Correct} correct ({accuracy})");
             }

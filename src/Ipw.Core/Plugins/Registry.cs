@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Ipw.Abstractions;
 
 namespace Ipw.Core.Plugins;
@@ -23,6 +24,9 @@ public sealed class Registry<T> where T : EntryDescriptor
                 $"{Kind} '{descriptor.Name}' is registered by both '{existing.Plugin.Name}' and '{plugin.Name}'");
         _entries.Add(descriptor.Name, new RegisteredEntry<T>(descriptor, plugin));
     }
+
+    /// <summary>Looks up an entry by name (case-insensitive), without checking its availability.</summary>
+    public bool TryGet(string name, [NotNullWhen(true)] out RegisteredEntry<T>? entry) => _entries.TryGetValue(name, out entry);
 
     /// <summary>Looks up an entry the user named; unknown or unavailable names are user errors.</summary>
     public RegisteredEntry<T> Resolve(string name)
