@@ -57,6 +57,7 @@ internal static class LoadBench
         registries.RegisterInProcess(new Ipw.Plugins.Http.HttpPlugin());
         registries.RegisterInProcess(new Ipw.Plugins.Datasets.DatasetsPlugin());
         registries.RegisterInProcess(new Ipw.Plugins.SystemTelemetry.SystemTelemetryPlugin());
+        registries.RegisterInProcess(new Ipw.Plugins.Graders.GradersPlugin());
         return registries;
     }
 

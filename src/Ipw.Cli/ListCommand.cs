@@ -3,24 +3,25 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Ipw.Abstractions;
 using Ipw.Core.Plugins;
+using Ipw.Core.Scoring;
 
 namespace Ipw.Cli;
 
 /// <summary><c>ipw list</c>: what the registries hold, where each entry came from, and whether it works here.</summary>
 internal static class ListCommand
 {
-    private static readonly string[] Kinds = ["clients", "datasets", "energy", "analyses", "visualizations", "loads", "all", "columns"];
+    private static readonly string[] Kinds = ["clients", "datasets", "energy", "analyses", "visualizations", "loads", "graders", "all", "columns"];
 
     public static Command Create()
     {
         var kind = new Argument<string>("kind")
         {
-            Description = "clients, datasets, energy, analyses, visualizations, loads, all, or columns (the per-query record columns)",
+            Description = "clients, datasets, energy, analyses, visualizations, loads, graders, all, or columns (the per-query record columns)",
             DefaultValueFactory = _ => "all",
         };
         kind.AcceptOnlyFromAmong(Kinds);
         var json = new Option<bool>("--json") { Description = "print JSON for machines" };
-        var command = new Command("list", "List registered clients, datasets, energy backends, analyses, visualizations and compute loads") { kind, json };
+        var command = new Command("list", "List registered clients, datasets, energy backends, analyses, visualizations, compute loads and graders") { kind, json };
         command.SetAction(parse =>
         {
             if (parse.GetValue(kind) == "columns")
@@ -57,6 +58,10 @@ internal static class ListCommand
         Add("analyses", r.Analyses);
         Add("visualizations", r.Visualizations);
         Add("loads", r.Loads);
+        Add("graders", r.Graders);
+        // The judge is the host's own grader (it runs from ipw score, after the run), listed with the plugins' graders.
+        if (kind is "all" or "graders")
+            rows.Add(new Row("graders", GraderSet.JudgeName, GraderSet.JudgeDescription, "Ipw.Core", true, null));
         return rows;
     }
 

@@ -19,13 +19,15 @@ internal static class ScoreCommand
         {
             var graderName = parse.GetValue(grader);
             var settings = judge.Read(parse);
-            if (settings is null && graderName == "judge")
+            if (settings is null && graderName == GraderSet.JudgeName)
                 throw new UserError("--grader judge needs a judge: --judge-client CLIENT --judge-model MODEL [--judge-base-url URL]");
-            if (settings is not null) graderName ??= "judge";
-            await using var model = settings is null ? null : await Judge.CreateAsync(settings, PluginLoading.Load(), cancellationToken);
+            if (settings is not null) graderName ??= GraderSet.JudgeName;
+            var registries = PluginLoading.Load();
+            var graders = new GraderSet(registries);
+            await using var model = settings is null ? null : await Judge.CreateAsync(settings, registries, cancellationToken);
             foreach (var run in parse.GetValue(runs)!)
             {
-                var o = await RunScorer.RescoreAsync(Path.GetFullPath(run), graderName, model, cancellationToken,
+                var o = await RunScorer.RescoreAsync(Path.GetFullPath(run), graders, graderName, model, cancellationToken,
                     settings?.BaselineRun is { } b ? Path.GetFullPath(b) : null);
                 var accuracy = o.Graded > 0 ? ((double)o.Correct / o.Graded).ToString("P1", CultureInfo.InvariantCulture) : "n/a";
                 Console.WriteLine($"{run}: {o.Rows} rows, {o.Graded} graded, {o.Correct} correct ({accuracy})");

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace Ipw.Cli.Tests;
 
 /// <summary>Builds two third-party plugins outside the solution, against Ipw.Abstractions.dll only:
-/// one that works and one that throws while registering.</summary>
+/// one that works (a dataset and a grader) and one that throws while registering.</summary>
 public sealed class ThirdPartyPlugins : IDisposable
 {
     public TempDir Work { get; } = new();
@@ -16,8 +16,16 @@ public sealed class ThirdPartyPlugins : IDisposable
             namespace Acme;
             public sealed class AcmePlugin : IIpwPlugin
             {
-                public void Register(IPluginRegistry registry) =>
+                public void Register(IPluginRegistry registry)
+                {
                     registry.AddDataset(new DatasetDescriptor("acme-words", "three questions about words, from a drop-in plugin", _ => new Words()));
+                    registry.AddGrader(new GraderDescriptor("acme-any", "any answer counts, from a drop-in plugin", _ => new AnyAnswer()));
+                }
+            }
+            internal sealed class AnyAnswer : IGrader
+            {
+                public bool NeedsReference => false;
+                public Grade Grade(string answer, string? reference) => new(true, 1, "any answer counts");
             }
             internal sealed class Words : IDataset
             {
@@ -28,7 +36,7 @@ public sealed class ThirdPartyPlugins : IDisposable
                     string[] words = ["kettle", "lantern", "meadow"];
                     for (var i = 0; i < words.Length; i++)
                         yield return new WorkloadItem($"acme-{i}", [new ChatMessage("user", $"How many letters are in '{words[i]}'? Answer with the number only.")],
-                            words[i].Length.ToString(), "numeric", "spelling", new Dictionary<string, string>());
+                            words[i].Length.ToString(), i == 2 ? "acme-any" : "numeric", "spelling", new Dictionary<string, string>());
                 }
             }
             """);
@@ -92,6 +100,22 @@ public sealed class DropInPluginTests(ThirdPartyPlugins plugins) : IClassFixture
         var rows = ArrowJs.Read(Path.Combine(run, "data-00000-of-00001.arrow")).GetProperty("rows").EnumerateArray().ToList();
         Assert.Equal(["acme-0", "acme-1", "acme-2"], rows.Select(x => x.GetProperty("item_id").GetString()));
         Assert.All(rows, x => Assert.Equal("acme-words", x.GetProperty("dataset").GetString()));
+        // The drop-in grader grades its item when the query completes, like a built-in one.
+        Assert.Equal("acme-any: any answer counts", rows[2].GetProperty("grade_explanation").GetString());
+        Assert.True(rows[2].GetProperty("correct").GetBoolean());
+        Assert.StartsWith("numeric: ", rows[0].GetProperty("grade_explanation").GetString());
+    }
+
+    [Fact]
+    public void A_drop_in_grader_is_listed_with_the_built_in_ones()
+    {
+        var r = IpwProcess.Run(plugins.Work.Path, ["list", "graders", "--json"], Env);
+        Assert.Equal(0, r.ExitCode);
+        using var doc = JsonDocument.Parse(r.Stdout);
+        var graders = doc.RootElement.GetProperty("entries").EnumerateArray()
+            .ToDictionary(e => e.GetProperty("name").GetString()!, e => e.GetProperty("plugin").GetString());
+        Assert.Equal("Acme.IpwPlugin", graders["acme-any"]);
+        Assert.Equal("Ipw.Plugins.Graders", graders["numeric"]);
     }
 
     [Fact]

@@ -11,7 +11,7 @@ public sealed class ListTests : IDisposable
     {
         var r = IpwProcess.Run(_work.Path, ["list", "all"]);
         Assert.Equal(0, r.ExitCode);
-        foreach (var heading in new[] { "clients:", "datasets:", "energy:", "analyses:", "visualizations:" })
+        foreach (var heading in new[] { "clients:", "datasets:", "energy:", "analyses:", "visualizations:", "loads:", "graders:" })
             Assert.Contains(heading, r.Stdout);
         Assert.Contains("llamasharp", r.Stdout);
         Assert.Contains("from Ipw.Plugins.LlamaSharp; available", r.Stdout);
@@ -33,7 +33,7 @@ public sealed class ListTests : IDisposable
         Assert.Contains(("datasets", "ipw", "Ipw.Plugins.Datasets"), entries);
         Assert.Contains(("energy", "system", "Ipw.Plugins.SystemTelemetry"), entries);
         Assert.Empty(doc.RootElement.GetProperty("failures").EnumerateArray());
-        Assert.Equal(8, doc.RootElement.GetProperty("plugins").GetArrayLength());
+        Assert.Equal(9, doc.RootElement.GetProperty("plugins").GetArrayLength());
         Assert.Contains(("clients", "torchsharp", "Ipw.Plugins.TorchSharp"), entries);
         Assert.Contains(("analyses", "regression", "Ipw.Plugins.Analysis"), entries);
         Assert.Contains(("visualizations", "timeline", "Ipw.Plugins.Plots"), entries);
@@ -43,6 +43,9 @@ public sealed class ListTests : IDisposable
         Assert.Contains(("clients", "vllm", "Ipw.Plugins.Http"), entries);
         Assert.Contains(("clients", "openai", "Ipw.Plugins.Http"), entries);
         Assert.Contains(("clients", "llamacpp", "Ipw.Plugins.Http"), entries);
+        foreach (var grader in new[] { "exact", "numeric", "choice", "contains", "regex" })
+            Assert.Contains(("graders", grader, "Ipw.Plugins.Graders"), entries);
+        Assert.Contains(("graders", "judge", "Ipw.Core"), entries);
     }
 
     [Fact]
@@ -51,6 +54,19 @@ public sealed class ListTests : IDisposable
         var r = IpwProcess.Run(_work.Path, ["list", "datasets", "--json"]);
         using var doc = JsonDocument.Parse(r.Stdout);
         Assert.All(doc.RootElement.GetProperty("entries").EnumerateArray(), e => Assert.Equal("datasets", e.GetProperty("kind").GetString()));
+    }
+
+    [Fact]
+    public void List_graders_shows_the_plugins_graders_and_the_judge()
+    {
+        var r = IpwProcess.Run(_work.Path, ["list", "graders"]);
+        Assert.Equal(0, r.ExitCode);
+        Assert.StartsWith("graders:", r.Stdout);
+        Assert.DoesNotContain("clients:", r.Stdout);
+        Assert.Contains("from Ipw.Plugins.Graders; available", r.Stdout);
+        Assert.Contains("numeric[:TOLERANCE]", r.Stdout);
+        Assert.Contains("judge ", r.Stdout);
+        Assert.Equal("", r.Stderr);
     }
 
     public void Dispose() => _work.Dispose();

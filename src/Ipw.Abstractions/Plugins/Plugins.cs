@@ -30,6 +30,9 @@ public interface IPluginRegistry
 
     /// <summary>Registers a compute load of known work for <c>ipw energy test --load NAME</c>.</summary>
     void AddLoad(LoadDescriptor descriptor) => throw new NotSupportedException("this host has no load registry");
+
+    /// <summary>Registers a grader that dataset items name in their <c>grader</c> field (<c>name</c> or <c>name:argument</c>).</summary>
+    void AddGrader(GraderDescriptor descriptor) => throw new NotSupportedException("this host has no grader registry");
 }
 
 /// <summary>Whether a registry entry can be used on this machine, and if not, why.</summary>

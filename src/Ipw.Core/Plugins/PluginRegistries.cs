@@ -11,6 +11,7 @@ public sealed class PluginRegistries
     public Registry<AnalysisDescriptor> Analyses { get; } = new("analysis");
     public Registry<VisualizationDescriptor> Visualizations { get; } = new("visualization");
     public Registry<LoadDescriptor> Loads { get; } = new("load");
+    public Registry<GraderDescriptor> Graders { get; } = new("grader");
 
     public List<PluginIdentity> Loaded { get; } = [];
     public List<PluginFailure> Failures { get; } = [];
@@ -41,6 +42,16 @@ public sealed class PluginRegistries
         public void AddAnalysis(AnalysisDescriptor d) => Guard(() => owner.Analyses.Add(d, plugin));
         public void AddVisualization(VisualizationDescriptor d) => Guard(() => owner.Visualizations.Add(d, plugin));
         public void AddLoad(LoadDescriptor d) => Guard(() => owner.Loads.Add(d, plugin));
+
+        public void AddGrader(GraderDescriptor d) => Guard(() =>
+        {
+            // A grader is named as name[:argument], and judge is the host's deferred grader (ipw score).
+            if (d.Name.Contains(':', StringComparison.Ordinal))
+                throw new InvalidOperationException($"grader '{d.Name}' of '{plugin.Name}': a grader name cannot contain ':'");
+            if (string.Equals(d.Name.Trim(), Scoring.GraderSet.JudgeName, StringComparison.OrdinalIgnoreCase))
+                throw new InvalidOperationException($"grader '{d.Name}' of '{plugin.Name}': the name is the host's (the judge run by ipw score)");
+            owner.Graders.Add(d, plugin);
+        });
 
         private void Guard(Action add)
         {

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Ipw.Abstractions;
 
 namespace Ipw.Core.Plugins;
@@ -31,6 +32,8 @@ public sealed class Registry<T> where T : EntryDescriptor
         var known = _entries.Count == 0 ? "none are registered" : "known: " + string.Join(", ", _entries.Keys.Order());
         throw new UserError($"unknown {Kind} '{name}' ({known}; see 'ipw list')");
     }
+    /// <summary>Looks up an entry by name (case-insensitive), without checking its availability.</summary>
+    public bool TryGet(string name, [NotNullWhen(true)] out RegisteredEntry<T>? entry) => _entries.TryGetValue(name, out entry);
 
     /// <summary>Looks up an entry the user named; unknown or unavailable names are user errors.</summary>
     public RegisteredEntry<T> Resolve(string name)

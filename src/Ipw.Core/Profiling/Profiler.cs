@@ -11,6 +11,7 @@ using Ipw.Core.Plugins;
 using Ipw.Core.Records;
 using Ipw.Core.Records.Stages;
 using Ipw.Core.Runs;
+using Ipw.Core.Scoring;
 using Ipw.Core.Summary;
 using Ipw.Core.Telemetry;
 
@@ -100,7 +101,7 @@ public sealed class Profiler(PluginRegistries registries)
             new TokenStage(),
             new TelemetryStage(attribution),
             new EnergyStage(attribution, options.Attribution, () => summary.Idle.PowerW),
-            new GradeStage(),
+            new GradeStage(new GraderSet(registries)),
         ]);
         var load = new LoadDriver(new LoadParts(options, client, dataset, session, energy, gate),
             new RecordPipeline(assembler, energy, run, summary, observer), publisher, observer);

@@ -19,11 +19,13 @@ public sealed record ScoreOutcome(string RunPath, int Rows, int Graded, int Corr
 public static class RunScorer
 {
     /// <summary>Rescores a run; rows graded by <c>judge</c> (their own grader, or <paramref name="grader"/>) go to
-    /// <paramref name="judge"/>, one at a time.</summary>
-    public static async Task<ScoreOutcome> RescoreAsync(string runPath, string? grader, Judge? judge, CancellationToken cancellationToken,
-        string? baselineRun = null)
+    /// <paramref name="judge"/>, one at a time, and the others to <paramref name="graders"/>.</summary>
+    /// <param name="graders">The offline graders (from the loaded plugins' registries).</param>
+    /// <param name="grader">A grader for every row that has a reference, instead of each row's own; null for their own.</param>
+    public static async Task<ScoreOutcome> RescoreAsync(string runPath, GraderSet graders, string? grader, Judge? judge,
+        CancellationToken cancellationToken, string? baselineRun = null)
     {
-        if (grader is not null && Graders.Problem(grader) is { } problem) throw new UserError($"--grader: {problem}");
+        if (grader is not null && graders.Problem(grader) is { } problem) throw new UserError($"--grader: {problem}");
         var data = Path.Combine(runPath, RunFolder.DataFileName);
         var summaryPath = Path.Combine(runPath, RunFolder.SummaryFileName);
         if (!File.Exists(data) || !File.Exists(summaryPath))
@@ -49,7 +51,7 @@ public static class RunScorer
                 {
                     if (!HasGradeColumns(batch.Schema))
                         throw new UserError($"{data}: it lacks the grading columns ({string.Join(", ", GradeColumns.Select(g => g.Name))}); it cannot be rescored in place");
-                    var records = await RegradeAsync(batch, grader, judge, baseline, cancellationToken).ConfigureAwait(false);
+                    var records = await RegradeAsync(batch, graders, grader, judge, baseline, cancellationToken).ConfigureAwait(false);
                     foreach (var r in records)
                     {
                         rows++;
@@ -81,7 +83,7 @@ public static class RunScorer
     private static double? Dbl(RecordBatch b, RecordColumn column, int i) => ((DoubleArray)b.Column(column.Name)).GetValue(i);
 
     /// <summary>The rows' new grades, as records holding what grading and the tally need.</summary>
-    private static async Task<List<QueryRecord>> RegradeAsync(RecordBatch batch, string? graderOverride, Judge? judge,
+    private static async Task<List<QueryRecord>> RegradeAsync(RecordBatch batch, GraderSet graders, string? graderOverride, Judge? judge,
         Dictionary<string, string>? baseline, CancellationToken cancellationToken)
     {
         var list = new List<QueryRecord>(batch.Length);
@@ -92,10 +94,10 @@ public static class RunScorer
             var response = Str(batch, RecordColumns.Response, i) ?? "";
             var own = Str(batch, RecordColumns.Grader, i);
             // An override applies to rows with a reference; a pairwise judge against a baseline run needs none.
-            var overrides = graderOverride is not null && (reference is not null || (graderOverride == "judge" && baseline is not null));
+            var overrides = graderOverride is not null && (reference is not null || (graderOverride == GraderSet.JudgeName && baseline is not null));
             var grader = overrides ? graderOverride : own;
             Verdict verdict;
-            if (grader == "judge" && judge is not null && status == "ok")
+            if (grader == GraderSet.JudgeName && judge is not null && status == "ok")
             {
                 var id = Str(batch, RecordColumns.ItemId, i) ?? "";
                 var (grade, reason) = await judge.GradeAsync(id, Str(batch, RecordColumns.Prompt, i) ?? "", reference, response,
@@ -104,7 +106,7 @@ public static class RunScorer
             }
             else
             {
-                verdict = Graders.Grade(grader, reference, response, status);
+                verdict = graders.Grade(grader, reference, response, status);
             }
             var record = QueryRecord.Of(
                 RecordColumns.Subject.With(Str(batch, RecordColumns.Subject, i)),

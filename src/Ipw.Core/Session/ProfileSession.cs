@@ -24,7 +24,7 @@ public sealed class ProfileSession(PluginRegistries registries)
         var outcome = await new Profiler(registries).RunAsync(options, observer, stop, abort, gate).ConfigureAwait(false);
         if (judge is null || outcome.Queries == 0 || abort.IsCancellationRequested) return new SessionOutcome(outcome, null, null);
         await using var model = await Judge.CreateAsync(judge, registries, abort).ConfigureAwait(false);
-        var scored = await RunScorer.RescoreAsync(outcome.RunPath, null, model, abort, judge.BaselineRun is { } b ? Path.GetFullPath(b) : null)
+        var scored = await RunScorer.RescoreAsync(outcome.RunPath, new GraderSet(registries), null, model, abort, judge.BaselineRun is { } b ? Path.GetFullPath(b) : null)
             .ConfigureAwait(false);
         return new SessionOutcome(outcome, scored, model.Model);
     }

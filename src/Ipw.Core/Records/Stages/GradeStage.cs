@@ -3,13 +3,13 @@ using Ipw.Core.Scoring;
 
 namespace Ipw.Core.Records.Stages;
 
-/// <summary>Grades the answer with the item's grader (<see cref="Graders.Grade"/>).</summary>
-internal sealed class GradeStage : IRecordStage
+/// <summary>Grades the answer with the item's grader (<see cref="GraderSet.Grade"/>).</summary>
+internal sealed class GradeStage(GraderSet graders) : IRecordStage
 {
     public RecordStage Stage => RecordStage.Grade;
 
     public void Fill(MeasuredQuery q, RecordBuilder r) =>
-        Write(r, Graders.Grade(q.Item.Grader, q.Item.Reference, q.Result.Text, QueryStage.StatusOf(q.Result.Error)));
+        Write(r, graders.Grade(q.Item.Grader, q.Item.Reference, q.Result.Text, QueryStage.StatusOf(q.Result.Error)));
 
     /// <summary>Writes a verdict into the grading columns (also used by <c>ipw score</c>).</summary>
     public static void Write(RecordBuilder r, Verdict v) =>
