@@ -24,14 +24,14 @@ internal sealed class RegressionAnalysis : IAnalysis
     /// <summary>The fits: name, x column(s), y column, log-log.</summary>
     internal static readonly (string Name, string[] X, string Y, bool Log)[] Fits =
     [
-        ("energy_vs_total_tokens", ["input_tokens", "output_tokens"], "energy_j", false),
-        ("energy_vs_output_tokens", ["output_tokens"], "energy_j", false),
-        ("latency_vs_input_tokens", ["input_tokens"], "e2e_latency_s", false),
-        ("ttft_vs_input_tokens", ["input_tokens"], "ttft_s", false),
-        ("power_vs_total_tokens", ["input_tokens", "output_tokens"], "avg_power_w", false),
-        ("log_energy_vs_log_total_tokens", ["input_tokens", "output_tokens"], "energy_j", true),
-        ("log_latency_vs_log_input_tokens", ["input_tokens"], "e2e_latency_s", true),
-        ("log_ttft_vs_log_input_tokens", ["input_tokens"], "ttft_s", true),
+        ("energy_vs_total_tokens", [RecordColumns.InputTokens.Name, RecordColumns.OutputTokens.Name], RecordColumns.EnergyJ.Name, false),
+        ("energy_vs_output_tokens", [RecordColumns.OutputTokens.Name], RecordColumns.EnergyJ.Name, false),
+        ("latency_vs_input_tokens", [RecordColumns.InputTokens.Name], RecordColumns.E2eLatencyS.Name, false),
+        ("ttft_vs_input_tokens", [RecordColumns.InputTokens.Name], RecordColumns.TtftS.Name, false),
+        ("power_vs_total_tokens", [RecordColumns.InputTokens.Name, RecordColumns.OutputTokens.Name], RecordColumns.AvgPowerW.Name, false),
+        ("log_energy_vs_log_total_tokens", [RecordColumns.InputTokens.Name, RecordColumns.OutputTokens.Name], RecordColumns.EnergyJ.Name, true),
+        ("log_latency_vs_log_input_tokens", [RecordColumns.InputTokens.Name], RecordColumns.E2eLatencyS.Name, true),
+        ("log_ttft_vs_log_input_tokens", [RecordColumns.InputTokens.Name], RecordColumns.TtftS.Name, true),
     ];
 
     public Task<AnalysisResult> RunAsync(AnalysisContext context, CancellationToken cancellationToken)
@@ -105,7 +105,7 @@ internal sealed class EfficiencyAnalysis : IAnalysis
 {
     private static readonly (string Column, string Label, string Unit)[] Distributions =
     [
-        ("ttft_s", "ttft", "s"), ("itl_p50_s", "itl", "s"), ("e2e_latency_s", "e2e_latency", "s"), ("energy_j", "energy", "J"),
+        (RecordColumns.TtftS.Name, "ttft", "s"), (RecordColumns.ItlP50S.Name, "itl", "s"), (RecordColumns.E2eLatencyS.Name, "e2e_latency", "s"), (RecordColumns.EnergyJ.Name, "energy", "J"),
     ];
 
     /// <summary>Running sums of one group.</summary>
@@ -124,10 +124,10 @@ internal sealed class EfficiencyAnalysis : IAnalysis
         // Subjects become group numbers (−1: none).
         var names = new List<string>();
         var groupOf = new int[n];
-        if (run.Columns.Contains("subject"))
+        if (run.Columns.Contains(RecordColumns.Subject.Name))
         {
             var index = new Dictionary<string, int>(StringComparer.Ordinal);
-            var subjects = run.Texts("subject");
+            var subjects = run.Texts(RecordColumns.Subject.Name);
             for (var i = 0; i < n; i++)
             {
                 var s = subjects[i];
@@ -140,10 +140,10 @@ internal sealed class EfficiencyAnalysis : IAnalysis
 
         var all = new Tally();
         var tallies = names.Select(_ => new Tally()).ToArray();
-        var correct = Columns.Get(run, "correct");
-        var energy = Columns.Get(run, "energy_j");
-        var power = Columns.Get(run, "avg_power_w");
-        var output = Columns.Get(run, "output_tokens");
+        var correct = Columns.Get(run, RecordColumns.Correct.Name);
+        var energy = Columns.Get(run, RecordColumns.EnergyJ.Name);
+        var power = Columns.Get(run, RecordColumns.AvgPowerW.Name);
+        var output = Columns.Get(run, RecordColumns.OutputTokens.Name);
         for (var i = 0; i < n; i++)
         {
             var g = groupOf[i];
@@ -262,7 +262,7 @@ internal sealed class EfficiencyAnalysis : IAnalysis
 internal sealed class LatencyAnalysis : IAnalysis
 {
     private static readonly (string Column, string Unit)[] Metrics =
-        [("ttft_s", "s"), ("itl_p50_s", "s"), ("tpot_s", "s"), ("e2e_latency_s", "s"), ("decode_tokens_per_s", "tokens/s")];
+        [(RecordColumns.TtftS.Name, "s"), (RecordColumns.ItlP50S.Name, "s"), (RecordColumns.TpotS.Name, "s"), (RecordColumns.E2eLatencyS.Name, "s"), (RecordColumns.DecodeTokensPerS.Name, "tokens/s")];
 
     public Task<AnalysisResult> RunAsync(AnalysisContext context, CancellationToken cancellationToken)
     {
@@ -310,8 +310,8 @@ internal sealed class LatencyAnalysis : IAnalysis
             metrics[column] = m;
             rows.Add([column, sorted.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), Columns.Format(q(0.5), unit),
                 Columns.Format(q(0.9), unit), Columns.Format(q(0.99), unit), Columns.Format(q(1), unit), missing.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-            if (column == "ttft_s") headline["ttft_p99_s"] = q(0.99);
-            if (column == "e2e_latency_s") headline["e2e_latency_p99_s"] = q(0.99);
+            if (column == RecordColumns.TtftS.Name) headline["ttft_p99_s"] = q(0.99);
+            if (column == RecordColumns.E2eLatencyS.Name) headline["e2e_latency_p99_s"] = q(0.99);
         }
         var json = new JsonObject { ["analysis"] = "latency", ["run"] = run.Directory, ["metrics"] = metrics, ["warnings"] = new JsonArray([.. warnings.Select(w => JsonValue.Create(w))]) };
         var file = Output.Write(context, "latency", json);

@@ -64,10 +64,10 @@ internal sealed class RegressionFigures : IVisualization
 {
     private static readonly (string Name, string Title, string[] X, string XLabel, string Y, string YLabel)[] Figures =
     [
-        ("energy_vs_total_tokens", "Energy per query vs total tokens", ["input_tokens", "output_tokens"], "input + output tokens", "energy_j", "energy (J)"),
-        ("latency_vs_input_tokens", "End-to-end latency vs input tokens", ["input_tokens"], "input tokens", "e2e_latency_s", "end-to-end latency (s)"),
-        ("ttft_vs_input_tokens", "Time to first token vs input tokens", ["input_tokens"], "input tokens", "ttft_s", "TTFT (s)"),
-        ("power_vs_total_tokens", "Mean power during the query vs total tokens", ["input_tokens", "output_tokens"], "input + output tokens", "avg_power_w", "mean power (W)"),
+        ("energy_vs_total_tokens", "Energy per query vs total tokens", [RecordColumns.InputTokens.Name, RecordColumns.OutputTokens.Name], "input + output tokens", RecordColumns.EnergyJ.Name, "energy (J)"),
+        ("latency_vs_input_tokens", "End-to-end latency vs input tokens", [RecordColumns.InputTokens.Name], "input tokens", RecordColumns.E2eLatencyS.Name, "end-to-end latency (s)"),
+        ("ttft_vs_input_tokens", "Time to first token vs input tokens", [RecordColumns.InputTokens.Name], "input tokens", RecordColumns.TtftS.Name, "TTFT (s)"),
+        ("power_vs_total_tokens", "Mean power during the query vs total tokens", [RecordColumns.InputTokens.Name, RecordColumns.OutputTokens.Name], "input + output tokens", RecordColumns.AvgPowerW.Name, "mean power (W)"),
     ];
 
     public Task<VisualizationResult> RenderAsync(AnalysisContext context, CancellationToken cancellationToken)
@@ -141,7 +141,7 @@ internal sealed class DistributionFigures : IVisualization
         for (var r = 0; r < context.Runs.Count; r++)
         {
             var run = context.Runs[r];
-            if (Figure.Column(run, "output_tokens") is not { } column) continue;
+            if (Figure.Column(run, RecordColumns.OutputTokens.Name) is not { } column) continue;
             var values = column.Where(v => !double.IsNaN(v)).ToArray();
             if (values.Length < 2) { notes.Add($"output_kde: {run.Label} has {values.Length} output lengths; not drawn"); continue; }
             var sample = values.Length > KdeSample ? Figure.Thin(Enumerable.Range(0, values.Length).ToArray(), KdeSample).Select(i => values[i]).ToArray() : values;
@@ -171,7 +171,7 @@ internal sealed class DistributionFigures : IVisualization
         for (var r = 0; r < context.Runs.Count; r++)
         {
             var run = context.Runs[r];
-            foreach (var (column, label, dashed) in new[] { ("ttft_s", "TTFT", true), ("e2e_latency_s", "end-to-end", false) })
+            foreach (var (column, label, dashed) in new[] { (RecordColumns.TtftS.Name, "TTFT", true), (RecordColumns.E2eLatencyS.Name, "end-to-end", false) })
             {
                 if (Figure.Column(run, column) is not { } values) continue;
                 var sorted = values.Where(v => !double.IsNaN(v)).ToArray();
@@ -195,7 +195,7 @@ internal sealed class DistributionFigures : IVisualization
         else notes.Add("latency_cdf: no latencies; figure skipped");
 
         // Energy per query: a 40-bin histogram over the runs' common range, as bars for one run, outlines for several.
-        var energies = context.Runs.Select(run => Figure.Column(run, "energy_j")?.Where(v => !double.IsNaN(v)).ToArray() ?? []).ToList();
+        var energies = context.Runs.Select(run => Figure.Column(run, RecordColumns.EnergyJ.Name)?.Where(v => !double.IsNaN(v)).ToArray() ?? []).ToList();
         for (var r = 0; r < context.Runs.Count; r++)
             if (energies[r].Length == 0) notes.Add($"energy_histogram: {context.Runs[r].Label} has no energy per query (see its energy_missing_reason)");
         if (energies.Any(e => e.Length > 0))
@@ -253,7 +253,7 @@ internal sealed class TimelineFigure : IVisualization
                 continue;
             }
             var plot = Figure.New($"Power and energy over the run: {run.Label}", "seconds since the run started", "power (W)");
-            if (Figure.Column(run, "sent_at_s") is { } sent && Figure.Column(run, "completed_at_s") is { } done)
+            if (Figure.Column(run, RecordColumns.SentAtS.Name) is { } sent && Figure.Column(run, RecordColumns.CompletedAtS.Name) is { } done)
             {
                 var spans = Figure.Present(sent, done);
                 foreach (var i in spans.Take(MaxSpans))

@@ -25,6 +25,9 @@ internal static class AnalyzeCommand
             var folders = RunInputs.Resolve(parse.GetValue(runs)!);
             var names = parse.GetValue(analyses)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             var outcome = await Analyzer.RunAsync(PluginLoading.Load(), folders, names, parse.GetValue(output) is { } o ? Path.GetFullPath(o) : null, cancellationToken);
+            if (Environment.GetEnvironmentVariable("IPW_DEBUG") == "1")
+                foreach (var r in outcome.Runs)
+                    Console.Error.WriteLine($"ipw: {r.Run.Label}: read {r.Run.RecordCount} records in {r.ReadTime.TotalSeconds:F2} s, analyses took {r.AnalysisTime.TotalSeconds:F2} s");
             if (parse.GetValue(json)) PrintJson(outcome);
             else Print(outcome);
             return outcome.Runs.Any(r => r.Analyses.Any(a => a.Failure is not null)) ? 1 : 0;

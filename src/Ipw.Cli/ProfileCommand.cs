@@ -150,7 +150,7 @@ internal static class ProfileCommand
             var outcome = await new SweepRunner(registries).RunAsync(template, axis, values,
                 p => mode == "none" ? null : new PlainProgress($"[{(axis == SweepAxis.Concurrency ? $"concurrency {p.Concurrency}" : $"rate {p.Rate}/s")}] "),
                 stop.Token, abort.Token);
-            foreach (var point in outcome.Points) RunReport.Print(point);
+            foreach (var point in outcome.Points) RunReport.Print(point, Console.Out);
             Console.WriteLine($"sweep {outcome.Status}: {outcome.Points.Count} of {values.Count} points; summary in {Path.Combine(outcome.SweepPath, SweepRunner.SweepFileName)}");
             if (outcome.Status == "interrupted") return 130;
             return outcome.Points.Any(p => p.Status != "completed") ? 1 : 0;
@@ -189,7 +189,7 @@ internal static class ProfileCommand
                     ? await ConsoleProgress.RunWithBarAsync(o => session.RunAsync(options, o, judge, stop.Token, abort.Token))
                     : await session.RunAsync(options, mode == "plain" ? new PlainProgress() : null, judge, stop.Token, abort.Token);
             var outcome = result.Run;
-            RunReport.Print(outcome);
+            RunReport.Print(outcome, Console.Out);
             if (result.Judged is { } o)
             {
                 var accuracy = o.Graded > 0 ? ((double)o.Correct / o.Graded).ToString("P1", CultureInfo.InvariantCulture) : "n/a";

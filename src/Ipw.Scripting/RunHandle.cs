@@ -4,13 +4,14 @@ using Ipw.Abstractions;
 using Ipw.Core.Analysis;
 using Ipw.Core.Profiling;
 using Ipw.Core.Runs;
+using Ipw.Core.Scoring;
 using Ipw.Core.Summary;
 
 namespace Ipw.Scripting;
 
 /// <summary>
 /// A run folder, as scripts see it: its summary's headline numbers, its per-query columns, and a place to write
-/// analyses. Returned by <see cref="ScriptGlobals.Profile(ProfileOptions, bool)"/> and <see cref="ScriptGlobals.Runs"/>.
+/// analyses. Returned by <see cref="ScriptGlobals.Profile(ProfileOptions, bool, JudgeSettings?)"/> and <see cref="ScriptGlobals.Runs"/>.
 /// A number that was not measured is null, never zero.
 /// </summary>
 public sealed class RunHandle

@@ -1,11 +1,12 @@
 using Ipw.Core.Profiling;
 using Ipw.Core.Records;
 using Ipw.Core.Runs;
+using Ipw.Core.Scoring;
 
 namespace Ipw.Scripting;
 
 /// <summary>
-/// The pipeline's progress events, for scripts: every <see cref="ScriptGlobals.Profile(ProfileOptions, bool)"/> reports
+/// The pipeline's progress events, for scripts: every <see cref="ScriptGlobals.Profile(ProfileOptions, bool, JudgeSettings?)"/> reports
 /// here, as the console progress and the TUI are reported to. Handlers run on the pipeline's thread: keep them quick.
 /// </summary>
 /// <example><code>Events.QueryCompleted += (record, progress) => Console.WriteLine($"{progress.Done}: {record.E2eLatencyS:F3} s");</code></example>

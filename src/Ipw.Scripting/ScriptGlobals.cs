@@ -8,6 +8,7 @@ using Ipw.Core.Plugins;
 using Ipw.Core.Profiling;
 using Ipw.Core.Records;
 using Ipw.Core.Runs;
+using Ipw.Core.Scoring;
 using Ipw.Core.Session;
 using Ipw.Core.Telemetry;
 
@@ -152,15 +153,16 @@ public class ScriptGlobals
         return ProfileAsync(options, progress);
     }
 
-    /// <summary>Profiles with every option spelled out (<see cref="ProfileOptions"/>: the record the CLI fills).</summary>
-    public RunHandle Profile(ProfileOptions options, bool progress = false) => ProfileAsync(options, progress).GetAwaiter().GetResult();
+    /// <summary>Profiles with every option spelled out (<see cref="ProfileOptions"/>: the record the CLI fills); with
+    /// <paramref name="judge"/>, an LLM grades the answers after the measurement, as <c>ipw profile --judge-client</c>.</summary>
+    public RunHandle Profile(ProfileOptions options, bool progress = false, JudgeSettings? judge = null) => ProfileAsync(options, progress, judge).GetAwaiter().GetResult();
 
-    /// <summary>The awaitable <see cref="Profile(ProfileOptions, bool)"/>.</summary>
-    public async Task<RunHandle> ProfileAsync(ProfileOptions options, bool progress = false)
+    /// <summary>The awaitable <see cref="Profile(ProfileOptions, bool, JudgeSettings?)"/>.</summary>
+    public async Task<RunHandle> ProfileAsync(ProfileOptions options, bool progress = false, JudgeSettings? judge = null)
     {
         options = options with { FrontEnd = "script" };
         IProfileObserver observer = progress ? new CompositeObserver([Events, new ProgressLines(_out)]) : Events;
-        var outcome = (await new ProfileSession(Registries).RunAsync(options, observer, null, Stopping, Aborting).ConfigureAwait(false)).Run;
+        var outcome = (await new ProfileSession(Registries).RunAsync(options, observer, judge, Stopping, Aborting).ConfigureAwait(false)).Run;
         RunReport.Print(outcome, _out);
         return new RunHandle(outcome.RunPath, outcome);
     }

@@ -22,7 +22,7 @@ public static class ScriptRunner
     public static readonly ImmutableArray<string> Imports =
     [
         "System", "System.IO", "System.Linq", "System.Collections.Generic", "System.Globalization", "System.Threading", "System.Threading.Tasks",
-        "System.Text.Json", "System.Text.Json.Nodes", "Ipw.Abstractions", "Ipw.Core.Profiling", "Ipw.Core.Runs", "Ipw.Core.Records", "Ipw.Core.Analysis", "Ipw.Scripting",
+        "System.Text.Json", "System.Text.Json.Nodes", "Ipw.Abstractions", "Ipw.Core.Profiling", "Ipw.Core.Runs", "Ipw.Core.Records", "Ipw.Core.Summary", "Ipw.Core.Scoring", "Ipw.Core.Analysis", "Ipw.Scripting",
     ];
 
     /// <summary>The options scripts compile with: the ipw assemblies referenced, <see cref="Imports"/>, <c>#load</c> and

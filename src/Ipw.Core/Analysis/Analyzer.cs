@@ -9,7 +9,9 @@ namespace Ipw.Core.Analysis;
 public sealed record AnalysisRun(string Name, AnalysisResult? Result, string? Failure);
 
 /// <summary>A run and its analyses.</summary>
-public sealed record RunAnalysis(RunView Run, IReadOnlyList<AnalysisRun> Analyses);
+/// <param name="ReadTime">How long reading the run's records took.</param>
+/// <param name="AnalysisTime">How long its analyses took, side by side.</param>
+public sealed record RunAnalysis(RunView Run, IReadOnlyList<AnalysisRun> Analyses, TimeSpan ReadTime = default, TimeSpan AnalysisTime = default);
 
 /// <summary>What <c>ipw analyze</c> found: each run's analyses and, for several runs, their comparison.</summary>
 /// <param name="Runs">Each run, in the order given.</param>
@@ -65,10 +67,8 @@ public static class Analyzer
                 }
             }, cancellationToken)).ToList();
             var list = await Task.WhenAll(tasks).ConfigureAwait(false);
-            if (Environment.GetEnvironmentVariable("IPW_DEBUG") == "1")
-                Console.Error.WriteLine($"ipw: {view.Label}: read {view.RecordCount} records in {opened.TotalSeconds:F2} s, analyses took {(clock.Elapsed - opened).TotalSeconds:F2} s");
             view.Unload();
-            results.Add(new RunAnalysis(view, list));
+            results.Add(new RunAnalysis(view, list, opened, clock.Elapsed - opened));
         }
         if (results.Count < 2) return new AnalyzeOutcome(results, null, null);
 

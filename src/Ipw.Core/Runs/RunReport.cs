@@ -7,9 +7,8 @@ namespace Ipw.Core.Runs;
 /// <summary>The few lines printed when a run ends, read back from what was written (the CLI and scripts print them).</summary>
 public static class RunReport
 {
-    public static void Print(ProfileOutcome outcome, TextWriter? writer = null)
+    public static void Print(ProfileOutcome outcome, TextWriter output)
     {
-        var output = writer ?? Console.Out;
         output.WriteLine($"{outcome.Status}: {outcome.Queries} queries ({outcome.Errors} errors), {outcome.OutputTokens} output tokens in {outcome.Elapsed.TotalSeconds:F1} s");
         var summaryPath = Path.Combine(outcome.RunPath, RunFolder.SummaryFileName);
         if (File.Exists(summaryPath) && SummaryFile.Read(summaryPath) is var summary)
