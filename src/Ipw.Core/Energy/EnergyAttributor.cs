@@ -2,34 +2,6 @@ using System.Diagnostics;
 
 namespace Ipw.Core.Energy;
 
-/// <summary>How an interval's energy is shared among the queries active in it.</summary>
-public enum AttributionMethod
-{
-    /// <summary>Equal shares among the queries active in each interval (time overlap).</summary>
-    Overlap,
-    /// <summary>Shares weighted by phase: a query before its first token (prefill) weighs <c>PrefillWeight</c>, after it 1.</summary>
-    Phase,
-}
-
-/// <summary>One query's attributed energy, final once the counter is known past the query's end.</summary>
-public sealed record AttributedEnergy(
-    int Query,
-    /// <summary>The query's share of the measured energy, J (NaN: unknown).</summary>
-    double ShareJ,
-    /// <summary>The counter's delta over the whole window, J: what the query would be charged if it ran alone.</summary>
-    double WindowJ,
-    /// <summary>Idle-equivalent seconds charged to the query: its share of each interval's duration. Active
-    /// energy is <c>ShareJ − P_idle · ShareSeconds</c>.</summary>
-    double ShareSeconds,
-    /// <summary>Time-averaged number of queries active during the window (itself included).</summary>
-    double MeanConcurrency,
-    /// <summary>Quality flags: short_window, missing_samples, no_counter_data; empty when none.</summary>
-    IReadOnlyList<string> Flags)
-{
-    /// <summary>The window's length, s (from the query's start to its end as the attributor saw them).</summary>
-    public double WindowSeconds { get; init; }
-}
-
 /// <summary>
 /// Shares measured energy among concurrent queries, with exact bookkeeping. Time is cut at every counter
 /// knot and every query start, first token and end; each piece's energy (the counters' interpolated delta)
@@ -334,20 +306,5 @@ public sealed class EnergyAttributor
         public KahanSum Share;
         public double ShareSeconds, Window, ConcurrencyIntegral;
         public bool Missing, NoData, Unknown;
-    }
-}
-
-/// <summary>Compensated summation: long runs add millions of small pieces without drifting.</summary>
-internal struct KahanSum
-{
-    private double _sum, _c;
-    public readonly double Value => _sum;
-
-    public void Add(double x)
-    {
-        var y = x - _c;
-        var t = _sum + y;
-        _c = t - _sum - y;
-        _sum = t;
     }
 }

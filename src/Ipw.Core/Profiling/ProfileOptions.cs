@@ -64,4 +64,22 @@ public sealed record ProfileOptions
 
     /// <summary>How often summary.json is refreshed during the run.</summary>
     public TimeSpan SummaryInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Refuses options that cannot run, with the option's name and the value given.</summary>
+    public void Validate()
+    {
+        if (MaxQueries is < 1) throw new UserError($"--max-queries must be at least 1, got {MaxQueries}");
+        if (MaxTokens < 1) throw new UserError($"--max-tokens must be at least 1, got {MaxTokens}");
+        if (Temperature is < 0 or > 10 || double.IsNaN(Temperature)) throw new UserError($"--temperature must be between 0 and 10, got {Temperature}");
+        if (Warmup < 0) throw new UserError($"--warmup must be 0 or more, got {Warmup}");
+        if (Concurrency < 1) throw new UserError($"--concurrency must be a whole number of at least 1, got {Concurrency}");
+        if (Rate is { } rate && (!(rate > 0) || double.IsInfinity(rate) || rate > 1e6))
+            throw new UserError($"--rate must be a positive number of requests per second, got {rate}");
+        if (Rate is not null && Concurrency > 1) throw new UserError("--rate (open loop) and --concurrency (closed loop) cannot be combined");
+        if (Duration is { } d && d <= TimeSpan.Zero) throw new UserError($"--duration must be positive, got {d.TotalSeconds} s");
+        if (Baseline < TimeSpan.Zero) throw new UserError($"--baseline must be 0 or more, got {Baseline.TotalSeconds} s");
+        if (!(PrefillWeight > 0) || double.IsInfinity(PrefillWeight)) throw new UserError($"--prefill-weight must be a positive number, got {PrefillWeight}");
+        if (SampleInterval <= TimeSpan.Zero || SampleInterval > TimeSpan.FromSeconds(10))
+            throw new UserError($"--sample-interval must be between 0 and 10 seconds, got {SampleInterval.TotalSeconds}");
+    }
 }

@@ -35,15 +35,15 @@ public sealed class Profiler(PluginRegistries registries)
         CancellationToken stop = default, CancellationToken abort = default, SendGate? gate = null)
     {
         observer ??= new CompositeObserver([]);
-        Validate(options);
+        options.Validate();
         var clientEntry = registries.Clients.Resolve(options.Client);
         var datasetEntry = registries.Datasets.Resolve(options.Dataset);
-        var dataset = CreateDataset(datasetEntry, options);
+        var dataset = PluginCalls.CreateDataset(datasetEntry, options);
 
         // Check the output folder before the (possibly slow) model load.
         var outputRoot = RunFolder.EnsureWritable(options.OutputDir);
 
-        await using var client = CreateClient(clientEntry, options);
+        await using var client = PluginCalls.CreateClient(clientEntry, options);
         ClientInfo info;
         try
         {
@@ -114,7 +114,7 @@ public sealed class Profiler(PluginRegistries registries)
                 summary.IdleBefore = await IdleBaseline.MeasureAsync(energy, "before", options.Baseline, () => session.SampleNow(),
                     options.SampleInterval, stop).ConfigureAwait(false);
             }
-            await WarmUpAsync(client, dataset, options, observer, stop, abort).ConfigureAwait(false);
+            await PluginCalls.WarmUpAsync(client, dataset, options, observer, stop, abort).ConfigureAwait(false);
             status = await load.RunAsync(stop, abort).ConfigureAwait(false);
             if (energy is not null && options.Baseline > TimeSpan.Zero && status is ("completed" or "aborted") && !stop.IsCancellationRequested)
             {
@@ -137,7 +137,7 @@ public sealed class Profiler(PluginRegistries registries)
         {
             var elapsed = Stopwatch.GetElapsedTime(runStart);
             session.Dispose();
-            summary.ClientReport = await ClientReportAsync(client).ConfigureAwait(false);
+            summary.ClientReport = await PluginCalls.ClientReportAsync(client).ConfigureAwait(false);
             publisher.Publish(status, elapsed);
         }
 
@@ -161,90 +161,4 @@ public sealed class Profiler(PluginRegistries registries)
         session.Reports.Where(r => r.Available).SelectMany(r => r.Devices)
             .Where(d => d.Kind == "gpu" && d.Model is not null)
             .OrderBy(d => d.Id, StringComparer.Ordinal).Select(d => d.Model!).ToList();
-
-    /// <summary>What the client reports after the run (e.g. server metrics), values as JSON; a value that is not JSON is
-    /// kept as text, and a failure here never loses the run.</summary>
-    private static async Task<Dictionary<string, System.Text.Json.JsonElement>> ClientReportAsync(IInferenceClient client)
-    {
-        IReadOnlyDictionary<string, string> report;
-        try
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            report = await client.FinishAsync(timeout.Token).ConfigureAwait(false);
-        }
-        catch (Exception e)
-        {
-            report = new Dictionary<string, string> { ["error"] = System.Text.Json.JsonSerializer.Serialize($"{e.GetType().Name}: {e.Message}") };
-        }
-        var parsed = new Dictionary<string, System.Text.Json.JsonElement>(StringComparer.Ordinal);
-        foreach (var (key, json) in report)
-        {
-            try
-            {
-                using var doc = System.Text.Json.JsonDocument.Parse(json);
-                parsed[key] = doc.RootElement.Clone();
-            }
-            catch (System.Text.Json.JsonException)
-            {
-                parsed[key] = System.Text.Json.JsonSerializer.SerializeToElement(json, SummaryFile.StringInfo);
-            }
-        }
-        return parsed;
-    }
-
-    /// <summary>Refuses options that cannot run, with the option's name and the value given.</summary>
-    public static void Validate(ProfileOptions o)
-    {
-        if (o.MaxQueries is < 1) throw new UserError($"--max-queries must be at least 1, got {o.MaxQueries}");
-        if (o.MaxTokens < 1) throw new UserError($"--max-tokens must be at least 1, got {o.MaxTokens}");
-        if (o.Temperature is < 0 or > 10 || double.IsNaN(o.Temperature)) throw new UserError($"--temperature must be between 0 and 10, got {o.Temperature}");
-        if (o.Warmup < 0) throw new UserError($"--warmup must be 0 or more, got {o.Warmup}");
-        if (o.Concurrency < 1) throw new UserError($"--concurrency must be a whole number of at least 1, got {o.Concurrency}");
-        if (o.Rate is { } rate && (!(rate > 0) || double.IsInfinity(rate) || rate > 1e6))
-            throw new UserError($"--rate must be a positive number of requests per second, got {rate}");
-        if (o.Rate is not null && o.Concurrency > 1) throw new UserError("--rate (open loop) and --concurrency (closed loop) cannot be combined");
-        if (o.Duration is { } d && d <= TimeSpan.Zero) throw new UserError($"--duration must be positive, got {d.TotalSeconds} s");
-        if (o.Baseline < TimeSpan.Zero) throw new UserError($"--baseline must be 0 or more, got {o.Baseline.TotalSeconds} s");
-        if (!(o.PrefillWeight > 0) || double.IsInfinity(o.PrefillWeight)) throw new UserError($"--prefill-weight must be a positive number, got {o.PrefillWeight}");
-        if (o.SampleInterval <= TimeSpan.Zero || o.SampleInterval > TimeSpan.FromSeconds(10))
-            throw new UserError($"--sample-interval must be between 0 and 10 seconds, got {o.SampleInterval.TotalSeconds}");
-    }
-
-    private static IDataset CreateDataset(RegisteredEntry<DatasetDescriptor> entry, ProfileOptions options)
-    {
-        try
-        {
-            return entry.Descriptor.Create(new DatasetOptions(options.DatasetPath, options.DatasetSettings));
-        }
-        catch (PluginConfigurationException e)
-        {
-            throw new UserError($"dataset '{entry.Name}': {e.Message}");
-        }
-    }
-
-    private static IInferenceClient CreateClient(RegisteredEntry<ClientDescriptor> entry, ProfileOptions options)
-    {
-        try
-        {
-            return entry.Descriptor.Create(new ClientOptions(options.Model, options.BaseUrl, options.ClientSettings));
-        }
-        catch (PluginConfigurationException e)
-        {
-            throw new UserError($"{entry.Name}: {e.Message}");
-        }
-    }
-
-    private static async Task WarmUpAsync(IInferenceClient client, IDataset dataset, ProfileOptions options, IProfileObserver observer,
-        CancellationToken stop, CancellationToken abort)
-    {
-        if (options.Warmup == 0) return;
-        var done = 0;
-        foreach (var item in dataset.Items(abort))
-        {
-            if (done >= options.Warmup || stop.IsCancellationRequested) break;
-            await client.SendAsync(new InferenceRequest($"warmup-{done}", item.Messages,
-                new GenerationParameters(options.MaxTokens, options.Temperature, options.Seed - 1 - done)), abort).ConfigureAwait(false);
-            observer.OnWarmup(++done, options.Warmup);
-        }
-    }
 }

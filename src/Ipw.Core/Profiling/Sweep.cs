@@ -39,7 +39,7 @@ public sealed class SweepRunner(PluginRegistries registries)
             var point = axis == SweepAxis.Concurrency
                 ? template with { Concurrency = (int)v, Rate = null, RunSuffix = $"c{(int)v}" }
                 : template with { Rate = v, Concurrency = 1, RunSuffix = $"r{v.ToString("0.###", CultureInfo.InvariantCulture)}" };
-            Profiler.Validate(point);
+            point.Validate();
             points.Add(point);
         }
         return points;

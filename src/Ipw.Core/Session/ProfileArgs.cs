@@ -102,7 +102,7 @@ public sealed record ProfileArgs
             RunSuffix = Suffix,
             FrontEnd = FrontEnd,
         };
-        Profiler.Validate(options);
+        options.Validate();
         return options;
     }
 

@@ -1,0 +1,78 @@
+using Ipw.Abstractions;
+using Ipw.Core.Plugins;
+using Ipw.Core.Summary;
+
+namespace Ipw.Core.Profiling;
+
+/// <summary>What the profiler asks of the plugins outside the measured queries: make the client and the dataset (a
+/// configuration error becomes a one-line user error), warm up, and collect the client's report after the run.</summary>
+internal static class PluginCalls
+{
+    public static IDataset CreateDataset(RegisteredEntry<DatasetDescriptor> entry, ProfileOptions options)
+    {
+        try
+        {
+            return entry.Descriptor.Create(new DatasetOptions(options.DatasetPath, options.DatasetSettings));
+        }
+        catch (PluginConfigurationException e)
+        {
+            throw new UserError($"dataset '{entry.Name}': {e.Message}");
+        }
+    }
+
+    public static IInferenceClient CreateClient(RegisteredEntry<ClientDescriptor> entry, ProfileOptions options)
+    {
+        try
+        {
+            return entry.Descriptor.Create(new ClientOptions(options.Model, options.BaseUrl, options.ClientSettings));
+        }
+        catch (PluginConfigurationException e)
+        {
+            throw new UserError($"{entry.Name}: {e.Message}");
+        }
+    }
+
+    public static async Task WarmUpAsync(IInferenceClient client, IDataset dataset, ProfileOptions options, IProfileObserver observer,
+        CancellationToken stop, CancellationToken abort)
+    {
+        if (options.Warmup == 0) return;
+        var done = 0;
+        foreach (var item in dataset.Items(abort))
+        {
+            if (done >= options.Warmup || stop.IsCancellationRequested) break;
+            await client.SendAsync(new InferenceRequest($"warmup-{done}", item.Messages,
+                new GenerationParameters(options.MaxTokens, options.Temperature, options.Seed - 1 - done)), abort).ConfigureAwait(false);
+            observer.OnWarmup(++done, options.Warmup);
+        }
+    }
+    /// <summary>What the client reports after the run (e.g. server metrics), values as JSON; a value that is not JSON is
+    /// kept as text, and a failure here never loses the run.</summary>
+    public static async Task<Dictionary<string, System.Text.Json.JsonElement>> ClientReportAsync(IInferenceClient client)
+    {
+        IReadOnlyDictionary<string, string> report;
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            report = await client.FinishAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            report = new Dictionary<string, string> { ["error"] = System.Text.Json.JsonSerializer.Serialize($"{e.GetType().Name}: {e.Message}") };
+        }
+        var parsed = new Dictionary<string, System.Text.Json.JsonElement>(StringComparer.Ordinal);
+        foreach (var (key, json) in report)
+        {
+            try
+            {
+                using var doc = System.Text.Json.JsonDocument.Parse(json);
+                parsed[key] = doc.RootElement.Clone();
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                parsed[key] = System.Text.Json.JsonSerializer.SerializeToElement(json, SummaryFile.StringInfo);
+            }
+        }
+        return parsed;
+    }
+
+}
