@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Ipw.Abstractions;
+using Ipw.Core.Measurement;
 using Ipw.Core.Records;
 
 namespace Ipw.Tui;
@@ -17,7 +18,11 @@ public sealed record MonitorRow(
 }
 
 /// <summary>A telemetry metric the monitor charts.</summary>
-public sealed record MonitorMetric(string Name, string Device, MetricKind Kind, string Unit);
+public sealed record MonitorMetric(string Name, string Device, MetricKind Kind, string Unit)
+{
+    /// <summary>For an energy counter: how often it really updates, when the source learned it.</summary>
+    public TimeSpan? UpdatePeriod { get; init; }
+}
 
 /// <summary>A chart line: points (seconds since the run started, value) at about one a second.</summary>
 public sealed class ChartSeries(string name, string unit, bool cumulative = false)
@@ -70,8 +75,7 @@ public sealed class MonitorModel
     private readonly List<MonitorRow> _rows = [];
     private readonly SortedDictionary<string, int> _errorsByClass = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ChartSeries> _series = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (double T, double V)> _lastEnergy = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (double First, double Last, double Offset)> _firstEnergy = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Counter> _counters = new(StringComparer.Ordinal);
     private readonly HashSet<string> _devicesWithCounters = new(StringComparer.Ordinal);
     private readonly Dictionary<string, double> _lastKept = new(StringComparer.Ordinal);
     private Func<TimeSpan> _clock = () => TimeSpan.Zero;
@@ -267,17 +271,7 @@ public sealed class MonitorModel
         switch (m.Kind)
         {
             case MetricKind.Energy:
-                if (_lastEnergy.TryGetValue(m.Name, out var prev))
-                {
-                    if (t - prev.T < 0.95) return;
-                    // A counter that went backwards was reset: no power for that step.
-                    if (v >= prev.V) AddPoint(KindKey(MetricKind.Power) + m.Name, $"{m.Name} (counter)", "W", t, (v - prev.V) / (t - prev.T), everySecond: false);
-                }
-                _lastEnergy[m.Name] = (t, v);
-                // The counter's energy since the monitor first saw it; after a reset the line continues from where it was.
-                if (!_firstEnergy.TryGetValue(m.Name, out var first) || v < first.Last) first = (v, v, first.Offset + (first.Last - first.First));
-                _firstEnergy[m.Name] = first with { Last = v };
-                AddPoint(KindKey(MetricKind.Energy) + m.Name, $"{m.Name} (counter)", "J", t, first.Offset + v - first.First, everySecond: false);
+                AddCounterLocked(t, m, v);
                 break;
             case MetricKind.Power when !_devicesWithCounters.Contains(m.Device):
                 AddPoint(KindKey(MetricKind.Power) + m.Name, m.Name, "W", t, v, everySecond: true);
@@ -289,6 +283,46 @@ public sealed class MonitorModel
                 AddPoint(KindKey(MetricKind.Memory) + m.Name, m.Name, "GiB", t, v / (1L << 30), everySecond: true);
                 break;
         }
+    }
+
+    /// <summary>An energy counter becomes a power line (at most one point a second) and an energy line, read through the
+    /// one counter model (<see cref="CounterTrack"/>, as the attributor reads it): a reset or failed read leaves a gap in
+    /// the power line, and the energy line continues from where it was.</summary>
+    private void AddCounterLocked(double t, MonitorMetric m, double v)
+    {
+        if (!_counters.TryGetValue(m.Name, out var c))
+            _counters[m.Name] = c = new Counter(new CounterTrack(m.UpdatePeriod?.TotalSeconds * Counter.TicksPerSecond));
+        c.Track.Add(Counter.Ticks(t), v);
+        var horizon = c.Track.Horizon;
+        if (horizon == long.MinValue) return;
+        var now = c.Track.At(horizon);
+        if (c.First is not { } first)
+        {
+            c.First = now;
+            c.LastPoint = horizon;
+            AddPoint(KindKey(MetricKind.Energy) + m.Name, $"{m.Name} (counter)", "J", Counter.Seconds(horizon), 0, everySecond: false);
+            return;
+        }
+        if (horizon == c.LastPoint || Counter.Seconds(horizon) - Counter.Seconds(c.LastPoint) < 0.95) return;
+        if (!c.Track.GapIn(c.LastPoint, horizon))
+            AddPoint(KindKey(MetricKind.Power) + m.Name, $"{m.Name} (counter)", "W", Counter.Seconds(horizon),
+                (now - c.Track.At(c.LastPoint)) / (Counter.Seconds(horizon) - Counter.Seconds(c.LastPoint)), everySecond: false);
+        c.LastPoint = horizon;
+        AddPoint(KindKey(MetricKind.Energy) + m.Name, $"{m.Name} (counter)", "J", Counter.Seconds(horizon), now - first, everySecond: false);
+    }
+
+    private sealed class Counter(CounterTrack track)
+    {
+        /// <summary>The monitor's clock (seconds) in the counter model's integer ticks.</summary>
+        public const double TicksPerSecond = 1e6;
+
+        public CounterTrack Track { get; } = track;
+        public double? First { get; set; }
+        public long LastPoint { get; set; }
+
+        public static long Ticks(double seconds) => (long)Math.Round(seconds * TicksPerSecond);
+
+        public static double Seconds(long ticks) => ticks / TicksPerSecond;
     }
 
     public void Finish(string status, string runPath)

@@ -29,7 +29,7 @@ public sealed class MonitorObserver(MonitorModel model) : IProfileObserver
         model.SetClock(() => _progressElapsed + Stopwatch.GetElapsedTime(Interlocked.Read(ref _progressAt)));
         if (s.Live is { } live)
         {
-            _metrics = live.Metrics.Select(m => new MonitorMetric(m.Info.Name, m.Info.Device, m.Info.Kind, m.Info.Unit)).ToArray();
+            _metrics = live.Metrics.Select(m => new MonitorMetric(m.Info.Name, m.Info.Device, m.Info.Kind, m.Info.Unit) { UpdatePeriod = m.Info.UpdatePeriod }).ToArray();
             Live = live;
         }
     }

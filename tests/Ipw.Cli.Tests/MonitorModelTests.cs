@@ -44,6 +44,22 @@ public sealed class MonitorModelTests
     }
 
     [Fact]
+    public void A_slow_counter_read_between_its_updates_gives_its_true_power_through_the_counter_model()
+    {
+        // 100 W on a counter that publishes every 100 ms (as NVML's), read every 30 ms: most reads repeat a stale value.
+        var m = new MonitorModel();
+        MonitorMetric counter = new("gpu0_energy", "gpu0", MetricKind.Energy, "J") { UpdatePeriod = TimeSpan.FromMilliseconds(100) };
+        for (var i = 0; i <= 200; i++)
+        {
+            var t = i * 0.03;
+            m.AddSample(t, counter, 100 * Math.Floor(t / 0.1) * 0.1);
+        }
+        var power = Assert.Single(m.Charts(MetricKind.Power));
+        Assert.True(power.Points.Count >= 4, $"{power.Points.Count} power points");
+        Assert.All(power.Points, p => Assert.InRange(p.V, 97, 103));
+    }
+
+    [Fact]
     public void Energy_counters_become_power_and_energy_lines_and_a_reset_or_failed_read_leaves_a_gap()
     {
         var m = new MonitorModel();

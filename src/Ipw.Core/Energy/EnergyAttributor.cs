@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Ipw.Core.Measurement;
 
 namespace Ipw.Core.Energy;
 

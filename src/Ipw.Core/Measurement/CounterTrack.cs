@@ -1,4 +1,4 @@
-namespace Ipw.Core.Energy;
+namespace Ipw.Core.Measurement;
 
 /// <summary>
 /// One cumulative energy counter, turned into knots (time, joules) at the moments its value was
@@ -6,8 +6,11 @@ namespace Ipw.Core.Energy;
 /// u ≤ t; the update lies after the previous read that showed the old value and, when P is known, after
 /// t − P. Each new value is placed at the middle of that interval, so a stale reading is not taken for
 /// the energy at read time (on a 100 ms counter that alone is worth several percent of a 1 s window).
+/// A counter that goes backwards was reset: it continues from its last value and the interval is a gap.
+/// The one counter model: the energy attributor and the run monitor read counters through it.
 /// </summary>
-internal sealed class CounterTrack(double? periodTicks)
+/// <param name="periodTicks">The counter's update period in the caller's time unit, when known.</param>
+public sealed class CounterTrack(double? periodTicks)
 {
     private readonly List<(long T, double V)> _knots = [];
     private readonly List<(long From, long To)> _gaps = [];
