@@ -74,6 +74,11 @@ public sealed class CounterTrack(double? periodTicks)
             // Unchanged for longer than a period: the counter updated with nothing to add (no power drawn).
             _knots.Add((t - (long)p, v));
         }
+        else if (PeriodTicks is null && t > _knots[^1].T)
+        {
+            // A counter current at read time (no period) that did not move: it held this value until now.
+            _knots.Add((t, v));
+        }
         _lastReadT = t;
         _lastReadV = v;
     }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Ipw.Abstractions;
+using Ipw.Core.Measurement;
 
 namespace Ipw.Core.Telemetry;
 
@@ -25,6 +26,8 @@ public sealed class TelemetrySession : IDisposable
 {
     private readonly List<(string Name, ITelemetrySource Source, int Offset, int Count)> _sources = [];
     private readonly List<Sample> _samples = [];
+    /// <summary>Cumulative metrics (energy, CPU time) through the one counter model; null for gauges.</summary>
+    private readonly CounterTrack?[] _counters;
     private readonly Lock _sync = new();
     private readonly SortedDictionary<long, int> _openWindows = [];
     private ITelemetrySink? _sink;
@@ -83,6 +86,9 @@ public sealed class TelemetrySession : IDisposable
         }
         Metrics = metrics;
         Reports = reports;
+        _counters = Metrics.Select(m => m.Info.Kind is MetricKind.Energy or MetricKind.CpuTime
+            ? new CounterTrack(m.Info.UpdatePeriod is { } p && p > TimeSpan.Zero ? p.TotalSeconds * Stopwatch.Frequency : null)
+            : null).ToArray();
         if (start) Start(sink);
     }
 
@@ -141,6 +147,7 @@ public sealed class TelemetrySession : IDisposable
             _lastReadTicks = Math.Max(_lastReadTicks, after - before);
             var sample = new Sample(stamp, after - before, values);
             _samples.Add(sample);
+            for (var m = 0; m < _counters.Length; m++) _counters[m]?.Add(stamp, values[m]);
             SampleCount++;
             _lastSampleAt = stamp;
             _sink?.Write(sample.Timestamp, sample.ReadTicks, values);
@@ -212,9 +219,9 @@ public sealed class TelemetrySession : IDisposable
         var max = new double[count];
         for (var m = 0; m < count; m++)
         {
-            if (Metrics[m].Info.Kind is MetricKind.Energy or MetricKind.CpuTime)
+            if (_counters[m] is { } counter)
             {
-                delta[m] = Interpolate(m, end) - Interpolate(m, start);
+                delta[m] = Known(counter, end) - Known(counter, start);
                 mean[m] = max[m] = double.NaN;
             }
             else
@@ -236,21 +243,11 @@ public sealed class TelemetrySession : IDisposable
         return new WindowStats(start, end, delta, mean, max);
     }
 
-    /// <summary>A cumulative metric's value at <paramref name="t"/>, linear between the samples around it.</summary>
-    private double Interpolate(int m, long t)
-    {
-        Sample? before = null, after = null;
-        foreach (var s in _samples)
-        {
-            if (double.IsNaN(s.Values[m])) continue;
-            if (s.Timestamp <= t) before = s;
-            else { after = s; break; }
-        }
-        if (before is null) return double.NaN;
-        if (before.Timestamp == t || after is null) return before.Timestamp == t ? before.Values[m] : double.NaN;
-        var f = (double)(t - before.Timestamp) / (after.Timestamp - before.Timestamp);
-        return before.Values[m] + f * (after.Values[m] - before.Values[m]);
-    }
+    /// <summary>A counter's value at <paramref name="t"/>, or at the latest time it is known when that is earlier (a counter
+    /// with an update period is known only up to its last update): deltas between such values add up exactly over
+    /// consecutive windows, and a counter that has not updated yet is never read as a stale value at <paramref name="t"/>.
+    /// </summary>
+    private static double Known(CounterTrack counter, long t) => counter.Horizon == long.MinValue ? double.NaN : counter.At(Math.Min(t, counter.Horizon));
 
     /// <summary>Drops samples no open window can need: keeps one before the oldest open start (for interpolation),
     /// or just the newest when no window is open.</summary>
@@ -260,6 +257,7 @@ public sealed class TelemetrySession : IDisposable
         var drop = 0;
         while (drop < _samples.Count - 1 && _samples[drop + 1].Timestamp <= keepFrom) drop++;
         if (drop > 64 || (drop > 0 && _openWindows.Count == 0)) _samples.RemoveRange(0, drop);
+        foreach (var counter in _counters) counter?.PruneBefore(keepFrom);
     }
 
     /// <summary>Samples held in memory now (bounded by the longest open window).</summary>
@@ -288,7 +286,9 @@ public sealed class TelemetrySession : IDisposable
 }
 
 /// <summary>Per-metric statistics over a window, indexed like <see cref="TelemetrySession.Metrics"/>.
-/// Cumulative metrics have <see cref="Delta"/>; gauges have <see cref="Mean"/> and <see cref="Max"/>. NaN: not measured.</summary>
+/// Cumulative metrics have <see cref="Delta"/>, read through the one counter model (<see cref="Measurement.CounterTrack"/>,
+/// as the energy attributor reads them) up to what each counter is known at; gauges have <see cref="Mean"/> and
+/// <see cref="Max"/>. NaN: not measured.</summary>
 public sealed record WindowStats(long Start, long End, double[] Delta, double[] Mean, double[] Max)
 {
     public TimeSpan Duration => Stopwatch.GetElapsedTime(Start, End);
