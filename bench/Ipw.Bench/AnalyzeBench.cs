@@ -16,7 +16,7 @@ internal static class AnalyzeBench
             var sw = Stopwatch.StartNew();
             string path;
             if (Environment.GetEnvironmentVariable("IPW_BENCH_RUN") is { } existing) { path = existing; goto measure; }
-            using (var run = RunFolder.Create(dir, "bench-hw", "bench-model"))
+            using (var run = RunStore.Create(dir, "bench-hw", "bench-model"))
             {
                 path = run.Path;
                 var rng = new Random(3);
@@ -58,7 +58,7 @@ internal static class AnalyzeBench
                 if (batch.Count > 0) run.Append(batch);
                 run.WriteSummary(new Ipw.Core.Summary.RunSummary { Status = "completed", Counts = new(queries, queries, queries, 0, null) });
             }
-            Console.WriteLine($"analyze: wrote a {queries:N0}-query run ({new FileInfo(Path.Combine(path, RunFolder.DataFileName)).Length / 1048576.0:F0} MiB) in {sw.Elapsed.TotalSeconds:F1} s");
+            Console.WriteLine($"analyze: wrote a {queries:N0}-query run ({new FileInfo(Path.Combine(path, RunStore.DataFileName)).Length / 1048576.0:F0} MiB) in {sw.Elapsed.TotalSeconds:F1} s");
         measure:
             // In-process stages, to see where the time goes.
             {

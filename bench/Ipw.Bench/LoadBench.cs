@@ -76,7 +76,7 @@ internal static class LoadBench
     };
 
     private static JsonElement Summary(ProfileOutcome o) =>
-        JsonDocument.Parse(File.ReadAllText(Path.Combine(o.RunPath, RunFolder.SummaryFileName))).RootElement;
+        JsonDocument.Parse(File.ReadAllText(Path.Combine(o.RunPath, RunStore.SummaryFileName))).RootElement;
 
     private static double? Number(JsonElement e, params string[] path)
     {
@@ -131,7 +131,7 @@ internal static class LoadBench
 
     private static List<(double Scheduled, double Lag)> ReadLags(string run)
     {
-        using var stream = File.OpenRead(Path.Combine(run, RunFolder.DataFileName));
+        using var stream = File.OpenRead(Path.Combine(run, RunStore.DataFileName));
         using var reader = new Apache.Arrow.Ipc.ArrowStreamReader(stream);
         var list = new List<(double, double)>();
         while (reader.ReadNextRecordBatch() is { } batch)

@@ -65,7 +65,7 @@ static void RecordWrite(int n)
     var dir = Directory.CreateTempSubdirectory("ipw-bench-").FullName;
     try
     {
-        var run = RunFolder.Create(dir, "bench", "bench");
+        var run = RunStore.Create(dir, "bench", "bench");
         var prompt = string.Concat(Enumerable.Repeat("How many letters are in the word lantern? ", 14));
         var response = string.Concat(Enumerable.Repeat("The answer is seven letters. ", 17));
         QueryRecord Make(int i) => QueryRecord.Of(
@@ -116,7 +116,7 @@ static void RecordWrite(int n)
         batchWatch.Stop();
         batchAllocated = GC.GetAllocatedBytesForCurrentThread() - batchAllocated;
         Console.WriteLine($"record write in batches of 32: {batchWatch.Elapsed.TotalMicroseconds / 3200:F1} µs and {batchAllocated / 3200 / 1024.0:F1} KiB allocated per record");
-        var data = Path.Combine(run.Path, RunFolder.DataFileName);
+        var data = Path.Combine(run.Path, RunStore.DataFileName);
         var bytes = new FileInfo(data).Length;
         var writing = sw.Elapsed;
         var hwmBefore = Status(Environment.ProcessId, "VmHWM:");
@@ -160,7 +160,7 @@ static void PeakRss(string ipw, int queries)
         while (!p.WaitForExit(1000))
         {
             var rss = Status(p.Id, "VmRSS:");
-            var data = Directory.Exists(Path.Combine(dir, "runs")) ? Directory.GetFiles(Path.Combine(dir, "runs"), RunFolder.DataFileName, SearchOption.AllDirectories).FirstOrDefault() : null;
+            var data = Directory.Exists(Path.Combine(dir, "runs")) ? Directory.GetFiles(Path.Combine(dir, "runs"), RunStore.DataFileName, SearchOption.AllDirectories).FirstOrDefault() : null;
             samples.Add((sw.Elapsed.TotalSeconds, rss, data is null ? 0 : new FileInfo(data).Length));
         }
         if (p.ExitCode != 0) throw new InvalidOperationException($"profile failed: {stderr.Result}");

@@ -78,6 +78,6 @@ internal static class AnalyzeCommand
             runs.Add(new JsonObject { ["label"] = run.Run.Label, ["path"] = run.Run.Directory, ["records"] = run.Run.RecordCount, ["analyses"] = analyses });
         }
         var doc = new JsonObject { ["runs"] = runs, ["comparison"] = outcome.Comparison?.DeepClone() };
-        Console.WriteLine(doc.ToJsonString(RunFolder.Json));
+        Console.WriteLine(doc.ToJsonString(RunStore.Json));
     }
 }

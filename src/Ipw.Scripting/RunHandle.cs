@@ -83,7 +83,7 @@ public sealed class RunHandle
     public double? IntelligencePerWatt => Summary.Intelligence?.IntelligencePerWatt;
 
     /// <summary>The run's analysis folder (created when first asked for).</summary>
-    public string AnalysisDirectory => Directory.CreateDirectory(System.IO.Path.Combine(Path, RunFolder.AnalysisFolderName)).FullName;
+    public string AnalysisDirectory => Directory.CreateDirectory(System.IO.Path.Combine(Path, RunStore.AnalysisFolderName)).FullName;
 
     /// <summary>The per-query records, loaded once (numeric columns at once, text columns when asked for).</summary>
     public RunView Records => _view ??= RunView.Open(Path);
@@ -100,7 +100,7 @@ public sealed class RunHandle
         if (string.IsNullOrWhiteSpace(name) || name.IndexOfAny(System.IO.Path.GetInvalidFileNameChars()) >= 0)
             throw new ArgumentException($"'{name}' is not a usable analysis name", nameof(name));
         var file = System.IO.Path.Combine(AnalysisDirectory, name + ".json");
-        AtomicFile.WriteAllText(file, result.ToJsonString(RunFolder.Json) + "\n");
+        AtomicFile.WriteAllText(file, result.ToJsonString(RunStore.Json) + "\n");
         return file;
     }
 

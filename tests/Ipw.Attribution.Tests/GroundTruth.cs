@@ -103,7 +103,7 @@ public sealed class GroundTruth : IAsyncDisposable
             var seed = JsonDocument.Parse(served.RequestJson).RootElement.GetProperty("seed").GetInt32();
             truth[seed - options.Seed] = SlotEnergy(_slotEnergy, (uint)served.Number);
         }
-        var rows = ReadRecords(Path.Combine(outcome.RunPath, RunFolder.DataFileName));
+        var rows = ReadRecords(Path.Combine(outcome.RunPath, RunStore.DataFileName));
         var errors = new List<double>();
         var durations = new List<double>();
         foreach (var (index, active, e2e) in rows)
@@ -112,7 +112,7 @@ public sealed class GroundTruth : IAsyncDisposable
             errors.Add(Math.Abs(active!.Value - truth[index]) / truth[index]);
             durations.Add(e2e);
         }
-        var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(outcome.RunPath, RunFolder.SummaryFileName))).RootElement;
+        var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(outcome.RunPath, RunStore.SummaryFileName))).RootElement;
         return new RunResult(errors, durations, summary.GetProperty("energy").Clone(), outcome.RunPath);
     }
 

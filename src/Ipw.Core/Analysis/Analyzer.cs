@@ -53,7 +53,7 @@ public static class Analyzer
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var view = open();
             var opened = clock.Elapsed;
-            var context = new AnalysisContext([view], new ArtifactFolder(Path.Combine(view.Directory, RunFolder.AnalysisFolderName)));
+            var context = new AnalysisContext([view], new ArtifactFolder(Path.Combine(view.Directory, RunStore.AnalysisFolderName)));
             var tasks = entries.Select(entry => Task.Run(async () =>
             {
                 try
@@ -76,7 +76,7 @@ public static class Analyzer
         var dir = comparisonDir ?? CommonParent(results.Select(r => r.Run.Directory).ToList());
         Directory.CreateDirectory(dir);
         var file = Path.Combine(dir, "comparison.json");
-        AtomicFile.WriteAllText(file, comparison.ToJsonString(RunFolder.Json));
+        AtomicFile.WriteAllText(file, comparison.ToJsonString(RunStore.Json));
         return new AnalyzeOutcome(results, comparison, file);
     }
 

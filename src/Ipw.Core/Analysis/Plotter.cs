@@ -27,8 +27,8 @@ public static class Plotter
         foreach (var folder in runFolders) RunView.Check(folder);
         var views = runFolders.Select(RunView.Open).ToList();
         var output = outputDir ?? (views.Count == 1
-            ? Path.Combine(views[0].Directory, RunFolder.PlotsFolderName)
-            : Path.Combine(Analyzer.CommonParent(views.Select(v => v.Directory).ToList()), RunFolder.PlotsFolderName));
+            ? Path.Combine(views[0].Directory, RunStore.PlotsFolderName)
+            : Path.Combine(Analyzer.CommonParent(views.Select(v => v.Directory).ToList()), RunStore.PlotsFolderName));
         var context = new AnalysisContext(views, new ArtifactFolder(output), format);
         var results = new List<PlotRun>();
         foreach (var entry in entries)

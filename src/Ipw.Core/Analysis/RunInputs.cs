@@ -29,17 +29,17 @@ public static class RunInputs
     {
         if (!Directory.Exists(path))
             throw new UserError(File.Exists(path) ? $"'{path}' is a file; give its run folder" : $"'{path}': no such folder");
-        if (File.Exists(Path.Combine(path, RunFolder.DataFileName)) && File.Exists(Path.Combine(path, RunFolder.SummaryFileName))) return [path];
+        if (File.Exists(Path.Combine(path, RunStore.DataFileName)) && File.Exists(Path.Combine(path, RunStore.SummaryFileName))) return [path];
         if (File.Exists(Path.Combine(path, SweepRunner.SweepFileName)))
         {
             var points = Directory.GetDirectories(path)
-                .Where(d => File.Exists(Path.Combine(d, RunFolder.DataFileName)))
+                .Where(d => File.Exists(Path.Combine(d, RunStore.DataFileName)))
                 .OrderBy(PointOrder).ThenBy(d => d, StringComparer.Ordinal).ToList();
             return points.Count > 0 ? points : throw new UserError($"sweep '{path}' has no finished points");
         }
         // A glob such as runs/* may match folders that are not runs: skip those, but not a folder named outright.
         if (!ReferenceEquals(path, argument) && argument.IndexOfAny(['*', '?']) >= 0) return [];
-        throw new UserError($"'{path}' is not a run folder (it needs {RunFolder.DataFileName} and {RunFolder.SummaryFileName}) nor a sweep folder ({SweepRunner.SweepFileName})");
+        throw new UserError($"'{path}' is not a run folder (it needs {RunStore.DataFileName} and {RunStore.SummaryFileName}) nor a sweep folder ({SweepRunner.SweepFileName})");
     }
 
     /// <summary>Sweep points sort by their load value (…_c2 before …_c16), not by name.</summary>

@@ -30,7 +30,7 @@ public sealed class RunView : IRunView
         Directory = directory;
         SummaryJson = summaryJson;
         Summary = summary;
-        _data = Path.Combine(directory, RunFolder.DataFileName);
+        _data = Path.Combine(directory, RunStore.DataFileName);
         Label = MakeLabel(directory);
     }
 
@@ -70,10 +70,10 @@ public sealed class RunView : IRunView
     /// <exception cref="UserError">It is not.</exception>
     public static (string Text, RunSummary Summary) Check(string directory)
     {
-        var summaryPath = Path.Combine(directory, RunFolder.SummaryFileName);
+        var summaryPath = Path.Combine(directory, RunStore.SummaryFileName);
         if (!System.IO.Directory.Exists(directory)) throw new UserError($"'{directory}': no such folder");
-        if (!File.Exists(Path.Combine(directory, RunFolder.DataFileName)) || !File.Exists(summaryPath))
-            throw new UserError($"'{directory}' is not a run folder (it needs {RunFolder.DataFileName} and {RunFolder.SummaryFileName})");
+        if (!File.Exists(Path.Combine(directory, RunStore.DataFileName)) || !File.Exists(summaryPath))
+            throw new UserError($"'{directory}' is not a run folder (it needs {RunStore.DataFileName} and {RunStore.SummaryFileName})");
         var text = File.ReadAllText(summaryPath);
         try
         {
@@ -229,7 +229,7 @@ public sealed class RunView : IRunView
 
     private IReadOnlyList<TelemetrySeries> ReadTelemetry()
     {
-        var path = Path.Combine(Directory, RunFolder.TelemetryFileName);
+        var path = Path.Combine(Directory, RunStore.TelemetryFileName);
         if (!File.Exists(path)) return [];
         var series = new Dictionary<string, (string Unit, List<double> T, List<double> V)>(StringComparer.Ordinal);
         try

@@ -12,7 +12,7 @@ namespace Ipw.Core.Load;
 /// order, on this thread), appends what is ready in one batch and one write, then reports it: an observer sees a
 /// record once it is on disk. Not thread-safe: the load driver's consumer loop is its only caller.
 /// </summary>
-internal sealed class RecordPipeline(RecordAssembler assembler, EnergyAttributor? energy, RunFolder run, SummaryState summary, IProfileObserver observer)
+internal sealed class RecordPipeline(RecordAssembler assembler, EnergyAttributor? energy, RunStore run, SummaryState summary, IProfileObserver observer)
 {
     private readonly List<QueryRecord> _ready = [];
     private int _done, _errors;

@@ -41,7 +41,7 @@ public sealed class Profiler(PluginRegistries registries)
         var dataset = PluginCalls.CreateDataset(datasetEntry, options);
 
         // Check the output folder before the (possibly slow) model load.
-        var outputRoot = RunFolder.EnsureWritable(options.OutputDir);
+        var outputRoot = RunStore.EnsureWritable(options.OutputDir);
 
         await using var client = PluginCalls.CreateClient(clientEntry, options);
         ClientInfo info;
@@ -62,7 +62,7 @@ public sealed class Profiler(PluginRegistries registries)
             EdgeMinSpacing = options.LoadMode == "sequential" ? TimeSpan.Zero : options.SampleInterval / 10,
         };
         var hardware = HardwareInfo.Detect(GpuNames(session));
-        using var run = RunFolder.Create(outputRoot, hardware.Label, info.Model, options.RunSuffix);
+        using var run = RunStore.Create(outputRoot, hardware.Label, info.Model, options.RunSuffix);
         var runStart = Stopwatch.GetTimestamp();
         var wallStart = DateTimeOffset.UtcNow;
         var attribution = new TelemetryMap(session);

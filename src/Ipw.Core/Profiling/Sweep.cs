@@ -51,7 +51,7 @@ public sealed class SweepRunner(PluginRegistries registries)
         Func<ProfileOptions, IProfileObserver?>? observerFor = null, CancellationToken stop = default, CancellationToken abort = default)
     {
         var points = Points(template, axis, values);
-        var root = RunFolder.EnsureWritable(template.OutputDir);
+        var root = RunStore.EnsureWritable(template.OutputDir);
         var hardware = Profiler.DetectHardware(registries, template);
         var model = template.Model is { } m ? (File.Exists(m) ? Path.GetFileNameWithoutExtension(m) : m) : template.Client;
         var baseName = $"sweep_{hardware.Label}_{HardwareInfo.Slug(model)}_{Axis(axis)}";
@@ -95,7 +95,7 @@ public sealed class SweepRunner(PluginRegistries registries)
     /// <summary>One point's line in sweep.json: its folder and headline numbers, read back from its summary.json.</summary>
     private static JsonObject Entry(double value, ProfileOutcome outcome)
     {
-        var path = Path.Combine(outcome.RunPath, RunFolder.SummaryFileName);
+        var path = Path.Combine(outcome.RunPath, RunStore.SummaryFileName);
         var summary = File.Exists(path) ? SummaryFile.Read(path) : null;
         var energy = summary?.Energy;
         var load = summary?.Load;
@@ -156,6 +156,6 @@ public sealed class SweepRunner(PluginRegistries registries)
             ["updated_at"] = DateTimeOffset.UtcNow.ToString("O"),
             ["points"] = entries.DeepClone(),
         };
-        AtomicFile.WriteAllText(Path.Combine(folder, SweepFileName), json.ToJsonString(RunFolder.Json));
+        AtomicFile.WriteAllText(Path.Combine(folder, SweepFileName), json.ToJsonString(RunStore.Json));
     }
 }

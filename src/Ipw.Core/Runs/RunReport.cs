@@ -10,7 +10,7 @@ public static class RunReport
     public static void Print(ProfileOutcome outcome, TextWriter output)
     {
         output.WriteLine($"{outcome.Status}: {outcome.Queries} queries ({outcome.Errors} errors), {outcome.OutputTokens} output tokens in {outcome.Elapsed.TotalSeconds:F1} s");
-        var summaryPath = Path.Combine(outcome.RunPath, RunFolder.SummaryFileName);
+        var summaryPath = Path.Combine(outcome.RunPath, RunStore.SummaryFileName);
         if (File.Exists(summaryPath) && SummaryFile.Read(summaryPath) is var summary)
         {
             if (summary.Totals is { MeanE2eLatencyS: { } e2e } totals)

@@ -26,10 +26,10 @@ public static class RunScorer
         CancellationToken cancellationToken, string? baselineRun = null)
     {
         if (grader is not null && graders.Problem(grader) is { } problem) throw new UserError($"--grader: {problem}");
-        var data = Path.Combine(runPath, RunFolder.DataFileName);
-        var summaryPath = Path.Combine(runPath, RunFolder.SummaryFileName);
+        var data = Path.Combine(runPath, RunStore.DataFileName);
+        var summaryPath = Path.Combine(runPath, RunStore.SummaryFileName);
         if (!File.Exists(data) || !File.Exists(summaryPath))
-            throw new UserError($"'{runPath}' is not a run folder (it needs {RunFolder.DataFileName} and {RunFolder.SummaryFileName})");
+            throw new UserError($"'{runPath}' is not a run folder (it needs {RunStore.DataFileName} and {RunStore.SummaryFileName})");
         var summary = SummaryFile.Read(summaryPath);
         if (summary.Status == "running")
             throw new UserError($"'{runPath}' is still running (summary.json says so); score it when it ends");
@@ -71,7 +71,7 @@ public static class RunScorer
             GraderOverride = grader,
             Judge = judge?.Describe(baselineRun),
         };
-        RunFolder.WriteSummary(runPath, summary with { Intelligence = intelligence });
+        RunStore.WriteSummary(runPath, summary with { Intelligence = intelligence });
         return new ScoreOutcome(runPath, rows, graded, correct, intelligence);
     }
 
@@ -124,8 +124,8 @@ public static class RunScorer
     /// <summary>A baseline run's answers by item id (completed queries only).</summary>
     private static Dictionary<string, string> BaselineAnswers(string run)
     {
-        var data = Path.Combine(run, RunFolder.DataFileName);
-        if (!File.Exists(data)) throw new UserError($"--judge-baseline: '{run}' is not a run folder (no {RunFolder.DataFileName})");
+        var data = Path.Combine(run, RunStore.DataFileName);
+        if (!File.Exists(data)) throw new UserError($"--judge-baseline: '{run}' is not a run folder (no {RunStore.DataFileName})");
         var answers = new Dictionary<string, string>(StringComparer.Ordinal);
         using var input = new FileStream(data, FileMode.Open, FileAccess.Read, FileShare.Read);
         using var reader = new ArrowStreamReader(input);

@@ -4,7 +4,7 @@ using Ipw.Core.Runs;
 namespace Ipw.Core.Summary;
 
 /// <summary>Writes the run's summary as it stands to summary.json, through the run store.</summary>
-internal sealed class SummaryPublisher(RunSummaryBuilder builder, SummaryState state, RunFolder run, long runStart)
+internal sealed class SummaryPublisher(RunSummaryBuilder builder, SummaryState state, RunStore run, long runStart)
 {
     public SummaryState State => state;
 

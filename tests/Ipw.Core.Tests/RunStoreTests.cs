@@ -8,7 +8,7 @@ using Ipw.Core.Runs;
 
 namespace Ipw.Core.Tests;
 
-public sealed class RunFolderTests : IDisposable
+public sealed class RunStoreTests : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("ipw-core-").FullName;
 
@@ -16,7 +16,7 @@ public sealed class RunFolderTests : IDisposable
     public void Records_appended_one_by_one_read_back_with_nulls_kept_as_nulls()
     {
         string path;
-        using (var run = RunFolder.Create(_root, "test-cpu", "Some Model:1b"))
+        using (var run = RunStore.Create(_root, "test-cpu", "Some Model:1b"))
         {
             path = run.Path;
             run.Append(QueryRecord.Of(RecordColumns.QueryIndex.With(0), RecordColumns.ItemId.With("a"), RecordColumns.Response.With("hi"), RecordColumns.InputTokens.With(12), RecordColumns.OutputTokens.With(3), RecordColumns.TtftS.With(0.25), RecordColumns.E2eLatencyS.With(1)));
@@ -24,7 +24,7 @@ public sealed class RunFolderTests : IDisposable
         }
         Assert.EndsWith("profile_test-cpu_some-model-1b", path);
 
-        var batches = ReadAll(Path.Combine(path, RunFolder.DataFileName));
+        var batches = ReadAll(Path.Combine(path, RunStore.DataFileName));
         Assert.Single(batches); // compacted on close
         var rows = batches[0];
         Assert.Equal(2, rows.Length);
@@ -43,9 +43,9 @@ public sealed class RunFolderTests : IDisposable
     {
         string data;
         long before;
-        using (var run = RunFolder.Create(_root, "cpu", "m"))
+        using (var run = RunStore.Create(_root, "cpu", "m"))
         {
-            data = Path.Combine(run.Path, RunFolder.DataFileName);
+            data = Path.Combine(run.Path, RunStore.DataFileName);
             for (var i = 0; i < 20_000; i++) run.Append(QueryRecord.Of(RecordColumns.QueryIndex.With(i), RecordColumns.ItemId.With($"q{i}"), RecordColumns.Response.With(i % 3 == 0 ? "" : $"r{i}"), RecordColumns.TtftS.With(i % 5 == 0 ? null : i)));
             before = new FileInfo(data).Length;
             Assert.Equal(20_000, ReadAll(data).Length);
@@ -73,8 +73,8 @@ public sealed class RunFolderTests : IDisposable
     [Fact]
     public void File_is_a_valid_stream_after_every_append_even_without_the_end_marker()
     {
-        using var run = RunFolder.Create(_root, "cpu", "m");
-        var data = Path.Combine(run.Path, RunFolder.DataFileName);
+        using var run = RunStore.Create(_root, "cpu", "m");
+        var data = Path.Combine(run.Path, RunStore.DataFileName);
         Assert.Empty(ReadAll(data)); // schema only: an empty run is still loadable
         for (var i = 0; i < 3; i++)
         {
@@ -87,7 +87,7 @@ public sealed class RunFolderTests : IDisposable
     [Fact]
     public void Hugging_face_metadata_files_are_written_with_matching_features()
     {
-        using var run = RunFolder.Create(_root, "cpu", "m");
+        using var run = RunStore.Create(_root, "cpu", "m");
         using var state = JsonDocument.Parse(File.ReadAllText(Path.Combine(run.Path, "state.json")));
         Assert.Equal(7, state.RootElement.EnumerateObject().Count());
         using var info = JsonDocument.Parse(File.ReadAllText(Path.Combine(run.Path, "dataset_info.json")));
@@ -100,11 +100,11 @@ public sealed class RunFolderTests : IDisposable
     [Fact]
     public void Existing_runs_are_never_overwritten_even_an_empty_claimed_folder()
     {
-        using var first = RunFolder.Create(_root, "cpu", "m");
-        using var second = RunFolder.Create(_root, "cpu", "m");
+        using var first = RunStore.Create(_root, "cpu", "m");
+        using var second = RunStore.Create(_root, "cpu", "m");
         Directory.CreateDirectory(Path.Combine(_root, "profile_cpu_m-3"));
         File.WriteAllText(Path.Combine(_root, "profile_cpu_m-3", "notes.txt"), "the user's file");
-        using var fourth = RunFolder.Create(_root, "cpu", "m");
+        using var fourth = RunStore.Create(_root, "cpu", "m");
         Assert.EndsWith("profile_cpu_m", first.Path);
         Assert.EndsWith("profile_cpu_m-2", second.Path);
         Assert.EndsWith("profile_cpu_m-4", fourth.Path);
@@ -115,7 +115,7 @@ public sealed class RunFolderTests : IDisposable
     {
         var file = Path.Combine(_root, "file");
         File.WriteAllText(file, "");
-        var e = Assert.Throws<UserError>(() => RunFolder.EnsureWritable(Path.Combine(file, "runs")));
+        var e = Assert.Throws<UserError>(() => RunStore.EnsureWritable(Path.Combine(file, "runs")));
         Assert.Contains("not writable", e.Message);
     }
 

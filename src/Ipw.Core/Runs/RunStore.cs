@@ -7,11 +7,12 @@ using Ipw.Core.Summary;
 namespace Ipw.Core.Runs;
 
 /// <summary>
-/// A run folder in Hugging Face <c>datasets</c> on-disk format: data-00000-of-00001.arrow (Arrow IPC
-/// stream, appended per query), dataset_info.json and state.json, so <c>datasets.load_from_disk</c>
-/// opens it; plus summary.json and telemetry.arrow. Only the run store writes here.
+/// The run store: the only writer of a run folder, in Hugging Face <c>datasets</c> on-disk format:
+/// data-00000-of-00001.arrow (Arrow IPC stream, appended per query), dataset_info.json and state.json, so
+/// <c>datasets.load_from_disk</c> opens it; plus summary.json and telemetry.arrow, every file written atomically
+/// (<see cref="AtomicFile"/>); what analyses and plots hand over goes through <see cref="ArtifactFolder"/>.
 /// </summary>
-public sealed class RunFolder : IDisposable
+public sealed class RunStore : IDisposable
 {
     public const string DataFileName = "data-00000-of-00001.arrow";
     public const string TelemetryFileName = "telemetry.arrow";
@@ -25,7 +26,7 @@ public sealed class RunFolder : IDisposable
     public string Path { get; }
     public long RecordsWritten => _records.RowsWritten;
 
-    private RunFolder(string path)
+    private RunStore(string path)
     {
         Path = path;
         // Opening the data file with CreateNew claims the folder: two runs can never share it.
@@ -52,7 +53,7 @@ public sealed class RunFolder : IDisposable
 
     /// <summary>Creates <c>&lt;outputDir&gt;/profile_&lt;hardware&gt;_&lt;model&gt;</c>; an existing run is never overwritten:
     /// the next free suffix (<c>-2</c>, <c>-3</c>, ...) is taken instead.</summary>
-    public static RunFolder Create(string outputDir, string hardwareLabel, string modelLabel, string? suffix = null)
+    public static RunStore Create(string outputDir, string hardwareLabel, string modelLabel, string? suffix = null)
     {
         var root = EnsureWritable(outputDir);
         var baseName = $"profile_{hardwareLabel}_{Hardware.HardwareInfo.Slug(modelLabel)}" + (suffix is null ? "" : $"_{suffix}");
@@ -63,7 +64,7 @@ public sealed class RunFolder : IDisposable
             try
             {
                 Directory.CreateDirectory(path);
-                return new RunFolder(path);
+                return new RunStore(path);
             }
             catch (IOException) when (File.Exists(System.IO.Path.Combine(path, DataFileName)))
             {
