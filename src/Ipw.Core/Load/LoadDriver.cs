@@ -23,10 +23,10 @@ internal sealed class LoadDriver(LoadParts parts, RecordPipeline pipeline, Summa
 {
     /// <summary>Measured queries waiting for the consumer. Bounded, so a consumer that falls behind slows the senders
     /// (which the load report shows) instead of letting memory grow.</summary>
-    private readonly Channel<(MeasuredQuery Query, int AttributionId)> _measured = Channel.CreateBounded<(MeasuredQuery, int)>(
+    private readonly Channel<MeasuredQuery> _measured = Channel.CreateBounded<MeasuredQuery>(
         new BoundedChannelOptions(1024) { FullMode = BoundedChannelFullMode.Wait });
     private readonly ItemSource _items = new(parts.Options, parts.Dataset, parts.Gate);
-    private readonly QueryMeter _meter = new(parts.Options, parts.Client, parts.Session, parts.Energy);
+    private readonly QueryMeter _meter = new(parts.Options, parts.Client, pipeline.Windows);
     private long _measureStart;
 
     private ProfileOptions Options => parts.Options;
@@ -61,7 +61,7 @@ internal sealed class LoadDriver(LoadParts parts, RecordPipeline pipeline, Summa
             try
             {
                 var measured = await _meter.MeasureAsync(index, item, scheduled, abort).ConfigureAwait(false);
-                policy.Completed(QueryStatus(measured.Query));
+                policy.Completed(QueryStatus(measured));
                 await _measured.Writer.WriteAsync(measured).ConfigureAwait(false);
             }
             catch (Exception e)
@@ -121,8 +121,8 @@ internal sealed class LoadDriver(LoadParts parts, RecordPipeline pipeline, Summa
             }
             while (reader.TryRead(out var m))
             {
-                report.Observe(m.Query);
-                pipeline.Add(m.Query, m.AttributionId);
+                report.Observe(m);
+                pipeline.Add(m);
             }
             pipeline.Advance();
             // Under load, one write per 50 ms at most: each write builds a whole Arrow batch, and per-record batches were

@@ -1,9 +1,8 @@
 using System.Diagnostics;
 using Ipw.Abstractions;
-using Ipw.Core.Energy;
+using Ipw.Core.Measurement;
 using Ipw.Core.Profiling;
 using Ipw.Core.Records;
-using Ipw.Core.Telemetry;
 
 namespace Ipw.Core.Load;
 
@@ -12,21 +11,20 @@ namespace Ipw.Core.Load;
 /// returns. A client's exception becomes the query's error (a client bug must not end the run). Thread-safe: called
 /// by every query in flight.
 /// </summary>
-internal sealed class QueryMeter(ProfileOptions options, IInferenceClient client, TelemetrySession session, EnergyAttributor? energy)
+internal sealed class QueryMeter(ProfileOptions options, IInferenceClient client, QueryWindows windows)
 {
     private int _inFlight, _maxInFlight;
 
     /// <summary>The most queries that were in flight at once.</summary>
     public int MaxInFlight => Volatile.Read(ref _maxInFlight);
 
-    /// <returns>The measurement and its attributor id (-1 without an energy counter).</returns>
-    public async Task<(MeasuredQuery Query, int AttributionId)> MeasureAsync(int index, WorkloadItem item, long? scheduled, CancellationToken abort)
+    public async Task<MeasuredQuery> MeasureAsync(int index, WorkloadItem item, long? scheduled, CancellationToken abort)
     {
         var inFlight = Interlocked.Increment(ref _inFlight);
         int seen;
         while (inFlight > (seen = Volatile.Read(ref _maxInFlight)) && Interlocked.CompareExchange(ref _maxInFlight, inFlight, seen) != seen) { }
-        var (attributionId, start) = energy?.Begin() ?? (-1, Stopwatch.GetTimestamp());
-        var windowStart = session.OpenWindow();
+        var window = windows.Open();
+        var start = window.Start;
         var request = new InferenceRequest(item.Id, item.Messages,
             new GenerationParameters(item.MaxTokens ?? options.MaxTokens, options.Temperature, unchecked(options.Seed + index)));
         InferenceResult result;
@@ -42,10 +40,9 @@ internal sealed class QueryMeter(ProfileOptions options, IInferenceClient client
         {
             result = Failed(start, new ClientError(ErrorClass.Other, $"{e.GetType().Name}: {e.Message}"));
         }
-        var end = Stopwatch.GetTimestamp();
-        var window = session.CloseWindow(windowStart);
+        var (end, telemetry) = windows.Close(window);
         Interlocked.Decrement(ref _inFlight);
-        return (new MeasuredQuery(index, item, result, start, end, scheduled, inFlight, window), attributionId);
+        return new MeasuredQuery(index, item, result, start, end, scheduled, inFlight, telemetry, window);
     }
 
     private static InferenceResult Failed(long at, ClientError error) =>

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Ipw.Core.Energy;
+using Ipw.Core.Measurement;
 using Ipw.Core.Profiling;
 using Ipw.Core.Records;
 using Ipw.Core.Runs;
@@ -12,27 +13,30 @@ namespace Ipw.Core.Load;
 /// order, on this thread), appends what is ready in one batch and one write, then reports it: an observer sees a
 /// record once it is on disk. Not thread-safe: the load driver's consumer loop is its only caller.
 /// </summary>
-internal sealed class RecordPipeline(RecordAssembler assembler, EnergyAttributor? energy, RunStore run, SummaryState summary, IProfileObserver observer)
+internal sealed class RecordPipeline(RecordAssembler assembler, QueryWindows windows, RunStore run, SummaryState summary, IProfileObserver observer)
 {
+    private readonly EnergyAttributor? _energy = windows.Energy;
     private readonly List<QueryRecord> _ready = [];
     private int _done, _errors;
     private long _outputTokens;
+
+    /// <summary>The queries' measurement windows.</summary>
+    public QueryWindows Windows => windows;
 
     /// <summary>Records made but not yet written.</summary>
     public int Ready => _ready.Count;
 
     /// <summary>Takes a measured query: its record is made now, or once the counters have passed its end.</summary>
-    public void Add(MeasuredQuery query, int attributionId)
+    public void Add(MeasuredQuery query)
     {
-        if (energy is null) _ready.Add(assembler.Build(query));
-        else energy.End(attributionId, query.End, query.FirstToken, query);
+        if (!windows.Settle(query.Handle, query.End, query.FirstToken, query)) _ready.Add(assembler.Build(query));
     }
 
     /// <summary>Makes the records whose energy became final.</summary>
     public void Advance()
     {
-        if (energy is null) return;
-        energy.Advance();
+        if (_energy is null) return;
+        _energy.Advance();
         Drain();
     }
 
@@ -40,14 +44,14 @@ internal sealed class RecordPipeline(RecordAssembler assembler, EnergyAttributor
     /// makes the records left.</summary>
     public void Finish(long end)
     {
-        if (energy is null) return;
-        energy.Finish(end);
+        if (_energy is null) return;
+        _energy.Finish(end);
         Drain();
     }
 
     private void Drain()
     {
-        foreach (var (e, tag) in energy!.Drain())
+        foreach (var (e, tag) in _energy!.Drain())
         {
             summary.Totals.AddEnergyFlags(e.Flags);
             _ready.Add(assembler.Build((MeasuredQuery)tag! with { Energy = e }));

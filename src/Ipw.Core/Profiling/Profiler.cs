@@ -104,7 +104,7 @@ public sealed class Profiler(PluginRegistries registries)
             new GradeStage(new GraderSet(registries)),
         ]);
         var load = new LoadDriver(new LoadParts(options, client, dataset, session, energy, gate),
-            new RecordPipeline(assembler, energy, run, summary, observer), publisher, observer);
+            new RecordPipeline(assembler, new QueryWindows(session, energy), run, summary, observer), publisher, observer);
         var status = "completed";
         try
         {

@@ -17,8 +17,9 @@ namespace Ipw.Core.Records;
 /// <param name="Scheduled">Open loop: the stamp the query was due at; null in closed loop.</param>
 /// <param name="InFlight">Requests in flight when it was sent, itself included.</param>
 /// <param name="Window">Telemetry statistics over the query's window.</param>
+/// <param name="Handle">The query's measurement window, for its energy share.</param>
 internal sealed record MeasuredQuery(int Index, WorkloadItem Item, InferenceResult Result, long Start, long End, long? Scheduled, int InFlight,
-    WindowStats Window)
+    WindowStats Window, Measurement.QueryWindow Handle)
 {
     /// <summary>The query's attributed energy; null when the run has no energy counter.</summary>
     public AttributedEnergy? Energy { get; init; }

@@ -1,0 +1,45 @@
+using System.Diagnostics;
+using Ipw.Core.Energy;
+using Ipw.Core.Telemetry;
+
+namespace Ipw.Core.Measurement;
+
+/// <summary>A query's open measurement window: its place in the energy attribution and its telemetry window.</summary>
+/// <param name="EnergyId">The attributor's id for the query (-1 without an energy counter).</param>
+/// <param name="Start">When the window opened (monotonic).</param>
+/// <param name="TelemetryStart">The telemetry window's start stamp.</param>
+internal readonly record struct QueryWindow(int EnergyId, long Start, long TelemetryStart);
+
+/// <summary>
+/// The one window API of a query: <see cref="Open"/> when it is sent, <see cref="Close"/> when the client returns (the
+/// telemetry statistics over the window, read through the one counter model), <see cref="Settle"/> once its first
+/// token and end are known to the record's consumer (its energy share becomes final when the counters pass its end).
+/// The energy self-test reads the same telemetry windows.
+/// </summary>
+internal sealed class QueryWindows(TelemetrySession session, EnergyAttributor? energy)
+{
+    /// <summary>The energy attribution the windows feed; null without an energy counter.</summary>
+    public EnergyAttributor? Energy => energy;
+
+    public QueryWindow Open()
+    {
+        var (id, start) = energy?.Begin() ?? (-1, Stopwatch.GetTimestamp());
+        return new QueryWindow(id, start, session.OpenWindow());
+    }
+
+    /// <returns>When it closed, and the telemetry over it.</returns>
+    public (long End, WindowStats Telemetry) Close(QueryWindow window)
+    {
+        var end = Stopwatch.GetTimestamp();
+        return (end, session.CloseWindow(window.TelemetryStart));
+    }
+
+    /// <summary>Hands the closed window to the energy attribution, with the query's first token; false when the run has
+    /// no energy counter (the record needs no energy share).</summary>
+    public bool Settle(QueryWindow window, long end, long? firstToken, object tag)
+    {
+        if (energy is null) return false;
+        energy.End(window.EnergyId, end, firstToken, tag);
+        return true;
+    }
+}
