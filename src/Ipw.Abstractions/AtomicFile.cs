@@ -13,15 +13,23 @@ public static class AtomicFile
     /// <summary>Writes <paramref name="bytes"/> to <paramref name="path"/> atomically.</summary>
     public static void WriteAllBytes(string path, ReadOnlySpan<byte> bytes)
     {
-        var copy = bytes.ToArray();
-        Write(path, temp => File.WriteAllBytes(temp, copy));
+        var temp = TempFor(path);
+        try
+        {
+            using (var file = File.OpenHandle(temp, FileMode.Create, FileAccess.Write)) RandomAccess.Write(file, bytes, 0);
+            File.Move(temp, path, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+        }
     }
 
     /// <summary>Writes through <paramref name="write"/> into a temporary file, then renames it over <paramref name="path"/>;
     /// the temporary file is removed when writing fails.</summary>
     public static void Write(string path, Action<string> write)
     {
-        var temp = $"{path}.{Environment.ProcessId}.tmp";
+        var temp = TempFor(path);
         try
         {
             write(temp);
@@ -36,7 +44,7 @@ public static class AtomicFile
     /// <summary>As <see cref="Write"/>, for a writer that awaits.</summary>
     public static async Task WriteAsync(string path, Func<string, Task> write)
     {
-        var temp = $"{path}.{Environment.ProcessId}.tmp";
+        var temp = TempFor(path);
         try
         {
             await write(temp).ConfigureAwait(false);
@@ -47,4 +55,7 @@ public static class AtomicFile
             if (File.Exists(temp)) File.Delete(temp);
         }
     }
+
+    /// <summary>The temporary file beside <paramref name="path"/>: per process, so two writers never share one.</summary>
+    private static string TempFor(string path) => $"{path}.{Environment.ProcessId}.tmp";
 }

@@ -24,7 +24,7 @@ internal static class EnergyCommand
         prometheus.AddTo(test);
         test.SetAction((parse, ct) =>
         {
-            var options = TelemetrySources.Options(Ipw.Core.Session.ProfileArgs.ParseGpus(parse.GetValue(gpus)), prometheus.Settings(parse));
+            var options = TelemetrySources.Options(Ipw.Core.Session.ProfileArgs.ParseGpus("--gpus", parse.GetValue(gpus)), prometheus.Settings(parse));
             var backends = Names(parse.GetValue(backend));
             var every = parse.GetValue(interval);
             var total = parse.GetValue(duration);
@@ -47,7 +47,7 @@ internal static class EnergyCommand
         var serve = new Command("serve", "Serve this machine's energy, power, memory and temperature as Prometheus metrics (/metrics)") { listen, node, serveBackend, serveGpus };
         serve.SetAction((parse, ct) =>
         {
-            var options = TelemetrySources.Options(Ipw.Core.Session.ProfileArgs.ParseGpus(parse.GetValue(serveGpus)));
+            var options = TelemetrySources.Options(Ipw.Core.Session.ProfileArgs.ParseGpus("--gpus", parse.GetValue(serveGpus)));
             using var stop = new CancellationTokenSource();
             using var ctrlC = Interrupts.CancelOnCtrlC(stop);
             using var term = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c =>

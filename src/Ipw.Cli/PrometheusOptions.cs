@@ -32,12 +32,7 @@ internal sealed class PrometheusOptions
         }
         if (parse.GetValue(_job) is { } job) settings["prometheus.job"] = job;
         if (parse.GetValue(_instance) is { } instance) settings["prometheus.instance"] = instance;
-        if (parse.GetValue(_gpu) is { } gpu)
-        {
-            if (gpu.Split(',', StringSplitOptions.TrimEntries).Any(p => !int.TryParse(p, out var i) || i < 0))
-                throw new UserError($"--prometheus-gpu expects GPU indices such as 0,1, got '{gpu}'");
-            settings["prometheus.gpu"] = gpu;
-        }
+        if (Ipw.Core.Session.ProfileArgs.ParseGpus("--prometheus-gpu", parse.GetValue(_gpu)) is { } gpu) settings["prometheus.gpu"] = gpu;
         return settings;
     }
 }

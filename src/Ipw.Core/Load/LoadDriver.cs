@@ -31,9 +31,6 @@ internal sealed class LoadDriver(LoadParts parts, RecordPipeline pipeline, Summa
 
     private ProfileOptions Options => parts.Options;
 
-    /// <summary>Queries the run will measure, when known in advance.</summary>
-    public int? Planned => _items.Planned;
-
     /// <returns>"completed", "interrupted" or "aborted".</returns>
     public async Task<string> RunAsync(CancellationToken stop, CancellationToken abort)
     {

@@ -34,8 +34,8 @@ internal sealed class LoadReport(ProfileOptions options, int? planned, SendGate?
         LastEnd = Math.Max(LastEnd, q.End);
         _firstSend = Math.Min(_firstSend, q.Start);
         _lastSend = Math.Max(_lastSend, q.Start);
-        if (q.Scheduled is { } due) _sendLag.Add(Stopwatch.GetElapsedTime(due, q.Start).TotalSeconds);
-        _clientQueue.Add(Math.Max(0, Stopwatch.GetElapsedTime(q.Start, q.Result.SentAt).TotalSeconds));
+        if (q.SendLagS is { } lag) _sendLag.Add(lag);
+        _clientQueue.Add(q.ClientQueueS);
     }
 
     /// <summary>The section, for the measured span from <paramref name="measureStart"/> to <paramref name="measureEnd"/>.</summary>

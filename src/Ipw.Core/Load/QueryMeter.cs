@@ -24,7 +24,6 @@ internal sealed class QueryMeter(ProfileOptions options, IInferenceClient client
         int seen;
         while (inFlight > (seen = Volatile.Read(ref _maxInFlight)) && Interlocked.CompareExchange(ref _maxInFlight, inFlight, seen) != seen) { }
         var window = windows.Open();
-        var start = window.Start;
         var request = new InferenceRequest(item.Id, item.Messages,
             new GenerationParameters(item.MaxTokens ?? options.MaxTokens, options.Temperature, unchecked(options.Seed + index)));
         InferenceResult result;
@@ -34,15 +33,15 @@ internal sealed class QueryMeter(ProfileOptions options, IInferenceClient client
         }
         catch (OperationCanceledException) when (abort.IsCancellationRequested)
         {
-            result = Failed(start, new ClientError(ErrorClass.Cancelled, "cancelled"));
+            result = Failed(window.Start, new ClientError(ErrorClass.Cancelled, "cancelled"));
         }
         catch (Exception e)
         {
-            result = Failed(start, new ClientError(ErrorClass.Other, $"{e.GetType().Name}: {e.Message}"));
+            result = Failed(window.Start, new ClientError(ErrorClass.Other, $"{e.GetType().Name}: {e.Message}"));
         }
         var (end, telemetry) = windows.Close(window);
         Interlocked.Decrement(ref _inFlight);
-        return new MeasuredQuery(index, item, result, start, end, scheduled, inFlight, telemetry, window);
+        return new MeasuredQuery(index, item, result, end, scheduled, inFlight, telemetry, window);
     }
 
     private static InferenceResult Failed(long at, ClientError error) =>

@@ -7,12 +7,13 @@ public sealed record RegisteredEntry<T>(T Descriptor, PluginIdentity Plugin) whe
 {
     public string Name => Descriptor.Name;
 
-    /// <summary>Evaluates availability; a check that throws makes the entry unavailable, with the reason.</summary>
-    public Availability Availability()
+    /// <summary>Evaluates availability (by <paramref name="check"/> when given, e.g. one that knows the run's options, else
+    /// the descriptor's own); a check that throws makes the entry unavailable, with the reason.</summary>
+    public Availability Availability(Func<Availability>? check = null)
     {
         try
         {
-            return Descriptor.CheckAvailability();
+            return (check ?? Descriptor.CheckAvailability)();
         }
         catch (Exception e)
         {

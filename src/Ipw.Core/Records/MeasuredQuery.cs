@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Ipw.Abstractions;
 using Ipw.Core.Energy;
 using Ipw.Core.Telemetry;
@@ -12,15 +13,23 @@ namespace Ipw.Core.Records;
 /// <param name="Index">Position of the query in the run.</param>
 /// <param name="Item">The dataset item sent.</param>
 /// <param name="Result">What the client returned (an error result when the client threw).</param>
-/// <param name="Start">Monotonic stamp when the query began (the energy window's start).</param>
 /// <param name="End">Monotonic stamp when the client returned.</param>
 /// <param name="Scheduled">Open loop: the stamp the query was due at; null in closed loop.</param>
 /// <param name="InFlight">Requests in flight when it was sent, itself included.</param>
 /// <param name="Window">Telemetry statistics over the query's window.</param>
 /// <param name="Handle">The query's measurement window, for its energy share.</param>
-internal sealed record MeasuredQuery(int Index, WorkloadItem Item, InferenceResult Result, long Start, long End, long? Scheduled, int InFlight,
+internal sealed record MeasuredQuery(int Index, WorkloadItem Item, InferenceResult Result, long End, long? Scheduled, int InFlight,
     WindowStats Window, Measurement.QueryWindow Handle)
 {
+    /// <summary>Monotonic stamp when the query began (its window's start).</summary>
+    public long Start => Handle.Start;
+
+    /// <summary>Open loop: how late the harness sent it (actual − scheduled), s; null in closed loop.</summary>
+    public double? SendLagS => Scheduled is { } due ? Stopwatch.GetElapsedTime(due, Start).TotalSeconds : null;
+
+    /// <summary>Time inside the client before the request went out (a one-at-a-time engine's queue), s.</summary>
+    public double ClientQueueS => Math.Max(0, Stopwatch.GetElapsedTime(Start, Result.SentAt).TotalSeconds);
+
     /// <summary>The query's attributed energy; null when the run has no energy counter.</summary>
     public AttributedEnergy? Energy { get; init; }
 

@@ -23,14 +23,6 @@ public sealed class QueryRecord
         return new QueryRecord(row);
     }
 
-    /// <summary>This record with some columns replaced (a regrade).</summary>
-    public QueryRecord With(params ReadOnlySpan<ColumnValue> values)
-    {
-        var row = (object?[])_values.Clone();
-        foreach (var v in values) row[v.Column.Ordinal] = v.Value;
-        return new QueryRecord(row);
-    }
-
     /// <summary>The value of <paramref name="column"/> (null: not measured).</summary>
     public T Get<T>(RecordColumn<T> column) => (T)_values[column.Ordinal]!;
 

@@ -14,9 +14,6 @@ public sealed class RecordBuilder
     private RecordStage? _stage;
     private bool _built;
 
-    /// <summary>The stage now writing.</summary>
-    public RecordStage? Stage => _stage;
-
     /// <summary>Starts <paramref name="stage"/>; stages come in order, each once.</summary>
     public RecordBuilder Enter(RecordStage stage)
     {
@@ -33,9 +30,6 @@ public sealed class RecordBuilder
         _values[column.Ordinal] = value is double d && double.IsNaN(d) ? null : value;
         return this;
     }
-
-    /// <summary>A value an earlier stage (or this one) wrote.</summary>
-    public T Get<T>(RecordColumn<T> column) => (T)_values[column.Ordinal]!;
 
     /// <summary>The finished record. Called once, after the last stage that has anything to write.</summary>
     public QueryRecord Build()

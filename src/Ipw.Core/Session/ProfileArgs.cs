@@ -81,7 +81,7 @@ public sealed record ProfileArgs
             Warmup = Warmup,
             SampleInterval = TimeSpan.FromSeconds(SampleIntervalS),
             TelemetrySources = Energy?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) is { Length: > 0 } names ? names : null,
-            TelemetryOptions = TelemetrySources.Options(ParseGpus(Gpus), TelemetrySettings),
+            TelemetryOptions = TelemetrySources.Options(ParseGpus("--gpus", Gpus), TelemetrySettings),
             Concurrency = Concurrency,
             Rate = Rate,
             Arrival = Arrival switch
@@ -129,13 +129,13 @@ public sealed record ProfileArgs
         throw new UserError($"--max-errors expects a count (e.g. 10) or a percentage (e.g. 5%), got '{text}'");
     }
 
-    /// <summary>"0,1" checked (indices of at least 0); null when not given.</summary>
-    public static string? ParseGpus(string? value)
+    /// <summary>GPU indices as <paramref name="option"/> was given them ("0,1"), checked; null when not given.</summary>
+    public static string? ParseGpus(string option, string? value)
     {
         if (value is null) return null;
         var parts = value.Split(',', StringSplitOptions.TrimEntries);
         if (parts.Length == 0 || parts.Any(p => !int.TryParse(p, out var i) || i < 0))
-            throw new UserError($"--gpus expects GPU indices such as 0,1, got '{value}'");
+            throw new UserError($"{option} expects GPU indices such as 0,1, got '{value}'");
         return string.Join(',', parts);
     }
 }

@@ -8,8 +8,17 @@ namespace Ipw.Core.Summary;
 internal sealed class SummaryState
 {
     public RunTotals Totals { get; } = new();
-    public IdleMeasurement? IdleBefore { get; set; }
-    public IdleMeasurement? IdleAfter { get; set; }
+    public IdleMeasurement? IdleBefore
+    {
+        get => Idle.Before;
+        set => Idle = Idle with { Before = value };
+    }
+
+    public IdleMeasurement? IdleAfter
+    {
+        get => Idle.After;
+        set => Idle = Idle with { After = value };
+    }
     /// <summary>From the first send to the last completion, s.</summary>
     public double? MeasuredSpanS { get; set; }
     public LoadSection? Load { get; set; }
@@ -17,5 +26,6 @@ internal sealed class SummaryState
     /// <summary>What the client reported after the run.</summary>
     public Dictionary<string, JsonElement> ClientReport { get; set; } = [];
 
-    public IdleSummary Idle => new(IdleBefore, IdleAfter);
+    /// <summary>The idle baselines measured so far (set once each, read for every record).</summary>
+    public IdleSummary Idle { get; private set; } = new(null, null);
 }

@@ -19,7 +19,7 @@ public static class TelemetrySources
         var sources = new List<(string, ITelemetrySource)>(entries.Count);
         foreach (var entry in entries)
         {
-            var availability = Availability(entry, options);
+            var availability = entry.Availability(entry.Descriptor.CheckWithOptions is { } check ? () => check(options) : null);
             if (names is not null && !availability.IsAvailable)
                 throw new UserError($"{registries.Telemetry.Kind} '{entry.Name}' is not available here: {availability.Reason}");
             sources.Add((entry.Name, availability.IsAvailable ? entry.Descriptor.Create(options) : new Unavailable(availability.Reason ?? "unavailable")));
@@ -36,19 +36,6 @@ public static class TelemetrySources
             : Environment.GetEnvironmentVariable("CUDA_VISIBLE_DEVICES") is { Length: > 0 } c ? new GpuSelection(c, "CUDA_VISIBLE_DEVICES")
             : null;
         return new TelemetrySourceOptions { Gpus = selection, Settings = settings ?? new Dictionary<string, string>() };
-    }
-
-    private static Availability Availability(RegisteredEntry<TelemetrySourceDescriptor> entry, TelemetrySourceOptions options)
-    {
-        if (entry.Descriptor.CheckWithOptions is not { } check) return entry.Availability();
-        try
-        {
-            return check(options);
-        }
-        catch (Exception e)
-        {
-            return Abstractions.Availability.No($"availability check failed: {e.Message}");
-        }
     }
 
     /// <summary>A registered source that cannot work here: probed like the rest, so its reason is recorded.</summary>

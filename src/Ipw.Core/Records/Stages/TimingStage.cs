@@ -28,9 +28,9 @@ internal sealed class TimingStage(long runStart, DateTimeOffset wallStart) : IRe
          .Set(RecordColumns.ItlP50S, timing.ItlP50S)
          .Set(RecordColumns.ItlP99S, timing.ItlP99S)
          .Set(RecordColumns.ScheduledAtS, q.Scheduled is { } s ? Seconds(s) : null)
-         .Set(RecordColumns.SendLagS, q.Scheduled is { } due ? Stopwatch.GetElapsedTime(due, q.Start).TotalSeconds : null)
+         .Set(RecordColumns.SendLagS, q.SendLagS)
          .Set(RecordColumns.InFlightAtSend, q.InFlight)
-         .Set(RecordColumns.ClientQueueS, Math.Max(0, Stopwatch.GetElapsedTime(q.Start, result.SentAt).TotalSeconds))
+         .Set(RecordColumns.ClientQueueS, q.ClientQueueS)
          .Set(RecordColumns.ServerPromptEvalS, timings.TryGetValue("prompt_eval", out var pe) ? pe : null)
          .Set(RecordColumns.ServerEvalS, timings.TryGetValue("eval", out var ev) ? ev : null)
          .Set(RecordColumns.ServerLoadS, timings.TryGetValue("load", out var ld) ? ld : null);
