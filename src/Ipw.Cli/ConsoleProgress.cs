@@ -30,6 +30,7 @@ internal static class ConsoleProgress
         public void OnStarted(ProfileStarted s)
         {
             AnsiConsole.MarkupLine($"[bold]ipw profile[/] {Markup.Escape(s.Client)} · {Markup.Escape(s.Model)} · {Markup.Escape(s.Dataset)} · {Markup.Escape(s.Hardware)}");
+            if (s.ClientAddress is { } address) AnsiConsole.MarkupLine($"  client: {Markup.Escape(address)}");
             AnsiConsole.MarkupLine($"  energy: {Markup.Escape(s.EnergyStatus)}");
             AnsiConsole.MarkupLine($"  run:    {Markup.Escape(s.RunPath)}");
             _task = ctx.AddTask("warming up", maxValue: s.Total ?? 1);
@@ -69,6 +70,7 @@ internal sealed class PlainProgress(string prefix = "") : IProfileObserver
     public void OnStarted(ProfileStarted s)
     {
         Console.WriteLine($"{prefix}ipw profile: client {s.Client}, model {s.Model}, dataset {s.Dataset}, hardware {s.Hardware}");
+        if (s.ClientAddress is { } address) Console.WriteLine($"  client: {address}");
         Console.WriteLine($"  energy: {s.EnergyStatus}");
         Console.WriteLine($"  run: {s.RunPath}");
     }

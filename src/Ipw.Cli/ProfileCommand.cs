@@ -17,7 +17,8 @@ internal static class ProfileCommand
     {
         var client = new Option<string>("--client") { Description = "inference client (see 'ipw list clients')", DefaultValueFactory = _ => "llamasharp" };
         var model = new Option<string?>("--model") { Description = "model name, or a GGUF path for llamasharp (default: the built-in ipw-tiny model)" };
-        var baseUrl = new Option<string?>("--client-base-url") { Description = "base URL of the inference service" };
+        var baseUrl = new Option<string?>("--client-base-url") { Description = "base URL of the inference service, e.g. http://127.0.0.1:8000/v1 (default: OPENAI_BASE_URL / OLLAMA_HOST, else the service's usual port)" };
+        var waitReady = new Option<string?>("--wait-ready") { Description = "wait up to this long (e.g. 60s) for a service that is still loading before the warm-up" };
         var clientOption = new Option<string[]>("--client-param", "--client-option")
         {
             Description = "client parameter key=value (repeatable): sampling, endpoint, timeouts, header.NAME; unknown keys are errors",
@@ -52,7 +53,7 @@ internal static class ProfileCommand
 
         var command = new Command("profile", "Profile a model: send a workload and record latency, tokens and telemetry per query")
         {
-            client, model, baseUrl, clientOption, threads, contextSize, dataset, datasetPath, datasetOption, maxQueries, maxErrors, outputDir,
+            client, model, baseUrl, waitReady, clientOption, threads, contextSize, dataset, datasetPath, datasetOption, maxQueries, maxErrors, outputDir,
             maxTokens, temperature, seed, warmup, interval, energy, gpus, concurrency, rate, arrival, duration, baseline, attributionMethod,
             prefillWeight, progress, tui,
         };
@@ -69,6 +70,7 @@ internal static class ProfileCommand
                 Client = parse.GetValue(client)!,
                 Model = parse.GetValue(model),
                 BaseUrl = parse.GetValue(baseUrl),
+                WaitReady = parse.GetValue(waitReady),
                 ClientParams = ProfileArgs.ParseSettings("--client-param", parse.GetValue(clientOption) ?? []),
                 Threads = parse.GetValue(threads),
                 ContextSize = parse.GetValue(contextSize),

@@ -6,6 +6,10 @@ namespace Ipw.Abstractions;
 /// <param name="Settings">Further key=value settings (e.g. "threads", "context_size").</param>
 public sealed record ClientOptions(string? Model, string? BaseUrl, IReadOnlyDictionary<string, string> Settings)
 {
+    /// <summary>How long to wait for a service that is still starting (connection refused, 503 while loading) before
+    /// preparing; null: do not wait.</summary>
+    public TimeSpan? WaitReady { get; init; }
+
     /// <summary>Rejects settings the client does not know: an unknown parameter is an error, never silently ignored.
     /// Keys starting with one of <paramref name="prefixes"/> (e.g. "header.") are accepted as a family.</summary>
     /// <exception cref="PluginConfigurationException">A setting is not in <paramref name="known"/>.</exception>
@@ -72,6 +76,8 @@ public enum ChunkKind
     Reasoning,
     /// <summary>A chunk with no generated text (role-only, keep-alive, usage-only).</summary>
     Empty,
+    /// <summary>Tool call text (a function's name or arguments): generated tokens, like content.</summary>
+    ToolCall,
 }
 
 /// <summary>One chunk of a streamed response, stamped on receipt.</summary>
@@ -89,6 +95,10 @@ public sealed record TokenUsage(long? InputTokens, long? OutputTokens, string So
     /// <summary>Prompt tokens the service served from its prefix cache, when it says (OpenAI
     /// <c>usage.prompt_tokens_details.cached_tokens</c>, llama.cpp <c>timings.cache_n</c>); null when unknown.</summary>
     public long? CachedInputTokens { get; init; }
+
+    /// <summary>Output tokens spent on reasoning, when the service says (OpenAI
+    /// <c>usage.completion_tokens_details.reasoning_tokens</c>); null when unknown.</summary>
+    public long? ReasoningTokens { get; init; }
 }
 
 /// <summary>Classes of service faults, reported instead of exceptions.</summary>
@@ -117,7 +127,20 @@ public enum ErrorClass
 }
 
 /// <summary>A classified service fault.</summary>
-public sealed record ClientError(ErrorClass Class, string Message);
+public sealed record ClientError(ErrorClass Class, string Message)
+{
+    /// <summary>The delay the service asked for before trying again (HTTP <c>Retry-After</c>), when it said.</summary>
+    public TimeSpan? RetryAfter { get; init; }
+
+    /// <summary>A record's status: "ok", or the error class in snake case (<c>rate_limited</c>, <c>bad_request</c>,
+    /// <c>server</c>, ...).</summary>
+    public static string StatusOf(ClientError? error) => error is null ? "ok" : error.Class switch
+    {
+        ErrorClass.RateLimited => "rate_limited",
+        ErrorClass.BadRequest => "bad_request",
+        var c => c.ToString().ToLowerInvariant(),
+    };
+}
 
 /// <summary>What happened to one request: the timeline, the text, usage, server timings, or an error.</summary>
 /// <param name="SentAt">Monotonic timestamp when the request was handed to the service.</param>
@@ -142,12 +165,29 @@ public sealed record InferenceResult(
 {
     /// <summary>Attempts made (1 unless the user opted into retries; a retried query's timeline is its last attempt's).</summary>
     public int Attempts { get; init; } = 1;
+
+    /// <summary>Tool calls the answer made (distinct calls in the stream); null when the client cannot tell.</summary>
+    public int? ToolCalls { get; init; }
 }
 
 /// <summary>What a client learned while preparing: the model it serves and versions worth recording.</summary>
 /// <param name="Model">A short model name, safe for labels (e.g. "ipw-tiny-llama").</param>
 /// <param name="Details">Facts for summary.json: model path, size, hash, engine version, threads, ...</param>
-public sealed record ClientInfo(string Model, IReadOnlyDictionary<string, string> Details);
+public sealed record ClientInfo(string Model, IReadOnlyDictionary<string, string> Details)
+{
+    /// <summary>Where the client sends its requests (a base URL, a model file) and where that came from, for the
+    /// run's first lines; null when there is nothing to say.</summary>
+    public string? Address { get; init; }
+
+    /// <summary>What served the run, as the service says of itself (version, build, model facts, system
+    /// fingerprint), for summary.json's <c>server</c> section. The client may add to it while the run goes on
+    /// (a fingerprint first seen in a stream); null for an in-process engine.</summary>
+    public IReadOnlyDictionary<string, string>? Server { get; init; }
+
+    /// <summary>The first query pays a cold start the user asked to measure (e.g. Ollama's <c>cold_load=true</c>):
+    /// a warm-up query would spend it, so the profiler refuses one.</summary>
+    public bool ColdStart { get; init; }
+}
 
 /// <summary>An inference service or in-process engine.</summary>
 public interface IInferenceClient : IAsyncDisposable
@@ -161,6 +201,10 @@ public interface IInferenceClient : IAsyncDisposable
     /// caller at its first wait (the open-loop scheduler sends from its own thread), so CPU-bound work
     /// (an in-process engine) belongs on another thread.</summary>
     Task<InferenceResult> SendAsync(InferenceRequest request, CancellationToken cancellationToken);
+
+    /// <summary>Called once after the warm-up, just before the first measured query: the moment to take "before"
+    /// readings of server-side counters, so the run's differences leave the warm-up out.</summary>
+    Task BeginMeasurementAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>Called once after the last query: facts about the service worth keeping in summary.json
     /// (e.g. server metrics scraped before and after the run). Values are JSON text.</summary>

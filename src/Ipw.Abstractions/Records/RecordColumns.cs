@@ -37,6 +37,9 @@ public static class RecordColumns
     public static readonly RecordColumn<string?> Status = Text("status", RecordStage.Query, "`ok`, or the error class (`connection`, `timeout`, `server`, `disconnected`, `cancelled`, ...)");
     /// <summary>The error message, when the query failed.</summary>
     public static readonly RecordColumn<string?> Error = Text("error", RecordStage.Query, "the error message, when the query failed");
+    /// <summary>Attempts made for the query.</summary>
+    public static readonly RecordColumn<long?> Attempts = Int("attempts", null, RecordStage.Query,
+        "attempts made: 1, or more when `--client-param retries=N` retried it (the timing is the last attempt's)");
     /// <summary>Why generation stopped.</summary>
     public static readonly RecordColumn<string?> FinishReason = Text("finish_reason", RecordStage.Query, "why generation stopped (`length`, `stop`, ...), when the service said");
     /// <summary>Whether the answer is right (null: not graded).</summary>
@@ -52,6 +55,12 @@ public static class RecordColumns
     /// <summary>Prompt tokens the service served from its prefix cache.</summary>
     public static readonly RecordColumn<long?> CachedInputTokens = Int("cached_input_tokens", "tokens", RecordStage.Tokens,
         "prompt tokens the service served from its prefix cache (OpenAI `usage.prompt_tokens_details.cached_tokens`, llama.cpp `timings.cache_n`); null when it did not say");
+    /// <summary>Output tokens spent on reasoning.</summary>
+    public static readonly RecordColumn<long?> ReasoningTokens = Int("reasoning_tokens", "tokens", RecordStage.Tokens,
+        "output tokens spent on reasoning (OpenAI `usage.completion_tokens_details.reasoning_tokens`); null when the service did not say");
+    /// <summary>Tool calls in the answer.</summary>
+    public static readonly RecordColumn<long?> ToolCalls = Int("tool_calls", "calls", RecordStage.Tokens,
+        "tool calls the answer made (`tool_calls` deltas); null when the client cannot tell");
     /// <summary>Where the token counts came from.</summary>
     public static readonly RecordColumn<string?> TokenCountSource = Text("token_count_source", RecordStage.Tokens, "where the counts came from (`engine`, `server-usage`, `tokenizer`)");
     /// <summary>Wall-clock start, ISO 8601 UTC.</summary>

@@ -96,7 +96,7 @@ internal sealed class LoadDriver(LoadParts parts, RecordPipeline pipeline, Summa
         return policy.Status;
     }
 
-    private static string QueryStatus(MeasuredQuery q) => Records.Stages.QueryStage.StatusOf(q.Result.Error);
+    private static string QueryStatus(MeasuredQuery q) => ClientError.StatusOf(q.Result.Error);
 
     /// <summary>The consumer loop: takes measurements, lets energy become final, writes in batches, refreshes summary.json.</summary>
     private async Task ConsumeAsync(LoadReport report)

@@ -24,7 +24,7 @@ internal static class PluginCalls
     {
         try
         {
-            return entry.Descriptor.Create(new ClientOptions(options.Model, options.BaseUrl, options.ClientSettings));
+            return entry.Descriptor.Create(new ClientOptions(options.Model, options.BaseUrl, options.ClientSettings) { WaitReady = options.WaitReady });
         }
         catch (PluginConfigurationException e)
         {
@@ -45,6 +45,21 @@ internal static class PluginCalls
             observer.OnWarmup(++done, options.Warmup);
         }
     }
+    /// <summary>Lets the client read its "before" values (server counters) once the warm-up is over; a failure here
+    /// loses nothing but those values.</summary>
+    public static async Task BeginMeasurementAsync(IInferenceClient client)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await client.BeginMeasurementAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // The client's report says what it could not read.
+        }
+    }
+
     /// <summary>What the client reports after the run (e.g. server metrics), values as JSON; a value that is not JSON is
     /// kept as text, and a failure here never loses the run.</summary>
     public static async Task<Dictionary<string, System.Text.Json.JsonElement>> ClientReportAsync(IInferenceClient client)

@@ -25,6 +25,9 @@ public sealed record ProfileStarted(string RunPath, string Client, string Model,
 
     /// <summary>Open loop: requests per second; null for a closed loop.</summary>
     public double? Rate { get; init; }
+
+    /// <summary>Where the client sends its requests and where that address came from, when it says.</summary>
+    public string? ClientAddress { get; init; }
 }
 
 /// <summary>

@@ -49,6 +49,8 @@ public sealed record ProfileOptions
     public TimeSpan? Duration { get; init; }
     /// <summary>Idle power is measured for this long before and after the run (zero: not measured).</summary>
     public TimeSpan Baseline { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>How long the client waits for a service that is still starting; null: it does not wait.</summary>
+    public TimeSpan? WaitReady { get; init; }
     public AttributionMethod Attribution { get; init; } = AttributionMethod.Overlap;
     /// <summary>With <see cref="AttributionMethod.Phase"/>: how much a query in prefill weighs against one decoding.</summary>
     public double PrefillWeight { get; init; } = 2;

@@ -53,6 +53,9 @@ public sealed class Profiler(PluginRegistries registries)
         {
             throw new UserError($"{options.Client}: {e.Message}");
         }
+        if (info.ColdStart && options.Warmup > 0)
+            throw new UserError($"{options.Client}: the first query measures the model's cold load, but --warmup {options.Warmup} would spend it before " +
+                "measurement: add --warmup 0");
 
         // Probe the telemetry first: the run folder is named after the GPUs the backends found, if any.
         using var session = new TelemetrySession(TelemetrySources.Create(registries, options.TelemetrySources, options.TelemetryOptions), options.SampleInterval, start: false)
@@ -92,6 +95,7 @@ public sealed class Profiler(PluginRegistries registries)
             Live = new LiveTelemetry(session, runStart),
             Concurrency = options.Rate is null ? options.Concurrency : null,
             Rate = options.Rate,
+            ClientAddress = info.Address,
         });
 
         var assembler = new RecordAssembler(
@@ -115,6 +119,7 @@ public sealed class Profiler(PluginRegistries registries)
                     options.SampleInterval, stop).ConfigureAwait(false);
             }
             await PluginCalls.WarmUpAsync(client, dataset, options, observer, stop, abort).ConfigureAwait(false);
+            await PluginCalls.BeginMeasurementAsync(client).ConfigureAwait(false);
             status = await load.RunAsync(stop, abort).ConfigureAwait(false);
             if (energy is not null && options.Baseline > TimeSpan.Zero && status is ("completed" or "aborted") && !stop.IsCancellationRequested)
             {

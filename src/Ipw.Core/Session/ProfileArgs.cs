@@ -15,6 +15,8 @@ public sealed record ProfileArgs
     public string Client { get; init; } = "llamasharp";
     public string? Model { get; init; }
     public string? BaseUrl { get; init; }
+    /// <summary>"60s": wait this long for a service that is still starting before the warm-up (null: do not wait).</summary>
+    public string? WaitReady { get; init; }
     /// <summary>key=value client settings (--client-param).</summary>
     public IReadOnlyDictionary<string, string> ClientParams { get; init; } = new Dictionary<string, string>();
     /// <summary>Engine threads (llamasharp, torchsharp): the client setting "threads".</summary>
@@ -67,6 +69,7 @@ public sealed record ProfileArgs
             Client = Client,
             Model = Model,
             BaseUrl = BaseUrl,
+            WaitReady = WaitReady is null ? null : Durations.Parse("--wait-ready", WaitReady, allowZero: false),
             ClientSettings = settings,
             Dataset = Dataset,
             DatasetPath = DatasetPath,

@@ -25,6 +25,8 @@ public sealed record RunSummary
     public double? DurationS { get; init; }
     public RunConfig? Config { get; init; }
     public ModelSection? Model { get; init; }
+    /// <summary>What served the run, as the service says of itself (version, build, model facts, system fingerprint).</summary>
+    public SortedDictionary<string, string>? Server { get; init; }
     public ClientSection? Client { get; init; }
     public DatasetSection? Dataset { get; init; }
     public HardwareSection? Hardware { get; init; }

@@ -29,6 +29,7 @@ internal sealed class RunSummaryBuilder(RunFacts facts, TelemetrySession session
             DurationS = elapsed.TotalSeconds,
             Config = Config(o),
             Model = new ModelSection(info.Model, info.Details.OrderBy(p => p.Key, StringComparer.Ordinal).ToDictionary(p => p.Key, p => p.Value)),
+            Server = info.Server is { Count: > 0 } server ? new SortedDictionary<string, string>(server.ToDictionary(), StringComparer.Ordinal) : null,
             Client = new ClientSection(facts.ClientEntry.Name, facts.ClientEntry.Plugin.Name, facts.ClientEntry.Plugin.Version, state.ClientReport),
             Dataset = new DatasetSection(facts.DatasetEntry.Name, facts.Dataset.Identity, facts.Dataset.Count, facts.DatasetEntry.Plugin.Name),
             Hardware = new HardwareSection(hardware.Label, hardware.CpuModel, hardware.LogicalCores, hardware.MemoryTotalBytes, [.. hardware.Gpus], hardware.Os, hardware.Architecture),

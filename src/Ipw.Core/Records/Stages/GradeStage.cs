@@ -9,7 +9,7 @@ internal sealed class GradeStage(GraderSet graders) : IRecordStage
     public RecordStage Stage => RecordStage.Grade;
 
     public void Fill(MeasuredQuery q, RecordBuilder r) =>
-        Write(r, graders.Grade(q.Item.Grader, q.Item.Reference, q.Result.Text, QueryStage.StatusOf(q.Result.Error)));
+        Write(r, graders.Grade(q.Item.Grader, q.Item.Reference, q.Result.Text, ClientError.StatusOf(q.Result.Error)));
 
     /// <summary>Writes a verdict into the grading columns (also used by <c>ipw score</c>).</summary>
     public static void Write(RecordBuilder r, Verdict v) =>

@@ -21,11 +21,9 @@ internal sealed class QueryStage(string dataset, string client, string model) : 
          .Set(RecordColumns.Grader, q.Item.Grader)
          .Set(RecordColumns.Response, result.Text)
          .Set(RecordColumns.Reasoning, result.Reasoning)
-         .Set(RecordColumns.Status, StatusOf(result.Error))
+         .Set(RecordColumns.Status, ClientError.StatusOf(result.Error))
          .Set(RecordColumns.Error, result.Error?.Message)
+         .Set(RecordColumns.Attempts, result.Attempts)
          .Set(RecordColumns.FinishReason, result.FinishReason);
     }
-
-    /// <summary>"ok", or the error class in lower case.</summary>
-    public static string StatusOf(ClientError? error) => error is null ? "ok" : error.Class.ToString().ToLowerInvariant();
 }

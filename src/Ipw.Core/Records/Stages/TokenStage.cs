@@ -13,6 +13,8 @@ internal sealed class TokenStage : IRecordStage
         r.Set(RecordColumns.InputTokens, usage?.InputTokens)
          .Set(RecordColumns.OutputTokens, usage?.OutputTokens)
          .Set(RecordColumns.CachedInputTokens, usage?.CachedInputTokens)
+         .Set(RecordColumns.ReasoningTokens, usage?.ReasoningTokens)
+         .Set(RecordColumns.ToolCalls, q.Result.ToolCalls)
          .Set(RecordColumns.TokenCountSource, usage?.Source);
     }
 }
