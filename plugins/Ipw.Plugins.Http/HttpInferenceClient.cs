@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
@@ -22,14 +23,20 @@ internal abstract class HttpInferenceClient : IInferenceClient
     /// <summary>The model the service is asked for (resolved at prepare time).</summary>
     protected string Model { get; set; } = "";
 
+    /// <summary>What the server says of itself, for summary.json (<see cref="ClientInfo.Server"/>); filled at prepare
+    /// time, and with each system fingerprint the streams carry.</summary>
+    protected ConcurrentDictionary<string, string> Identity { get; } = new(StringComparer.Ordinal);
+
     private readonly string? _apiKey;
 
-    protected HttpInferenceClient(string clientName, ClientOptions options, string defaultBaseUrl, string[] endpoints, IEnumerable<string> extraParameters)
+    /// <param name="ownFields">The request fields the client writes itself: a <c>body.KEY</c> parameter may not replace one.</param>
+    protected HttpInferenceClient(string clientName, ClientOptions options, ServiceAddress address, string[] endpoints,
+        IEnumerable<string> extraParameters, IReadOnlyCollection<string> ownFields)
     {
         ClientName = clientName;
-        options.RequireKnown([.. HttpSettings.Known, .. extraParameters], HttpSettings.HeaderPrefix);
+        options.RequireKnown([.. HttpSettings.Known, .. extraParameters], HttpSettings.HeaderPrefix, HttpSettings.BodyPrefix);
         Options = options;
-        Settings = HttpSettings.From(options, clientName, defaultBaseUrl, endpoints);
+        Settings = HttpSettings.From(options, address, endpoints, ownFields);
         // Keys come from the environment only and live in this header: never in records, summary or logs.
         _apiKey = Environment.GetEnvironmentVariable("IPW_API_KEY") is { Length: > 0 } k ? k
             : Environment.GetEnvironmentVariable("OPENAI_API_KEY") is { Length: > 0 } o ? o : null;
@@ -51,13 +58,33 @@ internal abstract class HttpInferenceClient : IInferenceClient
         }
     }
 
+    /// <summary>Prepare-time calls to the service (needed documents, identity, readiness).</summary>
+    protected ServiceProbe Probe => _probe ??= new ServiceProbe(Http, Settings, ClientName);
+    private ServiceProbe? _probe;
+
     public abstract Task<ClientInfo> PrepareAsync(CancellationToken cancellationToken);
+
+    /// <summary>With <c>--wait-ready</c>, polls <paramref name="healthPath"/> until the service answers; returns the
+    /// seconds waited (null: not asked to wait).</summary>
+    protected async Task<double?> WaitReadyAsync(string healthPath, CancellationToken ct) =>
+        Options.WaitReady is { } limit ? await Probe.WaitReadyAsync(healthPath, limit, ct).ConfigureAwait(false) : null;
+
+    /// <summary>What prepare reports: the model, facts for people, the address used and the server's identity.</summary>
+    protected ClientInfo Info(Dictionary<string, string> details)
+    {
+        details["base_url"] = Settings.Address.ToString();
+        if (Settings.Body.Count > 0) details["body_fields"] = Settings.Body.Describe();
+        if (Probe.ServerHeader is { } header) Identity.TryAdd("http_server_header", header);
+        return new ClientInfo(Model, details) { Address = $"{ClientName} at {Settings.Address}", Server = Identity };
+    }
 
     /// <summary>Builds the HTTP request for one query.</summary>
     protected abstract HttpRequestMessage BuildRequest(InferenceRequest request);
 
     /// <summary>Reads the response body to its end (or the protocol's final chunk), filling <paramref name="state"/>.</summary>
     protected abstract Task ReadStreamAsync(Stream body, StreamState state, CancellationToken cancellationToken);
+
+    public virtual Task BeginMeasurementAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public virtual Task<IReadOnlyDictionary<string, string>> FinishAsync(CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyDictionary<string, string>>(new Dictionary<string, string>());
@@ -72,10 +99,21 @@ internal abstract class HttpInferenceClient : IInferenceClient
             // Retries (opt-in) only for faults before any chunk arrived: a retried query's timing is its last attempt's.
             var retryable = state.Error?.Class is ErrorClass.Connection or ErrorClass.RateLimited or ErrorClass.Server && state.Chunks.Count == 0;
             if (!retryable || attempt > Settings.Retries || cancellationToken.IsCancellationRequested)
+            {
+                if (state.SystemFingerprint is { } fp) NoteFingerprint(fp);
                 return await CompleteAsync(request, state, sentAt, completedAt, attempt, cancellationToken).ConfigureAwait(false);
-            await Task.Delay(TimeSpan.FromMilliseconds(250 * attempt), cancellationToken).ConfigureAwait(false);
+            }
+            // The server's Retry-After when it gave one (capped, so a bad header cannot stall the run), else a short backoff.
+            var wait = state.Error!.RetryAfter is { } after ? TimeSpan.FromSeconds(Math.Min(after.TotalSeconds, MaxRetryAfterS)) : TimeSpan.FromMilliseconds(250 * attempt);
+            await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    private const double MaxRetryAfterS = 120;
+
+    private void NoteFingerprint(string fingerprint) =>
+        Identity.AddOrUpdate("system_fingerprint", fingerprint,
+            (_, seen) => seen.Split(',').Contains(fingerprint) || seen.Length > 500 ? seen : seen + "," + fingerprint);
 
     /// <summary>Lets a client fill in what the stream lacked (e.g. token counts) after timing has stopped.</summary>
     protected virtual Task<InferenceResult> CompleteAsync(InferenceRequest request, StreamState state, long sentAt, long completedAt, int attempts, CancellationToken ct) =>
@@ -93,13 +131,14 @@ internal abstract class HttpInferenceClient : IInferenceClient
             using var response = await Http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
             {
-                state.Error = await StatusErrorAsync(response, timeout.Token).ConfigureAwait(false);
+                state.Error = await HttpErrors.StatusErrorAsync(response, timeout.Token).ConfigureAwait(false);
                 return (sentAt, Stopwatch.GetTimestamp());
             }
             await using var body = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
             var watch = new FirstTokenWatch(state, timeout, Settings.TotalTimeout, sentAt, () => phase = "total");
             await ReadStreamAsync(new ObservedStream(body, watch), state, timeout.Token).ConfigureAwait(false);
-            if (state.Error is null && !state.Completed)
+            // A stream that ends after a finish reason is whole (older TGI, some proxies send no [DONE]); without one, cut.
+            if (state.Error is null && !state.Completed && state.FinishReason is null)
                 state.Error = new ClientError(ErrorClass.Disconnected, $"the stream ended before its final chunk, after {state.Chunks.Count} chunks");
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -113,7 +152,7 @@ internal abstract class HttpInferenceClient : IInferenceClient
         }
         catch (HttpRequestException e)
         {
-            state.Error = Classify(e);
+            state.Error = HttpErrors.Classify(e, $"{ClientName} at {Settings.BaseUrl}");
         }
         catch (HttpIOException e)
         {
@@ -134,95 +173,6 @@ internal abstract class HttpInferenceClient : IInferenceClient
         return (sentAt, Stopwatch.GetTimestamp());
     }
 
-    private ClientError Classify(HttpRequestException e)
-    {
-        var what = $"{ClientName} at {Settings.BaseUrl}";
-        return e.HttpRequestError switch
-        {
-            HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError or HttpRequestError.ProxyTunnelError
-                => new ClientError(ErrorClass.Connection, $"cannot connect to {what}: {Inner(e)}"),
-            HttpRequestError.ResponseEnded => new ClientError(ErrorClass.Disconnected, $"{what} closed the connection: {Inner(e)}"),
-            HttpRequestError.InvalidResponse or HttpRequestError.HttpProtocolError => new ClientError(ErrorClass.Protocol, $"invalid response from {what}: {Inner(e)}"),
-            _ when e.InnerException is SocketException => new ClientError(ErrorClass.Connection, $"cannot connect to {what}: {Inner(e)}"),
-            // A reset while the body streams in: the stream was cut.
-            _ when e.InnerException is IOException => new ClientError(ErrorClass.Disconnected, $"the stream from {what} was cut: {Inner(e)}"),
-            _ => new ClientError(ErrorClass.Other, $"{what}: {Inner(e)}"),
-        };
-    }
-
-    private static string Inner(Exception e) => e.InnerException is { } inner ? inner.Message : e.Message;
-
-    /// <summary>Maps an HTTP error status (and the service's error body) to a classified error.</summary>
-    protected static async Task<ClientError> StatusErrorAsync(HttpResponseMessage response, CancellationToken ct)
-    {
-        var body = await ReadErrorBodyAsync(response, ct).ConfigureAwait(false);
-        var code = (int)response.StatusCode;
-        var cls = code switch
-        {
-            429 => ErrorClass.RateLimited,
-            404 => ErrorClass.Model,
-            401 or 403 => ErrorClass.BadRequest,
-            >= 400 and < 500 => ErrorClass.BadRequest,
-            _ => ErrorClass.Server,
-        };
-        var hint = code is 401 or 403 ? " (set IPW_API_KEY or OPENAI_API_KEY)" : "";
-        return new ClientError(cls, $"HTTP {code} {response.ReasonPhrase}{hint}{(body.Length > 0 ? ": " + body : "")}");
-    }
-
-    private static async Task<string> ReadErrorBodyAsync(HttpResponseMessage response, CancellationToken ct)
-    {
-        try
-        {
-            var text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
-            if (text.Length == 0) return "";
-            try
-            {
-                using var doc = JsonDocument.Parse(text);
-                var error = doc.RootElement.TryGetProperty("error", out var e) ? e : doc.RootElement;
-                if (error.ValueKind == JsonValueKind.String) return error.GetString()!;
-                if (error.ValueKind == JsonValueKind.Object && error.TryGetProperty("message", out var m)) return m.GetString() ?? text;
-            }
-            catch (JsonException) { }
-            return text.Length > 300 ? text[..300] + "…" : text;
-        }
-        catch (Exception e) when (e is IOException or HttpRequestException)
-        {
-            return "";
-        }
-    }
-
-    /// <summary>Prepare-time GET of a JSON document; a service that cannot be reached is a configuration error
-    /// with a one-line message naming the URL.</summary>
-    protected async Task<JsonDocument> GetJsonAsync(string path, string hint, CancellationToken ct)
-    {
-        var url = new Uri(Settings.BaseUrl, path);
-        try
-        {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(Settings.ConnectTimeout + TimeSpan.FromSeconds(20));
-            using var response = await Http.GetAsync(url, timeout.Token).ConfigureAwait(false);
-            if (!response.IsSuccessStatusCode)
-            {
-                var error = await StatusErrorAsync(response, timeout.Token).ConfigureAwait(false);
-                throw new PluginConfigurationException($"{url} answered {error.Message}; {hint}");
-            }
-            var stream = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
-            return await JsonDocument.ParseAsync(stream, cancellationToken: timeout.Token).ConfigureAwait(false);
-        }
-        catch (HttpRequestException e)
-        {
-            throw new PluginConfigurationException($"cannot reach {ClientName} at {Settings.BaseUrl} ({Inner(e)}); {hint}");
-        }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-        {
-            throw new PluginConfigurationException($"{url} did not answer in time; {hint}");
-        }
-        catch (JsonException)
-        {
-            throw new PluginConfigurationException($"{url} did not answer with JSON: is {Settings.BaseUrl} a {ClientName} server?");
-        }
-    }
-
     public ValueTask DisposeAsync()
     {
         Http.Dispose();
@@ -231,55 +181,4 @@ internal abstract class HttpInferenceClient : IInferenceClient
 
     /// <summary>Raised by parsers for a response that breaks the protocol in a way JSON parsing does not catch.</summary>
     protected internal sealed class ProtocolViolation(string message) : Exception(message);
-
-    /// <summary>Stamps every read at its return (the receipt time of its bytes) and switches the timeout from
-    /// first-token to total once the first token has arrived.</summary>
-    private sealed class FirstTokenWatch(StreamState state, CancellationTokenSource timeout, TimeSpan total, long sentAt, Action onFirst)
-    {
-        private bool _seen;
-
-        public void Received() => state.ReceivedAt = Stopwatch.GetTimestamp();
-
-        public void Check()
-        {
-            if (_seen || state.FirstTokenAt == 0) return;
-            _seen = true;
-            onFirst();
-            var left = total - Stopwatch.GetElapsedTime(sentAt);
-            timeout.CancelAfter(left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1));
-        }
-    }
-
-    /// <summary>A read-through stream that lets the first-token watch look at the state after every read.</summary>
-    private sealed class ObservedStream(Stream inner, FirstTokenWatch watch) : Stream
-    {
-        public override int Read(byte[] buffer, int offset, int count)
-        {
-            watch.Check();
-            var n = inner.Read(buffer, offset, count);
-            watch.Received();
-            return n;
-        }
-
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            watch.Check();
-            var n = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
-            watch.Received();
-            return n;
-        }
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    }
 }

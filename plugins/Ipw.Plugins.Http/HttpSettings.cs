@@ -5,10 +5,12 @@ namespace Ipw.Plugins.Http;
 /// <summary>Parameters every HTTP client understands (<c>--client-param key=value</c>).</summary>
 internal sealed record HttpSettings
 {
-    public static readonly string[] Known = ["endpoint", "connect_timeout", "first_token_timeout", "total_timeout", "retries", "top_p", "top_k", "stop"];
+    public static readonly string[] Known = ["endpoint", "connect_timeout", "first_token_timeout", "total_timeout", "retries", "retry", "top_p", "top_k", "stop"];
     public const string HeaderPrefix = "header.";
+    public const string BodyPrefix = "body.";
 
-    public required Uri BaseUrl { get; init; }
+    public required ServiceAddress Address { get; init; }
+    public Uri BaseUrl => Address.Root;
     public required string Endpoint { get; init; }
     public TimeSpan ConnectTimeout { get; init; }
     public TimeSpan FirstTokenTimeout { get; init; }
@@ -19,18 +21,26 @@ internal sealed record HttpSettings
     public string? Stop { get; init; }
     public IReadOnlyList<KeyValuePair<string, string>> Headers { get; init; } = [];
 
-    /// <summary>Reads the shared parameters; <paramref name="endpoints"/> lists the valid endpoint names, the first the default.</summary>
-    public static HttpSettings From(ClientOptions options, string client, string defaultBaseUrl, string[] endpoints)
+    /// <summary>Extra request fields (<c>body.KEY=JSON</c>), merged into every request body as given.</summary>
+    public RequestFields Body { get; init; } = RequestFields.None;
+
+    /// <summary>Reads the shared parameters; <paramref name="endpoints"/> lists the valid endpoint names, the first the default;
+    /// <paramref name="ownFields"/> the request fields the client writes itself (a <c>body.</c> key may not replace them).</summary>
+    public static HttpSettings From(ClientOptions options, ServiceAddress address, string[] endpoints, IReadOnlyCollection<string> ownFields)
     {
-        var baseUrl = ParseBaseUrl(client, options.BaseUrl ?? defaultBaseUrl);
         var endpoint = options.Settings.GetValueOrDefault("endpoint") ?? endpoints[0];
         if (!endpoints.Contains(endpoint, StringComparer.Ordinal))
             throw new PluginConfigurationException($"parameter 'endpoint' must be one of {string.Join(", ", endpoints)}, got '{endpoint}'");
-        var retries = options.GetInt("retries", 0);
+        if (options.Settings.ContainsKey("retries") && options.Settings.ContainsKey("retry"))
+            throw new PluginConfigurationException("give 'retries' or 'retry', not both (they are the same parameter)");
+        var retries = options.GetInt(options.Settings.ContainsKey("retry") ? "retry" : "retries", 0);
         if (retries is < 0 or > 10) throw new PluginConfigurationException($"parameter 'retries' must be between 0 and 10, got {retries}");
+        var body = RequestFields.From(options, BodyPrefix, ownFields);
+        foreach (var both in new[] { "top_p", "top_k", "stop" }.Where(k => options.Settings.ContainsKey(k) && body.Contains(k)))
+            throw new PluginConfigurationException($"give '{both}' or '{BodyPrefix}{both}', not both");
         return new HttpSettings
         {
-            BaseUrl = baseUrl,
+            Address = address,
             Endpoint = endpoint,
             ConnectTimeout = Seconds(options, "connect_timeout", 10),
             FirstTokenTimeout = Seconds(options, "first_token_timeout", 120),
@@ -41,15 +51,8 @@ internal sealed record HttpSettings
             Stop = options.Settings.GetValueOrDefault("stop"),
             Headers = options.Settings.Where(p => p.Key.StartsWith(HeaderPrefix, StringComparison.OrdinalIgnoreCase))
                 .Select(p => KeyValuePair.Create(p.Key[HeaderPrefix.Length..], p.Value)).ToList(),
+            Body = body,
         };
-    }
-
-    internal static Uri ParseBaseUrl(string client, string text)
-    {
-        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || string.IsNullOrEmpty(uri.Host))
-            throw new PluginConfigurationException($"malformed base URL '{text}': expected http://HOST:PORT, e.g. --client-base-url http://127.0.0.1:8000");
-        // Paths are joined relative to the base: make sure it ends with '/'.
-        return uri.AbsolutePath.EndsWith('/') ? uri : new Uri(uri + "/");
     }
 
     private static TimeSpan Seconds(ClientOptions options, string key, double fallback)

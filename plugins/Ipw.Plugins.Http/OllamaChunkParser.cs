@@ -14,7 +14,7 @@ internal static class OllamaChunkParser
         var reader = new Utf8JsonReader(line);
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             throw new HttpInferenceClient.ProtocolViolation($"stream line is not a JSON object: '{OpenAiChunkParser.Preview(line)}'");
-        int content = 0, reasoning = 0;
+        int content = 0, reasoning = 0, tools = 0;
         var done = false;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
@@ -26,6 +26,7 @@ internal static class OllamaChunkParser
                 {
                     if (reader.ValueTextEquals("content"u8)) { reader.Read(); content += state.AppendString(ref reader, false); }
                     else if (reader.ValueTextEquals("thinking"u8)) { reader.Read(); reasoning += state.AppendString(ref reader, true); }
+                    else if (reader.ValueTextEquals("tool_calls"u8)) tools += ToolCalls(ref reader, state);
                     else { reader.Read(); reader.Skip(); }
                 }
             }
@@ -46,7 +47,7 @@ internal static class OllamaChunkParser
             else if (reader.ValueTextEquals("error"u8))
             {
                 reader.Read();
-                state.Error = new ClientError(ErrorClass.Server, "error in stream: " + OpenAiChunkParser.ErrorMessage(ref reader));
+                state.Error = new ClientError(ErrorClass.Server, "error in stream: " + StreamErrorText.ErrorMessage(ref reader));
                 state.Completed = true;
                 return;
             }
@@ -56,10 +57,31 @@ internal static class OllamaChunkParser
         {
             state.Completed = true;
             // The final line usually carries no text; when it does, it is still a chunk of the answer.
-            if (content + reasoning > 0) state.AddChunk(content, reasoning, null);
+            if (content + reasoning + tools > 0) state.AddChunk(content, reasoning, tools, null);
             return;
         }
-        state.AddChunk(content, reasoning, null);
+        state.AddChunk(content, reasoning, tools, null);
+    }
+
+    /// <summary>Ollama sends each tool call whole: <c>"tool_calls": [{"function": {...}}, ...]</c>. Counts them and
+    /// returns the bytes they span, so the chunk counts as generated output.</summary>
+    private static int ToolCalls(ref Utf8JsonReader reader, StreamState state)
+    {
+        reader.Read();
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            reader.Skip();
+            return 0;
+        }
+        var start = reader.TokenStartIndex;
+        var calls = 0;
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            calls++;
+            reader.Skip();
+        }
+        state.AddToolCalls(calls);
+        return calls == 0 ? 0 : (int)(reader.TokenStartIndex - start);
     }
 
     private static void Nanoseconds(ref Utf8JsonReader reader, StreamState state, string key)

@@ -17,7 +17,9 @@ internal sealed class OllamaClient : HttpInferenceClient
     private readonly List<KeyValuePair<string, string>> _passThrough;
 
     public OllamaClient(ClientOptions options)
-        : base("ollama", options, "http://127.0.0.1:11434", ["chat", "generate"], ["keep_alive", "cold_load", .. PrefixKeys(options)])
+        : base("ollama", options, ServiceAddress.Resolve("ollama", options.BaseUrl, "OLLAMA_HOST", "http://127.0.0.1:11434", "api"),
+            ["chat", "generate"], ["keep_alive", "cold_load", .. PrefixKeys(options)],
+            ["model", "messages", "prompt", "system", "stream", "options", .. options.Settings.ContainsKey("keep_alive") ? new[] { "keep_alive" } : []])
     {
         _keepAlive = options.Settings.GetValueOrDefault("keep_alive");
         _coldLoad = options.GetBool("cold_load", false);
@@ -30,13 +32,14 @@ internal sealed class OllamaClient : HttpInferenceClient
 
     public override async Task<ClientInfo> PrepareAsync(CancellationToken cancellationToken)
     {
+        var waited = await WaitReadyAsync("api/version", cancellationToken).ConfigureAwait(false);
         string version;
-        using (var v = await GetJsonAsync("api/version", "is `ollama serve` running, and is --client-base-url right?", cancellationToken).ConfigureAwait(false))
+        using (var v = await Probe.GetJsonAsync("api/version", "is `ollama serve` running, and is --client-base-url right?", cancellationToken).ConfigureAwait(false))
             version = v.RootElement.TryGetProperty("version", out var ver) ? ver.GetString() ?? "unknown" : "unknown";
         if (string.IsNullOrEmpty(Options.Model))
             throw new PluginConfigurationException("--model is required for ollama, e.g. --model llama3.2:1b (see `ollama list`)");
 
-        using (var tags = await GetJsonAsync("api/tags", "is this an Ollama server?", cancellationToken).ConfigureAwait(false))
+        using (var tags = await Probe.GetJsonAsync("api/tags", "is this an Ollama server?", cancellationToken).ConfigureAwait(false))
         {
             var pulled = tags.RootElement.TryGetProperty("models", out var models) && models.ValueKind == JsonValueKind.Array
                 ? models.EnumerateArray().SelectMany(m => new[] { Str(m, "name"), Str(m, "model") }).OfType<string>().ToHashSet(StringComparer.Ordinal)
@@ -67,7 +70,7 @@ internal sealed class OllamaClient : HttpInferenceClient
                 using var response = await Http.SendAsync(load, cancellationToken).ConfigureAwait(false);
                 if (!response.IsSuccessStatusCode)
                 {
-                    var error = await StatusErrorAsync(response, cancellationToken).ConfigureAwait(false);
+                    var error = await HttpErrors.StatusErrorAsync(response, cancellationToken).ConfigureAwait(false);
                     throw new PluginConfigurationException($"ollama could not load {Model}: {error.Message}");
                 }
                 using var doc = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false), cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -79,16 +82,17 @@ internal sealed class OllamaClient : HttpInferenceClient
             }
         }
 
+        await ServerIdentity.ReadOllamaAsync(Probe, version, Model, Identity, cancellationToken).ConfigureAwait(false);
         var details = new Dictionary<string, string>
         {
-            ["base_url"] = Settings.BaseUrl.ToString(),
             ["endpoint"] = Settings.Endpoint == "chat" ? "/api/chat" : "/api/generate",
             ["ollama_version"] = version,
             ["cold_load"] = _coldLoad ? "true: the first query includes loading the model" : "false: loaded before measurement",
         };
         if (loadSeconds is { } s && !_coldLoad) details["prepare_load_s"] = s.ToString("0.######", CultureInfo.InvariantCulture);
         if (_keepAlive is not null) details["keep_alive"] = _keepAlive;
-        return new ClientInfo(Model, details);
+        if (waited is { } w) details["waited_ready_s"] = w.ToString("0.###", CultureInfo.InvariantCulture);
+        return Info(details) with { ColdStart = _coldLoad };
     }
 
     private static string? Str(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
@@ -134,6 +138,7 @@ internal sealed class OllamaClient : HttpInferenceClient
                     else w.WriteString(key, value);
                 }
                 w.WriteEndObject();
+                Settings.Body.WriteTo(w);
                 w.WriteEndObject();
             }),
         };

@@ -5,11 +5,24 @@ namespace Ipw.Plugins.Http;
 /// <summary>
 /// Parses one OpenAI-style stream event (<c>data: {...}</c>) into a <see cref="StreamState"/> with
 /// <see cref="Utf8JsonReader"/>: no DOM, no strings allocated per chunk. Understands chat deltas
-/// (content, reasoning_content, reasoning), completion text, finish_reason, usage (also vLLM's running
-/// usage), llama.cpp's timings, and an error object sent mid-stream.
+/// (content, reasoning_content, reasoning, tool_calls), completion text, finish_reason, usage (also vLLM's running
+/// usage and the cached / reasoning token details), llama.cpp's timings, system_fingerprint, and the error shapes
+/// servers send mid-stream: <c>{"error": ...}</c>, a flat <c>{"object": "error", ...}</c>, and <c>event: error</c>.
 /// </summary>
 internal static class OpenAiChunkParser
 {
+    /// <summary>Parses one event: <paramref name="eventType"/> is empty for plain <c>data:</c> events, <c>error</c> for
+    /// <c>event: error</c> and llama.cpp's old <c>error:</c> line.</summary>
+    public static void Parse(ReadOnlySpan<byte> eventType, ReadOnlySpan<byte> data, StreamState state)
+    {
+        if (eventType.SequenceEqual("error"u8))
+        {
+            Fail(state, StreamErrorText.ErrorEventMessage(data));
+            return;
+        }
+        Parse(data, state);
+    }
+
     public static void Parse(ReadOnlySpan<byte> data, StreamState state)
     {
         if (data.SequenceEqual("[DONE]"u8))
@@ -21,8 +34,11 @@ internal static class OpenAiChunkParser
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             throw new HttpInferenceClient.ProtocolViolation($"stream event is not a JSON object: '{Preview(data)}'");
 
-        int content = 0, reasoning = 0;
+        var delta = new Delta();
         long? completionTokens = null;
+        // A flat error chunk (vLLM's older ErrorResponse, SGLang): {"object": "error", "message": ...}.
+        bool isError = false;
+        string? message = null;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             if (reader.ValueTextEquals("choices"u8))
@@ -32,7 +48,7 @@ internal static class OpenAiChunkParser
                 var first = true;
                 while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                 {
-                    if (first && reader.TokenType == JsonTokenType.StartObject) ParseChoice(ref reader, state, ref content, ref reasoning);
+                    if (first && reader.TokenType == JsonTokenType.StartObject) ParseChoice(ref reader, state, ref delta);
                     else reader.Skip();
                     first = false;
                 }
@@ -40,21 +56,37 @@ internal static class OpenAiChunkParser
             else if (reader.ValueTextEquals("usage"u8))
             {
                 reader.Read();
-                if (reader.TokenType == JsonTokenType.StartObject) completionTokens = ParseUsage(ref reader, state);
+                if (reader.TokenType == JsonTokenType.StartObject) completionTokens = OpenAiUsageParser.ParseUsage(ref reader, state);
                 else reader.Skip();
             }
             else if (reader.ValueTextEquals("timings"u8))
             {
                 reader.Read();
-                if (reader.TokenType == JsonTokenType.StartObject) ParseTimings(ref reader, state);
+                if (reader.TokenType == JsonTokenType.StartObject) OpenAiUsageParser.ParseTimings(ref reader, state);
                 else reader.Skip();
             }
             else if (reader.ValueTextEquals("error"u8))
             {
                 reader.Read();
-                state.Error = new Ipw.Abstractions.ClientError(Ipw.Abstractions.ErrorClass.Server, "error in stream: " + ErrorMessage(ref reader));
-                state.Completed = true;
+                if (reader.TokenType == JsonTokenType.Null) continue;
+                Fail(state, StreamErrorText.ErrorMessage(ref reader));
                 return;
+            }
+            else if (reader.ValueTextEquals("object"u8))
+            {
+                reader.Read();
+                isError = reader.TokenType == JsonTokenType.String && reader.ValueTextEquals("error"u8);
+            }
+            else if (reader.ValueTextEquals("message"u8))
+            {
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.String) message = reader.GetString();
+                else reader.Skip();
+            }
+            else if (reader.ValueTextEquals("system_fingerprint"u8))
+            {
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.String && state.SystemFingerprint is null) state.SystemFingerprint = reader.GetString();
             }
             else
             {
@@ -62,18 +94,36 @@ internal static class OpenAiChunkParser
                 reader.Skip();
             }
         }
+        if (isError)
+        {
+            Fail(state, message ?? "(no message)");
+            return;
+        }
 
         int? tokens = null;
         if (completionTokens is { } now)
         {
             // Running usage (vLLM continuous_usage_stats): the tokens this chunk carried, exactly.
-            if (content + reasoning > 0) tokens = (int)(now - (state.RunningOutputTokens ?? 0));
+            if (delta.Any) tokens = (int)(now - (state.RunningOutputTokens ?? 0));
             state.RunningOutputTokens = now;
         }
-        state.AddChunk(content, reasoning, tokens);
+        state.AddChunk(delta.Content, delta.Reasoning, delta.ToolCall, tokens);
     }
 
-    private static void ParseChoice(ref Utf8JsonReader reader, StreamState state, ref int content, ref int reasoning)
+    private static void Fail(StreamState state, string message)
+    {
+        state.Error = new Ipw.Abstractions.ClientError(Ipw.Abstractions.ErrorClass.Server, "error in stream: " + message);
+        state.Completed = true;
+    }
+
+    /// <summary>What one chunk's first choice carried, in bytes by kind.</summary>
+    private struct Delta
+    {
+        public int Content, Reasoning, ToolCall;
+        public readonly bool Any => Content + Reasoning + ToolCall > 0;
+    }
+
+    private static void ParseChoice(ref Utf8JsonReader reader, StreamState state, ref Delta delta)
     {
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
@@ -81,18 +131,28 @@ internal static class OpenAiChunkParser
             {
                 reader.Read();
                 if (reader.TokenType != JsonTokenType.StartObject) { reader.Skip(); continue; }
+                // vLLM sent the same reasoning under both names while renaming the field: the first one counts.
+                var reasoningSeen = false;
                 while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
                 {
-                    if (reader.ValueTextEquals("content"u8)) { reader.Read(); content += state.AppendString(ref reader, reasoning: false); }
+                    if (reader.ValueTextEquals("content"u8)) { reader.Read(); delta.Content += state.AppendString(ref reader, reasoning: false); }
                     else if (reader.ValueTextEquals("reasoning_content"u8) || reader.ValueTextEquals("reasoning"u8))
                     {
                         reader.Read();
-                        reasoning += state.AppendString(ref reader, reasoning: true);
+                        if (reasoningSeen || reader.TokenType != JsonTokenType.String) { reader.Skip(); continue; }
+                        reasoningSeen = true;
+                        delta.Reasoning += state.AppendString(ref reader, reasoning: true);
+                    }
+                    else if (reader.ValueTextEquals("tool_calls"u8))
+                    {
+                        reader.Read();
+                        if (reader.TokenType == JsonTokenType.StartArray) delta.ToolCall += ParseToolCalls(ref reader, state);
+                        else reader.Skip();
                     }
                     else { reader.Read(); reader.Skip(); }
                 }
             }
-            else if (reader.ValueTextEquals("text"u8)) { reader.Read(); content += state.AppendString(ref reader, reasoning: false); }
+            else if (reader.ValueTextEquals("text"u8)) { reader.Read(); delta.Content += state.AppendString(ref reader, reasoning: false); }
             else if (reader.ValueTextEquals("finish_reason"u8))
             {
                 reader.Read();
@@ -102,67 +162,40 @@ internal static class OpenAiChunkParser
         }
     }
 
-    private static long? ParseUsage(ref Utf8JsonReader reader, StreamState state)
+    /// <summary>Reads a <c>tool_calls</c> delta array: each entry's <c>index</c> names a call, and its function's name
+    /// and argument pieces are generated text. Returns the bytes of text it carried.</summary>
+    private static int ParseToolCalls(ref Utf8JsonReader reader, StreamState state)
     {
-        long? completion = null;
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        var bytes = 0;
+        while (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
         {
-            if (reader.ValueTextEquals("prompt_tokens"u8)) { reader.Read(); if (reader.TryGetInt64(out var v)) state.InputTokens = v; }
-            else if (reader.ValueTextEquals("completion_tokens"u8))
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                reader.Read();
-                if (reader.TryGetInt64(out var v)) { state.OutputTokens = v; completion = v; }
-            }
-            else if (reader.ValueTextEquals("prompt_tokens_details"u8))
-            {
-                // OpenAI, vLLM (--enable-prompt-tokens-details) and llama.cpp: {"cached_tokens": N}; may be null.
-                reader.Read();
-                if (reader.TokenType != JsonTokenType.StartObject) { reader.Skip(); continue; }
-                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                if (reader.ValueTextEquals("index"u8))
                 {
-                    var cached = reader.ValueTextEquals("cached_tokens"u8);
                     reader.Read();
-                    if (cached && reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var c)) state.CachedInputTokens = c;
-                    else reader.Skip();
+                    if (reader.TryGetInt32(out var index)) state.SawToolCall(index);
                 }
+                else if (reader.ValueTextEquals("function"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType != JsonTokenType.StartObject) { reader.Skip(); continue; }
+                    while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                    {
+                        reader.Read();
+                        if (reader.TokenType == JsonTokenType.String) bytes += reader.HasValueSequence ? (int)reader.ValueSequence.Length : reader.ValueSpan.Length;
+                        else reader.Skip();
+                    }
+                }
+                else { reader.Read(); reader.Skip(); }
             }
-            else { reader.Read(); reader.Skip(); }
         }
-        return completion;
-    }
-
-    private static void ParseTimings(ref Utf8JsonReader reader, StreamState state)
-    {
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            string? key = reader.ValueTextEquals("prompt_ms"u8) ? "prompt_eval"
-                : reader.ValueTextEquals("predicted_ms"u8) ? "eval"
-                : reader.ValueTextEquals("prompt_n"u8) ? "prompt_n"
-                : reader.ValueTextEquals("predicted_n"u8) ? "predicted_n"
-                : reader.ValueTextEquals("cache_n"u8) ? "cache_n" : null;
-            reader.Read();
-            if (key is null || reader.TokenType != JsonTokenType.Number) { reader.Skip(); continue; }
-            var value = reader.GetDouble();
-            state.Timings[key] = key is "prompt_eval" or "eval" ? value / 1000.0 : value;
-        }
+        return bytes;
     }
 
     // The few finish reasons servers send, as interned strings: no allocation per stream.
     private static string FinishReason(ref Utf8JsonReader reader) =>
         reader.ValueTextEquals("stop"u8) ? "stop" : reader.ValueTextEquals("length"u8) ? "length" : reader.GetString()!;
-
-    internal static string ErrorMessage(ref Utf8JsonReader reader)
-    {
-        if (reader.TokenType == JsonTokenType.String) return reader.GetString()!;
-        if (reader.TokenType != JsonTokenType.StartObject) { reader.Skip(); return "(no message)"; }
-        string? message = null;
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            if (reader.ValueTextEquals("message"u8)) { reader.Read(); message = reader.TokenType == JsonTokenType.String ? reader.GetString() : null; }
-            else { reader.Read(); reader.Skip(); }
-        }
-        return message ?? "(no message)";
-    }
 
     internal static string Preview(ReadOnlySpan<byte> data) =>
         System.Text.Encoding.UTF8.GetString(data[..Math.Min(data.Length, 80)]);

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net.ServerSentEvents;
 using System.Text.Json;
 using Ipw.Abstractions;
 
@@ -28,9 +27,13 @@ internal sealed class OpenAiClient : HttpInferenceClient
     private readonly bool _ignoreEos;
     private VllmMetrics? _metricsBefore;
 
+    /// <summary>The fields every request body carries, which a <c>body.KEY</c> parameter may not replace.</summary>
+    private static readonly string[] OwnFields = ["model", "messages", "prompt", "stream", "stream_options", "max_tokens", "temperature", "seed"];
+
     public OpenAiClient(OpenAiFlavor flavor, ClientOptions options)
-        : base(NameOf(flavor), options, DefaultBaseUrl(flavor, options), Endpoints,
-            flavor == OpenAiFlavor.Vllm ? ["min_tokens", "ignore_eos"] : [])
+        : base(NameOf(flavor), options, Address(flavor, options), Endpoints,
+            flavor == OpenAiFlavor.Vllm ? ["min_tokens", "ignore_eos"] : [],
+            [.. OwnFields, .. options.Settings.Keys.Where(k => flavor == OpenAiFlavor.Vllm && k is "min_tokens" or "ignore_eos")])
     {
         _flavor = flavor;
         if (flavor == OpenAiFlavor.Vllm)
@@ -47,20 +50,28 @@ internal sealed class OpenAiClient : HttpInferenceClient
         _ => "openai",
     };
 
-    private static string DefaultBaseUrl(OpenAiFlavor flavor, ClientOptions options) => flavor switch
-    {
-        OpenAiFlavor.Vllm => "http://127.0.0.1:8000",
-        OpenAiFlavor.LlamaCpp => "http://127.0.0.1:8080",
-        // A generic server has no usual address: the user must say where it is.
-        _ => options.BaseUrl ?? throw new PluginConfigurationException("the openai client needs --client-base-url, e.g. http://127.0.0.1:8000"),
-    };
+    /// <summary>The flag, else OPENAI_BASE_URL (what the OpenAI SDKs read), else the server's usual port; a generic
+    /// server has no usual address, so the user must say where it is.</summary>
+    private static ServiceAddress Address(OpenAiFlavor flavor, ClientOptions options) =>
+        ServiceAddress.Resolve(NameOf(flavor), options.BaseUrl, "OPENAI_BASE_URL", flavor switch
+        {
+            OpenAiFlavor.Vllm => "http://127.0.0.1:8000",
+            OpenAiFlavor.LlamaCpp => "http://127.0.0.1:8080",
+            _ => null,
+        }, "v1");
+
+    /// <summary>The route that answers once the model is loaded: vLLM's and llama.cpp's /health (503 while loading);
+    /// a generic server's model list.</summary>
+    private string HealthPath => _flavor == OpenAiFlavor.OpenAi ? "v1/models" : "health";
 
     public override async Task<ClientInfo> PrepareAsync(CancellationToken cancellationToken)
     {
-        using var models = await GetJsonAsync("v1/models", $"is the server running and is --client-base-url right?", cancellationToken).ConfigureAwait(false);
-        var served = models.RootElement.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Array
-            ? data.EnumerateArray().Select(m => m.TryGetProperty("id", out var id) ? id.GetString() : null).OfType<string>().ToList()
+        var waited = await WaitReadyAsync(HealthPath, cancellationToken).ConfigureAwait(false);
+        using var models = await Probe.GetJsonAsync("v1/models", $"is the server running and is --client-base-url right?", cancellationToken).ConfigureAwait(false);
+        var entries = models.RootElement.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Array
+            ? data.EnumerateArray().Where(m => m.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String).ToList()
             : [];
+        var served = entries.Select(m => m.GetProperty("id").GetString()!).ToList();
         if (string.IsNullOrEmpty(Options.Model))
         {
             if (served.Count != 1)
@@ -76,13 +87,19 @@ internal sealed class OpenAiClient : HttpInferenceClient
 
         var details = new Dictionary<string, string>
         {
-            ["base_url"] = Settings.BaseUrl.ToString(),
             ["endpoint"] = Settings.Endpoint == "chat" ? "/v1/chat/completions" : "/v1/completions",
             ["served_models"] = string.Join(", ", served),
             ["api_key"] = Http.DefaultRequestHeaders.Authorization is null ? "none" : "from environment (not recorded)",
         };
+        if (waited is { } w) details["waited_ready_s"] = w.ToString("0.###", CultureInfo.InvariantCulture);
+        await ServerIdentity.ReadOpenAiAsync(Probe, _flavor, entries.First(m => m.GetProperty("id").GetString() == Model), Identity, cancellationToken).ConfigureAwait(false);
+        return Info(details);
+    }
+
+    public override async Task BeginMeasurementAsync(CancellationToken cancellationToken)
+    {
+        // Read after the warm-up: the run's differences are the measured queries' alone.
         if (_flavor == OpenAiFlavor.Vllm) _metricsBefore = await VllmMetrics.ScrapeAsync(Http, cancellationToken).ConfigureAwait(false);
-        return new ClientInfo(Model, details);
     }
 
     protected override HttpRequestMessage BuildRequest(InferenceRequest request)
@@ -113,6 +130,7 @@ internal sealed class OpenAiClient : HttpInferenceClient
             if (Settings.Stop is { } stop) w.WriteString("stop", stop);
             if (_minTokens is { } min) w.WriteNumber("min_tokens", min);
             if (_ignoreEos) w.WriteBoolean("ignore_eos", true);
+            Settings.Body.WriteTo(w);
             w.WriteEndObject();
         });
         return message;
@@ -122,38 +140,21 @@ internal sealed class OpenAiClient : HttpInferenceClient
         ReadSseAsync(body, state, cancellationToken);
 
     /// <summary>The streaming hot path: SSE events parsed straight from bytes into the state.</summary>
-    internal static async Task ReadSseAsync(Stream body, StreamState state, CancellationToken cancellationToken)
-    {
-        var parser = SseParser.Create(body, (_, data) =>
-        {
-            OpenAiChunkParser.Parse(data, state);
-            return true;
-        });
-        await foreach (var _ in parser.EnumerateAsync(cancellationToken).ConfigureAwait(false))
-        {
-            if (state.Completed) break;
-        }
-    }
+    internal static Task ReadSseAsync(Stream body, StreamState state, CancellationToken cancellationToken) =>
+        SseReader.ReadAsync(body, (type, data) => OpenAiChunkParser.Parse(type, data, state), () => state.Completed, cancellationToken);
 
     protected override async Task<InferenceResult> CompleteAsync(InferenceRequest request, StreamState state, long sentAt, long completedAt, int attempts, CancellationToken ct)
     {
-        // llama.cpp's timings carry token counts when usage is absent.
-        if (_flavor == OpenAiFlavor.LlamaCpp)
-        {
-            if (state.InputTokens is null && state.Timings.TryGetValue("prompt_n", out var promptN)) { state.InputTokens = (long)promptN; state.UsageSource = "server-timings"; }
-            if (state.OutputTokens is null && state.Timings.TryGetValue("predicted_n", out var predictedN)) { state.OutputTokens = (long)predictedN; state.UsageSource = "server-timings"; }
-        }
-        // llama.cpp's prompt tokens taken from its cache (timings.cache_n), where usage did not say.
-        if (state.CachedInputTokens is null && state.Timings.TryGetValue("cache_n", out var cacheN)) state.CachedInputTokens = (long)cacheN;
-        state.Timings.Remove("cache_n");
-        state.Timings.Remove("prompt_n");
-        state.Timings.Remove("predicted_n");
+        // llama.cpp's timings (served as-is by the openai client too): vLLM sends none.
+        if (_flavor != OpenAiFlavor.Vllm) LlamaCppTimings.ApplyCounts(state);
+        else state.Timings.Clear();
 
-        // vLLM without usage: count with the server's own tokenizer, after timing has stopped.
+        // vLLM without usage: count with the server's own tokenizer, after timing has stopped. The output is the
+        // reasoning and the answer together: both were generated.
         if (_flavor == OpenAiFlavor.Vllm && state.Error is null && (state.InputTokens is null || state.OutputTokens is null))
         {
             state.InputTokens ??= await TokenizeAsync(request, null, ct).ConfigureAwait(false);
-            state.OutputTokens ??= await TokenizeAsync(null, state.Content, ct).ConfigureAwait(false);
+            state.OutputTokens ??= await TokenizeAsync(null, (state.Reasoning ?? "") + state.Content, ct).ConfigureAwait(false);
             state.UsageSource = "server-tokenize";
         }
         return state.ToResult(sentAt, completedAt, attempts);
@@ -197,56 +198,6 @@ internal sealed class OpenAiClient : HttpInferenceClient
     {
         if (_flavor != OpenAiFlavor.Vllm) return new Dictionary<string, string>();
         var after = await VllmMetrics.ScrapeAsync(Http, cancellationToken).ConfigureAwait(false);
-        return new Dictionary<string, string>
-        {
-            ["metrics_before"] = _metricsBefore?.ToJson() ?? "null",
-            ["metrics_after"] = after?.ToJson() ?? "null",
-            ["metrics_delta"] = _metricsBefore is not null && after is not null ? after.DeltaJson(_metricsBefore) : "null",
-        };
+        return VllmMetrics.Report(_metricsBefore, after);
     }
-}
-
-/// <summary>vLLM's Prometheus metrics (<c>/metrics</c>, the <c>vllm:</c> series), scraped before and after a run.</summary>
-internal sealed class VllmMetrics(Dictionary<string, double> values)
-{
-    public IReadOnlyDictionary<string, double> Values => values;
-
-    public static async Task<VllmMetrics?> ScrapeAsync(HttpClient http, CancellationToken ct)
-    {
-        try
-        {
-            using var response = await http.GetAsync("metrics", ct).ConfigureAwait(false);
-            if (!response.IsSuccessStatusCode) return null;
-            return Parse(await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false));
-        }
-        catch (HttpRequestException)
-        {
-            return null;
-        }
-    }
-
-    /// <summary>Parses Prometheus text exposition: "name{labels} value" lines; comments skipped.</summary>
-    internal static VllmMetrics Parse(string text)
-    {
-        var values = new Dictionary<string, double>(StringComparer.Ordinal);
-        foreach (var raw in text.Split('\n'))
-        {
-            var line = raw.Trim();
-            if (!line.StartsWith("vllm:", StringComparison.Ordinal)) continue;
-            // "name{labels} value [timestamp]": the name ends at the closing brace, or at the first space.
-            var close = line.IndexOf('}');
-            var split = close > 0 ? close + 1 : line.IndexOf(' ');
-            if (split <= 0 || split >= line.Length) continue;
-            var name = line[..split];
-            var value = line[split..].Trim().Split(' ')[0];
-            if (double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var v)) values[name] = v;
-        }
-        return new VllmMetrics(values);
-    }
-
-    public string ToJson() => JsonSerializer.Serialize(values);
-
-    public string DeltaJson(VllmMetrics before) =>
-        JsonSerializer.Serialize(values.Where(p => before.Values.ContainsKey(p.Key))
-            .ToDictionary(p => p.Key, p => p.Value - before.Values[p.Key]));
 }

@@ -27,10 +27,26 @@ internal sealed class StreamState(int maxTokens = 512)
     public string? FinishReason { get; set; }
     public ClientError? Error { get; set; }
 
-    /// <summary>The stream's terminator arrived ([DONE], done:true): anything short of it is a cut stream.</summary>
+    /// <summary>The stream's terminator arrived ([DONE], done:true, or an error). A stream that ends without one is
+    /// still whole when a finish reason came; without either it was cut.</summary>
     public bool Completed { get; set; }
 
-    /// <summary>Timestamp of the first chunk carrying text or reasoning, 0 until then.</summary>
+    /// <summary>Output tokens spent on reasoning, when the server says.</summary>
+    public long? ReasoningTokens { get; set; }
+
+    /// <summary>The first <c>system_fingerprint</c> the stream carried.</summary>
+    public string? SystemFingerprint { get; set; }
+
+    /// <summary>Distinct tool calls seen (by their <c>index</c>).</summary>
+    public int ToolCalls { get; private set; }
+
+    /// <summary>Notes a tool call delta's index: calls are numbered from 0, so the count is the highest index + 1.</summary>
+    public void SawToolCall(int index) => ToolCalls = Math.Max(ToolCalls, index + 1);
+
+    /// <summary>Adds whole tool calls (Ollama sends each call complete).</summary>
+    public void AddToolCalls(int count) => ToolCalls += count;
+
+    /// <summary>Timestamp of the first chunk carrying text, reasoning or a tool call, 0 until then.</summary>
     public long FirstTokenAt { get; private set; }
 
     /// <summary>Output tokens reported so far by a server that sends running usage (vLLM continuous_usage_stats).</summary>
@@ -53,10 +69,11 @@ internal sealed class StreamState(int maxTokens = 512)
     public long ReceivedAt { get; set; }
 
     /// <summary>Records a chunk stamped at receipt, classified by what it carried.</summary>
-    public void AddChunk(int contentBytes, int reasoningBytes, int? tokens)
+    public void AddChunk(int contentBytes, int reasoningBytes, int toolCallBytes, int? tokens)
     {
         var now = ReceivedAt != 0 ? ReceivedAt : Stopwatch.GetTimestamp();
-        var kind = contentBytes > 0 ? ChunkKind.Content : reasoningBytes > 0 ? ChunkKind.Reasoning : ChunkKind.Empty;
+        var kind = contentBytes > 0 ? ChunkKind.Content : reasoningBytes > 0 ? ChunkKind.Reasoning
+            : toolCallBytes > 0 ? ChunkKind.ToolCall : ChunkKind.Empty;
         if (kind != ChunkKind.Empty && FirstTokenAt == 0) FirstTokenAt = now;
         Chunks.Add(new StreamChunk(now, kind, kind == ChunkKind.Empty ? null : tokens));
     }
@@ -69,7 +86,9 @@ internal sealed class StreamState(int maxTokens = 512)
         _content.Clear();
         _reasoning.Clear();
         Chunks.Clear();
-        InputTokens = OutputTokens = CachedInputTokens = RunningOutputTokens = null;
+        InputTokens = OutputTokens = CachedInputTokens = RunningOutputTokens = ReasoningTokens = null;
+        SystemFingerprint = null;
+        ToolCalls = 0;
         Timings.Clear();
         FinishReason = null;
         Error = null;
@@ -81,9 +100,10 @@ internal sealed class StreamState(int maxTokens = 512)
 
     public InferenceResult ToResult(long sentAt, long completedAt, int attempts)
     {
-        var usage = InputTokens is null && OutputTokens is null ? null : new TokenUsage(InputTokens, OutputTokens, UsageSource) { CachedInputTokens = CachedInputTokens };
+        var usage = InputTokens is null && OutputTokens is null ? null
+            : new TokenUsage(InputTokens, OutputTokens, UsageSource) { CachedInputTokens = CachedInputTokens, ReasoningTokens = ReasoningTokens };
         return new InferenceResult(sentAt, completedAt, Chunks, Content, Reasoning, usage,
             new Dictionary<string, double>(Timings), FinishReason, Error)
-        { Attempts = attempts };
+        { Attempts = attempts, ToolCalls = ToolCalls };
     }
 }
