@@ -33,7 +33,12 @@ internal sealed class SseReader
                 var buffer = result.Buffer;
                 var stopped = sse.Feed(buffer, onEvent, stop);
                 reader.AdvanceTo(buffer.End);
-                if (stopped || result.IsCompleted) return;
+                if (stopped) return;
+                if (result.IsCompleted)
+                {
+                    sse.End(onEvent);
+                    return;
+                }
             }
         }
         finally
@@ -80,6 +85,15 @@ internal sealed class SseReader
             }
         }
         return false;
+    }
+
+    /// <summary>The body ended: an event whose lines were whole but whose blank line never came still counts (a
+    /// server that closes right after its last <c>data:</c> line has said what it said); a line cut off mid-way does
+    /// not (the stream was cut).</summary>
+    internal void End(EventHandler onEvent)
+    {
+        _line.Clear();
+        Line([], onEvent);
     }
 
     /// <summary>Handles one line; true when it ended an event that was dispatched.</summary>

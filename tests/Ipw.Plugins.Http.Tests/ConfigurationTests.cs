@@ -15,7 +15,7 @@ public sealed class ConfigurationTests(ServerFixture fixture) : IClassFixture<Se
     {
         var e = Assert.Throws<PluginConfigurationException>(() => Clients.Create(client, new Uri("file:///tmp/x")));
         Assert.Contains("malformed base URL 'file:///tmp/x'", e.Message);
-        Assert.Contains("--client-base-url http://", e.Message);
+        Assert.Contains("http://127.0.0.1:8000", e.Message);
     }
 
     [Theory]

@@ -93,6 +93,7 @@ public sealed class ProtocolTests(ServerFixture fixture) : IClassFixture<ServerF
         Server.Behaviour = new Behaviour { OmitUsage = true };
         await using var c = Clients.Create("vllm", Server.BaseUrl);
         await c.PrepareAsync(CancellationToken.None);
+        await c.BeginMeasurementAsync(CancellationToken.None);
         Server.Served.Clear();
         var r = await Clients.Ask(c, maxTokens: 9);
         var served = Assert.Single(Server.Served);
@@ -100,8 +101,8 @@ public sealed class ProtocolTests(ServerFixture fixture) : IClassFixture<ServerF
         Assert.Equal(served.PromptTokens, r.Usage.InputTokens);
         Assert.InRange(r.Usage.OutputTokens!.Value, 1, 12); // the text re-tokenized: close to, not always exactly, 9
         var report = await c.FinishAsync(CancellationToken.None);
-        Assert.Contains("vllm:generation_tokens_total", report["metrics_delta"]);
-        Assert.Contains("vllm:kv_cache_usage_perc", report["metrics_after"]);
+        Assert.Contains("\"vllm:generation_tokens_total\":9", report["counters_delta"]);
+        Assert.Contains("vllm:kv_cache_usage_perc", report["gauges_after"]);
     }
 
     [Fact]

@@ -30,9 +30,11 @@ public sealed class ServerFixture : IAsyncLifetime
 
 internal static class Clients
 {
-    public static IInferenceClient Create(string name, Uri baseUrl, string? model = InferenceServer.ModelName, Dictionary<string, string>? settings = null)
+    public static IInferenceClient Create(string name, Uri baseUrl, string? model = InferenceServer.ModelName, Dictionary<string, string>? settings = null) =>
+        Create(name, new ClientOptions(model, baseUrl.ToString(), settings ?? []));
+
+    public static IInferenceClient Create(string name, ClientOptions options)
     {
-        var options = new ClientOptions(model, baseUrl.ToString(), settings ?? []);
         return name switch
         {
             "ollama" => new OllamaClient(options),

@@ -45,6 +45,11 @@ public sealed record Behaviour
     /// <summary>Keep a <see cref="ServedRequest"/> per request (off for very long runs).</summary>
     public bool KeepLog { get; init; } = true;
     public Fault Fault { get; init; }
+    /// <summary>Replay this golden transcript ("vllm/tool-calls", under tests/fixtures/wire) for the requests it lists.</summary>
+    public string? Replay { get; init; }
+    /// <summary>The transcript to replay, given whole (a test that edits one); null: load <see cref="Replay"/> by name.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public Transcript? Transcript { get; init; }
     public int FaultAfterChunks { get; init; } = 2;
     /// <summary>Apply the fault to every Nth request only (1: every request).</summary>
     public int FaultEvery { get; init; } = 1;

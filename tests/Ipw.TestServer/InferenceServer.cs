@@ -31,13 +31,16 @@ public sealed class InferenceServer : IAsyncDisposable
 
     public Uri BaseUrl { get; }
     private Behaviour _behaviour = new();
+    private TranscriptReplay? _replay;
 
-    /// <summary>How the server answers from now on; setting it restarts the request count that <see cref="Behaviour.FaultEvery"/> uses.</summary>
+    /// <summary>How the server answers from now on; setting it restarts the request count that <see cref="Behaviour.FaultEvery"/> uses,
+    /// and a transcript's replay from its first exchange.</summary>
     public Behaviour Behaviour
     {
         get => _behaviour;
         set
         {
+            _replay = value.Replay is { } name ? new TranscriptReplay(value.Transcript ?? Transcript.Named(name)) : null;
             _behaviour = value;
             Interlocked.Exchange(ref _requests, 0);
         }
@@ -65,12 +68,25 @@ public sealed class InferenceServer : IAsyncDisposable
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         var app = builder.Build();
         InferenceServer? server = null;
+        // A transcript being replayed answers the requests it lists before any route does.
+        app.Use(async (HttpContext ctx, RequestDelegate next) =>
+        {
+            var received = Stopwatch.GetTimestamp();
+            if (server?._replay is { } replay && replay.Next(ctx.Request) is { } exchange)
+            {
+                var (body, writes) = await TranscriptReplay.WriteAsync(ctx, exchange, received, server.Behaviour.ExactTiming);
+                if (server.Behaviour.KeepLog)
+                    server.Served.Enqueue(new ServedRequest(ctx.Request.Path, replay.Name, received, writes.FirstOrDefault(), writes, 0, 0, "", Fault.None) { RequestJson = body });
+                return;
+            }
+            await next(ctx);
+        });
+        ServerInfoRoutes.Map(app, ModelName);
         app.MapGet("/v1/models", () => Results.Json(new { @object = "list", data = new[] { new { id = ModelName, @object = "model", owned_by = "ipw-test" } } }));
         app.MapPost("/v1/chat/completions", ctx => server!.OpenAiAsync(ctx, chat: true));
         app.MapPost("/v1/completions", ctx => server!.OpenAiAsync(ctx, chat: false));
         app.MapPost("/tokenize", ctx => server!.TokenizeAsync(ctx));
         app.MapGet("/metrics", ctx => server!.MetricsAsync(ctx));
-        app.MapGet("/api/version", () => Results.Json(new { version = "0.0.0-ipw-test" }));
         app.MapGet("/api/tags", () => Results.Json(new { models = new[] { new { name = ModelName + ":latest", model = ModelName + ":latest", size = 1_495_424 } } }));
         app.MapGet("/api/ps", () => Results.Json(new { models = new[] { new { name = ModelName + ":latest", size_vram = 0 } } }));
         app.MapPost("/api/chat", ctx => server!.OllamaAsync(ctx, chat: true));
@@ -194,6 +210,12 @@ public sealed class InferenceServer : IAsyncDisposable
         var (tokens, promptTokens) = output;
         Interlocked.Add(ref _promptTokensTotal, promptTokens);
         Interlocked.Add(ref _generationTokensTotal, tokens.Count);
+        if (!request.Stream)
+        {
+            Log(ctx, request, received, 0, [], promptTokens, tokens.Count, string.Concat(tokens), Fault.None, number, b);
+            await NonStreaming.OpenAiAsync(ctx, chat, $"cmpl-{number}", ModelName, tokens, promptTokens, request.MaxTokens);
+            return;
+        }
         var includeUsage = request.Root.TryGetProperty("stream_options", out var so) && so.TryGetProperty("include_usage", out var iu) && iu.GetBoolean() && !b.OmitUsage;
         var runningUsage = so.ValueKind == JsonValueKind.Object && so.TryGetProperty("continuous_usage_stats", out var cu) && cu.GetBoolean() && !b.OmitUsage;
 
@@ -318,14 +340,7 @@ public sealed class InferenceServer : IAsyncDisposable
         var due = chunkIndex == 0
             ? received + (long)(b.FirstTokenDelay.TotalSeconds * Stopwatch.Frequency)
             : firstText + (long)(chunkIndex * b.InterChunkDelay.TotalSeconds * Stopwatch.Frequency);
-        var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due);
-        if (!b.ExactTiming)
-        {
-            if (wait > TimeSpan.Zero) await Task.Delay(wait);
-            return;
-        }
-        if (wait > TimeSpan.FromMilliseconds(2)) await Task.Delay(wait - TimeSpan.FromMilliseconds(1.5));
-        while (Stopwatch.GetTimestamp() < due) Thread.SpinWait(20); // the last stretch exactly
+        await ServerClock.WaitUntilAsync(due, b.ExactTiming);
     }
 
     private static async Task InjectStreamFaultAsync(HttpContext ctx, Fault fault, bool ollama)
@@ -345,7 +360,7 @@ public sealed class InferenceServer : IAsyncDisposable
                 break;
             case Fault.ErrorEvent:
                 var error = ollama ? "{\"error\": \"injected failure mid-stream\"}\n"u8.ToArray()
-                    : "data: {\"error\": {\"message\": \"injected failure mid-stream\", \"type\": \"server_error\"}}\n\n"u8.ToArray();
+                    : "data: {\"error\": {\"message\": \"injected failure mid-stream\", \"type\": \"server_error\"}}\n\ndata: [DONE]\n\n"u8.ToArray();
                 await ctx.Response.Body.WriteAsync(error);
                 await ctx.Response.Body.FlushAsync();
                 break;
@@ -382,6 +397,12 @@ public sealed class InferenceServer : IAsyncDisposable
         if (await TryGenerateAsync(ctx, request, ollama: true) is not { } output) return;
         var (tokens, promptTokens) = output;
         var generated = Stopwatch.GetTimestamp();
+        if (!request.Stream)
+        {
+            Log(ctx, request, received, 0, [], promptTokens, tokens.Count, string.Concat(tokens), Fault.None);
+            await NonStreaming.OllamaAsync(ctx, chat, request.Model, tokens, promptTokens, request.MaxTokens);
+            return;
+        }
         ctx.Response.ContentType = "application/x-ndjson";
         var writes = new List<long>();
         long firstText = 0;
