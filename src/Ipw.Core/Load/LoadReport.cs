@@ -20,8 +20,8 @@ internal sealed class LoadReport(ProfileOptions options, int? planned, SendGate?
     /// <summary>The ipw process using more than this share of the machine's cores may be what limits throughput.</summary>
     private const double CpuShareLimit = 0.9;
 
-    private readonly Distribution _sendLag = new(1e-6, 3600);
-    private readonly Distribution _clientQueue = new(1e-6, 3600);
+    private readonly Distribution<double> _sendLag = new();
+    private readonly Distribution<double> _clientQueue = new();
     private long _firstSend = long.MaxValue, _lastSend = long.MinValue;
     private int _sent;
 

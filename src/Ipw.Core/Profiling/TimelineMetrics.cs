@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using Ipw.Abstractions;
 
 namespace Ipw.Core.Profiling;
@@ -60,19 +61,11 @@ public readonly record struct TimelineMetrics(double E2eS, double? TtftS, double
             rate = (outputTokens.Value - 1) / decode;
         }
         gaps.Sort();
+        var sorted = CollectionsMarshal.AsSpan(gaps);
         return new TimelineMetrics(e2e, ttft, tpot, rate,
-            gaps.Count > 0 ? Percentile(gaps, 0.50) : null,
-            gaps.Count > 0 ? Percentile(gaps, 0.99) : null);
+            gaps.Count > 0 ? Statistics.Percentile(sorted, 50) : null,
+            gaps.Count > 0 ? Statistics.Percentile(sorted, 99) : null);
     }
 
     private static double Seconds(long from, long to) => (double)(to - from) / Stopwatch.Frequency;
-
-    /// <summary>Linear-interpolated percentile of sorted values.</summary>
-    internal static double Percentile(List<double> sorted, double q)
-    {
-        var pos = q * (sorted.Count - 1);
-        var lo = (int)Math.Floor(pos);
-        var hi = Math.Min(lo + 1, sorted.Count - 1);
-        return sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]);
-    }
 }

@@ -7,8 +7,8 @@ namespace Ipw.Core.Summary;
 /// intelligence tally. Renders nothing itself: <see cref="RunSummaryBuilder"/> reads it.</summary>
 internal sealed class RunTotals
 {
-    private readonly Distribution _queryEnergy = new(1e-6, 1e7), _queryActiveEnergy = new(1e-6, 1e7);
-    private readonly Distribution _e2e = new(1e-6, 3600), _ttft = new(1e-6, 3600);
+    private readonly Distribution<double> _queryEnergy = new(), _queryActiveEnergy = new();
+    private readonly Distribution<double> _e2e = new(), _ttft = new();
     private readonly Dictionary<string, int> _energyFlags = [];
     private readonly SortedDictionary<string, int> _errorsByClass = new(StringComparer.Ordinal);
     private long _inputTokens, _missingInputTokens, _missingOutputTokens;
