@@ -97,7 +97,8 @@ internal sealed class RegressionAnalysis : IAnalysis
 
 /// <summary>
 /// <c>efficiency</c>: accuracy (Wilson 95 % interval), intelligence per joule and per watt, tokens per joule, joules per
-/// token and the percentiles of TTFT, ITL, end-to-end latency and energy, overall and per subject. One pass over the
+/// token and the percentiles of TTFT, the queries' median inter-token latencies (the run's pooled inter-token latency
+/// needs every gap, which only summary.json's serving section has), end-to-end latency and energy, overall and per subject. One pass over the
 /// rows gathers every group's sums; each distribution is sorted once overall (shared with <c>latency</c>) and once split
 /// by subject.
 /// </summary>
@@ -105,7 +106,7 @@ internal sealed class EfficiencyAnalysis : IAnalysis
 {
     private static readonly (string Column, string Label, string Unit)[] Distributions =
     [
-        (RecordColumns.TtftS.Name, "ttft", "s"), (RecordColumns.ItlP50S.Name, "itl", "s"), (RecordColumns.E2eLatencyS.Name, "e2e_latency", "s"), (RecordColumns.EnergyJ.Name, "energy", "J"),
+        (RecordColumns.TtftS.Name, "ttft", "s"), (RecordColumns.ItlP50S.Name, "itl_p50_per_query", "s"), (RecordColumns.E2eLatencyS.Name, "e2e_latency", "s"), (RecordColumns.EnergyJ.Name, "energy", "J"),
     ];
 
     /// <summary>Running sums of one group.</summary>

@@ -52,6 +52,10 @@ public sealed record ProfileOptions
     public AttributionMethod Attribution { get; init; } = AttributionMethod.Overlap;
     /// <summary>With <see cref="AttributionMethod.Phase"/>: how much a query in prefill weighs against one decoding.</summary>
     public double PrefillWeight { get; init; } = 2;
+    /// <summary>The percentiles (0–100) of TTFT, TPOT, ITL and end-to-end latency the serving summary reports besides the
+    /// mean and the median (vLLM's <c>--metric-percentiles</c>, whose default is 99).</summary>
+    public IReadOnlyList<double> Percentiles { get; init; } = [99];
+
     /// <summary>A suffix for the run folder's name (sweep points: "c4", "r2").</summary>
     public string? RunSuffix { get; init; }
 

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using Ipw.Abstractions;
 
 namespace Ipw.Core.Profiling;
@@ -7,6 +6,11 @@ namespace Ipw.Core.Profiling;
 /// <summary>Latency metrics derived from a recorded stream timeline: computed here, once, for every client.</summary>
 public readonly record struct TimelineMetrics(double E2eS, double? TtftS, double? TpotS, double? DecodeTokensPerS, double? ItlP50S, double? ItlP99S)
 {
+    /// <summary>Every inter-token gap of the query, s, in ascending order: one per token where the chunks' token counts
+    /// are known, one per chunk (its gap over its estimated tokens) where they are not. The run pools them, so its
+    /// inter-token latency is over all gaps of all queries (as vLLM's and AIPerf's), not over per-query figures.</summary>
+    public double[] TokenGapsS { get; init; } = [];
+
     /// <summary>
     /// TTFT is the time to the first chunk carrying content or reasoning (role-only and empty chunks do
     /// not count). Inter-token latencies are per token: a gap is divided by the tokens its chunk carried.
@@ -60,11 +64,12 @@ public readonly record struct TimelineMetrics(double E2eS, double? TtftS, double
             tpot = decode / (outputTokens.Value - 1);
             rate = (outputTokens.Value - 1) / decode;
         }
-        gaps.Sort();
-        var sorted = CollectionsMarshal.AsSpan(gaps);
+        var sorted = gaps.ToArray();
+        Array.Sort(sorted);
         return new TimelineMetrics(e2e, ttft, tpot, rate,
-            gaps.Count > 0 ? Statistics.Percentile(sorted, 50) : null,
-            gaps.Count > 0 ? Statistics.Percentile(sorted, 99) : null);
+            sorted.Length > 0 ? Statistics.Percentile(sorted, 50) : null,
+            sorted.Length > 0 ? Statistics.Percentile(sorted, 99) : null)
+        { TokenGapsS = sorted };
     }
 
     private static double Seconds(long from, long to) => (double)(to - from) / Stopwatch.Frequency;

@@ -31,6 +31,7 @@ public sealed record RunSummary
     public SoftwareSection? Software { get; init; }
     public CountsSection? Counts { get; init; }
     public TotalsSection? Totals { get; init; }
+    public ServingSection? Serving { get; init; }
     public LoadSection? Load { get; init; }
     public EnergySection? Energy { get; init; }
     public IntelligenceSection? Intelligence { get; init; }

@@ -36,6 +36,7 @@ internal sealed class RunSummaryBuilder(RunFacts facts, TelemetrySession session
                 facts.Registries.Loaded.Select(p => new PluginVersion(p.Name, p.Version)).ToList()),
             Counts = state.Totals.Counts(recordsOnDisk),
             Totals = state.Totals.Totals(),
+            Serving = state.Totals.Serving.ToSection(o.Percentiles, state.MeasuredSpanS),
             Load = state.Load,
             Energy = _energy.Build(energy, state.Totals, state.Idle, state.MeasuredSpanS),
             Intelligence = state.Totals.Intelligence.ToSection(map.EnergyMissingReason),

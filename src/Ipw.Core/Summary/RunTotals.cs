@@ -20,6 +20,9 @@ internal sealed class RunTotals
     public long OutputTokens { get; private set; }
     public Scoring.IntelligenceTally Intelligence { get; } = new();
 
+    /// <summary>The successful queries' figures as vLLM's bench serve reports them.</summary>
+    public ServingTally Serving { get; } = new();
+
     public void Add(QueryRecord r)
     {
         Queries++;
@@ -36,6 +39,7 @@ internal sealed class RunTotals
         if (r.EnergyJ is { } e) { _energySum += e; _queryEnergy.Add(e); } else _energyMissing++;
         if (r.ActiveEnergyJ is { } a) { _activeSum += a; _activeCount++; _queryActiveEnergy.Add(a); }
         _e2e.Add(r.E2eLatencyS);
+        Serving.Add(r);
         Intelligence.Add(r);
         _cpuSum += r.ProcessCpuS ?? 0;
     }

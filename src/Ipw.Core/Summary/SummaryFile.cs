@@ -19,6 +19,9 @@ public static class SummaryFile
     /// <summary>How a plain string is written (for values kept as text).</summary>
     internal static System.Text.Json.Serialization.Metadata.JsonTypeInfo<string> StringInfo => Context.String;
 
+    /// <summary>How a number that may be missing is written (for values kept as JSON elements).</summary>
+    internal static System.Text.Json.Serialization.Metadata.JsonTypeInfo<double?> NullableDoubleInfo => Context.NullableDouble;
+
     public static string Serialize(RunSummary summary) => JsonSerializer.Serialize(summary, Context.RunSummary);
 
     /// <exception cref="JsonException">Not a summary.json.</exception>
@@ -41,4 +44,5 @@ public static class SummaryFile
 
 [JsonSerializable(typeof(RunSummary))]
 [JsonSerializable(typeof(string))]
+[JsonSerializable(typeof(double?))]
 internal sealed partial class SummaryJsonContext : JsonSerializerContext;
