@@ -46,6 +46,10 @@ internal static class ProfileCommand
         var attributionMethod = new Option<string>("--attribution") { Description = "sharing energy among concurrent queries: overlap (time) or phase (prefill weighted)", DefaultValueFactory = _ => "overlap" };
         attributionMethod.AcceptOnlyFromAmong("overlap", "phase");
         var prefillWeight = new Option<double>("--prefill-weight") { Description = "with --attribution phase: a query in prefill weighs this much against one decoding", DefaultValueFactory = _ => 2.0 };
+        var percentiles = new Option<string?>("--percentiles")
+        {
+            Description = "percentiles of TTFT, TPOT, ITL and end-to-end latency reported besides mean and median, e.g. 50,90,99 (default 99, as vLLM's --metric-percentiles)",
+        };
         var progress = new Option<string>("--progress") { Description = "auto, bar, plain or none", DefaultValueFactory = _ => "auto" };
         progress.AcceptOnlyFromAmong("auto", "bar", "plain", "none");
         var tui = new Option<bool>("--tui") { Description = "watch the run in the terminal UI (q stops and saves, p pauses); plain progress when there is no terminal" };
@@ -54,7 +58,7 @@ internal static class ProfileCommand
         {
             client, model, baseUrl, clientOption, threads, contextSize, dataset, datasetPath, datasetOption, maxQueries, maxErrors, outputDir,
             maxTokens, temperature, seed, warmup, interval, energy, gpus, concurrency, rate, arrival, duration, baseline, attributionMethod,
-            prefillWeight, progress, tui,
+            prefillWeight, percentiles, progress, tui,
         };
 
         var judge = JudgeOptions.Create();
@@ -91,6 +95,7 @@ internal static class ProfileCommand
                 Baseline = parse.GetValue(baseline)!,
                 Attribution = parse.GetValue(attributionMethod)!,
                 PrefillWeight = parse.GetValue(prefillWeight),
+                Percentiles = parse.GetValue(percentiles),
             }.ToOptions();
             var concurrencies = parse.GetValue(concurrency) is { } c1 ? ParseList("--concurrency", c1, whole: true) : null;
             var rates = parse.GetValue(rate) is { } r1 ? ParseList("--rate", r1, whole: false) : null;

@@ -83,6 +83,8 @@ public sealed record ProfileOptions
         if (Duration is { } d && d <= TimeSpan.Zero) throw new UserError($"--duration must be positive, got {d.TotalSeconds} s");
         if (Baseline < TimeSpan.Zero) throw new UserError($"--baseline must be 0 or more, got {Baseline.TotalSeconds} s");
         if (!(PrefillWeight > 0) || double.IsInfinity(PrefillWeight)) throw new UserError($"--prefill-weight must be a positive number, got {PrefillWeight}");
+        if (Percentiles.Count == 0 || Percentiles.Any(p => !(p is >= 0 and <= 100)))
+            throw new UserError($"--percentiles must be numbers from 0 to 100, got '{string.Join(',', Percentiles)}'");
         if (SampleInterval <= TimeSpan.Zero || SampleInterval > TimeSpan.FromSeconds(10))
             throw new UserError($"--sample-interval must be between 0 and 10 seconds, got {SampleInterval.TotalSeconds}");
     }

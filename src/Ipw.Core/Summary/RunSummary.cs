@@ -65,6 +65,8 @@ public sealed record RunConfig
     public double? RatePerS { get; init; }
     public string? Arrival { get; init; }
     public double? DurationS { get; init; }
+    /// <summary>The percentiles the serving section reports (<c>--percentiles</c>).</summary>
+    public List<double>? Percentiles { get; init; }
     public double? BaselineS { get; init; }
     public string? Attribution { get; init; }
     public double? PrefillWeight { get; init; }

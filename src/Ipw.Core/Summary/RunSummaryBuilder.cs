@@ -66,6 +66,7 @@ internal sealed class RunSummaryBuilder(RunFacts facts, TelemetrySession session
         RatePerS = o.Rate,
         Arrival = o.Rate is null ? null : o.Arrival.ToString().ToLowerInvariant(),
         DurationS = o.Duration?.TotalSeconds,
+        Percentiles = [.. o.Percentiles],
         BaselineS = o.Baseline.TotalSeconds,
         Attribution = o.Attribution.ToString().ToLowerInvariant(),
         PrefillWeight = o.Attribution == AttributionMethod.Phase ? o.PrefillWeight : null,

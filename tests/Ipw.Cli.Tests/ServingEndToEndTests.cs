@@ -1,0 +1,75 @@
+using System.Globalization;
+using System.Text.Json;
+using Ipw.TestServer;
+
+namespace Ipw.Cli.Tests;
+
+/// <summary>vLLM's bench serve figures from the real binary against the test server: the block ipw profile prints, the
+/// serving section of summary.json, goodput under an SLO and the load shapes.</summary>
+public sealed class ServingEndToEndTests(ServerForCli fixture) : IClassFixture<ServerForCli>, IDisposable
+{
+    private readonly TempDir _work = new();
+    private InferenceServer Server => fixture.Server;
+
+    private IpwProcess.Result Profile(params string[] extra) => fixture.Profile(_work.Path, extra);
+
+    private JsonElement Summary()
+    {
+        var run = Directory.GetDirectories(_work.Combine("runs")).Single();
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "summary.json")));
+        return doc.RootElement.Clone();
+    }
+
+    private static string[] Lines(IpwProcess.Result r) => r.Stdout.ReplaceLineEndings("\n").Split('\n');
+
+    private static string Line(string label, double value) => $"{label,-40} {value.ToString("F2", CultureInfo.InvariantCulture)}";
+
+    [Fact]
+    public void Profile_prints_vllms_serving_block_with_the_numbers_of_summary_json()
+    {
+        Server.Behaviour = new Behaviour { CannedTokens = 6, FirstTokenDelay = TimeSpan.FromMilliseconds(30), InterChunkDelay = TimeSpan.FromMilliseconds(10) };
+        var r = Profile("--max-queries", "6", "--percentiles", "50,90,99");
+        Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
+        var lines = Lines(r);
+        var summary = Summary();
+        var serving = summary.GetProperty("serving");
+        Assert.Contains("============ Serving Benchmark Result ============", lines);
+        Assert.Contains($"{"Successful requests:",-40} 6", lines);
+        Assert.Contains($"{"Maximum request concurrency:",-40} 1", lines);
+        // Every printed figure is summary.json's, rounded as vLLM prints it.
+        foreach (var (label, key) in new[]
+        {
+            ("Benchmark duration (s):", "duration"), ("Request throughput (req/s):", "request_throughput"),
+            ("Output token throughput (tok/s):", "output_throughput"), ("Total token throughput (tok/s):", "total_token_throughput"),
+            ("Mean TTFT (ms):", "mean_ttft_ms"), ("P90 TTFT (ms):", "p90_ttft_ms"), ("Median TPOT (ms):", "median_tpot_ms"),
+            ("P99 TPOT (ms):", "p99_tpot_ms"), ("Mean ITL (ms):", "mean_itl_ms"), ("P50 ITL (ms):", "p50_itl_ms"),
+            ("Median E2EL (ms):", "median_e2el_ms"), ("P99 E2EL (ms):", "p99_e2el_ms"),
+        })
+            Assert.Contains(Line(label, serving.GetProperty(key).GetDouble()), lines);
+        Assert.Equal(6 * 6, serving.GetProperty("total_output_tokens").GetInt64());
+        // The pool holds every gap: the server writes a token every 10 ms.
+        Assert.InRange(serving.GetProperty("median_itl_ms").GetDouble(), 8, 20);
+        Assert.InRange(serving.GetProperty("mean_ttft_ms").GetDouble(), 25, 200);
+        Assert.Equal([50.0, 90, 99], summary.GetProperty("config").GetProperty("percentiles").EnumerateArray().Select(e => e.GetDouble()));
+        // No energy counter here: n/a, never 0.
+        Assert.Contains($"{"Energy per request (J):",-40} n/a", lines);
+        Assert.Contains($"{"Mean power (W):",-40} n/a", lines);
+        Assert.Equal(new string('=', 50), lines.Last(l => l.StartsWith('=')));
+    }
+
+    [Theory]
+    [InlineData("--percentiles", "50,abc")]
+    [InlineData("--percentiles", "101")]
+    public void Bad_options_are_one_line_errors_before_any_request(string option, string value)
+    {
+        Server.Served.Clear();
+        var r = Profile(option, value, "--max-queries", "2");
+        Assert.Equal(2, r.ExitCode);
+        var line = Assert.Single(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("ipw: error:", line);
+        Assert.Contains(option, line);
+        Assert.Empty(Server.Served);
+    }
+
+    public void Dispose() => _work.Dispose();
+}
