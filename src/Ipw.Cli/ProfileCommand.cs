@@ -50,6 +50,10 @@ internal static class ProfileCommand
         {
             Description = "percentiles of TTFT, TPOT, ITL and end-to-end latency reported besides mean and median, e.g. 50,90,99 (default 99, as vLLM's --metric-percentiles)",
         };
+        var slo = new Option<string?>("--slo")
+        {
+            Description = "service-level objectives for goodput, any of ttft, tpot, e2e, e.g. ttft=200ms,tpot=50ms,e2e=5s: the share of queries that met them all, and good requests per second",
+        };
         var progress = new Option<string>("--progress") { Description = "auto, bar, plain or none", DefaultValueFactory = _ => "auto" };
         progress.AcceptOnlyFromAmong("auto", "bar", "plain", "none");
         var tui = new Option<bool>("--tui") { Description = "watch the run in the terminal UI (q stops and saves, p pauses); plain progress when there is no terminal" };
@@ -58,7 +62,7 @@ internal static class ProfileCommand
         {
             client, model, baseUrl, clientOption, threads, contextSize, dataset, datasetPath, datasetOption, maxQueries, maxErrors, outputDir,
             maxTokens, temperature, seed, warmup, interval, energy, gpus, concurrency, rate, arrival, duration, baseline, attributionMethod,
-            prefillWeight, percentiles, progress, tui,
+            prefillWeight, percentiles, slo, progress, tui,
         };
 
         var judge = JudgeOptions.Create();
@@ -96,6 +100,7 @@ internal static class ProfileCommand
                 Attribution = parse.GetValue(attributionMethod)!,
                 PrefillWeight = parse.GetValue(prefillWeight),
                 Percentiles = parse.GetValue(percentiles),
+                Slo = parse.GetValue(slo),
             }.ToOptions();
             var concurrencies = parse.GetValue(concurrency) is { } c1 ? ParseList("--concurrency", c1, whole: true) : null;
             var rates = parse.GetValue(rate) is { } r1 ? ParseList("--rate", r1, whole: false) : null;

@@ -57,7 +57,48 @@ public sealed class ServingEndToEndTests(ServerForCli fixture) : IClassFixture<S
         Assert.Equal(new string('=', 50), lines.Last(l => l.StartsWith('=')));
     }
 
+    [Fact]
+    public void Goodput_counts_the_queries_that_met_every_objective()
+    {
+        Server.Behaviour = new Behaviour { CannedTokens = 4, FirstTokenDelay = TimeSpan.FromMilliseconds(20), InterChunkDelay = TimeSpan.FromMilliseconds(5) };
+        var r = Profile("--max-queries", "4", "--slo", "ttft=5s,tpot=1s,e2e=10s");
+        Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
+        var summary = Summary();
+        var serving = summary.GetProperty("serving");
+        Assert.Equal(4, serving.GetProperty("good_requests").GetInt32());
+        Assert.Equal(1.0, serving.GetProperty("good_fraction").GetDouble());
+        Assert.Equal(serving.GetProperty("request_throughput").GetDouble(), serving.GetProperty("request_goodput").GetDouble(), 9);
+        Assert.Equal(5000, serving.GetProperty("slo_ms").GetProperty("ttft").GetDouble());
+        Assert.Equal(10000, summary.GetProperty("config").GetProperty("slo_ms").GetProperty("e2el").GetDouble());
+        var lines = Lines(r);
+        Assert.Contains(Line("Request goodput (req/s):", serving.GetProperty("request_goodput").GetDouble()), lines);
+        Assert.Contains(Line("Requests meeting the SLO (%):", 100), lines);
+    }
+
+    [Fact]
+    public void Each_sweep_point_has_its_goodput()
+    {
+        Server.Behaviour = new Behaviour { CannedTokens = 4, FirstTokenDelay = TimeSpan.FromMilliseconds(20), InterChunkDelay = TimeSpan.FromMilliseconds(5), ExactTiming = false };
+        // A TTFT bound no query can meet: goodput is a measured 0 at every point.
+        var r = Profile("--concurrency", "1,2", "--max-queries", "3", "--slo", "ttft=1ms");
+        Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
+        Assert.Equal(2, Lines(r).Count(l => l == Line("Request goodput (req/s):", 0)));
+        var sweep = Directory.GetDirectories(_work.Combine("runs")).Single();
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(sweep, "sweep.json")));
+        Assert.Equal(1, json.RootElement.GetProperty("slo_ms").GetProperty("ttft").GetDouble());
+        foreach (var point in json.RootElement.GetProperty("points").EnumerateArray())
+        {
+            var serving = point.GetProperty("serving");
+            Assert.Equal(3, serving.GetProperty("completed").GetInt32());
+            Assert.Equal(0, serving.GetProperty("good_requests").GetInt32());
+            Assert.Equal(0.0, serving.GetProperty("request_goodput").GetDouble());
+            Assert.True(serving.GetProperty("request_throughput").GetDouble() > 0);
+        }
+    }
+
     [Theory]
+    [InlineData("--slo", "ttft=200")]
+    [InlineData("--slo", "latency=5s")]
     [InlineData("--percentiles", "50,abc")]
     [InlineData("--percentiles", "101")]
     public void Bad_options_are_one_line_errors_before_any_request(string option, string value)

@@ -91,6 +91,19 @@ public sealed class ServingReportTests
         Assert.Contains("Accuracy (%):                            100.00", lines);
         Assert.Contains("Intelligence per joule (1/J):            0.009412", lines);
         Assert.Contains("Intelligence per watt (1/W):             0.004706", lines);
+        Assert.DoesNotContain(lines, l => l.Contains("goodput", StringComparison.Ordinal) || l.Contains("SLO", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Under_objectives_the_block_has_vllms_goodput_line_and_ipws_share()
+    {
+        var tally = new ServingTally(Profiling.ServiceLevel.Parse("e2e=100ms"));
+        tally.Add(true, 1, 2, 0.01, 0.01, 0.05, []);
+        tally.Add(true, 1, 2, 0.01, 0.01, 0.50, []);
+        var lines = Print(new RunSummary { Serving = tally.ToSection([99], durationS: 4) }).Split('\n');
+        var throughput = Array.IndexOf(lines, "Request throughput (req/s):              0.50");
+        Assert.Equal("Request goodput (req/s):                 0.25", lines[throughput + 1]);
+        Assert.Contains("Requests meeting the SLO (%):            50.00", lines);
     }
 
     [Theory]

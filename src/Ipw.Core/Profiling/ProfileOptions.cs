@@ -56,6 +56,9 @@ public sealed record ProfileOptions
     /// mean and the median (vLLM's <c>--metric-percentiles</c>, whose default is 99).</summary>
     public IReadOnlyList<double> Percentiles { get; init; } = [99];
 
+    /// <summary>Service-level objectives for goodput (<c>--slo</c>); null: goodput is not measured.</summary>
+    public ServiceLevel? Slo { get; init; }
+
     /// <summary>A suffix for the run folder's name (sweep points: "c4", "r2").</summary>
     public string? RunSuffix { get; init; }
 

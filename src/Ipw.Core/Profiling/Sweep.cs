@@ -114,6 +114,8 @@ public sealed class SweepRunner(PluginRegistries registries)
             ["e2e_latency_s"] = Node(summary?.Totals?.E2eLatencyS),
             ["ttft_s"] = Node(summary?.Totals?.TtftS),
             ["send_lag_s"] = Node(load?.SendLagS),
+            // vLLM's figures for the point, goodput among them when --slo was given.
+            ["serving"] = SummaryFile.ToNode(summary?.Serving),
             ["warnings"] = load is null ? null : new JsonArray(load.Warnings.Select(w => (JsonNode?)JsonValue.Create(w)).ToArray()),
             ["energy"] = energy is { Available: true } ? new JsonObject
             {
@@ -153,6 +155,7 @@ public sealed class SweepRunner(PluginRegistries registries)
             ["model"] = template.Model,
             ["dataset"] = template.Dataset,
             ["hardware"] = hardware.Label,
+            ["slo_ms"] = template.Slo is { } slo ? new JsonObject(slo.Milliseconds().Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value))) : null,
             ["updated_at"] = DateTimeOffset.UtcNow.ToString("O"),
             ["points"] = entries.DeepClone(),
         };

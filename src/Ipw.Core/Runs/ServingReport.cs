@@ -33,6 +33,7 @@ public static class ServingReport
         Line(output, "Total input tokens:", Whole(s.TotalInputTokens));
         Line(output, "Total generated tokens:", Whole(s.TotalOutputTokens));
         Line(output, "Request throughput (req/s):", Fixed(s.RequestThroughput));
+        if (s.SloMs is not null) Line(output, "Request goodput (req/s):", Fixed(s.RequestGoodput));
         Line(output, "Output token throughput (tok/s):", Fixed(s.OutputThroughput));
         Line(output, "Total token throughput (tok/s):", Fixed(s.TotalTokenThroughput));
         foreach (var (metric, name, header) in Sections)
@@ -47,8 +48,9 @@ public static class ServingReport
         output.WriteLine(new string('=', Width));
     }
 
-    /// <summary>ipw's own figures, after vLLM's: energy per request and per output token, mean power, and accuracy with
-    /// intelligence per joule and per watt when the run was graded.</summary>
+    /// <summary>ipw's own figures, after vLLM's: energy per request and per output token, mean power, the share of
+    /// queries that met the objectives (with <c>--slo</c>), and accuracy with intelligence per joule and per watt when the
+    /// run was graded.</summary>
     private static void Ipw(RunSummary summary, TextWriter output)
     {
         var energy = summary.Energy is { Available: true } e ? e : null;
@@ -56,6 +58,7 @@ public static class ServingReport
         Line(output, "Energy per request (J):", Significant(energy?.PerQueryJ?.Mean));
         Line(output, "Energy per output token (J):", Significant(energy?.JPerOutputToken));
         Line(output, "Mean power (W):", Fixed(energy?.AvgPowerW));
+        if (summary.Serving?.SloMs is not null) Line(output, "Requests meeting the SLO (%):", Fixed(summary.Serving.GoodFraction * 100));
         if (summary.Intelligence is { Graded: > 0 } i)
         {
             Line(output, "Accuracy (%):", Fixed(i.Accuracy * 100));

@@ -50,6 +50,8 @@ public sealed record ProfileArgs
     public string Baseline { get; init; } = "10s";
     /// <summary>"50,90,99": the percentiles of TTFT, TPOT, ITL and E2E latency reported besides mean and median (null: 99).</summary>
     public string? Percentiles { get; init; }
+    /// <summary>"ttft=200ms,tpot=50ms,e2e=5s" (any subset): the objectives goodput counts queries against.</summary>
+    public string? Slo { get; init; }
     /// <summary>"overlap" or "phase".</summary>
     public string Attribution { get; init; } = "overlap";
     public double PrefillWeight { get; init; } = 2;
@@ -102,6 +104,7 @@ public sealed record ProfileArgs
             },
             PrefillWeight = PrefillWeight,
             Percentiles = Percentiles is null ? [99] : ParsePercentiles(Percentiles),
+            Slo = Slo is null ? null : ServiceLevel.Parse(Slo),
             RunSuffix = Suffix,
             FrontEnd = FrontEnd,
         };

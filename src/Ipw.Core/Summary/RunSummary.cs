@@ -67,6 +67,8 @@ public sealed record RunConfig
     public double? DurationS { get; init; }
     /// <summary>The percentiles the serving section reports (<c>--percentiles</c>).</summary>
     public List<double>? Percentiles { get; init; }
+    /// <summary>The service-level objectives for goodput (<c>--slo</c>), ms, under vLLM's names (ttft, tpot, e2el).</summary>
+    public Dictionary<string, double>? SloMs { get; init; }
     public double? BaselineS { get; init; }
     public string? Attribution { get; init; }
     public double? PrefillWeight { get; init; }

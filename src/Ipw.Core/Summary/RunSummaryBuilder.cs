@@ -67,6 +67,7 @@ internal sealed class RunSummaryBuilder(RunFacts facts, TelemetrySession session
         Arrival = o.Rate is null ? null : o.Arrival.ToString().ToLowerInvariant(),
         DurationS = o.Duration?.TotalSeconds,
         Percentiles = [.. o.Percentiles],
+        SloMs = o.Slo?.Milliseconds(),
         BaselineS = o.Baseline.TotalSeconds,
         Attribution = o.Attribution.ToString().ToLowerInvariant(),
         PrefillWeight = o.Attribution == AttributionMethod.Phase ? o.PrefillWeight : null,

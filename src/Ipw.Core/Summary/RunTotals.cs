@@ -5,7 +5,8 @@ namespace Ipw.Core.Summary;
 
 /// <summary>Accumulates the run's totals from each written record: counts, tokens, latency and energy statistics, the
 /// intelligence tally. Renders nothing itself: <see cref="RunSummaryBuilder"/> reads it.</summary>
-internal sealed class RunTotals
+/// <param name="slo">The service-level objectives goodput is measured against (null: none).</param>
+internal sealed class RunTotals(Profiling.ServiceLevel? slo = null)
 {
     private readonly Distribution<double> _queryEnergy = new(), _queryActiveEnergy = new();
     private readonly Distribution<double> _e2e = new(), _ttft = new();
@@ -21,7 +22,7 @@ internal sealed class RunTotals
     public Scoring.IntelligenceTally Intelligence { get; } = new();
 
     /// <summary>The successful queries' figures as vLLM's bench serve reports them.</summary>
-    public ServingTally Serving { get; } = new();
+    public ServingTally Serving { get; } = new(slo);
 
     public void Add(QueryRecord r)
     {

@@ -22,6 +22,9 @@ public sealed record ServingSection
     /// <summary>Over the successful queries; null when one of them has no count.</summary>
     public long? TotalOutputTokens { get; init; }
     public double? RequestThroughput { get; init; }
+    /// <summary>Good queries (those that met every objective of <see cref="SloMs"/>) per second of
+    /// <see cref="Duration"/>; null without objectives.</summary>
+    public double? RequestGoodput { get; init; }
     public double? OutputThroughput { get; init; }
     public double? TotalTokenThroughput { get; init; }
 
@@ -37,6 +40,13 @@ public sealed record ServingSection
     public double? MeanE2elMs { get; init; }
     public double? MedianE2elMs { get; init; }
     public double? StdE2elMs { get; init; }
+
+    /// <summary>The objectives (<c>--slo</c>) in ms under vLLM's names: ttft, tpot, e2el; null without.</summary>
+    public Dictionary<string, double>? SloMs { get; init; }
+    /// <summary>Successful queries that met every objective; null without objectives.</summary>
+    public int? GoodRequests { get; init; }
+    /// <summary>The share of all queries (failed ones included) that met every objective; null without objectives.</summary>
+    public double? GoodFraction { get; init; }
 
     /// <summary>The percentiles asked for (<c>--percentiles</c>), each written as <c>p{P}_{metric}_ms</c>.</summary>
     public List<double> Percentiles { get; init; } = [];

@@ -9,9 +9,11 @@ namespace Ipw.Core.Summary;
 /// The serving figures of a run as vLLM's <c>bench serve</c> defines them, over the successful queries: TTFT, TPOT (each
 /// query's mean time per output token after the first, summarised over queries), inter-token latency (every gap of
 /// every query pooled, so a long answer weighs by its tokens) and end-to-end latency, kept exactly, with the token
-/// counts. Fed each record once; read by the summary (<see cref="ToSection"/>) and by the run monitor. Not thread-safe.
+/// counts, and, under service-level objectives, how many queries met them (goodput). Fed each record once; read by the
+/// summary (<see cref="ToSection"/>) and by the run monitor. Not thread-safe.
 /// </summary>
-public sealed class ServingTally
+/// <param name="slo">The objectives a good query meets (null: goodput is not measured).</param>
+public sealed class ServingTally(ServiceLevel? slo = null)
 {
     private long _inputTokens, _outputTokens;
     private int _missingInput, _missingOutput;
@@ -24,6 +26,9 @@ public sealed class ServingTally
 
     public int Completed { get; private set; }
     public int Failed { get; private set; }
+
+    /// <summary>Successful queries that met every objective (0 without objectives).</summary>
+    public int Good { get; private set; }
 
     /// <summary>Input tokens of the successful queries; null when one of them has no count.</summary>
     public long? InputTokens => _missingInput == 0 ? _inputTokens : null;
@@ -50,6 +55,7 @@ public sealed class ServingTally
         if (tpotS is { } p) TpotS.Add(p);
         E2eS.Add(e2eS);
         ItlS.AddRange(tokenGapsS);
+        if (slo is not null && slo.Met(ttftS, tpotS, outputTokens, e2eS)) Good++;
     }
 
     /// <summary>The summary section: throughputs over <paramref name="durationS"/> (null until the run's span is known),
@@ -81,6 +87,7 @@ public sealed class ServingTally
             TotalInputTokens = InputTokens,
             TotalOutputTokens = OutputTokens,
             RequestThroughput = PerSecond(Completed),
+            RequestGoodput = slo is null ? null : PerSecond(Good),
             OutputThroughput = PerSecond(OutputTokens),
             TotalTokenThroughput = PerSecond(InputTokens + OutputTokens),
             MeanTtftMs = ttft.Mean,
@@ -98,6 +105,9 @@ public sealed class ServingTally
             Percentiles = [.. percentiles],
             PercentileDefinition = Statistics.PercentileDefinition,
             PercentileValues = values,
+            SloMs = slo?.Milliseconds(),
+            GoodRequests = slo is null ? null : Good,
+            GoodFraction = slo is not null && Completed + Failed > 0 ? (double)Good / (Completed + Failed) : null,
         };
     }
 

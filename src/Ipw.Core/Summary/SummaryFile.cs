@@ -24,6 +24,10 @@ public static class SummaryFile
 
     public static string Serialize(RunSummary summary) => JsonSerializer.Serialize(summary, Context.RunSummary);
 
+    /// <summary>A serving section as summary.json writes it (for sweep.json's points).</summary>
+    internal static System.Text.Json.Nodes.JsonNode? ToNode(ServingSection? serving) =>
+        serving is null ? null : JsonSerializer.SerializeToNode(serving, Context.ServingSection);
+
     /// <exception cref="JsonException">Not a summary.json.</exception>
     public static RunSummary Deserialize(string json) =>
         JsonSerializer.Deserialize(json, Context.RunSummary) ?? throw new JsonException("summary.json is null");
