@@ -38,9 +38,13 @@ internal static class ProfileCommand
         var energy = new Option<string[]>("--energy") { Description = "telemetry sources to use (default: every available one)" };
         var gpus = GpuSelection.Option();
         var concurrency = new Option<string?>("--concurrency") { Description = "closed loop: N requests in flight (default 1: sequential); a list such as 1,2,4,8 sweeps" };
-        var rate = new Option<string?>("--rate") { Description = "open loop: requests per second, sent on schedule; a list such as 1,2,4 sweeps" };
+        var rate = new Option<string?>("--rate") { Description = "open loop: requests per second, sent on schedule, or inf to send every query at once; a list such as 1,2,4 sweeps" };
         var arrival = new Option<string>("--arrival") { Description = "open-loop arrivals: poisson or constant", DefaultValueFactory = _ => "poisson" };
         arrival.AcceptOnlyFromAmong("poisson", "constant");
+        var burstiness = new Option<double?>("--burstiness")
+        {
+            Description = "open loop: gamma-distributed gaps of this shape, mean 1/rate (1: Poisson; below 1 burstier, above 1 more even; as vLLM's --burstiness)",
+        };
         var duration = new Option<string?>("--duration") { Description = "stop sending after this long, e.g. 60s or 5m (the dataset is cycled to fill it)" };
         var baseline = new Option<string>("--baseline") { Description = "idle power measured this long before and after the run, e.g. 10s (0: off)", DefaultValueFactory = _ => "10s" };
         var attributionMethod = new Option<string>("--attribution") { Description = "sharing energy among concurrent queries: overlap (time) or phase (prefill weighted)", DefaultValueFactory = _ => "overlap" };
@@ -61,7 +65,7 @@ internal static class ProfileCommand
         var command = new Command("profile", "Profile a model: send a workload and record latency, tokens and telemetry per query")
         {
             client, model, baseUrl, clientOption, threads, contextSize, dataset, datasetPath, datasetOption, maxQueries, maxErrors, outputDir,
-            maxTokens, temperature, seed, warmup, interval, energy, gpus, concurrency, rate, arrival, duration, baseline, attributionMethod,
+            maxTokens, temperature, seed, warmup, interval, energy, gpus, concurrency, rate, arrival, burstiness, duration, baseline, attributionMethod,
             prefillWeight, percentiles, slo, progress, tui,
         };
 
@@ -72,6 +76,11 @@ internal static class ProfileCommand
         command.SetAction(async (parse, _) =>
         {
             var sources = parse.GetValue(energy);
+            var concurrencies = parse.GetValue(concurrency) is { } c1 ? ParseList("--concurrency", c1, whole: true) : null;
+            var rates = parse.GetValue(rate) is { } r1 ? ParseList("--rate", r1, whole: false) : null;
+            if (concurrencies is not null && rates is not null)
+                throw new UserError("--concurrency (closed loop) and --rate (open loop) cannot be combined: choose one");
+            // The first point stands for a sweep's load while the options are checked (each point is checked again).
             var options = new ProfileArgs
             {
                 Client = parse.GetValue(client)!,
@@ -95,17 +104,16 @@ internal static class ProfileCommand
                 Gpus = parse.GetValue(gpus),
                 TelemetrySettings = prometheus.Settings(parse),
                 Arrival = parse.GetValue(arrival)!,
+                Burstiness = parse.GetValue(burstiness),
                 Duration = parse.GetValue(duration),
                 Baseline = parse.GetValue(baseline)!,
                 Attribution = parse.GetValue(attributionMethod)!,
                 PrefillWeight = parse.GetValue(prefillWeight),
                 Percentiles = parse.GetValue(percentiles),
                 Slo = parse.GetValue(slo),
+                Concurrency = concurrencies is [var first, ..] ? (int)first : 1,
+                Rate = rates?[0],
             }.ToOptions();
-            var concurrencies = parse.GetValue(concurrency) is { } c1 ? ParseList("--concurrency", c1, whole: true) : null;
-            var rates = parse.GetValue(rate) is { } r1 ? ParseList("--rate", r1, whole: false) : null;
-            if (concurrencies is not null && rates is not null)
-                throw new UserError("--concurrency (closed loop) and --rate (open loop) cannot be combined: choose one");
             if (concurrencies is { Count: > 1 } || rates is { Count: > 1 })
             {
                 var axis = concurrencies is not null ? SweepAxis.Concurrency : SweepAxis.Rate;
@@ -115,8 +123,6 @@ internal static class ProfileCommand
                     throw new UserError("--tui watches one run, not a sweep; run the sweep with plain progress and open each point with ipw monitor RUN");
                 return await SweepAsync(options, axis, concurrencies ?? rates!, parse.GetValue(progress)!);
             }
-            if (concurrencies is [var n]) options = options with { Concurrency = (int)n };
-            if (rates is [var r]) options = options with { Rate = r };
             return await RunAsync(options, parse.GetValue(tui) ? "tui" : parse.GetValue(progress)!, judge.Read(parse));
         });
         return command;
@@ -136,8 +142,13 @@ internal static class ProfileCommand
             }
             else
             {
+                if (part.Equals("inf", StringComparison.OrdinalIgnoreCase) || part.Equals("infinity", StringComparison.OrdinalIgnoreCase))
+                {
+                    values.Add(double.PositiveInfinity); // every query at once, as vLLM's --request-rate inf
+                    continue;
+                }
                 if (!double.TryParse(part, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || !(v > 0) || double.IsInfinity(v))
-                    throw new UserError($"{option}: '{part}' is not a positive number of requests per second (in '{text}')");
+                    throw new UserError($"{option}: '{part}' is not a positive number of requests per second or inf (in '{text}')");
                 values.Add(v);
             }
         }

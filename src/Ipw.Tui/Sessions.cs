@@ -156,7 +156,7 @@ public sealed class RunReplaySession : MonitorSession, IDisposable
     {
         var s = view.Summary;
         var config = s.Config;
-        var load = Core.Load.LoadText.Describe(config?.LoadMode, config?.Concurrency, config?.RatePerS, config?.Arrival);
+        var load = Core.Load.LoadText.Describe(config?.LoadMode, config?.Concurrency, config?.RatePerS, config?.Arrival, config?.Burstiness);
         var energy = s.Energy is { Available: true } e
             ? $"energy from {e.Source}" + (e.TotalJ is { } tj ? $", {tj} J in total" : "")
             : $"no energy: {s.Energy?.Reason}";

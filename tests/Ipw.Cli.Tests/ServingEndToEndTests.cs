@@ -96,20 +96,66 @@ public sealed class ServingEndToEndTests(ServerForCli fixture) : IClassFixture<S
         }
     }
 
+    [Fact]
+    public void Rate_inf_sends_every_query_at_once()
+    {
+        // Each answer takes over 100 ms: sent at once, all eight are in flight together.
+        Server.Behaviour = new Behaviour { CannedTokens = 4, FirstTokenDelay = TimeSpan.FromMilliseconds(100), InterChunkDelay = TimeSpan.FromMilliseconds(10), ExactTiming = false };
+        var r = Profile("--rate", "inf", "--max-queries", "8");
+        Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
+        var summary = Summary();
+        Assert.Equal("inf", summary.GetProperty("config").GetProperty("rate_per_s").GetString());
+        Assert.Equal("inf", summary.GetProperty("serving").GetProperty("request_rate").GetString());
+        var load = summary.GetProperty("load");
+        Assert.Equal("all at once", load.GetProperty("arrival").GetString());
+        Assert.Equal(8, load.GetProperty("max_in_flight").GetInt32());
+        Assert.Equal(JsonValueKind.Null, load.GetProperty("achieved_rate_per_s").ValueKind);
+        Assert.Equal(8, summary.GetProperty("serving").GetProperty("completed").GetInt32());
+        // As vLLM, no configured rate line for an infinite rate.
+        Assert.DoesNotContain(Lines(r), l => l.StartsWith("Request rate configured", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Burstiness_sends_gamma_arrivals_and_is_recorded()
+    {
+        Server.Behaviour = new Behaviour { CannedTokens = 2, FirstTokenDelay = TimeSpan.FromMilliseconds(5), ExactTiming = false };
+        var r = Profile("--rate", "20", "--burstiness", "0.5", "--max-queries", "10");
+        Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
+        var summary = Summary();
+        Assert.Equal(0.5, summary.GetProperty("config").GetProperty("burstiness").GetDouble());
+        Assert.Equal("gamma", summary.GetProperty("config").GetProperty("arrival").GetString());
+        Assert.Equal(0.5, summary.GetProperty("load").GetProperty("burstiness").GetDouble());
+        Assert.Equal(0.5, summary.GetProperty("serving").GetProperty("burstiness").GetDouble());
+        Assert.Equal(20, summary.GetProperty("serving").GetProperty("request_rate").GetDouble());
+        Assert.Contains(Line("Request rate configured (RPS):", 20), Lines(r));
+        Assert.Contains("gamma arrivals, burstiness 0.5", r.Stdout);
+    }
+
     [Theory]
-    [InlineData("--slo", "ttft=200")]
-    [InlineData("--slo", "latency=5s")]
-    [InlineData("--percentiles", "50,abc")]
-    [InlineData("--percentiles", "101")]
-    public void Bad_options_are_one_line_errors_before_any_request(string option, string value)
+    [InlineData("--slo", new[] { "--slo", "ttft=200" })]
+    [InlineData("--slo", new[] { "--slo", "latency=5s" })]
+    [InlineData("--percentiles", new[] { "--percentiles", "50,abc" })]
+    [InlineData("--percentiles", new[] { "--percentiles", "101" })]
+    [InlineData("--burstiness", new[] { "--rate", "2", "--burstiness", "0" })]
+    [InlineData("--burstiness", new[] { "--rate", "2", "--burstiness", "-1" })]
+    [InlineData("--burstiness", new[] { "--rate", "2", "--burstiness", "lumpy" })]
+    [InlineData("--burstiness", new[] { "--burstiness", "2" })]
+    [InlineData("--burstiness", new[] { "--concurrency", "2", "--burstiness", "2" })]
+    [InlineData("--burstiness", new[] { "--rate", "inf", "--burstiness", "2" })]
+    [InlineData("--burstiness", new[] { "--rate", "1,2", "--burstiness", "0" })]
+    [InlineData("--rate", new[] { "--rate", "inf", "--duration", "5s" })]
+    [InlineData("--rate", new[] { "--rate", "-inf" })]
+    public void Bad_options_are_one_line_errors_before_any_request(string option, string[] args)
     {
         Server.Served.Clear();
-        var r = Profile(option, value, "--max-queries", "2");
+        var r = Profile(args.Contains("--duration") ? args : [.. args, "--max-queries", "2"]);
         Assert.Equal(2, r.ExitCode);
         var line = Assert.Single(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.StartsWith("ipw: error:", line);
         Assert.Contains(option, line);
+        Assert.DoesNotContain("   at ", r.Stderr);
         Assert.Empty(Server.Served);
+        Assert.False(Directory.Exists(_work.Combine("runs")) && Directory.EnumerateFileSystemEntries(_work.Combine("runs")).Any());
     }
 
     public void Dispose() => _work.Dispose();

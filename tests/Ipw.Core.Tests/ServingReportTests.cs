@@ -29,8 +29,7 @@ public sealed class ServingReportTests
     {
         var summary = new RunSummary
         {
-            Config = new RunConfig { LoadMode = "closed", Concurrency = 4 },
-            Serving = Section([50, 99.9]),
+            Serving = Section([50, 99.9]) with { MaxConcurrency = 4 },
             Energy = new EnergySection { Available = false, Reason = "no counter" },
         };
         var lines = Print(summary).Split('\n');
@@ -73,8 +72,7 @@ public sealed class ServingReportTests
         tally.Add(true, 100, null, null, null, 0.5, []);   // no first token, no output count, no gaps
         var summary = new RunSummary
         {
-            Config = new RunConfig { LoadMode = "open", RatePerS = 4 },
-            Serving = tally.ToSection([99], durationS: 1),
+            Serving = tally.ToSection([99], durationS: 1) with { RequestRate = 4 },
             Energy = new EnergySection { Available = true, AvgPowerW = 212.5, JPerOutputToken = 0.01234, PerQueryJ = new DistributionSummary(1, 106.5, null, null, null, null) },
             Intelligence = new IntelligenceSection { Graded = 1, Correct = 1, Accuracy = 1, IntelligencePerJoule = 0.009412, IntelligencePerWatt = 0.004706 },
         };

@@ -38,12 +38,18 @@ public sealed class SweepRunner(PluginRegistries registries)
         {
             var point = axis == SweepAxis.Concurrency
                 ? template with { Concurrency = (int)v, Rate = null, RunSuffix = $"c{(int)v}" }
-                : template with { Rate = v, Concurrency = 1, RunSuffix = $"r{v.ToString("0.###", CultureInfo.InvariantCulture)}" };
+                : template with { Rate = v, Concurrency = 1, RunSuffix = $"r{Value(v)}" };
             point.Validate();
             points.Add(point);
         }
         return points;
     }
+
+    /// <summary>A point's value in a folder name: "2", "0.5", "inf".</summary>
+    private static string Value(double v) => double.IsPositiveInfinity(v) ? RateJsonConverter.Infinite : v.ToString("0.###", CultureInfo.InvariantCulture);
+
+    /// <summary>A point's value in sweep.json: a number, or "inf" (JSON has no infinity).</summary>
+    private static JsonNode Json(double v) => double.IsPositiveInfinity(v) ? JsonValue.Create(RateJsonConverter.Infinite) : JsonValue.Create(v);
 
     private static string Axis(SweepAxis axis) => axis == SweepAxis.Concurrency ? "concurrency" : "rate";
 
@@ -102,7 +108,7 @@ public sealed class SweepRunner(PluginRegistries registries)
         var span = load?.MeasuredSpanS;
         return new JsonObject
         {
-            ["value"] = value,
+            ["value"] = Json(value),
             ["run"] = Path.GetFileName(outcome.RunPath),
             ["status"] = outcome.Status,
             ["queries"] = outcome.Queries,
@@ -149,8 +155,9 @@ public sealed class SweepRunner(PluginRegistries registries)
             ["ipw_version"] = Profiler.IpwVersion,
             ["status"] = status,
             ["axis"] = Axis(axis),
-            ["values"] = new JsonArray(values.Select(v => (JsonNode?)JsonValue.Create(v)).ToArray()),
-            ["arrival"] = axis == SweepAxis.Rate ? template.Arrival.ToString().ToLowerInvariant() : null,
+            ["values"] = new JsonArray(values.Select(v => (JsonNode?)Json(v)).ToArray()),
+            ["arrival"] = axis == SweepAxis.Rate ? (template with { Rate = 1 }).ArrivalName : null,
+            ["burstiness"] = template.Burstiness,
             ["client"] = template.Client,
             ["model"] = template.Model,
             ["dataset"] = template.Dataset,

@@ -23,12 +23,11 @@ public static class ServingReport
     public static void Print(RunSummary summary, TextWriter output)
     {
         if (summary.Serving is not { } s) return;
-        var config = summary.Config;
         output.WriteLine(Center(" Serving Benchmark Result ", '='));
         Line(output, "Successful requests:", Whole(s.Completed));
         Line(output, "Failed requests:", Whole(s.Failed));
-        if (config?.LoadMode is "closed" or "sequential") Line(output, "Maximum request concurrency:", Whole(config.Concurrency));
-        if (config?.RatePerS is { } rate && double.IsFinite(rate)) Line(output, "Request rate configured (RPS):", Fixed(rate));
+        if (s.MaxConcurrency is { } concurrency) Line(output, "Maximum request concurrency:", Whole(concurrency));
+        if (s.RequestRate is { } rate && double.IsFinite(rate)) Line(output, "Request rate configured (RPS):", Fixed(rate));
         Line(output, "Benchmark duration (s):", Fixed(s.Duration));
         Line(output, "Total input tokens:", Whole(s.TotalInputTokens));
         Line(output, "Total generated tokens:", Whole(s.TotalOutputTokens));

@@ -44,6 +44,8 @@ public sealed record ProfileArgs
     public double? Rate { get; init; }
     /// <summary>"poisson" or "constant".</summary>
     public string Arrival { get; init; } = "poisson";
+    /// <summary>Gamma-distributed open-loop gaps of this shape (vLLM's --burstiness; 1 is Poisson).</summary>
+    public double? Burstiness { get; init; }
     /// <summary>"60s", "5m": stop sending after this long.</summary>
     public string? Duration { get; init; }
     /// <summary>Idle baseline before and after, e.g. "10s" ("0" turns it off).</summary>
@@ -94,6 +96,7 @@ public sealed record ProfileArgs
                 "constant" => Profiling.Arrival.Constant,
                 _ => throw new UserError($"--arrival must be poisson or constant, got '{Arrival}'"),
             },
+            Burstiness = Burstiness,
             Duration = Duration is null ? null : Durations.Parse("--duration", Duration, allowZero: false),
             Baseline = Durations.Parse("--baseline", Baseline, allowZero: true),
             Attribution = Attribution switch

@@ -62,8 +62,12 @@ public sealed record RunConfig
     /// <summary>"sequential", "closed" or "open".</summary>
     public string? LoadMode { get; init; }
     public int? Concurrency { get; init; }
+    /// <summary>Requests per second; "inf" in the file for every request at once.</summary>
+    [JsonConverter(typeof(RateJsonConverter))]
     public double? RatePerS { get; init; }
     public string? Arrival { get; init; }
+    /// <summary>The gamma shape of open-loop gaps (<c>--burstiness</c>); null when not given.</summary>
+    public double? Burstiness { get; init; }
     public double? DurationS { get; init; }
     /// <summary>The percentiles the serving section reports (<c>--percentiles</c>).</summary>
     public List<double>? Percentiles { get; init; }

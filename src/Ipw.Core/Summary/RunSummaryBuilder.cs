@@ -36,7 +36,12 @@ internal sealed class RunSummaryBuilder(RunFacts facts, TelemetrySession session
                 facts.Registries.Loaded.Select(p => new PluginVersion(p.Name, p.Version)).ToList()),
             Counts = state.Totals.Counts(recordsOnDisk),
             Totals = state.Totals.Totals(),
-            Serving = state.Totals.Serving.ToSection(o.Percentiles, state.MeasuredSpanS),
+            Serving = state.Totals.Serving.ToSection(o.Percentiles, state.MeasuredSpanS) with
+            {
+                RequestRate = o.Rate,
+                Burstiness = o.Burstiness,
+                MaxConcurrency = o.Rate is null ? o.Concurrency : null,
+            },
             Load = state.Load,
             Energy = _energy.Build(energy, state.Totals, state.Idle, state.MeasuredSpanS),
             Intelligence = state.Totals.Intelligence.ToSection(map.EnergyMissingReason),
@@ -64,7 +69,8 @@ internal sealed class RunSummaryBuilder(RunFacts facts, TelemetrySession session
         LoadMode = o.LoadMode,
         Concurrency = o.Concurrency,
         RatePerS = o.Rate,
-        Arrival = o.Rate is null ? null : o.Arrival.ToString().ToLowerInvariant(),
+        Arrival = o.ArrivalName,
+        Burstiness = o.Burstiness,
         DurationS = o.Duration?.TotalSeconds,
         Percentiles = [.. o.Percentiles],
         SloMs = o.Slo?.Milliseconds(),

@@ -41,6 +41,15 @@ public sealed record ServingSection
     public double? MedianE2elMs { get; init; }
     public double? StdE2elMs { get; init; }
 
+    /// <summary>The open-loop rate asked (vLLM's <c>request_rate</c>): "inf" in the file for every request at once; null
+    /// for a closed loop.</summary>
+    [JsonConverter(typeof(RateJsonConverter))]
+    public double? RequestRate { get; init; }
+    /// <summary>The gamma shape of open-loop gaps (vLLM's <c>burstiness</c>: 1 is Poisson); null when not given.</summary>
+    public double? Burstiness { get; init; }
+    /// <summary>Closed loop: requests in flight (vLLM's <c>max_concurrency</c>); null for an open loop.</summary>
+    public int? MaxConcurrency { get; init; }
+
     /// <summary>The objectives (<c>--slo</c>) in ms under vLLM's names: ttft, tpot, e2el; null without.</summary>
     public Dictionary<string, double>? SloMs { get; init; }
     /// <summary>Successful queries that met every objective; null without objectives.</summary>
