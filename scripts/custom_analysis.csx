@@ -23,7 +23,8 @@ foreach (var run in runs)
         rates.Add(input[i] / ttft[i]);
     }
 
-    static double Median(List<double> v) { var s = v.Order().ToList(); return s.Count % 2 == 1 ? s[s.Count / 2] : (s[s.Count / 2 - 1] + s[s.Count / 2]) / 2; }
+    // The percentile definition summary.json and the analyses use (Ipw.Abstractions.Statistics).
+    static double Median(List<double> v) => Statistics.Percentile(v.Order().ToArray(), 50);
 
     // Energy per correct answer: all the energy of the graded queries over the number answered correctly.
     var energy = run.Column("energy_j");

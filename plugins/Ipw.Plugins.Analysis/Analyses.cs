@@ -97,7 +97,8 @@ internal sealed class RegressionAnalysis : IAnalysis
 
 /// <summary>
 /// <c>efficiency</c>: accuracy (Wilson 95 % interval), intelligence per joule and per watt, tokens per joule, joules per
-/// token and the percentiles of TTFT, ITL, end-to-end latency and energy, overall and per subject. One pass over the
+/// token and the percentiles of TTFT, the queries' median inter-token latencies (the run's pooled inter-token latency
+/// needs every gap, which only summary.json's serving section has), end-to-end latency and energy, overall and per subject. One pass over the
 /// rows gathers every group's sums; each distribution is sorted once overall (shared with <c>latency</c>) and once split
 /// by subject.
 /// </summary>
@@ -105,7 +106,7 @@ internal sealed class EfficiencyAnalysis : IAnalysis
 {
     private static readonly (string Column, string Label, string Unit)[] Distributions =
     [
-        (RecordColumns.TtftS.Name, "ttft", "s"), (RecordColumns.ItlP50S.Name, "itl", "s"), (RecordColumns.E2eLatencyS.Name, "e2e_latency", "s"), (RecordColumns.EnergyJ.Name, "energy", "J"),
+        (RecordColumns.TtftS.Name, "ttft", "s"), (RecordColumns.ItlP50S.Name, "itl_p50_per_query", "s"), (RecordColumns.E2eLatencyS.Name, "e2e_latency", "s"), (RecordColumns.EnergyJ.Name, "energy", "J"),
     ];
 
     /// <summary>Running sums of one group.</summary>
@@ -222,9 +223,9 @@ internal sealed class EfficiencyAnalysis : IAnalysis
         ["missing"] = d.Missing,
         ["zero"] = d.Zero,
         ["mean"] = Output.Num(Columns.Mean(d.Sorted)),
-        ["p50"] = Output.Num(Columns.Quantile(d.Sorted, 0.5)),
-        ["p90"] = Output.Num(Columns.Quantile(d.Sorted, 0.9)),
-        ["p99"] = Output.Num(Columns.Quantile(d.Sorted, 0.99)),
+        ["p50"] = Output.Num(Columns.Percentile(d.Sorted, 50)),
+        ["p90"] = Output.Num(Columns.Percentile(d.Sorted, 90)),
+        ["p99"] = Output.Num(Columns.Percentile(d.Sorted, 99)),
     };
 
     private static double? D(JsonNode? node) =>
@@ -279,7 +280,7 @@ internal sealed class LatencyAnalysis : IAnalysis
             var (sorted, missing, zero) = Columns.Sorted(run, column);
             if (missing > 0) warnings.Add($"latency: {column} is missing in {missing} of {values.Length} rows");
             if (zero > 0) warnings.Add($"latency: {column} is 0 in {zero} rows");
-            var q = (double p) => Columns.Quantile(sorted, p);
+            var q = (double p) => Columns.Percentile(sorted, p);
             var m = new JsonObject
             {
                 ["unit"] = unit,
@@ -288,11 +289,11 @@ internal sealed class LatencyAnalysis : IAnalysis
                 ["zero"] = zero,
                 ["min"] = Output.Num(q(0)),
                 ["mean"] = Output.Num(Columns.Mean(sorted)),
-                ["p50"] = Output.Num(q(0.5)),
-                ["p90"] = Output.Num(q(0.9)),
-                ["p95"] = Output.Num(q(0.95)),
-                ["p99"] = Output.Num(q(0.99)),
-                ["max"] = Output.Num(q(1)),
+                ["p50"] = Output.Num(q(50)),
+                ["p90"] = Output.Num(q(90)),
+                ["p95"] = Output.Num(q(95)),
+                ["p99"] = Output.Num(q(99)),
+                ["max"] = Output.Num(q(100)),
             };
             if (sorted.Length > 0)
             {
@@ -305,13 +306,13 @@ internal sealed class LatencyAnalysis : IAnalysis
                     ["edges"] = new JsonArray([.. Enumerable.Range(0, 21).Select(k => Output.Num(lo + k * width))]),
                     ["counts"] = new JsonArray([.. counts.Select(c => JsonValue.Create(c))]),
                 };
-                m["cdf"] = new JsonArray([.. Enumerable.Range(0, 101).Select(k => Output.Num(q(k / 100.0)))]);
+                m["cdf"] = new JsonArray([.. Enumerable.Range(0, 101).Select(k => Output.Num(q(k)))]);
             }
             metrics[column] = m;
-            rows.Add([column, sorted.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), Columns.Format(q(0.5), unit),
-                Columns.Format(q(0.9), unit), Columns.Format(q(0.99), unit), Columns.Format(q(1), unit), missing.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-            if (column == RecordColumns.TtftS.Name) headline["ttft_p99_s"] = q(0.99);
-            if (column == RecordColumns.E2eLatencyS.Name) headline["e2e_latency_p99_s"] = q(0.99);
+            rows.Add([column, sorted.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), Columns.Format(q(50), unit),
+                Columns.Format(q(90), unit), Columns.Format(q(99), unit), Columns.Format(q(100), unit), missing.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            if (column == RecordColumns.TtftS.Name) headline["ttft_p99_s"] = q(99);
+            if (column == RecordColumns.E2eLatencyS.Name) headline["e2e_latency_p99_s"] = q(99);
         }
         var json = new JsonObject { ["analysis"] = "latency", ["run"] = run.Directory, ["metrics"] = metrics, ["warnings"] = new JsonArray([.. warnings.Select(w => JsonValue.Create(w))]) };
         var file = Output.Write(context, "latency", json);

@@ -113,15 +113,9 @@ internal static class Columns
         return (sorted, missing, zero);
     }
 
-    /// <summary>The q-quantile of sorted values (linear interpolation between ranks); null when empty.</summary>
-    public static double? Quantile(double[] sorted, double q)
-    {
-        if (sorted.Length == 0) return null;
-        var pos = q * (sorted.Length - 1);
-        var lo = (int)Math.Floor(pos);
-        var hi = Math.Min(lo + 1, sorted.Length - 1);
-        return sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]);
-    }
+    /// <summary>The <paramref name="percent"/>-th percentile of sorted values by the one definition
+    /// (<see cref="Statistics.Percentile(ReadOnlySpan{double}, double)"/>, as summary.json's); null when empty.</summary>
+    public static double? Percentile(double[] sorted, double percent) => sorted.Length == 0 ? null : Statistics.Percentile(sorted, percent);
 
     public static double? Mean(double[] values) => values.Length == 0 ? null : values.Average();
 

@@ -178,7 +178,7 @@ internal sealed class DistributionFigures : IVisualization
                 if (sorted.Length == 0) { notes.Add($"latency_cdf: {run.Label} has no {column}"); continue; }
                 Array.Sort(sorted);
                 var qs = Enumerable.Range(0, 201).Select(k => k / 200.0).ToArray();
-                var xs = qs.Select(q => sorted[(int)Math.Round(q * (sorted.Length - 1))]).ToArray();
+                var xs = qs.Select(q => Ipw.Abstractions.Statistics.Percentile(sorted, q * 100)).ToArray();
                 var line = cdf.Add.ScatterLine(xs, qs);
                 line.Color = Figure.ColorOf(r);
                 line.LineWidth = 2;

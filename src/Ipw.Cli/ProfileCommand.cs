@@ -39,14 +39,26 @@ internal static class ProfileCommand
         var energy = new Option<string[]>("--energy") { Description = "telemetry sources to use (default: every available one)" };
         var gpus = GpuSelection.Option();
         var concurrency = new Option<string?>("--concurrency") { Description = "closed loop: N requests in flight (default 1: sequential); a list such as 1,2,4,8 sweeps" };
-        var rate = new Option<string?>("--rate") { Description = "open loop: requests per second, sent on schedule; a list such as 1,2,4 sweeps" };
+        var rate = new Option<string?>("--rate") { Description = "open loop: requests per second, sent on schedule, or inf to send every query at once; a list such as 1,2,4 sweeps" };
         var arrival = new Option<string>("--arrival") { Description = "open-loop arrivals: poisson or constant", DefaultValueFactory = _ => "poisson" };
         arrival.AcceptOnlyFromAmong("poisson", "constant");
+        var burstiness = new Option<double?>("--burstiness")
+        {
+            Description = "open loop: gamma-distributed gaps of this shape, mean 1/rate (1: Poisson; below 1 burstier, above 1 more even; as vLLM's --burstiness)",
+        };
         var duration = new Option<string?>("--duration") { Description = "stop sending after this long, e.g. 60s or 5m (the dataset is cycled to fill it)" };
         var baseline = new Option<string>("--baseline") { Description = "idle power measured this long before and after the run, e.g. 10s (0: off)", DefaultValueFactory = _ => "10s" };
         var attributionMethod = new Option<string>("--attribution") { Description = "sharing energy among concurrent queries: overlap (time) or phase (prefill weighted)", DefaultValueFactory = _ => "overlap" };
         attributionMethod.AcceptOnlyFromAmong("overlap", "phase");
         var prefillWeight = new Option<double>("--prefill-weight") { Description = "with --attribution phase: a query in prefill weighs this much against one decoding", DefaultValueFactory = _ => 2.0 };
+        var percentiles = new Option<string?>("--percentiles")
+        {
+            Description = "percentiles of TTFT, TPOT, ITL and end-to-end latency reported besides mean and median, e.g. 50,90,99 (default 99, as vLLM's --metric-percentiles)",
+        };
+        var slo = new Option<string?>("--slo")
+        {
+            Description = "service-level objectives for goodput, any of ttft, tpot, e2e, e.g. ttft=200ms,tpot=50ms,e2e=5s: the share of queries that met them all, and good requests per second",
+        };
         var progress = new Option<string>("--progress") { Description = "auto, bar, plain or none", DefaultValueFactory = _ => "auto" };
         progress.AcceptOnlyFromAmong("auto", "bar", "plain", "none");
         var tui = new Option<bool>("--tui") { Description = "watch the run in the terminal UI (q stops and saves, p pauses); plain progress when there is no terminal" };
@@ -54,8 +66,8 @@ internal static class ProfileCommand
         var command = new Command("profile", "Profile a model: send a workload and record latency, tokens and telemetry per query")
         {
             client, model, baseUrl, waitReady, clientOption, threads, contextSize, dataset, datasetPath, datasetOption, maxQueries, maxErrors, outputDir,
-            maxTokens, temperature, seed, warmup, interval, energy, gpus, concurrency, rate, arrival, duration, baseline, attributionMethod,
-            prefillWeight, progress, tui,
+            maxTokens, temperature, seed, warmup, interval, energy, gpus, concurrency, rate, arrival, burstiness, duration, baseline, attributionMethod,
+            prefillWeight, percentiles, slo, progress, tui,
         };
 
         var judge = JudgeOptions.Create();
@@ -65,6 +77,11 @@ internal static class ProfileCommand
         command.SetAction(async (parse, _) =>
         {
             var sources = parse.GetValue(energy);
+            var concurrencies = parse.GetValue(concurrency) is { } c1 ? ParseList("--concurrency", c1, whole: true) : null;
+            var rates = parse.GetValue(rate) is { } r1 ? ParseList("--rate", r1, whole: false) : null;
+            if (concurrencies is not null && rates is not null)
+                throw new UserError("--concurrency (closed loop) and --rate (open loop) cannot be combined: choose one");
+            // The first point stands for a sweep's load while the options are checked (each point is checked again).
             var options = new ProfileArgs
             {
                 Client = parse.GetValue(client)!,
@@ -89,15 +106,16 @@ internal static class ProfileCommand
                 Gpus = parse.GetValue(gpus),
                 TelemetrySettings = prometheus.Settings(parse),
                 Arrival = parse.GetValue(arrival)!,
+                Burstiness = parse.GetValue(burstiness),
                 Duration = parse.GetValue(duration),
                 Baseline = parse.GetValue(baseline)!,
                 Attribution = parse.GetValue(attributionMethod)!,
                 PrefillWeight = parse.GetValue(prefillWeight),
+                Percentiles = parse.GetValue(percentiles),
+                Slo = parse.GetValue(slo),
+                Concurrency = concurrencies is [var first, ..] ? (int)first : 1,
+                Rate = rates?[0],
             }.ToOptions();
-            var concurrencies = parse.GetValue(concurrency) is { } c1 ? ParseList("--concurrency", c1, whole: true) : null;
-            var rates = parse.GetValue(rate) is { } r1 ? ParseList("--rate", r1, whole: false) : null;
-            if (concurrencies is not null && rates is not null)
-                throw new UserError("--concurrency (closed loop) and --rate (open loop) cannot be combined: choose one");
             if (concurrencies is { Count: > 1 } || rates is { Count: > 1 })
             {
                 var axis = concurrencies is not null ? SweepAxis.Concurrency : SweepAxis.Rate;
@@ -107,8 +125,6 @@ internal static class ProfileCommand
                     throw new UserError("--tui watches one run, not a sweep; run the sweep with plain progress and open each point with ipw monitor RUN");
                 return await SweepAsync(options, axis, concurrencies ?? rates!, parse.GetValue(progress)!);
             }
-            if (concurrencies is [var n]) options = options with { Concurrency = (int)n };
-            if (rates is [var r]) options = options with { Rate = r };
             return await RunAsync(options, parse.GetValue(tui) ? "tui" : parse.GetValue(progress)!, judge.Read(parse));
         });
         return command;
@@ -128,8 +144,13 @@ internal static class ProfileCommand
             }
             else
             {
+                if (part.Equals("inf", StringComparison.OrdinalIgnoreCase) || part.Equals("infinity", StringComparison.OrdinalIgnoreCase))
+                {
+                    values.Add(double.PositiveInfinity); // every query at once, as vLLM's --request-rate inf
+                    continue;
+                }
                 if (!double.TryParse(part, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || !(v > 0) || double.IsInfinity(v))
-                    throw new UserError($"{option}: '{part}' is not a positive number of requests per second (in '{text}')");
+                    throw new UserError($"{option}: '{part}' is not a positive number of requests per second or inf (in '{text}')");
                 values.Add(v);
             }
         }

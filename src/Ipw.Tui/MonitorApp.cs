@@ -60,7 +60,7 @@ public static class MonitorApp
 
         // Overview: progress and totals, recent queries, compact charts.
         var overview = new View { Width = Dim.Fill(), Height = Dim.Fill() };
-        var progress = Text(new Label { X = 0, Y = 0, Width = Dim.Fill(), Height = 4 });
+        var progress = Text(new Label { X = 0, Y = 0, Width = Dim.Fill(), Height = 5 });
         var recent = Table(Pos.Bottom(progress), Dim.Fill(6));
         var compact = new ChartView(model) { X = 0, Y = Pos.AnchorEnd(6), Width = Dim.Fill(), Height = 6, MaxRows = 0, Span = session.ChartSpan };
         overview.Add(progress, recent, compact);
@@ -123,7 +123,7 @@ public static class MonitorApp
                 drawn = version;
                 var (counts, timing) = model.ProgressLines();
                 var (energy, intelligence) = model.TotalsLines();
-                SetText(progress, Lines([$"{Bar(model, Math.Max(10, size.Width / 4))} {counts}", timing, energy, intelligence], width));
+                SetText(progress, Lines([$"{Bar(model, Math.Max(10, size.Width / 4))} {counts}", timing, energy, intelligence, model.LatencyLine()], width));
                 if (current == 0) SetRows(recent, model.Recent(Math.Max(1, size.Height)));
                 if (current == 1) SetRows(queries, model.Recent(MonitorModel.KeptRows));
                 compact.SetNeedsDraw();

@@ -26,6 +26,7 @@ public sealed class MonitorModel
     private readonly Dictionary<string, Counter> _counters = new(StringComparer.Ordinal);
     private readonly HashSet<string> _devicesWithCounters = new(StringComparer.Ordinal);
     private readonly Dictionary<string, double> _lastKept = new(StringComparer.Ordinal);
+    private readonly MonitorLatency _latency = new();
     private Func<TimeSpan> _clock = () => TimeSpan.Zero;
     private long _version;
 
@@ -155,6 +156,7 @@ public sealed class MonitorModel
                 _errorsByClass[row.Status] = _errorsByClass.GetValueOrDefault(row.Status) + 1;
             }
             _outputTokens += row.OutputTokens ?? 0;
+            _latency.Add(row);
             if (row.EnergyJ is { } e && double.IsFinite(e))
             {
                 _joules += e;
@@ -287,7 +289,7 @@ public sealed class MonitorModel
     /// (for a terminal that cannot show the TUI).</summary>
     public string ToText(int rows = 10)
     {
-        var lines = new List<string>(HeaderLines()) { ProgressLine(), TotalsLine(), "" };
+        var lines = new List<string>(HeaderLines()) { ProgressLine(), TotalsLine(), LatencyLine(), "" };
         lines.Add(string.Join("  ", Columns.Select(c => c.Name.PadLeft(c.Width))));
         foreach (var r in Recent(rows)) lines.Add(string.Join("  ", Columns.Select(c => c.Cell(r).PadLeft(c.Width))));
         return string.Join('\n', lines);
@@ -345,6 +347,20 @@ public sealed class MonitorModel
         var ipw = t.IntelligencePerWatt is { } iw ? $"IPW {iw:0.####}/W" : "IPW —";
         var rate = t.TokensPerSecond is { } tps ? $"{tps:0.#} tok/s" : "tok/s —";
         return ($"{energy} · {perJ} · {watts} · {rate}", $"{accuracy} · {ipj} · {ipw}");
+    }
+
+    /// <summary>TTFT, TPOT and pooled inter-token latency of the successful queries so far (mean/median/p99, ms), as
+    /// summary.json's serving section defines them.</summary>
+    public string LatencyLine()
+    {
+        lock (_lock) return _latency.Line();
+    }
+
+    /// <summary>A finished run's serving figures (summary.json), for the inter-token latency its records cannot give.</summary>
+    public void UseRunFigures(Core.Summary.ServingSection? serving)
+    {
+        lock (_lock) _latency.UseRunFigures(serving);
+        Changed();
     }
 
     /// <summary>The query table's columns: name, width, and how a row shows in it.</summary>

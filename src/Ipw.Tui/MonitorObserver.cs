@@ -24,7 +24,12 @@ public sealed class MonitorObserver(MonitorModel model) : IProfileObserver
 
     public void OnStarted(ProfileStarted s)
     {
-        var load = s.Rate is { } rate ? $"open loop {rate.ToString(CultureInfo.InvariantCulture)}/s" : s.Concurrency is > 1 ? $"{s.Concurrency} in flight" : "sequential";
+        var load = s.Rate switch
+        {
+            double.PositiveInfinity => "open loop, all at once",
+            { } rate => $"open loop {rate.ToString(CultureInfo.InvariantCulture)}/s",
+            _ => s.Concurrency is > 1 ? $"{s.Concurrency} in flight" : "sequential",
+        };
         model.Start(s.Client, s.Model, s.Dataset, s.Hardware, s.RunPath, s.Total, load, s.EnergyStatus, Verdicts(s.Telemetry));
         model.SetClock(() => _progressElapsed + Stopwatch.GetElapsedTime(Interlocked.Read(ref _progressAt)));
         if (s.Live is { } live)

@@ -11,7 +11,17 @@ public sealed record MonitorRow(
     /// <summary>The row of a record the pipeline just wrote.</summary>
     public static MonitorRow From(QueryRecord r) => new(
         r.QueryIndex, r.Subject, r.TtftS, r.E2eLatencyS, r.InputTokens, r.OutputTokens, r.DecodeTokensPerS, r.EnergyJ, r.AvgPowerW,
-        r.Correct, r.Status, r.Error, r.CompletedAtS);
+        r.Correct, r.Status, r.Error, r.CompletedAtS)
+    {
+        TpotS = r.TpotS,
+        TokenGapsS = r.TokenGapsS,
+    };
+
+    /// <summary>Mean time per output token after the first.</summary>
+    public double? TpotS { get; init; }
+
+    /// <summary>The query's inter-token gaps (live only: a run's file does not keep them).</summary>
+    public ReadOnlyMemory<double> TokenGapsS { get; init; }
 }
 
 /// <summary>A telemetry metric the monitor charts.</summary>

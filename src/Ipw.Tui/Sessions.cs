@@ -156,7 +156,7 @@ public sealed class RunReplaySession : MonitorSession, IDisposable
     {
         var s = view.Summary;
         var config = s.Config;
-        var load = Core.Load.LoadText.Describe(config?.LoadMode, config?.Concurrency, config?.RatePerS, config?.Arrival);
+        var load = Core.Load.LoadText.Describe(config?.LoadMode, config?.Concurrency, config?.RatePerS, config?.Arrival, config?.Burstiness);
         var energy = s.Energy is { Available: true } e
             ? $"energy from {e.Source}" + (e.TotalJ is { } tj ? $", {tj} J in total" : "")
             : $"no energy: {s.Energy?.Reason}";
@@ -164,6 +164,7 @@ public sealed class RunReplaySession : MonitorSession, IDisposable
         foreach (var src in s.Telemetry?.Sources ?? [])
             sources.Add((src.Name, Core.Telemetry.SourceVerdict.Describe(src.Available, src.Reason, src.Metrics.Select(m => m.Kind), src.Method,
                 src.Missing.Select(m => m.Kind))));
+        model.UseRunFigures(s.Serving);
         model.Start(s.Client?.Name ?? config?.Client ?? "?", s.Model?.Label ?? "?", s.Dataset?.Identity ?? config?.Dataset ?? "?",
             s.Hardware?.Label ?? "?", view.Directory, count, load, energy, sources);
     }
@@ -176,6 +177,7 @@ public sealed class RunReplaySession : MonitorSession, IDisposable
         var n = (int)view.RecordCount;
         var index = Col(RecordColumns.QueryIndex);
         var ttft = Col(RecordColumns.TtftS);
+        var tpot = Col(RecordColumns.TpotS);
         var e2e = Col(RecordColumns.E2eLatencyS);
         var input = Col(RecordColumns.InputTokens);
         var output = Col(RecordColumns.OutputTokens);
@@ -193,7 +195,8 @@ public sealed class RunReplaySession : MonitorSession, IDisposable
         {
             rows.Add(new MonitorRow((long)(At(index, i) ?? i), subject?[i], At(ttft, i), At(e2e, i) ?? double.NaN,
                 At(input, i) is { } it ? (long)it : null, At(output, i) is { } ot ? (long)ot : null, At(tps, i), At(energy, i), At(power, i),
-                At(correct, i) is { } c ? c != 0 : null, status?[i] ?? "ok", error?[i], At(completed, i) ?? 0));
+                At(correct, i) is { } c ? c != 0 : null, status?[i] ?? "ok", error?[i], At(completed, i) ?? 0)
+            { TpotS = At(tpot, i) });
         }
         rows.Sort((a, b) => a.CompletedAtS.CompareTo(b.CompletedAtS));
         return rows;

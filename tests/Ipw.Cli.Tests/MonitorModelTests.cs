@@ -44,6 +44,32 @@ public sealed class MonitorModelTests
     }
 
     [Fact]
+    public void The_latency_line_pools_every_inter_token_gap_and_summarises_tpot_over_queries()
+    {
+        var m = new MonitorModel();
+        Assert.Contains("TTFT —/—/— · TPOT —/—/— · ITL —/—/—", m.LatencyLine());
+        // Two quick gaps in one answer and eight slow ones in another: the pooled median is a slow gap.
+        m.Add(Row(0, null, null) with { TpotS = 0.010, TokenGapsS = new[] { 0.010, 0.010 } });
+        m.Add(Row(1, null, null) with { TpotS = 0.050, TokenGapsS = Enumerable.Repeat(0.050, 8).ToArray() });
+        m.Add(Row(2, null, null, status: "timeout") with { TpotS = 9, TokenGapsS = new[] { 9.0 } }); // failed: left out
+        var line = m.LatencyLine();
+        Assert.Contains("TTFT 10.0/10.0/10.0", line);
+        Assert.Contains("TPOT 30.0/30.0/49.6", line);
+        Assert.Contains("ITL 42.0/50.0/50.0", line);
+        Assert.Contains(line, m.ToText());
+    }
+
+    [Fact]
+    public void A_replayed_run_shows_its_pooled_inter_token_latency_from_summary_json()
+    {
+        var m = new MonitorModel();
+        var serving = Ipw.Core.Summary.SummaryFile.Deserialize("""{ "serving": { "mean_itl_ms": 4.5, "median_itl_ms": 4, "p99_itl_ms": 12 } }""").Serving;
+        m.UseRunFigures(serving);
+        m.Add(Row(0, null, null)); // a record read back from the run's file: no gaps
+        Assert.Contains("ITL 4.5/4.0/12.0 (whole run)", m.LatencyLine());
+    }
+
+    [Fact]
     public void A_slow_counter_read_between_its_updates_gives_its_true_power_through_the_counter_model()
     {
         // 100 W on a counter that publishes every 100 ms (as NVML's), read every 30 ms: most reads repeat a stale value.

@@ -40,6 +40,8 @@ public sealed class TimelineMetricsTests
         Assert.Equal(0.5, m.ItlP99S!.Value, 9);
         Assert.Equal(0.5, m.TpotS!.Value, 9);
         Assert.Equal(2.0, m.DecodeTokensPerS!.Value, 9);
+        // The gaps themselves, for the run's pool: one per token.
+        Assert.Equal([0.5, 0.5, 0.5, 0.5], m.TokenGapsS.Select(g => Math.Round(g, 9)));
     }
 
     [Fact]

@@ -36,8 +36,8 @@ internal sealed class LoadDriver(LoadParts parts, RecordPipeline pipeline, Summa
     {
         using var sending = CancellationTokenSource.CreateLinkedTokenSource(stop, abort);
         var policy = new StopPolicy(Options, sending);
-        ILoadStrategy strategy = Options.Rate is { } rate
-            ? new OpenLoop(rate, Options.Arrival, _items.Planned, Options.Seed, parts.Gate)
+        ILoadStrategy strategy = Options.Rate is not null
+            ? new OpenLoop(Options, _items.Planned, parts.Gate)
             : new ClosedLoop(Options.Concurrency, parts.Gate);
         var report = new LoadReport(Options, _items.Planned, parts.Gate);
         var usageStart = HarnessUsage.Now();

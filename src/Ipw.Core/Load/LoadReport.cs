@@ -20,8 +20,8 @@ internal sealed class LoadReport(ProfileOptions options, int? planned, SendGate?
     /// <summary>The ipw process using more than this share of the machine's cores may be what limits throughput.</summary>
     private const double CpuShareLimit = 0.9;
 
-    private readonly Distribution _sendLag = new(1e-6, 3600);
-    private readonly Distribution _clientQueue = new(1e-6, 3600);
+    private readonly Distribution<double> _sendLag = new();
+    private readonly Distribution<double> _clientQueue = new();
     private long _firstSend = long.MaxValue, _lastSend = long.MinValue;
     private int _sent;
 
@@ -46,7 +46,7 @@ internal sealed class LoadReport(ProfileOptions options, int? planned, SendGate?
         var cores = Environment.ProcessorCount;
         var cpuShare = span > TimeSpan.Zero ? harness.Cpu.TotalSeconds / span.TotalSeconds : (double?)null;
         var warnings = new List<string>();
-        if (options.Rate is { } r)
+        if (options.Rate is { } r && double.IsFinite(r))
         {
             var limit = Math.Max(SendLagLimitS, 0.1 / r);
             if (_sendLag.Percentile(99) is { } lag && lag > limit)
@@ -65,7 +65,8 @@ internal sealed class LoadReport(ProfileOptions options, int? planned, SendGate?
             Mode = options.LoadMode,
             Concurrency = options.Rate is null ? options.Concurrency : null,
             RatePerS = options.Rate,
-            Arrival = options.Rate is null ? null : options.Arrival.ToString().ToLowerInvariant(),
+            Arrival = options.ArrivalName,
+            Burstiness = options.Burstiness,
             DurationS = options.Duration?.TotalSeconds,
             PlannedQueries = planned,
             Sent = _sent,
@@ -96,7 +97,8 @@ internal sealed class LoadReport(ProfileOptions options, int? planned, SendGate?
     /// N/R; sending later than that (the harness falling behind) stretches it. Time spent paused is not sending time.</summary>
     private double? AchievedRate(long measureStart)
     {
-        if (options.Rate is not { } rate || _sent == 0) return null;
+        // Every request at once (an infinite rate) has no rate to achieve.
+        if (options.Rate is not { } rate || !double.IsFinite(rate) || _sent == 0) return null;
         var paused = gate?.Paused.TotalSeconds ?? 0;
         var toLastSend = Stopwatch.GetElapsedTime(measureStart, _lastSend).TotalSeconds - paused;
         return planned is { } n && n == _sent ? _sent / Math.Max(n / rate, toLastSend)

@@ -6,8 +6,11 @@ namespace Ipw.Core.Load;
 public static class LoadText
 {
     /// <param name="mode">"sequential", "closed" or "open".</param>
-    public static string Describe(string? mode, int? concurrency, double? rate, string? arrival) => mode switch
+    /// <param name="burstiness">The gamma shape of open-loop gaps, when given.</param>
+    public static string Describe(string? mode, int? concurrency, double? rate, string? arrival, double? burstiness = null) => mode switch
     {
+        "open" when rate is double.PositiveInfinity => "open loop, every request at once (rate inf)",
+        "open" when burstiness is { } k => $"open loop at {rate?.ToString(CultureInfo.InvariantCulture)} requests/s (gamma arrivals, burstiness {k.ToString(CultureInfo.InvariantCulture)})",
         "open" => $"open loop at {rate?.ToString(CultureInfo.InvariantCulture)} requests/s ({arrival ?? "poisson"} arrivals)",
         "closed" => $"closed loop, {concurrency} in flight",
         _ => "sequential",

@@ -7,11 +7,11 @@ namespace Ipw.Core.Load;
 /// Sends on an arrival schedule whatever the service does, from its own thread: waits for each send time and starts the
 /// query there, so a slow send never delays the next one. Time spent paused shifts the schedule.
 /// </summary>
-internal sealed class OpenLoop(double rate, Arrival arrival, int? planned, int seed, SendGate? gate) : ILoadStrategy
+internal sealed class OpenLoop(ProfileOptions options, int? planned, SendGate? gate) : ILoadStrategy
 {
     private long _maxDispatchBlock;
 
-    public string Description => LoadText.Describe("open", null, rate, arrival.ToString().ToLowerInvariant());
+    public string Description => LoadText.Describe("open", null, options.Rate, options.ArrivalName, options.Burstiness);
 
     /// <summary>The longest a client's SendAsync held the scheduler before its first wait.</summary>
     public TimeSpan MaxDispatchBlock => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _maxDispatchBlock));
@@ -21,7 +21,7 @@ internal sealed class OpenLoop(double rate, Arrival arrival, int? planned, int s
 
     private void Run(ItemSource items, SendQuery send, long measureStart, CancellationToken sending)
     {
-        var schedule = new ArrivalSchedule(arrival, rate, planned, seed);
+        var schedule = new ArrivalSchedule(options.Arrival, options.Rate!.Value, planned, options.Seed, options.Burstiness);
         var step = (double)Stopwatch.Frequency;
         while (schedule.Next() is { } offset)
         {

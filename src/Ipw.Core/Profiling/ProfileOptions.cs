@@ -45,6 +45,9 @@ public sealed record ProfileOptions
     /// <summary>Open loop: requests per second, sent on schedule whatever the service does (null: closed loop).</summary>
     public double? Rate { get; init; }
     public Arrival Arrival { get; init; } = Arrival.Poisson;
+    /// <summary>Open loop: gamma-distributed gaps of this shape and mean 1/rate instead of <see cref="Arrival"/> (vLLM's
+    /// <c>--burstiness</c>: 1 is Poisson, below 1 burstier, above 1 more even); null: <see cref="Arrival"/>.</summary>
+    public double? Burstiness { get; init; }
     /// <summary>Stop sending after this long (the dataset is cycled to fill it); queries in flight complete.</summary>
     public TimeSpan? Duration { get; init; }
     /// <summary>Idle power is measured for this long before and after the run (zero: not measured).</summary>
@@ -54,12 +57,28 @@ public sealed record ProfileOptions
     public AttributionMethod Attribution { get; init; } = AttributionMethod.Overlap;
     /// <summary>With <see cref="AttributionMethod.Phase"/>: how much a query in prefill weighs against one decoding.</summary>
     public double PrefillWeight { get; init; } = 2;
+    /// <summary>The percentiles (0–100) of TTFT, TPOT, ITL and end-to-end latency the serving summary reports besides the
+    /// mean and the median (vLLM's <c>--metric-percentiles</c>, whose default is 99).</summary>
+    public IReadOnlyList<double> Percentiles { get; init; } = [99];
+
+    /// <summary>Service-level objectives for goodput (<c>--slo</c>); null: goodput is not measured.</summary>
+    public ServiceLevel? Slo { get; init; }
+
     /// <summary>A suffix for the run folder's name (sweep points: "c4", "r2").</summary>
     public string? RunSuffix { get; init; }
 
     /// <summary>What showed the run while it was measured ("tui", "bar", "plain", "none", "script"): recorded, since a
     /// live display costs the ipw process some CPU (see README, "The run monitor").</summary>
     public string FrontEnd { get; init; } = "library";
+
+    /// <summary>How open-loop requests arrive, in words: "poisson", "constant", "gamma" (with <see cref="Burstiness"/>) or
+    /// "all at once" (an infinite rate); null for a closed loop.</summary>
+    public string? ArrivalName => Rate switch
+    {
+        null => null,
+        double.PositiveInfinity => "all at once",
+        _ => Burstiness is not null ? "gamma" : Arrival.ToString().ToLowerInvariant(),
+    };
 
     /// <summary>"sequential", "closed" or "open".</summary>
     public string LoadMode => Rate is not null ? "open" : Concurrency > 1 ? "closed" : "sequential";
@@ -75,12 +94,23 @@ public sealed record ProfileOptions
         if (Temperature is < 0 or > 10 || double.IsNaN(Temperature)) throw new UserError($"--temperature must be between 0 and 10, got {Temperature}");
         if (Warmup < 0) throw new UserError($"--warmup must be 0 or more, got {Warmup}");
         if (Concurrency < 1) throw new UserError($"--concurrency must be a whole number of at least 1, got {Concurrency}");
-        if (Rate is { } rate && (!(rate > 0) || double.IsInfinity(rate) || rate > 1e6))
-            throw new UserError($"--rate must be a positive number of requests per second, got {rate}");
+        if (Rate is { } rate && (!(rate > 0) || (rate > 1e6 && !double.IsPositiveInfinity(rate))))
+            throw new UserError($"--rate must be a positive number of requests per second, or inf, got {rate}");
+        if (Rate is double.PositiveInfinity && Duration is not null && MaxQueries is null)
+            throw new UserError("--rate inf sends every query at once: with --duration, give --max-queries too");
+        if (Burstiness is { } k)
+        {
+            if (!(k > 0) || double.IsInfinity(k)) throw new UserError($"--burstiness must be a positive number, got {k}");
+            if (Rate is null) throw new UserError("--burstiness shapes open-loop arrivals: give --rate too");
+            if (Rate is double.PositiveInfinity) throw new UserError("--burstiness does not apply to --rate inf (every query is sent at once)");
+            if (Arrival == Arrival.Constant) throw new UserError("--burstiness replaces --arrival (gamma-distributed gaps): drop --arrival constant");
+        }
         if (Rate is not null && Concurrency > 1) throw new UserError("--rate (open loop) and --concurrency (closed loop) cannot be combined");
         if (Duration is { } d && d <= TimeSpan.Zero) throw new UserError($"--duration must be positive, got {d.TotalSeconds} s");
         if (Baseline < TimeSpan.Zero) throw new UserError($"--baseline must be 0 or more, got {Baseline.TotalSeconds} s");
         if (!(PrefillWeight > 0) || double.IsInfinity(PrefillWeight)) throw new UserError($"--prefill-weight must be a positive number, got {PrefillWeight}");
+        if (Percentiles.Count == 0 || Percentiles.Any(p => !(p is >= 0 and <= 100)))
+            throw new UserError($"--percentiles must be numbers from 0 to 100, got '{string.Join(',', Percentiles)}'");
         if (SampleInterval <= TimeSpan.Zero || SampleInterval > TimeSpan.FromSeconds(10))
             throw new UserError($"--sample-interval must be between 0 and 10 seconds, got {SampleInterval.TotalSeconds}");
     }

@@ -84,7 +84,7 @@ public sealed class Profiler(PluginRegistries registries)
         session.Start(run.CreateTelemetrySink(runStart));
         var total = Load.ItemSource.PlannedQueries(options, dataset);
 
-        var summary = new SummaryState();
+        var summary = new SummaryState(options.Slo);
         var facts = new RunFacts(options, info, clientEntry, datasetEntry, dataset, hardware, registries, wallStart);
         var publisher = new SummaryPublisher(new RunSummaryBuilder(facts, session, attribution, energy, summary), summary, run, runStart);
         run.Prewarm();

@@ -38,12 +38,18 @@ public sealed class SweepRunner(PluginRegistries registries)
         {
             var point = axis == SweepAxis.Concurrency
                 ? template with { Concurrency = (int)v, Rate = null, RunSuffix = $"c{(int)v}" }
-                : template with { Rate = v, Concurrency = 1, RunSuffix = $"r{v.ToString("0.###", CultureInfo.InvariantCulture)}" };
+                : template with { Rate = v, Concurrency = 1, RunSuffix = $"r{Value(v)}" };
             point.Validate();
             points.Add(point);
         }
         return points;
     }
+
+    /// <summary>A point's value in a folder name: "2", "0.5", "inf".</summary>
+    private static string Value(double v) => double.IsPositiveInfinity(v) ? RateJsonConverter.Infinite : v.ToString("0.###", CultureInfo.InvariantCulture);
+
+    /// <summary>A point's value in sweep.json: a number, or "inf" (JSON has no infinity).</summary>
+    private static JsonNode Json(double v) => double.IsPositiveInfinity(v) ? JsonValue.Create(RateJsonConverter.Infinite) : JsonValue.Create(v);
 
     private static string Axis(SweepAxis axis) => axis == SweepAxis.Concurrency ? "concurrency" : "rate";
 
@@ -102,7 +108,7 @@ public sealed class SweepRunner(PluginRegistries registries)
         var span = load?.MeasuredSpanS;
         return new JsonObject
         {
-            ["value"] = value,
+            ["value"] = Json(value),
             ["run"] = Path.GetFileName(outcome.RunPath),
             ["status"] = outcome.Status,
             ["queries"] = outcome.Queries,
@@ -114,6 +120,8 @@ public sealed class SweepRunner(PluginRegistries registries)
             ["e2e_latency_s"] = Node(summary?.Totals?.E2eLatencyS),
             ["ttft_s"] = Node(summary?.Totals?.TtftS),
             ["send_lag_s"] = Node(load?.SendLagS),
+            // vLLM's figures for the point, goodput among them when --slo was given.
+            ["serving"] = SummaryFile.ToNode(summary?.Serving),
             ["warnings"] = load is null ? null : new JsonArray(load.Warnings.Select(w => (JsonNode?)JsonValue.Create(w)).ToArray()),
             ["energy"] = energy is { Available: true } ? new JsonObject
             {
@@ -147,12 +155,14 @@ public sealed class SweepRunner(PluginRegistries registries)
             ["ipw_version"] = Profiler.IpwVersion,
             ["status"] = status,
             ["axis"] = Axis(axis),
-            ["values"] = new JsonArray(values.Select(v => (JsonNode?)JsonValue.Create(v)).ToArray()),
-            ["arrival"] = axis == SweepAxis.Rate ? template.Arrival.ToString().ToLowerInvariant() : null,
+            ["values"] = new JsonArray(values.Select(v => (JsonNode?)Json(v)).ToArray()),
+            ["arrival"] = axis == SweepAxis.Rate ? (template with { Rate = 1 }).ArrivalName : null,
+            ["burstiness"] = template.Burstiness,
             ["client"] = template.Client,
             ["model"] = template.Model,
             ["dataset"] = template.Dataset,
             ["hardware"] = hardware.Label,
+            ["slo_ms"] = template.Slo is { } slo ? new JsonObject(slo.Milliseconds().Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value))) : null,
             ["updated_at"] = DateTimeOffset.UtcNow.ToString("O"),
             ["points"] = entries.DeepClone(),
         };

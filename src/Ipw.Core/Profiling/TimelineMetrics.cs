@@ -6,6 +6,11 @@ namespace Ipw.Core.Profiling;
 /// <summary>Latency metrics derived from a recorded stream timeline: computed here, once, for every client.</summary>
 public readonly record struct TimelineMetrics(double E2eS, double? TtftS, double? TpotS, double? DecodeTokensPerS, double? ItlP50S, double? ItlP99S)
 {
+    /// <summary>Every inter-token gap of the query, s, in ascending order: one per token where the chunks' token counts
+    /// are known, one per chunk (its gap over its estimated tokens) where they are not. The run pools them, so its
+    /// inter-token latency is over all gaps of all queries (as vLLM's and AIPerf's), not over per-query figures.</summary>
+    public double[] TokenGapsS { get; init; } = [];
+
     /// <summary>
     /// TTFT is the time to the first chunk carrying content or reasoning (role-only and empty chunks do
     /// not count). Inter-token latencies are per token: a gap is divided by the tokens its chunk carried.
@@ -59,20 +64,13 @@ public readonly record struct TimelineMetrics(double E2eS, double? TtftS, double
             tpot = decode / (outputTokens.Value - 1);
             rate = (outputTokens.Value - 1) / decode;
         }
-        gaps.Sort();
+        var sorted = gaps.ToArray();
+        Array.Sort(sorted);
         return new TimelineMetrics(e2e, ttft, tpot, rate,
-            gaps.Count > 0 ? Percentile(gaps, 0.50) : null,
-            gaps.Count > 0 ? Percentile(gaps, 0.99) : null);
+            sorted.Length > 0 ? Statistics.Percentile(sorted, 50) : null,
+            sorted.Length > 0 ? Statistics.Percentile(sorted, 99) : null)
+        { TokenGapsS = sorted };
     }
 
     private static double Seconds(long from, long to) => (double)(to - from) / Stopwatch.Frequency;
-
-    /// <summary>Linear-interpolated percentile of sorted values.</summary>
-    internal static double Percentile(List<double> sorted, double q)
-    {
-        var pos = q * (sorted.Count - 1);
-        var lo = (int)Math.Floor(pos);
-        var hi = Math.Min(lo + 1, sorted.Count - 1);
-        return sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]);
-    }
 }

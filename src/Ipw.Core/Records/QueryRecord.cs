@@ -23,6 +23,10 @@ public sealed class QueryRecord
         return new QueryRecord(row);
     }
 
+    /// <summary>The query's inter-token gaps in seconds, ascending (see <see cref="Profiling.TimelineMetrics.TokenGapsS"/>),
+    /// for the run's pooled inter-token latency. Not a column: a record read back from a run's file has none.</summary>
+    public ReadOnlyMemory<double> TokenGapsS { get; internal init; }
+
     /// <summary>The value of <paramref name="column"/> (null: not measured).</summary>
     public T Get<T>(RecordColumn<T> column) => (T)_values[column.Ordinal]!;
 
@@ -47,6 +51,7 @@ public sealed class QueryRecord
     public double? TtftS => Get(RecordColumns.TtftS);
     public double E2eLatencyS => Get(RecordColumns.E2eLatencyS) ?? double.NaN;
     public double? DecodeTokensPerS => Get(RecordColumns.DecodeTokensPerS);
+    public double? TpotS => Get(RecordColumns.TpotS);
     public double? SendLagS => Get(RecordColumns.SendLagS);
     public double? ClientQueueS => Get(RecordColumns.ClientQueueS);
     public double? ProcessCpuS => Get(RecordColumns.ProcessCpuS);

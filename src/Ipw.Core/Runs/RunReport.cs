@@ -4,7 +4,8 @@ using Ipw.Core.Summary;
 
 namespace Ipw.Core.Runs;
 
-/// <summary>The few lines printed when a run ends, read back from what was written (the CLI and scripts print them).</summary>
+/// <summary>The lines printed when a run ends, read back from what was written (the CLI and scripts print them): a few of
+/// ipw's, then vLLM's serving block (<see cref="ServingReport"/>).</summary>
 public static class RunReport
 {
     public static void Print(ProfileOutcome outcome, TextWriter output)
@@ -36,6 +37,7 @@ public static class RunReport
                     + $"(95 % CI {ci?[0]:P1}–{ci?[1]:P1}){ipj}{ipw}");
             }
             foreach (var warning in summary.Load?.Warnings ?? []) output.WriteLine($"warning: {warning}");
+            ServingReport.Print(summary, output);
         }
         output.WriteLine($"run saved to {outcome.RunPath}");
     }

@@ -46,10 +46,16 @@ public sealed record ProfileArgs
     public double? Rate { get; init; }
     /// <summary>"poisson" or "constant".</summary>
     public string Arrival { get; init; } = "poisson";
+    /// <summary>Gamma-distributed open-loop gaps of this shape (vLLM's --burstiness; 1 is Poisson).</summary>
+    public double? Burstiness { get; init; }
     /// <summary>"60s", "5m": stop sending after this long.</summary>
     public string? Duration { get; init; }
     /// <summary>Idle baseline before and after, e.g. "10s" ("0" turns it off).</summary>
     public string Baseline { get; init; } = "10s";
+    /// <summary>"50,90,99": the percentiles of TTFT, TPOT, ITL and E2E latency reported besides mean and median (null: 99).</summary>
+    public string? Percentiles { get; init; }
+    /// <summary>"ttft=200ms,tpot=50ms,e2e=5s" (any subset): the objectives goodput counts queries against.</summary>
+    public string? Slo { get; init; }
     /// <summary>"overlap" or "phase".</summary>
     public string Attribution { get; init; } = "overlap";
     public double PrefillWeight { get; init; } = 2;
@@ -93,6 +99,7 @@ public sealed record ProfileArgs
                 "constant" => Profiling.Arrival.Constant,
                 _ => throw new UserError($"--arrival must be poisson or constant, got '{Arrival}'"),
             },
+            Burstiness = Burstiness,
             Duration = Duration is null ? null : Durations.Parse("--duration", Duration, allowZero: false),
             Baseline = Durations.Parse("--baseline", Baseline, allowZero: true),
             Attribution = Attribution switch
@@ -102,6 +109,8 @@ public sealed record ProfileArgs
                 _ => throw new UserError($"--attribution must be overlap or phase, got '{Attribution}'"),
             },
             PrefillWeight = PrefillWeight,
+            Percentiles = Percentiles is null ? [99] : ParsePercentiles(Percentiles),
+            Slo = Slo is null ? null : ServiceLevel.Parse(Slo),
             RunSuffix = Suffix,
             FrontEnd = FrontEnd,
         };
@@ -120,6 +129,19 @@ public sealed record ProfileArgs
             settings[pair[..eq].Trim()] = pair[(eq + 1)..].Trim();
         }
         return settings;
+    }
+
+    /// <summary>"50,90,99" (each from 0 to 100; a repeat counts once), in the order given.</summary>
+    public static IReadOnlyList<double> ParsePercentiles(string text)
+    {
+        var values = new List<double>();
+        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries))
+        {
+            if (!double.TryParse(part, NumberStyles.Float, CultureInfo.InvariantCulture, out var p) || !(p is >= 0 and <= 100))
+                throw new UserError($"--percentiles expects numbers from 0 to 100 separated by commas, e.g. 50,90,99; got '{text}'");
+            if (!values.Contains(p)) values.Add(p);
+        }
+        return values;
     }
 
     private static (int? Count, double? Rate) ParseMaxErrors(string? text)

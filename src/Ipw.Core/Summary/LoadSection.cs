@@ -5,8 +5,12 @@ public sealed record LoadSection
 {
     public string? Mode { get; init; }
     public int? Concurrency { get; init; }
+    /// <summary>Requests per second asked; "inf" in the file for every request at once.</summary>
+    [System.Text.Json.Serialization.JsonConverter(typeof(RateJsonConverter))]
     public double? RatePerS { get; init; }
     public string? Arrival { get; init; }
+    /// <summary>The gamma shape of the gaps (<c>--burstiness</c>); null when not given.</summary>
+    public double? Burstiness { get; init; }
     public double? DurationS { get; init; }
     public int? PlannedQueries { get; init; }
     public int Sent { get; init; }

@@ -33,6 +33,7 @@ public sealed record RunSummary
     public SoftwareSection? Software { get; init; }
     public CountsSection? Counts { get; init; }
     public TotalsSection? Totals { get; init; }
+    public ServingSection? Serving { get; init; }
     public LoadSection? Load { get; init; }
     public EnergySection? Energy { get; init; }
     public IntelligenceSection? Intelligence { get; init; }
@@ -63,9 +64,17 @@ public sealed record RunConfig
     /// <summary>"sequential", "closed" or "open".</summary>
     public string? LoadMode { get; init; }
     public int? Concurrency { get; init; }
+    /// <summary>Requests per second; "inf" in the file for every request at once.</summary>
+    [JsonConverter(typeof(RateJsonConverter))]
     public double? RatePerS { get; init; }
     public string? Arrival { get; init; }
+    /// <summary>The gamma shape of open-loop gaps (<c>--burstiness</c>); null when not given.</summary>
+    public double? Burstiness { get; init; }
     public double? DurationS { get; init; }
+    /// <summary>The percentiles the serving section reports (<c>--percentiles</c>).</summary>
+    public List<double>? Percentiles { get; init; }
+    /// <summary>The service-level objectives for goodput (<c>--slo</c>), ms, under vLLM's names (ttft, tpot, e2el).</summary>
+    public Dictionary<string, double>? SloMs { get; init; }
     public double? BaselineS { get; init; }
     public string? Attribution { get; init; }
     public double? PrefillWeight { get; init; }

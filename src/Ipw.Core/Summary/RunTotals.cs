@@ -5,10 +5,11 @@ namespace Ipw.Core.Summary;
 
 /// <summary>Accumulates the run's totals from each written record: counts, tokens, latency and energy statistics, the
 /// intelligence tally. Renders nothing itself: <see cref="RunSummaryBuilder"/> reads it.</summary>
-internal sealed class RunTotals
+/// <param name="slo">The service-level objectives goodput is measured against (null: none).</param>
+internal sealed class RunTotals(Profiling.ServiceLevel? slo = null)
 {
-    private readonly Distribution _queryEnergy = new(1e-6, 1e7), _queryActiveEnergy = new(1e-6, 1e7);
-    private readonly Distribution _e2e = new(1e-6, 3600), _ttft = new(1e-6, 3600);
+    private readonly Distribution<double> _queryEnergy = new(), _queryActiveEnergy = new();
+    private readonly Distribution<double> _e2e = new(), _ttft = new();
     private readonly Dictionary<string, int> _energyFlags = [];
     private readonly SortedDictionary<string, int> _errorsByClass = new(StringComparer.Ordinal);
     private long _inputTokens, _missingInputTokens, _missingOutputTokens;
@@ -19,6 +20,9 @@ internal sealed class RunTotals
     public int Errors { get; private set; }
     public long OutputTokens { get; private set; }
     public Scoring.IntelligenceTally Intelligence { get; } = new();
+
+    /// <summary>The successful queries' figures as vLLM's bench serve reports them.</summary>
+    public ServingTally Serving { get; } = new(slo);
 
     public void Add(QueryRecord r)
     {
@@ -36,6 +40,7 @@ internal sealed class RunTotals
         if (r.EnergyJ is { } e) { _energySum += e; _queryEnergy.Add(e); } else _energyMissing++;
         if (r.ActiveEnergyJ is { } a) { _activeSum += a; _activeCount++; _queryActiveEnergy.Add(a); }
         _e2e.Add(r.E2eLatencyS);
+        Serving.Add(r);
         Intelligence.Add(r);
         _cpuSum += r.ProcessCpuS ?? 0;
     }

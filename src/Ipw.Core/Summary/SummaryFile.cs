@@ -19,7 +19,14 @@ public static class SummaryFile
     /// <summary>How a plain string is written (for values kept as text).</summary>
     internal static System.Text.Json.Serialization.Metadata.JsonTypeInfo<string> StringInfo => Context.String;
 
+    /// <summary>How a number that may be missing is written (for values kept as JSON elements).</summary>
+    internal static System.Text.Json.Serialization.Metadata.JsonTypeInfo<double?> NullableDoubleInfo => Context.NullableDouble;
+
     public static string Serialize(RunSummary summary) => JsonSerializer.Serialize(summary, Context.RunSummary);
+
+    /// <summary>A serving section as summary.json writes it (for sweep.json's points).</summary>
+    internal static System.Text.Json.Nodes.JsonNode? ToNode(ServingSection? serving) =>
+        serving is null ? null : JsonSerializer.SerializeToNode(serving, Context.ServingSection);
 
     /// <exception cref="JsonException">Not a summary.json.</exception>
     public static RunSummary Deserialize(string json) =>
@@ -41,4 +48,5 @@ public static class SummaryFile
 
 [JsonSerializable(typeof(RunSummary))]
 [JsonSerializable(typeof(string))]
+[JsonSerializable(typeof(double?))]
 internal sealed partial class SummaryJsonContext : JsonSerializerContext;

@@ -5,9 +5,9 @@ namespace Ipw.Core.Summary;
 
 /// <summary>What the run has learned so far, beyond its facts: the totals of written records, the idle baselines, the
 /// load report, a failure, what the client reported after the run. <see cref="RunSummaryBuilder"/> renders it.</summary>
-internal sealed class SummaryState
+internal sealed class SummaryState(Profiling.ServiceLevel? slo = null)
 {
-    public RunTotals Totals { get; } = new();
+    public RunTotals Totals { get; } = new(slo);
     public IdleMeasurement? IdleBefore
     {
         get => Idle.Before;
