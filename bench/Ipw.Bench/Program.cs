@@ -6,7 +6,7 @@ using Ipw.Core.Records;
 using Ipw.Core.Runs;
 
 // ipw benchmarks: whole-process and in-process measurements, printed as plain lines.
-//   dotnet run --project bench/Ipw.Bench -c Release -- [cold-start|record-write|rss|sampler|client-parse|client-ttft|client-alloc|streams|rate|memory|attribution|datasets|analyze|tui|scripts|prometheus|engines|all] [--queries N] [--format jsonl|csv|hf|parquet|ipw|all] [--rates 100,250] [--telemetry system|none]
+//   dotnet run --project bench/Ipw.Bench -c Release -- [cold-start|record-write|rss|sampler|client-parse|client-ttft|client-alloc|wire-timing|streams|rate|memory|attribution|datasets|analyze|tui|scripts|prometheus|engines|all] [--queries N] [--format jsonl|csv|hf|parquet|ipw|all] [--rates 100,250] [--telemetry system|none]
 var which = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 var queries = args.SkipWhile(a => a != "--queries").Skip(1).Select(int.Parse).FirstOrDefault(10_000);
 var root = FindRoot();
@@ -28,6 +28,7 @@ var serverDll = Path.Combine(root, "tests", "Ipw.TestServer", "bin", config, "ne
 var rates = args.SkipWhile(a => a != "--rates").Skip(1).Select(r => r.Split(',').Select(double.Parse).ToArray()).FirstOrDefault([100, 250, 500, 750]);
 var telemetry = args.SkipWhile(a => a != "--telemetry").Skip(1).FirstOrDefault("system");
 if (which is "client-alloc") LoadBench.ClientAllocation(serverDll);
+if (which is "wire-timing" or "all") WireTimingBench.Run(serverDll);
 var datasetFormat = args.SkipWhile(a => a != "--format").Skip(1).FirstOrDefault("all");
 if (which is "datasets" or "jsonl" or "all")
     DatasetBench.Run(which == "jsonl" ? "jsonl" : datasetFormat, which != "all" && args.Contains("--queries") ? queries : 1_000_000);

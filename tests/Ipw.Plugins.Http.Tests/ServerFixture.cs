@@ -12,6 +12,10 @@ public sealed class ServerFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        // The server and its clients share this process: enough pool threads from the start that a timed write or
+        // read never waits for the pool to grow (it adds about one a second when starved), which would measure that.
+        ThreadPool.GetMinThreads(out var workers, out var io);
+        ThreadPool.SetMinThreads(Math.Max(workers, 16), Math.Max(io, 16));
         Environment.SetEnvironmentVariable("IPW_CACHE_DIR", Directory.CreateTempSubdirectory("ipw-http-test-").FullName);
         Server = await InferenceServer.StartAsync();
         // One request per protocol before any test: the engine's first decode and the first use of each serializer

@@ -42,8 +42,15 @@ public sealed class TranscriptTests(ServerFixture fixture) : IClassFixture<Serve
         if (e.FinishReason is not null) Assert.Equal(e.FinishReason, result.FinishReason);
         if (e.TtftMs is { } ttft)
         {
+            // Never before the chunk the first token is in (an earlier chunk, e.g. the role, is not a token) and
+            // read within LateMs of when the server really flushed it (a later chunk, e.g. content after tool calls,
+            // is too late).
             var measured = Clients.Metrics(result).TtftS!.Value * 1000;
-            Assert.InRange(measured, ttft - 0.5, ttft + LateMs);
+            Assert.True(measured >= ttft - 0.5, $"{name}: ttft {measured:F1} ms, before the first token's chunk at {ttft} ms");
+            var flushed = t.FirstTokenFlushedAt(Server.Served) ?? throw new InvalidOperationException($"{name}: the server logged no stream");
+            var readAt = result.SentAt + (long)(measured / 1000 * System.Diagnostics.Stopwatch.Frequency);
+            var late = System.Diagnostics.Stopwatch.GetElapsedTime(flushed, readAt).TotalMilliseconds;
+            Assert.True(late <= LateMs, $"{name}: the first token read {late:F1} ms after the server flushed its chunk (ttft {measured:F1} ms)");
         }
         foreach (var (key, value) in e.Server ?? [])
         {
@@ -58,6 +65,7 @@ public sealed class TranscriptTests(ServerFixture fixture) : IClassFixture<Serve
         Dictionary<string, string>? settings = null)
     {
         Server.Behaviour = new Behaviour { Replay = t.Name, Transcript = t };
+        Server.Served.Clear();
         var all = new Dictionary<string, string>(settings ?? []) { ["endpoint"] = t.Endpoint };
         // The OpenAI SDK's convention, as the servers' documentation writes it: the base URL ends in /v1.
         var baseUrl = t.Client == "ollama" ? Server.BaseUrl : new Uri(Server.BaseUrl, "v1");

@@ -53,6 +53,17 @@ public sealed record Transcript
     }
 
     public static Transcript Named(string name) => Load(Path.Combine(Folder(), name + ".json"), name);
+
+    /// <summary>When the chunk carrying the first token (the one written at <see cref="TranscriptExpectation.TtftMs"/>)
+    /// really left the server, as a monotonic timestamp, from the server's log of this replay: a loaded machine may
+    /// write it later than scheduled, and a client is judged on how late it read the chunk, not on the scheduler.</summary>
+    public long? FirstTokenFlushedAt(IEnumerable<ServedRequest> served)
+    {
+        if (Expect.TtftMs is not { } ttft || Exchanges.FirstOrDefault(e => e.Chunks is { Count: > 0 }) is not { } stream) return null;
+        var index = stream.Chunks!.Select((c, i) => (Gap: Math.Abs(c.AtMs - ttft), i)).Min().i;
+        var request = served.LastOrDefault(s => s.Path == stream.Path && s.ChunkWrittenAt.Count == stream.Chunks!.Count);
+        return request?.ChunkWrittenAt[index];
+    }
 }
 
 /// <summary>One request and the server's answer: a whole body, or chunks written at their times.</summary>
