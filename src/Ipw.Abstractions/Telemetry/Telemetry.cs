@@ -31,6 +31,16 @@ public sealed record MetricInfo(string Name, string Device, MetricKind Kind, str
     /// periods rest on interpolation and are flagged.</summary>
     public TimeSpan? UpdatePeriod { get; init; }
 
+    /// <summary>For a cumulative counter that changes in steps whose period the source could not learn (an idle
+    /// board, a counter slower than the probe's bound): the measurement treats it as the slowest plausible counter
+    /// (<see cref="SlowestPlausiblePeriod"/>) and flags every window shorter than that, instead of taking the counter
+    /// as current at read time. False for counters that are current at read time (RAPL) or whose period is known.</summary>
+    public bool UpdatePeriodUnknown { get; init; }
+
+    /// <summary>The longest update period an energy counter is taken to have when its own is unknown: NVML documents
+    /// no period, boards step every 20–100 ms, and some report at 1 s.</summary>
+    public static readonly TimeSpan SlowestPlausiblePeriod = TimeSpan.FromSeconds(1);
+
     /// <summary>For energy and power: whether this metric adds to the machine's total without overlapping
     /// another (RAPL package and DRAM do; psys contains them and does not). Totals sum only additive metrics.</summary>
     public bool Additive { get; init; } = true;
