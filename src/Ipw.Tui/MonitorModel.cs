@@ -241,7 +241,7 @@ public sealed class MonitorModel
     private void AddCounterLocked(double t, MonitorMetric m, double v)
     {
         if (!_counters.TryGetValue(m.Name, out var c))
-            _counters[m.Name] = c = new Counter(new CounterTrack(m.UpdatePeriod?.TotalSeconds * Counter.TicksPerSecond));
+            _counters[m.Name] = c = new Counter(m.Clock.Track(Counter.TicksPerSecond));
         c.Track.Add(Counter.Ticks(t), v);
         var horizon = c.Track.Horizon;
         if (horizon == long.MinValue) return;

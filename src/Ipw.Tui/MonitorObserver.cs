@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Ipw.Abstractions;
+using Ipw.Core.Measurement;
 using Ipw.Core.Profiling;
 using Ipw.Core.Records;
 using Ipw.Core.Runs;
@@ -34,7 +35,7 @@ public sealed class MonitorObserver(MonitorModel model) : IProfileObserver
         model.SetClock(() => _progressElapsed + Stopwatch.GetElapsedTime(Interlocked.Read(ref _progressAt)));
         if (s.Live is { } live)
         {
-            _metrics = live.Metrics.Select(m => new MonitorMetric(m.Info.Name, m.Info.Device, m.Info.Kind, m.Info.Unit) { UpdatePeriod = m.Info.UpdatePeriod }).ToArray();
+            _metrics = live.Metrics.Select(m => new MonitorMetric(m.Info.Name, m.Info.Device, m.Info.Kind, m.Info.Unit) { Clock = CounterClock.Of(m.Info) }).ToArray();
             Live = live;
         }
     }

@@ -27,8 +27,8 @@ public sealed record MonitorRow(
 /// <summary>A telemetry metric the monitor charts.</summary>
 public sealed record MonitorMetric(string Name, string Device, MetricKind Kind, string Unit)
 {
-    /// <summary>For an energy counter: how often it really updates, when the source learned it.</summary>
-    public TimeSpan? UpdatePeriod { get; init; }
+    /// <summary>For an energy counter: how it publishes (its period, when the source learned it).</summary>
+    public Ipw.Core.Measurement.CounterClock Clock { get; init; }
 }
 
 /// <summary>A chart line: points (seconds since the run started, value) at about one a second.</summary>

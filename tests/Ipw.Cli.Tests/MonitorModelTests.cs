@@ -74,7 +74,7 @@ public sealed class MonitorModelTests
     {
         // 100 W on a counter that publishes every 100 ms (as NVML's), read every 30 ms: most reads repeat a stale value.
         var m = new MonitorModel();
-        MonitorMetric counter = new("gpu0_energy", "gpu0", MetricKind.Energy, "J") { UpdatePeriod = TimeSpan.FromMilliseconds(100) };
+        MonitorMetric counter = new("gpu0_energy", "gpu0", MetricKind.Energy, "J") { Clock = Ipw.Core.Measurement.CounterClock.Every(TimeSpan.FromMilliseconds(100)) };
         for (var i = 0; i <= 200; i++)
         {
             var t = i * 0.03;

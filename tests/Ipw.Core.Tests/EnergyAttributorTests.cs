@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Ipw.Core.Energy;
+using Ipw.Core.Measurement;
 
 namespace Ipw.Core.Tests;
 
@@ -24,7 +25,7 @@ public class EnergyAttributorTests
     {
         // 50 W idle; 250 W between 1000 and 2000 ms: the query's window.
         static double E(double ms) => 0.05 * ms + (ms <= 1000 ? 0 : 0.2 * (Math.Min(ms, 2000) - 1000));
-        var a = new EnergyAttributor([TimeSpan.FromMilliseconds(1)]);
+        var a = new EnergyAttributor([CounterClock.Every(TimeSpan.FromMilliseconds(1))]);
         Feed(a, E, 1, 1, 0, 500);
         a.StartMeasuring(500 * Ms);
         var (id, _) = a.Begin(1000 * Ms);
@@ -47,7 +48,7 @@ public class EnergyAttributorTests
     {
         // Constant 100 W. Query A [0, 2000], B [1000, 3000]: A gets 100 + 50, B 50 + 100 J.
         static double E(double ms) => 0.1 * ms;
-        var a = new EnergyAttributor([TimeSpan.FromMilliseconds(10)]);
+        var a = new EnergyAttributor([CounterClock.Every(TimeSpan.FromMilliseconds(10))]);
         Feed(a, E, 10, 5, 0, 0);
         a.StartMeasuring(0);
         var (qa, _) = a.Begin(0);
@@ -70,7 +71,7 @@ public class EnergyAttributorTests
     {
         // Constant 100 W over [0, 1000] with A in prefill (weight 3) and B decoding: A gets 75 J, B 25 J.
         static double E(double ms) => 0.1 * ms;
-        var a = new EnergyAttributor([TimeSpan.FromMilliseconds(1)], AttributionMethod.Phase, prefillWeight: 3);
+        var a = new EnergyAttributor([CounterClock.Every(TimeSpan.FromMilliseconds(1))], AttributionMethod.Phase, prefillWeight: 3);
         Feed(a, E, 1, 1, 0, 0);
         a.StartMeasuring(0);
         var (qb, _) = a.Begin(0);
@@ -97,7 +98,7 @@ public class EnergyAttributorTests
             energy[i] = energy[i - 1] + p / 1000;
         }
         double E(double ms) => energy[(int)Math.Clamp(ms, 0, energy.Length - 1)];
-        var a = new EnergyAttributor([TimeSpan.FromMilliseconds(20)], AttributionMethod.Phase, 2.5);
+        var a = new EnergyAttributor([CounterClock.Every(TimeSpan.FromMilliseconds(20))], AttributionMethod.Phase, 2.5);
         var queries = new List<(double Start, double First, double End)>();
         for (var k = 0; k < 300; k++)
         {
@@ -144,7 +145,7 @@ public class EnergyAttributorTests
         // 100 W, counter published every 100 ms, read every 10 ms: interpolation at 550 ms must give 55 J,
         // not the 50 J a read-time stamp would show.
         static double E(double ms) => 0.1 * ms;
-        var a = new EnergyAttributor([TimeSpan.FromMilliseconds(100)]);
+        var a = new EnergyAttributor([CounterClock.Every(TimeSpan.FromMilliseconds(100))]);
         Feed(a, E, 100, 10, 0, 1000);
         Assert.Equal(55.0, a.CounterAt(550 * Ms), 1.0);
     }
@@ -153,7 +154,7 @@ public class EnergyAttributorTests
     public void Short_windows_and_read_failures_are_flagged_and_uncovered_queries_are_unknown_not_zero()
     {
         static double E(double ms) => 0.1 * ms;
-        var a = new EnergyAttributor([TimeSpan.FromMilliseconds(100)]);
+        var a = new EnergyAttributor([CounterClock.Every(TimeSpan.FromMilliseconds(100))]);
         Feed(a, E, 100, 10, 0, 300);
         a.StartMeasuring(300 * Ms);
         var (shortQ, _) = a.Begin(310 * Ms);

@@ -112,11 +112,13 @@ public static class RecordColumns
     /// <summary>How the energy was attributed.</summary>
     public static readonly RecordColumn<string?> EnergyMethod = Text("energy_method", RecordStage.Energy, "`window` (the query ran alone), `overlap-share` or `phase-share` (an estimate under concurrency)");
     /// <summary>"ok", or quality flags.</summary>
-    public static readonly RecordColumn<string?> EnergyQuality = Text("energy_quality", RecordStage.Energy, "`ok`, or flags: `short_window`, `missing_samples`, `no_counter_data`");
+    public static readonly RecordColumn<string?> EnergyQuality = Text("energy_quality", RecordStage.Energy, "`ok`, or flags: `short_window` (shorter than two counter periods), `missing_samples`, `no_counter_data`, `period_unknown` (the counter's period could not be learned: judged as the slowest plausible), `baseline_drift` (idle power moved between the windows before and after the run by more than they can account for), `baseline_few_counter_steps`");
     /// <summary>The counters' delta over the whole window.</summary>
     public static readonly RecordColumn<double?> EnergyWindowJ = Float("energy_window_j", "J", RecordStage.Energy, "the devices' energy over the query's whole window: what it would be charged alone");
     /// <summary>Energy above idle.</summary>
-    public static readonly RecordColumn<double?> ActiveEnergyJ = Float("active_energy_j", "J", RecordStage.Energy, "energy above idle: the share minus the run's idle power times the query's share of time");
+    public static readonly RecordColumn<double?> ActiveEnergyJ = Float("active_energy_j", "J", RecordStage.Energy, "energy above idle: the share minus the idle power times the query's share of time (idle interpolated between the windows before and after the run once it has closed; the window before while it runs)");
+    /// <summary>The active energy's uncertainty.</summary>
+    public static readonly RecordColumn<double?> ActiveEnergyJErr = Float("active_energy_j_err", "J", RecordStage.Energy, "one standard deviation of `active_energy_j`: the counter's resolution in time at the window's two edges and the idle baseline's uncertainty and spread over the query's share of time");
     /// <summary>Time-averaged number of queries in flight during this one.</summary>
     public static readonly RecordColumn<double?> MeanConcurrency = Float("mean_concurrency", "requests", RecordStage.Energy, "time-averaged number of queries in flight during this one, itself included");
     /// <summary>The devices' average power over the window.</summary>

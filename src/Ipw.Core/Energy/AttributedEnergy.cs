@@ -26,4 +26,13 @@ public sealed record AttributedEnergy(
 {
     /// <summary>The window's length, s (from the query's start to its end as the attributor saw them).</summary>
     public double WindowSeconds { get; init; }
+
+    /// <summary>When the query's share of time fell, on average (a monotonic timestamp: the <see cref="ShareSeconds"/>-weighted
+    /// mean of its pieces' midpoints). An idle power that changes linearly in time is charged exactly as
+    /// <c>ShareSeconds · P_idle(ShareMidT)</c>.</summary>
+    public long ShareMidT { get; init; }
+
+    /// <summary>How far a counter publication may be from where it was placed, s: the counters' longest period (the
+    /// slowest plausible one when unknown), zero for counters current at read time. Each edge of a window inherits it.</summary>
+    public double CounterPeriodS { get; init; }
 }

@@ -27,23 +27,46 @@ public sealed class EnergyAttributor
     private long _cursor = long.MinValue;
     private bool _started;
     private long _holdFrom = long.MaxValue;
-    private KahanSum _measured, _unattributed, _unattributedTime, _attributed;
+    private KahanSum _measured, _unattributed, _unattributedTime, _unattributedMoment, _attributed;
+    private long _origin;
     private readonly KahanSum[] _measuredByCounter;
     private int _nextId;
 
     public AttributionMethod Method => _method;
     public double PrefillWeight => _prefillWeight;
 
-    /// <param name="counterPeriods">One entry per cumulative energy counter: its update period, when known.</param>
-    public EnergyAttributor(IReadOnlyList<TimeSpan?> counterPeriods, AttributionMethod method = AttributionMethod.Overlap, double prefillWeight = 1)
+    /// <param name="counters">One entry per cumulative energy counter: how it publishes.</param>
+    public EnergyAttributor(IReadOnlyList<CounterClock> counters, AttributionMethod method = AttributionMethod.Overlap, double prefillWeight = 1)
     {
-        if (counterPeriods.Count == 0) throw new ArgumentException("at least one energy counter is needed", nameof(counterPeriods));
+        if (counters.Count == 0) throw new ArgumentException("at least one energy counter is needed", nameof(counters));
         if (!(prefillWeight > 0) || double.IsInfinity(prefillWeight)) throw new ArgumentOutOfRangeException(nameof(prefillWeight), "must be a positive number");
-        _tracks = counterPeriods.Select(p => new CounterTrack(p is { } span && span > TimeSpan.Zero ? span.TotalSeconds * Stopwatch.Frequency : null)).ToArray();
+        _tracks = counters.Select(c => c.Track(Stopwatch.Frequency)).ToArray();
         _method = method;
         _prefillWeight = prefillWeight;
-        _longestPeriodTicks = _tracks.Max(t => t.PeriodTicks ?? 0);
+        Clocks = counters.ToArray();
+        // An unknown period counts as the slowest plausible one: windows shorter than that are flagged.
+        _longestPeriodTicks = counters.Max(c => c.Worst.TotalSeconds) * Stopwatch.Frequency;
+        PeriodUnknown = counters.Any(c => c.Stepped && c.Period is null);
         _measuredByCounter = new KahanSum[_tracks.Length];
+    }
+
+    /// <summary>How each counter publishes, in the constructor's order.</summary>
+    public IReadOnlyList<CounterClock> Clocks { get; }
+
+    /// <summary>Whether some counter steps at an unknown period (taken as <see cref="Abstractions.MetricInfo.SlowestPlausiblePeriod"/>).</summary>
+    public bool PeriodUnknown { get; }
+
+    /// <summary>How many steps the counters took inside (<paramref name="a"/>, <paramref name="b"/>]: the fewest of any
+    /// stepped counter (a counter current at read time counts as many as it was read); for a baseline's quality.</summary>
+    public int StepsIn(long a, long b)
+    {
+        lock (_sync)
+        {
+            var fewest = int.MaxValue;
+            foreach (var t in _tracks)
+                if (t.PeriodTicks is not null || t.SteppedUnknown) fewest = Math.Min(fewest, t.StepsIn(a, b));
+            return fewest;
+        }
     }
 
     /// <summary><see cref="MeasuredJ"/> counter by counter (in the order of the constructor's periods), J: per device or
@@ -59,6 +82,18 @@ public sealed class EnergyAttributor
     public double UnattributedJ { get { lock (_sync) return _unattributed.Value; } }
     /// <summary>Duration of those pieces, s.</summary>
     public double UnattributedSeconds { get { lock (_sync) return _unattributedTime.Value; } }
+    /// <summary>When the idle gaps fell, on average (their duration-weighted mean time; a monotonic timestamp).</summary>
+    public long UnattributedMidT
+    {
+        get { lock (_sync) return _unattributedTime.Value > 0 ? _origin + (long)(_unattributedMoment.Value / _unattributedTime.Value * Stopwatch.Frequency) : _origin; }
+    }
+
+    /// <summary>Where the measured span began (<see cref="StartMeasuring"/>).</summary>
+    public long MeasuringFrom { get { lock (_sync) return _origin; } }
+
+    /// <summary>Where the measured span has got to: the end of the last piece processed.</summary>
+    public long MeasuredTo { get { lock (_sync) return _cursor; } }
+
     /// <summary>Sum of the shares handed out, J.</summary>
     public double AttributedJ { get { lock (_sync) return _attributed.Value; } }
 
@@ -68,7 +103,8 @@ public sealed class EnergyAttributor
         get { lock (_sync) return HorizonLocked(); }
     }
 
-    /// <summary>The counters' update period, the longest of those known (null: none known).</summary>
+    /// <summary>The counters' update period, the longest (an unknown one as the slowest plausible); null when every
+    /// counter is current at read time.</summary>
     public TimeSpan? CounterPeriod => _longestPeriodTicks > 0 ? TimeSpan.FromSeconds(_longestPeriodTicks / Stopwatch.Frequency) : null;
 
     private long HorizonLocked()
@@ -119,6 +155,7 @@ public sealed class EnergyAttributor
             if (_started) throw new InvalidOperationException("already measuring");
             _started = true;
             _cursor = t;
+            _origin = t;
         }
     }
 
@@ -257,10 +294,13 @@ public sealed class EnergyAttributor
             return;
         }
         _measured.Add(energy);
+        // The piece's middle, in seconds since measuring began: the moments below place each share of time in the run.
+        var mid = ((double)(a - _origin) + (b - a) / 2.0) / Stopwatch.Frequency;
         if (_active.Count == 0)
         {
             _unattributed.Add(energy);
             _unattributedTime.Add(seconds);
+            _unattributedMoment.Add(seconds * mid);
             return;
         }
         double total = 0;
@@ -270,6 +310,7 @@ public sealed class EnergyAttributor
             var share = Weight(q, a) / total;
             q.Share.Add(energy * share);
             q.ShareSeconds += seconds * share;
+            q.ShareMoment += seconds * share * mid;
             q.Window += energy;
             q.ConcurrencyIntegral += seconds * _active.Count;
             q.Missing |= gap;
@@ -287,6 +328,7 @@ public sealed class EnergyAttributor
         if (_longestPeriodTicks > 0 && q.End - q.Start < 2 * _longestPeriodTicks) flags.Add("short_window");
         if (q.Missing) flags.Add("missing_samples");
         if (q.NoData || q.Unknown) flags.Add("no_counter_data");
+        if (PeriodUnknown) flags.Add("period_unknown");
         var unknown = q.NoData || q.Unknown;
         _done.Enqueue((new AttributedEnergy(q.Id,
             unknown ? double.NaN : q.Share.Value,
@@ -294,7 +336,11 @@ public sealed class EnergyAttributor
             unknown ? double.NaN : q.ShareSeconds,
             seconds > 0 ? q.ConcurrencyIntegral / seconds : 1,
             flags)
-        { WindowSeconds = seconds }, q.Tag));
+        {
+            WindowSeconds = seconds,
+            ShareMidT = q.ShareSeconds > 0 ? _origin + (long)(q.ShareMoment / q.ShareSeconds * Stopwatch.Frequency) : q.Start + (q.End - q.Start) / 2,
+            CounterPeriodS = _longestPeriodTicks / Stopwatch.Frequency,
+        }, q.Tag));
     }
 
     private sealed class Query(int id, long start)
@@ -305,7 +351,7 @@ public sealed class EnergyAttributor
         public long FirstToken { get; set; }
         public object? Tag { get; set; }
         public KahanSum Share;
-        public double ShareSeconds, Window, ConcurrencyIntegral;
+        public double ShareSeconds, ShareMoment, Window, ConcurrencyIntegral;
         public bool Missing, NoData, Unknown;
     }
 }

@@ -4,12 +4,32 @@ namespace Ipw.Core.Energy;
 
 /// <summary>Idle power over one baseline window (model loaded, no requests).</summary>
 /// <param name="MeanW">Energy over the window divided by its duration.</param>
-/// <param name="SigmaW">Standard deviation of the power over equal bins of the window (0 with one bin).</param>
-public sealed record IdleMeasurement(string Phase, double DurationS, double EnergyJ, double MeanW, double SigmaW, int Bins);
+/// <param name="SigmaW">Standard deviation of the power over equal bins of the window; null with one bin (unknown, not 0).</param>
+public sealed record IdleMeasurement(string Phase, double DurationS, double EnergyJ, double MeanW, double? SigmaW, int Bins)
+{
+    /// <summary>The window's middle (a monotonic timestamp): where this measurement stands when idle power is
+    /// interpolated between the windows before and after the run.</summary>
+    public long MidT { get; init; }
+
+    /// <summary>How many times the counters stepped inside the window (the fewest of any stepped counter); null for
+    /// counters current at read time.</summary>
+    public int? CounterSteps { get; init; }
+
+    /// <summary>How well <see cref="MeanW"/> is known, W: the bins' standard error, or with one bin the counter's
+    /// granularity (one period's worth of energy at the mean power, over the window).</summary>
+    public double StandardErrorW { get; init; }
+
+    /// <summary><c>few_counter_steps</c> when the window rests on fewer than <see cref="IdleBaseline.MinSteps"/>
+    /// counter steps; empty when none.</summary>
+    public IReadOnlyList<string> Flags { get; init; } = [];
+}
 
 /// <summary>Measures idle power from the energy counters the attributor tracks.</summary>
 public static class IdleBaseline
 {
+    /// <summary>A baseline that saw fewer counter steps than this is flagged: with a slow counter it is a guess.</summary>
+    public const int MinSteps = 4;
+
     /// <summary>Waits <paramref name="duration"/> with no requests, then reads the counters' energy over the window
     /// in bins of at least one second (and at least two counter periods). Null when the counters did not cover it.</summary>
     /// <param name="sample">Takes a telemetry sample now (so the counters' end is known without waiting for the sampler).</param>
@@ -31,26 +51,44 @@ public static class IdleBaseline
             }
             var t1 = Stopwatch.GetTimestamp();
             await WaitForHorizonAsync(attributor, t1, sample, sampleInterval, cancel).ConfigureAwait(false);
-            var total = attributor.CounterAt(t1) - attributor.CounterAt(t0);
-            if (double.IsNaN(total)) return null;
-            var seconds = Stopwatch.GetElapsedTime(t0, t1).TotalSeconds;
-            var binSeconds = Math.Max(1.0, 2 * (attributor.CounterPeriod?.TotalSeconds ?? 0));
-            var bins = Math.Max(1, (int)Math.Floor(seconds / binSeconds));
-            var powers = new double[bins];
-            var step = (t1 - t0) / bins;
-            for (var i = 0; i < bins; i++)
-            {
-                var a = t0 + i * step;
-                var b = i == bins - 1 ? t1 : a + step;
-                powers[i] = (attributor.CounterAt(b) - attributor.CounterAt(a)) / ((double)(b - a) / Stopwatch.Frequency);
-            }
-            var sigma = bins > 1 ? MathNet.Numerics.Statistics.Statistics.StandardDeviation(powers) : 0;
-            return new IdleMeasurement(phase, seconds, total, total / seconds, sigma, bins);
+            return Measure(attributor, phase, t0, t1);
         }
         finally
         {
             attributor.Release();
         }
+    }
+
+    /// <summary>The idle power over [<paramref name="t0"/>, <paramref name="t1"/>] from the counters as the attributor
+    /// holds them; null when they do not cover it.</summary>
+    public static IdleMeasurement? Measure(EnergyAttributor attributor, string phase, long t0, long t1)
+    {
+        var total = attributor.CounterAt(t1) - attributor.CounterAt(t0);
+        if (double.IsNaN(total)) return null;
+        var seconds = Stopwatch.GetElapsedTime(t0, t1).TotalSeconds;
+        var period = attributor.CounterPeriod?.TotalSeconds ?? 0;
+        var binSeconds = Math.Max(1.0, 2 * period);
+        // Rounded: a 2 s window measured as 1.998 s is two bins of a second, not one.
+        var bins = Math.Max(1, (int)Math.Round(seconds / binSeconds));
+        var powers = new double[bins];
+        var step = (t1 - t0) / bins;
+        for (var i = 0; i < bins; i++)
+        {
+            var a = t0 + i * step;
+            var b = i == bins - 1 ? t1 : a + step;
+            powers[i] = (attributor.CounterAt(b) - attributor.CounterAt(a)) / ((double)(b - a) / Stopwatch.Frequency);
+        }
+        double? sigma = bins > 1 ? MathNet.Numerics.Statistics.Statistics.StandardDeviation(powers) : null;
+        var mean = total / seconds;
+        var steps = attributor.StepsIn(t0, t1);
+        int? counted = steps == int.MaxValue ? null : steps;
+        return new IdleMeasurement(phase, seconds, total, mean, sigma, bins)
+        {
+            MidT = t0 + (t1 - t0) / 2,
+            CounterSteps = counted,
+            StandardErrorW = sigma is { } s ? s / Math.Sqrt(bins) : Math.Abs(mean) * period / seconds,
+            Flags = counted < MinSteps ? ["few_counter_steps"] : [],
+        };
     }
 
     /// <summary>Samples until the counters are known past <paramref name="t"/>; gives up after a few counter periods
@@ -68,35 +106,5 @@ public static class IdleBaseline
             sample();
         }
         return true;
-    }
-}
-
-/// <summary>The run's idle baseline: before and after, combined.</summary>
-public sealed record IdleSummary(IdleMeasurement? Before, IdleMeasurement? After)
-{
-    /// <summary>The idle power every active energy subtracts (<see cref="Measurement.ActiveEnergy"/>): the one measured before
-    /// the run, in force while the queries ran and known when each record is written. Null when it was not measured.</summary>
-    public double? PowerW => Before?.MeanW;
-
-    /// <summary>The energy of both windows over their total duration (reported beside <see cref="PowerW"/>).</summary>
-    public double? MeanW
-    {
-        get
-        {
-            var parts = new[] { Before, After }.Where(m => m is not null).ToList();
-            return parts.Count == 0 ? null : parts.Sum(m => m!.EnergyJ) / parts.Sum(m => m!.DurationS);
-        }
-    }
-
-    /// <summary>Spread of idle power: the larger of the windows' bin deviations and half their difference (drift).</summary>
-    public double? SigmaW
-    {
-        get
-        {
-            if (Before is null && After is null) return null;
-            var sigma = Math.Max(Before?.SigmaW ?? 0, After?.SigmaW ?? 0);
-            var drift = Before is not null && After is not null ? Math.Abs(After.MeanW - Before.MeanW) / 2 : 0;
-            return Math.Max(sigma, drift);
-        }
     }
 }

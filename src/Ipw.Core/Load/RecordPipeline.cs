@@ -17,6 +17,7 @@ internal sealed class RecordPipeline(RecordAssembler assembler, QueryWindows win
 {
     private readonly EnergyAttributor? _energy = windows.Energy;
     private readonly List<QueryRecord> _ready = [];
+    private readonly List<AttributedEnergy?> _readyEnergy = [];
     private int _done, _errors;
     private long _outputTokens;
 
@@ -29,7 +30,7 @@ internal sealed class RecordPipeline(RecordAssembler assembler, QueryWindows win
     /// <summary>Takes a measured query: its record is made now, or once the counters have passed its end.</summary>
     public void Add(MeasuredQuery query)
     {
-        if (!windows.Settle(query.Handle, query.End, query.FirstToken, query)) _ready.Add(assembler.Build(query));
+        if (!windows.Settle(query.Handle, query.End, query.FirstToken, query)) Make(query);
     }
 
     /// <summary>Makes the records whose energy became final.</summary>
@@ -54,8 +55,14 @@ internal sealed class RecordPipeline(RecordAssembler assembler, QueryWindows win
         foreach (var (e, tag) in _energy!.Drain())
         {
             summary.Totals.AddEnergyFlags(e.Flags);
-            _ready.Add(assembler.Build((MeasuredQuery)tag! with { Energy = e }));
+            Make((MeasuredQuery)tag! with { Energy = e });
         }
+    }
+
+    private void Make(MeasuredQuery query)
+    {
+        _ready.Add(assembler.Build(query));
+        _readyEnergy.Add(query.Energy);
     }
 
     /// <summary>Writes the ready records in one batch, adds them to the summary and reports each.</summary>
@@ -63,6 +70,8 @@ internal sealed class RecordPipeline(RecordAssembler assembler, QueryWindows win
     {
         if (_ready.Count == 0) return;
         run.Append(_ready);
+        // In the order appended: the finaliser rewrites the file's rows in that order when the run closes.
+        foreach (var e in _readyEnergy) summary.ActiveEnergy.Add(e);
         foreach (var record in _ready)
         {
             summary.Totals.Add(record);
@@ -72,5 +81,6 @@ internal sealed class RecordPipeline(RecordAssembler assembler, QueryWindows win
             observer.OnQueryCompleted(record, new ProfileProgress(_done, planned, _errors, _outputTokens, Stopwatch.GetElapsedTime(measureStart)));
         }
         _ready.Clear();
+        _readyEnergy.Clear();
     }
 }

@@ -7,10 +7,14 @@ namespace Ipw.Core.Measurement;
 /// t − P. Each new value is placed at the middle of that interval, so a stale reading is not taken for
 /// the energy at read time (on a 100 ms counter that alone is worth several percent of a 1 s window).
 /// A counter that goes backwards was reset: it continues from its last value and the interval is a gap.
+/// A counter that steps at an unknown period is placed the same way without the t − P bound: the middle of the
+/// interval between the read that showed the old value and the one that shows the new.
 /// The one counter model: the energy attributor and the run monitor read counters through it.
 /// </summary>
 /// <param name="periodTicks">The counter's update period in the caller's time unit, when known.</param>
-public sealed class CounterTrack(double? periodTicks)
+/// <param name="steppedUnknown">The counter steps at a period nobody knows (see <see cref="CounterClock"/>); false with
+/// no period means current at read time.</param>
+public sealed class CounterTrack(double? periodTicks, bool steppedUnknown = false)
 {
     private readonly List<(long T, double V)> _knots = [];
     private readonly List<(long From, long To)> _gaps = [];
@@ -22,6 +26,19 @@ public sealed class CounterTrack(double? periodTicks)
 
     /// <summary>The counter's update period, when known (from the source's probe).</summary>
     public double? PeriodTicks { get; } = periodTicks;
+
+    /// <summary>Whether the counter steps at an unknown period.</summary>
+    public bool SteppedUnknown { get; } = steppedUnknown && periodTicks is null;
+
+    /// <summary>How many times the value changed at knots inside (<paramref name="a"/>, <paramref name="b"/>]: the
+    /// steps a baseline over that window rests on.</summary>
+    public int StepsIn(long a, long b)
+    {
+        var steps = 0;
+        for (var i = 1; i < _knots.Count; i++)
+            if (_knots[i].T > a && _knots[i].T <= b && _knots[i].V != _knots[i - 1].V) steps++;
+        return steps;
+    }
 
     /// <summary>The latest time up to which the counter is known.</summary>
     public long Horizon => _knots.Count > 0 ? _knots[^1].T : long.MinValue;
@@ -59,12 +76,17 @@ public sealed class CounterTrack(double? periodTicks)
         else if (v > _lastReadV)
         {
             // With a known period the value was published in (max(previous read, t − period), t]: take the middle.
-            // Without one the counter is taken as current at read time (RAPL-like counters update every millisecond).
+            // Stepping at an unknown period, in (previous read, t]. Otherwise the counter is taken as current at read
+            // time (RAPL-like counters update every millisecond).
             var at = t;
             if (PeriodTicks is { } p)
             {
                 var lower = Math.Max(_lastReadT, t - (long)p);
                 at = lower + (t - lower) / 2;
+            }
+            else if (SteppedUnknown)
+            {
+                at = _lastReadT + (t - _lastReadT) / 2;
             }
             if (at <= _knots[^1].T) at = _knots[^1].T + 1;
             _knots.Add((at, v));
@@ -74,7 +96,7 @@ public sealed class CounterTrack(double? periodTicks)
             // Unchanged for longer than a period: the counter updated with nothing to add (no power drawn).
             _knots.Add((t - (long)p, v));
         }
-        else if (PeriodTicks is null && t > _knots[^1].T)
+        else if (PeriodTicks is null && !SteppedUnknown && t > _knots[^1].T)
         {
             // A counter current at read time (no period) that did not move: it held this value until now.
             _knots.Add((t, v));

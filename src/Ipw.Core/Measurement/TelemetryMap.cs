@@ -25,8 +25,8 @@ internal sealed class TelemetryMap
     /// <summary>The session's additive cumulative energy metrics (what totals and attribution sum).</summary>
     public IReadOnlyList<int> EnergyMetrics { get; }
 
-    /// <summary>Each energy metric's counter update period, where its source learned one.</summary>
-    public IReadOnlyList<TimeSpan?> EnergyPeriods { get; }
+    /// <summary>How each energy metric's counter publishes (its period, where its source learned one).</summary>
+    public IReadOnlyList<CounterClock> EnergyClocks { get; }
 
     public TelemetryMap(TelemetrySession session)
     {
@@ -47,7 +47,7 @@ internal sealed class TelemetryMap
         GpuMemory = metrics.Where(m => m.Info.Kind == MetricKind.Memory
             && (m.Info.Device.StartsWith("gpu", StringComparison.Ordinal) || m.Info.Device.Contains("/gpu", StringComparison.Ordinal))).Select(m => m.Index).ToArray();
 
-        EnergyPeriods = EnergyMetrics.Select(i => metrics[i].Info.UpdatePeriod is { } p && p > TimeSpan.Zero ? p : (TimeSpan?)null).ToArray();
+        EnergyClocks = EnergyMetrics.Select(i => CounterClock.Of(metrics[i].Info)).ToArray();
         EnergySource = string.Join("+", EnergyMetrics.Select(i => $"{metrics[i].Source}:{metrics[i].Info.Device}").Distinct());
         EnergyMissingReason = EnergyMetrics.Count > 0 ? null : Reason(session.Reports, MetricKind.Energy, "energy counter");
         PowerMissingReason = Power.Count > 0 ? null : Reason(session.Reports, MetricKind.Power, "power reading");

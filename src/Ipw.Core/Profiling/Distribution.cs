@@ -28,6 +28,13 @@ public sealed class Distribution<T> where T : unmanaged, IBinaryFloatingPointIee
         _sum += double.CreateTruncating(value);
     }
 
+    /// <summary>Forgets every value (keeping the storage).</summary>
+    public void Clear()
+    {
+        _count = _sorted = 0;
+        _sum = 0;
+    }
+
     /// <summary>Adds every value of <paramref name="values"/> (converted to <typeparamref name="T"/>).</summary>
     public void AddRange(ReadOnlySpan<double> values)
     {

@@ -72,7 +72,7 @@ public sealed class Profiler(PluginRegistries registries)
         EnergyAttributor? energy = null;
         if (attribution.EnergyMetrics.Count > 0)
         {
-            energy = new EnergyAttributor(attribution.EnergyPeriods, options.Attribution, options.PrefillWeight);
+            energy = new EnergyAttributor(attribution.EnergyClocks, options.Attribution, options.PrefillWeight);
             var indices = attribution.EnergyMetrics.ToArray();
             var reading = new double[indices.Length];
             session.OnSample = (t, values) =>
@@ -104,7 +104,7 @@ public sealed class Profiler(PluginRegistries registries)
             new TimingStage(runStart, wallStart),
             new TokenStage(),
             new TelemetryStage(attribution),
-            new EnergyStage(attribution, options.Attribution, () => summary.Idle.PowerW),
+            new EnergyStage(attribution, options.Attribution, () => summary.Idle),
             new GradeStage(new GraderSet(registries)),
         ]);
         var load = new LoadDriver(new LoadParts(options, client, dataset, session, energy, gate),
@@ -142,6 +142,13 @@ public sealed class Profiler(PluginRegistries registries)
         {
             var elapsed = Stopwatch.GetElapsedTime(runStart);
             session.Dispose();
+            if (energy is not null)
+            {
+                // Every record's final active energy, against the baselines before and after the run; the data file's
+                // rows get it as the store compacts them at close.
+                summary.Totals.FinaliseActiveEnergy(summary.ActiveEnergy.Close(summary.Idle), summary.ActiveEnergy.Flags);
+                run.FinaliseRecords(summary.ActiveEnergy.Rewrite);
+            }
             summary.ClientReport = await PluginCalls.ClientReportAsync(client).ConfigureAwait(false);
             publisher.Publish(status, elapsed);
         }

@@ -23,6 +23,10 @@ internal sealed class ArrowAppendWriter<TRow> : IDisposable
 
     public long RowsWritten { get; private set; }
 
+    /// <summary>Applied to every batch as the file is compacted at close (the rows' final values of columns that
+    /// could only be known then); null for none.</summary>
+    public Func<RecordBatch, RecordBatch>? Finalise { get; set; }
+
     public ArrowAppendWriter(string path, TableLayout<TRow> layout)
     {
         _layout = layout;
@@ -73,12 +77,13 @@ internal sealed class ArrowAppendWriter<TRow> : IDisposable
         Commit();
         _writer.Dispose();
         _file.Dispose();
-        if (RowsWritten > 1) Compact(_path, _layout.Schema);
+        if (RowsWritten > 1 || (RowsWritten == 1 && Finalise is not null)) Compact(_path, _layout.Schema, Finalise);
     }
 
     /// <summary>Rewrites a stream file with its rows in batches of <see cref="CompactBatchRows"/>, then swaps it in
-    /// atomically: a crash meanwhile leaves the original, which is complete on its own.</summary>
-    internal static void Compact(string path, Schema schema)
+    /// atomically: a crash meanwhile leaves the original, which is complete on its own. <paramref name="finalise"/>, when
+    /// given, rewrites each batch read, in order.</summary>
+    internal static void Compact(string path, Schema schema, Func<RecordBatch, RecordBatch>? finalise = null)
     {
         AtomicFile.Write(path, temp =>
             {
@@ -90,8 +95,9 @@ internal sealed class ArrowAppendWriter<TRow> : IDisposable
                     writer.WriteStart();
                     var pending = new List<RecordBatch>();
                     var rows = 0;
-                    while (reader.ReadNextRecordBatch() is { } batch)
+                    while (reader.ReadNextRecordBatch() is { } read)
                     {
+                        var batch = finalise is null ? read : finalise(read);
                         pending.Add(batch);
                         rows += batch.Length;
                         if (rows >= CompactBatchRows) rows = Flush(writer, schema, pending, rows);

@@ -100,6 +100,20 @@ internal static class RecordSchema
 {
     public static TableLayout<QueryRecord> Layout { get; } = new(RecordColumns.All.Select(Column).ToArray());
 
+    /// <summary>The batch with <paramref name="columns"/> made from <paramref name="records"/> (one per row, in order)
+    /// and every other column as it was (sharing its buffers). The batch keeps its own schema: a file made by an ipw
+    /// with other columns keeps them.</summary>
+    public static RecordBatch ReplaceColumns(RecordBatch batch, IReadOnlyList<QueryRecord> records, IReadOnlyCollection<RecordColumn> columns)
+    {
+        var arrays = new IArrowArray[batch.ColumnCount];
+        for (var c = 0; c < arrays.Length; c++)
+        {
+            var name = batch.Schema.FieldsList[c].Name;
+            arrays[c] = columns.Any(r => r.Name == name) ? Layout.Columns.First(l => l.Name == name).Build(records) : batch.Column(c);
+        }
+        return new RecordBatch(batch.Schema, arrays, batch.Length);
+    }
+
     private static Column<QueryRecord> Column(RecordColumn column) => column switch
     {
         RecordColumn<string?> c => new StringColumn<QueryRecord>(c.Name, r => r.Get(c)),

@@ -23,7 +23,9 @@ public static class RunReport
             if (summary.Energy is { Available: true } energy)
             {
                 var active = energy.ActiveJ is { } a ? $", active {a:F2} J" : "";
-                var idle = energy.Idle?.PowerW is { } p ? $", idle {p:F2} ± {energy.Idle.SigmaW ?? 0:F2} W" : ", idle not measured";
+                var idle = energy.Idle?.PowerW is not { } p ? ", idle not measured"
+                    : energy.Idle.DriftW is { } drift ? $", idle {p:F2} → {p + drift:F2} W" + (energy.Idle.Flags?.Contains("baseline_drift") == true ? " (drifted: interpolated)" : "")
+                    : $", idle {p:F2} W" + (energy.Idle.SigmaW is { } sigma ? $" ± {sigma:F2}" : "");
                 var perToken = energy.JPerOutputToken is { } j ? $"; {j:G4} J/output token" : "";
                 output.WriteLine($"energy: {energy.GrossJ:F2} J{active}{idle} from {energy.Source}{perToken}");
             }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Apache.Arrow;
 using System.Text.Json.Nodes;
 using Ipw.Abstractions;
 using Ipw.Core.Records;
@@ -104,6 +105,10 @@ public sealed class RunStore : IDisposable
 
     /// <summary>Appends several records in one batch and one write (under load, what completed together).</summary>
     public void Append(IReadOnlyList<QueryRecord> records) => _records.Append(records);
+
+    /// <summary>Rewrites the records as the data file is compacted at close (the one pass that does): the final values of
+    /// columns known only when the run ends, such as active energy against the baseline after the run.</summary>
+    public void FinaliseRecords(Func<RecordBatch, RecordBatch> rewrite) => _records.Finalise = rewrite;
 
     /// <summary>Writes summary.json atomically (write then rename), so a reader never sees half a file.</summary>
     public void WriteSummary(Summary.RunSummary summary) => WriteSummary(Path, summary);

@@ -59,7 +59,9 @@ public static class RunScorer
                         if (r.Correct is { } ok) { graded++; if (ok) correct++; }
                     }
                     // The new batch shares the untouched columns with the one read: disposing the read batch frees them.
-                    writer.WriteRecordBatch(Replace(batch, records));
+                    // The rows' own graders stay: an override is a view (named in each explanation), and scoring again without
+                    // it goes back to them.
+                    writer.WriteRecordBatch(RecordSchema.ReplaceColumns(batch, records, GradeColumns));
                 }
             }
             writer.WriteEnd();
@@ -142,20 +144,4 @@ public static class RunScorer
     }
 
     private static readonly RecordColumn[] GradeColumns = RecordColumns.All.Where(c => c.Stage == RecordStage.Grade).ToArray();
-
-    /// <summary>The batch with its grading columns replaced; every other column is kept as it was, so runs made by an ipw
-    /// with other columns are rescored too.</summary>
-    private static RecordBatch Replace(RecordBatch batch, List<QueryRecord> records)
-    {
-        var layout = RecordSchema.Layout;
-        var arrays = new IArrowArray[batch.ColumnCount];
-        for (var c = 0; c < arrays.Length; c++)
-        {
-            var name = batch.Schema.FieldsList[c].Name;
-            // The rows' own graders stay: an override is a view (named in each explanation), and scoring again without
-            // it goes back to them.
-            arrays[c] = GradeColumns.Any(g => g.Name == name) ? layout.Columns.First(l => l.Name == name).Build(records) : batch.Column(c);
-        }
-        return new RecordBatch(batch.Schema, arrays, batch.Length);
-    }
 }

@@ -31,7 +31,13 @@ public sealed record EnergySection
     public double? ActiveJ { get; init; }
     /// <summary>The idle gaps' active energy: with the queries' it adds up to <see cref="ActiveJ"/>.</summary>
     public double? UnattributedActiveJ { get; init; }
+    /// <summary>The uncertainty of <see cref="ActiveJ"/> from the idle baseline's level (J).</summary>
     public double? ActiveJUncertainty { get; init; }
+    /// <summary>Whether the records carry their final active energy (against the baselines before and after the run);
+    /// false while the run goes on and for a run that never closed.</summary>
+    public bool? Finalised { get; init; }
+    /// <summary>True when some counter's update period could not be learned (judged as the slowest plausible).</summary>
+    public bool? PeriodUnknown { get; init; }
     public double? PerQueryActiveJSum { get; init; }
     public double? OutputTokensPerJ { get; init; }
     public double? JPerOutputToken { get; init; }
@@ -55,10 +61,23 @@ public sealed record IdleSection
     public double? PowerW { get; init; }
     public string? PowerBasis { get; init; }
     public double? MeanBeforeAfterW { get; init; }
+    /// <summary>Second-to-second spread of idle power (the windows' bin deviations); null when unknown.</summary>
     public double? SigmaW { get; init; }
+    /// <summary>How well the idle power charged is known (<see cref="Energy.IdleSummary.LevelUncertaintyW"/>).</summary>
+    public double? LevelUncertaintyW { get; init; }
     public IdleWindow? Before { get; init; }
     public IdleWindow? After { get; init; }
     public double? DriftW { get; init; }
+    public double? DriftUncertaintyW { get; init; }
+    /// <summary><c>baseline_drift</c>, <c>baseline_few_counter_steps</c>; null when none.</summary>
+    public List<string>? Flags { get; init; }
 }
 
-public sealed record IdleWindow(double PowerW, double SigmaW, double EnergyJ, double DurationS, int Bins);
+/// <param name="SigmaW">The bins' spread; null with one bin.</param>
+public sealed record IdleWindow(double PowerW, double? SigmaW, double EnergyJ, double DurationS, int Bins)
+{
+    public double? StandardErrorW { get; init; }
+    /// <summary>Counter steps inside the window (null: counters current at read time).</summary>
+    public int? CounterSteps { get; init; }
+    public List<string>? Flags { get; init; }
+}

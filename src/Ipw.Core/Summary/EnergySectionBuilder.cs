@@ -21,7 +21,7 @@ internal sealed class EnergySectionBuilder(Energy.AttributionMethod method, doub
         ? OverlapMethod.Replace("in equal shares (time overlap)", $"weighted by phase: a query before its first token (prefill) weighs {prefillWeight.ToString(CultureInfo.InvariantCulture)}, after it (decode) 1", StringComparison.Ordinal)
         : OverlapMethod;
 
-    public EnergySection Build(EnergyAttributor? energy, RunTotals totals, IdleSummary idle, double? span)
+    public EnergySection Build(EnergyAttributor? energy, RunTotals totals, IdleSummary idle, ActiveEnergyFinaliser finaliser, double? span)
     {
         var (missing, totalJ, activeSum, perQuery, perQueryActive) = totals.Energy();
         var available = map.EnergyMissingReason is null;
@@ -40,7 +40,11 @@ internal sealed class EnergySectionBuilder(Energy.AttributionMethod method, doub
 
         var gross = energy.MeasuredJ;
         var outputTokens = totals.OutputTokens;
-        double? active = span is { } s ? ActiveEnergy.Of(gross, s, idle.PowerW) : null;
+        // Above the idle power over the span the counters measured (as every record's: linear in time, so the span
+        // times its value at the middle); that span ends short of the load's where the counters did not reach its end.
+        var measured = (double)(energy.MeasuredTo - energy.MeasuringFrom) / System.Diagnostics.Stopwatch.Frequency;
+        double? active = span is not null && measured > 0
+            ? ActiveEnergy.Of(gross, measured, idle.At(energy.MeasuringFrom + (energy.MeasuredTo - energy.MeasuringFrom) / 2)) : null;
         // Counter by counter, and per node where devices are named node/device (a cluster read through Prometheus).
         var byCounter = energy.MeasuredJByCounter;
         var counters = map.EnergyMetrics.Select((m, k) => (Metric: metrics[m], Joules: byCounter[k])).ToList();
@@ -61,8 +65,10 @@ internal sealed class EnergySectionBuilder(Energy.AttributionMethod method, doub
             AvgPowerW = span is > 0 ? gross / span : null,
             Idle = Idle(idle),
             ActiveJ = active,
-            UnattributedActiveJ = ActiveEnergy.Of(energy.UnattributedJ, energy.UnattributedSeconds, idle.PowerW),
-            ActiveJUncertainty = idle.SigmaW is { } sigma && span is { } s2 ? sigma * s2 : null,
+            UnattributedActiveJ = ActiveEnergy.Of(energy.UnattributedJ, energy.UnattributedSeconds, idle.At(energy.UnattributedMidT)),
+            ActiveJUncertainty = idle.LevelUncertaintyW is { } level && span is { } s2 ? level * s2 : null,
+            Finalised = finaliser.Closed,
+            PeriodUnknown = energy.PeriodUnknown ? true : null,
             PerQueryActiveJSum = activeSum,
             OutputTokensPerJ = gross > 0 ? outputTokens / gross : null,
             JPerOutputToken = outputTokens > 0 ? gross / outputTokens : null,
@@ -79,13 +85,21 @@ internal sealed class EnergySectionBuilder(Energy.AttributionMethod method, doub
         Measured = baselineEnabled,
         Reason = baselineEnabled ? (idle.Before is null && idle.After is null ? "the baseline was interrupted or the counters did not cover it" : null) : "disabled (--baseline 0)",
         PowerW = idle.PowerW,
-        PowerBasis = "the idle power measured before the run, which every active energy (per query and the run's) subtracts; the window after the run checks it for drift",
+        PowerBasis = idle.Basis,
         MeanBeforeAfterW = idle.MeanW,
         SigmaW = idle.SigmaW,
+        LevelUncertaintyW = idle.LevelUncertaintyW,
         Before = Window(idle.Before),
         After = Window(idle.After),
-        DriftW = idle.Before is not null && idle.After is not null ? idle.After.MeanW - idle.Before.MeanW : null,
+        DriftW = idle.DriftW,
+        DriftUncertaintyW = idle.DriftUncertaintyW,
+        Flags = idle.Flags.Count > 0 ? [.. idle.Flags] : null,
     };
 
-    private static IdleWindow? Window(IdleMeasurement? m) => m is null ? null : new(m.MeanW, m.SigmaW, m.EnergyJ, m.DurationS, m.Bins);
+    private static IdleWindow? Window(IdleMeasurement? m) => m is null ? null : new(m.MeanW, m.SigmaW, m.EnergyJ, m.DurationS, m.Bins)
+    {
+        StandardErrorW = m.StandardErrorW,
+        CounterSteps = m.CounterSteps,
+        Flags = m.Flags.Count > 0 ? [.. m.Flags] : null,
+    };
 }

@@ -44,7 +44,7 @@ internal sealed class RunSummaryBuilder(RunFacts facts, TelemetrySession session
                 MaxConcurrency = o.Rate is null ? o.Concurrency : null,
             },
             Load = state.Load,
-            Energy = _energy.Build(energy, state.Totals, state.Idle, state.MeasuredSpanS),
+            Energy = _energy.Build(energy, state.Totals, state.Idle, state.ActiveEnergy, state.MeasuredSpanS),
             Intelligence = state.Totals.Intelligence.ToSection(map.EnergyMissingReason),
             Telemetry = Telemetry(),
         };

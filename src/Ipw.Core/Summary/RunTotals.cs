@@ -50,6 +50,17 @@ internal sealed class RunTotals(Profiling.ServiceLevel? slo = null)
         foreach (var f in flags) _energyFlags[f] = _energyFlags.GetValueOrDefault(f) + 1;
     }
 
+    /// <summary>Replaces the live active energies with the final ones (<see cref="Energy.ActiveEnergyFinaliser"/>) and
+    /// counts the baseline's flags once per record that has one.</summary>
+    public void FinaliseActiveEnergy(IReadOnlyList<double> finals, IReadOnlyList<string> baselineFlags)
+    {
+        _queryActiveEnergy.Clear();
+        _activeSum = 0;
+        foreach (var a in finals) { _activeSum += a; _queryActiveEnergy.Add(a); }
+        _activeCount = finals.Count;
+        foreach (var f in baselineFlags) _energyFlags[f] = _energyFlags.GetValueOrDefault(f) + finals.Count;
+    }
+
     public CountsSection Counts(long recordsOnDisk) => new(Queries, recordsOnDisk, Queries - Errors, Errors, new(_errorsByClass));
 
     public TotalsSection Totals() => new()

@@ -26,6 +26,9 @@ internal sealed class SummaryState(Profiling.ServiceLevel? slo = null)
     /// <summary>What the client reported after the run.</summary>
     public Dictionary<string, JsonElement> ClientReport { get; set; } = [];
 
+    /// <summary>What each record's final active energy needs, noted as records are written; closed when the run ends.</summary>
+    public ActiveEnergyFinaliser ActiveEnergy { get; } = new();
+
     /// <summary>The idle baselines measured so far (set once each, read for every record).</summary>
     public IdleSummary Idle { get; private set; } = new(null, null);
 }

@@ -87,7 +87,7 @@ public sealed class TelemetrySession : IDisposable
         Metrics = metrics;
         Reports = reports;
         _counters = Metrics.Select(m => m.Info.Kind is MetricKind.Energy or MetricKind.CpuTime
-            ? new CounterTrack(m.Info.UpdatePeriod is { } p && p > TimeSpan.Zero ? p.TotalSeconds * Stopwatch.Frequency : null)
+            ? CounterClock.Of(m.Info).Track(Stopwatch.Frequency)
             : null).ToArray();
         if (start) Start(sink);
     }

@@ -9,8 +9,8 @@ namespace Ipw.Core.Records.Stages;
 /// total uses too) and its average power: from the energy counter where there is one, since sampled power lags or misses
 /// short windows; from sampled power only without a counter.
 /// </summary>
-/// <param name="idlePowerW">The idle power active energy subtracts (null: not measured).</param>
-internal sealed class EnergyStage(TelemetryMap map, AttributionMethod method, Func<double?> idlePowerW) : IRecordStage
+/// <param name="idle">The idle baseline as known now (while the run goes on, the window before it).</param>
+internal sealed class EnergyStage(TelemetryMap map, AttributionMethod method, Func<IdleSummary> idle) : IRecordStage
 {
     public RecordStage Stage => RecordStage.Energy;
 
@@ -37,10 +37,27 @@ internal sealed class EnergyStage(TelemetryMap map, AttributionMethod method, Fu
              .Set(RecordColumns.PowerMissingReason, "no energy reading covered this query's window");
             return;
         }
+        var baseline = idle();
+        var active = ActiveEnergy.Of(e.ShareJ, e.ShareSeconds, baseline.At(e.ShareMidT));
         r.Set(RecordColumns.EnergyJ, e.ShareJ)
          .Set(RecordColumns.EnergyWindowJ, e.WindowJ)
-         .Set(RecordColumns.ActiveEnergyJ, ActiveEnergy.Of(e.ShareJ, e.ShareSeconds, idlePowerW()))
-         // The devices' average power over the window (not the query's share of it).
-         .Set(RecordColumns.AvgPowerW, e.WindowSeconds > 0 ? e.WindowJ / e.WindowSeconds : null);
+         .Set(RecordColumns.ActiveEnergyJ, active)
+         .Set(RecordColumns.ActiveEnergyJErr, ErrorOf(e, active, baseline));
+        if (e.Flags.Contains("short_window"))
+        {
+            // Shorter than two counter periods: the window's energy rests on interpolation across a step, which
+            // flattens the power a short burst drew. No number rather than a low one.
+            r.Set(RecordColumns.PowerMissingReason, $"the window ({e.WindowSeconds * 1000:0.#} ms) is shorter than two counter periods "
+                + $"({2 * e.CounterPeriodS * 1000:0.#} ms): its average power would rest on interpolation; energy_window_j is an estimate");
+            return;
+        }
+        // The devices' average power over the window (not the query's share of it).
+        r.Set(RecordColumns.AvgPowerW, e.WindowSeconds > 0 ? e.WindowJ / e.WindowSeconds : null);
     }
+
+    /// <summary>The uncertainty of a query's active energy (<see cref="ActiveEnergy.ErrorOf"/>); null without a baseline.</summary>
+    internal static double? ErrorOf(AttributedEnergy e, double? active, IdleSummary baseline) =>
+        active is { } a && baseline.LevelUncertaintyW is { } level
+            ? ActiveEnergy.ErrorOf(a, e.WindowSeconds, e.ShareSeconds, e.CounterPeriodS, level, baseline.SigmaW)
+            : null;
 }
