@@ -214,29 +214,6 @@ internal static class LoadBench
         }
     }
 
-    /// <summary>Attribution error against the scripted truth, at two counter update periods.</summary>
-    public static void Attribution(string root)
-    {
-        foreach (var stepMs in new[] { 20.0, 100.0 })
-        {
-            var truth = GroundTruth.StartAsync(NativeEnvironment.StandinLibrary("nvml-standin/libnvidia-ml.so.1", root), stepMs).GetAwaiter().GetResult();
-            try
-            {
-                foreach (var (c, method, n) in new[] { (1, AttributionMethod.Overlap, 20), (8, AttributionMethod.Overlap, 64), (8, AttributionMethod.Phase, 64) })
-                {
-                    var r = truth.RunAsync(c, method, n).GetAwaiter().GetResult();
-                    Console.WriteLine($"attribution error, counter every {stepMs} ms, concurrency {c}, {method.ToString().ToLowerInvariant()}: "
-                        + $"median {r.Median:P2}, p90 {r.Percentile(0.9):P2}, max {r.Errors.Max():P2} over {r.Errors.Count} queries of {r.DurationsS.Min():F2}-{r.DurationsS.Max():F2} s; "
-                        + $"conservation error {r.Energy.GetProperty("conservation_error_j").GetDouble():E1} J of {r.Energy.GetProperty("gross_j").GetDouble():F0} J");
-                }
-            }
-            finally
-            {
-                truth.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            }
-        }
-    }
-
     private static void Pin(int core)
     {
         if (Environment.ProcessorCount > core && OperatingSystem.IsLinux()) Process.GetCurrentProcess().ProcessorAffinity = (IntPtr)(1L << core);

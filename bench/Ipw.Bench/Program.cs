@@ -6,7 +6,7 @@ using Ipw.Core.Records;
 using Ipw.Core.Runs;
 
 // ipw benchmarks: whole-process and in-process measurements, printed as plain lines.
-//   dotnet run --project bench/Ipw.Bench -c Release -- [cold-start|record-write|rss|sampler|client-parse|client-ttft|client-alloc|wire-timing|streams|rate|memory|attribution|datasets|analyze|tui|scripts|prometheus|engines|all] [--queries N] [--format jsonl|csv|hf|parquet|ipw|all] [--rates 100,250] [--telemetry system|none]
+//   dotnet run --project bench/Ipw.Bench -c Release -- [cold-start|record-write|rss|sampler|client-parse|client-ttft|client-alloc|wire-timing|streams|rate|memory|energy-truth [--update-readme]|datasets|analyze|tui|scripts|prometheus|engines|all] [--queries N] [--format jsonl|csv|hf|parquet|ipw|all] [--rates 100,250] [--telemetry system|none]
 var which = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 var queries = args.SkipWhile(a => a != "--queries").Skip(1).Select(int.Parse).FirstOrDefault(10_000);
 var root = FindRoot();
@@ -35,7 +35,7 @@ if (which is "datasets" or "jsonl" or "all")
 if (which is "streams" or "all") LoadBench.Streams(serverDll, rates, seconds: 10, telemetry);
 if (which is "rate" or "all") LoadBench.RateAccuracy(serverDll, rate: 20, seconds: 60);
 if (which is "memory" or "all") LoadBench.Memory(serverDll, which == "memory" && args.Contains("--queries") ? queries : 100_000);
-if (which is "attribution" or "all") LoadBench.Attribution(root);
+if (which is "energy-truth" or "all") EnergyTruthBench.Run(root, args.Contains("--update-readme"));
 if (which is "scripts" or "all") ScriptBench.Run(ipw);
 if (which is "prometheus" or "all") PrometheusBench.Run(ipw);
 if (which is "engines" or "all") EngineBench.Run(ipw, root);

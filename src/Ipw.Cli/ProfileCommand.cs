@@ -48,8 +48,8 @@ internal static class ProfileCommand
         };
         var duration = new Option<string?>("--duration") { Description = "stop sending after this long, e.g. 60s or 5m (the dataset is cycled to fill it)" };
         var baseline = new Option<string>("--baseline") { Description = "idle power measured this long before and after the run, e.g. 10s (0: off)", DefaultValueFactory = _ => "10s" };
-        var attributionMethod = new Option<string>("--attribution") { Description = "sharing energy among concurrent queries: overlap (time) or phase (prefill weighted)", DefaultValueFactory = _ => "overlap" };
-        attributionMethod.AcceptOnlyFromAmong("overlap", "phase");
+        var attributionMethod = new Option<string>("--attribution") { Description = "sharing energy among concurrent queries: overlap (time), phase (prefill weighted by --prefill-weight) or fitted (a power model fitted to the run, when it closes)", DefaultValueFactory = _ => "fitted" };
+        attributionMethod.AcceptOnlyFromAmong("overlap", "phase", "fitted");
         var prefillWeight = new Option<double>("--prefill-weight") { Description = "with --attribution phase: a query in prefill weighs this much against one decoding", DefaultValueFactory = _ => 2.0 };
         var percentiles = new Option<string?>("--percentiles")
         {

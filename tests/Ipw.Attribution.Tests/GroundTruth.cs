@@ -50,10 +50,12 @@ public sealed class GroundTruth : IAsyncDisposable
     }
 
     /// <param name="energyStepMs">How often the stand-in's energy counter publishes (real boards: tens of ms).</param>
-    public static async Task<GroundTruth> StartAsync(string standinLibrary, double energyStepMs)
+    /// <param name="jitterMs">How far each publication strays from that grid, uniformly either way.</param>
+    public static async Task<GroundTruth> StartAsync(string standinLibrary, double energyStepMs, double jitterMs = 0)
     {
         var config = Path.Combine(Path.GetTempPath(), $"ipw-attr-nvml-{Environment.ProcessId}.conf");
-        File.WriteAllText(config, $"devices=1\nname=NVIDIA Ground Truth\npower_low_mw={IdleW * 1000}\npower_high_mw={IdleW * 1000}\nenergy_step_ms={energyStepMs}\n");
+        File.WriteAllText(config, $"devices=1\nname=NVIDIA Ground Truth\npower_low_mw={IdleW * 1000}\npower_high_mw={IdleW * 1000}\n"
+            + $"energy_step_ms={energyStepMs}\nenergy_jitter_ms={jitterMs}\n");
         NativeEnvironment.Set("IPW_NVML_STANDIN_CONFIG", config);
         NativeEnvironment.Set("IPW_NVML_LIBRARY", standinLibrary);
         Environment.SetEnvironmentVariable("IPW_NVML_LIBRARY", standinLibrary);
@@ -106,27 +108,31 @@ public sealed class GroundTruth : IAsyncDisposable
         var rows = ReadRecords(Path.Combine(outcome.RunPath, RunStore.DataFileName));
         var errors = new List<double>();
         var durations = new List<double>();
-        foreach (var (index, active, e2e) in rows)
+        var covered = 0;
+        foreach (var (index, active, err, e2e) in rows)
         {
             Check(active is not null, $"query {index} has no active energy");
-            errors.Add(Math.Abs(active!.Value - truth[index]) / truth[index]);
+            var off = Math.Abs(active!.Value - truth[index]);
+            errors.Add(off / truth[index]);
+            if (err is { } e && off <= e) covered++;
             durations.Add(e2e);
         }
         var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(outcome.RunPath, RunStore.SummaryFileName))).RootElement;
-        return new RunResult(errors, durations, summary.GetProperty("energy").Clone(), outcome.RunPath);
+        return new RunResult(errors, durations, summary.GetProperty("energy").Clone(), outcome.RunPath) { Covered = (double)covered / rows.Count };
     }
 
-    private static List<(long Index, double? Active, double E2e)> ReadRecords(string path)
+    private static List<(long Index, double? Active, double? Err, double E2e)> ReadRecords(string path)
     {
         using var stream = File.OpenRead(path);
         using var reader = new ArrowStreamReader(stream);
-        var rows = new List<(long, double?, double)>();
+        var rows = new List<(long, double?, double?, double)>();
         while (reader.ReadNextRecordBatch() is { } batch)
         {
             var index = (Int64Array)batch.Column("query_index");
             var active = (DoubleArray)batch.Column("active_energy_j");
+            var err = (DoubleArray)batch.Column("active_energy_j_err");
             var e2e = (DoubleArray)batch.Column("e2e_latency_s");
-            for (var i = 0; i < batch.Length; i++) rows.Add((index.GetValue(i)!.Value, active.GetValue(i), e2e.GetValue(i)!.Value));
+            for (var i = 0; i < batch.Length; i++) rows.Add((index.GetValue(i)!.Value, active.GetValue(i), err.GetValue(i), e2e.GetValue(i)!.Value));
         }
         return rows;
     }
@@ -152,14 +158,11 @@ public sealed class GroundTruth : IAsyncDisposable
 
 public sealed record RunResult(IReadOnlyList<double> Errors, IReadOnlyList<double> DurationsS, JsonElement Energy, string RunPath)
 {
+    /// <summary>The share of queries whose error lies within their own <c>active_energy_j_err</c>.</summary>
+    public double Covered { get; init; }
+
     public double Median => Percentile(0.5);
 
-    public double Percentile(double q)
-    {
-        var sorted = Errors.Order().ToList();
-        var pos = q * (sorted.Count - 1);
-        var lo = (int)Math.Floor(pos);
-        var hi = Math.Min(lo + 1, sorted.Count - 1);
-        return sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]);
-    }
+    /// <summary>The error at quantile <paramref name="q"/> (0–1), by the project's one percentile definition.</summary>
+    public double Percentile(double q) => Ipw.Abstractions.Statistics.Percentile(Errors.Order().ToArray(), q * 100);
 }

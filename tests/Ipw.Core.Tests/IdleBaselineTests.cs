@@ -61,7 +61,7 @@ public class IdleBaselineTests
 
         var finaliser = new ActiveEnergyFinaliser();
         foreach (var q in queries) finaliser.Add(q);
-        var finals = finaliser.Close(idle);
+        var finals = finaliser.Close(idle).Active;
         Assert.All(finals, f => Assert.InRange(f, -0.2, 0.2));
         // Before the fix the window before the run was charged throughout: about −3.6 J each, −72 J in all.
         var live = queries.Sum(q => ActiveEnergy.Of(q.ShareJ, q.ShareSeconds, idle.PowerW)!.Value);
@@ -90,7 +90,7 @@ public class IdleBaselineTests
         Assert.Empty(idle.Flags);
         var finaliser = new ActiveEnergyFinaliser();
         foreach (var q in queries) finaliser.Add(q);
-        Assert.All(finaliser.Close(idle), f => Assert.Equal(30, f, 0.5));
+        Assert.All(finaliser.Close(idle).Active, f => Assert.Equal(30, f, 0.5));
     }
 
     [Fact]
@@ -141,7 +141,7 @@ public class IdleBaselineTests
         finaliser.Add(new AttributedEnergy(0, 100, 100, 1, 1, []) { WindowSeconds = 1, ShareMidT = 25 * Stopwatch.Frequency, CounterPeriodS = 0.1 });
         finaliser.Add(null);
         finaliser.Add(new AttributedEnergy(1, 100, 100, 1, 1, ["short_window"]) { WindowSeconds = 1, ShareMidT = 75 * Stopwatch.Frequency, CounterPeriodS = 0.1 });
-        var finals = finaliser.Close(idle);
+        var finals = finaliser.Close(idle).Active;
         Assert.Equal([32.5, 17.5], finals.ToArray(), (x, y) => Math.Abs(x - y) < 1e-9);
 
         using var batch = RecordSchema.Layout.Batch([

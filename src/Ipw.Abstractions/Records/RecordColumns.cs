@@ -110,7 +110,7 @@ public static class RecordColumns
     /// <summary>Why there is no energy value.</summary>
     public static readonly RecordColumn<string?> EnergyMissingReason = Text("energy_missing_reason", RecordStage.Energy, "why `energy_j` is null");
     /// <summary>How the energy was attributed.</summary>
-    public static readonly RecordColumn<string?> EnergyMethod = Text("energy_method", RecordStage.Energy, "`window` (the query ran alone), `overlap-share` or `phase-share` (an estimate under concurrency)");
+    public static readonly RecordColumn<string?> EnergyMethod = Text("energy_method", RecordStage.Energy, "`window` (the query ran alone), `overlap-share` or `phase-share` (an estimate under concurrency), `fitted` (the run's fitted power model, once the run has closed)");
     /// <summary>"ok", or quality flags.</summary>
     public static readonly RecordColumn<string?> EnergyQuality = Text("energy_quality", RecordStage.Energy, "`ok`, or flags: `short_window` (shorter than two counter periods), `missing_samples`, `no_counter_data`, `period_unknown` (the counter's period could not be learned: judged as the slowest plausible), `baseline_drift` (idle power moved between the windows before and after the run by more than they can account for), `baseline_few_counter_steps`");
     /// <summary>The counters' delta over the whole window.</summary>

@@ -7,6 +7,9 @@ public enum AttributionMethod
     Overlap,
     /// <summary>Shares weighted by phase: a query before its first token (prefill) weighs <c>PrefillWeight</c>, after it 1.</summary>
     Phase,
+    /// <summary>A power model fitted to the run (<see cref="FittedAttribution"/>), computed when the run closes; while it
+    /// runs, records carry time-overlap shares.</summary>
+    Fitted,
 }
 
 /// <summary>One query's attributed energy, final once the counter is known past the query's end.</summary>
@@ -35,4 +38,7 @@ public sealed record AttributedEnergy(
     /// <summary>How far a counter publication may be from where it was placed, s: the counters' longest period (the
     /// slowest plausible one when unknown), zero for counters current at read time. Each edge of a window inherits it.</summary>
     public double CounterPeriodS { get; init; }
+
+    /// <summary>The query's start, first token and end as the attributor cut time at them.</summary>
+    public QueryTimes Times { get; init; }
 }

@@ -266,7 +266,8 @@ public sealed class EnergyAttributor
             RetireEnded();
         }
         RetireEnded();
-        var keep = Math.Min(_cursor, _holdFrom);
+        // The fitted method reads the whole run's counters when it closes.
+        var keep = _method == AttributionMethod.Fitted ? _origin : Math.Min(_cursor, _holdFrom);
         foreach (var t in _tracks) t.PruneBefore(keep);
     }
 
@@ -320,6 +321,29 @@ public sealed class EnergyAttributor
 
     private double Weight(Query q, long a) => _method == AttributionMethod.Phase && a < q.FirstToken ? _prefillWeight : 1;
 
+    /// <summary>Counter <paramref name="index"/>'s readings, placed at their update times, from where measuring began
+    /// (kept for the whole run when the method is <see cref="AttributionMethod.Fitted"/>; otherwise only what is held).</summary>
+    public IReadOnlyList<(long T, double V)> Knots(int index)
+    {
+        lock (_sync) return _tracks[index].Knots();
+    }
+
+    /// <summary><see cref="Knots"/> with each step's time narrowed by the counter's clock (<see cref="CounterGrid"/>).</summary>
+    public IReadOnlyList<(long T, double V)> RefinedKnots(int index)
+    {
+        lock (_sync)
+        {
+            var track = _tracks[index];
+            return track.PeriodTicks is null && !track.SteppedUnknown ? track.Knots() : CounterGrid.Refine(track.Knots(), track.Brackets(), track.PeriodTicks);
+        }
+    }
+
+    /// <summary>Counter <paramref name="index"/> at <paramref name="t"/> (NaN where unknown).</summary>
+    public double CounterAt(int index, long t)
+    {
+        lock (_sync) return _tracks[index].At(t);
+    }
+
     private void Complete(Query q)
     {
         var flags = new List<string>(3);
@@ -340,6 +364,7 @@ public sealed class EnergyAttributor
             WindowSeconds = seconds,
             ShareMidT = q.ShareSeconds > 0 ? _origin + (long)(q.ShareMoment / q.ShareSeconds * Stopwatch.Frequency) : q.Start + (q.End - q.Start) / 2,
             CounterPeriodS = _longestPeriodTicks / Stopwatch.Frequency,
+            Times = new QueryTimes(q.Start, q.FirstToken, q.End),
         }, q.Tag));
     }
 

@@ -22,6 +22,9 @@ public sealed record IdleMeasurement(string Phase, double DurationS, double Ener
     /// <summary><c>few_counter_steps</c> when the window rests on fewer than <see cref="IdleBaseline.MinSteps"/>
     /// counter steps; empty when none.</summary>
     public IReadOnlyList<string> Flags { get; init; } = [];
+
+    /// <summary>The idle power counter by counter (in the attributor's order), W: they add up to <see cref="MeanW"/>.</summary>
+    public IReadOnlyList<double> ByCounterW { get; init; } = [];
 }
 
 /// <summary>Measures idle power from the energy counters the attributor tracks.</summary>
@@ -88,6 +91,8 @@ public static class IdleBaseline
             CounterSteps = counted,
             StandardErrorW = sigma is { } s ? s / Math.Sqrt(bins) : Math.Abs(mean) * period / seconds,
             Flags = counted < MinSteps ? ["few_counter_steps"] : [],
+            ByCounterW = Enumerable.Range(0, attributor.Clocks.Count)
+                .Select(i => (attributor.CounterAt(i, t1) - attributor.CounterAt(i, t0)) / seconds).ToArray(),
         };
     }
 

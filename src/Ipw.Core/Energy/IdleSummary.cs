@@ -24,6 +24,16 @@ public sealed record IdleSummary(IdleMeasurement? Before, IdleMeasurement? After
         return Before.MeanW + f * (After.MeanW - Before.MeanW);
     }
 
+    /// <summary>Counter <paramref name="counter"/>'s idle power at <paramref name="t"/>, interpolated as <see cref="At(long)"/>;
+    /// null when not measured.</summary>
+    public double? At(long t, int counter)
+    {
+        double? Of(IdleMeasurement? m) => m is not null && counter < m.ByCounterW.Count ? m.ByCounterW[counter] : null;
+        if (Of(Before) is not { } b || Of(After) is not { } a || After!.MidT <= Before!.MidT) return Of(Before) ?? Of(After);
+        var f = Math.Clamp((double)(t - Before.MidT) / (After.MidT - Before.MidT), 0, 1);
+        return b + f * (a - b);
+    }
+
     /// <summary>How the idle power charged is found, in words, for summary.json.</summary>
     public string Basis => Before is not null && After is not null
         ? "interpolated linearly in time between the windows before and after the run (at each query's share of time and each idle gap); records carry it once the run has closed"

@@ -17,6 +17,9 @@ namespace Ipw.Core.Measurement;
 public sealed class CounterTrack(double? periodTicks, bool steppedUnknown = false)
 {
     private readonly List<(long T, double V)> _knots = [];
+    // For each knot, the earliest it can have been published (the knot's time when it is exact or a bound): the span
+    // [low, T + (T − low)] is where a step was seen, which a refinement at close may narrow (CounterGrid).
+    private readonly List<long> _lows = [];
     private readonly List<(long From, long To)> _gaps = [];
     private long _lastReadT = long.MinValue;
     private double _lastReadV = double.NaN;
@@ -62,7 +65,7 @@ public sealed class CounterTrack(double? periodTicks, bool steppedUnknown = fals
         var v = value + _offset;
         if (_knots.Count == 0)
         {
-            _knots.Add((t, v));
+            Knot(t, v, t);
         }
         else if (v < _lastReadV)
         {
@@ -71,7 +74,7 @@ public sealed class CounterTrack(double? periodTicks, bool steppedUnknown = fals
             _offset += _lastReadV - v;
             v = _lastReadV;
             _gaps.Add((_lastReadT, t));
-            _knots.Add((t, v));
+            Knot(t, v, t);
         }
         else if (v > _lastReadV)
         {
@@ -79,27 +82,29 @@ public sealed class CounterTrack(double? periodTicks, bool steppedUnknown = fals
             // Stepping at an unknown period, in (previous read, t]. Otherwise the counter is taken as current at read
             // time (RAPL-like counters update every millisecond).
             var at = t;
+            var lower = t;
             if (PeriodTicks is { } p)
             {
-                var lower = Math.Max(_lastReadT, t - (long)p);
+                lower = Math.Max(_lastReadT, t - (long)p);
                 at = lower + (t - lower) / 2;
             }
             else if (SteppedUnknown)
             {
+                lower = _lastReadT;
                 at = _lastReadT + (t - _lastReadT) / 2;
             }
-            if (at <= _knots[^1].T) at = _knots[^1].T + 1;
-            _knots.Add((at, v));
+            if (at <= _knots[^1].T) at = lower = _knots[^1].T + 1;
+            Knot(at, v, lower);
         }
         else if (PeriodTicks is { } p && t - (long)p > _knots[^1].T)
         {
             // Unchanged for longer than a period: the counter updated with nothing to add (no power drawn).
-            _knots.Add((t - (long)p, v));
+            Knot(t - (long)p, v, t - (long)p);
         }
         else if (PeriodTicks is null && !SteppedUnknown && t > _knots[^1].T)
         {
             // A counter current at read time (no period) that did not move: it held this value until now.
-            _knots.Add((t, v));
+            Knot(t, v, t);
         }
         _lastReadT = t;
         _lastReadV = v;
@@ -122,6 +127,18 @@ public sealed class CounterTrack(double? periodTicks, bool steppedUnknown = fals
         return v0 + (v1 - v0) * ((double)(t - t0) / (t1 - t0));
     }
 
+    private void Knot(long t, double v, long low)
+    {
+        _knots.Add((t, v));
+        _lows.Add(Math.Min(low, t));
+    }
+
+    /// <summary>A copy of the knots: (time, value) at each update, in time order.</summary>
+    public IReadOnlyList<(long T, double V)> Knots() => [.. _knots];
+
+    /// <summary>For each knot, the span its step was seen in: [low, high] around its time (both the time when exact).</summary>
+    public IReadOnlyList<(long Low, long High)> Brackets() => _knots.Select((k, i) => (_lows[i], k.T + (k.T - _lows[i]))).ToList();
+
     /// <summary>Whether a failed read or a reset falls inside [a, b].</summary>
     public bool GapIn(long a, long b)
     {
@@ -135,7 +152,11 @@ public sealed class CounterTrack(double? periodTicks, bool steppedUnknown = fals
     {
         var drop = 0;
         while (drop < _knots.Count - 1 && _knots[drop + 1].T <= t) drop++;
-        if (drop > 32) _knots.RemoveRange(0, drop);
+        if (drop > 32)
+        {
+            _knots.RemoveRange(0, drop);
+            _lows.RemoveRange(0, drop);
+        }
         _gaps.RemoveAll(g => g.To < t);
     }
 }

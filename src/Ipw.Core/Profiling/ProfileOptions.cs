@@ -54,7 +54,7 @@ public sealed record ProfileOptions
     public TimeSpan Baseline { get; init; } = TimeSpan.FromSeconds(10);
     /// <summary>How long the client waits for a service that is still starting; null: it does not wait.</summary>
     public TimeSpan? WaitReady { get; init; }
-    public AttributionMethod Attribution { get; init; } = AttributionMethod.Overlap;
+    public AttributionMethod Attribution { get; init; } = AttributionMethod.Fitted;
     /// <summary>With <see cref="AttributionMethod.Phase"/>: how much a query in prefill weighs against one decoding.</summary>
     public double PrefillWeight { get; init; } = 2;
     /// <summary>The percentiles (0–100) of TTFT, TPOT, ITL and end-to-end latency the serving summary reports besides the

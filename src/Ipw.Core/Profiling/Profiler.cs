@@ -144,10 +144,13 @@ public sealed class Profiler(PluginRegistries registries)
             session.Dispose();
             if (energy is not null)
             {
-                // Every record's final active energy, against the baselines before and after the run; the data file's
-                // rows get it as the store compacts them at close.
-                summary.Totals.FinaliseActiveEnergy(summary.ActiveEnergy.Close(summary.Idle), summary.ActiveEnergy.Flags);
+                // Every record's final energy, against the baselines before and after the run (and, fitted, the run's
+                // own power model); the data file's rows get it as the store compacts them, now.
+                summary.Totals.FinaliseEnergy(summary.ActiveEnergy.Close(summary.Idle, energy), summary.ActiveEnergy.Flags);
                 run.FinaliseRecords(summary.ActiveEnergy.Rewrite);
+                run.Close();
+                // Intelligence per joule from the records as they now stand.
+                if (summary.ActiveEnergy.Fitted is not null) summary.Totals.ReplaceIntelligence(Scoring.IntelligenceTally.Read(run.DataPath));
             }
             summary.ClientReport = await PluginCalls.ClientReportAsync(client).ConfigureAwait(false);
             publisher.Publish(status, elapsed);

@@ -1,6 +1,6 @@
 using System.Text.Json;
-using Apache.Arrow;
 using System.Text.Json.Nodes;
+using Apache.Arrow;
 using Ipw.Abstractions;
 using Ipw.Core.Records;
 using Ipw.Core.Summary;
@@ -118,6 +118,12 @@ public sealed class RunStore : IDisposable
         AtomicFile.WriteAllText(System.IO.Path.Combine(folder, SummaryFileName), SummaryFile.Serialize(summary));
 
     private static void WriteJson(string path, JsonNode node) => AtomicFile.WriteAllText(path, node.ToJsonString(Json));
+
+    /// <summary>The data file's path.</summary>
+    public string DataPath => System.IO.Path.Combine(Path, DataFileName);
+
+    /// <summary>Ends the data file and compacts it (with the rows' final values, when given); later appends fail.</summary>
+    public void Close() => _records.Dispose();
 
     public void Dispose() => _records.Dispose();
 }

@@ -56,8 +56,8 @@ public sealed record ProfileArgs
     public string? Percentiles { get; init; }
     /// <summary>"ttft=200ms,tpot=50ms,e2e=5s" (any subset): the objectives goodput counts queries against.</summary>
     public string? Slo { get; init; }
-    /// <summary>"overlap" or "phase".</summary>
-    public string Attribution { get; init; } = "overlap";
+    /// <summary>"overlap", "phase" or "fitted".</summary>
+    public string Attribution { get; init; } = "fitted";
     public double PrefillWeight { get; init; } = 2;
     public string? Suffix { get; init; }
     public string FrontEnd { get; init; } = "library";
@@ -106,7 +106,8 @@ public sealed record ProfileArgs
             {
                 "overlap" => AttributionMethod.Overlap,
                 "phase" => AttributionMethod.Phase,
-                _ => throw new UserError($"--attribution must be overlap or phase, got '{Attribution}'"),
+                "fitted" => AttributionMethod.Fitted,
+                _ => throw new UserError($"--attribution must be overlap, phase or fitted, got '{Attribution}'"),
             },
             PrefillWeight = PrefillWeight,
             Percentiles = Percentiles is null ? [99] : ParsePercentiles(Percentiles),

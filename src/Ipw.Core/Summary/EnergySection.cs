@@ -36,6 +36,8 @@ public sealed record EnergySection
     /// <summary>Whether the records carry their final active energy (against the baselines before and after the run);
     /// false while the run goes on and for a run that never closed.</summary>
     public bool? Finalised { get; init; }
+    /// <summary>Under the fitted method, each counter's model: watts per query in prefill and in decode.</summary>
+    public List<Energy.FittedCounter>? Fit { get; init; }
     /// <summary>True when some counter's update period could not be learned (judged as the slowest plausible).</summary>
     public bool? PeriodUnknown { get; init; }
     public double? PerQueryActiveJSum { get; init; }

@@ -17,9 +17,21 @@ internal sealed class EnergySectionBuilder(Energy.AttributionMethod method, doub
         + "window. Shares plus unattributed energy equal the counters' delta over the measured span. Per-query energy under "
         + "concurrency is an estimate.";
 
-    private string MethodText() => method == Energy.AttributionMethod.Phase
-        ? OverlapMethod.Replace("in equal shares (time overlap)", $"weighted by phase: a query before its first token (prefill) weighs {prefillWeight.ToString(CultureInfo.InvariantCulture)}, after it (decode) 1", StringComparison.Ordinal)
-        : OverlapMethod;
+    private const string FittedMethod =
+        "Energy comes from cumulative counters, each reading placed at the counter's estimated update time. When the run "
+        + "closes, each counter's power is fitted as idle (from the baselines) + a per query in prefill + b per query "
+        + "decoding, by least squares over the counter's intervals; each interval's measured energy is spread over its "
+        + "pieces (cut at every query start, first token and end) by the model's power, and each piece's energy goes to "
+        + "the queries in it by their phase's watts, or to 'unattributed' when none is. Every interval keeps the energy "
+        + "its counter measured. While the run goes on, records carry time-overlap shares; summary.json's fit section "
+        + "gives a and b per counter.";
+
+    private string MethodText() => method switch
+    {
+        Energy.AttributionMethod.Phase => OverlapMethod.Replace("in equal shares (time overlap)", $"weighted by phase: a query before its first token (prefill) weighs {prefillWeight.ToString(CultureInfo.InvariantCulture)}, after it (decode) 1", StringComparison.Ordinal),
+        Energy.AttributionMethod.Fitted => FittedMethod,
+        _ => OverlapMethod,
+    };
 
     public EnergySection Build(EnergyAttributor? energy, RunTotals totals, IdleSummary idle, ActiveEnergyFinaliser finaliser, double? span)
     {
@@ -38,7 +50,11 @@ internal sealed class EnergySectionBuilder(Energy.AttributionMethod method, doub
         };
         if (energy is null) return section;
 
-        var gross = energy.MeasuredJ;
+        // Fitted at close: the fit's books (every counter interval kept whole, shaped by the model at the span's ends).
+        var fitted = finaliser.Fitted;
+        var gross = fitted?.GrossJ ?? energy.MeasuredJ;
+        var unattributed = fitted?.UnattributedJ ?? energy.UnattributedJ;
+        var attributed = fitted is null ? energy.AttributedJ : fitted.Queries.Sum(q => q.ShareJ);
         var outputTokens = totals.OutputTokens;
         // Above the idle power over the span the counters measured (as every record's: linear in time, so the span
         // times its value at the middle); that span ends short of the load's where the counters did not reach its end.
@@ -57,15 +73,16 @@ internal sealed class EnergySectionBuilder(Energy.AttributionMethod method, doub
                 ? counters.GroupBy(c => c.Metric.Info.Device.Split('/')[0]).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key,
                     g => new NodeEnergy(g.Sum(c => c.Joules), span is > 0 ? g.Sum(c => c.Joules) / span : null, g.Select(c => c.Metric.Info.Device).Distinct().ToList()))
                 : null,
-            AttributedJ = energy.AttributedJ,
-            UnattributedJ = energy.UnattributedJ,
+            AttributedJ = attributed,
+            UnattributedJ = unattributed,
             UnattributedS = energy.UnattributedSeconds,
-            ConservationErrorJ = gross - (energy.AttributedJ + energy.UnattributedJ),
+            ConservationErrorJ = gross - (attributed + unattributed),
             MeasuredSpanS = span,
             AvgPowerW = span is > 0 ? gross / span : null,
             Idle = Idle(idle),
             ActiveJ = active,
-            UnattributedActiveJ = ActiveEnergy.Of(energy.UnattributedJ, energy.UnattributedSeconds, idle.At(energy.UnattributedMidT)),
+            UnattributedActiveJ = fitted?.UnattributedActiveJ ?? ActiveEnergy.Of(energy.UnattributedJ, energy.UnattributedSeconds, idle.At(energy.UnattributedMidT)),
+            Fit = fitted?.Counters.ToList(),
             ActiveJUncertainty = idle.LevelUncertaintyW is { } level && span is { } s2 ? level * s2 : null,
             Finalised = finaliser.Closed,
             PeriodUnknown = energy.PeriodUnknown ? true : null,

@@ -19,7 +19,7 @@ internal sealed class RunTotals(Profiling.ServiceLevel? slo = null)
     public int Queries { get; private set; }
     public int Errors { get; private set; }
     public long OutputTokens { get; private set; }
-    public Scoring.IntelligenceTally Intelligence { get; } = new();
+    public Scoring.IntelligenceTally Intelligence { get; private set; } = new();
 
     /// <summary>The successful queries' figures as vLLM's bench serve reports them.</summary>
     public ServingTally Serving { get; } = new(slo);
@@ -50,16 +50,22 @@ internal sealed class RunTotals(Profiling.ServiceLevel? slo = null)
         foreach (var f in flags) _energyFlags[f] = _energyFlags.GetValueOrDefault(f) + 1;
     }
 
-    /// <summary>Replaces the live active energies with the final ones (<see cref="Energy.ActiveEnergyFinaliser"/>) and
-    /// counts the baseline's flags once per record that has one.</summary>
-    public void FinaliseActiveEnergy(IReadOnlyList<double> finals, IReadOnlyList<string> baselineFlags)
+    /// <summary>Replaces the live energies with the final ones (<see cref="Energy.ActiveEnergyFinaliser"/>) and counts the
+    /// baseline's flags once per record that has an active energy.</summary>
+    public void FinaliseEnergy(Energy.FinalEnergy final, IReadOnlyList<string> baselineFlags)
     {
+        _queryEnergy.Clear();
+        _energySum = 0;
+        foreach (var e in final.Shares) { _energySum += e; _queryEnergy.Add(e); }
         _queryActiveEnergy.Clear();
         _activeSum = 0;
-        foreach (var a in finals) { _activeSum += a; _queryActiveEnergy.Add(a); }
-        _activeCount = finals.Count;
-        foreach (var f in baselineFlags) _energyFlags[f] = _energyFlags.GetValueOrDefault(f) + finals.Count;
+        foreach (var a in final.Active) { _activeSum += a; _queryActiveEnergy.Add(a); }
+        _activeCount = final.Active.Count;
+        foreach (var f in baselineFlags) _energyFlags[f] = _energyFlags.GetValueOrDefault(f) + final.Active.Count;
     }
+
+    /// <summary>Replaces the intelligence tally with one read back from the finalised records.</summary>
+    public void ReplaceIntelligence(Scoring.IntelligenceTally tally) => Intelligence = tally;
 
     public CountsSection Counts(long recordsOnDisk) => new(Queries, recordsOnDisk, Queries - Errors, Errors, new(_errorsByClass));
 

@@ -1,0 +1,81 @@
+namespace Ipw.Core.Measurement;
+
+/// <summary>
+/// Narrows where a stepped counter published each value, for the fit at a run's close. A read shows only that a step
+/// happened since the read before: with a 50 ms sampler a step is known to ±25 ms, and a query that starts or stops
+/// near it is charged the power of the wrong side for that long. But counters publish on a clock (NVML about every
+/// 100 ms, give or take a few): numbered along that clock, every step's span, moved back by its number of periods,
+/// bounds the same phase. The sampler's reads fall at every phase of the clock (their intervals are dithered), so
+/// the spans' common part is narrow: the phase is taken from the steps around each one (ten on each side, so a clock
+/// that drifts or a missed step only matters locally) as the middle of the stretch most of their spans cover (so a
+/// few steps off the grid do not empty it), and each step is placed there, kept inside the span the reads bound it to:
+/// a counter off any grid is placed no worse than the reads alone place it.
+/// </summary>
+public static class CounterGrid
+{
+    /// <summary>Steps on each side whose spans bound a step's phase.</summary>
+    public const int Neighbours = 10;
+
+    /// <param name="knots">A counter's knots, in time order.</param>
+    /// <param name="brackets">Each knot's span, as <see cref="CounterTrack.Brackets"/> gives them.</param>
+    /// <param name="periodTicks">The counter's period when known; otherwise the median spacing of its steps.</param>
+    public static IReadOnlyList<(long T, double V)> Refine(IReadOnlyList<(long T, double V)> knots, IReadOnlyList<(long Low, long High)> brackets,
+        double? periodTicks)
+    {
+        var steps = Enumerable.Range(0, knots.Count).Where(i => brackets[i].High > brackets[i].Low).ToArray();
+        if (steps.Length < 3) return knots;
+        var period = periodTicks ?? Median(steps.Zip(steps.Skip(1), (a, b) => (double)(knots[b].T - knots[a].T)));
+        if (!(period > 0)) return knots;
+        // Number the steps along the clock: a gap of two periods is a publication that showed no change.
+        var n = new long[steps.Length];
+        for (var k = 1; k < steps.Length; k++)
+            n[k] = n[k - 1] + Math.Max(1, (long)Math.Round((knots[steps[k]].T - knots[steps[k - 1]].T) / period));
+        var refined = knots.ToArray();
+        var edges = new List<(double At, int Delta)>(4 * Neighbours + 2);
+        for (var k = 0; k < steps.Length; k++)
+        {
+            int from = Math.Max(0, k - Neighbours), to = Math.Min(steps.Length - 1, k + Neighbours);
+            if (to - from < 4) continue;
+            // Each neighbour's span, moved onto this step: where this step must be if the clock is regular.
+            edges.Clear();
+            for (var j = from; j <= to; j++)
+            {
+                var shift = (n[k] - n[j]) * period;
+                edges.Add((brackets[steps[j]].Low + shift, +1));
+                edges.Add((brackets[steps[j]].High + shift, -1));
+            }
+            var (own, ownHigh) = brackets[steps[k]];
+            refined[steps[k]] = (Math.Clamp((long)Math.Round(MostAgreed(edges)), own, ownHigh), knots[steps[k]].V);
+        }
+        // Keep time increasing: a step narrowed past its neighbour stays just after it.
+        for (var i = 1; i < refined.Length; i++)
+            if (refined[i].T <= refined[i - 1].T) refined[i] = (refined[i - 1].T + 1, refined[i].V);
+        return refined;
+    }
+
+    /// <summary>The middle of the stretch that most spans cover (the common part of all of them, when they agree).</summary>
+    private static double MostAgreed(List<(double At, int Delta)> edges)
+    {
+        // Starts before ends at the same instant: spans that touch agree there.
+        edges.Sort((a, b) => a.At != b.At ? a.At.CompareTo(b.At) : b.Delta.CompareTo(a.Delta));
+        int depth = 0, best = -1;
+        double from = 0, to = 0;
+        for (var i = 0; i < edges.Count; i++)
+        {
+            depth += edges[i].Delta;
+            if (edges[i].Delta > 0 && depth > best && i + 1 < edges.Count)
+            {
+                best = depth;
+                from = edges[i].At;
+                to = edges[i + 1].At;
+            }
+        }
+        return (from + to) / 2;
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length == 0 ? double.NaN : Abstractions.Statistics.Percentile(sorted, 50);
+    }
+}
