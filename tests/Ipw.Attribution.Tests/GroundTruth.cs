@@ -109,9 +109,9 @@ public sealed class GroundTruth : IAsyncDisposable
         var errors = new List<double>();
         var durations = new List<double>();
         var covered = 0;
-        foreach (var (index, active, err, e2e) in rows)
+        foreach (var (index, active, err, e2e, why) in rows)
         {
-            Check(active is not null, $"query {index} has no active energy");
+            Check(active is not null, $"query {index} has no active energy: {why}");
             var off = Math.Abs(active!.Value - truth[index]);
             errors.Add(off / truth[index]);
             if (err is { } e && off <= e) covered++;
@@ -121,18 +121,21 @@ public sealed class GroundTruth : IAsyncDisposable
         return new RunResult(errors, durations, summary.GetProperty("energy").Clone(), outcome.RunPath) { Covered = (double)covered / rows.Count };
     }
 
-    private static List<(long Index, double? Active, double? Err, double E2e)> ReadRecords(string path)
+    private static List<(long Index, double? Active, double? Err, double E2e, string Why)> ReadRecords(string path)
     {
         using var stream = File.OpenRead(path);
         using var reader = new ArrowStreamReader(stream);
-        var rows = new List<(long, double?, double?, double)>();
+        var rows = new List<(long, double?, double?, double, string)>();
         while (reader.ReadNextRecordBatch() is { } batch)
         {
             var index = (Int64Array)batch.Column("query_index");
             var active = (DoubleArray)batch.Column("active_energy_j");
             var err = (DoubleArray)batch.Column("active_energy_j_err");
             var e2e = (DoubleArray)batch.Column("e2e_latency_s");
-            for (var i = 0; i < batch.Length; i++) rows.Add((index.GetValue(i)!.Value, active.GetValue(i), err.GetValue(i), e2e.GetValue(i)!.Value));
+            var quality = (StringArray)batch.Column("energy_quality");
+            var missing = (StringArray)batch.Column("energy_missing_reason");
+            for (var i = 0; i < batch.Length; i++)
+                rows.Add((index.GetValue(i)!.Value, active.GetValue(i), err.GetValue(i), e2e.GetValue(i)!.Value, $"{quality.GetString(i)}; {missing.GetString(i)}"));
         }
         return rows;
     }

@@ -44,12 +44,12 @@ public static class CounterGrid
                 edges.Add((brackets[steps[j]].Low + shift, +1));
                 edges.Add((brackets[steps[j]].High + shift, -1));
             }
-            var (own, ownHigh) = brackets[steps[k]];
-            refined[steps[k]] = (Math.Clamp((long)Math.Round(MostAgreed(edges)), own, ownHigh), knots[steps[k]].V);
+            // Inside its own span, and never past the knots around it (time keeps increasing).
+            var i = steps[k];
+            var low = Math.Max(brackets[i].Low, i > 0 ? refined[i - 1].T + 1 : long.MinValue);
+            var high = Math.Min(brackets[i].High, i + 1 < knots.Count ? brackets[i + 1].Low - 1 : long.MaxValue);
+            if (low <= high) refined[i] = (Math.Clamp((long)Math.Round(MostAgreed(edges)), low, high), knots[i].V);
         }
-        // Keep time increasing: a step narrowed past its neighbour stays just after it.
-        for (var i = 1; i < refined.Length; i++)
-            if (refined[i].T <= refined[i - 1].T) refined[i] = (refined[i - 1].T + 1, refined[i].V);
         return refined;
     }
 

@@ -17,9 +17,10 @@ namespace Ipw.Core.Measurement;
 public sealed class CounterTrack(double? periodTicks, bool steppedUnknown = false)
 {
     private readonly List<(long T, double V)> _knots = [];
-    // For each knot, the earliest it can have been published (the knot's time when it is exact or a bound): the span
-    // [low, T + (T − low)] is where a step was seen, which a refinement at close may narrow (CounterGrid).
-    private readonly List<long> _lows = [];
+    // For each knot, the span its value was published in (both the knot's time when exact): where the reads saw a
+    // step, narrowed by what later reads tell, for a refinement at close (CounterGrid). The knots themselves never
+    // move once placed: whoever has read up to one keeps what it read.
+    private readonly List<(long Low, long High)> _spans = [];
     private readonly List<(long From, long To)> _gaps = [];
     private long _lastReadT = long.MinValue;
     private double _lastReadV = double.NaN;
@@ -65,7 +66,11 @@ public sealed class CounterTrack(double? periodTicks, bool steppedUnknown = fals
         var v = value + _offset;
         if (_knots.Count == 0)
         {
-            Knot(t, v, t);
+            // The first reading of a stepped counter was published within the period before it, not at the read:
+            // placed at the read, the energy of the first interval would be squeezed into a shorter one (a baseline
+            // starting there reads half a period of power too much).
+            if (PeriodTicks is { } first) Knot(t - (long)(first / 2), v, t - (long)first, t);
+            else Knot(t, v, t, t);
         }
         else if (v < _lastReadV)
         {
@@ -74,7 +79,7 @@ public sealed class CounterTrack(double? periodTicks, bool steppedUnknown = fals
             _offset += _lastReadV - v;
             v = _lastReadV;
             _gaps.Add((_lastReadT, t));
-            Knot(t, v, t);
+            Knot(t, v, t, t);
         }
         else if (v > _lastReadV)
         {
@@ -94,17 +99,29 @@ public sealed class CounterTrack(double? periodTicks, bool steppedUnknown = fals
                 at = _lastReadT + (t - _lastReadT) / 2;
             }
             if (at <= _knots[^1].T) at = lower = _knots[^1].T + 1;
-            Knot(at, v, lower);
+            Knot(at, v, lower, Math.Max(t, at));
         }
         else if (PeriodTicks is { } p && t - (long)p > _knots[^1].T)
         {
-            // Unchanged for longer than a period: the counter updated with nothing to add (no power drawn).
-            Knot(t - (long)p, v, t - (long)p);
+            var last = _knots.Count - 1;
+            var (low, high) = _spans[last];
+            if (low < high && t - (long)p < high)
+            {
+                // Unchanged a period after the last step was placed: the next publication has not come, so that step
+                // came after t − period. Its span narrows (for the refinement at close).
+                _spans[last] = (Math.Max(low, t - (long)p), high);
+            }
+            else
+            {
+                // Unchanged for longer than a period after the step's span: the counter updated with nothing to add
+                // (no power drawn).
+                Knot(t - (long)p, v, t - (long)p, t - (long)p);
+            }
         }
         else if (PeriodTicks is null && !SteppedUnknown && t > _knots[^1].T)
         {
             // A counter current at read time (no period) that did not move: it held this value until now.
-            Knot(t, v, t);
+            Knot(t, v, t, t);
         }
         _lastReadT = t;
         _lastReadV = v;
@@ -127,17 +144,17 @@ public sealed class CounterTrack(double? periodTicks, bool steppedUnknown = fals
         return v0 + (v1 - v0) * ((double)(t - t0) / (t1 - t0));
     }
 
-    private void Knot(long t, double v, long low)
+    private void Knot(long t, double v, long low, long high)
     {
         _knots.Add((t, v));
-        _lows.Add(Math.Min(low, t));
+        _spans.Add((Math.Min(low, t), Math.Max(high, t)));
     }
 
     /// <summary>A copy of the knots: (time, value) at each update, in time order.</summary>
     public IReadOnlyList<(long T, double V)> Knots() => [.. _knots];
 
     /// <summary>For each knot, the span its step was seen in: [low, high] around its time (both the time when exact).</summary>
-    public IReadOnlyList<(long Low, long High)> Brackets() => _knots.Select((k, i) => (_lows[i], k.T + (k.T - _lows[i]))).ToList();
+    public IReadOnlyList<(long Low, long High)> Brackets() => [.. _spans];
 
     /// <summary>Whether a failed read or a reset falls inside [a, b].</summary>
     public bool GapIn(long a, long b)
@@ -155,7 +172,7 @@ public sealed class CounterTrack(double? periodTicks, bool steppedUnknown = fals
         if (drop > 32)
         {
             _knots.RemoveRange(0, drop);
-            _lows.RemoveRange(0, drop);
+            _spans.RemoveRange(0, drop);
         }
         _gaps.RemoveAll(g => g.To < t);
     }
