@@ -57,8 +57,17 @@ internal static class NvmlPower
                 : (true, a.Major < 0 ? "Ampere" : $"Ampere (compute capability {a.Major}.{a.Minor})");
         var name = a.Architecture switch
         {
-            2 => "Kepler", 3 => "Maxwell", 4 => "Pascal", 5 => "Volta", 6 => "Turing", 8 => "Ada", 9 => "Hopper", 10 => "Blackwell",
-            13 => "Rubin", NvmlNative.ArchUnknown => "an architecture the driver does not name (presumably newer)", _ => $"architecture {a.Architecture} (newer than ipw knows)",
+            2 => "Kepler",
+            3 => "Maxwell",
+            4 => "Pascal",
+            5 => "Volta",
+            6 => "Turing",
+            8 => "Ada",
+            9 => "Hopper",
+            10 => "Blackwell",
+            13 => "Rubin",
+            NvmlNative.ArchUnknown => "an architecture the driver does not name (presumably newer)",
+            _ => $"architecture {a.Architecture} (newer than ipw knows)",
         };
         return (a.Architecture > NvmlNative.ArchAmpere, name);
     }
