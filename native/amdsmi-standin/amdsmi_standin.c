@@ -6,8 +6,13 @@
  *   resolution_uj=15.3  the energy counter's unit (accumulator x resolution = microjoules)
  *   stuck=1             the counter never advances (as AMD SMI before ROCm 6.3 could report)
  *   memory_used=N       VRAM in use, bytes
+ *   energy_step_ms=0    the counter publishes in steps of this many ms (0: current at every read)
  * Time is CLOCK_MONOTONIC since amdsmi_init.
+ *
+ * Like AMD SMI, initialisation is not reference counted: amdsmi_init on an initialised library returns success and
+ * changes nothing, and one amdsmi_shut_down ends it for every user in the process.
  */
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +25,7 @@ typedef void *amdsmi_processor_handle;
 enum { AMDSMI_STATUS_SUCCESS = 0, AMDSMI_STATUS_INVAL = 1, AMDSMI_STATUS_NOT_SUPPORTED = 2, AMDSMI_STATUS_NOT_INIT = 32 };
 #define AMDSMI_INIT_AMD_GPUS (1 << 1)
 
-static struct { int initialized, gpus, stuck; double power_w, resolution_uj, t0; uint64_t memory_used; } s;
+static struct { int initialized, gpus, stuck; double power_w, resolution_uj, step_ms, t0; uint64_t memory_used; } s;
 static int socket_id, gpu_ids[16];
 
 static double now_s(void) {
@@ -31,7 +36,8 @@ static double now_s(void) {
 
 amdsmi_status_t amdsmi_init(uint64_t flags) {
     if (!(flags & AMDSMI_INIT_AMD_GPUS)) return AMDSMI_STATUS_INVAL;
-    s.gpus = 1; s.stuck = 0; s.power_w = 250; s.resolution_uj = 15.3; s.memory_used = 4294967296ULL;
+    if (s.initialized) return AMDSMI_STATUS_SUCCESS;
+    s.gpus = 1; s.stuck = 0; s.power_w = 250; s.resolution_uj = 15.3; s.step_ms = 0; s.memory_used = 4294967296ULL;
     const char *path = getenv("IPW_AMDSMI_STANDIN_CONFIG");
     FILE *f = path ? fopen(path, "r") : NULL;
     if (f) {
@@ -45,6 +51,7 @@ amdsmi_status_t amdsmi_init(uint64_t flags) {
             else if (!strcmp(line, "resolution_uj")) s.resolution_uj = atof(eq + 1);
             else if (!strcmp(line, "stuck")) s.stuck = atoi(eq + 1);
             else if (!strcmp(line, "memory_used")) s.memory_used = strtoull(eq + 1, NULL, 10);
+            else if (!strcmp(line, "energy_step_ms")) s.step_ms = atof(eq + 1);
         }
         fclose(f);
     }
@@ -87,6 +94,7 @@ amdsmi_status_t amdsmi_get_energy_count(amdsmi_processor_handle h, uint64_t *acc
     if (!s.initialized) return AMDSMI_STATUS_NOT_INIT;
     if (!valid(h) || !accumulator || !resolution) return AMDSMI_STATUS_INVAL;
     double t = now_s() - s.t0;
+    if (s.step_ms > 0) t = floor(t * 1000 / s.step_ms) * s.step_ms / 1000;
     double uj = s.stuck ? 1000.0 : s.power_w * t * 1e6;
     *accumulator = (uint64_t)(uj / s.resolution_uj);
     *resolution = (float)s.resolution_uj;

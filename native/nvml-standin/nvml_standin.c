@@ -1,15 +1,39 @@
 /*
- * NVML stand-in: the functions ipw calls, with NVML's real signatures, struct layouts and return codes,
- * reading a scripted device instead of a GPU. Tests script it through the file named by
- * IPW_NVML_STANDIN_CONFIG (key=value lines):
+ * NVML stand-in: the functions ipw calls, with NVML's real signatures, struct layouts, return codes and
+ * initialisation rules, reading a scripted device instead of a GPU. Tests script it through the file named by
+ * IPW_NVML_STANDIN_CONFIG (key=value lines, read when the first nvmlInit_v2 of a process, or the first after the
+ * last nvmlShutdown, succeeds):
  *   devices=2                 number of GPUs
  *   name=...                  device name
+ *   architecture=hopper       pascal, volta, turing, ga100, ampere, ada, hopper (default), blackwell or unknown:
+ *                             what nvmlDeviceGetArchitecture and nvmlDeviceGetCudaComputeCapability answer, and so
+ *                             whether nvmlDeviceGetPowerUsage is NVML's 1-second average (ampere but not ga100, and
+ *                             newer) or instantaneous (ga100 and older); field 186 is instantaneous everywhere and
+ *                             field 185 the average where GetPowerUsage is one
  *   power_low_mw / power_high_mw / period_ms   square-wave power: high for the first half of each period
- *   energy_step_ms=100        the energy counter advances in steps, as on real boards
+ *   energy_step_ms=100        the energy counter publishes in steps, as on real boards
+ *   energy_jitter_ms=0        each publication moved off the step grid by a seeded uniform +-jitter (at most just
+ *                             under half a step); the value published is the exact energy at that moment
+ *   energy_jitter_seed=1
+ *   energy_start_mj=25e9      the counter at nvmlInit: it counts since the driver loaded, not since the process began
  *   reset_at_ms=N             the counter restarts from 0 N ms after nvmlInit (as after a driver reload)
- *   not_supported=a,b         NVML_ERROR_NOT_SUPPORTED from: energy, power, fields, memory, temperature, clocks, utilization
- *   memory_total / memory_used / temperature_c / sm_clock_mhz / util_gpu
- * Time is CLOCK_MONOTONIC since nvmlInit_v2.
+ *   memory_total / memory_used / memory_reserved   bytes; v2's used is memory_used, v1's includes the reserved memory
+ *   temperature_c / sm_clock_mhz / util_gpu
+ *   field_value_type=uint     how field values are typed (nvmlValueType_t): double, uint, ulong, ullong, sll, sint,
+ *                             ushort
+ *   fail.<function>[.gpu<N>]=<code>[@<after_ms>]
+ *                             the function returns nvmlReturn_t <code> (a number, as in nvml.h), on every GPU or on
+ *                             GPU N, from after_ms after nvmlInit on (from the start without @). Functions: init,
+ *                             count, handle, name, energy, power (GetPowerUsage), fields (the whole GetFieldValues
+ *                             call), power_instant and power_average (fields 186 and 185 alone), memory (v1),
+ *                             memory_v2, temperature, clocks, utilization, architecture, compute_capability, and
+ *                             device: every call on a GPU (one lost mid-run: fail.device.gpu1=15@800).
+ *                             E.g. fail.init=9 (driver not loaded), fail.energy=4 (no permission).
+ *   not_supported=a,b         shorthand for fail.a=3 and fail.b=3 (NVML_ERROR_NOT_SUPPORTED)
+ * Time is CLOCK_MONOTONIC since that first nvmlInit_v2.
+ *
+ * Initialisation is reference counted, as NVML documents: each nvmlInit_v2 needs its nvmlShutdown, and calls after
+ * the last shutdown return NVML_ERROR_UNINITIALIZED.
  *
  * Scripted load, for ground-truth tests of energy attribution (test control, not part of NVML):
  *   ipwStandinSetLoad(slot, watts)   from now on, slot draws `watts` on top of device 0's trace
@@ -17,21 +41,18 @@
  * The counter and power readings of device 0 include every slot's load.
  */
 #include <pthread.h>
-#include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-typedef int nvmlReturn_t;
-enum {
-    NVML_SUCCESS = 0, NVML_ERROR_UNINITIALIZED = 1, NVML_ERROR_INVALID_ARGUMENT = 2, NVML_ERROR_NOT_SUPPORTED = 3,
-    NVML_ERROR_INSUFFICIENT_SIZE = 7, NVML_ERROR_UNKNOWN = 999
-};
+#include "standin.h"
 
 typedef struct { unsigned long long total, free, used; } nvmlMemory_t;
+typedef struct { unsigned int version; unsigned long long total, reserved, free, used; } nvmlMemory_v2_t;
+#define nvmlMemory_v2 ((unsigned int)(sizeof(nvmlMemory_v2_t) | (2u << 24)))
 typedef struct { unsigned int gpu, memory; } nvmlUtilization_t;
-typedef union { double dVal; unsigned int uiVal; unsigned long ulVal; unsigned long long ullVal; signed long long sllVal; } nvmlValue_t;
+typedef union {
+    double dVal; int siVal; unsigned int uiVal; unsigned long ulVal; unsigned long long ullVal; signed long long sllVal;
+    unsigned short usVal;
+} nvmlValue_t;
 typedef struct {
     unsigned int fieldId;
     unsigned int scopeId;
@@ -44,284 +65,208 @@ typedef struct {
 
 #define NVML_FI_DEV_POWER_AVERAGE 185
 #define NVML_FI_DEV_POWER_INSTANT 186
-#define NVML_VALUE_TYPE_UNSIGNED_INT 1
 
 typedef struct { int index; } device_t;
 typedef device_t *nvmlDevice_t;
 
-static struct {
-    int initialized, devices;
-    char name[96], not_supported[256];
-    double low_mw, high_mw, period_ms, step_ms, reset_at_ms;
-    unsigned long long memory_total, memory_used;
-    unsigned int temperature, sm_clock, util;
-    double t0;
-} s;
+static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
+static int refs;
 static device_t handles[16];
 
-/* Scripted load: each change of the total extra power, with the extra energy accumulated up to it. */
-typedef struct { double t_ms, energy_mj, power_mw; } change_t;
-static pthread_mutex_t load_lock = PTHREAD_MUTEX_INITIALIZER;
-static change_t *changes;
-static size_t n_changes, cap_changes;
-static double *slot_w, *slot_j, *slot_since;
-static size_t n_slots;
-static double load_mw;
-
-static double now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
-}
-
-static int unsupported(const char *what) {
-    char list[260];
-    snprintf(list, sizeof list, ",%s,", s.not_supported);
-    char key[64];
-    snprintf(key, sizeof key, ",%s,", what);
-    return strstr(list, key) != NULL;
-}
-
-static void load_config(void) {
-    s.devices = 1;
-    snprintf(s.name, sizeof s.name, "NVIDIA Stand-in GPU");
-    s.not_supported[0] = 0;
-    s.low_mw = 100000; s.high_mw = 300000; s.period_ms = 1000; s.step_ms = 100; s.reset_at_ms = -1;
-    s.memory_total = 85899345920ULL; s.memory_used = 1073741824ULL;
-    s.temperature = 45; s.sm_clock = 1980; s.util = 0;
-    const char *path = getenv("IPW_NVML_STANDIN_CONFIG");
-    FILE *f = path ? fopen(path, "r") : NULL;
-    if (!f) return;
-    char line[512];
-    while (fgets(line, sizeof line, f)) {
-        char *eq = strchr(line, '=');
-        if (!eq) continue;
-        *eq = 0;
-        char *key = line, *value = eq + 1;
-        value[strcspn(value, "\r\n")] = 0;
-        if (!strcmp(key, "devices")) s.devices = atoi(value);
-        else if (!strcmp(key, "name")) snprintf(s.name, sizeof s.name, "%s", value);
-        else if (!strcmp(key, "power_low_mw")) s.low_mw = atof(value);
-        else if (!strcmp(key, "power_high_mw")) s.high_mw = atof(value);
-        else if (!strcmp(key, "period_ms")) s.period_ms = atof(value);
-        else if (!strcmp(key, "energy_step_ms")) s.step_ms = atof(value);
-        else if (!strcmp(key, "reset_at_ms")) s.reset_at_ms = atof(value);
-        else if (!strcmp(key, "not_supported")) snprintf(s.not_supported, sizeof s.not_supported, "%s", value);
-        else if (!strcmp(key, "memory_total")) s.memory_total = strtoull(value, NULL, 10);
-        else if (!strcmp(key, "memory_used")) s.memory_used = strtoull(value, NULL, 10);
-        else if (!strcmp(key, "temperature_c")) s.temperature = (unsigned)atoi(value);
-        else if (!strcmp(key, "sm_clock_mhz")) s.sm_clock = (unsigned)atoi(value);
-        else if (!strcmp(key, "util_gpu")) s.util = (unsigned)atoi(value);
-    }
-    fclose(f);
-    if (s.devices < 0) s.devices = 0;
-    if (s.devices > 16) s.devices = 16;
-}
-
-/* Instantaneous power (mW) t ms after init: the square wave. */
-static double power_at(double t) {
-    double phase = fmod(t, s.period_ms);
-    return phase < s.period_ms / 2 ? s.high_mw : s.low_mw;
-}
-
-/* Energy (mJ) from 0 to t: whole periods, then the partial one. */
-static double energy_to(double t) {
-    if (t <= 0) return 0;
-    double half = s.period_ms / 2, periods = floor(t / s.period_ms), rest = t - periods * s.period_ms;
-    double per_period = (s.high_mw + s.low_mw) * half / 1000.0;
-    double partial = rest <= half ? s.high_mw * rest / 1000.0 : (s.high_mw * half + s.low_mw * (rest - half)) / 1000.0;
-    return periods * per_period + partial;
-}
-
-/* Extra energy (mJ) from 0 to t under the scripted load. Caller holds load_lock. */
-static double extra_to_locked(double t) {
-    if (n_changes == 0 || t <= changes[0].t_ms) return 0;
-    size_t lo = 0, hi = n_changes - 1;
-    while (lo < hi) {
-        size_t mid = (lo + hi + 1) / 2;
-        if (changes[mid].t_ms <= t) lo = mid; else hi = mid - 1;
-    }
-    return changes[lo].energy_mj + changes[lo].power_mw * (t - changes[lo].t_ms) / 1000.0;
-}
-
-/* Device energy (mJ) from 0 to t: the configured trace plus, on device 0, the scripted load. */
-static double device_energy_to(int index, double t) {
-    double e = energy_to(t);
-    if (index == 0) {
-        pthread_mutex_lock(&load_lock);
-        e += extra_to_locked(t);
-        pthread_mutex_unlock(&load_lock);
-    }
-    return e;
-}
-
-int ipwStandinSetLoad(unsigned int slot, double watts) {
-    if (!s.initialized || watts < 0) return -1;
-    pthread_mutex_lock(&load_lock);
-    double t = now_ms() - s.t0;
-    if (slot >= n_slots) {
-        size_t n = slot + 1 > n_slots * 2 ? slot + 1 : n_slots * 2;
-        slot_w = realloc(slot_w, n * sizeof *slot_w);
-        slot_j = realloc(slot_j, n * sizeof *slot_j);
-        slot_since = realloc(slot_since, n * sizeof *slot_since);
-        for (size_t i = n_slots; i < n; i++) slot_w[i] = slot_j[i] = slot_since[i] = 0;
-        n_slots = n;
-    }
-    slot_j[slot] += slot_w[slot] * (t - slot_since[slot]) / 1000.0;
-    slot_since[slot] = t;
-    double energy = extra_to_locked(t);
-    load_mw += (watts - slot_w[slot]) * 1000.0;
-    slot_w[slot] = watts;
-    if (n_changes == cap_changes) {
-        cap_changes = cap_changes ? cap_changes * 2 : 1024;
-        changes = realloc(changes, cap_changes * sizeof *changes);
-    }
-    changes[n_changes++] = (change_t){t, energy, load_mw};
-    pthread_mutex_unlock(&load_lock);
-    return 0;
-}
-
-double ipwStandinSlotEnergy(unsigned int slot) {
-    pthread_mutex_lock(&load_lock);
-    double j = 0;
-    if (slot < n_slots) j = slot_j[slot] + slot_w[slot] * (now_ms() - s.t0 - slot_since[slot]) / 1000.0;
-    pthread_mutex_unlock(&load_lock);
-    return j;
-}
+int standin_initialized(void) { return __atomic_load_n(&refs, __ATOMIC_ACQUIRE) > 0; }
 
 nvmlReturn_t nvmlInit_v2(void) {
-    load_config();
-    pthread_mutex_lock(&load_lock);
-    n_changes = 0;
-    load_mw = 0;
-    for (size_t i = 0; i < n_slots; i++) slot_w[i] = slot_j[i] = slot_since[i] = 0;
-    pthread_mutex_unlock(&load_lock);
-    for (int i = 0; i < 16; i++) handles[i].index = i;
-    s.t0 = now_ms();
-    s.initialized = 1;
-    return NVML_SUCCESS;
+    pthread_mutex_lock(&init_lock);
+    nvmlReturn_t rc = NVML_SUCCESS;
+    if (refs == 0) {
+        script_load();
+        script_started();
+        rc = scripted("init", -1);
+        if (rc == NVML_SUCCESS) {
+            trace_reset();
+            for (int i = 0; i < 16; i++) handles[i].index = i;
+        }
+    }
+    if (rc == NVML_SUCCESS) __atomic_add_fetch(&refs, 1, __ATOMIC_RELEASE);
+    pthread_mutex_unlock(&init_lock);
+    return rc;
 }
 
 nvmlReturn_t nvmlInit(void) { return nvmlInit_v2(); }
 
 nvmlReturn_t nvmlShutdown(void) {
-    s.initialized = 0;
-    return NVML_SUCCESS;
+    pthread_mutex_lock(&init_lock);
+    nvmlReturn_t rc = refs > 0 ? NVML_SUCCESS : NVML_ERROR_UNINITIALIZED;
+    if (refs > 0) __atomic_sub_fetch(&refs, 1, __ATOMIC_RELEASE);
+    pthread_mutex_unlock(&init_lock);
+    return rc;
 }
 
+/* The strings libnvidia-ml gives (as its Python bindings repeat them). */
 const char *nvmlErrorString(nvmlReturn_t result) {
     switch (result) {
     case NVML_SUCCESS: return "Success";
     case NVML_ERROR_UNINITIALIZED: return "Uninitialized";
     case NVML_ERROR_INVALID_ARGUMENT: return "Invalid Argument";
     case NVML_ERROR_NOT_SUPPORTED: return "Not Supported";
+    case NVML_ERROR_NO_PERMISSION: return "Insufficient Permissions";
+    case NVML_ERROR_ALREADY_INITIALIZED: return "Already Initialized";
+    case NVML_ERROR_NOT_FOUND: return "Not Found";
     case NVML_ERROR_INSUFFICIENT_SIZE: return "Insufficient Size";
+    case NVML_ERROR_INSUFFICIENT_POWER: return "Insufficient External Power";
+    case NVML_ERROR_DRIVER_NOT_LOADED: return "Driver Not Loaded";
+    case NVML_ERROR_TIMEOUT: return "Timeout";
+    case NVML_ERROR_IRQ_ISSUE: return "Interrupt Request Issue";
+    case NVML_ERROR_LIBRARY_NOT_FOUND: return "NVML Shared Library Not Found";
+    case NVML_ERROR_FUNCTION_NOT_FOUND: return "Function Not Found";
+    case NVML_ERROR_CORRUPTED_INFOROM: return "Corrupted infoROM";
+    case NVML_ERROR_GPU_IS_LOST: return "GPU is lost";
+    case NVML_ERROR_RESET_REQUIRED: return "GPU requires restart";
+    case NVML_ERROR_OPERATING_SYSTEM: return "The operating system has blocked the request.";
+    case NVML_ERROR_LIB_RM_VERSION_MISMATCH: return "RM has detected an NVML/RM version mismatch.";
+    case NVML_ERROR_IN_USE: return "In use by another client";
+    case NVML_ERROR_MEMORY: return "Insufficient Memory";
+    case NVML_ERROR_NO_DATA: return "No data";
+    case NVML_ERROR_ARGUMENT_VERSION_MISMATCH: return "Argument version mismatch";
+    case NVML_ERROR_NOT_READY: return "Not Ready";
     default: return "Unknown Error";
     }
 }
 
-#define CHECK_DEVICE(d) \
-    if (!s.initialized) return NVML_ERROR_UNINITIALIZED; \
-    if (!(d) || (d)->index < 0 || (d)->index >= s.devices) return NVML_ERROR_INVALID_ARGUMENT;
+/* Checks a device call: initialised, a valid handle, then any scripted failure of `function` on that GPU. */
+#define CHECK_DEVICE(d, function) \
+    if (!standin_initialized()) return NVML_ERROR_UNINITIALIZED; \
+    if (!(d) || (d)->index < 0 || (d)->index >= s.devices) return NVML_ERROR_INVALID_ARGUMENT; \
+    { nvmlReturn_t scripted_rc = scripted(function, (d)->index); if (scripted_rc != NVML_SUCCESS) return scripted_rc; }
 
 nvmlReturn_t nvmlDeviceGetCount_v2(unsigned int *count) {
-    if (!s.initialized) return NVML_ERROR_UNINITIALIZED;
+    if (!standin_initialized()) return NVML_ERROR_UNINITIALIZED;
     if (!count) return NVML_ERROR_INVALID_ARGUMENT;
+    nvmlReturn_t rc = scripted("count", -1);
+    if (rc != NVML_SUCCESS) return rc;
     *count = (unsigned)s.devices;
     return NVML_SUCCESS;
 }
 
 nvmlReturn_t nvmlDeviceGetHandleByIndex_v2(unsigned int index, nvmlDevice_t *device) {
-    if (!s.initialized) return NVML_ERROR_UNINITIALIZED;
+    if (!standin_initialized()) return NVML_ERROR_UNINITIALIZED;
     if (!device || index >= (unsigned)s.devices) return NVML_ERROR_INVALID_ARGUMENT;
+    nvmlReturn_t rc = scripted("handle", (int)index);
+    if (rc != NVML_SUCCESS) return rc;
     *device = &handles[index];
     return NVML_SUCCESS;
 }
 
 nvmlReturn_t nvmlDeviceGetName(nvmlDevice_t device, char *name, unsigned int length) {
-    CHECK_DEVICE(device);
+    CHECK_DEVICE(device, "name");
     if (!name) return NVML_ERROR_INVALID_ARGUMENT;
     int n = snprintf(name, length, "%s", s.name);
     return n < 0 || (unsigned)n >= length ? NVML_ERROR_INSUFFICIENT_SIZE : NVML_SUCCESS;
 }
 
+nvmlReturn_t nvmlDeviceGetArchitecture(nvmlDevice_t device, unsigned int *arch) {
+    CHECK_DEVICE(device, "architecture");
+    if (!arch) return NVML_ERROR_INVALID_ARGUMENT;
+    *arch = s.architecture->arch;
+    return NVML_SUCCESS;
+}
+
+nvmlReturn_t nvmlDeviceGetCudaComputeCapability(nvmlDevice_t device, int *major, int *minor) {
+    CHECK_DEVICE(device, "compute_capability");
+    if (!major || !minor) return NVML_ERROR_INVALID_ARGUMENT;
+    *major = s.architecture->cc_major;
+    *minor = s.architecture->cc_minor;
+    return NVML_SUCCESS;
+}
+
 nvmlReturn_t nvmlDeviceGetTotalEnergyConsumption(nvmlDevice_t device, unsigned long long *energy) {
-    CHECK_DEVICE(device);
+    CHECK_DEVICE(device, "energy");
     if (!energy) return NVML_ERROR_INVALID_ARGUMENT;
-    if (unsupported("energy")) return NVML_ERROR_NOT_SUPPORTED;
-    double t = now_ms() - s.t0;
-    double stepped = floor(t / s.step_ms) * s.step_ms;
-    double e = device_energy_to(device->index, stepped);
-    if (s.reset_at_ms >= 0 && stepped >= s.reset_at_ms) e -= device_energy_to(device->index, s.reset_at_ms);
-    *energy = (unsigned long long)e;
+    *energy = (unsigned long long)counter_mj(device->index, since_init_ms());
     return NVML_SUCCESS;
 }
 
 nvmlReturn_t nvmlDeviceGetPowerUsage(nvmlDevice_t device, unsigned int *power) {
-    CHECK_DEVICE(device);
+    CHECK_DEVICE(device, "power");
     if (!power) return NVML_ERROR_INVALID_ARGUMENT;
-    if (unsupported("power")) return NVML_ERROR_NOT_SUPPORTED;
-    /* A one-second moving average, as Ampere and later boards report. */
-    double t = now_ms() - s.t0, from = t > 1000 ? t - 1000 : 0;
-    *power = (unsigned)(t > from ? (device_energy_to(device->index, t) - device_energy_to(device->index, from)) * 1000.0 / (t - from) : power_at(t));
+    double t = since_init_ms();
+    *power = (unsigned)(s.architecture->averaged ? average_power_mw(device->index, t) : power_mw(device->index, t));
     return NVML_SUCCESS;
 }
 
+/* Stores milliwatts as the scripted nvmlValueType_t. */
+static void store(nvmlFieldValue_t *v, double mw) {
+    v->valueType = s.value_type;
+    switch (s.value_type) {
+    case 0: v->value.dVal = mw; break;
+    case 2: v->value.ulVal = (unsigned long)mw; break;
+    case 3: v->value.ullVal = (unsigned long long)mw; break;
+    case 4: v->value.sllVal = (signed long long)mw; break;
+    case 5: v->value.siVal = (int)mw; break;
+    case 6: v->value.usVal = (unsigned short)(mw > 65535 ? 65535 : mw); break;
+    default: v->value.uiVal = (unsigned int)mw; break;
+    }
+}
+
 nvmlReturn_t nvmlDeviceGetFieldValues(nvmlDevice_t device, int valuesCount, nvmlFieldValue_t *values) {
-    CHECK_DEVICE(device);
+    CHECK_DEVICE(device, "fields");
     if (!values || valuesCount < 0) return NVML_ERROR_INVALID_ARGUMENT;
-    double t = now_ms() - s.t0;
+    double t = since_init_ms();
     for (int i = 0; i < valuesCount; i++) {
-        values[i].timestamp = (long long)(now_ms() * 1000.0);
-        values[i].latencyUsec = 0;
-        values[i].valueType = NVML_VALUE_TYPE_UNSIGNED_INT;
-        if (unsupported("fields")) { values[i].nvmlReturn = NVML_ERROR_NOT_SUPPORTED; continue; }
-        if (values[i].fieldId == NVML_FI_DEV_POWER_INSTANT) {
-            double load = 0;
-            if (device->index == 0) { pthread_mutex_lock(&load_lock); load = load_mw; pthread_mutex_unlock(&load_lock); }
-            values[i].value.uiVal = (unsigned)(power_at(t) + load);
-            values[i].nvmlReturn = NVML_SUCCESS;
-        } else if (values[i].fieldId == NVML_FI_DEV_POWER_AVERAGE) {
-            double from = t > 1000 ? t - 1000 : 0;
-            values[i].value.uiVal = (unsigned)(t > from ? (device_energy_to(device->index, t) - device_energy_to(device->index, from)) * 1000.0 / (t - from) : power_at(t));
-            values[i].nvmlReturn = NVML_SUCCESS;
+        nvmlFieldValue_t *v = &values[i];
+        v->timestamp = (long long)(now_ms() * 1000.0);
+        v->latencyUsec = 0;
+        if (v->fieldId == NVML_FI_DEV_POWER_INSTANT) {
+            v->nvmlReturn = scripted("power_instant", device->index);
+            if (v->nvmlReturn == NVML_SUCCESS) store(v, power_mw(device->index, t));
+        } else if (v->fieldId == NVML_FI_DEV_POWER_AVERAGE && s.architecture->averaged) {
+            v->nvmlReturn = scripted("power_average", device->index);
+            if (v->nvmlReturn == NVML_SUCCESS) store(v, average_power_mw(device->index, t));
         } else {
-            values[i].nvmlReturn = NVML_ERROR_NOT_SUPPORTED;
+            v->nvmlReturn = NVML_ERROR_NOT_SUPPORTED;
         }
     }
     return NVML_SUCCESS;
 }
 
 nvmlReturn_t nvmlDeviceGetMemoryInfo(nvmlDevice_t device, nvmlMemory_t *memory) {
-    CHECK_DEVICE(device);
+    CHECK_DEVICE(device, "memory");
     if (!memory) return NVML_ERROR_INVALID_ARGUMENT;
-    if (unsupported("memory")) return NVML_ERROR_NOT_SUPPORTED;
+    /* v1 counts the driver's reserved memory as used. */
     memory->total = s.memory_total;
+    memory->used = s.memory_used + s.memory_reserved;
+    memory->free = s.memory_total - memory->used;
+    return NVML_SUCCESS;
+}
+
+nvmlReturn_t nvmlDeviceGetMemoryInfo_v2(nvmlDevice_t device, nvmlMemory_v2_t *memory) {
+    CHECK_DEVICE(device, "memory_v2");
+    if (!memory) return NVML_ERROR_INVALID_ARGUMENT;
+    if (memory->version != nvmlMemory_v2) return NVML_ERROR_ARGUMENT_VERSION_MISMATCH;
+    memory->total = s.memory_total;
+    memory->reserved = s.memory_reserved;
     memory->used = s.memory_used;
-    memory->free = s.memory_total - s.memory_used;
+    memory->free = s.memory_total - s.memory_reserved - s.memory_used;
     return NVML_SUCCESS;
 }
 
 nvmlReturn_t nvmlDeviceGetTemperature(nvmlDevice_t device, int sensorType, unsigned int *temp) {
-    CHECK_DEVICE(device);
+    CHECK_DEVICE(device, "temperature");
     if (!temp || sensorType != 0) return NVML_ERROR_INVALID_ARGUMENT;
-    if (unsupported("temperature")) return NVML_ERROR_NOT_SUPPORTED;
     *temp = s.temperature;
     return NVML_SUCCESS;
 }
 
 nvmlReturn_t nvmlDeviceGetClockInfo(nvmlDevice_t device, int type, unsigned int *clock) {
-    CHECK_DEVICE(device);
+    CHECK_DEVICE(device, "clocks");
     if (!clock) return NVML_ERROR_INVALID_ARGUMENT;
-    if (unsupported("clocks")) return NVML_ERROR_NOT_SUPPORTED;
     *clock = type == 1 ? s.sm_clock : s.sm_clock / 2;
     return NVML_SUCCESS;
 }
 
 nvmlReturn_t nvmlDeviceGetUtilizationRates(nvmlDevice_t device, nvmlUtilization_t *utilization) {
-    CHECK_DEVICE(device);
+    CHECK_DEVICE(device, "utilization");
     if (!utilization) return NVML_ERROR_INVALID_ARGUMENT;
-    if (unsupported("utilization")) return NVML_ERROR_NOT_SUPPORTED;
     utilization->gpu = s.util;
     utilization->memory = s.util / 2;
     return NVML_SUCCESS;

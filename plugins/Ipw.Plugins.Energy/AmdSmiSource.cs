@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
 using System.Runtime.InteropServices;
@@ -9,14 +8,18 @@ namespace Ipw.Plugins.Energy;
 /// <summary>
 /// AMD GPUs through AMD SMI (<c>libamd_smi.so</c>, ROCm): per GPU the energy counter (accumulator x
 /// resolution, microjoules) and VRAM in use. The counter is validated at start-up: it must advance at a
-/// plausible power, since AMD SMI before ROCm 6.3 could report it wrongly. <c>IPW_AMDSMI_LIBRARY</c>
-/// names another file; GPU selection follows <see cref="TelemetrySourceOptions.Gpus"/> (indices).
+/// plausible power, since AMD SMI before ROCm 6.3 could report it wrongly; its update period is learned meanwhile.
+/// <c>IPW_AMDSMI_LIBRARY</c> names another file; GPU selection follows <see cref="TelemetrySourceOptions.Gpus"/>
+/// (indices). AMD SMI does not count initialisations (one amdsmi_shut_down ends the library for the whole process),
+/// so the backend counts its own: a second session, or <c>ipw list</c>'s check during a run, leaves the first alone.
 /// </summary>
 internal sealed partial class AmdSmiSource(TelemetrySourceOptions options) : ITelemetrySource
 {
     public const string Library = "libamd_smi.so";
     public const string LibraryVariable = "IPW_AMDSMI_LIBRARY";
     private const ulong InitAmdGpus = 1 << 1;
+    private static readonly Lock Sessions = new();
+    private static int s_sessions;
     private readonly List<Func<double>> _readers = [];
     private bool _initialized;
 
@@ -40,14 +43,34 @@ internal sealed partial class AmdSmiSource(TelemetrySourceOptions options) : ITe
     [LibraryImport(Library)] private static partial int amdsmi_get_energy_count(IntPtr processor, out ulong accumulator, out float resolution, out ulong timestamp);
     [LibraryImport(Library)] private static partial int amdsmi_get_gpu_memory_usage(IntPtr processor, int type, out ulong used);
 
+    /// <summary>amdsmi_init for the process's first session only; its status.</summary>
+    private static int Acquire()
+    {
+        lock (Sessions)
+        {
+            if (s_sessions == 0 && amdsmi_init(InitAmdGpus) is var rc && rc != 0) return rc;
+            s_sessions++;
+            return 0;
+        }
+    }
+
+    /// <summary>amdsmi_shut_down when the process's last session ends.</summary>
+    private static void Release()
+    {
+        lock (Sessions)
+        {
+            if (s_sessions > 0 && --s_sessions == 0) amdsmi_shut_down();
+        }
+    }
+
     public static Availability QuickCheck()
     {
         EnsureResolver();
         try
         {
-            var rc = amdsmi_init(InitAmdGpus);
+            var rc = Acquire();
             if (rc != 0) return Availability.No($"amdsmi_init failed (status {rc})");
-            amdsmi_shut_down();
+            Release();
             return Availability.Yes;
         }
         catch (DllNotFoundException)
@@ -65,7 +88,7 @@ internal sealed partial class AmdSmiSource(TelemetrySourceOptions options) : ITe
         Dispose();
         var check = QuickCheck();
         if (!check.IsAvailable) return new TelemetryProbe(false, check.Reason, [], [], "amdsmi");
-        if (amdsmi_init(InitAmdGpus) != 0) return new TelemetryProbe(false, "amdsmi_init failed", [], [], "amdsmi");
+        if (Acquire() != 0) return new TelemetryProbe(false, "amdsmi_init failed", [], [], "amdsmi");
         _initialized = true;
 
         var gpus = new List<IntPtr>();
@@ -98,19 +121,21 @@ internal sealed partial class AmdSmiSource(TelemetrySourceOptions options) : ITe
         var missing = new List<MissingMetric>();
         var details = new Dictionary<string, string> { ["selection"] = why };
         var devices = new List<DeviceInfo>();
-        foreach (var index in selected)
+        var verdicts = Validate(selected.Select(i => gpus[i]).ToList());
+        for (var n = 0; n < selected.Length; n++)
         {
-            var gpu = $"gpu{index}";
+            var gpu = $"gpu{selected[n]}";
             devices.Add(new DeviceInfo(gpu, "gpu", null));
-            var handle = gpus[index];
-            var verdict = Validate(handle);
-            details[$"{gpu}_energy_validation"] = verdict.Description;
-            if (verdict.Ok)
+            var handle = gpus[selected[n]];
+            var (ok, description, period) = verdicts[n];
+            details[$"{gpu}_energy_validation"] = description;
+            if (ok)
             {
-                metrics.Add(new MetricInfo($"{gpu}_energy_j", gpu, MetricKind.Energy, "J"));
+                details[$"{gpu}_energy_update"] = period.Describe();
+                metrics.Add(period.Apply(new MetricInfo($"{gpu}_energy_j", gpu, MetricKind.Energy, "J")));
                 _readers.Add(() => amdsmi_get_energy_count(handle, out var acc, out var res, out _) == 0 ? acc * (double)res / 1e6 : double.NaN);
             }
-            else missing.Add(new MissingMetric(MetricKind.Energy, $"{gpu}: {verdict.Description}"));
+            else missing.Add(new MissingMetric(MetricKind.Energy, $"{gpu}: {description}"));
             if (amdsmi_get_gpu_memory_usage(handle, 0, out _) == 0)
             {
                 metrics.Add(new MetricInfo($"{gpu}_memory_used_bytes", gpu, MetricKind.Memory, "bytes"));
@@ -127,18 +152,31 @@ internal sealed partial class AmdSmiSource(TelemetrySourceOptions options) : ITe
         return new TelemetryProbe(true, null, metrics, missing, "amdsmi: energy counter deltas") { Details = details };
     }
 
-    /// <summary>Reads the counter twice 250 ms apart: it must advance, at a power a board can draw (0 to 3 kW).</summary>
-    private static (bool Ok, string Description) Validate(IntPtr handle)
+    /// <summary>Watches every counter for at least 250 ms, learning its update period meanwhile: each must advance, at
+    /// a power a board can draw (0 to 3 kW).</summary>
+    private static (bool Ok, string Description, CounterPeriod.Estimate Period)[] Validate(List<IntPtr> handles)
     {
-        if (amdsmi_get_energy_count(handle, out var a, out var resolution, out _) != 0) return (false, "the energy counter is not supported");
-        var clock = Stopwatch.StartNew();
-        Thread.Sleep(250);
-        if (amdsmi_get_energy_count(handle, out var b, out _, out _) != 0) return (false, "the energy counter stopped answering");
-        var watts = (b - (double)a) * resolution / 1e6 / clock.Elapsed.TotalSeconds;
+        var resolutions = new float[handles.Count];
+        var supported = handles.Select((h, i) => amdsmi_get_energy_count(h, out _, out resolutions[i], out _) == 0).ToArray();
+        var estimates = CounterPeriod.Learn(
+            handles.Select(h => (Func<ulong?>)(() => amdsmi_get_energy_count(h, out var acc, out _, out _) == 0 ? acc : null)).ToList(),
+            _ => "the energy counter stopped answering", TimeSpan.FromMilliseconds(250));
+        return estimates.Select((e, i) => (supported[i], e.FailedReading) switch
+        {
+            (false, _) => (false, "the energy counter is not supported", e),
+            (_, { } failure) => (false, failure, e),
+            _ => Judge(e, resolutions[i]),
+        }).ToArray();
+    }
+
+    private static (bool, string, CounterPeriod.Estimate) Judge(CounterPeriod.Estimate e, float resolution)
+    {
+        var seconds = e.SpanMs / 1000;
+        var watts = (e.Last - (double)e.First) * resolution / 1e6 / seconds;
         return watts is > 0 and < 3000
-            ? (true, string.Create(CultureInfo.InvariantCulture, $"ok: {watts:F1} W over {clock.Elapsed.TotalSeconds:F2} s at start-up, resolution {resolution:G4} µJ"))
+            ? (true, string.Create(CultureInfo.InvariantCulture, $"ok: {watts:F1} W over {seconds:F2} s at start-up, resolution {resolution:G4} µJ"), e)
             : (false, string.Create(CultureInfo.InvariantCulture,
-                $"the energy counter gives an implausible {watts:F1} W at start-up (AMD SMI before ROCm 6.3 reports it wrongly): energy not recorded"));
+                $"the energy counter gives an implausible {watts:F1} W at start-up (AMD SMI before ROCm 6.3 reports it wrongly): energy not recorded"), e);
     }
 
     public void Read(Span<double> values)
@@ -151,6 +189,6 @@ internal sealed partial class AmdSmiSource(TelemetrySourceOptions options) : ITe
         _readers.Clear();
         if (!_initialized) return;
         _initialized = false;
-        amdsmi_shut_down();
+        Release();
     }
 }

@@ -5,14 +5,16 @@ using Ipw.Abstractions;
 namespace Ipw.Plugins.Energy;
 
 /// <summary>
-/// NVIDIA GPUs through NVML: per device the total-energy counter (mJ, unwrapped across resets),
-/// instantaneous power (field 186, else the 1-s average with that said), memory used, temperature,
-/// SM clock and utilisation. Only the GPUs the service uses are read (<see cref="TelemetrySourceOptions.Gpus"/>, as
-/// indices). The counter's update period is learned at start-up.
+/// NVIDIA GPUs through NVML: per device the total-energy counter (mJ, unwrapped across resets), power (see
+/// <see cref="NvmlPower"/>), memory used, temperature, SM clock and utilisation. Only the GPUs the service uses are read
+/// (<see cref="TelemetrySourceOptions.Gpus"/>, as indices). The counters' update period is learned at start-up. A read
+/// that fails while sampling (a GPU lost mid-run) is a gap (NaN), never 0, and is noted once per GPU and code.
 /// </summary>
-internal sealed class NvmlSource(TelemetrySourceOptions options) : ITelemetrySource
+internal sealed class NvmlSource(TelemetrySourceOptions options) : ITelemetrySource, ITelemetryNotes
 {
     private readonly List<Func<double>> _readers = [];
+    private readonly Dictionary<(string Gpu, int Rc), string> _failures = [];
+    private readonly Stopwatch _sinceProbe = new();
     private bool _initialized;
 
     /// <summary>Loads the library and calls nvmlInit; returns why it failed, or null on success.</summary>
@@ -22,7 +24,7 @@ internal sealed class NvmlSource(TelemetrySourceOptions options) : ITelemetrySou
         try
         {
             var rc = NvmlNative.nvmlInit_v2();
-            return rc == NvmlNative.Success ? null : $"nvmlInit failed: {NvmlNative.Error(rc)}";
+            return rc == NvmlReturn.Success ? null : NvmlReturn.InitFailure(rc);
         }
         catch (DllNotFoundException)
         {
@@ -34,14 +36,15 @@ internal sealed class NvmlSource(TelemetrySourceOptions options) : ITelemetrySou
         }
     }
 
-    /// <summary>Cheap availability for <c>ipw list</c>: load the library, initialise, count GPUs; no reads.</summary>
+    /// <summary>Cheap availability for <c>ipw list</c>: load the library, initialise, count GPUs; no reads. NVML counts
+    /// initialisations, so this leaves a live source's session alone.</summary>
     public static Availability QuickCheck()
     {
         if (Initialize() is { } why) return Availability.No(why);
         try
         {
             var rc = NvmlNative.nvmlDeviceGetCount_v2(out var count);
-            return rc != NvmlNative.Success ? Availability.No($"nvmlDeviceGetCount failed: {NvmlNative.Error(rc)}")
+            return rc != NvmlReturn.Success ? Availability.No($"nvmlDeviceGetCount failed: {NvmlReturn.Describe(rc)}")
                 : count == 0 ? Availability.No("NVML found no GPU") : Availability.Yes;
         }
         finally
@@ -55,36 +58,36 @@ internal sealed class NvmlSource(TelemetrySourceOptions options) : ITelemetrySou
         Dispose(); // probing again starts afresh
         if (Initialize() is { } why) return Unavailable(why);
         _initialized = true;
+        _sinceProbe.Restart();
 
         var rc = NvmlNative.nvmlDeviceGetCount_v2(out var count);
-        if (rc != NvmlNative.Success) return Unavailable($"nvmlDeviceGetCount failed: {NvmlNative.Error(rc)}");
+        if (rc != NvmlReturn.Success) return Unavailable($"nvmlDeviceGetCount failed: {NvmlReturn.Describe(rc)}");
         if (count == 0) return Unavailable("NVML found no GPU");
-        var (indices, selection) = SelectDevices((int)count);
+        var (indices, selection) = Select(options.Gpus, (int)count, "NVML");
         if (indices is null) return Unavailable(selection);
 
-        var metrics = new List<MetricInfo>();
-        var missing = new List<MissingMetric>();
-        var details = new Dictionary<string, string> { ["selection"] = selection };
-        var devices = new List<DeviceInfo>();
+        var probe = new NvmlProbe(this);
+        probe.Details["selection"] = selection;
         foreach (var index in indices)
         {
             rc = NvmlNative.nvmlDeviceGetHandleByIndex_v2((uint)index, out var device);
-            if (rc != NvmlNative.Success)
+            if (rc != NvmlReturn.Success)
             {
-                missing.Add(new MissingMetric(MetricKind.Energy, $"gpu{index}: no handle ({NvmlNative.Error(rc)})"));
+                probe.Missing.Add(new MissingMetric(MetricKind.Energy, $"gpu{index}: no handle ({NvmlReturn.Describe(rc)})"));
                 continue;
             }
             var gpu = $"gpu{index}";
             var name = NvmlNative.Name(device);
-            details[$"{gpu}_name"] = name;
-            devices.Add(new DeviceInfo(gpu, "gpu", name));
-            AddDevice(device, gpu, metrics, missing, details);
+            probe.Details[$"{gpu}_name"] = name;
+            probe.Devices.Add(new DeviceInfo(gpu, "gpu", name));
+            probe.AddDevice(device, gpu);
         }
-        if (metrics.Count == 0) return new TelemetryProbe(false, "no metric of the selected GPUs can be read", [], missing, "nvml") { Details = details, Devices = devices };
-        return new TelemetryProbe(true, null, metrics, missing, "nvml: energy counter deltas; power from the instant field") { Details = details, Devices = devices };
+        probe.LearnUpdatePeriods();
+        if (probe.Metrics.Count == 0)
+            return new TelemetryProbe(false, "no metric of the selected GPUs can be read", [], probe.Missing, "nvml") { Details = probe.Details, Devices = probe.Devices };
+        return new TelemetryProbe(true, null, probe.Metrics, probe.Missing, "nvml: energy counter deltas; power as the details say")
+        { Details = probe.Details, Devices = probe.Devices };
     }
-
-    private (int[]? Indices, string Description) SelectDevices(int count) => Select(options.Gpus, count, "NVML");
 
     /// <summary>The GPU indices a selection names, or why it cannot be used (shared with AMD SMI).</summary>
     internal static (int[]? Indices, string Description) Select(GpuSelection? selection, int count, string backend)
@@ -102,86 +105,32 @@ internal sealed class NvmlSource(TelemetrySourceOptions options) : ITelemetrySou
         return (indices.ToArray(), $"GPUs {string.Join(",", indices)} from {selection.Origin}");
     }
 
-    private void AddDevice(IntPtr device, string gpu, List<MetricInfo> metrics, List<MissingMetric> missing, Dictionary<string, string> details)
+    /// <summary>"not supported on this GPU (NVML_ERROR_NOT_SUPPORTED)", or "unreadable: ..." with NVML's words and the code.</summary>
+    internal static string Describe(int rc) => rc == NvmlReturn.NotSupported
+        ? $"not supported on this GPU ({NvmlReturn.Name(rc)})"
+        : $"unreadable: {NvmlReturn.Describe(rc)}";
+
+    /// <summary>Adds a reader whose failures are gaps (NaN), each new (GPU, code) noted once.</summary>
+    internal void AddReader(string gpu, string metric, Func<(int Rc, double Value)> read) => _readers.Add(() =>
     {
-        var rc = NvmlNative.nvmlDeviceGetTotalEnergyConsumption(device, out _);
-        if (rc == NvmlNative.Success)
+        var (rc, value) = read();
+        if (rc == NvmlReturn.Success) return value;
+        lock (_failures)
         {
-            var counter = new EnergyCounter(device);
-            var period = LearnUpdatePeriod(device);
-            metrics.Add(new MetricInfo($"{gpu}_energy_j", gpu, MetricKind.Energy, "J") { UpdatePeriod = period is { } p ? TimeSpan.FromMilliseconds(p) : null });
-            _readers.Add(counter.ReadJoules);
-            details[$"{gpu}_energy_update_ms"] = period is { } ms
-                ? ms.ToString("0.#", CultureInfo.InvariantCulture)
-                : "unknown (the counter did not change while probed: idle board or slow updates)";
+            if (!_failures.ContainsKey((gpu, rc)))
+                _failures[(gpu, rc)] = string.Create(CultureInfo.InvariantCulture,
+                    $"{gpu}: {NvmlReturn.Describe(rc)} {_sinceProbe.Elapsed.TotalSeconds:0.0} s after the probe, first on {metric}; failed reads are gaps (NaN), not 0");
         }
-        else missing.Add(new MissingMetric(MetricKind.Energy, $"{gpu}: the energy counter is {Describe(rc)} (it needs a Volta or newer GPU)"));
+        return double.NaN;
+    });
 
-        if (NvmlNative.PowerInstant(device, out _) == NvmlNative.Success)
+    public IReadOnlyList<string> Notes
+    {
+        get
         {
-            metrics.Add(new MetricInfo($"{gpu}_power_w", gpu, MetricKind.Power, "W"));
-            _readers.Add(() => NvmlNative.PowerInstant(device, out var mw) == NvmlNative.Success ? mw / 1000.0 : double.NaN);
-        }
-        else if ((rc = NvmlNative.nvmlDeviceGetPowerUsage(device, out _)) == NvmlNative.Success)
-        {
-            // A one-second moving average on Ampere and later: it lags the load, so it is never integrated.
-            metrics.Add(new MetricInfo($"{gpu}_power_avg1s_w", gpu, MetricKind.Power, "W"));
-            _readers.Add(() => NvmlNative.nvmlDeviceGetPowerUsage(device, out var mw) == NvmlNative.Success ? mw / 1000.0 : double.NaN);
-            missing.Add(new MissingMetric(MetricKind.Power, $"{gpu}: instantaneous power is not supported; power is NVML's 1-second average"));
-        }
-        else missing.Add(new MissingMetric(MetricKind.Power, $"{gpu}: power is {Describe(rc)}"));
-
-        if ((rc = NvmlNative.nvmlDeviceGetMemoryInfo(device, out _)) == NvmlNative.Success)
-        {
-            metrics.Add(new MetricInfo($"{gpu}_memory_used_bytes", gpu, MetricKind.Memory, "bytes"));
-            _readers.Add(() => NvmlNative.nvmlDeviceGetMemoryInfo(device, out var m) == NvmlNative.Success ? m.Used : double.NaN);
-        }
-        else missing.Add(new MissingMetric(MetricKind.Memory, $"{gpu}: memory is {Describe(rc)}"));
-
-        if ((rc = NvmlNative.nvmlDeviceGetTemperature(device, 0, out _)) == NvmlNative.Success)
-        {
-            metrics.Add(new MetricInfo($"{gpu}_temperature_c", gpu, MetricKind.Temperature, "C"));
-            _readers.Add(() => NvmlNative.nvmlDeviceGetTemperature(device, 0, out var c) == NvmlNative.Success ? c : double.NaN);
-        }
-        else missing.Add(new MissingMetric(MetricKind.Temperature, $"{gpu}: temperature is {Describe(rc)}"));
-
-        if (NvmlNative.nvmlDeviceGetClockInfo(device, 1, out _) == NvmlNative.Success)
-        {
-            metrics.Add(new MetricInfo($"{gpu}_sm_clock_mhz", gpu, MetricKind.Clock, "MHz"));
-            _readers.Add(() => NvmlNative.nvmlDeviceGetClockInfo(device, 1, out var mhz) == NvmlNative.Success ? mhz : double.NaN);
-        }
-        if (NvmlNative.nvmlDeviceGetUtilizationRates(device, out _) == NvmlNative.Success)
-        {
-            metrics.Add(new MetricInfo($"{gpu}_utilization", gpu, MetricKind.Utilization, "fraction"));
-            _readers.Add(() => NvmlNative.nvmlDeviceGetUtilizationRates(device, out var u) == NvmlNative.Success ? u.Gpu / 100.0 : double.NaN);
+            lock (_failures) return _failures.Values.ToList();
         }
     }
-
-    /// <summary>Polls the counter every millisecond for up to 350 ms; the smallest interval between changes
-    /// is its update period (windows shorter than a few periods read badly).</summary>
-    private static double? LearnUpdatePeriod(IntPtr device)
-    {
-        var watch = Stopwatch.StartNew();
-        ulong last = 0;
-        double? lastChange = null, smallest = null;
-        var first = true;
-        while (watch.ElapsedMilliseconds < 350)
-        {
-            if (NvmlNative.nvmlDeviceGetTotalEnergyConsumption(device, out var mj) != NvmlNative.Success) return null;
-            var t = watch.Elapsed.TotalMilliseconds;
-            if (!first && mj != last)
-            {
-                if (lastChange is { } previous) smallest = Math.Min(smallest ?? double.MaxValue, t - previous);
-                lastChange = t;
-            }
-            first = false;
-            last = mj;
-            Thread.Sleep(1);
-        }
-        return smallest;
-    }
-
-    private static string Describe(int rc) => rc == NvmlNative.NotSupported ? "not supported on this GPU" : $"unreadable ({NvmlNative.Error(rc)})";
 
     private TelemetryProbe Unavailable(string reason)
     {
@@ -199,24 +148,7 @@ internal sealed class NvmlSource(TelemetrySourceOptions options) : ITelemetrySou
         if (!_initialized) return;
         _initialized = false;
         _readers.Clear();
+        lock (_failures) _failures.Clear();
         NvmlNative.nvmlShutdown();
-    }
-
-    /// <summary>The mJ counter, unwrapped: a value lower than the last means the counter restarted
-    /// (driver reload); the energy before the restart is carried over.</summary>
-    private sealed class EnergyCounter(IntPtr device)
-    {
-        private ulong _last;
-        private double _offset;
-        private bool _seen;
-
-        public double ReadJoules()
-        {
-            if (NvmlNative.nvmlDeviceGetTotalEnergyConsumption(device, out var mj) != NvmlNative.Success) return double.NaN;
-            if (_seen && mj < _last) _offset += _last;
-            _seen = true;
-            _last = mj;
-            return (_offset + mj) / 1000.0;
-        }
     }
 }

@@ -25,7 +25,9 @@ public sealed class AmdSmiSourceTests : IDisposable
         using var session = new TelemetrySession([("amdsmi", new AmdSmiSource(TelemetrySourceOptions.Default))], TimeSpan.FromMilliseconds(20));
         var report = session.Reports.Single();
         Assert.True(report.Available, report.Reason);
-        Assert.StartsWith("ok: 25", report.Details["gpu0_energy_validation"]); // ~250 W measured at start-up
+        var validation = report.Details["gpu0_energy_validation"]; // "ok: 249.9 W over 0.25 s at start-up, ..."
+        Assert.StartsWith("ok: ", validation);
+        Assert.InRange(double.Parse(validation[4..validation.IndexOf(' ', 4)], System.Globalization.CultureInfo.InvariantCulture), 245, 255);
         Assert.Equal(["gpu0_energy_j", "gpu0_memory_used_bytes", "gpu1_energy_j", "gpu1_memory_used_bytes"], session.Metrics.Select(m => m.Info.Name));
         var start = session.OpenWindow();
         Thread.Sleep(400);
@@ -54,6 +56,30 @@ public sealed class AmdSmiSourceTests : IDisposable
             Assert.Equal(["gpu1"], source.Probe().Metrics.Select(m => m.Device).Distinct());
         using var bad = new AmdSmiSource(new TelemetrySourceOptions { Gpus = new GpuSelection("5", "--gpus") });
         Assert.Contains("GPU 5 does not exist (AMD SMI sees 2)", bad.Probe().Reason);
+    }
+
+    [Fact]
+    public void A_stepped_counters_update_period_is_learned_while_it_is_validated()
+    {
+        File.WriteAllLines(_config, ["gpus=1", "power_w=250", "energy_step_ms=50"]);
+        using var source = new AmdSmiSource(TelemetrySourceOptions.Default);
+        var probe = source.Probe();
+        Assert.StartsWith("ok: ", probe.Details["gpu0_energy_validation"]);
+        Assert.InRange(probe.Metrics.Single(m => m.Name == "gpu0_energy_j").UpdatePeriod!.Value.TotalMilliseconds, 45, 60);
+        Assert.Contains("median of", probe.Details["gpu0_energy_update"]);
+    }
+
+    [Fact]
+    public void Ending_one_session_or_checking_availability_leaves_another_reading()
+    {
+        // AMD SMI does not count initialisations (the stand-in neither): one amdsmi_shut_down would end every session.
+        File.WriteAllLines(_config, ["gpus=1"]);
+        using var first = new AmdSmiSource(TelemetrySourceOptions.Default);
+        var values = new double[first.Probe().Metrics.Count];
+        using (var second = new AmdSmiSource(TelemetrySourceOptions.Default)) Assert.True(second.Probe().Available);
+        Assert.True(AmdSmiSource.QuickCheck().IsAvailable);
+        first.Read(values);
+        Assert.All(values, v => Assert.False(double.IsNaN(v)));
     }
 
     public void Dispose()

@@ -5,25 +5,9 @@ using Ipw.Plugins.Energy;
 
 namespace Ipw.Plugins.Energy.Tests;
 
-/// <summary>
-/// The nvml backend against the NVML stand-in (native/nvml-standin: NVML's ABI and return codes, scripted
-/// readings), loaded through the real P/Invoke path; these machines have no NVIDIA GPU. The stand-in's
-/// configuration is read at nvmlInit, so each test writes its own and probes afresh.
-/// </summary>
-[Collection("nvml")]
-public sealed class NvmlSourceTests : IDisposable
+/// <summary>What the nvml backend reads, and how, against the NVML stand-in.</summary>
+public sealed class NvmlSourceTests : NvmlStandinTest
 {
-    private static readonly string Library = NativeEnvironment.StandinLibrary("nvml-standin/libnvidia-ml.so.1");
-    private readonly string _config = Path.GetTempFileName();
-
-    public NvmlSourceTests()
-    {
-        Environment.SetEnvironmentVariable(NvmlNative.LibraryVariable, Library);
-        NativeEnvironment.Set("IPW_NVML_STANDIN_CONFIG", _config);
-    }
-
-    private void Script(params string[] lines) => File.WriteAllLines(_config, lines);
-
     [Fact]
     public void Every_metric_of_every_device_is_read_through_pinvoke()
     {
@@ -83,7 +67,7 @@ public sealed class NvmlSourceTests : IDisposable
     {
         Script("devices=1", "power_low_mw=200000", "power_high_mw=200000", "energy_step_ms=10", "reset_at_ms=500");
         using var source = new NvmlSource(TelemetrySourceOptions.Default);
-        var values = new double[source.Probe().Metrics.Count]; // the probe includes ~350 ms of learning the update period
+        var values = new double[source.Probe().Metrics.Count]; // the probe includes learning the 10 ms update period
         var clock = Stopwatch.StartNew();
         source.Read(values);
         var before = values[0];
@@ -116,12 +100,4 @@ public sealed class NvmlSourceTests : IDisposable
     }
 
     private static TelemetrySourceOptions Gpus(string text, string origin) => new() { Gpus = new GpuSelection(text, origin) };
-
-    public void Dispose()
-    {
-        File.Delete(_config);
-    }
 }
-
-[CollectionDefinition("nvml", DisableParallelization = true)]
-public sealed class NvmlCollection;
