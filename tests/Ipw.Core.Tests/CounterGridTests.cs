@@ -21,7 +21,8 @@ public class CounterGridTests(Xunit.Abstractions.ITestOutputHelper output)
             track.Add(t, 10.0 * k);
         }
         var knots = track.Knots();
-        var refined = CounterGrid.Refine(knots, track.Brackets(), 100_000);
+        // The period as a probe of a few intervals learns it: 3 % off.
+        var refined = CounterGrid.Refine(knots, track.Brackets(), 97_000);
         double Error(IReadOnlyList<(long T, double V)> ks) =>
             ks.Where(k => k.V > 0).Select(k => Math.Abs(k.T - published[(int)(k.V / 10) - 1])).Average() / 1000;
         output.WriteLine($"jitter ±{jitterMs} ms: mean error {Error(knots):F2} ms from the reads, {Error(refined):F2} ms on the clock");

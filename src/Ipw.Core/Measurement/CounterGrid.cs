@@ -24,12 +24,13 @@ public static class CounterGrid
     {
         var steps = Enumerable.Range(0, knots.Count).Where(i => brackets[i].High > brackets[i].Low).ToArray();
         if (steps.Length < 3) return knots;
-        var period = periodTicks ?? Median(steps.Zip(steps.Skip(1), (a, b) => (double)(knots[b].T - knots[a].T)));
+        var mids = steps.Select(i => (brackets[i].Low + brackets[i].High) / 2.0).ToArray();
+        var period = Period(mids, periodTicks ?? Median(mids.Zip(mids.Skip(1), (a, b) => b - a)));
         if (!(period > 0)) return knots;
-        // Number the steps along the clock: a gap of two periods is a publication that showed no change.
+        // Number the steps along the clock (a gap of two periods is a publication that showed no change).
         var n = new long[steps.Length];
-        for (var k = 1; k < steps.Length; k++)
-            n[k] = n[k - 1] + Math.Max(1, (long)Math.Round((knots[steps[k]].T - knots[steps[k - 1]].T) / period));
+        for (var k = 1; k < steps.Length; k++) n[k] = (long)Math.Round((mids[k] - mids[0]) / period);
+        for (var k = 1; k < steps.Length; k++) n[k] = Math.Max(n[k], n[k - 1] + 1);
         var refined = knots.ToArray();
         var edges = new List<(double At, int Delta)>(4 * Neighbours + 2);
         for (var k = 0; k < steps.Length; k++)
@@ -71,6 +72,31 @@ public static class CounterGrid
             }
         }
         return (from + to) / 2;
+    }
+
+    /// <summary>
+    /// The clock's period from the steps themselves, to a small fraction of a millisecond: a probe's estimate (a few
+    /// intervals of a jittery counter) numbers steps one apart, whose mean spacing numbers steps ten apart, whose mean
+    /// numbers steps a hundred apart; each span of m periods divides the midpoints' noise by m.
+    /// </summary>
+    private static double Period(double[] mids, double guess)
+    {
+        var period = guess;
+        foreach (var apart in new[] { 1, 10, 100 })
+        {
+            if (mids.Length <= apart || !(period > 0)) break;
+            double sum = 0;
+            long count = 0;
+            for (var k = apart; k < mids.Length; k++)
+            {
+                var m = Math.Round((mids[k] - mids[k - apart]) / period);
+                if (m < 1) continue;
+                sum += mids[k] - mids[k - apart];
+                count += (long)m;
+            }
+            if (count > 0) period = sum / count;
+        }
+        return period;
     }
 
     private static double Median(IEnumerable<double> values)
