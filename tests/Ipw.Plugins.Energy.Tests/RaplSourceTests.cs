@@ -224,7 +224,7 @@ public sealed class RaplSourceTests : IDisposable
         Assert.True(windows > 1000, $"{windows} windows checked");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"rapl truth: {reads.Count} reads ({missing} missing), {windows} windows; median error {errors.Order().ElementAt(errors.Count / 2) * 1e3:0.###} mJ, worst package {worst[0] * 1e3:0.###} mJ, dram {worst[1] * 1e3:0.###} mJ, "
-            + $"psys {worst[2] * 1e3:0.###} mJ, at most {worstShare:P0} of the tolerance; median lag {lags.Order().ElementAt(lags.Length / 2) * 1e3:0.###} ms, "
+            + $"psys {worst[2] * 1e3:0.###} mJ, at most {worstShare:P1} of the tolerance; median lag {lags.Order().ElementAt(lags.Length / 2) * 1e3:0.###} ms, "
             + $"longest writer gap {tree.LongestGap.TotalMilliseconds:0.###} ms; package {reads[^1].Values[0] - reads[0].Values[0]:0.###} J through {tree.Wraps("intel-rapl:0", end)} wraps, "
             + $"psys through {tree.Wraps("intel-rapl:1", end)}"));
     }
