@@ -9,8 +9,13 @@ namespace Ipw.Plugins.Energy;
 /// Apple Silicon power from <c>powermetrics --samplers cpu_power,gpu_power,ane_power --format plist</c>:
 /// CPU, GPU and ANE power (mW, Apple's model-based estimates) per sample, integrated over each sample's
 /// own elapsed time into energy. powermetrics needs root. <c>IPW_POWERMETRICS</c> names another executable.
+/// <para>The energy is known only at the end of each sample, so its update period is the sampling interval
+/// (<c>-i</c>). A sample that cannot be read (a broken document, or one without a domain it had before) leaves that
+/// domain's energy over it unknown: the energy is missing (NaN) from the next read until a good sample has come, and
+/// noted, never counted as 0; so is everything while no sample has come for <see cref="StaleAfter"/> (powermetrics
+/// stopped or stalls).</para>
 /// </summary>
-internal sealed class PowermetricsSource : ITelemetrySource
+internal sealed class PowermetricsSource : ITelemetrySource, ITelemetryNotes
 {
     public const string ExecutableVariable = "IPW_POWERMETRICS";
     private static readonly string[] Domains = ["cpu", "gpu", "ane"];
@@ -21,6 +26,12 @@ internal sealed class PowermetricsSource : ITelemetrySource
     private readonly double[] _energyJ = new double[3];
     private readonly double[] _powerW = [double.NaN, double.NaN, double.NaN];
     private readonly List<int> _active = [];
+    private readonly bool[] _seen = new bool[3];
+    // A dropped sample not yet shown to a read, and no good sample since it: either keeps the domain's energy missing.
+    private readonly bool[] _dropUnread = new bool[3], _dropUnhealed = new bool[3];
+    private readonly List<string> _notes = [];
+    private long _lastSampleAt, _dropped;
+    private bool _stale;
     private Process? _process;
     private Thread? _reader;
 
@@ -35,6 +46,18 @@ internal sealed class PowermetricsSource : ITelemetrySource
 
     /// <summary>Samples parsed so far.</summary>
     public long Samples { get; private set; }
+
+    /// <summary>Documents received so far, readable or not.</summary>
+    internal long Documents { get; private set; }
+
+    /// <summary>How long without a sample before everything is missing: five intervals, at least a second (powermetrics
+    /// samples late when the machine is busy, and then covers the delay in its next sample).</summary>
+    private TimeSpan StaleAfter => TimeSpan.FromMilliseconds(Math.Max(5 * _intervalMs, 1000));
+
+    public IReadOnlyList<string> Notes
+    {
+        get { lock (_sync) return [.. _notes]; }
+    }
 
     public static Availability QuickCheck()
     {
@@ -88,14 +111,18 @@ internal sealed class PowermetricsSource : ITelemetrySource
                     continue;
                 }
                 _active.Add(d);
-                metrics.Add(new MetricInfo($"{Domains[d]}_energy_j", Domains[d], MetricKind.Energy, "J"));
+                metrics.Add(new MetricInfo($"{Domains[d]}_energy_j", Domains[d], MetricKind.Energy, "J") { UpdatePeriod = TimeSpan.FromMilliseconds(_intervalMs) });
                 metrics.Add(new MetricInfo($"{Domains[d]}_power_w", Domains[d], MetricKind.Power, "W"));
             }
         }
         missing.Add(new MissingMetric(MetricKind.Energy, "no hardware energy counter: energy is powermetrics' model-based power integrated over its samples"));
         return new TelemetryProbe(true, null, metrics, missing, "integrated power (powermetrics model estimates)")
         {
-            Details = new Dictionary<string, string> { ["interval_ms"] = _intervalMs.ToString(CultureInfo.InvariantCulture) },
+            Details = new Dictionary<string, string>
+            {
+                ["interval_ms"] = _intervalMs.ToString(CultureInfo.InvariantCulture),
+                ["energy"] = "known at the end of each sample: the interval is its update period; a dropped sample leaves it missing",
+            },
         };
     }
 
@@ -130,17 +157,49 @@ internal sealed class PowermetricsSource : ITelemetrySource
         var text = System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length).Trim();
         buffer.SetLength(0);
         if (text.Length == 0) return;
-        if (Parse(text) is not { } sample) return;
+        var sample = Parse(text);
         lock (_sync)
         {
+            Documents++;
+            if (sample is null)
+            {
+                Drop([0, 1, 2], "a document that is not a readable sample");
+                return;
+            }
+            var lost = new List<int>();
             for (var d = 0; d < Domains.Length; d++)
             {
-                if (sample.PowerMw[d] is not { } mw) continue;
+                if (sample.PowerMw[d] is not { } mw)
+                {
+                    if (_seen[d]) lost.Add(d);
+                    continue;
+                }
+                _seen[d] = true;
+                _dropUnhealed[d] = false;
                 _powerW[d] = mw / 1000.0;
                 _energyJ[d] += mw / 1000.0 * sample.ElapsedSeconds;
             }
+            if (lost.Count > 0) Drop(lost, $"a sample without {string.Join(", ", lost.Select(d => Domains[d] + "_power"))}");
+            _lastSampleAt = Stopwatch.GetTimestamp();
             Samples++;
         }
+    }
+
+    /// <summary>A sample whose energy is lost for <paramref name="domains"/>: missing, never 0 (under the lock).</summary>
+    private void Drop(IEnumerable<int> domains, string what)
+    {
+        foreach (var d in domains)
+        {
+            _dropUnread[d] = _dropUnhealed[d] = true;
+            _powerW[d] = double.NaN;
+        }
+        if (++_dropped <= 10 || _dropped is 100 or 1000 or 10000)
+            Note($"powermetrics sent {what}: the energy over it is unknown, and missing until the next good sample ({_dropped} such samples so far)");
+    }
+
+    private void Note(string note)
+    {
+        if (_notes.Count < 100) _notes.Add(note);
     }
 
     internal sealed record PlistSample(double ElapsedSeconds, double?[] PowerMw);
@@ -181,11 +240,19 @@ internal sealed class PowermetricsSource : ITelemetrySource
     {
         lock (_sync)
         {
+            var silent = Stopwatch.GetElapsedTime(_lastSampleAt);
+            if (silent > StaleAfter != _stale)
+            {
+                _stale = !_stale;
+                if (_stale) Note($"no sample from powermetrics for {silent.TotalSeconds:0.#} s (it stopped or stalls): energy and power are missing until one comes");
+            }
             var i = 0;
             foreach (var d in _active)
             {
-                values[i++] = _energyJ[d];
-                values[i++] = _powerW[d];
+                var unknown = _stale || _dropUnread[d] || _dropUnhealed[d];
+                _dropUnread[d] = false;
+                values[i++] = unknown ? double.NaN : _energyJ[d];
+                values[i++] = _stale ? double.NaN : _powerW[d];
             }
         }
     }

@@ -11,11 +11,12 @@ namespace Ipw.Plugins.Energy;
 /// <c>DCGM_FI_DEV_FB_USED</c>, <c>DCGM_FI_DEV_GPU_TEMP</c>), the node exporter (<c>node_rapl_*_joules_total</c>) and
 /// <c>ipw energy serve</c> (<c>ipw_*</c>). Every series the selectors match becomes one metric, its device named
 /// <c>node/device</c>, so per-node and total energy come out of the same per-query windows as with local backends.
-/// <para>Each read is one instant query (all series at once), at most every fifth of the scrape interval: Prometheus
-/// holds nothing newer. The learned update period of its counters is the scrape interval, which is the
-/// resolution. A counter that goes down was reset (an exporter restart): the increase continues from its new value,
-/// as Prometheus's own <c>increase()</c> does, and the reset is noted in summary.json. A series whose newest sample is
-/// older than three scrape intervals is a gap (NaN, never a held or zero value), and noted.</para>
+/// <para>Each read is one instant query (all series at once), at most every fifth of the shortest scrape interval:
+/// Prometheus holds nothing newer. The learned update period of each counter is its target's scrape interval, which is
+/// the resolution (unknown when /api/v1/targets does not say: the counter is then judged as the slowest plausible). A
+/// counter that goes down was reset (an exporter restart): the increase continues from its new value, as Prometheus's
+/// own <c>increase()</c> does, and the reset is noted in summary.json. A series whose newest sample is older than three
+/// of the slowest scrape intervals is a gap (NaN, never a held or zero value), and noted.</para>
 /// Configured through the settings <c>prometheus.url</c>, <c>prometheus.job</c>, <c>prometheus.instance</c> and
 /// <c>prometheus.gpu</c> (<c>--prometheus-url</c>, <c>--prometheus-job</c>, <c>--prometheus-instance</c>,
 /// <c>--prometheus-gpu</c>).
@@ -90,25 +91,30 @@ internal sealed partial class PrometheusSource : ITelemetrySource, ITelemetryNot
         {
             return new TelemetryProbe(false, $"cannot query Prometheus at {_url} ({Reason(e)})", [], [], "prometheus");
         }
-        // The counters move once per scrape: the scrape interval is their update period (the attribution places each
-        // reading at its scrape).
-        _resolution = samples.Any(Keep) ? ScrapeInterval() : double.NaN;
-        var period = double.IsFinite(_resolution) ? TimeSpan.FromSeconds(_resolution) : (TimeSpan?)null;
+        // The counters move once per scrape: each series' scrape interval (its target's) is its update period (the
+        // attribution places each reading at its scrape). Unknown, the counter still steps: its period is unknown.
+        var intervals = samples.Any(Keep) ? ScrapeIntervals() : [];
+        var scrape = new List<double>();
         foreach (var s in samples.Where(s => Keep(s)).OrderBy(s => s.Node, StringComparer.Ordinal).ThenBy(s => s.Device, StringComparer.Ordinal).ThenBy(s => s.Kind))
         {
             if (_index.ContainsKey(s.Key)) continue;
             var name = Unsafe().Replace(s.What, "_").Trim('_').ToLowerInvariant();
+            // A series whose target is not listed as such (relabelled, federated) takes the slowest target's interval.
+            var interval = intervals.TryGetValue(s.Target, out var own) ? own : intervals.GetValueOrDefault("", double.NaN);
+            if (double.IsFinite(interval)) scrape.Add(interval);
             _index[s.Key] = _series.Count;
             _series.Add(new Series(s.Key, new MetricInfo(name, $"{s.Node}/{s.Device}", s.Kind, s.Unit)
             {
                 Additive = s.Additive,
-                UpdatePeriod = s.Kind == MetricKind.Energy ? period : null,
+                UpdatePeriod = s.Kind == MetricKind.Energy && double.IsFinite(interval) ? TimeSpan.FromSeconds(interval) : null,
+                UpdatePeriodUnknown = s.Kind == MetricKind.Energy && !double.IsFinite(interval),
             }));
         }
+        _resolution = scrape.Count > 0 ? scrape.Max() : double.NaN;
         if (_series.Count == 0)
             return new TelemetryProbe(false, $"no series in Prometheus at {_url} match {_query}{(_gpu is null ? "" : $" and gpu {_gpu}")}: "
                 + "is the DCGM exporter, the node exporter or ipw energy serve scraped there (check up{...} and the job and instance selectors)?", [], [], "prometheus");
-        if (double.IsFinite(_resolution)) _minSpacing = TimeSpan.FromSeconds(Math.Clamp(_resolution / 5, 0.05, 1));
+        if (scrape.Count > 0) _minSpacing = TimeSpan.FromSeconds(Math.Clamp(scrape.Min() / 5, 0.05, 1));
         _cached = new double[_series.Count];
         Array.Fill(_cached, double.NaN);
         var nodes = _series.Select(s => s.Info.Device.Split('/')[0]).Distinct().ToList();
@@ -124,9 +130,10 @@ internal sealed partial class PrometheusSource : ITelemetrySource, ITelemetryNot
             ["devices"] = string.Join(",", _series.Select(s => s.Info.Device).Distinct()),
             ["resolution_s"] = double.IsFinite(_resolution) ? _resolution.ToString("0.###", CultureInfo.InvariantCulture) : "unknown",
         };
-        if (double.IsFinite(_resolution))
-            foreach (var s in _series.Where(s => s.Info.Kind == MetricKind.Energy))
-                details[$"{s.Info.Device}_energy_update_ms"] = (_resolution * 1000).ToString("0.###", CultureInfo.InvariantCulture);
+        foreach (var s in _series.Where(s => s.Info.Kind == MetricKind.Energy))
+            details[$"{s.Info.Device}_energy_update_ms"] = s.Info.UpdatePeriod is { } p
+                ? p.TotalMilliseconds.ToString("0.###", CultureInfo.InvariantCulture)
+                : "unknown (no scrape interval from /api/v1/targets): taken as the slowest plausible";
         return new TelemetryProbe(true, null, _series.Select(s => s.Info).ToList(), missing,
             "prometheus: instant queries of the scraped exporters; counters step once per scrape, so the scrape interval is the resolution")
         {
@@ -224,20 +231,21 @@ internal sealed partial class PrometheusSource : ITelemetrySource, ITelemetryNot
             var time = value[0].GetDouble();
             if (!double.TryParse(value[1].GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || !double.IsFinite(v)) continue;
             var node = Label(labels, "node") ?? Label(labels, "Hostname") ?? Label(labels, "instance") ?? "?";
+            var target = $"{Label(labels, "job")}|{Label(labels, "instance")}";
             if (Known.FirstOrDefault(k => k.Name == name) is { Name: not null } known)
             {
                 var device = name.StartsWith("DCGM", StringComparison.Ordinal) ? "gpu" + (Label(labels, "gpu") ?? "?") : Label(labels, "device") ?? "?";
                 // The metric's name here: the node, then what ipw serve called it, or the GPU and what it measures.
                 var what = name.StartsWith("ipw_", StringComparison.Ordinal) ? $"{node}_{Label(labels, "metric") ?? device}" : $"{node}_{device}_{KindWord(known.Kind)}";
                 var additive = Label(labels, "additive") != "false" && known.Additive;
-                samples.Add(new Sample($"{name}|{node}|{device}|{what}", node, device, known.Kind, known.Unit, additive, what, time, v * known.Scale));
+                samples.Add(new Sample($"{name}|{node}|{device}|{what}", target, node, device, known.Kind, known.Unit, additive, what, time, v * known.Scale));
             }
             else if (NodeRapl().Match(name) is { Success: true } rapl)
             {
                 // Package and DRAM add up; core, uncore and psys overlap them.
                 var zone = rapl.Groups[1].Value;
                 var device = $"rapl{Label(labels, "index") ?? "0"}-{zone}";
-                samples.Add(new Sample($"{name}|{node}|{device}", node, device, MetricKind.Energy, "J", zone is "package" or "dram", $"{node}_{device}_energy_j", time, v));
+                samples.Add(new Sample($"{name}|{node}|{device}", target, node, device, MetricKind.Energy, "J", zone is "package" or "dram", $"{node}_{device}_energy_j", time, v));
             }
         }
         return samples;
@@ -246,22 +254,29 @@ internal sealed partial class PrometheusSource : ITelemetrySource, ITelemetryNot
     private bool Keep(Sample s) => _gpu is null || !s.Device.StartsWith("gpu", StringComparison.Ordinal)
         || _gpu.Split(',').Any(g => s.Device == "gpu" + g.Trim());
 
-    /// <summary>The scrape interval of the matched targets, from /api/v1/targets (NaN when it cannot be read).</summary>
-    private double ScrapeInterval()
+    /// <summary>Each active target's scrape interval in seconds, by "job|instance", and the slowest under ""; from
+    /// /api/v1/targets (empty when it cannot be read).</summary>
+    private Dictionary<string, double> ScrapeIntervals()
     {
+        var intervals = new Dictionary<string, double>(StringComparer.Ordinal);
         try
         {
             using var response = _http.Send(new HttpRequestMessage(HttpMethod.Get, "api/v1/targets?state=active"));
             using var doc = JsonDocument.Parse(response.Content.ReadAsStream());
-            var intervals = new List<double>();
             foreach (var t in doc.RootElement.GetProperty("data").GetProperty("activeTargets").EnumerateArray())
-                if (t.TryGetProperty("scrapeInterval", out var si) && Seconds(si.GetString()) is { } s) intervals.Add(s);
-            return intervals.Count > 0 ? intervals.Max() : double.NaN;
+            {
+                if (!t.TryGetProperty("scrapeInterval", out var si) || Seconds(si.GetString()) is not { } s) continue;
+                var labels = t.TryGetProperty("labels", out var l) ? l : default;
+                var target = labels.ValueKind == JsonValueKind.Object ? $"{Label(labels, "job")}|{Label(labels, "instance")}" : "?";
+                intervals[target] = Math.Max(s, intervals.GetValueOrDefault(target));
+                intervals[""] = Math.Max(s, intervals.GetValueOrDefault(""));
+            }
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException or KeyNotFoundException or InvalidOperationException)
         {
-            return double.NaN;
+            intervals.Clear();
         }
+        return intervals;
     }
 
     /// <summary>"1s", "500ms", "1m30s" (Prometheus durations).</summary>
@@ -289,7 +304,7 @@ internal sealed partial class PrometheusSource : ITelemetrySource, ITelemetryNot
 
     private static string Reason(Exception e) => e is TaskCanceledException ? "timed out after 5 s" : e.Message;
 
-    private sealed record Sample(string Key, string Node, string Device, MetricKind Kind, string Unit, bool Additive, string What, double Time, double Value);
+    private sealed record Sample(string Key, string Target, string Node, string Device, MetricKind Kind, string Unit, bool Additive, string What, double Time, double Value);
 
     private sealed class Series(string key, MetricInfo info)
     {
