@@ -90,7 +90,9 @@ public sealed class CounterTrack(double? periodTicks, bool steppedUnknown = fals
             var lower = t;
             if (PeriodTicks is { } p)
             {
-                lower = Math.Max(_lastReadT, t - (long)p);
+                // Published within about a period before the read: a quarter period of margin, for a period learned
+                // from a few intervals of a counter that strays from its grid.
+                lower = Math.Max(_lastReadT, t - (long)(1.25 * p));
                 at = lower + (t - lower) / 2;
             }
             else if (SteppedUnknown)
@@ -98,24 +100,34 @@ public sealed class CounterTrack(double? periodTicks, bool steppedUnknown = fals
                 lower = _lastReadT;
                 at = _lastReadT + (t - _lastReadT) / 2;
             }
+            if (_knots.Count == 1 && PeriodTicks is { } period && _spans[0].Low < _spans[0].High)
+            {
+                // The first reading was only known to be published within the period before it; the step after it,
+                // a period later, places it better. Nothing has read between the two yet.
+                var (low, high) = _spans[0];
+                _knots[0] = (Math.Clamp(at - (long)period, low, Math.Min(high, at - 1)), _knots[0].V);
+            }
             if (at <= _knots[^1].T) at = lower = _knots[^1].T + 1;
             Knot(at, v, lower, Math.Max(t, at));
         }
         else if (PeriodTicks is { } p && t - (long)p > _knots[^1].T)
         {
+            // Unchanged a period after the last step. A counter's publications stray from its grid (NVML's by a few
+            // ms), so what that says is kept with a margin of a quarter period either way.
             var last = _knots.Count - 1;
             var (low, high) = _spans[last];
-            if (low < high && t - (long)p < high)
+            var margin = (long)(p / 4);
+            if (t - (long)p - margin >= high + margin)
             {
-                // Unchanged a period after the last step was placed: the next publication has not come, so that step
-                // came after t − period. Its span narrows (for the refinement at close).
-                _spans[last] = (Math.Max(low, t - (long)p), high);
-            }
-            else
-            {
-                // Unchanged for longer than a period after the step's span: the counter updated with nothing to add
-                // (no power drawn).
+                // Unchanged for well over a period after the step was seen: a publication came with nothing to add (no
+                // power drawn), and the counter held its value until then.
                 Knot(t - (long)p, v, t - (long)p, t - (long)p);
+            }
+            else if (low < high && t - (long)p - margin > low)
+            {
+                // The next publication has not come, so the last step came after about t − period: its span narrows
+                // (for the refinement at close).
+                _spans[last] = (Math.Min(t - (long)p - margin, high), high);
             }
         }
         else if (PeriodTicks is null && !SteppedUnknown && t > _knots[^1].T)
