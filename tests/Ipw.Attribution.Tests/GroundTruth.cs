@@ -65,8 +65,10 @@ public sealed class GroundTruth : IAsyncDisposable
 
     /// <summary>One profile run at the given load; returns each query's relative error of active energy against the truth.</summary>
     /// <param name="observer">Sees the run's events (a test can change the trace when measuring starts).</param>
+    /// <param name="baselineS">The idle windows before and after, s: at concurrency 1 their error is charged to every
+    /// query whole (2 s windows on a 100 ms counter read to about ±0.4 W).</param>
     public async Task<RunResult> RunAsync(int concurrency, AttributionMethod method, int queries, int baseTokens = 45, int spread = 20,
-        IProfileObserver? observer = null)
+        IProfileObserver? observer = null, double baselineS = 2)
     {
         Server.Behaviour = new Behaviour
         {
@@ -86,7 +88,7 @@ public sealed class GroundTruth : IAsyncDisposable
             MaxQueries = queries,
             Concurrency = concurrency,
             Warmup = 0,
-            Baseline = TimeSpan.FromSeconds(2),
+            Baseline = TimeSpan.FromSeconds(baselineS),
             TelemetrySources = ["nvml"],
             OutputDir = _root,
             MaxTokens = 128,

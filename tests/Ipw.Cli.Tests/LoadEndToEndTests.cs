@@ -79,8 +79,10 @@ public sealed class LoadEndToEndTests(ServerForCli fixture) : IClassFixture<Serv
         Assert.True(load.GetProperty("send_lag_s").GetProperty("p50").GetDouble() < 0.005);
     }
 
-    [Fact]
-    public void Under_concurrency_energy_is_shared_the_books_balance_and_idle_is_measured()
+    [Theory]
+    [InlineData("overlap")]
+    [InlineData("fitted")]
+    public void Under_concurrency_energy_is_shared_the_books_balance_and_idle_is_measured(string attribution)
     {
         // One stand-in GPU at a steady 150 W: idle is 150 W, so every query's active energy is about zero, and
         // the shares plus the unattributed gaps add up to the counter's total.
@@ -95,9 +97,10 @@ public sealed class LoadEndToEndTests(ServerForCli fixture) : IClassFixture<Serv
         Server.Behaviour = new Behaviour { CannedTokens = 10, FirstTokenDelay = TimeSpan.FromMilliseconds(50), InterChunkDelay = TimeSpan.FromMilliseconds(20), ExactTiming = false };
         var r = IpwProcess.Run(_work.Path, ["profile", "--client", "openai", "--model", "ipw-tiny", "--client-base-url", Server.BaseUrl.ToString(),
             "--max-tokens", "16", "--output-dir", "runs", "--progress", "plain", "--warmup", "0", "--concurrency", "4", "--max-queries", "16",
-            "--baseline", "1s", "--energy", "nvml"], env);
+            "--baseline", "1s", "--energy", "nvml", "--attribution", attribution], env);
         Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
-        Assert.Matches(@"idle 1(49|50)\.\d\d ± \d+\.\d\d W", r.Stdout);
+        // The idle power before the run, and after it.
+        Assert.Matches(@"idle 1(49|50)\.\d\d → 1(49|50)\.\d\d W", r.Stdout);
         var run = Directory.GetDirectories(_work.Combine("runs")).Single();
         var rows = Rows(run);
         Assert.Equal(16, rows.Count);
@@ -105,7 +108,7 @@ public sealed class LoadEndToEndTests(ServerForCli fixture) : IClassFixture<Serv
         {
             Assert.Equal("ok", row.GetProperty("energy_quality").GetString());
             var method = row.GetProperty("energy_method").GetString();
-            Assert.Equal(row.GetProperty("mean_concurrency").GetDouble() > 1.000001 ? "overlap-share" : "window", method);
+            Assert.Equal(attribution == "fitted" ? "fitted" : row.GetProperty("mean_concurrency").GetDouble() > 1.000001 ? "overlap-share" : "window", method);
             var share = row.GetProperty("energy_j").GetDouble();
             var window = row.GetProperty("energy_window_j").GetDouble();
             Assert.InRange(share, 0.01, window + 1e-9);   // a share never exceeds the whole window's energy
@@ -125,7 +128,11 @@ public sealed class LoadEndToEndTests(ServerForCli fixture) : IClassFixture<Serv
         Assert.Equal(150, energy.GetProperty("idle").GetProperty("power_w").GetDouble(), 1.0);
         Assert.Equal(150, energy.GetProperty("avg_power_w").GetDouble(), 1.0);
         Assert.True(energy.GetProperty("estimate").GetBoolean());
-        Assert.Contains("equal shares", energy.GetProperty("method").GetString());
+        Assert.Contains(attribution == "fitted" ? "fitted as idle" : "equal shares", energy.GetProperty("method").GetString());
+        Assert.Equal(attribution, energy.GetProperty("attribution").GetString());
+        // The records carry their final values, against the baselines before and after the run.
+        Assert.True(energy.GetProperty("finalised").GetBoolean());
+        Assert.Equal(attribution == "fitted", energy.TryGetProperty("fit", out var fit) && fit.ValueKind == JsonValueKind.Array);
         Assert.Equal(16, energy.GetProperty("per_query_j").GetProperty("count").GetInt32());
         Assert.True(energy.GetProperty("j_per_output_token").GetDouble() > 0);
 

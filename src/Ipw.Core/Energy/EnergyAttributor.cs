@@ -15,7 +15,7 @@ namespace Ipw.Core.Energy;
 public sealed class EnergyAttributor
 {
     private readonly Lock _sync = new();
-    private readonly CounterTrack[] _tracks;
+    private readonly EnergyCounters _counters;
     private readonly AttributionMethod _method;
     private readonly double _prefillWeight;
     private readonly Dictionary<int, Query> _inFlight = [];
@@ -23,7 +23,6 @@ public sealed class EnergyAttributor
     private readonly PriorityQueue<Query, long> _pending = new(); // ended, not yet started by the cursor
     private readonly List<Query> _active = [];
     private readonly Queue<(AttributedEnergy Energy, object? Tag)> _done = new();
-    private readonly double _longestPeriodTicks;
     private long _cursor = long.MinValue;
     private bool _started;
     private long _holdFrom = long.MaxValue;
@@ -38,35 +37,24 @@ public sealed class EnergyAttributor
     /// <param name="counters">One entry per cumulative energy counter: how it publishes.</param>
     public EnergyAttributor(IReadOnlyList<CounterClock> counters, AttributionMethod method = AttributionMethod.Overlap, double prefillWeight = 1)
     {
-        if (counters.Count == 0) throw new ArgumentException("at least one energy counter is needed", nameof(counters));
         if (!(prefillWeight > 0) || double.IsInfinity(prefillWeight)) throw new ArgumentOutOfRangeException(nameof(prefillWeight), "must be a positive number");
-        _tracks = counters.Select(c => c.Track(Stopwatch.Frequency)).ToArray();
+        _counters = new EnergyCounters(counters);
         _method = method;
         _prefillWeight = prefillWeight;
-        Clocks = counters.ToArray();
-        // An unknown period counts as the slowest plausible one: windows shorter than that are flagged.
-        _longestPeriodTicks = counters.Max(c => c.Worst.TotalSeconds) * Stopwatch.Frequency;
-        PeriodUnknown = counters.Any(c => c.Stepped && c.Period is null);
-        _measuredByCounter = new KahanSum[_tracks.Length];
+        _measuredByCounter = new KahanSum[_counters.Count];
     }
 
     /// <summary>How each counter publishes, in the constructor's order.</summary>
-    public IReadOnlyList<CounterClock> Clocks { get; }
+    public IReadOnlyList<CounterClock> Clocks => _counters.Clocks;
 
     /// <summary>Whether some counter steps at an unknown period (taken as <see cref="Abstractions.MetricInfo.SlowestPlausiblePeriod"/>).</summary>
-    public bool PeriodUnknown { get; }
+    public bool PeriodUnknown => _counters.PeriodUnknown;
 
     /// <summary>How many steps the counters took inside (<paramref name="a"/>, <paramref name="b"/>]: the fewest of any
-    /// stepped counter (a counter current at read time counts as many as it was read); for a baseline's quality.</summary>
+    /// stepped counter (int.MaxValue when every counter is current at read time); for a baseline's quality.</summary>
     public int StepsIn(long a, long b)
     {
-        lock (_sync)
-        {
-            var fewest = int.MaxValue;
-            foreach (var t in _tracks)
-                if (t.PeriodTicks is not null || t.SteppedUnknown) fewest = Math.Min(fewest, t.StepsIn(a, b));
-            return fewest;
-        }
+        lock (_sync) return _counters.StepsIn(a, b);
     }
 
     /// <summary><see cref="MeasuredJ"/> counter by counter (in the order of the constructor's periods), J: per device or
@@ -105,22 +93,14 @@ public sealed class EnergyAttributor
 
     /// <summary>The counters' update period, the longest (an unknown one as the slowest plausible); null when every
     /// counter is current at read time.</summary>
-    public TimeSpan? CounterPeriod => _longestPeriodTicks > 0 ? TimeSpan.FromSeconds(_longestPeriodTicks / Stopwatch.Frequency) : null;
+    public TimeSpan? CounterPeriod => _counters.LongestPeriodTicks > 0 ? TimeSpan.FromSeconds(_counters.LongestPeriodTicks / Stopwatch.Frequency) : null;
 
-    private long HorizonLocked()
-    {
-        var h = long.MaxValue;
-        foreach (var t in _tracks) h = Math.Min(h, t.Horizon);
-        return h;
-    }
+    private long HorizonLocked() => _counters.Horizon;
 
     /// <summary>Adds one reading of every counter (same order as the constructor's), taken at <paramref name="t"/>.</summary>
     public void AddReading(long t, ReadOnlySpan<double> joules)
     {
-        lock (_sync)
-        {
-            for (var i = 0; i < _tracks.Length; i++) _tracks[i].Add(t, joules[i]);
-        }
+        lock (_sync) _counters.Add(t, joules);
     }
 
     /// <summary>Sum of the counters at <paramref name="t"/> (NaN where unknown).</summary>
@@ -129,12 +109,7 @@ public sealed class EnergyAttributor
         lock (_sync) return CounterAtLocked(t);
     }
 
-    private double CounterAtLocked(long t)
-    {
-        double sum = 0;
-        foreach (var track in _tracks) sum += track.At(t);
-        return sum;
-    }
+    private double CounterAtLocked(long t) => _counters.At(t);
 
     /// <summary>Keeps counter history from <paramref name="t"/> on (for an idle baseline) until <see cref="Release"/>.</summary>
     public void Hold(long t)
@@ -268,7 +243,7 @@ public sealed class EnergyAttributor
         RetireEnded();
         // The fitted method reads the whole run's counters when it closes.
         var keep = _method == AttributionMethod.Fitted ? _origin : Math.Min(_cursor, _holdFrom);
-        foreach (var t in _tracks) t.PruneBefore(keep);
+        _counters.PruneBefore(keep);
     }
 
     private void RetireEnded()
@@ -285,10 +260,9 @@ public sealed class EnergyAttributor
     {
         var energy = CounterAtLocked(b) - CounterAtLocked(a);
         if (!double.IsNaN(energy))
-            for (var i = 0; i < _tracks.Length; i++) _measuredByCounter[i].Add(_tracks[i].At(b) - _tracks[i].At(a));
+            for (var i = 0; i < _counters.Count; i++) _measuredByCounter[i].Add(_counters.At(i, b) - _counters.At(i, a));
         var seconds = (double)(b - a) / Stopwatch.Frequency;
-        var gap = false;
-        foreach (var t in _tracks) gap |= t.GapIn(a, b);
+        var gap = _counters.GapIn(a, b);
         if (double.IsNaN(energy))
         {
             foreach (var q in _active) q.NoData = true;
@@ -325,58 +299,21 @@ public sealed class EnergyAttributor
     /// (kept for the whole run when the method is <see cref="AttributionMethod.Fitted"/>; otherwise only what is held).</summary>
     public IReadOnlyList<(long T, double V)> Knots(int index)
     {
-        lock (_sync) return _tracks[index].Knots();
+        lock (_sync) return _counters.Knots(index);
     }
 
     /// <summary><see cref="Knots"/> with each step's time narrowed by the counter's clock (<see cref="CounterGrid"/>).</summary>
     public IReadOnlyList<(long T, double V)> RefinedKnots(int index)
     {
-        lock (_sync)
-        {
-            var track = _tracks[index];
-            return track.PeriodTicks is null && !track.SteppedUnknown ? track.Knots() : CounterGrid.Refine(track.Knots(), track.Brackets(), track.PeriodTicks);
-        }
+        lock (_sync) return _counters.RefinedKnots(index);
     }
 
     /// <summary>Counter <paramref name="index"/> at <paramref name="t"/> (NaN where unknown).</summary>
     public double CounterAt(int index, long t)
     {
-        lock (_sync) return _tracks[index].At(t);
+        lock (_sync) return _counters.At(index, t);
     }
 
-    private void Complete(Query q)
-    {
-        var flags = new List<string>(3);
-        var seconds = (double)(q.End - q.Start) / Stopwatch.Frequency;
-        // A window shorter than two counter updates rests mostly on interpolation.
-        if (_longestPeriodTicks > 0 && q.End - q.Start < 2 * _longestPeriodTicks) flags.Add("short_window");
-        if (q.Missing) flags.Add("missing_samples");
-        if (q.NoData || q.Unknown) flags.Add("no_counter_data");
-        if (PeriodUnknown) flags.Add("period_unknown");
-        var unknown = q.NoData || q.Unknown;
-        _done.Enqueue((new AttributedEnergy(q.Id,
-            unknown ? double.NaN : q.Share.Value,
-            unknown ? double.NaN : q.Window,
-            unknown ? double.NaN : q.ShareSeconds,
-            seconds > 0 ? q.ConcurrencyIntegral / seconds : 1,
-            flags)
-        {
-            WindowSeconds = seconds,
-            ShareMidT = q.ShareSeconds > 0 ? _origin + (long)(q.ShareMoment / q.ShareSeconds * Stopwatch.Frequency) : q.Start + (q.End - q.Start) / 2,
-            CounterPeriodS = _longestPeriodTicks / Stopwatch.Frequency,
-            Times = new QueryTimes(q.Start, q.FirstToken, q.End),
-        }, q.Tag));
-    }
-
-    private sealed class Query(int id, long start)
-    {
-        public int Id { get; } = id;
-        public long Start { get; set; } = start;
-        public long End { get; set; }
-        public long FirstToken { get; set; }
-        public object? Tag { get; set; }
-        public KahanSum Share;
-        public double ShareSeconds, ShareMoment, Window, ConcurrencyIntegral;
-        public bool Missing, NoData, Unknown;
-    }
+    private void Complete(Query q) =>
+        _done.Enqueue((q.Result(_counters.LongestPeriodTicks, _counters.PeriodUnknown, _origin), q.Tag));
 }

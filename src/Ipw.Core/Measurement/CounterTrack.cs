@@ -45,7 +45,14 @@ public sealed class CounterTrack(double? periodTicks, bool steppedUnknown = fals
     }
 
     /// <summary>The latest time up to which the counter is known.</summary>
-    public long Horizon => _knots.Count > 0 ? _knots[^1].T : long.MinValue;
+    public long Horizon => _knots.Count > 1 || (_knots.Count == 1 && !FirstMayMove) ? _knots[^1].T : long.MinValue;
+
+    /// <summary>A stepped counter's first reading is re-placed when the step after it is seen (see <see cref="Add"/>):
+    /// until then nothing is known, not even at it.</summary>
+    private bool FirstMayMove => PeriodTicks is not null && !_firstPlaced && _spans.Count == 1 && _spans[0].Low < _spans[0].High;
+
+    // Set once a second knot has placed the first: pruning may later leave one knot, which stays known.
+    private bool _firstPlaced;
 
     public long First => _knots.Count > 0 ? _knots[0].T : long.MaxValue;
 
@@ -100,7 +107,7 @@ public sealed class CounterTrack(double? periodTicks, bool steppedUnknown = fals
                 lower = _lastReadT;
                 at = _lastReadT + (t - _lastReadT) / 2;
             }
-            if (_knots.Count == 1 && PeriodTicks is { } period && _spans[0].Low < _spans[0].High)
+            if (FirstMayMove && PeriodTicks is { } period)
             {
                 // The first reading was only known to be published within the period before it; the step after it,
                 // a period later, places it better. Nothing has read between the two yet.
@@ -142,7 +149,7 @@ public sealed class CounterTrack(double? periodTicks, bool steppedUnknown = fals
     /// <summary>The counter at <paramref name="t"/>, linear between knots; NaN outside the known range.</summary>
     public double At(long t)
     {
-        if (_knots.Count == 0 || t < _knots[0].T || t > _knots[^1].T) return double.NaN;
+        if (_knots.Count == 0 || FirstMayMove || t < _knots[0].T || t > _knots[^1].T) return double.NaN;
         // Binary search for the last knot at or before t.
         int lo = 0, hi = _knots.Count - 1;
         while (lo < hi)
@@ -158,6 +165,7 @@ public sealed class CounterTrack(double? periodTicks, bool steppedUnknown = fals
 
     private void Knot(long t, double v, long low, long high)
     {
+        if (_knots.Count > 0) _firstPlaced = true;
         _knots.Add((t, v));
         _spans.Add((Math.Min(low, t), Math.Max(high, t)));
     }
