@@ -25,7 +25,11 @@ public static class CounterGrid
         var steps = Enumerable.Range(0, knots.Count).Where(i => brackets[i].High > brackets[i].Low).ToArray();
         if (steps.Length < 3) return knots;
         var mids = steps.Select(i => (brackets[i].Low + brackets[i].High) / 2.0).ToArray();
-        var period = Period(mids, periodTicks ?? Median(mids.Zip(mids.Skip(1), (a, b) => b - a)));
+        var spacing = Median(mids.Zip(mids.Skip(1), (a, b) => b - a));
+        // Read more slowly than it publishes, a counter shows several publications per step and its clock cannot be
+        // followed from the steps: they are left as the reads place them.
+        if (periodTicks is { } declared && !(spacing < 1.5 * declared)) return knots;
+        var period = Period(mids, periodTicks ?? spacing);
         if (!(period > 0)) return knots;
         // Number the steps along the clock (a gap of two periods is a publication that showed no change).
         var n = new long[steps.Length];
