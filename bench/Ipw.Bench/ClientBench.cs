@@ -61,17 +61,25 @@ internal static class ClientBench
                           $"{(double)allocated / chunks:F1} bytes allocated per chunk (text buffers and the timeline included)");
     }
 
-    /// <summary>The server in its own process: the client's thread pool and GC are its own, as against a real service.
-    /// Both processes read the same monotonic clock, so the server's write times are comparable.</summary>
-    public static void TtftOverheadOutOfProcess(string serverDll, int requests)
+    /// <summary>Starts the test server (tests/Ipw.TestServer) in its own process, commanded through stdin; returns it
+    /// and the URL it printed.</summary>
+    internal static (Process Server, Uri Url) StartServer(string serverDll)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
         psi.ArgumentList.Add(serverDll);
         psi.Environment["IPW_CACHE_DIR"] = Directory.CreateTempSubdirectory("ipw-bench-cache-").FullName;
-        using var server = Process.Start(psi)!;
+        var server = Process.Start(psi)!;
+        return (server, new Uri(server.StandardOutput.ReadLine()!.Split(' ')[1]));
+    }
+
+    /// <summary>The server in its own process: the client's thread pool and GC are its own, as against a real service.
+    /// Both processes read the same monotonic clock, so the server's write times are comparable.</summary>
+    public static void TtftOverheadOutOfProcess(string serverDll, int requests)
+    {
+        var (server, url) = StartServer(serverDll);
+        using var _ = server;
         try
         {
-            var url = new Uri(server.StandardOutput.ReadLine()!.Split(' ')[1]);
             string Command(string line)
             {
                 server.StandardInput.WriteLine(line);

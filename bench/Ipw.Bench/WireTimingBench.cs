@@ -15,13 +15,10 @@ internal static class WireTimingBench
 {
     public static void Run(string serverDll)
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
-        psi.ArgumentList.Add(serverDll);
-        psi.Environment["IPW_CACHE_DIR"] = Directory.CreateTempSubdirectory("ipw-bench-cache-").FullName;
-        using var server = Process.Start(psi)!;
+        var (server, url) = ClientBench.StartServer(serverDll);
+        using var _ = server;
         try
         {
-            var url = new Uri(server.StandardOutput.ReadLine()!.Split(' ')[1]);
             var transcript = Transcript.Named("vllm/long-decode");
             var schedule = transcript.Exchanges.Last(e => e.Chunks is not null).Chunks!.Select(c => c.AtMs).ToArray();
             foreach (var (concurrency, rounds) in new[] { (1, 10), (64, 3) })

@@ -23,7 +23,7 @@ public sealed class MonitorModel
     private readonly List<MonitorRow> _rows = [];
     private readonly SortedDictionary<string, int> _errorsByClass = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ChartSeries> _series = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, Counter> _counters = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, MonitorCounter> _counters = new(StringComparer.Ordinal);
     private readonly HashSet<string> _devicesWithCounters = new(StringComparer.Ordinal);
     private readonly Dictionary<string, double> _lastKept = new(StringComparer.Ordinal);
     private readonly MonitorLatency _latency = new();
@@ -241,8 +241,8 @@ public sealed class MonitorModel
     private void AddCounterLocked(double t, MonitorMetric m, double v)
     {
         if (!_counters.TryGetValue(m.Name, out var c))
-            _counters[m.Name] = c = new Counter(m.Clock.Track(Counter.TicksPerSecond));
-        c.Track.Add(Counter.Ticks(t), v);
+            _counters[m.Name] = c = new MonitorCounter(m.Clock.Track(MonitorCounter.TicksPerSecond));
+        c.Track.Add(MonitorCounter.Ticks(t), v);
         var horizon = c.Track.Horizon;
         if (horizon == long.MinValue) return;
         var now = c.Track.At(horizon);
@@ -250,29 +250,15 @@ public sealed class MonitorModel
         {
             c.First = now;
             c.LastPoint = horizon;
-            AddPoint(KindKey(MetricKind.Energy) + m.Name, $"{m.Name} (counter)", "J", Counter.Seconds(horizon), 0, everySecond: false);
+            AddPoint(KindKey(MetricKind.Energy) + m.Name, $"{m.Name} (counter)", "J", MonitorCounter.Seconds(horizon), 0, everySecond: false);
             return;
         }
-        if (horizon == c.LastPoint || Counter.Seconds(horizon) - Counter.Seconds(c.LastPoint) < 0.95) return;
+        if (horizon == c.LastPoint || MonitorCounter.Seconds(horizon) - MonitorCounter.Seconds(c.LastPoint) < 0.95) return;
         if (!c.Track.GapIn(c.LastPoint, horizon))
-            AddPoint(KindKey(MetricKind.Power) + m.Name, $"{m.Name} (counter)", "W", Counter.Seconds(horizon),
-                (now - c.Track.At(c.LastPoint)) / (Counter.Seconds(horizon) - Counter.Seconds(c.LastPoint)), everySecond: false);
+            AddPoint(KindKey(MetricKind.Power) + m.Name, $"{m.Name} (counter)", "W", MonitorCounter.Seconds(horizon),
+                (now - c.Track.At(c.LastPoint)) / (MonitorCounter.Seconds(horizon) - MonitorCounter.Seconds(c.LastPoint)), everySecond: false);
         c.LastPoint = horizon;
-        AddPoint(KindKey(MetricKind.Energy) + m.Name, $"{m.Name} (counter)", "J", Counter.Seconds(horizon), now - first, everySecond: false);
-    }
-
-    private sealed class Counter(CounterTrack track)
-    {
-        /// <summary>The monitor's clock (seconds) in the counter model's integer ticks.</summary>
-        public const double TicksPerSecond = 1e6;
-
-        public CounterTrack Track { get; } = track;
-        public double? First { get; set; }
-        public long LastPoint { get; set; }
-
-        public static long Ticks(double seconds) => (long)Math.Round(seconds * TicksPerSecond);
-
-        public static double Seconds(long ticks) => ticks / TicksPerSecond;
+        AddPoint(KindKey(MetricKind.Energy) + m.Name, $"{m.Name} (counter)", "J", MonitorCounter.Seconds(horizon), now - first, everySecond: false);
     }
 
     public void Finish(string status, string runPath)

@@ -11,7 +11,7 @@ public class EnergyAttributorTests
     private static readonly long Ms = Stopwatch.Frequency / 1000;
 
     /// <summary>A counter publishing ∫power every stepMs, read every readMs, fed to the attributor up to endMs.</summary>
-    private static void Feed(EnergyAttributor a, Func<double, double> energyJAtMs, double stepMs, double readMs, double fromMs, double toMs)
+    internal static void Feed(EnergyAttributor a, Func<double, double> energyJAtMs, double stepMs, double readMs, double fromMs, double toMs)
     {
         for (var t = fromMs; t <= toMs + 1e-9; t += readMs)
         {

@@ -17,12 +17,8 @@ public class IdleBaselineTests
 {
     private static readonly long Ms = Stopwatch.Frequency / 1000;
 
-    /// <summary>A counter publishing ∫power every stepMs, read every readMs, over [fromMs, toMs].</summary>
-    private static void Feed(EnergyAttributor a, Func<double, double> energyJAtMs, double stepMs, double readMs, double fromMs, double toMs)
-    {
-        for (var t = fromMs; t <= toMs + 1e-9; t += readMs)
-            a.AddReading((long)(t * Ms), [energyJAtMs(Math.Floor(t / stepMs) * stepMs)]);
-    }
+    private static void Feed(EnergyAttributor a, Func<double, double> energyJAtMs, double stepMs, double readMs, double fromMs, double toMs) =>
+        EnergyAttributorTests.Feed(a, energyJAtMs, stepMs, readMs, fromMs, toMs);
 
     /// <summary>Baseline [0, 2000], queries of 300 ms every 500 ms over [2500, 12500], baseline [13000, 15000].</summary>
     private static (EnergyAttributor A, IdleSummary Idle, List<AttributedEnergy> Queries, double SpanS) Run(Func<double, double> e, CounterClock clock,
