@@ -308,6 +308,12 @@ public sealed class EnergyAttributor
         lock (_sync) return _counters.RefinedKnots(index);
     }
 
+    /// <summary>Whether a counter failed or was reset inside [<paramref name="a"/>, <paramref name="b"/>].</summary>
+    public bool GapIn(long a, long b)
+    {
+        lock (_sync) return _counters.GapIn(a, b);
+    }
+
     /// <summary>Counter <paramref name="index"/> at <paramref name="t"/> (NaN where unknown).</summary>
     public double CounterAt(int index, long t)
     {

@@ -44,15 +44,24 @@ public static class IdleBaseline
         attributor.Hold(t0);
         try
         {
+            var t1 = t0 + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+            var read = ReadInterval(attributor.CounterPeriod, sampleInterval);
+            var dither = new Random();
             try
             {
-                await Task.Delay(duration, cancel).ConfigureAwait(false);
+                // Read often while nothing else runs: each step is then placed to within a few ms, not the sampler's
+                // tens, and the baseline's error (subtracted from every query) shrinks with it.
+                for (var left = t1 - Stopwatch.GetTimestamp(); left > 0; left = t1 - Stopwatch.GetTimestamp())
+                {
+                    var wait = Math.Min(read.TotalSeconds * (0.5 + dither.NextDouble()), (double)left / Stopwatch.Frequency);
+                    await Task.Delay(TimeSpan.FromSeconds(wait), cancel).ConfigureAwait(false);
+                    sample();
+                }
             }
             catch (OperationCanceledException)
             {
                 return null;
             }
-            var t1 = Stopwatch.GetTimestamp();
             await WaitForHorizonAsync(attributor, t1, sample, sampleInterval, cancel).ConfigureAwait(false);
             return Measure(attributor, phase, t0, t1);
         }
@@ -62,12 +71,19 @@ public static class IdleBaseline
         }
     }
 
+    /// <summary>How often a baseline window reads the counters: a tenth of a stepped counter's period within 2–10 ms,
+    /// 10 ms when the period is unknown, never slower than the sampler.</summary>
+    internal static TimeSpan ReadInterval(TimeSpan? period, TimeSpan sampleInterval)
+    {
+        var read = period is { } p ? TimeSpan.FromMilliseconds(Math.Clamp(p.TotalMilliseconds / 10, 2, 10)) : TimeSpan.FromMilliseconds(10);
+        return sampleInterval > TimeSpan.Zero && sampleInterval < read ? sampleInterval : read;
+    }
+
     /// <summary>The idle power over [<paramref name="t0"/>, <paramref name="t1"/>] from the counters as the attributor
     /// holds them; null when they do not cover it.</summary>
     public static IdleMeasurement? Measure(EnergyAttributor attributor, string phase, long t0, long t1)
     {
-        var total = attributor.CounterAt(t1) - attributor.CounterAt(t0);
-        if (double.IsNaN(total)) return null;
+        if (double.IsNaN(attributor.CounterAt(t1) - attributor.CounterAt(t0))) return null;
         var seconds = Stopwatch.GetElapsedTime(t0, t1).TotalSeconds;
         var period = attributor.CounterPeriod?.TotalSeconds ?? 0;
         var binSeconds = Math.Max(1.0, 2 * period);
@@ -82,18 +98,61 @@ public static class IdleBaseline
             powers[i] = (attributor.CounterAt(b) - attributor.CounterAt(a)) / ((double)(b - a) / Stopwatch.Frequency);
         }
         double? sigma = bins > 1 ? MathNet.Numerics.Statistics.Statistics.StandardDeviation(powers) : null;
-        var mean = total / seconds;
         var steps = attributor.StepsIn(t0, t1);
         int? counted = steps == int.MaxValue ? null : steps;
-        return new IdleMeasurement(phase, seconds, total, mean, sigma, bins)
+        var byCounter = new double[attributor.Clocks.Count];
+        var slopeVariance = 0.0;
+        for (var i = 0; i < byCounter.Length; i++)
+        {
+            var ends = (attributor.CounterAt(i, t1) - attributor.CounterAt(i, t0)) / seconds;
+            var fit = attributor.Clocks[i].Stepped && !attributor.GapIn(t0, t1) ? StepSlope(attributor.Knots(i), t0, t1) : null;
+            byCounter[i] = fit?.SlopeW ?? ends;
+            slopeVariance += fit is { } f ? f.StandardErrorW * f.StandardErrorW : 0;
+        }
+        var mean = byCounter.Sum();
+        var binsError = sigma is { } s ? s / Math.Sqrt(bins) : Math.Abs(mean) * period / seconds;
+        return new IdleMeasurement(phase, seconds, mean * seconds, mean, sigma, bins)
         {
             MidT = t0 + (t1 - t0) / 2,
             CounterSteps = counted,
-            StandardErrorW = sigma is { } s ? s / Math.Sqrt(bins) : Math.Abs(mean) * period / seconds,
+            StandardErrorW = Math.Max(binsError, Math.Sqrt(slopeVariance)),
             Flags = counted < MinSteps ? ["few_counter_steps"] : [],
-            ByCounterW = Enumerable.Range(0, attributor.Clocks.Count)
-                .Select(i => (attributor.CounterAt(i, t1) - attributor.CounterAt(i, t0)) / seconds).ToArray(),
+            ByCounterW = byCounter,
         };
+    }
+
+    /// <summary>
+    /// A stepped counter's power over the window as the least-squares slope of its steps (time, joules) inside it.
+    /// Each step's value is exact but its time is known only to within the reads around it and the counter's own
+    /// jitter about its grid; the window's two ends rest on one step each, the slope on all of them, so its error
+    /// shrinks with their number instead of being set by the worst-placed end. A step placed more than a quarter
+    /// period off the line (a first reading placed before its step was seen) is left out and the line fitted again.
+    /// Null with fewer than <see cref="MinSteps"/> steps: the ends are all there is.
+    /// </summary>
+    internal static (double SlopeW, double StandardErrorW)? StepSlope(IReadOnlyList<(long T, double V)> knots, long t0, long t1)
+    {
+        var steps = new List<(double T, double V)>();
+        for (var k = 1; k < knots.Count; k++)
+            if (knots[k].T > t0 && knots[k].T <= t1 && knots[k].V != knots[k - 1].V)
+                steps.Add(((double)(knots[k].T - t0) / Stopwatch.Frequency, knots[k].V));
+        if (Fit(steps) is not { } first) return null;
+        var period = MathNet.Numerics.Statistics.Statistics.Median(steps.Zip(steps.Skip(1), (x, y) => y.T - x.T));
+        var kept = steps.Where(p => Math.Abs(p.V - first.Intercept - first.Slope * p.T) <= Math.Abs(first.Slope) * period / 4).ToList();
+        var fit = kept.Count < steps.Count ? Fit(kept) ?? first : first;
+        return (fit.Slope, fit.StandardError);
+    }
+
+    private static (double Intercept, double Slope, double StandardError)? Fit(List<(double T, double V)> points)
+    {
+        if (points.Count < MinSteps) return null;
+        var ts = points.Select(p => p.T).ToArray();
+        var vs = points.Select(p => p.V).ToArray();
+        var (intercept, slope) = MathNet.Numerics.Fit.Line(ts, vs);
+        var tMean = ts.Average();
+        var sxx = ts.Sum(t => (t - tMean) * (t - tMean));
+        if (sxx <= 0) return null;
+        var residuals = points.Sum(p => Math.Pow(p.V - intercept - slope * p.T, 2));
+        return (intercept, slope, Math.Sqrt(residuals / (points.Count - 2) / sxx));
     }
 
     /// <summary>Samples until the counters are known past <paramref name="t"/>; gives up after a few counter periods
