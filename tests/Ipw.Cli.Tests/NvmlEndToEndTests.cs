@@ -48,6 +48,57 @@ public sealed class NvmlEndToEndTests : IDisposable
     }
 
     [Fact]
+    public void A_cpu_and_gpu_run_shows_where_the_joules_went_device_by_device()
+    {
+        Assert.True(File.Exists(Path.Combine(StandinDir, "libnvidia-ml.so.1")), "the NVML stand-in was not built");
+        File.WriteAllLines(_work.Combine("gpu.conf"), ["devices=1", "name=NVIDIA H100 80GB HBM3", "power_low_mw=150000", "power_high_mw=150000",
+            "energy_step_ms=10"]);
+        IpwProcess.Result r;
+        using (var rapl = new FakeRaplCounter(_work.Combine("powercap"), watts: 10))
+        {
+            r = IpwProcess.Run(_work.Path, ["profile", "--max-queries", "4", "--max-tokens", "200", "--threads", "1", "--output-dir", "runs",
+                "--dataset-option", "subjects=chat", "--baseline", "1s"], new Dictionary<string, string>
+                {
+                    ["LD_LIBRARY_PATH"] = StandinDir,
+                    ["IPW_NVML_STANDIN_CONFIG"] = _work.Combine("gpu.conf"),
+                    ["IPW_POWERCAP_ROOT"] = rapl.Root,
+                });
+        }
+        Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
+        var run = Directory.GetDirectories(_work.Combine("runs")).Single();
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "summary.json")));
+        var energy = summary.RootElement.GetProperty("energy");
+        var counters = energy.GetProperty("by_counter").EnumerateArray().ToList();
+        var devices = counters.Select(c => $"{c.GetProperty("source").GetString()}:{c.GetProperty("device").GetString()}").ToList();
+        Assert.Equal(["nvml:gpu0", "rapl:cpu0"], devices.Order());
+        // What each device draws: 150 W and 10 W, steady, so idle is the same and nothing is active above it.
+        var watts = devices.Select(d => d.StartsWith("nvml", StringComparison.Ordinal) ? 150.0 : 10.0).ToArray();
+        var idleBefore = energy.GetProperty("idle").GetProperty("before").GetProperty("by_counter_w").EnumerateArray().Select(w => w.GetDouble()).ToList();
+        for (var d = 0; d < 2; d++)
+        {
+            Assert.Equal(watts[d], counters[d].GetProperty("idle_before_w").GetDouble(), watts[d] * 0.05);
+            Assert.Equal(counters[d].GetProperty("idle_before_w").GetDouble(), idleBefore[d]);
+        }
+        foreach (var row in ArrowJs.Read(Path.Combine(run, "data-00000-of-00001.arrow")).GetProperty("rows").EnumerateArray())
+        {
+            Assert.Equal(string.Join("+", devices), row.GetProperty("energy_source").GetString());
+            var shares = row.GetProperty("energy_j_by_device").EnumerateArray().Select(v => v.GetDouble()).ToList();
+            var active = row.GetProperty("active_energy_j_by_device").EnumerateArray().Select(v => v.GetDouble()).ToList();
+            var power = row.GetProperty("avg_power_w_by_device").EnumerateArray().Select(v => v.GetDouble()).ToList();
+            // The lists add up to the totals exactly, device order as in summary.json.
+            Assert.Equal(row.GetProperty("energy_j").GetDouble(), shares[0] + shares[1]);
+            Assert.Equal(row.GetProperty("active_energy_j").GetDouble(), active[0] + active[1]);
+            Assert.Equal(row.GetProperty("avg_power_w").GetDouble(), power[0] + power[1]);
+            var seconds = row.GetProperty("e2e_latency_s").GetDouble();
+            for (var d = 0; d < 2; d++)
+            {
+                Assert.Equal(watts[d], power[d], watts[d] * 0.2);
+                Assert.True(Math.Abs(active[d]) <= 0.1 * watts[d] * seconds + 0.05 * watts[d], $"device {devices[d]}: active {active[d]} J over {seconds} s");
+            }
+        }
+    }
+
+    [Fact]
     public void Without_a_driver_nvml_is_listed_as_unavailable_with_the_reason()
     {
         var r = IpwProcess.Run(_work.Path, ["list", "energy", "--json"]);

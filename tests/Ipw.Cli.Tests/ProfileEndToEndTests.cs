@@ -67,8 +67,16 @@ public sealed class ProfileEndToEndTests(TwentyQueryRun run) : IClassFixture<Twe
         foreach (var field in fields)
         {
             var feature = features.GetProperty(field.GetProperty("name").GetString()!);
+            var type = field.GetProperty("type").GetString();
+            if (type == "List<Float64>")
+            {
+                // A per-device list: a Sequence (datasets 2.x to 4.x) of float64 values.
+                Assert.Equal("Sequence", feature.GetProperty("_type").GetString());
+                feature = feature.GetProperty("feature");
+                type = "Float64";
+            }
             Assert.Equal("Value", feature.GetProperty("_type").GetString());
-            var expected = field.GetProperty("type").GetString() switch
+            var expected = type switch
             {
                 "Int64" => "int64",
                 "Float64" => "float64",

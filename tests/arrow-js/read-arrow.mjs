@@ -11,7 +11,8 @@ for (const row of table) {
   const plain = {};
   for (const f of table.schema.fields) {
     const v = row[f.name];
-    plain[f.name] = typeof v === 'bigint' ? Number(v) : v;
+    // A list cell is a Vector: written out as a plain array of its values.
+    plain[f.name] = typeof v === 'bigint' ? Number(v) : v !== null && typeof v === 'object' && typeof v.toArray === 'function' ? Array.from(v) : v;
   }
   rows.push(plain);
 }

@@ -11,6 +11,8 @@ public enum ColumnType
     Float64,
     /// <summary>Boolean (Arrow bool, HF "bool").</summary>
     Bool,
+    /// <summary>A list of 64-bit floats (Arrow list&lt;double&gt;, HF <c>Sequence</c> of "float64"): one value per device.</summary>
+    Float64List,
 }
 
 /// <summary>The stage of a query's measurement that produces a column. Stages run in this order, once per query, and a
@@ -67,7 +69,8 @@ public abstract class RecordColumn
     public override string ToString() => Name;
 }
 
-/// <summary>A column whose values are <typeparamref name="T"/>: <c>string?</c>, <c>long?</c>, <c>double?</c> or <c>bool?</c>.</summary>
+/// <summary>A column whose values are <typeparamref name="T"/>: <c>string?</c>, <c>long?</c>, <c>double?</c>, <c>bool?</c> or
+/// <c>IReadOnlyList&lt;double&gt;?</c>.</summary>
 public sealed class RecordColumn<T> : RecordColumn
 {
     internal RecordColumn(int ordinal, string name, ColumnType type, string? unit, RecordStage stage, string description)

@@ -24,6 +24,7 @@ public sealed class ActiveEnergyFinaliser
 {
     private readonly List<Entry> _entries = [];
     private double[] _share = [], _active = [], _error = [];
+    private IReadOnlyList<double>?[] _shareByDevice = [], _activeByDevice = [];
     private IReadOnlyList<string> _flags = [];
     private int _rewritten;
 
@@ -41,8 +42,8 @@ public sealed class ActiveEnergyFinaliser
     {
         if (Closed) throw new InvalidOperationException("the run's energy is already final");
         _entries.Add(e is null || double.IsNaN(e.ShareJ)
-            ? new Entry(double.NaN, 0, 0, 0, 0, default)
-            : new Entry(e.ShareJ, e.ShareSeconds, e.WindowSeconds, e.ShareMidT, e.CounterPeriodS, e.Times));
+            ? new Entry(double.NaN, 0, 0, 0, 0, default, [], null)
+            : new Entry(e.ShareJ, e.ShareSeconds, e.WindowSeconds, e.ShareMidT, e.CounterPeriodS, e.Times, e.ShareJByCounter, null));
     }
 
     /// <summary>Computes every record's final energy against <paramref name="idle"/>, fitting the run's power model
@@ -54,6 +55,8 @@ public sealed class ActiveEnergyFinaliser
         _share = new double[n];
         _active = new double[n];
         _error = new double[n];
+        _shareByDevice = new IReadOnlyList<double>?[n];
+        _activeByDevice = new IReadOnlyList<double>?[n];
         _flags = idle.Flags;
         Fitted = attributor is { Method: AttributionMethod.Fitted } a && idle.PowerW is not null ? Fit(a, idle) : null;
         List<double> shares = new(n), finals = new(n);
@@ -64,7 +67,11 @@ public sealed class ActiveEnergyFinaliser
             _active[i] = _error[i] = double.NaN;
             if (double.IsNaN(e.ShareJ)) continue;
             shares.Add(e.ShareJ);
-            if (ActiveEnergy.Of(e.ShareJ, e.ShareSeconds, idle.At(e.MidT)) is not { } active) continue;
+            _shareByDevice[i] = e.ShareByDevice.Count > 0 ? e.ShareByDevice : null;
+            // Device by device against each one's own idle power (the fit's own where it ran); the total is their sum.
+            var byDevice = e.ActiveByDevice ?? ActiveEnergy.ByDevice(e.ShareByDevice, e.ShareSeconds, c => idle.At(e.MidT, c));
+            _activeByDevice[i] = byDevice;
+            if ((byDevice is not null ? AttributedEnergy.Total(byDevice) : ActiveEnergy.Of(e.ShareJ, e.ShareSeconds, idle.At(e.MidT))) is not { } active) continue;
             _active[i] = active;
             if (idle.LevelUncertaintyW is { } level)
                 _error[i] = ActiveEnergy.ErrorOf(active, e.WindowSeconds, e.ShareSeconds, e.PeriodS, level, idle.SigmaW);
@@ -87,7 +94,13 @@ public sealed class ActiveEnergyFinaliser
             // The share of idle-equivalent seconds that makes ShareJ − P_idle · S the fitted active energy.
             var idleW = idle.At(e.MidT) ?? 0;
             var seconds = idleW > 0 ? (fitted.ShareJ - fitted.ActiveJ) / idleW : e.ShareSeconds;
-            _entries[index[k]] = e with { ShareJ = fitted.ShareJ, ShareSeconds = seconds };
+            _entries[index[k]] = e with
+            {
+                ShareJ = fitted.ShareJ,
+                ShareSeconds = seconds,
+                ShareByDevice = fitted.ShareJByCounter,
+                ActiveByDevice = fitted.ActiveJByCounter,
+            };
         }
         return run;
     }
@@ -110,13 +123,16 @@ public sealed class ActiveEnergyFinaliser
             var error = _error[_rewritten];
             rows.Add(QueryRecord.Of(
                 RecordColumns.EnergyJ.With(double.IsNaN(share) ? null : share),
+                RecordColumns.EnergyJByDevice.With(_shareByDevice[_rewritten]),
+                RecordColumns.ActiveEnergyJByDevice.With(_activeByDevice[_rewritten]),
                 RecordColumns.EnergyMethod.With(Fitted is not null && !double.IsNaN(share) ? "fitted" : method.GetString(i)),
                 RecordColumns.ActiveEnergyJ.With(double.IsNaN(active) ? null : active),
                 RecordColumns.ActiveEnergyJErr.With(double.IsNaN(error) ? null : error),
                 RecordColumns.EnergyQuality.With(Quality(quality.GetString(i), double.IsNaN(active)))));
         }
         return Runs.RecordSchema.ReplaceColumns(batch, rows,
-            [RecordColumns.EnergyJ, RecordColumns.EnergyMethod, RecordColumns.ActiveEnergyJ, RecordColumns.ActiveEnergyJErr, RecordColumns.EnergyQuality]);
+            [RecordColumns.EnergyJ, RecordColumns.EnergyJByDevice, RecordColumns.EnergyMethod, RecordColumns.ActiveEnergyJ,
+                RecordColumns.ActiveEnergyJByDevice, RecordColumns.ActiveEnergyJErr, RecordColumns.EnergyQuality]);
     }
 
     private string? Quality(string? live, bool noActive)
@@ -128,5 +144,7 @@ public sealed class ActiveEnergyFinaliser
         return string.Join(",", flags);
     }
 
-    private readonly record struct Entry(double ShareJ, double ShareSeconds, double WindowSeconds, long MidT, double PeriodS, QueryTimes Times);
+    /// <param name="ActiveByDevice">The fit's active energy per device; null until the fit gives it.</param>
+    private readonly record struct Entry(double ShareJ, double ShareSeconds, double WindowSeconds, long MidT, double PeriodS, QueryTimes Times,
+        IReadOnlyList<double> ShareByDevice, IReadOnlyList<double>? ActiveByDevice);
 }

@@ -41,4 +41,20 @@ public sealed record AttributedEnergy(
 
     /// <summary>The query's start, first token and end as the attributor cut time at them.</summary>
     public QueryTimes Times { get; init; }
+
+    /// <summary><see cref="ShareJ"/> counter by counter, in the attributor's order (empty when unknown): they add up to it
+    /// exactly, in that order.</summary>
+    public IReadOnlyList<double> ShareJByCounter { get; init; } = [];
+
+    /// <summary><see cref="WindowJ"/> counter by counter, likewise.</summary>
+    public IReadOnlyList<double> WindowJByCounter { get; init; } = [];
+
+    /// <summary>Per-device values added in their order: how every total of a per-device list is made, so the list adds
+    /// up to it exactly.</summary>
+    public static double Total(IReadOnlyList<double> values)
+    {
+        double sum = 0;
+        for (var i = 0; i < values.Count; i++) sum += values[i];
+        return sum;
+    }
 }

@@ -140,7 +140,7 @@ public sealed class EnergyAttributor
     {
         lock (_sync)
         {
-            var q = new Query(_nextId++, at ?? Stopwatch.GetTimestamp());
+            var q = new Query(_nextId++, at ?? Stopwatch.GetTimestamp(), _counters.Count);
             if (q.Start < _cursor) q.Start = _cursor;
             _inFlight[q.Id] = q;
             _inFlightStarts.Add((q.Start, q.Id));
@@ -259,8 +259,13 @@ public sealed class EnergyAttributor
     private void Piece(long a, long b)
     {
         var energy = CounterAtLocked(b) - CounterAtLocked(a);
+        Span<double> byCounter = stackalloc double[_counters.Count];
         if (!double.IsNaN(energy))
-            for (var i = 0; i < _counters.Count; i++) _measuredByCounter[i].Add(_counters.At(i, b) - _counters.At(i, a));
+            for (var i = 0; i < byCounter.Length; i++)
+            {
+                byCounter[i] = _counters.At(i, b) - _counters.At(i, a);
+                _measuredByCounter[i].Add(byCounter[i]);
+            }
         var seconds = (double)(b - a) / Stopwatch.Frequency;
         var gap = _counters.GapIn(a, b);
         if (double.IsNaN(energy))
@@ -283,12 +288,7 @@ public sealed class EnergyAttributor
         foreach (var q in _active)
         {
             var share = Weight(q, a) / total;
-            q.Share.Add(energy * share);
-            q.ShareSeconds += seconds * share;
-            q.ShareMoment += seconds * share * mid;
-            q.Window += energy;
-            q.ConcurrencyIntegral += seconds * _active.Count;
-            q.Missing |= gap;
+            q.Take(byCounter, share, seconds, mid, _active.Count, gap);
             _attributed.Add(energy * share);
         }
     }

@@ -5,8 +5,13 @@ namespace Ipw.Core.Energy;
 /// <summary>A query as the attributor saw it: start, first token (its end when none came) and end, monotonic ticks.</summary>
 public readonly record struct QueryTimes(long Start, long FirstToken, long End);
 
-/// <summary>One query's energy from the fitted model, J: its share of the counters' energy and the part above idle.</summary>
-public readonly record struct FittedShare(double ShareJ, double ActiveJ);
+/// <summary>One query's energy from the fitted model, J: its share of each counter's energy and the part above each one's
+/// idle power (in the counters' order); the totals add them up in that order.</summary>
+public readonly record struct FittedShare(IReadOnlyList<double> ShareJByCounter, IReadOnlyList<double> ActiveJByCounter)
+{
+    public double ShareJ => AttributedEnergy.Total(ShareJByCounter);
+    public double ActiveJ => AttributedEnergy.Total(ActiveJByCounter);
+}
 
 /// <summary>The fitted run: each query's share, what fell in idle gaps, and each counter's fitted power per query.</summary>
 public sealed record FittedRun(FittedShare[] Queries, double GrossJ, double UnattributedJ, double UnattributedActiveJ,
@@ -43,8 +48,8 @@ public static class FittedAttribution
         IReadOnlyList<QueryTimes> queries, long from, long to)
     {
         var order = Enumerable.Range(0, queries.Count).OrderBy(i => queries[i].Start).ToArray();
-        var share = new double[queries.Count];
-        var active = new double[queries.Count];
+        var share = new double[queries.Count, knots.Count];
+        var active = new double[queries.Count, knots.Count];
         double gross = 0, gap = 0, gapActive = 0;
         var fits = new List<FittedCounter>(knots.Count);
         for (var c = 0; c < knots.Count; c++)
@@ -80,14 +85,16 @@ public static class FittedAttribution
                         if (phase == 0) continue;
                         // Equal shares when the watts do not separate the queries (both zero).
                         var w = weights > 0 ? (phase == 1 ? a : b) / weights : 1.0 / (p.Prefill + p.Decode);
-                        share[q] += energy * w;
-                        active[q] += above * w;
+                        share[q, c] += energy * w;
+                        active[q, c] += above * w;
                     }
                 }
             }
         }
         var result = new FittedShare[queries.Count];
-        for (var i = 0; i < result.Length; i++) result[i] = new FittedShare(share[i], active[i]);
+        for (var i = 0; i < result.Length; i++)
+            result[i] = new FittedShare(Enumerable.Range(0, knots.Count).Select(c => share[i, c]).ToArray(),
+                Enumerable.Range(0, knots.Count).Select(c => active[i, c]).ToArray());
         return new FittedRun(result, gross, gap, gapActive, fits);
     }
 

@@ -12,6 +12,20 @@ public static class ActiveEnergy
     /// <summary><paramref name="joules"/> − <paramref name="idleW"/> · <paramref name="seconds"/>; null without an idle power.</summary>
     public static double? Of(double joules, double seconds, double? idleW) => idleW is { } p ? joules - p * seconds : null;
 
+    /// <summary>Each device's active energy: its share minus its own idle power times the same seconds; null unless every
+    /// device's idle power is known.</summary>
+    public static double[]? ByDevice(IReadOnlyList<double> joules, double seconds, Func<int, double?> idleW)
+    {
+        if (joules.Count == 0) return null;
+        var active = new double[joules.Count];
+        for (var i = 0; i < active.Length; i++)
+        {
+            if (idleW(i) is not { } p) return null;
+            active[i] = joules[i] - p * seconds;
+        }
+        return active;
+    }
+
     /// <summary>
     /// A query's active energy uncertainty (one standard deviation, J), from the counter's resolution in time and the
     /// baseline's spread:

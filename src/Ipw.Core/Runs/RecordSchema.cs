@@ -11,6 +11,9 @@ internal abstract class Column<TRow>(string name, IArrowType type, string hfDtyp
     public string Name { get; } = name;
     public IArrowType Type { get; } = type;
     public string HfDtype { get; } = hfDtype;
+
+    /// <summary>The column's Hugging Face feature: a <c>Value</c> of its dtype.</summary>
+    public virtual object HfFeature => new Dictionary<string, string> { ["dtype"] = HfDtype, ["_type"] = "Value" };
     public Field Field => new(Name, Type, nullable: true);
     public abstract IArrowArray Build(IReadOnlyList<TRow> rows);
 }
@@ -56,6 +59,35 @@ internal sealed class DoubleColumn<TRow>(string name, Func<TRow, double?> get) :
     }
 }
 
+internal sealed class DoubleListColumn<TRow>(string name, Func<TRow, IReadOnlyList<double>?> get)
+    : Column<TRow>(name, new ListType(new Field("item", DoubleType.Default, nullable: true)), "float64")
+{
+    /// <summary>A <c>Sequence</c> of float64: read by datasets 2.x to 4.x alike (<c>List</c> exists only in 4.x).</summary>
+    public override object HfFeature => new Dictionary<string, object>
+    {
+        ["feature"] = new Dictionary<string, string> { ["dtype"] = "float64", ["_type"] = "Value" },
+        ["_type"] = "Sequence",
+    };
+
+    public override IArrowArray Build(IReadOnlyList<TRow> rows)
+    {
+        var b = new ListArray.Builder(DoubleType.Default);
+        var values = (DoubleArray.Builder)b.ValueBuilder;
+        foreach (var row in rows)
+        {
+            if (get(row) is not { } list)
+            {
+                b.AppendNull();
+                continue;
+            }
+            b.Append();
+            foreach (var v in list)
+                if (double.IsNaN(v)) values.AppendNull(); else values.Append(v);
+        }
+        return b.Build();
+    }
+}
+
 internal sealed class BoolColumn<TRow>(string name, Func<TRow, bool?> get) : Column<TRow>(name, BooleanType.Default, "bool")
 {
     public override IArrowArray Build(IReadOnlyList<TRow> rows)
@@ -92,7 +124,7 @@ internal sealed class TableLayout<TRow>
 
     /// <summary>The <c>features</c> object of dataset_info.json, matching the Arrow types exactly.</summary>
     public Dictionary<string, object> HfFeatures() =>
-        Columns.ToDictionary(c => c.Name, c => (object)new Dictionary<string, string> { ["dtype"] = c.HfDtype, ["_type"] = "Value" });
+        Columns.ToDictionary(c => c.Name, c => c.HfFeature);
 }
 
 /// <summary>The per-query record layout (data-*.arrow), made from <see cref="RecordColumns"/>: the one schema.</summary>
@@ -120,6 +152,7 @@ internal static class RecordSchema
         RecordColumn<long?> c => new Int64Column<QueryRecord>(c.Name, r => r.Get(c)),
         RecordColumn<double?> c => new DoubleColumn<QueryRecord>(c.Name, r => r.Get(c)),
         RecordColumn<bool?> c => new BoolColumn<QueryRecord>(c.Name, r => r.Get(c)),
+        RecordColumn<IReadOnlyList<double>?> c => new DoubleListColumn<QueryRecord>(c.Name, r => r.Get(c)),
         _ => throw new InvalidOperationException($"column {column.Name}: no Arrow mapping for its type"),
     };
 }

@@ -50,7 +50,14 @@ public sealed record EnergySection
     public Dictionary<string, int>? QualityFlags { get; init; }
 }
 
-public sealed record CounterEnergy(string Source, string Device, string Metric, double J, double? AvgPowerW);
+public sealed record CounterEnergy(string Source, string Device, string Metric, double J, double? AvgPowerW)
+{
+    /// <summary>This counter's idle power in the windows before and after the run, W (null: not measured).</summary>
+    public double? IdleBeforeW { get; init; }
+    public double? IdleAfterW { get; init; }
+    /// <summary>Its energy above its own idle power over the measured span, J (as the run's active energy).</summary>
+    public double? ActiveJ { get; init; }
+}
 
 public sealed record NodeEnergy(double J, double? AvgPowerW, List<string> Devices);
 
@@ -82,4 +89,6 @@ public sealed record IdleWindow(double PowerW, double? SigmaW, double EnergyJ, d
     /// <summary>Counter steps inside the window (null: counters current at read time).</summary>
     public int? CounterSteps { get; init; }
     public List<string>? Flags { get; init; }
+    /// <summary>The idle power counter by counter, in the order of <c>by_counter</c>: they add up to <see cref="PowerW"/>.</summary>
+    public List<double>? ByCounterW { get; init; }
 }

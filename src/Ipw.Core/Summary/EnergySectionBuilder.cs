@@ -59,8 +59,8 @@ internal sealed class EnergySectionBuilder(Energy.AttributionMethod method, doub
         // Above the idle power over the span the counters measured (as every record's: linear in time, so the span
         // times its value at the middle); that span ends short of the load's where the counters did not reach its end.
         var measured = (double)(energy.MeasuredTo - energy.MeasuringFrom) / System.Diagnostics.Stopwatch.Frequency;
-        double? active = span is not null && measured > 0
-            ? ActiveEnergy.Of(gross, measured, idle.At(energy.MeasuringFrom + (energy.MeasuredTo - energy.MeasuringFrom) / 2)) : null;
+        var mid = energy.MeasuringFrom + (energy.MeasuredTo - energy.MeasuringFrom) / 2;
+        double? active = span is not null && measured > 0 ? ActiveEnergy.Of(gross, measured, idle.At(mid)) : null;
         // Counter by counter, and per node where devices are named node/device (a cluster read through Prometheus).
         var byCounter = energy.MeasuredJByCounter;
         var counters = map.EnergyMetrics.Select((m, k) => (Metric: metrics[m], Joules: byCounter[k])).ToList();
@@ -68,7 +68,12 @@ internal sealed class EnergySectionBuilder(Energy.AttributionMethod method, doub
         {
             TotalJ = totalJ,
             GrossJ = gross,
-            ByCounter = counters.Select(c => new CounterEnergy(c.Metric.Source, c.Metric.Info.Device, c.Metric.Info.Name, c.Joules, span is > 0 ? c.Joules / span : null)).ToList(),
+            ByCounter = counters.Select((c, k) => new CounterEnergy(c.Metric.Source, c.Metric.Info.Device, c.Metric.Info.Name, c.Joules, span is > 0 ? c.Joules / span : null)
+            {
+                IdleBeforeW = CounterIdle(idle.Before, k),
+                IdleAfterW = CounterIdle(idle.After, k),
+                ActiveJ = span is not null && measured > 0 ? ActiveEnergy.Of(c.Joules, measured, idle.At(mid, k)) : null,
+            }).ToList(),
             ByNode = counters.Any(c => c.Metric.Info.Device.Contains('/', StringComparison.Ordinal))
                 ? counters.GroupBy(c => c.Metric.Info.Device.Split('/')[0]).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key,
                     g => new NodeEnergy(g.Sum(c => c.Joules), span is > 0 ? g.Sum(c => c.Joules) / span : null, g.Select(c => c.Metric.Info.Device).Distinct().ToList()))
@@ -97,6 +102,8 @@ internal sealed class EnergySectionBuilder(Energy.AttributionMethod method, doub
         };
     }
 
+    private static double? CounterIdle(IdleMeasurement? m, int counter) => m is not null && counter < m.ByCounterW.Count ? m.ByCounterW[counter] : null;
+
     private IdleSection Idle(IdleSummary idle) => new()
     {
         Measured = baselineEnabled,
@@ -118,5 +125,6 @@ internal sealed class EnergySectionBuilder(Energy.AttributionMethod method, doub
         StandardErrorW = m.StandardErrorW,
         CounterSteps = m.CounterSteps,
         Flags = m.Flags.Count > 0 ? [.. m.Flags] : null,
+        ByCounterW = m.ByCounterW.Count > 0 ? [.. m.ByCounterW] : null,
     };
 }

@@ -38,10 +38,14 @@ internal sealed class EnergyStage(TelemetryMap map, AttributionMethod method, Fu
             return;
         }
         var baseline = idle();
-        var active = ActiveEnergy.Of(e.ShareJ, e.ShareSeconds, baseline.At(e.ShareMidT));
+        // Device by device where each one's idle power is known; the total is then their sum.
+        var activeByDevice = ActiveEnergy.ByDevice(e.ShareJByCounter, e.ShareSeconds, i => baseline.At(e.ShareMidT, i));
+        var active = activeByDevice is not null ? AttributedEnergy.Total(activeByDevice) : ActiveEnergy.Of(e.ShareJ, e.ShareSeconds, baseline.At(e.ShareMidT));
         r.Set(RecordColumns.EnergyJ, e.ShareJ)
+         .Set(RecordColumns.EnergyJByDevice, e.ShareJByCounter)
          .Set(RecordColumns.EnergyWindowJ, e.WindowJ)
          .Set(RecordColumns.ActiveEnergyJ, active)
+         .Set(RecordColumns.ActiveEnergyJByDevice, activeByDevice)
          .Set(RecordColumns.ActiveEnergyJErr, ErrorOf(e, active, baseline));
         if (e.Flags.Contains("short_window"))
         {
@@ -52,7 +56,10 @@ internal sealed class EnergyStage(TelemetryMap map, AttributionMethod method, Fu
             return;
         }
         // The devices' average power over the window (not the query's share of it).
-        r.Set(RecordColumns.AvgPowerW, e.WindowSeconds > 0 ? e.WindowJ / e.WindowSeconds : null);
+        if (e.WindowSeconds <= 0) return;
+        var powerByDevice = e.WindowJByCounter.Select(j => j / e.WindowSeconds).ToArray();
+        r.Set(RecordColumns.AvgPowerW, AttributedEnergy.Total(powerByDevice))
+         .Set(RecordColumns.AvgPowerWByDevice, powerByDevice);
     }
 
     /// <summary>The uncertainty of a query's active energy (<see cref="ActiveEnergy.ErrorOf"/>); null without a baseline.</summary>
