@@ -10,9 +10,10 @@ namespace Ipw.Plugins.Energy;
 /// (<see cref="TelemetrySourceOptions.Gpus"/>, as indices). The counters' update period is learned at start-up. A read
 /// that fails while sampling (a GPU lost mid-run) is a gap (NaN), never 0, and is noted once per GPU and code.
 /// </summary>
-internal sealed class NvmlSource(TelemetrySourceOptions options) : ITelemetrySource, ITelemetryNotes
+internal sealed class NvmlSource(TelemetrySourceOptions options) : ITelemetrySource, ITelemetryNotes, ICounterReads
 {
     private readonly List<Func<double>> _readers = [];
+    private int[] _energy = [];
     private readonly Dictionary<(string Gpu, int Rc), string> _failures = [];
     private readonly Stopwatch _sinceProbe = new();
     private bool _initialized;
@@ -83,6 +84,7 @@ internal sealed class NvmlSource(TelemetrySourceOptions options) : ITelemetrySou
             probe.AddDevice(device, gpu);
         }
         probe.LearnUpdatePeriods();
+        _energy = probe.Metrics.Select((m, i) => (m, i)).Where(x => x.m.Kind == MetricKind.Energy).Select(x => x.i).ToArray();
         if (probe.Metrics.Count == 0)
             return new TelemetryProbe(false, "no metric of the selected GPUs can be read", [], probe.Missing, "nvml") { Details = probe.Details, Devices = probe.Devices };
         return new TelemetryProbe(true, null, probe.Metrics, probe.Missing, "nvml: energy counter deltas; power as the details say")
@@ -143,11 +145,20 @@ internal sealed class NvmlSource(TelemetrySourceOptions options) : ITelemetrySou
         for (var i = 0; i < _readers.Count; i++) values[i] = _readers[i]();
     }
 
+    /// <summary>The energy counters: one driver call each, read alone between samples.</summary>
+    public IReadOnlyList<int> Counters => _energy;
+
+    public void ReadCounters(Span<double> values)
+    {
+        foreach (var i in _energy) values[i] = _readers[i]();
+    }
+
     public void Dispose()
     {
         if (!_initialized) return;
         _initialized = false;
         _readers.Clear();
+        _energy = [];
         lock (_failures) _failures.Clear();
         NvmlNative.nvmlShutdown();
     }

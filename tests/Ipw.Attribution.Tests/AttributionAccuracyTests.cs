@@ -7,10 +7,9 @@ namespace Ipw.Attribution.Tests;
 /// <summary>
 /// Attribution error against the scripted truth (idle 60 W; each request adds 200 W in prefill and 80 W in decode) on
 /// a counter that publishes every 100 ms, each publication up to 10 ms off that grid. The goals on the default
-/// method (fitted) are median ≤ 1 % and p95 ≤ 3 % at concurrency 1 and 8, median ≤ 2 % and p95 ≤ 5 % at 32. Against
-/// this jittery counter the medians measure 0.4–1.2 % at concurrency 1 and 8 from run to run (a step is placed to about
-/// ±5 ms, and a query's client window is a few milliseconds wider than the load the server scripts), so the tests hold
-/// them to what every run meets, median ≤ 1.5 % and p95 ≤ 3.5 %, and the 32 goal as it stands. Equal time shares
+/// method (fitted) are median ≤ 1 % and p95 ≤ 3 % at concurrency 1 and 8, median ≤ 2 % and p95 ≤ 5 % at 32, and the
+/// tests hold them as they stand. The session reads the counter alone every ~10 ms between samples, so each step is
+/// placed to a few ms: medians measure 0.2–0.7 % and p95 1.0–1.4 % from run to run. Equal time shares
 /// (overlap) are held to their known, looser figures: they cannot tell a prefilling request from a decoding one.
 /// </summary>
 public sealed class AttributionAccuracyTests(ITestOutputHelper output) : IAsyncLifetime
@@ -38,8 +37,8 @@ public sealed class AttributionAccuracyTests(ITestOutputHelper output) : IAsyncL
     }
 
     [Theory]
-    [InlineData(1, 12, 0.015, 0.035)]
-    [InlineData(8, 32, 0.015, 0.035)]
+    [InlineData(1, 12, 0.01, 0.03)]
+    [InlineData(8, 32, 0.01, 0.03)]
     [InlineData(32, 96, 0.02, 0.05)]
     public async Task The_default_method_meets_the_goals_on_a_slow_jittery_counter(int concurrency, int queries, double median, double p95)
     {

@@ -65,6 +65,66 @@ public sealed class TelemetrySessionTests
         Assert.Equal(2, session.Metrics.Count);
     }
 
+    /// <summary>A test double: an energy counter that publishes every 100 ms (1 J a step) and can be read alone, plus
+    /// a gauge; counts the full reads and the counter-only reads.</summary>
+    private sealed class SteppedCounterSource : ITelemetrySource, ICounterReads
+    {
+        private readonly long _start = Stopwatch.GetTimestamp();
+        public int FullReads, CounterReads;
+        public IReadOnlyList<int> Counters => [0];
+
+        public TelemetryProbe Probe() => new(true, null,
+            [new MetricInfo("energy_j", "dev0", MetricKind.Energy, "J") { UpdatePeriod = TimeSpan.FromMilliseconds(100) },
+             new MetricInfo("power_w", "dev0", MetricKind.Power, "W")], [], "test-stepped");
+
+        private double Joules => Math.Floor(Stopwatch.GetElapsedTime(_start).TotalSeconds * 10);
+
+        public void Read(Span<double> values)
+        {
+            Interlocked.Increment(ref FullReads);
+            values[0] = Joules;
+            values[1] = 10;
+        }
+
+        public void ReadCounters(Span<double> values)
+        {
+            Interlocked.Increment(ref CounterReads);
+            values[0] = Joules;
+        }
+
+        public void Dispose() { }
+    }
+
+    [Fact]
+    public void A_stepped_counter_that_can_be_read_alone_is_read_every_few_ms_between_samples()
+    {
+        var source = new SteppedCounterSource();
+        var reads = new List<(long T, int Metric, double Value)>();
+        using var session = new TelemetrySession([("stepped", source)], TimeSpan.FromMilliseconds(100), start: false);
+        session.OnCounterRead = (t, m, v) => reads.Add((t, m, v));
+        // A tenth of the 100 ms period, within 5-10 ms.
+        Assert.Equal(TimeSpan.FromMilliseconds(10), session.CounterReadInterval);
+        session.Start(null);
+        Thread.Sleep(600);
+        session.Dispose();
+
+        // About 60 counter reads against about 6 full samples; a loaded machine stretches the waits, never to the samples'.
+        Assert.True(source.CounterReads >= 3 * source.FullReads, $"{source.CounterReads} counter reads against {source.FullReads} full ones");
+        Assert.True(source.CounterReads >= 15, $"{source.CounterReads} counter reads in 600 ms");
+        Assert.Equal(source.CounterReads, reads.Count);
+        Assert.All(reads, r => Assert.Equal(0, r.Metric));
+        Assert.True(reads.Zip(reads.Skip(1)).All(p => p.First.T < p.Second.T && p.First.Value <= p.Second.Value), "reads in order");
+        // Each step is seen within a read's spacing: some reads fall inside one period and see the same value.
+        Assert.True(reads.Select(r => r.Value).Distinct().Count() < reads.Count, "several reads a step");
+    }
+
+    [Fact]
+    public void A_source_whose_counters_cannot_be_read_alone_is_only_sampled()
+    {
+        using var session = new TelemetrySession([("lin", new LinearCounterSource(1))], TimeSpan.FromMilliseconds(20));
+        Assert.Null(session.CounterReadInterval);
+    }
+
     private sealed class ThrowingSource : ITelemetrySource
     {
         public TelemetryProbe Probe() => throw new IOException("device vanished");

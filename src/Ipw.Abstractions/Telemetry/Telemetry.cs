@@ -89,6 +89,21 @@ public interface ITelemetrySource : IDisposable
     void Read(Span<double> values);
 }
 
+/// <summary>
+/// Implemented by a source whose cumulative counters publish in steps and can be read alone, cheaply (NVML's energy
+/// counter): between full samples the session reads just those every few ms, so each step is placed to within a few ms
+/// rather than the sampling interval's tens (a query's energy is cut at its edges between two steps).
+/// </summary>
+public interface ICounterReads
+{
+    /// <summary>The indices, into the probe's metrics, of the counters <see cref="ReadCounters"/> fills.</summary>
+    IReadOnlyList<int> Counters { get; }
+
+    /// <summary>Reads just those counters into <paramref name="values"/> (indexed as for <see cref="ITelemetrySource.Read"/>;
+    /// the other entries are left as they are); a counter that failed this time is NaN.</summary>
+    void ReadCounters(Span<double> values);
+}
+
 /// <summary>A named factory for an <see cref="ITelemetrySource"/>.</summary>
 public sealed record TelemetrySourceDescriptor(string Name, string Description, Func<TelemetrySourceOptions, ITelemetrySource> Create)
     : EntryDescriptor(Name, Description)

@@ -103,6 +103,12 @@ public sealed class EnergyAttributor
         lock (_sync) _counters.Add(t, joules);
     }
 
+    /// <summary>Adds one reading of counter <paramref name="index"/> alone (a read between full samples).</summary>
+    public void AddReading(int index, long t, double joules)
+    {
+        lock (_sync) _counters.Add(index, t, joules);
+    }
+
     /// <summary>Sum of the counters at <paramref name="t"/> (NaN where unknown).</summary>
     public double CounterAt(long t)
     {

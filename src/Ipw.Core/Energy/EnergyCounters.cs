@@ -47,6 +47,8 @@ internal sealed class EnergyCounters
         for (var i = 0; i < _tracks.Length; i++) _tracks[i].Add(t, joules[i]);
     }
 
+    public void Add(int index, long t, double joules) => _tracks[index].Add(t, joules);
+
     /// <summary>The counters' sum at <paramref name="t"/> (NaN where any is unknown).</summary>
     public double At(long t)
     {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Ipw.Core.Measurement;
 
 namespace Ipw.Core.Energy;
 
@@ -45,7 +46,7 @@ public static class IdleBaseline
         try
         {
             var t1 = t0 + (long)(duration.TotalSeconds * Stopwatch.Frequency);
-            var read = ReadInterval(attributor.CounterPeriod, sampleInterval);
+            var read = ReadInterval(attributor.Clocks, sampleInterval);
             var dither = new Random();
             try
             {
@@ -71,11 +72,12 @@ public static class IdleBaseline
         }
     }
 
-    /// <summary>How often a baseline window reads the counters: a tenth of a stepped counter's period within 2–10 ms,
-    /// 10 ms when the period is unknown, never slower than the sampler.</summary>
-    internal static TimeSpan ReadInterval(TimeSpan? period, TimeSpan sampleInterval)
+    /// <summary>How often a baseline window reads the counters: as often as places each step of the slowest stepped
+    /// counter (<see cref="CounterClock.PlacingReads"/>; 10 ms when every counter is current at read time), never slower
+    /// than the sampler.</summary>
+    internal static TimeSpan ReadInterval(IReadOnlyList<CounterClock> clocks, TimeSpan sampleInterval)
     {
-        var read = period is { } p ? TimeSpan.FromMilliseconds(Math.Clamp(p.TotalMilliseconds / 10, 2, 10)) : TimeSpan.FromMilliseconds(10);
+        var read = clocks.Select(c => c.PlacingReads).Where(r => r > TimeSpan.Zero).DefaultIfEmpty(TimeSpan.FromMilliseconds(10)).Min();
         return sampleInterval > TimeSpan.Zero && sampleInterval < read ? sampleInterval : read;
     }
 

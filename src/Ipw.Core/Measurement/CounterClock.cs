@@ -28,6 +28,12 @@ public readonly record struct CounterClock(TimeSpan? Period, bool Stepped)
     /// zero when current at read time.</summary>
     public TimeSpan Worst => Period ?? (Stepped ? MetricInfo.SlowestPlausiblePeriod : TimeSpan.Zero);
 
+    /// <summary>How often to read the counter so that each of its steps is placed to within a few ms: a tenth of its
+    /// period within 5–10 ms, 10 ms when the period is unknown; zero when it is current at read time (any read is
+    /// exact).</summary>
+    public TimeSpan PlacingReads => !Stepped ? TimeSpan.Zero
+        : TimeSpan.FromMilliseconds(Period is { } p ? Math.Clamp(p.TotalMilliseconds / 10, 5, 10) : 10);
+
     /// <summary>A track of this counter's readings, in ticks of <paramref name="ticksPerSecond"/>.</summary>
     public CounterTrack Track(double ticksPerSecond) => new(Period?.TotalSeconds * ticksPerSecond, Stepped && Period is null);
 

@@ -80,6 +80,12 @@ public sealed class Profiler(PluginRegistries registries)
                 for (var i = 0; i < indices.Length; i++) reading[i] = values[indices[i]];
                 energy.AddReading(t, reading);
             };
+            // Stepped counters read alone between samples: each step placed to within a few ms.
+            var counterOf = Enumerable.Range(0, session.Metrics.Count).Select(m => Array.IndexOf(indices, m)).ToArray();
+            session.OnCounterRead = (t, metric, value) =>
+            {
+                if (counterOf[metric] is var c and >= 0) energy.AddReading(c, t, value);
+            };
         }
         session.Start(run.CreateTelemetrySink(runStart));
         var total = Load.ItemSource.PlannedQueries(options, dataset);

@@ -46,6 +46,16 @@ public sealed class TelemetrySession : IDisposable
     /// <summary>Called on every sample, under the session's lock, with its stamp and values (e.g. for energy attribution).</summary>
     public Action<long, double[]>? OnSample { get; set; }
 
+    /// <summary>Called, under the session's lock, for each stepped counter read alone between samples (stamp, metric
+    /// index, value): see <see cref="ICounterReads"/>. Those reads feed the counters' tracks; the timeline sink sees
+    /// only full samples.</summary>
+    public Action<long, int, double>? OnCounterRead { get; set; }
+
+    private readonly CounterReads? _counterReads;
+
+    /// <summary>How often stepped counters are read between samples; null when no source can read them alone.</summary>
+    public TimeSpan? CounterReadInterval => _counterReads?.Interval;
+
     /// <summary>Window edges closer than this to the previous sample reuse it instead of reading every source again
     /// (under heavy concurrency edges come thousands a second).</summary>
     public TimeSpan EdgeMinSpacing { get; set; }
@@ -89,6 +99,7 @@ public sealed class TelemetrySession : IDisposable
         _counters = Metrics.Select(m => m.Info.Kind is MetricKind.Energy or MetricKind.CpuTime
             ? CounterClock.Of(m.Info).Track(Stopwatch.Frequency)
             : null).ToArray();
+        _counterReads = _interval > TimeSpan.Zero ? CounterReads.For(_sources.Select(s => (s.Source, s.Offset)), Metrics) : null;
         if (start) Start(sink);
     }
 
@@ -117,12 +128,32 @@ public sealed class TelemetrySession : IDisposable
             // lock onto a stepped counter's clock and see every step at the same phase; dithered, they see each phase,
             // which places the steps in time (CounterGrid) far better than the reads' spacing.
             next += (long)(step * (0.5 + dither.NextDouble()));
+            if (!ReadCountersUntil(next, dither)) break;
             var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), next);
             if (wait > TimeSpan.Zero && _stop.Token.WaitHandle.WaitOne(wait)) break;
             OnLateness?.Invoke(Stopwatch.GetElapsedTime(next));
             SampleNow();
             // Fell behind (machine paused or overloaded): skip ahead rather than burst.
             if (Stopwatch.GetTimestamp() - next > step) next = Stopwatch.GetTimestamp();
+        }
+    }
+
+    /// <summary>Reads the stepped counters alone, every <see cref="CounterReadInterval"/> (dithered), until the next full
+    /// sample is due at <paramref name="next"/>; false when the session is stopping.</summary>
+    private bool ReadCountersUntil(long next, Random dither)
+    {
+        if (_counterReads is not { } reads) return true;
+        while (true)
+        {
+            var wait = reads.Interval * (0.5 + dither.NextDouble());
+            if (Stopwatch.GetTimestamp() + (long)(wait.TotalSeconds * Stopwatch.Frequency) >= next) return true;
+            if (_stop.Token.WaitHandle.WaitOne(wait)) return false;
+            lock (_sync)
+                reads.Read((t, m, v) =>
+                {
+                    _counters[m]?.Add(t, v);
+                    OnCounterRead?.Invoke(t, m, v);
+                });
         }
     }
 
