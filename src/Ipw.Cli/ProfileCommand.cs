@@ -164,24 +164,16 @@ internal static class ProfileCommand
         var registries = PluginLoading.Load();
         using var stop = new CancellationTokenSource();
         using var abort = new CancellationTokenSource();
-        var onCancel = Interrupts.Handler(stop, abort, "stopping after the queries in flight (Ctrl-C again to cancel them)");
-        Console.CancelKeyPress += onCancel;
-        try
-        {
-            var mode = progressMode == "auto" ? "plain" : progressMode;
-            template = template with { FrontEnd = mode };
-            var outcome = await new SweepRunner(registries).RunAsync(template, axis, values,
-                p => mode == "none" ? null : new PlainProgress($"[{(axis == SweepAxis.Concurrency ? $"concurrency {p.Concurrency}" : $"rate {p.Rate}/s")}] "),
-                stop.Token, abort.Token);
-            foreach (var point in outcome.Points) RunReport.Print(point, Console.Out);
-            Console.WriteLine($"sweep {outcome.Status}: {outcome.Points.Count} of {values.Count} points; summary in {Path.Combine(outcome.SweepPath, SweepRunner.SweepFileName)}");
-            if (outcome.Status == "interrupted") return 130;
-            return outcome.Points.Any(p => p.Status != "completed") ? 1 : 0;
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
-        }
+        using var interrupts = Interrupts.Install(stop, abort, "stopping after the queries in flight (Ctrl-C again to cancel them)");
+        var mode = progressMode == "auto" ? "plain" : progressMode;
+        template = template with { FrontEnd = mode };
+        var outcome = await new SweepRunner(registries).RunAsync(template, axis, values,
+            p => mode == "none" ? null : new PlainProgress($"[{(axis == SweepAxis.Concurrency ? $"concurrency {p.Concurrency}" : $"rate {p.Rate}/s")}] "),
+            stop.Token, abort.Token);
+        foreach (var point in outcome.Points) RunReport.Print(point, Console.Out);
+        Console.WriteLine($"sweep {outcome.Status}: {outcome.Points.Count} of {values.Count} points; summary in {Path.Combine(outcome.SweepPath, SweepRunner.SweepFileName)}");
+        if (outcome.Status == "interrupted") return interrupts.ExitCode(130);
+        return outcome.Points.Any(p => p.Status != "completed") ? 1 : 0;
     }
 
     private static async Task<int> RunAsync(ProfileOptions options, string progressMode, JudgeSettings? judge)
@@ -189,56 +181,48 @@ internal static class ProfileCommand
         var registries = PluginLoading.Load();
         using var stop = new CancellationTokenSource();
         using var abort = new CancellationTokenSource();
-        var onCancel = Interrupts.Handler(stop, abort, options.LoadMode == "sequential"
+        using var interrupts = Interrupts.Install(stop, abort, options.LoadMode == "sequential"
             ? "stopping after the query in flight (Ctrl-C again to cancel it)"
             : "stopping after the queries in flight (Ctrl-C again to cancel them)");
-        Console.CancelKeyPress += onCancel;
-        try
+        var mode = progressMode == "auto" ? (Console.IsOutputRedirected ? "plain" : "bar") : progressMode;
+        if (mode == "tui" && TuiProfile.NoTerminalReason() is { } why)
         {
-            var mode = progressMode == "auto" ? (Console.IsOutputRedirected ? "plain" : "bar") : progressMode;
-            if (mode == "tui" && TuiProfile.NoTerminalReason() is { } why)
-            {
-                Console.Error.WriteLine($"ipw: --tui needs a terminal ({why}); showing plain progress instead");
-                mode = "plain";
-            }
-            options = options with { FrontEnd = mode };
-            var session = new ProfileSession(registries);
-            var stoppedInTui = false;
-            SessionOutcome result;
-            if (mode == "tui")
-                (result, stoppedInTui) = TuiProfile.Run((o, s, a, gate) => session.RunAsync(options, o, judge, s, a, gate), abort);
-            else
-                result = mode == "bar"
-                    ? await ConsoleProgress.RunWithBarAsync(o => session.RunAsync(options, o, judge, stop.Token, abort.Token))
-                    : await session.RunAsync(options, mode == "plain" ? new PlainProgress() : null, judge, stop.Token, abort.Token);
-            var outcome = result.Run;
-            RunReport.Print(outcome, Console.Out);
-            if (result.Judged is { } o)
-            {
-                var accuracy = o.Graded > 0 ? ((double)o.Correct / o.Graded).ToString("P1", CultureInfo.InvariantCulture) : "n/a";
-                Console.WriteLine($"judged by {result.JudgeModel}: {o.Graded} graded, {o.Correct} correct ({accuracy})");
-            }
-            if (stoppedInTui)
-            {
-                Console.WriteLine($"stopped from the monitor after {outcome.Queries} queries; the run is saved in {outcome.RunPath}");
-                return 0;
-            }
-            if (outcome.Status == "interrupted") return 130;
-            if (outcome.Status == "aborted")
-            {
-                Console.Error.WriteLine($"ipw: error: stopped after {outcome.Errors} failed queries (--max-errors); completed queries are saved in {outcome.RunPath}");
-                return 1;
-            }
-            if (outcome.Queries > 0 && outcome.Errors == outcome.Queries)
-            {
-                Console.Error.WriteLine($"ipw: error: all {outcome.Queries} queries failed; see the 'error' column in {outcome.RunPath}");
-                return 1;
-            }
+            Console.Error.WriteLine($"ipw: --tui needs a terminal ({why}); showing plain progress instead");
+            mode = "plain";
+        }
+        options = options with { FrontEnd = mode };
+        var session = new ProfileSession(registries);
+        var stoppedInTui = false;
+        SessionOutcome result;
+        if (mode == "tui")
+            (result, stoppedInTui) = TuiProfile.Run((o, s, a, gate) => session.RunAsync(options, o, judge, s, a, gate), abort);
+        else
+            result = mode == "bar"
+                ? await ConsoleProgress.RunWithBarAsync(o => session.RunAsync(options, o, judge, stop.Token, abort.Token))
+                : await session.RunAsync(options, mode == "plain" ? new PlainProgress() : null, judge, stop.Token, abort.Token);
+        var outcome = result.Run;
+        RunReport.Print(outcome, Console.Out);
+        if (result.Judged is { } o)
+        {
+            var accuracy = o.Graded > 0 ? ((double)o.Correct / o.Graded).ToString("P1", CultureInfo.InvariantCulture) : "n/a";
+            Console.WriteLine($"judged by {result.JudgeModel}: {o.Graded} graded, {o.Correct} correct ({accuracy})");
+        }
+        if (stoppedInTui)
+        {
+            Console.WriteLine($"stopped from the monitor after {outcome.Queries} queries; the run is saved in {outcome.RunPath}");
             return 0;
         }
-        finally
+        if (outcome.Status == "interrupted") return interrupts.ExitCode(130);
+        if (outcome.Status == "aborted")
         {
-            Console.CancelKeyPress -= onCancel;
+            Console.Error.WriteLine($"ipw: error: stopped after {outcome.Errors} failed queries (--max-errors); completed queries are saved in {outcome.RunPath}");
+            return 1;
         }
+        if (outcome.Queries > 0 && outcome.Errors == outcome.Queries)
+        {
+            Console.Error.WriteLine($"ipw: error: all {outcome.Queries} queries failed; see the 'error' column in {outcome.RunPath}");
+            return 1;
+        }
+        return 0;
     }
 }

@@ -8,6 +8,7 @@ root.Subcommands.Add(ListCommand.Create());
 root.Subcommands.Add(ProfileCommand.Create());
 root.Subcommands.Add(EnergyCommand.Create());
 root.Subcommands.Add(ScoreCommand.Create());
+root.Subcommands.Add(RepairCommand.Create());
 root.Subcommands.Add(AnalyzeCommand.Create());
 root.Subcommands.Add(PlotCommand.Create());
 root.Subcommands.Add(PlotCommand.CreateReport());
@@ -36,6 +37,12 @@ catch (Exception e) when (e is UserError or PluginConfigurationException)
 {
     Console.Error.WriteLine($"ipw: error: {e.Message}");
     return 2;
+}
+catch (StorageError e)
+{
+    // Not the user's mistake (exit 1), but no stack trace either: the message says what and where.
+    Console.Error.WriteLine($"ipw: error: {e.Message}");
+    return 1;
 }
 catch (Exception e)
 {

@@ -16,17 +16,10 @@ internal static class ScriptCommands
         {
             using var stop = new CancellationTokenSource();
             using var abort = new CancellationTokenSource();
-            var onCancel = Interrupts.Handler(stop, abort, "stopping the script's run after the queries in flight (Ctrl-C again to cancel them)");
-            Console.CancelKeyPress += onCancel;
-            try
-            {
-                var globals = new ScriptGlobals(parse.GetValue(args) ?? [], () => PluginLoading.Load(), Console.Out, stop.Token, abort.Token);
-                return await ScriptRunner.RunFileAsync(parse.GetValue(file)!, globals, Console.Error, cancellationToken);
-            }
-            finally
-            {
-                Console.CancelKeyPress -= onCancel;
-            }
+            using var interrupts = Interrupts.Install(stop, abort, "stopping the script's run after the queries in flight (Ctrl-C again to cancel them)");
+            var globals = new ScriptGlobals(parse.GetValue(args) ?? [], () => PluginLoading.Load(), Console.Out, stop.Token, abort.Token);
+            var code = await ScriptRunner.RunFileAsync(parse.GetValue(file)!, globals, Console.Error, cancellationToken);
+            return interrupts.Terminated ? Interrupts.TerminatedExitCode : code;
         });
         return command;
     }

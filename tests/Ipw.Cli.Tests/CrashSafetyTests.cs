@@ -41,6 +41,63 @@ public sealed class CrashSafetyTests : IDisposable
         Assert.True(File.Exists(Path.Combine(folder, "state.json")));
         Assert.True(File.Exists(Path.Combine(folder, "dataset_info.json")));
         Assert.Contains("\"status\": \"running\"", File.ReadAllText(Path.Combine(folder, "summary.json")));
+
+        // The readers name the run as cut short and say what mends it; repair rebuilds the summary from the records.
+        var score = IpwProcess.Run(_work.Path, ["score", folder]);
+        Assert.Equal(2, score.ExitCode);
+        Assert.Contains("run was interrupted", score.Stderr);
+        Assert.Contains("ipw repair", score.Stderr);
+        Assert.Equal(2, IpwProcess.Run(_work.Path, ["analyze", folder]).ExitCode);
+        var repair = IpwProcess.Run(_work.Path, ["repair", folder]);
+        Assert.True(repair.ExitCode == 0, repair.Stderr);
+        Assert.Contains($"{count} records kept", repair.Stdout);
+        using (var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "summary.json"))))
+        {
+            Assert.Equal("interrupted", doc.RootElement.GetProperty("status").GetString());
+            Assert.Equal(count, doc.RootElement.GetProperty("counts").GetProperty("queries").GetInt32());
+            Assert.Equal(count, doc.RootElement.GetProperty("repair").GetProperty("records_kept").GetInt32());
+        }
+        var analyze = IpwProcess.Run(_work.Path, ["analyze", folder]);
+        Assert.True(analyze.ExitCode == 0, analyze.Stderr);
+        Assert.Equal(0, IpwProcess.Run(_work.Path, ["score", folder]).ExitCode);
+    }
+
+    [Fact]
+    public void Sigterm_stops_like_ctrl_c_cancelling_the_queries_in_flight_and_exits_143()
+    {
+        using var p = IpwProcess.Start(_work.Path,
+            ["profile", "--max-tokens", "64", "--threads", "1", "--warmup", "0", "--output-dir", "runs", "--progress", "plain"]);
+        p.StandardInput.Close();
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        var deadline = Stopwatch.StartNew();
+        string? data = null;
+        var seen = 0;
+        while (deadline.Elapsed < TimeSpan.FromMinutes(2) && seen < 3)
+        {
+            Thread.Sleep(200);
+            data ??= Directory.Exists(_work.Combine("runs"))
+                ? Directory.GetFiles(_work.Combine("runs"), "data-00000-of-00001.arrow", SearchOption.AllDirectories).FirstOrDefault()
+                : null;
+            if (data is not null && new FileInfo(data).Length > 0) seen = ArrowJs.Read(data).GetProperty("numRows").GetInt32();
+        }
+        Assert.True(seen >= 3, "the run never wrote three records");
+        IpwProcess.RunTool("kill", _work.Path, "-TERM", p.Id.ToString());
+        Assert.True(p.WaitForExit(TimeSpan.FromSeconds(30)), "ipw did not stop after SIGTERM");
+        Assert.Equal(143, p.ExitCode);
+        Assert.Contains("terminated (SIGTERM)", stderr.Result);
+        Assert.Contains("run saved to", stdout.Result);
+
+        var folder = Path.GetDirectoryName(data)!;
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "summary.json")));
+        Assert.Equal("interrupted", doc.RootElement.GetProperty("status").GetString());
+        var queries = doc.RootElement.GetProperty("counts").GetProperty("queries").GetInt32();
+        var rows = ArrowJs.Read(data!).GetProperty("rows").EnumerateArray().ToList();
+        Assert.Equal(queries, rows.Count);
+        Assert.True(rows.Count >= seen);
+        // The query in flight was cancelled and recorded, not lost.
+        Assert.Equal("cancelled", rows[^1].GetProperty("status").GetString());
+        Assert.Equal(0, IpwProcess.Run(_work.Path, ["analyze", folder]).ExitCode);
     }
 
     [Fact]

@@ -29,7 +29,11 @@ public static class RunInputs
     {
         if (!Directory.Exists(path))
             throw new UserError(File.Exists(path) ? $"'{path}' is a file; give its run folder" : $"'{path}': no such folder");
-        if (File.Exists(Path.Combine(path, RunStore.DataFileName)) && File.Exists(Path.Combine(path, RunStore.SummaryFileName))) return [path];
+        if (File.Exists(Path.Combine(path, RunStore.DataFileName)) && File.Exists(Path.Combine(path, RunStore.SummaryFileName)))
+        {
+            RunState.RequireEnded(path, Summary.SummaryFile.Read(Path.Combine(path, RunStore.SummaryFileName)));
+            return [path];
+        }
         if (File.Exists(Path.Combine(path, SweepRunner.SweepFileName)))
         {
             var points = Directory.GetDirectories(path)

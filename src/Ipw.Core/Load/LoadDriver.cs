@@ -77,7 +77,16 @@ internal sealed class LoadDriver(LoadParts parts, RecordPipeline pipeline, Summa
             else Done();
         }, TaskScheduler.Default);
 
-        await ConsumeAsync(report).ConfigureAwait(false);
+        try
+        {
+            await ConsumeAsync(report).ConfigureAwait(false);
+        }
+        catch
+        {
+            // The records cannot be kept (the disk is full): send nothing more.
+            sending.Cancel();
+            throw;
+        }
         await sender.ConfigureAwait(false);
 
         var measureEnd = report.LastEnd == long.MinValue ? Stopwatch.GetTimestamp() : report.LastEnd;

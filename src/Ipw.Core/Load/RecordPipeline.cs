@@ -33,9 +33,10 @@ internal sealed class RecordPipeline(RecordAssembler assembler, QueryWindows win
         if (!windows.Settle(query.Handle, query.End, query.FirstToken, query)) Make(query);
     }
 
-    /// <summary>Makes the records whose energy became final.</summary>
+    /// <summary>Makes the records whose energy became final; throws a write into the run folder that failed.</summary>
     public void Advance()
     {
+        run.ThrowIfFailed(); // the telemetry file's writer met a full disk: the run stops on it as on its own
         if (_energy is null) return;
         _energy.Advance();
         Drain();

@@ -116,6 +116,8 @@ public sealed class Profiler(PluginRegistries registries)
         var load = new LoadDriver(new LoadParts(options, client, dataset, session, energy, gate),
             new RecordPipeline(assembler, new QueryWindows(session, energy), run, summary, observer), publisher, observer);
         var status = "completed";
+        Exception? failure = null;
+        var summaryWritten = false;
         try
         {
             if (energy is not null && options.Baseline > TimeSpan.Zero)
@@ -141,8 +143,8 @@ public sealed class Profiler(PluginRegistries registries)
         catch (Exception e) when (e is not UserError)
         {
             status = "failed";
-            summary.Failure = $"{e.GetType().Name}: {e.Message}";
-            throw;
+            summary.Failure = e is IOException io ? StorageError.Describe(io, run.Path) : $"{e.GetType().Name}: {e.Message}";
+            failure = e;
         }
         finally
         {
@@ -156,11 +158,21 @@ public sealed class Profiler(PluginRegistries registries)
                 run.FinaliseRecords(summary.ActiveEnergy.Rewrite);
                 run.Close();
                 // Intelligence per joule from the records as they now stand.
-                if (summary.ActiveEnergy.Fitted is not null) summary.Totals.ReplaceIntelligence(Scoring.IntelligenceTally.Read(run.DataPath));
+                if (summary.ActiveEnergy.Fitted is not null && run.Failure is null) summary.Totals.ReplaceIntelligence(Scoring.IntelligenceTally.Read(run.DataPath));
+            }
+            if (failure is null && run.Failure is { } late)
+            {
+                status = "failed";
+                summary.Failure = StorageError.Describe(late, run.Path) + " (the records keep their live energy)";
+                failure = late;
             }
             summary.ClientReport = await PluginCalls.ClientReportAsync(client).ConfigureAwait(false);
-            publisher.Publish(status, elapsed);
+            summaryWritten = TryPublish(publisher, status, elapsed, failure is not null);
         }
+        if (failure is IOException stored)
+            throw new StorageError($"{StorageError.Describe(stored, run.Path)}: the {run.RecordsWritten} records written are kept" +
+                (summaryWritten ? "" : $"; summary.json could not be written: `ipw repair {run.Path}` rebuilds it once there is room"), stored);
+        if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
 
         var outcome = new ProfileOutcome(run.Path, status, summary.Totals.Queries, summary.Totals.Errors, summary.Totals.OutputTokens, Stopwatch.GetElapsedTime(runStart))
         {
@@ -168,6 +180,21 @@ public sealed class Profiler(PluginRegistries registries)
         };
         observer.OnFinished(outcome);
         return outcome;
+    }
+
+    /// <summary>Writes the final summary; after a failure, a summary that cannot be written either (the disk is full) is
+    /// left to <c>ipw repair</c> rather than hiding the failure that came first.</summary>
+    private static bool TryPublish(SummaryPublisher publisher, string status, TimeSpan elapsed, bool failed)
+    {
+        try
+        {
+            publisher.Publish(status, elapsed);
+            return true;
+        }
+        catch (IOException) when (failed)
+        {
+            return false;
+        }
     }
 
     /// <summary>The hardware label a run with these options would get (probes the telemetry sources, then releases them).</summary>

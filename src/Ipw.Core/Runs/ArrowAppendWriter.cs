@@ -7,7 +7,8 @@ namespace Ipw.Core.Runs;
 /// <summary>
 /// Appends record batches to an Arrow IPC stream file so that the file is readable after every
 /// append: each batch is serialised into memory first and reaches the file in one write, so a
-/// process killed at any moment leaves whole messages only (readers stop at the last one).
+/// process killed at any moment leaves whole messages only (readers stop at the last one). A write that fails part way
+/// (the disk is full) is cut back off the file: a batch is whole or absent, and the writer takes no more.
 /// </summary>
 internal sealed class ArrowAppendWriter<TRow> : IDisposable
 {
@@ -20,6 +21,8 @@ internal sealed class ArrowAppendWriter<TRow> : IDisposable
     private readonly StagingStream _staging = new();
     private readonly ArrowStreamWriter _writer;
     private bool _ended;
+    private long _committed;
+    private IOException? _failed;
 
     public long RowsWritten { get; private set; }
 
@@ -33,9 +36,29 @@ internal sealed class ArrowAppendWriter<TRow> : IDisposable
         _path = path;
         _file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read, 1, FileOptions.None);
         _writer = new ArrowStreamWriter(_staging, layout.Schema, leaveOpen: true);
-        // The schema message goes out at once: an empty run is still a valid, loadable file.
-        _writer.WriteStart();
-        Commit();
+        try
+        {
+            // The schema message goes out at once: an empty run is still a valid, loadable file.
+            _writer.WriteStart();
+            Commit();
+        }
+        catch
+        {
+            Discard();
+            throw;
+        }
+    }
+
+    /// <summary>The write that failed (then nothing more was written), or null.</summary>
+    public IOException? Failure => _failed;
+
+    /// <summary>Closes and deletes the file (a claim given up before anything was recorded).</summary>
+    public void Discard()
+    {
+        _ended = true;
+        _writer.Dispose();
+        _file.Dispose();
+        File.Delete(_path);
     }
 
     public void Append(TRow row) => Append([row]);
@@ -63,9 +86,30 @@ internal sealed class ArrowAppendWriter<TRow> : IDisposable
 
     private void Commit()
     {
-        _file.Write(_staging.Buffer, 0, _staging.Staged);
-        _file.Flush();
-        _staging.Reset();
+        if (_failed is not null) throw new IOException($"{_path}: an earlier write failed ({_failed.Message}); nothing more is written", _failed);
+        try
+        {
+            _file.Write(_staging.Buffer, 0, _staging.Staged);
+            _file.Flush();
+            _committed += _staging.Staged;
+        }
+        catch (IOException e)
+        {
+            _failed = e;
+            try
+            {
+                _file.SetLength(_committed); // the part of the batch that reached the file, cut off
+            }
+            catch (IOException)
+            {
+                // A reader still stops at the last whole message; `ipw repair` cuts the rest.
+            }
+            throw;
+        }
+        finally
+        {
+            _staging.Reset();
+        }
     }
 
     /// <summary>Writes the end-of-stream marker, closes the file and compacts it.</summary>
@@ -73,11 +117,30 @@ internal sealed class ArrowAppendWriter<TRow> : IDisposable
     {
         if (_ended) return;
         _ended = true;
-        _writer.WriteEnd();
-        Commit();
+        try
+        {
+            if (_failed is null)
+            {
+                _writer.WriteEnd();
+                Commit();
+            }
+        }
+        catch (IOException)
+        {
+            // Noted in Failure; the file ends at its last whole batch, which readers accept.
+        }
         _writer.Dispose();
         _file.Dispose();
-        if (RowsWritten > 1 || (RowsWritten == 1 && Finalise is not null)) Compact(_path, _layout.Schema, Finalise);
+        if (_failed is not null || !(RowsWritten > 1 || (RowsWritten == 1 && Finalise is not null))) return;
+        try
+        {
+            Compact(_path, _layout.Schema, Finalise);
+        }
+        catch (IOException e)
+        {
+            // No room for the compacted copy: the appended file stays, whole, with the rows' live values.
+            _failed = e;
+        }
     }
 
     /// <summary>Rewrites a stream file with its rows in batches of <see cref="CompactBatchRows"/>, then swaps it in

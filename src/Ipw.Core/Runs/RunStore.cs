@@ -32,6 +32,19 @@ public sealed class RunStore : IDisposable
         Path = path;
         // Opening the data file with CreateNew claims the folder: two runs can never share it.
         _records = new ArrowAppendWriter<QueryRecord>(System.IO.Path.Combine(path, DataFileName), RecordSchema.Layout);
+        try
+        {
+            WriteMetadata(path);
+        }
+        catch
+        {
+            _records.Discard();
+            throw;
+        }
+    }
+
+    private static void WriteMetadata(string path)
+    {
         WriteJson(System.IO.Path.Combine(path, "state.json"), new JsonObject
         {
             ["_data_files"] = new JsonArray(new JsonObject { ["filename"] = DataFileName }),
@@ -62,6 +75,7 @@ public sealed class RunStore : IDisposable
         {
             var path = System.IO.Path.Combine(root, n == 1 ? baseName : $"{baseName}-{n}");
             if (Directory.Exists(path) && Directory.EnumerateFileSystemEntries(path).Any()) continue; // an earlier run
+            var created = !Directory.Exists(path);
             try
             {
                 Directory.CreateDirectory(path);
@@ -69,8 +83,27 @@ public sealed class RunStore : IDisposable
             }
             catch (IOException) when (File.Exists(System.IO.Path.Combine(path, DataFileName)))
             {
-                // Another process claimed the same name a moment ago: take the next suffix.
+                // Another process claimed the same name a moment ago (a claim of ours that failed leaves no data file):
+                // take the next suffix.
             }
+            catch (IOException e)
+            {
+                // The disk is full, or the folder cannot be made: no name will do better, so say so once.
+                if (created) TryRemove(path);
+                throw new StorageError(StorageError.Describe(e, path), e);
+            }
+        }
+    }
+
+    private static void TryRemove(string path)
+    {
+        try
+        {
+            Directory.Delete(path, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Left for the user: the error names the folder.
         }
     }
 
@@ -95,7 +128,19 @@ public sealed class RunStore : IDisposable
 
     /// <summary>A sink writing the run's telemetry timeline to telemetry.arrow.</summary>
     public Telemetry.ITelemetrySink CreateTelemetrySink(long runStart) =>
-        new TelemetryArrowSink(System.IO.Path.Combine(Path, TelemetryFileName), runStart);
+        _telemetry = new TelemetryArrowSink(System.IO.Path.Combine(Path, TelemetryFileName), runStart);
+
+    private TelemetryArrowSink? _telemetry;
+
+    /// <summary>The first write into the folder that failed (the disk is full): the files end at their last whole batch.
+    /// Null while every write has succeeded.</summary>
+    public IOException? Failure => _records.Failure ?? _telemetry?.Failure;
+
+    /// <summary>Throws the first failed write, so the run stops on it (whichever writer met it).</summary>
+    public void ThrowIfFailed()
+    {
+        if (Failure is { } e) throw new IOException(e.Message, e) { HResult = e.HResult };
+    }
 
     /// <summary>Compiles the record-writing path on a throwaway record, so the first real write costs what later ones do.</summary>
     public void Prewarm() => _records.Prewarm(QueryRecord.Of(RecordColumns.Prompt.With("x"), RecordColumns.Response.With("y"), RecordColumns.EnergyJ.With(1), RecordColumns.Correct.With(true)));

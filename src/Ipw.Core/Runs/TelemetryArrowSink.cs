@@ -6,7 +6,9 @@ namespace Ipw.Core.Runs;
 /// <summary>One telemetry sample of one metric (a row of telemetry.arrow).</summary>
 internal sealed record TelemetryRow(double TimeS, string Source, string Device, string Metric, string Unit, double Value, double ReadLatencyS);
 
-/// <summary>Writes every sample to telemetry.arrow in long format, a batch about every second.</summary>
+/// <summary>Writes every sample to telemetry.arrow in long format, a batch about every second. A failed write (the disk is
+/// full) ends the file at its last whole batch and is kept in <see cref="Failure"/> for the run to act on: the sampler and
+/// the queries' windows, which call this, never see it.</summary>
 internal sealed class TelemetryArrowSink(string path, long runStart) : ITelemetrySink
 {
     private static readonly TableLayout<TelemetryRow> Layout = new(
@@ -43,9 +45,19 @@ internal sealed class TelemetryArrowSink(string path, long runStart) : ITelemetr
         if (Stopwatch.GetElapsedTime(_lastFlush) >= TimeSpan.FromSeconds(1)) Flush();
     }
 
+    /// <summary>The write that failed, or null.</summary>
+    public IOException? Failure => _writer?.Failure;
+
     private void Flush()
     {
-        _writer?.Append(_pending);
+        try
+        {
+            if (_writer is { Failure: null }) _writer.Append(_pending);
+        }
+        catch (IOException)
+        {
+            // Kept in Failure.
+        }
         _pending.Clear();
         _lastFlush = Stopwatch.GetTimestamp();
     }

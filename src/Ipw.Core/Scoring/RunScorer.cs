@@ -31,8 +31,7 @@ public static class RunScorer
         if (!File.Exists(data) || !File.Exists(summaryPath))
             throw new UserError($"'{runPath}' is not a run folder (it needs {RunStore.DataFileName} and {RunStore.SummaryFileName})");
         var summary = SummaryFile.Read(summaryPath);
-        if (summary.Status == "running")
-            throw new UserError($"'{runPath}' is still running (summary.json says so); score it when it ends");
+        RunState.RequireEnded(runPath, summary);
 
         var baseline = baselineRun is null ? null : BaselineAnswers(baselineRun);
         var tally = new IntelligenceTally();

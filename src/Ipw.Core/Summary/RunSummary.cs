@@ -38,6 +38,10 @@ public sealed record RunSummary
     public EnergySection? Energy { get; init; }
     public IntelligenceSection? Intelligence { get; init; }
     public TelemetrySection? Telemetry { get; init; }
+    /// <summary>The process writing the run (while it is "running", whether it is still alive can be checked).</summary>
+    public RunnerSection? Runner { get; init; }
+    /// <summary>Set by <c>ipw repair</c>: the summary was rebuilt from the records after the run was cut short.</summary>
+    public RepairSection? Repair { get; init; }
 
     /// <summary>Keys this version does not know (a newer ipw's, a user's), kept as they were.</summary>
     [JsonExtensionData]
@@ -81,6 +85,14 @@ public sealed record RunConfig
     public double? SampleIntervalS { get; init; }
     public string? FrontEnd { get; init; }
 }
+
+/// <summary>The process that wrote the run: its id and machine name.</summary>
+public sealed record RunnerSection(int Pid, string Host);
+
+/// <summary>What <c>ipw repair</c> did: when, the records kept, the bytes of a torn last batch cut from the data file and
+/// from telemetry.arrow. The inter-token latencies pooled over gaps are not in the data file, so a repaired summary's
+/// ITL is missing.</summary>
+public sealed record RepairSection(string At, long RecordsKept, long DataBytesCut, long TelemetryBytesCut);
 
 public sealed record ModelSection(string? Label, Dictionary<string, string>? Details);
 

@@ -47,6 +47,7 @@ internal sealed class RunSummaryBuilder(RunFacts facts, TelemetrySession session
             Energy = _energy.Build(energy, state.Totals, state.Idle, state.ActiveEnergy, state.MeasuredSpanS),
             Intelligence = state.Totals.Intelligence.ToSection(map.EnergyMissingReason),
             Telemetry = Telemetry(),
+            Runner = new RunnerSection(Environment.ProcessId, Environment.MachineName),
         };
     }
 
