@@ -74,4 +74,21 @@ internal static class HttpErrors
             return "";
         }
     }
+
+    /// <summary>The first bytes of a body that is not what was asked for, as one line of text (at most 200 bytes).</summary>
+    public static async Task<string> PreviewAsync(Stream body, CancellationToken ct)
+    {
+        var buffer = new byte[200];
+        var read = 0;
+        try
+        {
+            while (read < buffer.Length && await body.ReadAsync(buffer.AsMemory(read), ct).ConfigureAwait(false) is var n and > 0) read += n;
+        }
+        catch (Exception e) when (e is IOException or HttpRequestException)
+        {
+            // What arrived before the cut is enough.
+        }
+        var text = System.Text.Encoding.UTF8.GetString(buffer, 0, read);
+        return string.Join(' ', text.Split((char[])['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    }
 }

@@ -51,6 +51,8 @@ internal abstract class HttpInferenceClient : IInferenceClient
         Http = new HttpClient(handler) { BaseAddress = Settings.BaseUrl, Timeout = Timeout.InfiniteTimeSpan };
         Http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("ipw", "0.1"));
         if (_apiKey is not null) Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _apiKey);
+        else if (Settings.Address.UserInfo is { } credentials)
+            Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(credentials)));
         foreach (var (name, value) in Settings.Headers)
         {
             if (!Http.DefaultRequestHeaders.TryAddWithoutValidation(name, value))
@@ -78,6 +80,9 @@ internal abstract class HttpInferenceClient : IInferenceClient
         return new ClientInfo(Model, details) { Address = $"{ClientName} at {Settings.Address}", Server = Identity };
     }
 
+    /// <summary>The media type of the service's stream ("text/event-stream", "application/x-ndjson").</summary>
+    protected abstract string StreamMediaType { get; }
+
     /// <summary>Builds the HTTP request for one query.</summary>
     protected abstract HttpRequestMessage BuildRequest(InferenceRequest request);
 
@@ -92,20 +97,33 @@ internal abstract class HttpInferenceClient : IInferenceClient
     public async Task<InferenceResult> SendAsync(InferenceRequest request, CancellationToken cancellationToken)
     {
         var state = new StreamState(request.Parameters.MaxTokens);
+        long firstSent = 0;
+        var waited = TimeSpan.Zero;
         for (var attempt = 1; ; attempt++)
         {
             state.Reset();
             var (sentAt, completedAt) = await SendOnceAsync(request, state, cancellationToken).ConfigureAwait(false);
-            // Retries (opt-in) only for faults before any chunk arrived: a retried query's timing is its last attempt's.
+            if (attempt == 1) firstSent = sentAt;
+            // Retries (opt-in) only for faults before any chunk arrived. The query's latencies run from its first send, so
+            // every attempt and every wait counts; the attempts and the wait are recorded.
             var retryable = state.Error?.Class is ErrorClass.Connection or ErrorClass.RateLimited or ErrorClass.Server && state.Chunks.Count == 0;
             if (!retryable || attempt > Settings.Retries || cancellationToken.IsCancellationRequested)
             {
                 if (state.SystemFingerprint is { } fp) NoteFingerprint(fp);
-                return await CompleteAsync(request, state, sentAt, completedAt, attempt, cancellationToken).ConfigureAwait(false);
+                var result = await CompleteAsync(request, state, firstSent, completedAt, attempt, cancellationToken).ConfigureAwait(false);
+                return result with { RetryWaitS = waited.TotalSeconds };
             }
             // The server's Retry-After when it gave one (capped, so a bad header cannot stall the run), else a short backoff.
             var wait = state.Error!.RetryAfter is { } after ? TimeSpan.FromSeconds(Math.Min(after.TotalSeconds, MaxRetryAfterS)) : TimeSpan.FromMilliseconds(250 * attempt);
-            await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
+            var before = Stopwatch.GetTimestamp();
+            try
+            {
+                await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                waited += Stopwatch.GetElapsedTime(before);
+            }
         }
     }
 
@@ -135,6 +153,13 @@ internal abstract class HttpInferenceClient : IInferenceClient
                 return (sentAt, Stopwatch.GetTimestamp());
             }
             await using var body = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
+            if (response.Content.Headers.ContentType?.MediaType is "text/html" or "application/xhtml+xml")
+            {
+                // A proxy's or login page's HTML, not a stream: said so with what it began with.
+                state.Error = new ClientError(ErrorClass.Protocol,
+                    $"expected {StreamMediaType}, got {response.Content.Headers.ContentType.MediaType}: '{await HttpErrors.PreviewAsync(body, timeout.Token).ConfigureAwait(false)}'");
+                return (sentAt, Stopwatch.GetTimestamp());
+            }
             var watch = new FirstTokenWatch(state, timeout, Settings.TotalTimeout, sentAt, () => phase = "total");
             await ReadStreamAsync(new ObservedStream(body, watch), state, timeout.Token).ConfigureAwait(false);
             // A stream that ends after a finish reason is whole (older TGI, some proxies send no [DONE]); without one, cut.
@@ -164,10 +189,12 @@ internal abstract class HttpInferenceClient : IInferenceClient
         }
         catch (JsonException e)
         {
-            state.Error = new ClientError(ErrorClass.Protocol, $"malformed chunk after {state.Chunks.Count} chunks: {e.Message}");
+            state.DropEvent(); // text read before the fault is not part of the answer
+            state.Error = new ClientError(ErrorClass.Protocol, $"malformed chunk {state.EventNumber}: {e.Message}");
         }
         catch (ProtocolViolation e)
         {
+            state.DropEvent();
             state.Error = new ClientError(ErrorClass.Protocol, e.Message);
         }
         return (sentAt, Stopwatch.GetTimestamp());

@@ -11,6 +11,7 @@ internal static class OllamaChunkParser
 {
     public static void Parse(ReadOnlySpan<byte> line, StreamState state)
     {
+        state.BeginEvent(line);
         var reader = new Utf8JsonReader(line);
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             throw new HttpInferenceClient.ProtocolViolation($"stream line is not a JSON object: '{OpenAiChunkParser.Preview(line)}'");

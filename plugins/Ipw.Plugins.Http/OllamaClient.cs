@@ -97,6 +97,8 @@ internal sealed class OllamaClient : HttpInferenceClient
 
     private static string? Str(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 
+    protected override string StreamMediaType => "application/x-ndjson";
+
     protected override HttpRequestMessage BuildRequest(InferenceRequest request)
     {
         var chat = Settings.Endpoint == "chat";

@@ -25,6 +25,7 @@ internal static class OpenAiChunkParser
 
     public static void Parse(ReadOnlySpan<byte> data, StreamState state)
     {
+        state.BeginEvent(data);
         if (data.SequenceEqual("[DONE]"u8))
         {
             state.Completed = true;

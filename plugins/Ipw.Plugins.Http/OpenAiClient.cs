@@ -102,6 +102,8 @@ internal sealed class OpenAiClient : HttpInferenceClient
         if (_flavor == OpenAiFlavor.Vllm) _metricsBefore = await VllmMetrics.ScrapeAsync(Http, cancellationToken).ConfigureAwait(false);
     }
 
+    protected override string StreamMediaType => "text/event-stream";
+
     protected override HttpRequestMessage BuildRequest(InferenceRequest request)
     {
         var chat = Settings.Endpoint == "chat";

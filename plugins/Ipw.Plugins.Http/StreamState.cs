@@ -52,6 +52,37 @@ internal sealed class StreamState(int maxTokens = 512)
     /// <summary>Output tokens reported so far by a server that sends running usage (vLLM continuous_usage_stats).</summary>
     public long? RunningOutputTokens { get; set; }
 
+    private int _chunkContent, _chunkReasoning, _chunkToolCalls;
+
+    /// <summary>The number of the event (SSE) or line (NDJSON) being parsed, from 1.</summary>
+    public int EventNumber { get; private set; }
+
+    /// <summary>Marks the start of one event's parse, and checks it is UTF-8: what it appends can be taken back.</summary>
+    /// <exception cref="HttpInferenceClient.ProtocolViolation">The event's bytes are not valid UTF-8.</exception>
+    public void BeginEvent(ReadOnlySpan<byte> data)
+    {
+        EventNumber++;
+        (_chunkContent, _chunkReasoning, _chunkToolCalls) = (_content.WrittenCount, _reasoning.WrittenCount, ToolCalls);
+        if (!System.Text.Unicode.Utf8.IsValid(data))
+            throw new HttpInferenceClient.ProtocolViolation($"invalid UTF-8 in chunk {EventNumber}");
+    }
+
+    /// <summary>Takes back the text a malformed event appended before its parse failed: it is not part of the answer.</summary>
+    public void DropEvent()
+    {
+        Truncate(_content, _chunkContent);
+        Truncate(_reasoning, _chunkReasoning);
+        ToolCalls = _chunkToolCalls;
+    }
+
+    private static void Truncate(ArrayBufferWriter<byte> buffer, int length)
+    {
+        if (buffer.WrittenCount <= length) return;
+        var kept = buffer.WrittenSpan[..length].ToArray(); // rare (a malformed event): the copy does not matter
+        buffer.ResetWrittenCount();
+        buffer.Write(kept);
+    }
+
     /// <summary>Unescapes a JSON string token into the content or reasoning buffer; returns the bytes added.</summary>
     public int AppendString(ref Utf8JsonReader reader, bool reasoning)
     {
@@ -86,6 +117,7 @@ internal sealed class StreamState(int maxTokens = 512)
         _content.Clear();
         _reasoning.Clear();
         Chunks.Clear();
+        EventNumber = _chunkContent = _chunkReasoning = _chunkToolCalls = 0;
         InputTokens = OutputTokens = CachedInputTokens = RunningOutputTokens = ReasoningTokens = null;
         SystemFingerprint = null;
         ToolCalls = 0;

@@ -215,7 +215,7 @@ internal static class ProfileCommand
         if (outcome.Status == "interrupted") return interrupts.ExitCode(130);
         if (outcome.Status == "aborted")
         {
-            Console.Error.WriteLine($"ipw: error: stopped after {outcome.Errors} failed queries (--max-errors); completed queries are saved in {outcome.RunPath}");
+            Console.Error.WriteLine($"ipw: error: {outcome.Failure ?? $"stopped after {outcome.Errors} failed queries"}; completed queries are saved in {outcome.RunPath}");
             return 1;
         }
         if (outcome.Queries > 0 && outcome.Errors == outcome.Queries)

@@ -136,6 +136,35 @@ public sealed class HttpClientEndToEndTests(ServerForCli fixture) : IClassFixtur
     }
 
     [Fact]
+    public void Without_a_limit_the_default_error_budget_stops_a_run_that_mostly_fails()
+    {
+        Server.Behaviour = new Behaviour { Fault = Fault.Http500, FaultEvery = 1 };
+        var r = Profile("openai", 40, "--warmup", "0");
+        Server.Behaviour = new Behaviour();
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("default error budget: 10 of 10 queries failed", r.Stderr);
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(OnlyRun(), "summary.json")));
+        Assert.Equal("aborted", summary.RootElement.GetProperty("status").GetString());
+        Assert.Contains("default error budget", summary.RootElement.GetProperty("failure").GetString());
+        Assert.Equal(10, summary.RootElement.GetProperty("counts").GetProperty("queries").GetInt32());
+    }
+
+    [Fact]
+    public void Credentials_in_the_base_url_are_sent_but_never_written_or_printed()
+    {
+        Server.Behaviour = new Behaviour();
+        var url = new UriBuilder(Server.BaseUrl) { UserName = "alice", Password = "url-secret-31" }.Uri.ToString();
+        var r = IpwProcess.Run(_work.Path, ["profile", "--client", "openai", "--model", "ipw-tiny", "--client-base-url", url,
+            "--max-queries", "2", "--max-tokens", "4", "--output-dir", "runs", "--progress", "plain"]);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.DoesNotContain("url-secret-31", r.Stdout + r.Stderr);
+        foreach (var file in Directory.GetFiles(OnlyRun()))
+            Assert.DoesNotContain("url-secret-31", File.ReadAllText(file));
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(OnlyRun(), "summary.json")));
+        Assert.Equal(Server.BaseUrl.ToString(), summary.RootElement.GetProperty("config").GetProperty("client_base_url").GetString());
+    }
+
+    [Fact]
     public void The_api_key_is_never_written_to_the_run_or_the_output()
     {
         Server.Behaviour = new Behaviour();

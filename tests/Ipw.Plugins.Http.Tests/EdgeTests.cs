@@ -99,6 +99,11 @@ public sealed class EdgeTests(ServerFixture fixture) : IClassFixture<ServerFixtu
         Assert.Equal(2, ok.Attempts); // the retry is recorded, never hidden
         Assert.True(Stopwatch.GetElapsedTime(started) >= TimeSpan.FromSeconds(0.95), "the server's Retry-After was not honoured");
         Assert.Equal("hi", ok.Text);
+        // The wait is recorded, and the query's latencies span both attempts from the first send.
+        Assert.InRange(ok.RetryWaitS, 0.95, 1.5);
+        var metrics = Clients.Metrics(ok);
+        Assert.True(metrics.TtftS >= 1.0, $"TTFT {metrics.TtftS} s must include the first attempt and the wait");
+        Assert.True(metrics.E2eS >= metrics.TtftS);
     }
 
     [Fact]

@@ -61,7 +61,8 @@ public sealed record Transcript
     {
         if (Expect.TtftMs is not { } ttft || Exchanges.FirstOrDefault(e => e.Chunks is { Count: > 0 }) is not { } stream) return null;
         var index = stream.Chunks!.Select((c, i) => (Gap: Math.Abs(c.AtMs - ttft), i)).Min().i;
-        var request = served.LastOrDefault(s => s.Path == stream.Path && s.ChunkWrittenAt.Count == stream.Chunks!.Count);
+        // A client that found a fault hangs up: the chunks written before that are logged.
+        var request = served.LastOrDefault(s => s.Path == stream.Path && s.ChunkWrittenAt.Count > index);
         return request?.ChunkWrittenAt[index];
     }
 }

@@ -163,8 +163,12 @@ public sealed record InferenceResult(
     string? FinishReason,
     ClientError? Error)
 {
-    /// <summary>Attempts made (1 unless the user opted into retries; a retried query's timeline is its last attempt's).</summary>
+    /// <summary>Attempts made (1 unless the user opted into retries). A retried query's <see cref="SentAt"/> is its first
+    /// attempt's, so its latencies span every attempt; its chunks are its last attempt's.</summary>
     public int Attempts { get; init; } = 1;
+
+    /// <summary>Seconds waited between attempts (0 when sent once).</summary>
+    public double RetryWaitS { get; init; }
 
     /// <summary>Tool calls the answer made (distinct calls in the stream); null when the client cannot tell.</summary>
     public int? ToolCalls { get; init; }

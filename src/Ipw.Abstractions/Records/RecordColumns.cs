@@ -39,7 +39,10 @@ public static class RecordColumns
     public static readonly RecordColumn<string?> Error = Text("error", RecordStage.Query, "the error message, when the query failed");
     /// <summary>Attempts made for the query.</summary>
     public static readonly RecordColumn<long?> Attempts = Int("attempts", null, RecordStage.Query,
-        "attempts made: 1, or more when `--client-param retries=N` retried it (the timing is the last attempt's)");
+        "attempts made: 1, or more when `--client-param retry=N` retried it (its latencies span every attempt, from the first send)");
+    /// <summary>Time spent waiting between attempts.</summary>
+    public static readonly RecordColumn<double?> RetryWaitS = Float("retry_wait_s", "s", RecordStage.Query,
+        "time waited between attempts (the server's Retry-After, capped at 120 s, or the backoff); 0 when sent once");
     /// <summary>Why generation stopped.</summary>
     public static readonly RecordColumn<string?> FinishReason = Text("finish_reason", RecordStage.Query, "why generation stopped (`length`, `stop`, ...), when the service said");
     /// <summary>Whether the answer is right (null: not graded).</summary>

@@ -4,12 +4,18 @@ namespace Ipw.Core.Load;
 
 /// <summary>
 /// When sending stops early: a cancelled query (Ctrl-C) interrupts the run; <c>--max-errors</c> and
-/// <c>--max-error-rate</c> (judged after 10 queries) abort it. Acts as each query completes, before its record waits for
+/// <c>--max-error-rate</c> (judged after 10 queries) abort it. Without either, a default budget does: more than half of at
+/// least 10 queries failed (a dead server, a wrong model name) stops the run instead of running through the dataset;
+/// <c>--max-errors 100%</c> turns it off. Acts as each query completes, before its record waits for
 /// the energy counters, so no query is sent after a limit is reached. Thread-safe.
 /// </summary>
 internal sealed class StopPolicy(ProfileOptions options, CancellationTokenSource sending)
 {
+    /// <summary>The share of failed queries that stops a run when the user set no limit.</summary>
+    public const double DefaultErrorRate = 0.5;
+
     private readonly Lock _lock = new();
+    private readonly double? _rate = options.MaxErrorRate ?? (options.MaxErrors is null ? DefaultErrorRate : null);
     private int _completed, _errors;
 
     /// <summary>"completed", "interrupted" or "aborted".</summary>
@@ -33,7 +39,9 @@ internal sealed class StopPolicy(ProfileOptions options, CancellationTokenSource
             else if (Status == "completed" && TooManyErrors())
             {
                 Status = "aborted";
-                Failure = $"stopped by --max-errors after {_errors} failed of {_completed} queries";
+                Failure = options.MaxErrors is null && options.MaxErrorRate is null
+                    ? $"stopped by the default error budget: {_errors} of {_completed} queries failed (more than {DefaultErrorRate:P0}; --max-errors sets another limit, 100% none)"
+                    : $"stopped by --max-errors after {_errors} failed of {_completed} queries";
                 sending.Cancel();
             }
         }
@@ -41,5 +49,5 @@ internal sealed class StopPolicy(ProfileOptions options, CancellationTokenSource
 
     private bool TooManyErrors() =>
         (options.MaxErrors is { } max && _errors >= max)
-        || (options.MaxErrorRate is { } rate && _completed >= 10 && _errors > rate * _completed);
+        || (_rate is { } rate && _completed >= 10 && _errors > rate * _completed);
 }

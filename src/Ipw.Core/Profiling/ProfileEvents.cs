@@ -61,6 +61,9 @@ public sealed record ProfileOutcome(string RunPath, string Status, int Queries, 
 {
     /// <summary>The model's label, as the client reported it.</summary>
     public string? Model { get; init; }
+
+    /// <summary>Why the run stopped early or failed, in words (summary.json's <c>failure</c>); null when it did not.</summary>
+    public string? Failure { get; init; }
 }
 
 /// <summary>Receives the pipeline's progress events (console progress, TUI, scripts). Called on the

@@ -177,6 +177,7 @@ public sealed class Profiler(PluginRegistries registries)
         var outcome = new ProfileOutcome(run.Path, status, summary.Totals.Queries, summary.Totals.Errors, summary.Totals.OutputTokens, Stopwatch.GetElapsedTime(runStart))
         {
             Model = info.Model,
+            Failure = summary.Failure,
         };
         observer.OnFinished(outcome);
         return outcome;

@@ -55,7 +55,7 @@ internal sealed class RunSummaryBuilder(RunFacts facts, TelemetrySession session
     {
         Client = o.Client,
         Model = o.Model,
-        ClientBaseUrl = o.BaseUrl,
+        ClientBaseUrl = o.BaseUrl is null ? null : Ipw.Abstractions.UrlText.WithoutUserInfo(o.BaseUrl), // credentials never written
         // Header values may hold credentials: record that they were set, never what they were.
         ClientSettings = o.ClientSettings.ToDictionary(p => p.Key,
             p => p.Key.StartsWith("header.", StringComparison.OrdinalIgnoreCase) ? "(set, value not recorded)" : p.Value),

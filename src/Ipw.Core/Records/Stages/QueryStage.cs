@@ -24,6 +24,7 @@ internal sealed class QueryStage(string dataset, string client, string model) : 
          .Set(RecordColumns.Status, ClientError.StatusOf(result.Error))
          .Set(RecordColumns.Error, result.Error?.Message)
          .Set(RecordColumns.Attempts, result.Attempts)
+         .Set(RecordColumns.RetryWaitS, result.RetryWaitS)
          .Set(RecordColumns.FinishReason, result.FinishReason);
     }
 }
