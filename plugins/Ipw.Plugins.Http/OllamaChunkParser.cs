@@ -12,6 +12,18 @@ internal static class OllamaChunkParser
     public static void Parse(ReadOnlySpan<byte> line, StreamState state)
     {
         state.BeginEvent(line);
+        try
+        {
+            ParseLine(line, state);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw OpenAiChunkParser.Malformed(state, e);
+        }
+    }
+
+    private static void ParseLine(ReadOnlySpan<byte> line, StreamState state)
+    {
         var reader = new Utf8JsonReader(line);
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             throw new HttpInferenceClient.ProtocolViolation($"stream line is not a JSON object: '{OpenAiChunkParser.Preview(line)}'");
@@ -39,8 +51,8 @@ internal static class OllamaChunkParser
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.String) state.FinishReason = reader.ValueTextEquals("stop"u8) ? "stop" : reader.ValueTextEquals("length"u8) ? "length" : reader.GetString();
             }
-            else if (reader.ValueTextEquals("prompt_eval_count"u8)) { reader.Read(); if (reader.TryGetInt64(out var v)) state.InputTokens = v; }
-            else if (reader.ValueTextEquals("eval_count"u8)) { reader.Read(); if (reader.TryGetInt64(out var v)) state.OutputTokens = v; }
+            else if (reader.ValueTextEquals("prompt_eval_count"u8)) { reader.Read(); if (JsonNumber.Int64(ref reader) is { } v) state.InputTokens = v; }
+            else if (reader.ValueTextEquals("eval_count"u8)) { reader.Read(); if (JsonNumber.Int64(ref reader) is { } v) state.OutputTokens = v; }
             else if (reader.ValueTextEquals("total_duration"u8)) Nanoseconds(ref reader, state, "total");
             else if (reader.ValueTextEquals("load_duration"u8)) Nanoseconds(ref reader, state, "load");
             else if (reader.ValueTextEquals("prompt_eval_duration"u8)) Nanoseconds(ref reader, state, "prompt_eval");
@@ -88,6 +100,6 @@ internal static class OllamaChunkParser
     private static void Nanoseconds(ref Utf8JsonReader reader, StreamState state, string key)
     {
         reader.Read();
-        if (reader.TryGetInt64(out var ns)) state.Timings[key] = ns / 1e9;
+        if (JsonNumber.Int64(ref reader) is { } ns) state.Timings[key] = ns / 1e9;
     }
 }

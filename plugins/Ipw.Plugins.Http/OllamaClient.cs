@@ -74,7 +74,7 @@ internal sealed class OllamaClient : HttpInferenceClient
                     throw new PluginConfigurationException($"ollama could not load {Model}: {error.Message}");
                 }
                 using var doc = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false), cancellationToken: cancellationToken).ConfigureAwait(false);
-                if (doc.RootElement.TryGetProperty("load_duration", out var ld) && ld.TryGetInt64(out var ns)) loadSeconds = ns / 1e9;
+                if (doc.RootElement.TryGetProperty("load_duration", out var ld) && ld.ValueKind == JsonValueKind.Number && ld.TryGetInt64(out var ns)) loadSeconds = ns / 1e9;
             }
             catch (HttpRequestException e)
             {

@@ -17,7 +17,8 @@ internal static class OpenAiChunkParser
     {
         if (eventType.SequenceEqual("error"u8))
         {
-            Fail(state, StreamErrorText.ErrorEventMessage(data));
+            state.BeginEvent(data);
+            Fail(state, Guarded(data, state, static d => StreamErrorText.ErrorEventMessage(d)));
             return;
         }
         Parse(data, state);
@@ -26,6 +27,37 @@ internal static class OpenAiChunkParser
     public static void Parse(ReadOnlySpan<byte> data, StreamState state)
     {
         state.BeginEvent(data);
+        try
+        {
+            ParseEvent(data, state);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw Malformed(state, e);
+        }
+    }
+
+    /// <summary>A value of the wrong kind where the reader was asked for another (a string for a number, an escape that
+    /// is no character): the event is malformed, as a JSON error is.</summary>
+    internal static HttpInferenceClient.ProtocolViolation Malformed(StreamState state, InvalidOperationException e) =>
+        new($"malformed chunk {state.EventNumber}: {e.Message}");
+
+    private delegate string SpanFunc(ReadOnlySpan<byte> data);
+
+    private static string Guarded(ReadOnlySpan<byte> data, StreamState state, SpanFunc read)
+    {
+        try
+        {
+            return read(data);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw Malformed(state, e);
+        }
+    }
+
+    private static void ParseEvent(ReadOnlySpan<byte> data, StreamState state)
+    {
         if (data.SequenceEqual("[DONE]"u8))
         {
             state.Completed = true;
@@ -175,7 +207,7 @@ internal static class OpenAiChunkParser
                 if (reader.ValueTextEquals("index"u8))
                 {
                     reader.Read();
-                    if (reader.TryGetInt32(out var index)) state.SawToolCall(index);
+                    if (JsonNumber.Int64(ref reader) is { } index and >= 0 and < 1024) state.SawToolCall((int)index);
                 }
                 else if (reader.ValueTextEquals("function"u8))
                 {

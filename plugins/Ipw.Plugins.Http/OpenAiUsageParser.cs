@@ -11,11 +11,11 @@ internal static class OpenAiUsageParser
         long? completion = null;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            if (reader.ValueTextEquals("prompt_tokens"u8)) { reader.Read(); if (reader.TryGetInt64(out var v)) state.InputTokens = v; }
+            if (reader.ValueTextEquals("prompt_tokens"u8)) { reader.Read(); if (JsonNumber.Int64(ref reader) is { } v) state.InputTokens = v; }
             else if (reader.ValueTextEquals("completion_tokens"u8))
             {
                 reader.Read();
-                if (reader.TryGetInt64(out var v)) { state.OutputTokens = v; completion = v; }
+                if (JsonNumber.Int64(ref reader) is { } v) { state.OutputTokens = v; completion = v; }
             }
             else if (reader.ValueTextEquals("prompt_tokens_details"u8))
             {

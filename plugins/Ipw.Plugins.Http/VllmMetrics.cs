@@ -98,6 +98,7 @@ internal sealed class VllmMetrics
         var at = labels.IndexOf("le=\"", StringComparison.Ordinal);
         if (at < 0) return null;
         var end = labels.IndexOf('"', at + 4);
+        if (end < 0) return null; // an unterminated label: not a bucket bound
         var text = labels[(at + 4)..end];
         return text == "+Inf" ? double.PositiveInfinity
             : double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : null;

@@ -35,6 +35,33 @@ public sealed class HardeningTests
         Assert.Equal("hmm", state.Reasoning);
     }
 
+    // Found by ParserMutationTests, kept as regressions.
+    [Fact]
+    public void A_count_sent_as_a_string_reads_as_missing_not_as_a_crash()
+    {
+        var state = new StreamState();
+        OpenAiChunkParser.Parse(Encoding.UTF8.GetBytes("""{"choices":[],"usage":{"prompt_tokens":"12","completion_tokens":{"n":3}}}"""), state);
+        Assert.Null(state.InputTokens);
+        Assert.Null(state.OutputTokens);
+        var ollama = new StreamState();
+        OllamaChunkParser.Parse(Encoding.UTF8.GetBytes("""{"done":true,"prompt_eval_count":"7","eval_count":5,"eval_duration":"x"}"""), ollama);
+        Assert.Null(ollama.InputTokens);
+        Assert.Equal(5, ollama.OutputTokens);
+    }
+
+    [Fact]
+    public void An_escape_that_is_no_character_is_a_malformed_chunk()
+    {
+        var state = new StreamState();
+        var e = Assert.Throws<HttpInferenceClient.ProtocolViolation>(() =>
+            OpenAiChunkParser.Parse("error"u8, Encoding.UTF8.GetBytes("""{"message":"bad \ud800 half"}"""), state));
+        Assert.StartsWith("malformed chunk 1: ", e.Message);
+    }
+
+    [Fact]
+    public void An_unterminated_bucket_label_is_not_a_bucket() =>
+        Assert.NotNull(VllmMetrics.Parse("# TYPE vllm:e2e_request_latency_seconds histogram\nvllm:e2e_request_latency_seconds_bucket{le=\"0.5} 3\n"));
+
     [Theory]
     [InlineData("http://alice:s3cret@gpu-node:8000/v1", "alice:s3cret")]
     [InlineData("https://alice:p%40ss@gpu-node/v1/", "alice:p@ss")]
