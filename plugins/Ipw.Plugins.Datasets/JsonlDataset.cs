@@ -29,13 +29,24 @@ internal sealed class JsonlDataset : FileDataset
             cancellationToken.ThrowIfCancellationRequested();
             var where = $"{_path} line {line}";
             using var doc = ParseObject(bytes, where);
-            yield return Mapper.Map(new JsonRow(doc.RootElement), where, $"line-{line}");
+            WorkloadItem item;
+            try
+            {
+                item = Mapper.Map(new JsonRow(doc.RootElement), where, $"line-{line}");
+            }
+            catch (InvalidOperationException e)
+            {
+                // A string escape that is no character (a lone surrogate): the row cannot be read as text.
+                throw new PluginConfigurationException($"{where}: {e.Message}");
+            }
+            yield return item;
         }
     }
 
     /// <summary>Parses one JSON object; a malformed one is an error at <paramref name="where"/>.</summary>
     public static JsonDocument ParseObject(ReadOnlyMemory<byte> bytes, string where)
     {
+        if (!System.Text.Unicode.Utf8.IsValid(bytes.Span)) throw new PluginConfigurationException($"{where}: invalid UTF-8");
         JsonDocument doc;
         try
         {

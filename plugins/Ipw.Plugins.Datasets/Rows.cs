@@ -37,9 +37,17 @@ internal readonly struct JsonRow(JsonElement root) : IRowFields
         JsonValueKind.True => true,
         JsonValueKind.False => false,
         JsonValueKind.Array => e.EnumerateArray().Select(Convert).ToList(),
-        JsonValueKind.Object => e.EnumerateObject().ToDictionary(p => p.Name, p => Convert(p.Value)),
+        JsonValueKind.Object => Object(e),
         _ => null,
     };
+
+    /// <summary>An object's members; a name given twice keeps its last value, as most JSON readers do.</summary>
+    private static Dictionary<string, object?> Object(JsonElement e)
+    {
+        var members = new Dictionary<string, object?>(StringComparer.Ordinal);
+        foreach (var p in e.EnumerateObject()) members[p.Name] = Convert(p.Value);
+        return members;
+    }
 }
 
 /// <summary>Field names a format looks for when the user names none.</summary>

@@ -42,7 +42,7 @@ public sealed class RecordColumnsTests
         Assert.Throws<InvalidOperationException>(() => b.Build());
     }
 
-    private static string RepoRoot()
+    internal static string RepoRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Ipw.sln"))) dir = dir.Parent;

@@ -85,5 +85,25 @@ public sealed class JsonlDatasetTests : IDisposable
         Assert.Equal(Enumerable.Range(1, 20).Select(i => $"p{i}"), Open(path, ("sample", "20")).Items().Select(i => i.Prompt));
     }
 
+    // Found by ReaderMutationTests, kept as regressions.
+    [Fact]
+    public void Invalid_utf8_or_a_lone_surrogate_is_a_clear_error_naming_the_line()
+    {
+        var path = Path.Combine(_dir, "bad.jsonl");
+        File.WriteAllBytes(path, [.. """{"question": "ok"}"""u8, (byte)'\n', .. """{"question": "caf"""u8, 0xC3, .. "\"}\n"u8]);
+        var e = Assert.Throws<PluginConfigurationException>(() => Open(path).Items().ToList());
+        Assert.Equal($"{path} line 2: invalid UTF-8", e.Message);
+        var surrogate = Write("""{"question": "half \ud800 of a pair"}""");
+        Assert.Contains("line 1", Assert.Throws<PluginConfigurationException>(() => Open(surrogate).Items().ToList()).Message);
+    }
+
+    [Fact]
+    public void A_message_with_a_name_given_twice_keeps_the_last_value()
+    {
+        var path = Write("""{"messages": [{"role": "user", "content": "first", "content": "second"}]}""");
+        var item = Assert.Single(Open(path).Items().ToList());
+        Assert.Equal("second", item.Messages!.Single().Content);
+    }
+
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 }
