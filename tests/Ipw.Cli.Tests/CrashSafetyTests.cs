@@ -16,23 +16,12 @@ public sealed class CrashSafetyTests : IDisposable
         _ = p.StandardError.ReadToEndAsync();
 
         // Wait until at least five records are on disk, counted by an independent reader.
-        var deadline = Stopwatch.StartNew();
-        string? data = null;
-        var seen = 0;
-        while (deadline.Elapsed < TimeSpan.FromMinutes(2) && seen < 5)
-        {
-            Thread.Sleep(300);
-            data ??= Directory.Exists(_work.Combine("runs"))
-                ? Directory.GetFiles(_work.Combine("runs"), "data-00000-of-00001.arrow", SearchOption.AllDirectories).FirstOrDefault()
-                : null;
-            if (data is not null && new FileInfo(data).Length > 0) seen = ArrowJs.Read(data).GetProperty("numRows").GetInt32();
-        }
-        Assert.True(seen >= 5, "the run never wrote five records");
+        var (data, seen) = WaitForRecords(5);
         p.Kill(); // SIGKILL: no handler runs
         p.WaitForExit();
         Assert.False(p.ExitCode == 0);
 
-        var table = ArrowJs.Read(data!);
+        var table = ArrowJs.Read(data);
         var count = table.GetProperty("numRows").GetInt32();
         Assert.True(count >= seen, $"{count} rows after the kill, {seen} before");
         var indices = table.GetProperty("rows").EnumerateArray().Select(r => r.GetProperty("query_index").GetInt32());
@@ -70,18 +59,7 @@ public sealed class CrashSafetyTests : IDisposable
         p.StandardInput.Close();
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
-        var deadline = Stopwatch.StartNew();
-        string? data = null;
-        var seen = 0;
-        while (deadline.Elapsed < TimeSpan.FromMinutes(2) && seen < 3)
-        {
-            Thread.Sleep(200);
-            data ??= Directory.Exists(_work.Combine("runs"))
-                ? Directory.GetFiles(_work.Combine("runs"), "data-00000-of-00001.arrow", SearchOption.AllDirectories).FirstOrDefault()
-                : null;
-            if (data is not null && new FileInfo(data).Length > 0) seen = ArrowJs.Read(data).GetProperty("numRows").GetInt32();
-        }
-        Assert.True(seen >= 3, "the run never wrote three records");
+        var (data, seen) = WaitForRecords(3);
         IpwProcess.RunTool("kill", _work.Path, "-TERM", p.Id.ToString());
         Assert.True(p.WaitForExit(TimeSpan.FromSeconds(30)), "ipw did not stop after SIGTERM");
         Assert.Equal(143, p.ExitCode);
@@ -92,7 +70,7 @@ public sealed class CrashSafetyTests : IDisposable
         using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "summary.json")));
         Assert.Equal("interrupted", doc.RootElement.GetProperty("status").GetString());
         var queries = doc.RootElement.GetProperty("counts").GetProperty("queries").GetInt32();
-        var rows = ArrowJs.Read(data!).GetProperty("rows").EnumerateArray().ToList();
+        var rows = ArrowJs.Read(data).GetProperty("rows").EnumerateArray().ToList();
         Assert.Equal(queries, rows.Count);
         Assert.True(rows.Count >= seen);
         // The query in flight was cancelled and recorded, not lost.
@@ -133,6 +111,25 @@ public sealed class CrashSafetyTests : IDisposable
         var table = ArrowJs.Read(Path.Combine(Path.GetDirectoryName(summary)!, "data-00000-of-00001.arrow"));
         Assert.Equal(queries, table.GetProperty("numRows").GetInt32());
         Assert.All(table.GetProperty("rows").EnumerateArray(), r => Assert.Equal("ok", r.GetProperty("status").GetString()));
+    }
+
+    /// <summary>Waits until the run under runs/ has at least <paramref name="count"/> records on disk, counted by an
+    /// independent reader (apache-arrow); returns its data file and the rows seen.</summary>
+    private (string Data, int Seen) WaitForRecords(int count)
+    {
+        var deadline = Stopwatch.StartNew();
+        string? data = null;
+        var seen = 0;
+        while (deadline.Elapsed < TimeSpan.FromMinutes(2) && seen < count)
+        {
+            Thread.Sleep(250);
+            data ??= Directory.Exists(_work.Combine("runs"))
+                ? Directory.GetFiles(_work.Combine("runs"), "data-00000-of-00001.arrow", SearchOption.AllDirectories).FirstOrDefault()
+                : null;
+            if (data is not null && new FileInfo(data).Length > 0) seen = ArrowJs.Read(data).GetProperty("numRows").GetInt32();
+        }
+        Assert.True(seen >= count, $"the run never wrote {count} records");
+        return (data!, seen);
     }
 
     public void Dispose() => _work.Dispose();

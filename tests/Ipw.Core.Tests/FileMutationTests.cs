@@ -2,6 +2,7 @@ using System.Text;
 using CsCheck;
 using Ipw.Core.Plugins;
 using Ipw.Core.Summary;
+using Ipw.Tests;
 
 namespace Ipw.Core.Tests;
 
@@ -16,27 +17,7 @@ public sealed class FileMutationTests : IDisposable
 
     private static readonly byte[] Specials = [(byte)'"', (byte)'{', (byte)'}', (byte)'[', (byte)']', (byte)',', (byte)':', (byte)'\n', (byte)'\\', 0, 0xC3, 0xFF, (byte)'-', (byte)'9'];
 
-    private static Gen<byte[]> Mutated(byte[] seed) =>
-        Gen.Select(Gen.Int[0, 4], Gen.Int, Gen.Int[0, Specials.Length - 1]).Array[1, 6].Select(edits => Mutate(seed, edits));
-
-    private static byte[] Mutate(byte[] input, (int Kind, int At, int Special)[] edits)
-    {
-        var bytes = input.ToList();
-        foreach (var (kind, at, special) in edits)
-        {
-            if (bytes.Count == 0) break;
-            var i = (int)((uint)at % (uint)bytes.Count);
-            switch (kind)
-            {
-                case 0: bytes[i] ^= (byte)(1 << (at & 7)); break;
-                case 1: bytes.Insert(i, Specials[special]); break;
-                case 2: bytes.RemoveRange(i, Math.Min(bytes.Count - i, 1 + (at & 7))); break;
-                case 3: bytes.RemoveRange(i, bytes.Count - i); break;
-                default: bytes.InsertRange(i, bytes.GetRange(i, Math.Min(bytes.Count - i, 1 + (at & 31)))); break;
-            }
-        }
-        return [.. bytes];
-    }
+    private static Gen<byte[]> Mutated(byte[] seed) => Mutations.Of([seed], Specials, maxEdits: 6);
 
     private static readonly RunSummary Summary = new()
     {

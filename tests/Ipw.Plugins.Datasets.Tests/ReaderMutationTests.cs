@@ -1,6 +1,7 @@
 using System.Text;
 using CsCheck;
 using Ipw.Abstractions;
+using Ipw.Tests;
 
 namespace Ipw.Plugins.Datasets.Tests;
 
@@ -30,29 +31,7 @@ public sealed class ReaderMutationTests : IDisposable
 
     private static readonly byte[] Specials = [(byte)'"', (byte)'{', (byte)'}', (byte)'[', (byte)',', (byte)';', (byte)'\n', (byte)'\r', (byte)'\\', 0, 0xC3, 0xFF];
 
-    private static Gen<byte[]> Mutated(string[] corpus) =>
-        from seed in Gen.Int[0, corpus.Length - 1]
-        from edits in Gen.Select(Gen.Int[0, 4], Gen.Int, Gen.Int[0, Specials.Length - 1]).Array[1, 6]
-        select Mutate(Encoding.UTF8.GetBytes(corpus[seed]), edits);
-
-    private static byte[] Mutate(byte[] input, (int Kind, int At, int Special)[] edits)
-    {
-        var bytes = input.ToList();
-        foreach (var (kind, at, special) in edits)
-        {
-            if (bytes.Count == 0) break;
-            var i = (int)((uint)at % (uint)bytes.Count);
-            switch (kind)
-            {
-                case 0: bytes[i] ^= (byte)(1 << (at & 7)); break;
-                case 1: bytes.Insert(i, Specials[special]); break;
-                case 2: bytes.RemoveRange(i, Math.Min(bytes.Count - i, 1 + (at & 7))); break;
-                case 3: bytes.RemoveRange(i, bytes.Count - i); break;
-                default: bytes.InsertRange(i, bytes.GetRange(i, Math.Min(bytes.Count - i, 1 + (at & 31)))); break;
-            }
-        }
-        return [.. bytes];
-    }
+    private static Gen<byte[]> Mutated(string[] corpus) => Mutations.Of([.. corpus.Select(Encoding.UTF8.GetBytes)], Specials, maxEdits: 6);
 
     private void Read(byte[] bytes, string extension, Func<DatasetOptions, IDataset> open, Dictionary<string, string>? settings = null)
     {

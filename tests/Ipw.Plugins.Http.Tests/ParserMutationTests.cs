@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using CsCheck;
+using Ipw.Tests;
 using Ipw.TestServer;
 
 namespace Ipw.Plugins.Http.Tests;
@@ -21,30 +22,7 @@ public sealed class ParserMutationTests
         .SelectMany(t => t.Exchanges.Where(e => e.Chunks is { Count: > 0 }))
         .Select(e => Encoding.UTF8.GetBytes(string.Concat(e.Chunks!.Select(c => c.Bytes)))).ToArray();
 
-    /// <summary>One of <paramref name="corpus"/>, mutated 1 to 8 times.</summary>
-    private static Gen<byte[]> Mutated(byte[][] corpus) =>
-        from seed in Gen.Int[0, corpus.Length - 1]
-        from edits in Gen.Select(Gen.Int[0, 4], Gen.Int, Gen.Int[0, Specials.Length - 1]).Array[1, 8]
-        select Mutate(corpus[seed], edits);
-
-    private static byte[] Mutate(byte[] input, (int Kind, int At, int Special)[] edits)
-    {
-        var bytes = input.ToList();
-        foreach (var (kind, at, special) in edits)
-        {
-            if (bytes.Count == 0) break;
-            var i = (int)((uint)at % (uint)bytes.Count);
-            switch (kind)
-            {
-                case 0: bytes[i] ^= (byte)(1 << (at & 7)); break;
-                case 1: bytes.Insert(i, Specials[special]); break;
-                case 2: bytes.RemoveRange(i, Math.Min(bytes.Count - i, 1 + (at & 15))); break;
-                case 3: bytes.RemoveRange(i, bytes.Count - i); break;
-                default: bytes.InsertRange(i, bytes.GetRange(i, Math.Min(bytes.Count - i, 1 + (at & 63)))); break;
-            }
-        }
-        return [.. bytes];
-    }
+    private static Gen<byte[]> Mutated(byte[][] corpus) => Mutations.Of(corpus, Specials);
 
     private static void Rejected(Exception e)
     {
