@@ -163,7 +163,8 @@ public sealed class Profiler(PluginRegistries registries)
             if (failure is null && run.Failure is { } late)
             {
                 status = "failed";
-                summary.Failure = StorageError.Describe(late, run.Path) + " (the records keep their live energy)";
+                // Compaction found no room: the files stay as appended, whole; the records keep their live energy.
+                summary.Failure = StorageError.Describe(late, run.Path) + " while compacting the run's files (they stay whole, as appended)";
                 failure = late;
             }
             summary.ClientReport = await PluginCalls.ClientReportAsync(client).ConfigureAwait(false);
