@@ -74,7 +74,9 @@ public sealed partial class TuiEndToEndTests : IDisposable
             "--dataset-option", "subjects=math", "--output-dir", "runs"]);
         tmux.WaitFor(s => Tmux.QueriesDone(s) >= 1 && s.Contains("system: works"), "a query on the full-size screen");
         tmux.Resize(60, 16);
-        var screen = tmux.WaitFor(s => s.Split('\n').All(l => l.Length <= 60) && !s.Contains("system: works") && s.Contains("q stop"), "the small layout");
+        // The whole small frame: a capture can land while the terminal is still being redrawn (rows before the header).
+        var screen = tmux.WaitFor(s => s.Split('\n').All(l => l.Length <= 60) && !s.Contains("system: works") && s.Contains("q stop")
+            && s.Contains("llamasharp · ipw-tiny") && s.Contains("queries "), "the small layout with the header, the progress and the keys");
         Assert.Contains(screen.Split('\n'), l => l.Contains("llamasharp · ipw-tiny"));
         Assert.Contains(screen.Split('\n'), l => l.Contains("queries "));
         tmux.Resize(120, 40);
