@@ -15,46 +15,24 @@ internal static class OpenAiChunkParser
     /// <c>event: error</c> and llama.cpp's old <c>error:</c> line.</summary>
     public static void Parse(ReadOnlySpan<byte> eventType, ReadOnlySpan<byte> data, StreamState state)
     {
-        if (eventType.SequenceEqual("error"u8))
-        {
-            state.BeginEvent(data);
-            Fail(state, Guarded(data, state, static d => StreamErrorText.ErrorEventMessage(d)));
-            return;
-        }
-        Parse(data, state);
-    }
-
-    public static void Parse(ReadOnlySpan<byte> data, StreamState state)
-    {
         state.BeginEvent(data);
         try
         {
-            ParseEvent(data, state);
+            if (eventType.SequenceEqual("error"u8)) Fail(state, StreamErrorText.ErrorEventMessage(data));
+            else ParseEvent(data, state);
         }
         catch (InvalidOperationException e)
         {
             throw Malformed(state, e);
         }
     }
+
+    public static void Parse(ReadOnlySpan<byte> data, StreamState state) => Parse(default, data, state);
 
     /// <summary>A value of the wrong kind where the reader was asked for another (a string for a number, an escape that
     /// is no character): the event is malformed, as a JSON error is.</summary>
     internal static HttpInferenceClient.ProtocolViolation Malformed(StreamState state, InvalidOperationException e) =>
         new($"malformed chunk {state.EventNumber}: {e.Message}");
-
-    private delegate string SpanFunc(ReadOnlySpan<byte> data);
-
-    private static string Guarded(ReadOnlySpan<byte> data, StreamState state, SpanFunc read)
-    {
-        try
-        {
-            return read(data);
-        }
-        catch (InvalidOperationException e)
-        {
-            throw Malformed(state, e);
-        }
-    }
 
     private static void ParseEvent(ReadOnlySpan<byte> data, StreamState state)
     {

@@ -49,12 +49,7 @@ internal static class EnergyCommand
         {
             var options = TelemetrySources.Options(Ipw.Core.Session.ProfileArgs.ParseGpus("--gpus", parse.GetValue(serveGpus)));
             using var stop = new CancellationTokenSource();
-            using var ctrlC = Interrupts.CancelOnCtrlC(stop);
-            using var term = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c =>
-            {
-                c.Cancel = true;
-                stop.Cancel();
-            });
+            using var interrupts = Interrupts.CancelOnInterrupt(stop);
             return Task.FromResult(EnergyServe.Run(parse.GetValue(listen)!, parse.GetValue(node)!, Names(parse.GetValue(serveBackend)), options, stop.Token));
         });
         return new Command("energy", "Energy telemetry tools") { test, serve };
@@ -67,7 +62,7 @@ internal static class EnergyCommand
     {
         var registries = PluginLoading.Load();
         using var stop = new CancellationTokenSource();
-        using var ctrlC = Interrupts.CancelOnCtrlC(stop);
+        using var interrupts = Interrupts.CancelOnInterrupt(stop);
         Console.WriteLine($"ipw energy test: reading every backend every {interval.TotalSeconds:0.###} s for {duration.TotalSeconds:0.###} s (Ctrl-C stops)");
         var verdicts = new EnergyMonitor(registries) { Backends = backends, Options = options }.Run(interval, duration, (t, readings) =>
         {
@@ -92,7 +87,7 @@ internal static class EnergyCommand
         var registries = PluginLoading.Load();
         var entry = registries.Loads.Resolve(name);
         using var stop = new CancellationTokenSource();
-        using var ctrlC = Interrupts.CancelOnCtrlC(stop);
+        using var interrupts = Interrupts.CancelOnInterrupt(stop);
         using var load = entry.Descriptor.Create(settings);
         ComputeLoadInfo info;
         try

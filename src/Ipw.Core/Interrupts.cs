@@ -10,7 +10,8 @@ public static class Interrupts
 
     /// <summary>Handles Ctrl-C (<see cref="Handler"/>) and SIGTERM until disposed.</summary>
     /// <param name="message">Printed to stderr at the first Ctrl-C (null: nothing).</param>
-    public static Scope Install(CancellationTokenSource stop, CancellationTokenSource abort, string? message = null) => new(stop, abort, message);
+    public static Scope Install(CancellationTokenSource stop, CancellationTokenSource abort, string? message = null) =>
+        new(stop, abort, message, "terminated (SIGTERM): cancelling the queries in flight and saving the run");
 
     /// <summary>Ctrl-C and SIGTERM handled for as long as it is not disposed; says whether SIGTERM came.</summary>
     public sealed class Scope : IDisposable
@@ -19,7 +20,7 @@ public static class Interrupts
         private readonly System.Runtime.InteropServices.PosixSignalRegistration? _term;
         private volatile bool _terminated;
 
-        internal Scope(CancellationTokenSource stop, CancellationTokenSource abort, string? message)
+        internal Scope(CancellationTokenSource stop, CancellationTokenSource abort, string? message, string? terminatedMessage)
         {
             _ctrlC = Handler(stop, abort, message);
             Console.CancelKeyPress += _ctrlC;
@@ -29,7 +30,7 @@ public static class Interrupts
                 c.Cancel = true; // not killed on the spot: the run is saved first
                 if (_terminated) return;
                 _terminated = true;
-                Console.Error.WriteLine("ipw: terminated (SIGTERM): cancelling the queries in flight and saving the run");
+                if (terminatedMessage is not null) Console.Error.WriteLine($"ipw: {terminatedMessage}");
                 stop.Cancel();
                 abort.Cancel();
             });
@@ -64,17 +65,7 @@ public static class Interrupts
         };
     }
 
-    /// <summary>Ctrl-C cancels <paramref name="stop"/> for as long as the returned object is not disposed (a tool with no
-    /// in-flight work to abort, such as the energy self-test).</summary>
-    public static IDisposable CancelOnCtrlC(CancellationTokenSource stop)
-    {
-        var handler = Handler(stop, stop);
-        Console.CancelKeyPress += handler;
-        return new Installed(handler);
-    }
-
-    private sealed class Installed(ConsoleCancelEventHandler handler) : IDisposable
-    {
-        public void Dispose() => Console.CancelKeyPress -= handler;
-    }
+    /// <summary>Ctrl-C or SIGTERM cancels <paramref name="stop"/> for as long as the returned scope is not disposed (a tool
+    /// with no in-flight work to abort, such as the energy self-test or <c>ipw energy serve</c>).</summary>
+    public static Scope CancelOnInterrupt(CancellationTokenSource stop) => new(stop, stop, null, null);
 }

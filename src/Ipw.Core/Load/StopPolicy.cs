@@ -15,7 +15,7 @@ internal sealed class StopPolicy(ProfileOptions options, CancellationTokenSource
     public const double DefaultErrorRate = 0.5;
 
     private readonly Lock _lock = new();
-    private readonly double? _rate = options.MaxErrorRate ?? (options.MaxErrors is null ? DefaultErrorRate : null);
+    private readonly bool _defaultBudget = options.MaxErrors is null && options.MaxErrorRate is null;
     private int _completed, _errors;
 
     /// <summary>"completed", "interrupted" or "aborted".</summary>
@@ -39,7 +39,7 @@ internal sealed class StopPolicy(ProfileOptions options, CancellationTokenSource
             else if (Status == "completed" && TooManyErrors())
             {
                 Status = "aborted";
-                Failure = options.MaxErrors is null && options.MaxErrorRate is null
+                Failure = _defaultBudget
                     ? $"stopped by the default error budget: {_errors} of {_completed} queries failed (more than {DefaultErrorRate:P0}; --max-errors sets another limit, 100% none)"
                     : $"stopped by --max-errors after {_errors} failed of {_completed} queries";
                 sending.Cancel();
@@ -49,5 +49,5 @@ internal sealed class StopPolicy(ProfileOptions options, CancellationTokenSource
 
     private bool TooManyErrors() =>
         (options.MaxErrors is { } max && _errors >= max)
-        || (_rate is { } rate && _completed >= 10 && _errors > rate * _completed);
+        || ((_defaultBudget ? DefaultErrorRate : options.MaxErrorRate) is { } rate && _completed >= 10 && _errors > rate * _completed);
 }

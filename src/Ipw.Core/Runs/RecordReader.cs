@@ -9,12 +9,27 @@ namespace Ipw.Core.Runs;
 /// inter-token gaps) stays empty.</summary>
 internal static class RecordReader
 {
+    /// <summary>Every record of a data file, in order, streamed batch by batch.</summary>
+    /// <param name="columns">The columns to read (the others read as missing); null for all.</param>
+    public static IEnumerable<QueryRecord> Read(string dataPath, IReadOnlyCollection<RecordColumn>? columns = null)
+    {
+        using var input = new FileStream(dataPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new Apache.Arrow.Ipc.ArrowStreamReader(input);
+        while (reader.ReadNextRecordBatch() is { } batch)
+        {
+            List<QueryRecord> rows;
+            using (batch) rows = Rows(batch, columns);
+            foreach (var row in rows) yield return row;
+        }
+    }
+
     /// <summary>The rows of <paramref name="batch"/> as records, in order.</summary>
-    public static List<QueryRecord> Rows(RecordBatch batch)
+    /// <param name="columns">The columns to read (the others read as missing); null for all.</param>
+    public static List<QueryRecord> Rows(RecordBatch batch, IReadOnlyCollection<RecordColumn>? columns = null)
     {
         var cells = new object?[batch.Length][];
         for (var i = 0; i < cells.Length; i++) cells[i] = new object?[RecordColumns.All.Count];
-        foreach (var column in RecordColumns.All)
+        foreach (var column in columns ?? RecordColumns.All)
         {
             var index = batch.Schema.GetFieldIndex(column.Name);
             if (index < 0) continue;

@@ -124,18 +124,12 @@ public static class RunRepair
         var totals = new RunTotals(slo);
         long records = 0;
         double first = double.MaxValue, last = double.MinValue;
-        using var stream = File.OpenRead(data);
-        using var reader = new ArrowStreamReader(stream);
-        while (reader.ReadNextRecordBatch() is { } batch)
+        foreach (var record in RecordReader.Read(data))
         {
-            using (batch)
-                foreach (var record in RecordReader.Rows(batch))
-                {
-                    totals.Add(record);
-                    records++;
-                    if (record.Get(Ipw.Abstractions.RecordColumns.SentAtS) is { } sent) first = Math.Min(first, sent);
-                    if (record.Get(Ipw.Abstractions.RecordColumns.CompletedAtS) is { } done) last = Math.Max(last, done);
-                }
+            totals.Add(record);
+            records++;
+            if (record.Get(Ipw.Abstractions.RecordColumns.SentAtS) is { } sent) first = Math.Min(first, sent);
+            if (record.Get(Ipw.Abstractions.RecordColumns.CompletedAtS) is { } done) last = Math.Max(last, done);
         }
         return (totals, records, last > first ? last - first : null);
     }

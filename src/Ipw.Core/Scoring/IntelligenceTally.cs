@@ -31,24 +31,10 @@ internal sealed class IntelligenceTally
     public static IntelligenceTally Read(string dataPath)
     {
         var tally = new IntelligenceTally();
-        using var input = new FileStream(dataPath, FileMode.Open, FileAccess.Read, FileShare.Read);
-        using var reader = new Apache.Arrow.Ipc.ArrowStreamReader(input);
-        while (reader.ReadNextRecordBatch() is { } batch)
-        {
-            using (batch)
-            {
-                var subject = (Apache.Arrow.StringArray)batch.Column(Ipw.Abstractions.RecordColumns.Subject.Name);
-                var correct = (Apache.Arrow.BooleanArray)batch.Column(Ipw.Abstractions.RecordColumns.Correct.Name);
-                var energy = (Apache.Arrow.DoubleArray)batch.Column(Ipw.Abstractions.RecordColumns.EnergyJ.Name);
-                var power = (Apache.Arrow.DoubleArray)batch.Column(Ipw.Abstractions.RecordColumns.AvgPowerW.Name);
-                for (var i = 0; i < batch.Length; i++)
-                    tally.Add(QueryRecord.Of(
-                        Ipw.Abstractions.RecordColumns.Subject.With(subject.GetString(i)),
-                        Ipw.Abstractions.RecordColumns.Correct.With(correct.GetValue(i)),
-                        Ipw.Abstractions.RecordColumns.EnergyJ.With(energy.GetValue(i)),
-                        Ipw.Abstractions.RecordColumns.AvgPowerW.With(power.GetValue(i))));
-            }
-        }
+        foreach (var record in Runs.RecordReader.Read(dataPath,
+            [Ipw.Abstractions.RecordColumns.Subject, Ipw.Abstractions.RecordColumns.Correct, Ipw.Abstractions.RecordColumns.EnergyJ,
+                Ipw.Abstractions.RecordColumns.AvgPowerW]))
+            tally.Add(record);
         return tally;
     }
 
