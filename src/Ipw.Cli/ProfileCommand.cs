@@ -61,22 +61,46 @@ internal static class ProfileCommand
         };
         var progress = new Option<string>("--progress") { Description = "auto, bar, plain or none", DefaultValueFactory = _ => "auto" };
         progress.AcceptOnlyFromAmong("auto", "bar", "plain", "none");
+        var resume = new Option<string?>("--resume")
+        {
+            Description = "continue a run that was cut short (Ctrl-C, SIGTERM, kill, a full disk) in its folder: its own options, the items it has not recorded",
+        };
         var tui = new Option<bool>("--tui") { Description = "watch the run in the terminal UI (q stops and saves, p pauses); plain progress when there is no terminal" };
 
         var command = new Command("profile", "Profile a model: send a workload and record latency, tokens and telemetry per query")
         {
             client, model, baseUrl, waitReady, clientOption, threads, contextSize, dataset, datasetPath, datasetOption, maxQueries, maxErrors, outputDir,
             maxTokens, temperature, seed, warmup, interval, energy, gpus, concurrency, rate, arrival, burstiness, duration, baseline, attributionMethod,
-            prefillWeight, percentiles, slo, progress, tui,
+            prefillWeight, percentiles, slo, progress, tui, resume,
         };
 
         var judge = JudgeOptions.Create();
         judge.AddTo(command);
         var prometheus = new PrometheusOptions();
         prometheus.AddTo(command);
+        // What a resumed run takes from its folder, never from the command line.
+        Option[] runShape = [client, model, threads, contextSize, dataset, datasetPath, datasetOption, maxQueries, maxErrors, outputDir, maxTokens,
+            temperature, seed, warmup, interval, concurrency, rate, arrival, burstiness, duration, baseline, attributionMethod, prefillWeight, percentiles, slo];
         command.SetAction(async (parse, _) =>
         {
             var sources = parse.GetValue(energy);
+            if (parse.GetValue(resume) is { } folder)
+            {
+                if (runShape.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false }) is { } given)
+                    throw new UserError($"--resume continues the run with its own options: {given.Name} cannot be given (--client-base-url, --client-param header.*, " +
+                        "--wait-ready, --energy, --gpus, the telemetry options and the display options can)");
+                var plan = ResumePlan.Read(folder);
+                var resumed = ResumeArgs.From(plan.Prior.Config!, new ResumeOverrides
+                {
+                    BaseUrl = parse.GetValue(baseUrl),
+                    ClientParams = ProfileArgs.ParseSettings("--client-param", parse.GetValue(clientOption) ?? []),
+                    WaitReady = parse.GetValue(waitReady),
+                    Energy = sources is { Length: > 0 } ? string.Join(',', sources) : null,
+                    Gpus = parse.GetValue(gpus),
+                    TelemetrySettings = prometheus.Settings(parse),
+                }, plan.Folder).ToOptions();
+                return await RunAsync(resumed, parse.GetValue(tui) ? "tui" : parse.GetValue(progress)!, judge.Read(parse), plan);
+            }
             var concurrencies = parse.GetValue(concurrency) is { } c1 ? ParseList("--concurrency", c1, whole: true) : null;
             var rates = parse.GetValue(rate) is { } r1 ? ParseList("--rate", r1, whole: false) : null;
             if (concurrencies is not null && rates is not null)
@@ -176,7 +200,7 @@ internal static class ProfileCommand
         return outcome.Points.Any(p => p.Status != "completed") ? 1 : 0;
     }
 
-    private static async Task<int> RunAsync(ProfileOptions options, string progressMode, JudgeSettings? judge)
+    private static async Task<int> RunAsync(ProfileOptions options, string progressMode, JudgeSettings? judge, ResumePlan? resume = null)
     {
         var registries = PluginLoading.Load();
         using var stop = new CancellationTokenSource();
@@ -195,11 +219,11 @@ internal static class ProfileCommand
         var stoppedInTui = false;
         SessionOutcome result;
         if (mode == "tui")
-            (result, stoppedInTui) = TuiProfile.Run((o, s, a, gate) => session.RunAsync(options, o, judge, s, a, gate), abort);
+            (result, stoppedInTui) = TuiProfile.Run((o, s, a, gate) => session.RunAsync(options, o, judge, s, a, gate, resume), abort);
         else
             result = mode == "bar"
-                ? await ConsoleProgress.RunWithBarAsync(o => session.RunAsync(options, o, judge, stop.Token, abort.Token))
-                : await session.RunAsync(options, mode == "plain" ? new PlainProgress() : null, judge, stop.Token, abort.Token);
+                ? await ConsoleProgress.RunWithBarAsync(o => session.RunAsync(options, o, judge, stop.Token, abort.Token, resume: resume))
+                : await session.RunAsync(options, mode == "plain" ? new PlainProgress() : null, judge, stop.Token, abort.Token, resume: resume);
         var outcome = result.Run;
         RunReport.Print(outcome, Console.Out);
         if (result.Judged is { } o)
@@ -212,6 +236,7 @@ internal static class ProfileCommand
             Console.WriteLine($"stopped from the monitor after {outcome.Queries} queries; the run is saved in {outcome.RunPath}");
             return 0;
         }
+        if (outcome.Status is "interrupted" or "aborted") Console.WriteLine($"to finish it: ipw profile --resume {outcome.RunPath}");
         if (outcome.Status == "interrupted") return interrupts.ExitCode(130);
         if (outcome.Status == "aborted")
         {

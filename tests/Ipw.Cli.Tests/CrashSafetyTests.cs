@@ -16,7 +16,7 @@ public sealed class CrashSafetyTests : IDisposable
         _ = p.StandardError.ReadToEndAsync();
 
         // Wait until at least five records are on disk, counted by an independent reader.
-        var (data, seen) = WaitForRecords(5);
+        var (data, seen) = RunFiles.WaitForRecords(_work.Combine("runs"), 5);
         p.Kill(); // SIGKILL: no handler runs
         p.WaitForExit();
         Assert.False(p.ExitCode == 0);
@@ -59,7 +59,7 @@ public sealed class CrashSafetyTests : IDisposable
         p.StandardInput.Close();
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
-        var (data, seen) = WaitForRecords(3);
+        var (data, seen) = RunFiles.WaitForRecords(_work.Combine("runs"), 3);
         IpwProcess.RunTool("kill", _work.Path, "-TERM", p.Id.ToString());
         Assert.True(p.WaitForExit(TimeSpan.FromSeconds(30)), "ipw did not stop after SIGTERM");
         Assert.Equal(143, p.ExitCode);
@@ -111,25 +111,6 @@ public sealed class CrashSafetyTests : IDisposable
         var table = ArrowJs.Read(Path.Combine(Path.GetDirectoryName(summary)!, "data-00000-of-00001.arrow"));
         Assert.Equal(queries, table.GetProperty("numRows").GetInt32());
         Assert.All(table.GetProperty("rows").EnumerateArray(), r => Assert.Equal("ok", r.GetProperty("status").GetString()));
-    }
-
-    /// <summary>Waits until the run under runs/ has at least <paramref name="count"/> records on disk, counted by an
-    /// independent reader (apache-arrow); returns its data file and the rows seen.</summary>
-    private (string Data, int Seen) WaitForRecords(int count)
-    {
-        var deadline = Stopwatch.StartNew();
-        string? data = null;
-        var seen = 0;
-        while (deadline.Elapsed < TimeSpan.FromMinutes(2) && seen < count)
-        {
-            Thread.Sleep(250);
-            data ??= Directory.Exists(_work.Combine("runs"))
-                ? Directory.GetFiles(_work.Combine("runs"), "data-00000-of-00001.arrow", SearchOption.AllDirectories).FirstOrDefault()
-                : null;
-            if (data is not null && new FileInfo(data).Length > 0) seen = ArrowJs.Read(data).GetProperty("numRows").GetInt32();
-        }
-        Assert.True(seen >= count, $"the run never wrote {count} records");
-        return (data!, seen);
     }
 
     public void Dispose() => _work.Dispose();

@@ -26,7 +26,7 @@ public sealed class ActiveEnergyFinaliser
     private double[] _share = [], _active = [], _error = [];
     private IReadOnlyList<double>?[] _shareByDevice = [], _activeByDevice = [];
     private IReadOnlyList<string> _flags = [];
-    private int _rewritten;
+    private int _rewritten, _prior;
 
     /// <summary>Records noted so far (with or without energy).</summary>
     public int Count => _entries.Count;
@@ -36,6 +36,15 @@ public sealed class ActiveEnergyFinaliser
 
     /// <summary>The fit, when the fitted method ran; null otherwise.</summary>
     public FittedRun? Fitted { get; private set; }
+
+    /// <summary>Notes that the data file starts with <paramref name="records"/> records kept from before a resumption: their
+    /// energy is final as written (each part against its own baselines), so the rewrite passes them over. Called before
+    /// the first <see cref="Add"/>.</summary>
+    public void KeepPrior(int records)
+    {
+        if (_entries.Count > 0 || Closed) throw new InvalidOperationException("records kept from before a resumption come first");
+        _prior = records;
+    }
 
     /// <summary>Notes the record appended next: its attributed energy, or null when it has none.</summary>
     public void Add(AttributedEnergy? e)
@@ -112,6 +121,13 @@ public sealed class ActiveEnergyFinaliser
     public RecordBatch Rewrite(RecordBatch batch)
     {
         if (!Closed) return batch;
+        if (_prior > 0)
+        {
+            // The kept records were appended in batches of their own, before any of this part's.
+            if (batch.Length > _prior) throw new InvalidOperationException("a batch mixes records kept from before a resumption with new ones");
+            _prior -= batch.Length;
+            return batch;
+        }
         var rows = new List<QueryRecord>(batch.Length);
         var quality = (StringArray)batch.Column(RecordColumns.EnergyQuality.Name);
         var method = (StringArray)batch.Column(RecordColumns.EnergyMethod.Name);

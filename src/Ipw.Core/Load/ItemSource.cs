@@ -5,17 +5,18 @@ using Ipw.Core.Profiling;
 namespace Ipw.Core.Load;
 
 /// <summary>Hands out the workload's items with their query index, thread-safely: stops at the planned count, or when the
-/// run's duration (less time spent paused) is up; a timed run cycles the dataset to fill its duration.</summary>
-internal sealed class ItemSource(ProfileOptions options, IDataset dataset, SendGate? gate)
+/// run's duration (less time spent paused) is up; a timed run cycles the dataset to fill its duration. A resumed run
+/// passes over the items already recorded (<paramref name="done"/>, by query index), which keep their index.</summary>
+internal sealed class ItemSource(ProfileOptions options, IDataset dataset, SendGate? gate, IReadOnlyDictionary<int, string>? done = null)
 {
     private readonly Lock _lock = new();
     private IEnumerator<WorkloadItem>? _items;
     private CancellationToken _sending, _abort;
     private long _measureStart;
-    private int _next;
+    private int _next, _handedOut;
 
-    /// <summary>Queries the run will measure, when known in advance.</summary>
-    public int? Planned { get; } = PlannedQueries(options, dataset);
+    /// <summary>Queries the run (this part of it, when resumed) will measure, when known in advance.</summary>
+    public int? Planned { get; } = PlannedQueries(options, dataset) - (done?.Count ?? 0);
 
     /// <summary>Queries a run with these options will measure, when known in advance.</summary>
     public static int? PlannedQueries(ProfileOptions o, IDataset dataset)
@@ -49,18 +50,24 @@ internal sealed class ItemSource(ProfileOptions options, IDataset dataset, SendG
             index = -1;
             item = null!;
             if (_sending.IsCancellationRequested || _items is null) return false;
-            if (Planned is { } p && _next >= p) return false;
+            if (Planned is { } p && _handedOut >= p) return false;
             if (options.Duration is { } d && Stopwatch.GetElapsedTime(_measureStart) - (gate?.Paused ?? TimeSpan.Zero) >= d) return false;
-            if (!_items.MoveNext())
+            while (true)
             {
-                if (options.Duration is null) return false;
-                _items.Dispose();
-                _items = dataset.Items(_abort).GetEnumerator();
-                if (!_items.MoveNext()) return false;
+                if (!_items.MoveNext())
+                {
+                    if (options.Duration is null) return false;
+                    _items.Dispose();
+                    _items = dataset.Items(_abort).GetEnumerator();
+                    if (!_items.MoveNext()) return false;
+                }
+                var position = _next++;
+                if (done?.ContainsKey(position) == true) continue; // recorded before the run was resumed
+                index = position;
+                item = _items.Current;
+                _handedOut++;
+                return true;
             }
-            index = _next++;
-            item = _items.Current;
-            return true;
         }
     }
 }

@@ -9,9 +9,9 @@ using Ipw.Core.Telemetry;
 
 namespace Ipw.Core.Load;
 
-/// <summary>What a load run works with.</summary>
+/// <summary>What a load run works with; <paramref name="Done"/>: the items a resumed run recorded before (by query index).</summary>
 internal sealed record LoadParts(ProfileOptions Options, IInferenceClient Client, IDataset Dataset, TelemetrySession Session,
-    EnergyAttributor? Energy, SendGate? Gate);
+    EnergyAttributor? Energy, SendGate? Gate, IReadOnlyDictionary<int, string>? Done = null);
 
 /// <summary>
 /// The measured part of a profile: sends the workload by its strategy (closed or open loop), measures each query once
@@ -25,7 +25,7 @@ internal sealed class LoadDriver(LoadParts parts, RecordPipeline pipeline, Summa
     /// (which the load report shows) instead of letting memory grow.</summary>
     private readonly Channel<MeasuredQuery> _measured = Channel.CreateBounded<MeasuredQuery>(
         new BoundedChannelOptions(1024) { FullMode = BoundedChannelFullMode.Wait });
-    private readonly ItemSource _items = new(parts.Options, parts.Dataset, parts.Gate);
+    private readonly ItemSource _items = new(parts.Options, parts.Dataset, parts.Gate, parts.Done);
     private readonly QueryMeter _meter = new(parts.Options, parts.Client, pipeline.Windows);
     private long _measureStart;
 

@@ -31,14 +31,16 @@ public sealed class Profiler(PluginRegistries registries)
     /// <param name="stop">Graceful stop: no new query is sent; the one in flight completes and is kept.</param>
     /// <param name="abort">Hard stop: the query in flight is cancelled (and recorded as cancelled).</param>
     /// <param name="gate">Pauses and resumes sending while the run goes on (see <see cref="SendGate"/>).</param>
+    /// <param name="resume">A run cut short, continued in its own folder: the items it has not recorded are sent.</param>
     public async Task<ProfileOutcome> RunAsync(ProfileOptions options, IProfileObserver? observer = null,
-        CancellationToken stop = default, CancellationToken abort = default, SendGate? gate = null)
+        CancellationToken stop = default, CancellationToken abort = default, SendGate? gate = null, ResumePlan? resume = null)
     {
         observer ??= new CompositeObserver([]);
         options.Validate();
         var clientEntry = registries.Clients.Resolve(options.Client);
         var datasetEntry = registries.Datasets.Resolve(options.Dataset);
         var dataset = PluginCalls.CreateDataset(datasetEntry, options);
+        resume?.CheckDataset(dataset, abort);
 
         // Check the output folder before the (possibly slow) model load.
         var outputRoot = RunStore.EnsureWritable(options.OutputDir);
@@ -65,9 +67,12 @@ public sealed class Profiler(PluginRegistries registries)
             EdgeMinSpacing = options.LoadMode == "sequential" ? TimeSpan.Zero : options.SampleInterval / 10,
         };
         var hardware = HardwareInfo.Detect(GpuNames(session));
-        using var run = RunStore.Create(outputRoot, hardware.Label, info.Model, options.RunSuffix);
-        var runStart = Stopwatch.GetTimestamp();
-        var wallStart = DateTimeOffset.UtcNow;
+        resume?.CheckSame(hardware.Label, info.Model);
+        using var run = resume is null ? RunStore.Create(outputRoot, hardware.Label, info.Model, options.RunSuffix) : RunStore.Resume(resume.Folder, resume.Kept);
+        // A resumed run's clock continues from where its earlier part ended: the time between the parts is in no window.
+        var before = TimeSpan.FromSeconds(resume?.PriorDurationS ?? 0);
+        var runStart = Stopwatch.GetTimestamp() - (long)(before.TotalSeconds * Stopwatch.Frequency);
+        var wallStart = DateTimeOffset.UtcNow - before;
         var attribution = new TelemetryMap(session);
         EnergyAttributor? energy = null;
         if (attribution.EnergyMetrics.Count > 0)
@@ -88,10 +93,11 @@ public sealed class Profiler(PluginRegistries registries)
             };
         }
         session.Start(run.CreateTelemetrySink(runStart));
-        var total = Load.ItemSource.PlannedQueries(options, dataset);
+        var total = Load.ItemSource.PlannedQueries(options, dataset) - (resume?.Done.Count ?? 0);
 
         var summary = new SummaryState(options.Slo);
-        var facts = new RunFacts(options, info, clientEntry, datasetEntry, dataset, hardware, registries, wallStart);
+        resume?.Seed(summary);
+        var facts = new RunFacts(options, info, clientEntry, datasetEntry, dataset, hardware, registries, resume?.StartedAt(wallStart) ?? wallStart);
         var publisher = new SummaryPublisher(new RunSummaryBuilder(facts, session, attribution, energy, summary), summary, run, runStart);
         run.Prewarm();
         publisher.Publish("running");
@@ -113,7 +119,7 @@ public sealed class Profiler(PluginRegistries registries)
             new EnergyStage(attribution, options.Attribution, () => summary.Idle),
             new GradeStage(new GraderSet(registries)),
         ]);
-        var load = new LoadDriver(new LoadParts(options, client, dataset, session, energy, gate),
+        var load = new LoadDriver(new LoadParts(options, client, dataset, session, energy, gate, resume?.Done),
             new RecordPipeline(assembler, new QueryWindows(session, energy), run, summary, observer), publisher, observer);
         var status = "completed";
         Exception? failure = null;
@@ -172,7 +178,8 @@ public sealed class Profiler(PluginRegistries registries)
         }
         if (failure is IOException stored)
             throw new StorageError($"{StorageError.Describe(stored, run.Path)}: the {run.RecordsWritten} records written are kept" +
-                (summaryWritten ? "" : $"; summary.json could not be written: `ipw repair {run.Path}` rebuilds it once there is room"), stored);
+                (summaryWritten ? $"; `ipw profile --resume {run.Path}` finishes the run once there is room"
+                    : $"; summary.json could not be written: `ipw repair {run.Path}` rebuilds it once there is room"), stored);
         if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
 
         var outcome = new ProfileOutcome(run.Path, status, summary.Totals.Queries, summary.Totals.Errors, summary.Totals.OutputTokens, Stopwatch.GetElapsedTime(runStart))

@@ -84,6 +84,15 @@ internal sealed class ArrowAppendWriter<TRow> : IDisposable
         RowsWritten += rows.Count;
     }
 
+    /// <summary>Appends a batch read from another file of the same layout (a resumed run's earlier rows), as it is.</summary>
+    public void Append(RecordBatch batch)
+    {
+        if (batch.Length == 0) return;
+        _writer.WriteRecordBatch(batch);
+        Commit();
+        RowsWritten += batch.Length;
+    }
+
     private void Commit()
     {
         if (_failed is not null) throw new IOException($"{_path}: an earlier write failed ({_failed.Message}); nothing more is written", _failed);

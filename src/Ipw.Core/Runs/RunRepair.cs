@@ -19,12 +19,13 @@ public static class RunRepair
     {
         var data = Path.Combine(folder, RunStore.DataFileName);
         if (!Directory.Exists(folder)) throw new UserError($"'{folder}': no such folder");
-        if (!File.Exists(data)) throw new UserError($"'{folder}' is not a run folder (it has no {RunStore.DataFileName})");
+        if (!File.Exists(data) && !File.Exists(data + RunStore.SetAsideSuffix)) throw new UserError($"'{folder}' is not a run folder (it has no {RunStore.DataFileName})");
         var summaryPath = Path.Combine(folder, RunStore.SummaryFileName);
         var old = ReadSummary(summaryPath);
         if (old is not null && RunState.IsLive(old))
             throw new UserError($"'{folder}' is still running (process {old.Runner!.Pid}); repair a run only once its process has ended");
 
+        RunStore.RestoreSetAside(folder); // a resumption killed while it copied the earlier files
         var dataCut = CutTornBatch(data);
         var telemetry = Path.Combine(folder, RunStore.TelemetryFileName);
         var telemetryCut = File.Exists(telemetry) ? CutTornBatch(telemetry) : 0;

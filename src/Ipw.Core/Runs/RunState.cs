@@ -16,9 +16,25 @@ public static class RunState
         try
         {
             using var process = Process.GetProcessById(runner.Pid);
-            return !process.HasExited;
+            return !process.HasExited && !Zombie(runner.Pid);
         }
         catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Whether the process has ended and waits only to be reaped (Linux: state Z or X in /proc/PID/stat), as a
+    /// process killed a moment ago whose parent has not collected it yet.</summary>
+    private static bool Zombie(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var end = stat.LastIndexOf(')');
+            return end > 0 && end + 2 < stat.Length && stat[end + 2] is 'Z' or 'X';
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return false;
         }
@@ -31,6 +47,6 @@ public static class RunState
         if (summary.Status != "running") return;
         if (IsLive(summary))
             throw new UserError($"'{folder}' is still running (process {summary.Runner!.Pid}); use it when it ends");
-        throw new UserError($"'{folder}': run was interrupted (summary.json still says running); `ipw repair {folder}` rebuilds its summary from its records");
+        throw new UserError($"'{folder}': run was interrupted (summary.json still says running); `ipw repair {folder}` rebuilds its summary from its records, `ipw profile --resume {folder}` finishes it");
     }
 }

@@ -107,6 +107,51 @@ public sealed class RunStore : IDisposable
         }
     }
 
+    /// <summary>Reopens a run folder to resume it: the data file is rewritten with <paramref name="kept"/> (the earlier
+    /// records, less those the resumption sends again) in batches of their own, and telemetry.arrow is carried over when
+    /// the sampler starts. The earlier files are moved aside first and removed once copied, so a process killed meanwhile
+    /// leaves them to <see cref="RestoreSetAside"/>.</summary>
+    public static RunStore Resume(string folder, IReadOnlyList<QueryRecord> kept)
+    {
+        RestoreSetAside(folder);
+        var data = System.IO.Path.Combine(folder, DataFileName);
+        var telemetry = System.IO.Path.Combine(folder, TelemetryFileName);
+        RunStore? store = null;
+        try
+        {
+            File.Move(data, data + SetAsideSuffix);
+            if (File.Exists(telemetry)) File.Move(telemetry, telemetry + SetAsideSuffix);
+            store = new RunStore(folder) { _priorTelemetry = telemetry + SetAsideSuffix };
+            for (var i = 0; i < kept.Count; i += ArrowAppendWriter<QueryRecord>.CompactBatchRows)
+                store.Append(kept.Skip(i).Take(ArrowAppendWriter<QueryRecord>.CompactBatchRows).ToList());
+            File.Delete(data + SetAsideSuffix);
+            return store;
+        }
+        catch (IOException e)
+        {
+            store?._records.Discard();
+            RestoreSetAside(folder);
+            throw new StorageError(StorageError.Describe(e, folder) + ": the run was not resumed and is as it was", e);
+        }
+    }
+
+    /// <summary>What an earlier file is called while a resumption copies it.</summary>
+    public const string SetAsideSuffix = ".before-resume";
+
+    /// <summary>Puts back files a resumption set aside and did not finish copying (the process was killed meanwhile): the
+    /// set-aside file is whole, the copy may not be.</summary>
+    public static void RestoreSetAside(string folder)
+    {
+        foreach (var name in new[] { DataFileName, TelemetryFileName })
+        {
+            var file = System.IO.Path.Combine(folder, name);
+            if (!File.Exists(file + SetAsideSuffix)) continue;
+            File.Move(file + SetAsideSuffix, file, overwrite: true);
+        }
+    }
+
+    private string? _priorTelemetry;
+
     /// <summary>Creates the output folder if needed and checks a file can be written there.</summary>
     /// <returns>The folder's absolute path.</returns>
     public static string EnsureWritable(string outputDir)
@@ -128,7 +173,7 @@ public sealed class RunStore : IDisposable
 
     /// <summary>A sink writing the run's telemetry timeline to telemetry.arrow.</summary>
     public Telemetry.ITelemetrySink CreateTelemetrySink(long runStart) =>
-        _telemetry = new TelemetryArrowSink(System.IO.Path.Combine(Path, TelemetryFileName), runStart);
+        _telemetry = new TelemetryArrowSink(System.IO.Path.Combine(Path, TelemetryFileName), runStart, _priorTelemetry);
 
     private TelemetryArrowSink? _telemetry;
 

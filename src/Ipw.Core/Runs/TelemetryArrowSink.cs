@@ -8,8 +8,9 @@ internal sealed record TelemetryRow(double TimeS, string Source, string Device, 
 
 /// <summary>Writes every sample to telemetry.arrow in long format, a batch about every second. A failed write (the disk is
 /// full) ends the file at its last whole batch and is kept in <see cref="Failure"/> for the run to act on: the sampler and
-/// the queries' windows, which call this, never see it.</summary>
-internal sealed class TelemetryArrowSink(string path, long runStart) : ITelemetrySink
+/// the queries' windows, which call this, never see it. A resumed run's earlier timeline (<paramref name="prior"/>) is
+/// copied in first, whole, then deleted.</summary>
+internal sealed class TelemetryArrowSink(string path, long runStart, string? prior = null) : ITelemetrySink
 {
     private static readonly TableLayout<TelemetryRow> Layout = new(
     [
@@ -31,6 +32,21 @@ internal sealed class TelemetryArrowSink(string path, long runStart) : ITelemetr
     {
         _metrics = metrics;
         _writer = new ArrowAppendWriter<TelemetryRow>(path, Layout);
+        if (prior is null || !File.Exists(prior)) return;
+        try
+        {
+            using (var input = new FileStream(prior, FileMode.Open, FileAccess.Read, FileShare.Read))
+            using (var reader = new Apache.Arrow.Ipc.ArrowStreamReader(input))
+            {
+                while (reader.ReadNextRecordBatch() is { } batch)
+                    using (batch) _writer.Append(batch);
+            }
+            File.Delete(prior);
+        }
+        catch (IOException)
+        {
+            // Kept in Failure (a full disk): the earlier timeline stays in its own file for the next resumption.
+        }
     }
 
     public void Write(long timestamp, long readTicks, ReadOnlySpan<double> values)

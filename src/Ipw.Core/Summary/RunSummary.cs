@@ -42,6 +42,8 @@ public sealed record RunSummary
     public RunnerSection? Runner { get; init; }
     /// <summary>Set by <c>ipw repair</c>: the summary was rebuilt from the records after the run was cut short.</summary>
     public RepairSection? Repair { get; init; }
+    /// <summary>Set by <c>ipw profile --resume</c>: each time the run was resumed, what it kept and what came before.</summary>
+    public List<ResumeSection>? Resumes { get; init; }
 
     /// <summary>Keys this version does not know (a newer ipw's, a user's), kept as they were.</summary>
     [JsonExtensionData]
@@ -51,6 +53,9 @@ public sealed record RunSummary
 /// <summary>The options the run was given.</summary>
 public sealed record RunConfig
 {
+    /// <summary>What a header setting's value is written as: header values may hold credentials.</summary>
+    public const string ValueNotRecorded = "(set, value not recorded)";
+
     public string? Client { get; init; }
     public string? Model { get; init; }
     public string? ClientBaseUrl { get; init; }
@@ -58,6 +63,8 @@ public sealed record RunConfig
     public Dictionary<string, string>? ClientSettings { get; init; }
     public string? Dataset { get; init; }
     public string? DatasetPath { get; init; }
+    /// <summary>The dataset's settings (<c>--dataset-option</c>), so the run can be resumed on the same items.</summary>
+    public Dictionary<string, string>? DatasetSettings { get; init; }
     public int? MaxQueries { get; init; }
     public int? MaxErrors { get; init; }
     public double? MaxErrorRate { get; init; }
@@ -93,6 +100,16 @@ public sealed record RunnerSection(int Pid, string Host);
 /// from telemetry.arrow. The inter-token latencies pooled over gaps are not in the data file, so a repaired summary's
 /// ITL is missing.</summary>
 public sealed record RepairSection(string At, long RecordsKept, long DataBytesCut, long TelemetryBytesCut);
+
+/// <summary>One resumption (<c>ipw profile --resume</c>): when, the records kept from before it, the cancelled records
+/// dropped (their items were sent again), how the earlier part had ended, its duration and measured span, and its energy as
+/// its summary last gave it (gross and active, J; null where it had none). The run's clock continues from the earlier
+/// part's duration: the time between the parts is in no window.</summary>
+public sealed record ResumeSection(string At, long RecordsKept, long CancelledDropped, string PriorStatus, double PriorDurationS, double? PriorMeasuredSpanS)
+{
+    public double? PriorGrossJ { get; init; }
+    public double? PriorActiveJ { get; init; }
+}
 
 public sealed record ModelSection(string? Label, Dictionary<string, string>? Details);
 

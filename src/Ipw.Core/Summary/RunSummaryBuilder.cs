@@ -37,17 +37,19 @@ internal sealed class RunSummaryBuilder(RunFacts facts, TelemetrySession session
                 facts.Registries.Loaded.Select(p => new PluginVersion(p.Name, p.Version)).ToList()),
             Counts = state.Totals.Counts(recordsOnDisk),
             Totals = state.Totals.Totals(),
-            Serving = state.Totals.Serving.ToSection(o.Percentiles, state.MeasuredSpanS) with
+            Serving = state.Totals.Serving.ToSection(o.Percentiles, state.RunSpanS) with
             {
                 RequestRate = o.Rate,
                 Burstiness = o.Burstiness,
                 MaxConcurrency = o.Rate is null ? o.Concurrency : null,
             },
             Load = state.Load,
-            Energy = _energy.Build(energy, state.Totals, state.Idle, state.ActiveEnergy, state.MeasuredSpanS),
+            Energy = ResumedEnergy.Combine(_energy.Build(energy, state.Totals, state.Idle, state.ActiveEnergy, state.MeasuredSpanS),
+                state.Prior, state.Totals.OutputTokens),
             Intelligence = state.Totals.Intelligence.ToSection(map.EnergyMissingReason),
             Telemetry = Telemetry(),
             Runner = new RunnerSection(Environment.ProcessId, Environment.MachineName),
+            Resumes = state.Prior?.Resumes,
         };
     }
 
@@ -58,9 +60,10 @@ internal sealed class RunSummaryBuilder(RunFacts facts, TelemetrySession session
         ClientBaseUrl = o.BaseUrl is null ? null : Ipw.Abstractions.UrlText.WithoutUserInfo(o.BaseUrl), // credentials never written
         // Header values may hold credentials: record that they were set, never what they were.
         ClientSettings = o.ClientSettings.ToDictionary(p => p.Key,
-            p => p.Key.StartsWith("header.", StringComparison.OrdinalIgnoreCase) ? "(set, value not recorded)" : p.Value),
+            p => p.Key.StartsWith("header.", StringComparison.OrdinalIgnoreCase) ? RunConfig.ValueNotRecorded : p.Value),
         Dataset = o.Dataset,
         DatasetPath = o.DatasetPath,
+        DatasetSettings = o.DatasetSettings.Count > 0 ? o.DatasetSettings.ToDictionary(StringComparer.Ordinal) : null,
         MaxQueries = o.MaxQueries,
         MaxErrors = o.MaxErrors,
         MaxErrorRate = o.MaxErrorRate,

@@ -15,6 +15,9 @@ internal sealed class RunTotals(Profiling.ServiceLevel? slo = null)
     private long _inputTokens, _missingInputTokens, _missingOutputTokens;
     private double _latencySum, _energySum, _cpuSum, _ttftSum, _decodeRateSum, _activeSum;
     private int _energyMissing, _ttftCount, _decodeRateCount, _activeCount;
+    /// <summary>The energies of records kept from before a resumption: final as they are, so kept through
+    /// <see cref="FinaliseEnergy"/>.</summary>
+    private readonly List<double> _priorShares = [], _priorActive = [];
 
     public int Queries { get; private set; }
     public int Errors { get; private set; }
@@ -45,6 +48,14 @@ internal sealed class RunTotals(Profiling.ServiceLevel? slo = null)
         _cpuSum += r.ProcessCpuS ?? 0;
     }
 
+    /// <summary>Adds a record kept from before a resumption (its energy stays as it was written).</summary>
+    public void AddPrior(QueryRecord r)
+    {
+        Add(r);
+        if (r.EnergyJ is { } e) _priorShares.Add(e);
+        if (r.ActiveEnergyJ is { } a) _priorActive.Add(a);
+    }
+
     public void AddEnergyFlags(IReadOnlyList<string> flags)
     {
         foreach (var f in flags) _energyFlags[f] = _energyFlags.GetValueOrDefault(f) + 1;
@@ -56,11 +67,11 @@ internal sealed class RunTotals(Profiling.ServiceLevel? slo = null)
     {
         _queryEnergy.Clear();
         _energySum = 0;
-        foreach (var e in final.Shares) { _energySum += e; _queryEnergy.Add(e); }
+        foreach (var e in _priorShares.Concat(final.Shares)) { _energySum += e; _queryEnergy.Add(e); }
         _queryActiveEnergy.Clear();
         _activeSum = 0;
-        foreach (var a in final.Active) { _activeSum += a; _queryActiveEnergy.Add(a); }
-        _activeCount = final.Active.Count;
+        foreach (var a in _priorActive.Concat(final.Active)) { _activeSum += a; _queryActiveEnergy.Add(a); }
+        _activeCount = _priorActive.Count + final.Active.Count;
         foreach (var f in baselineFlags) _energyFlags[f] = _energyFlags.GetValueOrDefault(f) + final.Active.Count;
     }
 

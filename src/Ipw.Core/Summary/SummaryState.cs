@@ -19,8 +19,19 @@ internal sealed class SummaryState(Profiling.ServiceLevel? slo = null)
         get => Idle.After;
         set => Idle = Idle with { After = value };
     }
-    /// <summary>From the first send to the last completion, s.</summary>
+    /// <summary>From the first send to the last completion, s (of this part of a resumed run).</summary>
     public double? MeasuredSpanS { get; set; }
+
+    /// <summary>What came before a resumption: the earlier parts' measured span, energy and resumptions (null: none).</summary>
+    public ResumedFrom? Prior { get; set; }
+
+    /// <summary>The whole run's measured span: this part's, plus the earlier parts' when resumed (the gaps between them
+    /// excluded).</summary>
+    public double? RunSpanS => (MeasuredSpanS, Prior?.MeasuredSpanS) switch
+    {
+        (null, null) => null,
+        var (now, before) => (now ?? 0) + (before ?? 0),
+    };
     public LoadSection? Load { get; set; }
     public string? Failure { get; set; }
     /// <summary>What the client reported after the run.</summary>
@@ -32,3 +43,7 @@ internal sealed class SummaryState(Profiling.ServiceLevel? slo = null)
     /// <summary>The idle baselines measured so far (set once each, read for every record).</summary>
     public IdleSummary Idle { get; private set; } = new(null, null);
 }
+
+/// <summary>A resumed run's earlier parts, as their summary gave them: their measured span, their energy section, and the
+/// resumptions so far (this one last).</summary>
+internal sealed record ResumedFrom(double? MeasuredSpanS, EnergySection? Energy, List<ResumeSection> Resumes);
