@@ -22,6 +22,19 @@ read -r passed failed skipped < <(grep -E '^(Passed|Failed)! +- Failed:' "$log" 
 assemblies=$(grep -cE '^(Passed|Failed)! +- Failed:' "$log")
 rm -f "$log"
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi # a test host that crashed reports no line
+# Coverage-guided fuzzing (SharpFuzz + AFL++): each target's kept corpus and past crashes replayed, then a short
+# bounded run of each (longer campaigns: scripts/fuzz.sh --seconds 600). One test per target.
+if command -v afl-fuzz >/dev/null 2>&1; then
+  fuzz_log="$(mktemp)"
+  bash scripts/fuzz.sh --seconds "${IPW_FUZZ_SECONDS:-8}" | tee "$fuzz_log"
+  read -r fp ff < <(tail -1 "$fuzz_log" | sed -E 's/^([0-9]+) passed, ([0-9]+) failed.*/\1 \2/')
+  rm -f "$fuzz_log"
+  if [[ "$fp" =~ ^[0-9]+$ && "$ff" =~ ^[0-9]+$ ]]; then passed=$((passed + fp)); failed=$((failed + ff)); else failed=$((failed + 1)); fi
+  [ "${ff:-1}" = "0" ] || status=1
+else
+  skipped=$((skipped + 1)); echo "fuzzing: skipped (afl-fuzz not installed; Debian: apt-get install afl++)"
+fi
+
 # Formatting is checked too (.editorconfig), counted as one more test.
 if dotnet format Ipw.sln --verify-no-changes --no-restore >/dev/null 2>&1; then
   passed=$((passed + 1)); echo "format check: passed"

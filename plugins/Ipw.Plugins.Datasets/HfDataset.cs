@@ -124,6 +124,7 @@ internal sealed class HfDataset : FileDataset
             try
             {
                 batch = reader.ReadNextRecordBatch();
+                if (batch is not null) Ipw.Shared.ArrowBounds.Check(batch);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -137,19 +138,27 @@ internal sealed class HfDataset : FileDataset
                     names = batch.Schema.FieldsList.Select(f => f.Name).ToArray();
                     index = names.Select((n, i) => (n, i)).GroupBy(p => p.n).ToDictionary(g => g.Key, g => g.First().i, StringComparer.Ordinal);
                 }
-                for (var row = 0; row < batch.Length; row++) yield return new ArrowRow(batch, row, names, index!);
+                for (var row = 0; row < batch.Length; row++) yield return new ArrowRow(file, batch, row, names, index!);
             }
         }
     }
 
-    private readonly struct ArrowRow(RecordBatch batch, int row, string[] names, Dictionary<string, int> index) : IRowFields
+    private readonly struct ArrowRow(string file, RecordBatch batch, int row, string[] names, Dictionary<string, int> index) : IRowFields
     {
         public IEnumerable<string> Names => names;
 
         public bool TryGet(string name, out object? value)
         {
             if (!index.TryGetValue(name, out var i)) { value = null; return false; }
-            value = Value(batch.Column(i), row);
+            try
+            {
+                value = Value(batch.Column(i), row);
+            }
+            catch (Exception e) when (e is ArgumentOutOfRangeException or IndexOutOfRangeException or OverflowException or InvalidDataException)
+            {
+                // Arrow's reader takes a batch's buffers on trust: offsets or lengths that point outside them show here.
+                throw new PluginConfigurationException($"{file}: not a readable Arrow file (column '{name}', row {row + 1} of its batch: {e.Message})");
+            }
             return true;
         }
     }
@@ -192,13 +201,23 @@ internal sealed class HfDataset : FileDataset
 
     // ------------------------------------------------------------------ Parquet
 
+    /// <summary>How long a Parquet footer may take to read.</summary>
+    internal static TimeSpan FooterTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     private static IEnumerable<IRowFields> ParquetRows(string file, CancellationToken cancellationToken)
     {
         using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
         int groups;
         try
         {
-            var reader = ParquetReader.CreateAsync(stream, leaveStreamOpen: true, cancellationToken: cancellationToken).GetAwaiter().GetResult();
+            // Parquet.Net 6.1 loops forever on some corrupt footers (its Thrift reader takes the end of the data for a byte with
+            // the continuation bit set; found by fuzzing): a footer is read in milliseconds, so one not read in this long is
+            // refused rather than waited for. Read on a pool thread, since a file stream's read can finish synchronously and
+            // the loop would then hold this one; a runaway read ends with the process, which refuses the dataset.
+            var open = Task.Run(() => ParquetReader.CreateAsync(stream, leaveStreamOpen: true, cancellationToken: cancellationToken), cancellationToken);
+            if (!open.Wait(FooterTimeout, cancellationToken))
+                throw new InvalidDataException($"its footer was not read in {FooterTimeout.TotalSeconds:F0} s: the metadata is corrupt");
+            var reader = open.GetAwaiter().GetResult();
             groups = reader.RowGroupCount;
             reader.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }

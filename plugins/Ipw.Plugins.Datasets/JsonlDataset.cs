@@ -29,17 +29,22 @@ internal sealed class JsonlDataset : FileDataset
             cancellationToken.ThrowIfCancellationRequested();
             var where = $"{_path} line {line}";
             using var doc = ParseObject(bytes, where);
-            WorkloadItem item;
-            try
-            {
-                item = Mapper.Map(new JsonRow(doc.RootElement), where, $"line-{line}");
-            }
-            catch (InvalidOperationException e)
-            {
-                // A string escape that is no character (a lone surrogate): the row cannot be read as text.
-                throw new PluginConfigurationException($"{where}: {e.Message}");
-            }
-            yield return item;
+            yield return Map(Mapper, doc.RootElement, where, $"line-{line}");
+        }
+    }
+
+    /// <summary>Maps one JSON object to an item; a string that is no text (invalid UTF-8 inside it, an escape that is no
+    /// character such as a lone surrogate) is an error at <paramref name="where"/>, as System.Text.Json finds it only when the
+    /// string is read.</summary>
+    public static WorkloadItem Map(RowMapper mapper, JsonElement row, string where, string id)
+    {
+        try
+        {
+            return mapper.Map(new JsonRow(row), where, id);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new PluginConfigurationException($"{where}: {e.Message}");
         }
     }
 

@@ -37,7 +37,7 @@ internal sealed class ShareGptDataset : FileDataset
                 cancellationToken.ThrowIfCancellationRequested();
                 var where = $"{_path} line {line}";
                 using var doc = JsonlDataset.ParseObject(bytes, where);
-                yield return Mapper.Map(new JsonRow(doc.RootElement), where, $"line-{line}");
+                yield return JsonlDataset.Map(Mapper, doc.RootElement, where, $"line-{line}");
             }
             yield break;
         }
@@ -61,7 +61,7 @@ internal sealed class ShareGptDataset : FileDataset
             var where = $"{_path} item {item}";
             if (elements.Current.ValueKind != JsonValueKind.Object)
                 throw new PluginConfigurationException($"{where}: expected a JSON object, got {elements.Current.ValueKind.ToString().ToLowerInvariant()}");
-            yield return Mapper.Map(new JsonRow(elements.Current), where, $"item-{item}");
+            yield return JsonlDataset.Map(Mapper, elements.Current, where, $"item-{item}");
         }
     }
 

@@ -20,12 +20,14 @@ internal static class Program
                 return 0;
             case ["fuzz", var name]:
                 var target = Targets.Named(name);
-                Fuzzer.Run(stream =>
+                Action<Stream> run = stream =>
                 {
                     using var copy = new MemoryStream();
                     stream.CopyTo(copy);
                     target.Run(copy.ToArray());
-                });
+                };
+                if (target.Separate) Fuzzer.OutOfProcess.Run(run);
+                else Fuzzer.Run(run);
                 return 0;
             case ["replay", var name, .. var paths]:
                 return Replay(Targets.Named(name), paths);

@@ -12,7 +12,9 @@ namespace Ipw.Fuzz;
 
 /// <summary>A parser fed one input. It returns when the input is read or refused the documented way; anything it throws
 /// is a defect (a crash, to the fuzzer).</summary>
-internal sealed record Target(string Name, string Reads, Action<byte[]> Run);
+/// <param name="Separate">Run each input in a child process (SharpFuzz's out-of-process mode): for readers built on
+/// third-party format libraries, where an input may hang a thread that cannot be stopped.</param>
+internal sealed record Target(string Name, string Reads, Action<byte[]> Run, bool Separate = false);
 
 /// <summary>
 /// Every parser that reads outside input, with the one way each may refuse it: the stream parsers as a protocol fault
@@ -32,11 +34,11 @@ internal static class Targets
         new("jsonl", "a JSONL dataset", bytes => Dataset(bytes, ".jsonl", o => new JsonlDataset(o))),
         new("csv", "a CSV dataset", bytes => Dataset(bytes, ".csv", o => new CsvDataset(o))),
         new("sharegpt", "a ShareGPT JSON dataset", bytes => Dataset(bytes, ".json", o => new ShareGptDataset(o))),
-        new("hf-arrow", "a Hugging Face Arrow stream file", bytes => Dataset(bytes, ".arrow", o => new HfDataset(o))),
-        new("hf-parquet", "a Parquet file (Hugging Face Hub layout)", bytes => Dataset(bytes, ".parquet", o => new HfDataset(o))),
+        new("hf-arrow", "a Hugging Face Arrow stream file", bytes => Dataset(bytes, ".arrow", o => new HfDataset(o)), Separate: true),
+        new("hf-parquet", "a Parquet file (Hugging Face Hub layout)", bytes => Dataset(bytes, ".parquet", o => new HfDataset(o)), Separate: true),
         new("summary-json", "a run's summary.json", SummaryJson),
         new("plugins-json", "plugins.json", PluginsJson),
-        new("run-data", "a run folder's data file, as ipw analyze opens it", RunData),
+        new("run-data", "a run folder's data file, as ipw analyze opens it", RunData, Separate: true),
     ];
 
     public static Target Named(string name) =>

@@ -140,6 +140,17 @@ public sealed class LoaderTests : IDisposable
         Assert.Equal(("Hi", "Hey"), ShareGpt(lines).Items().Select(i => (i.Prompt, i.Reference)).Single());
     }
 
+    // Found by coverage-guided fuzzing (scripts/fuzz.sh, target sharegpt), kept as a regression: System.Text.Json reads
+    // invalid UTF-8 inside a string only when the string is taken, as an InvalidOperationException.
+    [Fact]
+    public void Sharegpt_with_invalid_utf8_in_a_turn_is_a_clear_error_naming_the_item()
+    {
+        var path = Path.Combine(_dir, "bad.json");
+        File.WriteAllBytes(path, [.. """[{"conversations": [{"from": "human", "value": "ok"}]}, {"conversations": [{"from": "human", "value": "caf"""u8, 0xC3, .. "\"}]}]"u8]);
+        var e = Assert.Throws<PluginConfigurationException>(() => ShareGpt(path).Items().ToList());
+        Assert.StartsWith($"{path} item 2: ", e.Message);
+    }
+
     [Theory]
     [InlineData("[\n {\"conversations\": [{\"from\": \"human\", \"value\": \"ok\"}]},\n {\"conversations\": oops}\n]", "line 3: not valid JSON")]
     [InlineData("[{\"conversations\": [{\"from\": \"human\", \"value\": \"ok\"}]}, {\"conversations\": [{\"from\": \"gpt\", \"value\": \"no question\"}]}]",

@@ -14,6 +14,11 @@ public enum Fault
     Malformed,
     /// <summary>Send an error object in the stream after <see cref="Behaviour.FaultAfterChunks"/> chunks.</summary>
     ErrorEvent,
+    /// <summary>Stop sending after <see cref="Behaviour.FaultAfterChunks"/> chunks and hold the connection open until the client
+    /// gives up.</summary>
+    Hang,
+    /// <summary>Answer whole, but with <see cref="Behaviour.SlowDripGap"/> between chunks.</summary>
+    SlowDrip,
 }
 
 /// <summary>How the server answers; tests swap it between runs. Delays are ground truth for timing tests:
@@ -53,6 +58,12 @@ public sealed record Behaviour
     public int FaultAfterChunks { get; init; } = 2;
     /// <summary>Apply the fault to every Nth request only (1: every request).</summary>
     public int FaultEvery { get; init; } = 1;
+    /// <summary>Faults mixed in by their share of requests (e.g. Disconnect 0.05, Http500 0.02, Hang 0.01, SlowDrip 0.05),
+    /// each request drawn from its number, so the same run of requests meets the same faults; at most one each. Null:
+    /// <see cref="Fault"/> every <see cref="FaultEvery"/> requests.</summary>
+    public Dictionary<Fault, double>? FaultMix { get; init; }
+    /// <summary>The gap between chunks of a <see cref="Fault.SlowDrip"/> answer.</summary>
+    public TimeSpan SlowDripGap { get; init; } = TimeSpan.FromSeconds(1);
 }
 
 /// <summary>What the server did for one request, on the machine's monotonic clock (shared by every process).</summary>

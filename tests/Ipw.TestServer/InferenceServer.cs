@@ -150,8 +150,19 @@ public sealed class InferenceServer : IAsyncDisposable
         }
     }
 
-    private Fault FaultFor(long requestNumber, Behaviour b) =>
-        b.Fault != Fault.None && requestNumber % Math.Max(1, b.FaultEvery) == 0 ? b.Fault : Fault.None;
+    private static Fault FaultFor(long requestNumber, Behaviour b)
+    {
+        if (b.FaultMix is not { Count: > 0 } mix)
+            return b.Fault != Fault.None && requestNumber % Math.Max(1, b.FaultEvery) == 0 ? b.Fault : Fault.None;
+        // A uniform draw from the request number (a Fibonacci hash): repeatable, and spread over the run.
+        var u = (double)(unchecked((ulong)requestNumber * 0x9E3779B97F4A7C15UL) >> 11) / (1UL << 53);
+        foreach (var (fault, share) in mix.OrderBy(p => p.Key))
+        {
+            if (u < share) return fault;
+            u -= share;
+        }
+        return Fault.None;
+    }
 
     private async Task OpenAiAsync(HttpContext ctx, bool chat)
     {
@@ -196,6 +207,7 @@ public sealed class InferenceServer : IAsyncDisposable
     private async Task OpenAiStreamAsync(HttpContext ctx, bool chat, long received, Behaviour b, long number, Parsed request)
     {
         var fault = FaultFor(number, b);
+        if (fault == Fault.SlowDrip) b = b with { InterChunkDelay = b.SlowDripGap };
         if (fault is Fault.Http500 or Fault.Http429)
         {
             Log(ctx, request, received, 0, [], 0, 0, "", fault, number, b);
@@ -235,7 +247,7 @@ public sealed class InferenceServer : IAsyncDisposable
         for (var i = 0; i < tokens.Count; i += b.TokensPerChunk)
         {
             await WaitForSlotAsync(received, firstText, chunkIndex, b);
-            if (chunkIndex == b.FaultAfterChunks && fault != Fault.None)
+            if (chunkIndex == b.FaultAfterChunks && fault is not (Fault.None or Fault.SlowDrip))
             {
                 Log(ctx, request, received, firstText, writes, promptTokens, sent, string.Concat(tokens.Take(sent)), fault, number, b);
                 await InjectStreamFaultAsync(ctx, fault, ollama: false);
@@ -358,6 +370,17 @@ public sealed class InferenceServer : IAsyncDisposable
                 await ctx.Response.Body.WriteAsync(bad);
                 await ctx.Response.Body.FlushAsync();
                 break;
+            case Fault.Hang:
+                await ctx.Response.Body.FlushAsync();
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, ctx.RequestAborted);
+                }
+                catch (OperationCanceledException)
+                {
+                    // The client gave up.
+                }
+                break;
             case Fault.ErrorEvent:
                 var error = ollama ? "{\"error\": \"injected failure mid-stream\"}\n"u8.ToArray()
                     : "data: {\"error\": {\"message\": \"injected failure mid-stream\", \"type\": \"server_error\"}}\n\ndata: [DONE]\n\n"u8.ToArray();
@@ -387,6 +410,7 @@ public sealed class InferenceServer : IAsyncDisposable
         // Only generation requests count towards FaultEvery (not model loads).
         var number = Interlocked.Increment(ref _requests);
         var fault = FaultFor(number, b);
+        if (fault == Fault.SlowDrip) b = b with { InterChunkDelay = b.SlowDripGap };
         if (fault is Fault.Http500 or Fault.Http429)
         {
             Log(ctx, request, received, 0, [], 0, 0, "", fault);
@@ -411,7 +435,7 @@ public sealed class InferenceServer : IAsyncDisposable
         for (var i = 0; i < tokens.Count; i += b.TokensPerChunk)
         {
             await WaitForSlotAsync(received, firstText, chunkIndex, b);
-            if (chunkIndex == b.FaultAfterChunks && fault != Fault.None)
+            if (chunkIndex == b.FaultAfterChunks && fault is not (Fault.None or Fault.SlowDrip))
             {
                 Log(ctx, request, received, firstText, writes, promptTokens, sent, string.Concat(tokens.Take(sent)), fault);
                 await InjectStreamFaultAsync(ctx, fault, ollama: true);

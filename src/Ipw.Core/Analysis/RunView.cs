@@ -216,12 +216,12 @@ public sealed class RunView : IRunView
         {
             using var stream = new FileStream(_data, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 20);
             using var reader = new ArrowStreamReader(stream);
-            while (reader.ReadNextRecordBatch() is { } batch)
+            foreach (var batch in RecordReader.Batches(reader, _data))
             {
                 using (batch) each(batch);
             }
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or InvalidOperationException or IndexOutOfRangeException)
+        catch (Exception e) when (RecordReader.Unreadable(e))
         {
             throw new UserError($"{_data}: cannot read the records ({e.Message})");
         }
@@ -236,7 +236,7 @@ public sealed class RunView : IRunView
         {
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16);
             using var reader = new ArrowStreamReader(stream);
-            while (reader.ReadNextRecordBatch() is { } batch)
+            foreach (var batch in RecordReader.Batches(reader, path, "telemetry"))
             {
                 using (batch)
                 {
@@ -254,7 +254,7 @@ public sealed class RunView : IRunView
                 }
             }
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or InvalidOperationException or InvalidCastException)
+        catch (Exception e) when (RecordReader.Unreadable(e))
         {
             throw new UserError($"{path}: cannot read the telemetry ({e.Message})");
         }

@@ -15,13 +15,43 @@ internal static class RecordReader
     {
         using var input = new FileStream(dataPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
         using var reader = new Apache.Arrow.Ipc.ArrowStreamReader(input);
-        while (reader.ReadNextRecordBatch() is { } batch)
+        foreach (var batch in Batches(reader, dataPath))
         {
             List<QueryRecord> rows;
             using (batch) rows = Rows(batch, columns);
             foreach (var row in rows) yield return row;
         }
     }
+
+    /// <summary>The batches of an Arrow stream from a run folder (a file a user may hand over), each checked to keep every
+    /// read inside its buffers (<see cref="Ipw.Shared.ArrowBounds"/>): a file that would not, or that Apache.Arrow cannot
+    /// read, is a user error naming it.</summary>
+    public static IEnumerable<RecordBatch> Batches(Apache.Arrow.Ipc.ArrowStreamReader reader, string path, string what = "records")
+    {
+        while (true)
+        {
+            RecordBatch? batch;
+            try
+            {
+                batch = reader.ReadNextRecordBatch();
+                if (batch is not null) Ipw.Shared.ArrowBounds.Check(batch);
+            }
+            catch (Exception e) when (Unreadable(e))
+            {
+                throw new UserError($"{path}: cannot read the {what} ({e.Message})");
+            }
+            if (batch is null) yield break;
+            yield return batch;
+        }
+    }
+
+    /// <summary>What Apache.Arrow's reader throws for a file that is not a readable Arrow stream: it takes the schema's
+    /// types on trust, so a corrupt file shows as a cast, an index or a bare <see cref="Exception"/> (an unknown integer
+    /// width, found by fuzzing).</summary>
+    public static bool Unreadable(Exception e) =>
+        e is IOException or InvalidDataException or ArgumentException or InvalidOperationException or IndexOutOfRangeException
+            or InvalidCastException or OverflowException
+        || e.GetType() == typeof(Exception);
 
     /// <summary>The rows of <paramref name="batch"/> as records, in order.</summary>
     /// <param name="columns">The columns to read (the others read as missing); null for all.</param>

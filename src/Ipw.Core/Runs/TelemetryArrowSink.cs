@@ -38,14 +38,14 @@ internal sealed class TelemetryArrowSink(string path, long runStart, string? pri
             using (var input = new FileStream(prior, FileMode.Open, FileAccess.Read, FileShare.Read))
             using (var reader = new Apache.Arrow.Ipc.ArrowStreamReader(input))
             {
-                while (reader.ReadNextRecordBatch() is { } batch)
+                foreach (var batch in RecordReader.Batches(reader, prior, "telemetry"))
                     using (batch) _writer.Append(batch);
             }
             File.Delete(prior);
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UserError)
         {
-            // Kept in Failure (a full disk): the earlier timeline stays in its own file for the next resumption.
+            // A full disk (kept in Failure), or an earlier timeline that cannot be read: it stays in its own file.
         }
     }
 

@@ -44,7 +44,7 @@ public static class RunScorer
             // The file's own schema: a run made by an ipw with other columns keeps them.
             using var writer = new ArrowStreamWriter(output, reader.Schema);
             writer.WriteStart();
-            while (reader.ReadNextRecordBatch() is { } batch)
+            foreach (var batch in RecordReader.Batches(reader, data))
             {
                 using (batch)
                 {
@@ -130,7 +130,7 @@ public static class RunScorer
         var answers = new Dictionary<string, string>(StringComparer.Ordinal);
         using var input = new FileStream(data, FileMode.Open, FileAccess.Read, FileShare.Read);
         using var reader = new ArrowStreamReader(input);
-        while (reader.ReadNextRecordBatch() is { } batch)
+        foreach (var batch in RecordReader.Batches(reader, data))
         {
             using (batch)
             {
