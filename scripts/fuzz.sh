@@ -27,7 +27,7 @@ out="artifacts/fuzz"
 rm -rf "$out" && mkdir -p "$out/findings" && cp -r "$build" "$out/bin"
 dotnet tool restore >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
 # The project's assemblies and the format libraries its readers rest on get AFL's edge coverage.
-for dll in Ipw.Abstractions Ipw.Core Ipw.Plugins.Http Ipw.Plugins.Datasets Apache.Arrow Parquet; do
+for dll in Ipw.Abstractions Ipw.Core Ipw.Plugins.Http Ipw.Plugins.Datasets Ipw.Plugins.Energy Apache.Arrow Parquet; do
   dotnet tool run sharpfuzz "$out/bin/$dll.dll" >/dev/null || { echo "could not instrument $dll"; echo "0 passed, 1 failed"; exit 1; }
 done
 [ -n "$targets" ] || targets="$(dotnet "$build/Ipw.Fuzz.dll" list | awk '{print $1}' | paste -sd,)"

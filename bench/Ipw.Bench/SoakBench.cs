@@ -107,11 +107,6 @@ internal static class SoakBench
         var byStatus = indices.GroupBy(r => r.Status).OrderByDescending(g => g.Count()).Select(g => $"{g.Key} {g.Count()}");
         Console.WriteLine($"  records: {indices.Count} for {count} queries, {distinct} distinct query indices, {indices.Count - distinct} duplicates, "
             + $"{count - distinct} missing; by status: {string.Join(", ", byStatus)}");
-        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, RunStore.SummaryFileName)));
-        var root = summary.RootElement;
-        Console.WriteLine($"  summary: {root.GetProperty("status").GetString()}, {root.GetProperty("counts").GetProperty("queries").GetInt32()} queries, "
-            + $"{root.GetProperty("resumes").GetArrayLength()} resumptions; the last part's send lag p99 "
-            + $"{root.GetProperty("load").GetProperty("send_lag_s").GetProperty("p99").GetDouble() * 1000:F1} ms");
         foreach (var part in samples.GroupBy(s => s.Part))
         {
             var start = part.First().T;
@@ -120,5 +115,13 @@ internal static class SoakBench
             Console.WriteLine($"  part {part.Key + 1}: RSS {part.Min(s => s.RssMiB):F0}–{part.Max(s => s.RssMiB):F0} MiB, slope after 30 s {slope:F2} MiB/min over {steady.Count} s; "
                 + $"open fds {part.Min(s => s.Fds)}–{part.Max(s => s.Fds)} (streams in flight at most {concurrency}), last {part.Last().Fds}");
         }
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, RunStore.SummaryFileName)));
+        var root = summary.RootElement;
+        var load = root.GetProperty("load");
+        // A closed loop has no schedule, so no send lag; its client-side queueing before the send stands for it.
+        var lag = load.TryGetProperty("send_lag_s", out var l) && l.ValueKind == JsonValueKind.Object ? $"send lag p99 {l.GetProperty("p99").GetDouble() * 1000:F1} ms"
+            : load.TryGetProperty("client_queue_s", out var q) && q.ValueKind == JsonValueKind.Object ? $"client queue p99 {q.GetProperty("p99").GetDouble() * 1000:F1} ms" : "no send lag (closed loop)";
+        Console.WriteLine($"  summary: {root.GetProperty("status").GetString()}, {root.GetProperty("counts").GetProperty("queries").GetInt32()} queries, "
+            + $"{root.GetProperty("resumes").GetArrayLength()} resumptions; the last part: max in flight {load.GetProperty("max_in_flight")}, {lag}");
     }
 }

@@ -59,6 +59,10 @@ internal static class Seeds
         Put(root, "plugins-json", "manifest", Encoding.UTF8.GetBytes(
             "{\n  // a comment\n  \"plugins\": [\"plugins/A/A.dll\", \"~/b.dll\"],\n  \"dropInFolders\": [\"~/.ipw/plugins\"],\n}\n"));
         Put(root, "run-data", "two-records", RunDataFile());
+        Put(root, "powermetrics", "sample", Encoding.UTF8.GetBytes(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<plist version=\"1.0\">\n<dict>\n<key>elapsed_ns</key><integer>100000000</integer>\n" +
+            "<key>processor</key>\n<dict>\n<key>cpu_power</key><real>2500.5</real>\n<key>ane_power</key><real>0</real>\n</dict>\n" +
+            "<key>gpu</key>\n<dict>\n<key>gpu_power</key><real>800</real>\n</dict>\n</dict>\n</plist>\n"));
     }
 
     private static void Put(string root, string target, string name, byte[] bytes)

@@ -36,6 +36,7 @@ internal static class Targets
         new("sharegpt", "a ShareGPT JSON dataset", bytes => Dataset(bytes, ".json", o => new ShareGptDataset(o))),
         new("hf-arrow", "a Hugging Face Arrow stream file", bytes => Dataset(bytes, ".arrow", o => new HfDataset(o)), Separate: true),
         new("hf-parquet", "a Parquet file (Hugging Face Hub layout)", bytes => Dataset(bytes, ".parquet", o => new HfDataset(o)), Separate: true),
+        new("powermetrics", "a plist sample from Apple's powermetrics", bytes => Ipw.Plugins.Energy.PowermetricsSource.Parse(Encoding.UTF8.GetString(bytes))),
         new("summary-json", "a run's summary.json", SummaryJson),
         new("plugins-json", "plugins.json", PluginsJson),
         new("run-data", "a run folder's data file, as ipw analyze opens it", RunData, Separate: true),

@@ -97,6 +97,7 @@ public sealed class Profiler(PluginRegistries registries)
 
         var summary = new SummaryState(options.Slo);
         resume?.Seed(summary);
+        resume?.Release();
         var facts = new RunFacts(options, info, clientEntry, datasetEntry, dataset, hardware, registries, resume?.StartedAt(wallStart) ?? wallStart);
         var publisher = new SummaryPublisher(new RunSummaryBuilder(facts, session, attribution, energy, summary), summary, run, runStart);
         run.Prewarm();

@@ -17,7 +17,7 @@ public sealed class ResumePlan
     /// <summary>summary.json as the earlier part left it.</summary>
     public RunSummary Prior { get; }
     /// <summary>The records kept, in the order they were written.</summary>
-    public IReadOnlyList<QueryRecord> Kept { get; }
+    public IReadOnlyList<QueryRecord> Kept { get; private set; }
     /// <summary>Cancelled records dropped: their items are sent again.</summary>
     public int CancelledDropped { get; }
     /// <summary>Item id by query index, for every item already recorded.</summary>
@@ -139,4 +139,8 @@ public sealed class ResumePlan
         state.ActiveEnergy.KeepPrior(Kept.Count);
         state.Prior = new ResumedFrom(PriorMeasuredSpanS, Prior.Energy, Resumes());
     }
+
+    /// <summary>Lets the kept records go once they are in the new data file and the totals: a resumed part should not hold
+    /// the earlier parts' records for its whole run.</summary>
+    internal void Release() => Kept = [];
 }
