@@ -95,24 +95,20 @@ internal static class ArrowBounds
         if (Buffer(data, 1, name).Length * 8L < end * bitWidth) throw Bad(name, "values shorter than its rows");
     }
 
-    private static void Offsets32(ArrayData data, string name, long end, long limit)
-    {
-        var offsets = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(Buffer(data, 1, name).Span);
-        if (data.Length == 0) return;
-        if (offsets.Length < end + 1) throw Bad(name, "offsets shorter than its rows");
-        for (var i = data.Offset; i < end; i++)
-            if (offsets[i] < 0 || offsets[i + 1] < offsets[i]) throw Bad(name, $"offsets decreasing at row {i - data.Offset}");
-        if (offsets[(int)end] > limit) throw Bad(name, "offsets past the end of its data");
-    }
+    private static void Offsets32(ArrayData data, string name, long end, long limit) =>
+        Offsets(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(Buffer(data, 1, name).Span), data, name, end, limit);
 
-    private static void Offsets64(ArrayData data, string name, long end, long limit)
+    private static void Offsets64(ArrayData data, string name, long end, long limit) =>
+        Offsets(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, long>(Buffer(data, 1, name).Span), data, name, end, limit);
+
+    /// <summary>Offsets of 32 or 64 bits: one more than the rows, never decreasing, the last within the data.</summary>
+    private static void Offsets<T>(ReadOnlySpan<T> offsets, ArrayData data, string name, long end, long limit) where T : System.Numerics.IBinaryInteger<T>
     {
-        var offsets = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, long>(Buffer(data, 1, name).Span);
         if (data.Length == 0) return;
         if (offsets.Length < end + 1) throw Bad(name, "offsets shorter than its rows");
         for (var i = data.Offset; i < end; i++)
-            if (offsets[i] < 0 || offsets[i + 1] < offsets[i]) throw Bad(name, $"offsets decreasing at row {i - data.Offset}");
-        if (offsets[(int)end] > limit) throw Bad(name, "offsets past the end of its data");
+            if (T.IsNegative(offsets[i]) || offsets[i + 1] < offsets[i]) throw Bad(name, $"offsets decreasing at row {i - data.Offset}");
+        if (long.CreateTruncating(offsets[(int)end]) > limit) throw Bad(name, "offsets past the end of its data");
     }
 
     /// <summary>String and binary views: 16 bytes a row; a value longer than 12 bytes names a data buffer and its place in it.</summary>
