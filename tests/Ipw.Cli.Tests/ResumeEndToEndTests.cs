@@ -88,6 +88,11 @@ public sealed class ResumeEndToEndTests : IDisposable
         var span = summary.GetProperty("serving").GetProperty("duration").GetDouble();
         Assert.InRange(span, rows[^1].GetProperty("completed_at_s").GetDouble() - sent[0] - secondStart, duration);
 
+        // The pooled inter-token latency covers every part: each record keeps its gaps (one a token after the first).
+        Assert.All(rows, r => Assert.Equal(r.GetProperty("output_tokens").GetInt32() - 1, r.GetProperty("itl_s").GetArrayLength()));
+        var gaps = rows.SelectMany(r => r.GetProperty("itl_s").EnumerateArray().Select(g => g.GetDouble())).ToList();
+        Assert.Equal(gaps.Average() * 1000, summary.GetProperty("serving").GetProperty("mean_itl_ms").GetDouble(), 6);
+
         // Energy covers every part: every record has its own, and the run's gross energy is more than the earlier parts'.
         Assert.All(rows, r => Assert.True(r.GetProperty("energy_j").GetDouble() > 0));
         var energy = summary.GetProperty("energy");

@@ -9,12 +9,12 @@ namespace Ipw.Core.Tests;
 /// gap of every query, TPOT per query, nothing made up from a missing value.</summary>
 public sealed class ServingTallyTests
 {
-    /// <summary>A record made as the pipeline makes one: each stage writes its columns; timing adds the token gaps.</summary>
+    /// <summary>A record made as the pipeline makes one: each stage writes its columns; timing writes the token gaps (itl_s) too.</summary>
     private static QueryRecord Record(string status, double? ttft, double? tpot, double e2e, long? output, double[] gaps)
     {
         var r = new RecordBuilder();
         r.Enter(RecordStage.Query).Set(RecordColumns.Status, status);
-        r.Enter(RecordStage.Timing).Set(RecordColumns.TtftS, ttft).Set(RecordColumns.TpotS, tpot).Set(RecordColumns.E2eLatencyS, e2e).SetTokenGaps(gaps);
+        r.Enter(RecordStage.Timing).Set(RecordColumns.TtftS, ttft).Set(RecordColumns.TpotS, tpot).Set(RecordColumns.E2eLatencyS, e2e).Set(RecordColumns.ItlS, gaps);
         r.Enter(RecordStage.Tokens).Set(RecordColumns.InputTokens, 10L).Set(RecordColumns.OutputTokens, output);
         return r.Build();
     }

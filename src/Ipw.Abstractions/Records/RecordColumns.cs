@@ -84,6 +84,9 @@ public static class RecordColumns
     public static readonly RecordColumn<double?> ItlP50S = Float("itl_p50_s", "s", RecordStage.Timing, "median inter-token latency (a chunk's gap divided among its tokens)");
     /// <summary>99th percentile inter-token latency.</summary>
     public static readonly RecordColumn<double?> ItlP99S = Float("itl_p99_s", "s", RecordStage.Timing, "99th percentile inter-token latency");
+    /// <summary>Every inter-token gap of the query, in order.</summary>
+    public static readonly RecordColumn<IReadOnlyList<double>?> ItlS = FloatList("itl_s", "s", RecordStage.Timing,
+        "every inter-token gap of the query in the order they came (vLLM's per-request `itls`), a chunk's gap divided among its tokens: the run's inter-token latency pools these over every query");
     /// <summary>Open loop: when the request was due.</summary>
     public static readonly RecordColumn<double?> ScheduledAtS = Float("scheduled_at_s", "s", RecordStage.Timing, "open loop: when the request was due, from the run's start; null in closed loop");
     /// <summary>Open loop: how late the harness sent it.</summary>

@@ -6,7 +6,7 @@ namespace Ipw.Core.Profiling;
 /// <summary>Latency metrics derived from a recorded stream timeline: computed here, once, for every client.</summary>
 public readonly record struct TimelineMetrics(double E2eS, double? TtftS, double? TpotS, double? DecodeTokensPerS, double? ItlP50S, double? ItlP99S)
 {
-    /// <summary>Every inter-token gap of the query, s, in ascending order: one per token where the chunks' token counts
+    /// <summary>Every inter-token gap of the query, s, in the order they came: one per token where the chunks' token counts
     /// are known, one per chunk (its gap over its estimated tokens) where they are not. The run pools them, so its
     /// inter-token latency is over all gaps of all queries (as vLLM's and AIPerf's), not over per-query figures.</summary>
     public double[] TokenGapsS { get; init; } = [];
@@ -64,12 +64,13 @@ public readonly record struct TimelineMetrics(double E2eS, double? TtftS, double
             tpot = decode / (outputTokens.Value - 1);
             rate = (outputTokens.Value - 1) / decode;
         }
-        var sorted = gaps.ToArray();
+        var inOrder = gaps.ToArray();
+        var sorted = (double[])inOrder.Clone();
         Array.Sort(sorted);
         return new TimelineMetrics(e2e, ttft, tpot, rate,
             sorted.Length > 0 ? Statistics.Percentile(sorted, 50) : null,
             sorted.Length > 0 ? Statistics.Percentile(sorted, 99) : null)
-        { TokenGapsS = sorted };
+        { TokenGapsS = inOrder };
     }
 
     private static double Seconds(long from, long to) => (double)(to - from) / Stopwatch.Frequency;

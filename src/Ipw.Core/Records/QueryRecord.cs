@@ -23,9 +23,14 @@ public sealed class QueryRecord
         return new QueryRecord(row);
     }
 
-    /// <summary>The query's inter-token gaps in seconds, ascending (see <see cref="Profiling.TimelineMetrics.TokenGapsS"/>),
-    /// for the run's pooled inter-token latency. Not a column: a record read back from a run's file has none.</summary>
-    public ReadOnlyMemory<double> TokenGapsS { get; internal init; }
+    /// <summary>The query's inter-token gaps in seconds, in order (the <c>itl_s</c> column, see
+    /// <see cref="Profiling.TimelineMetrics.TokenGapsS"/>), for the run's pooled inter-token latency; empty when not measured.</summary>
+    public ReadOnlyMemory<double> TokenGapsS => Get(RecordColumns.ItlS) switch
+    {
+        double[] gaps => gaps,
+        { } list => list.ToArray(),
+        null => ReadOnlyMemory<double>.Empty,
+    };
 
     /// <summary>The value of <paramref name="column"/> (null: not measured).</summary>
     public T Get<T>(RecordColumn<T> column) => (T)_values[column.Ordinal]!;

@@ -13,7 +13,6 @@ public sealed class RecordBuilder
     private readonly object?[] _values = new object?[RecordColumns.All.Count];
     private RecordStage? _stage;
     private bool _built;
-    private double[] _tokenGaps = [];
 
     /// <summary>Starts <paramref name="stage"/>; stages come in order, each once.</summary>
     public RecordBuilder Enter(RecordStage stage)
@@ -32,20 +31,11 @@ public sealed class RecordBuilder
         return this;
     }
 
-    /// <summary>The query's inter-token gaps (<see cref="QueryRecord.TokenGapsS"/>), written by the timing stage: the
-    /// run's totals pool them; they are not a column.</summary>
-    public RecordBuilder SetTokenGaps(double[] gapsS)
-    {
-        if (_stage != RecordStage.Timing) throw new InvalidOperationException($"token gaps belong to stage {RecordStage.Timing}, not {_stage?.ToString() ?? "none"}");
-        _tokenGaps = gapsS;
-        return this;
-    }
-
     /// <summary>The finished record. Called once, after the last stage that has anything to write.</summary>
     public QueryRecord Build()
     {
         if (_built) throw new InvalidOperationException("the record is already built");
         _built = true;
-        return new QueryRecord(_values) { TokenGapsS = _tokenGaps };
+        return new QueryRecord(_values);
     }
 }

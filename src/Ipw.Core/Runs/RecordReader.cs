@@ -5,8 +5,7 @@ using Ipw.Core.Records;
 namespace Ipw.Core.Runs;
 
 /// <summary>Reads records back from a data file's batches, column by column under <see cref="RecordColumns"/>' names and
-/// types (the inverse of <see cref="RecordSchema"/>); a column the file lacks reads as missing. What no column keeps (the
-/// inter-token gaps) stays empty.</summary>
+/// types (the inverse of <see cref="RecordSchema"/>); a column the file lacks reads as missing.</summary>
 internal static class RecordReader
 {
     /// <summary>Every record of a data file, in order, streamed batch by batch.</summary>

@@ -27,14 +27,14 @@ internal sealed class TimingStage(long runStart, DateTimeOffset wallStart) : IRe
          .Set(RecordColumns.TpotS, timing.TpotS)
          .Set(RecordColumns.ItlP50S, timing.ItlP50S)
          .Set(RecordColumns.ItlP99S, timing.ItlP99S)
+         .Set(RecordColumns.ItlS, timing.TokenGapsS)
          .Set(RecordColumns.ScheduledAtS, q.Scheduled is { } s ? Seconds(s) : null)
          .Set(RecordColumns.SendLagS, q.SendLagS)
          .Set(RecordColumns.InFlightAtSend, q.InFlight)
          .Set(RecordColumns.ClientQueueS, q.ClientQueueS)
          .Set(RecordColumns.ServerPromptEvalS, timings.TryGetValue("prompt_eval", out var pe) ? pe : null)
          .Set(RecordColumns.ServerEvalS, timings.TryGetValue("eval", out var ev) ? ev : null)
-         .Set(RecordColumns.ServerLoadS, timings.TryGetValue("load", out var ld) ? ld : null)
-         .SetTokenGaps(timing.TokenGapsS);
+         .Set(RecordColumns.ServerLoadS, timings.TryGetValue("load", out var ld) ? ld : null);
     }
 
     private double Seconds(long t) => Stopwatch.GetElapsedTime(runStart, t).TotalSeconds;
