@@ -34,16 +34,19 @@ internal static class SoakBench
             FaultMix = mix,
         });
         var seconds = minutes * 60;
-        var count = (int)(concurrency * seconds / 4.4);
+        // Open loop (Poisson) at the rate that keeps about `concurrency` streams in flight (Little's law), so the harness's
+        // send lag is measured under that load.
+        var rate = concurrency / 4.4;
+        var count = (int)(rate * seconds);
         var work = Directory.CreateTempSubdirectory("ipw-bench-soak-").FullName;
         string[] profile =
         [
             "profile", "--client", "openai", "--client-base-url", server.Url.ToString(), "--model", InferenceServer.ModelName,
             "--dataset", "synthetic", "--dataset-option", $"count={count}", "--dataset-option", "input_tokens=32", "--dataset-option", "output_tokens=64",
-            "--concurrency", concurrency.ToString(System.Globalization.CultureInfo.InvariantCulture), "--warmup", "0", "--baseline", "0",
+            "--rate", rate.ToString("F1", System.Globalization.CultureInfo.InvariantCulture), "--warmup", "0", "--baseline", "0",
             "--max-errors", "100%", "--client-param", "total_timeout=30", "--energy", "system", "--progress", "none", "--output-dir", "runs",
         ];
-        Console.WriteLine($"soak: {count} queries, {concurrency} concurrent streams, about {minutes} min; faults: 5 % cut, 2 % HTTP 500, 1 % hung (30 s timeout), 5 % slow drip; SIGKILL at 1/3 and 2/3, resumed each time");
+        Console.WriteLine($"soak: {count} queries, open loop at {rate:F0}/s (about {concurrency} streams in flight), about {minutes} min; faults: 5 % cut, 2 % HTTP 500, 1 % hung (30 s timeout), 5 % slow drip; SIGKILL at 1/3 and 2/3, resumed each time");
         var samples = new List<Sample>();
         var clock = Stopwatch.StartNew();
         string? run = null;
@@ -113,7 +116,7 @@ internal static class SoakBench
             var steady = part.Where(s => s.T - start >= 30).ToList();
             var slope = steady.Count >= 10 ? Fit.Line(steady.Select(s => s.T / 60).ToArray(), steady.Select(s => s.RssMiB).ToArray()).B : double.NaN;
             Console.WriteLine($"  part {part.Key + 1}: RSS {part.Min(s => s.RssMiB):F0}–{part.Max(s => s.RssMiB):F0} MiB, slope after 30 s {slope:F2} MiB/min over {steady.Count} s; "
-                + $"open fds {part.Min(s => s.Fds)}–{part.Max(s => s.Fds)} (streams in flight at most {concurrency}), last {part.Last().Fds}");
+                + $"open fds {part.Min(s => s.Fds)}–{part.Max(s => s.Fds)} (about {concurrency} streams in flight), last {part.Last().Fds}");
         }
         using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, RunStore.SummaryFileName)));
         var root = summary.RootElement;

@@ -218,10 +218,29 @@ internal sealed partial class PrometheusSource : ITelemetrySource, ITelemetryNot
         using var request = new HttpRequestMessage(HttpMethod.Get, "api/v1/query?query=" + Uri.EscapeDataString(_query));
         using var response = _http.Send(request);
         using var stream = response.Content.ReadAsStream();
-        using var doc = JsonDocument.Parse(stream);
-        var root = doc.RootElement;
-        if (!response.IsSuccessStatusCode || root.GetProperty("status").GetString() != "success")
-            throw new InvalidDataException($"HTTP {(int)response.StatusCode}: {(root.TryGetProperty("error", out var err) ? err.GetString() : "query failed")}");
+        return ParseQuery(stream, (int)response.StatusCode);
+    }
+
+    /// <summary>The samples of an instant query's response (Prometheus' HTTP API JSON). A response that is not JSON is a
+    /// <see cref="JsonException"/>; one that is JSON of another shape, or that says the query failed, an
+    /// <see cref="InvalidDataException"/> (the scrape is then a gap, and the run goes on).</summary>
+    internal static List<Sample> ParseQuery(Stream body, int httpStatus)
+    {
+        using var doc = JsonDocument.Parse(body);
+        try
+        {
+            return Samples(doc.RootElement, httpStatus);
+        }
+        catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or IndexOutOfRangeException or FormatException)
+        {
+            throw new InvalidDataException($"HTTP {httpStatus}: not a Prometheus query response ({e.Message})");
+        }
+    }
+
+    private static List<Sample> Samples(JsonElement root, int httpStatus)
+    {
+        if (httpStatus is < 200 or > 299 || root.GetProperty("status").GetString() != "success")
+            throw new InvalidDataException($"HTTP {httpStatus}: {(root.TryGetProperty("error", out var err) && err.ValueKind == JsonValueKind.String ? err.GetString() : "query failed")}");
         var samples = new List<Sample>();
         foreach (var r in root.GetProperty("data").GetProperty("result").EnumerateArray())
         {
@@ -300,11 +319,11 @@ internal sealed partial class PrometheusSource : ITelemetrySource, ITelemetryNot
         _ => "temperature_c",
     };
 
-    private static string? Label(JsonElement labels, string name) => labels.TryGetProperty(name, out var v) ? v.GetString() : null;
+    private static string? Label(JsonElement labels, string name) => labels.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 
     private static string Reason(Exception e) => e is TaskCanceledException ? "timed out after 5 s" : e.Message;
 
-    private sealed record Sample(string Key, string Target, string Node, string Device, MetricKind Kind, string Unit, bool Additive, string What, double Time, double Value);
+    internal sealed record Sample(string Key, string Target, string Node, string Device, MetricKind Kind, string Unit, bool Additive, string What, double Time, double Value);
 
     private sealed class Series(string key, MetricInfo info)
     {

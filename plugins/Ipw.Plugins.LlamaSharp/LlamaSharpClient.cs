@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
 using Ipw.Abstractions;
+using Ipw.Abstractions.Models;
 using LLama;
 using LLama.Common;
 using LLama.Native;
@@ -213,10 +214,12 @@ public sealed class LlamaSharpClient : IInferenceClient
             throw new PluginConfigurationException($"model path '{model}' is a folder; give a .gguf file");
         try
         {
-            using var stream = File.OpenRead(path);
-            Span<byte> magic = stackalloc byte[4];
-            if (stream.ReadAtLeast(magic, 4, throwOnEndOfStream: false) < 4 || !magic.SequenceEqual("GGUF"u8))
-                throw new PluginConfigurationException($"model file '{model}' is not a GGUF file");
+            // The header checked here, so a truncated or corrupt file is one line, not a fault inside llama.cpp.
+            GgufFile.Read(path);
+        }
+        catch (ModelFileException e)
+        {
+            throw new PluginConfigurationException($"model file '{model}': {e.Message}");
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {

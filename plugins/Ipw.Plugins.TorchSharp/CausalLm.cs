@@ -1,4 +1,5 @@
 using Ipw.Abstractions;
+using Ipw.Abstractions.Models;
 using TorchSharp;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
@@ -78,6 +79,14 @@ internal abstract class CausalLm : IDisposable
         var weights = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         foreach (var file in files)
         {
+            try
+            {
+                SafetensorsFile.Read(file); // the header checked first, so a corrupt file is one line, not a fault inside libtorch
+            }
+            catch (ModelFileException e)
+            {
+                throw new PluginConfigurationException($"{file}: {e.Message}");
+            }
             Dictionary<string, Tensor> loaded;
             try
             {

@@ -10,7 +10,7 @@ public sealed class BadInputTests : IDisposable
         { ["profile", "--dataset", "nope"], "unknown dataset 'nope'" },
         { ["profile", "--no-such-option"], "--no-such-option" },
         { ["profile", "--model", "missing/model.gguf"], "does not exist" },
-        { ["profile", "--model", "not-a-model.gguf"], "is not a GGUF file" },
+        { ["profile", "--model", "not-a-model.gguf"], "not a GGUF file (it does not start with GGUF)" },
         { ["profile", "--max-queries", "0"], "--max-queries must be at least 1" },
         { ["profile", "--max-queries", "many"], "many" },
         { ["profile", "--client-option", "threads"], "key=value" },

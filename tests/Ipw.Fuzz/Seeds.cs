@@ -63,6 +63,58 @@ internal static class Seeds
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<plist version=\"1.0\">\n<dict>\n<key>elapsed_ns</key><integer>100000000</integer>\n" +
             "<key>processor</key>\n<dict>\n<key>cpu_power</key><real>2500.5</real>\n<key>ane_power</key><real>0</real>\n</dict>\n" +
             "<key>gpu</key>\n<dict>\n<key>gpu_power</key><real>800</real>\n</dict>\n</dict>\n</plist>\n"));
+        Put(root, "gguf", "two-tensors", GgufFile());
+        Put(root, "safetensors", "four-tensors", SafetensorsFile());
+        Put(root, "prometheus-api", "dcgm-rapl-ipw", Encoding.UTF8.GetBytes("""
+            {"status":"success","data":{"resultType":"vector","result":[
+            {"metric":{"__name__":"DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION","gpu":"0","Hostname":"node-a","job":"dcgm","instance":"node-a:9400"},"value":[1764979200.123,"123456789"]},
+            {"metric":{"__name__":"DCGM_FI_DEV_POWER_USAGE","gpu":"1","Hostname":"node-a"},"value":[1764979200.123,"301.5"]},
+            {"metric":{"__name__":"node_rapl_package_joules_total","index":"0","instance":"node-b:9100"},"value":[1764979200.1,"88123.25"]},
+            {"metric":{"__name__":"ipw_energy_joules_total","node":"node-c","metric":"cpu","additive":"false"},"value":[1764979200.2,"NaN"]}]}}
+            """));
+        Put(root, "prometheus-api", "error", Encoding.UTF8.GetBytes("""{"status":"error","errorType":"bad_data","error":"parse error at char 3"}"""));
+    }
+
+    /// <summary>A GGUF v3 file as llama.cpp's writer lays it out: key/values (a string array among them), two tensor
+    /// infos (F32 and Q8_0), padding to the alignment, the tensors' bytes.</summary>
+    private static byte[] GgufFile()
+    {
+        using var ms = new MemoryStream();
+        using var w = new BinaryWriter(ms);
+        void Str(string v)
+        {
+            w.Write((ulong)Encoding.UTF8.GetByteCount(v));
+            w.Write(Encoding.UTF8.GetBytes(v));
+        }
+        void Pad()
+        {
+            while (ms.Position % 32 != 0) w.Write((byte)0);
+        }
+        w.Write("GGUF"u8);
+        w.Write(3u);
+        w.Write(2UL);
+        w.Write(4UL);
+        Str("general.architecture"); w.Write(8u); Str("llama");
+        Str("general.alignment"); w.Write(4u); w.Write(32u);
+        Str("llama.rope.freq_base"); w.Write(6u); w.Write(10000f);
+        Str("tokenizer.ggml.tokens"); w.Write(9u); w.Write(8u); w.Write(3UL); Str("a"); Str("b"); Str("<s>");
+        Str("norm.weight"); w.Write(1u); w.Write(4UL); w.Write(0u); w.Write(0UL);
+        Str("embd.weight"); w.Write(2u); w.Write(32UL); w.Write(2UL); w.Write(8u); w.Write(32UL);
+        Pad();
+        w.Write(new byte[32 + 2 * 34]);
+        Pad();
+        return ms.ToArray();
+    }
+
+    private static byte[] SafetensorsFile()
+    {
+        var header = Encoding.UTF8.GetBytes("""
+            {"__metadata__":{"format":"pt"},"wte":{"dtype":"BF16","shape":[4,3],"data_offsets":[0,24]},"ln.bias":{"dtype":"F32","shape":[3],"data_offsets":[24,36]},"packed":{"dtype":"F4","shape":[2,3],"data_offsets":[36,39]}}
+            """);
+        var bytes = new byte[8 + header.Length + 39];
+        BitConverter.TryWriteBytes(bytes, (ulong)header.Length);
+        header.CopyTo(bytes, 8);
+        return bytes;
     }
 
     private static void Put(string root, string target, string name, byte[] bytes)

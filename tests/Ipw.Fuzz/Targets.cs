@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Ipw.Abstractions;
+using Ipw.Abstractions.Models;
 using Ipw.Core;
 using Ipw.Core.Analysis;
 using Ipw.Core.Plugins;
@@ -40,6 +41,9 @@ internal static class Targets
         new("summary-json", "a run's summary.json", SummaryJson),
         new("plugins-json", "plugins.json", PluginsJson),
         new("run-data", "a run folder's data file, as ipw analyze opens it", RunData, Separate: true),
+        new("gguf", "a GGUF model file's header, checked before llama.cpp maps the file", bytes => ModelFile(bytes, GgufFile.Read)),
+        new("safetensors", "a safetensors model file's header, checked before libtorch loads the file", bytes => ModelFile(bytes, SafetensorsFile.Read)),
+        new("prometheus-api", "a Prometheus HTTP API instant-query response (the energy plugin's prometheus source)", PrometheusApi),
     ];
 
     public static Target Named(string name) =>
@@ -70,6 +74,31 @@ internal static class Targets
         {
         }
         TextWithin(bytes, state);
+    }
+
+    private static void ModelFile(byte[] bytes, Func<Stream, ModelFileInfo> read)
+    {
+        try
+        {
+            var info = read(new MemoryStream(bytes));
+            // What the header vouches for lies inside the file.
+            foreach (var t in info.Tensors)
+                if (t.Offset < 0 || t.Offset + (t.Bytes ?? 0) > bytes.Length) throw new InvalidOperationException($"tensor '{t.Name}' placed outside the file");
+        }
+        catch (ModelFileException)
+        {
+        }
+    }
+
+    private static void PrometheusApi(byte[] bytes)
+    {
+        try
+        {
+            _ = Ipw.Plugins.Energy.PrometheusSource.ParseQuery(new MemoryStream(bytes), 200);
+        }
+        catch (Exception e) when (e is JsonException or InvalidDataException)
+        {
+        }
     }
 
     /// <summary>The answer's text comes from the input: never more of it than was sent.</summary>

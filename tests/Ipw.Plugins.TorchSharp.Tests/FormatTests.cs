@@ -56,6 +56,27 @@ public sealed class FormatTests
     }
 
     [Fact]
+    public void The_safetensors_header_reader_agrees_with_torchsharp_and_a_cut_file_is_refused_before_libtorch()
+    {
+        TorchFixture.Ensure();
+        var folder = TorchFixture.NewFolder("header");
+        TinyHfModel.Write(folder, Small, seed: 3);
+        var file = Path.Combine(folder, "model.safetensors");
+        var info = Ipw.Abstractions.Models.SafetensorsFile.Read(file);
+        var loaded = Safetensors.LoadStateDict(file);
+        Assert.Equal(loaded.Keys.Order(StringComparer.Ordinal), info.Tensors.Select(t => t.Name).Order(StringComparer.Ordinal));
+        Assert.All(info.Tensors, t => Assert.Equal(loaded[t.Name].shape, t.Shape));
+        Assert.Equal(loaded.Values.Sum(t => t.numel()), info.Parameters);
+        foreach (var t in loaded.Values) t.Dispose();
+
+        var bytes = File.ReadAllBytes(file);
+        File.WriteAllBytes(file, bytes[..(bytes.Length - 1)]);
+        var e = Assert.Throws<PluginConfigurationException>(() => CausalLm.Load(folder, HfConfig.Load(folder), CPU, ScalarType.Float32));
+        Assert.StartsWith($"{file}: tensor '", e.Message);
+        Assert.Contains("truncated?", e.Message);
+    }
+
+    [Fact]
     public void A_tensor_that_does_not_match_the_config_is_named()
     {
         TorchFixture.Ensure();
