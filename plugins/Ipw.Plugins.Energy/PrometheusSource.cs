@@ -248,7 +248,7 @@ internal sealed partial class PrometheusSource : ITelemetrySource, ITelemetryNot
             var name = Label(labels, "__name__") ?? "";
             var value = r.GetProperty("value");
             var time = value[0].GetDouble();
-            if (!double.TryParse(value[1].GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || !double.IsFinite(v)) continue;
+            if (!double.IsFinite(time) || !double.TryParse(value[1].GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || !double.IsFinite(v)) continue;
             var node = Label(labels, "node") ?? Label(labels, "Hostname") ?? Label(labels, "instance") ?? "?";
             var target = $"{Label(labels, "job")}|{Label(labels, "instance")}";
             if (Known.FirstOrDefault(k => k.Name == name) is { Name: not null } known)

@@ -15,6 +15,7 @@ public sealed class PrometheusSourceTests : IDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly string _url;
     private string? _targets;
+    private string? _query;
 
     public PrometheusSourceTests()
     {
@@ -45,8 +46,9 @@ public sealed class PrometheusSourceTests : IDisposable
     }
 
     /// <summary>A DCGM exporter scraped every second and a node exporter every 15 s, as Prometheus answers for them.</summary>
-    private static string Query()
+    private string Query()
     {
+        if (_query is { } fixedBody) return fixedBody;
         var now = (DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0).ToString("0.###", CultureInfo.InvariantCulture);
         return $$$"""
             {"status":"success","data":{"resultType":"vector","result":[
@@ -81,6 +83,26 @@ public sealed class PrometheusSourceTests : IDisposable
         Assert.Null(byName["gpu_a_gpu0_power_w"].UpdatePeriod);
         Assert.Equal("1000", probe.Details["gpu-a/gpu0_energy_update_ms"]);
         Assert.Equal("15", probe.Details["resolution_s"]);
+    }
+
+    [Theory]
+    [InlineData("""{"status":"success","data":{"result":[{"value":[1]}]}}""")]
+    [InlineData("""{"status":"success","data":{"result":[{"metric":{"__name__":"ipw_power_watts"},"value":[1]}]}}""")]
+    [InlineData("""{"status":"success","data":{"result":[{"metric":{"__name__":"ipw_power_watts"},"value":["now",2]}]}}""")]
+    [InlineData("""{"status":"success","data":{"result":[{"metric":[],"value":[1,"2"]}]}}""")]
+    [InlineData("""{"status":"success","data":{"result":[{"metric":{},"value":{}}]}}""")]
+    [InlineData("""{"status":"success","data":{"result":{}}}""")]
+    [InlineData("""{"status":1}""")]
+    [InlineData("""{"data":[]}""")]
+    public void A_response_of_another_shape_is_a_failed_scrape_not_an_escaping_exception(string body)
+    {
+        Assert.Throws<InvalidDataException>(() => PrometheusSource.ParseQuery(new MemoryStream(Encoding.UTF8.GetBytes(body)), 200));
+        _targets = TwoTargets;
+        _query = body;
+        using var source = Source();
+        var probe = source.Probe();
+        Assert.False(probe.Available);
+        Assert.Contains("not a Prometheus query response", probe.Reason);
     }
 
     [Fact]
