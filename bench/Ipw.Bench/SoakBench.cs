@@ -16,6 +16,10 @@ internal static class SoakBench
 {
     private sealed record Sample(double T, int Part, double RssMiB, int Fds);
 
+    /// <summary>When a part sent its queries: from its start to its kill, or, for the last, until its remaining queries
+    /// were due (after that it drains and closes, which is not steady state).</summary>
+    private sealed record Sending(int Part, double From, double To, long Queries);
+
     public static void Run(string ipw, string serverDll, double minutes, int concurrency)
     {
         using var server = new LoadBench.Server(serverDll, core: null);
@@ -48,6 +52,7 @@ internal static class SoakBench
         ];
         Console.WriteLine($"soak: {count} queries, open loop at {rate:F0}/s (about {concurrency} streams in flight), about {minutes} min; faults: 5 % cut, 2 % HTTP 500, 1 % hung (30 s timeout), 5 % slow drip; SIGKILL at 1/3 and 2/3, resumed each time");
         var samples = new List<Sample>();
+        var sending = new List<Sending>();
         var clock = Stopwatch.StartNew();
         string? run = null;
         try
@@ -55,6 +60,8 @@ internal static class SoakBench
             for (var part = 0; part < 3; part++)
             {
                 string[] args = part == 0 ? profile : ["profile", "--resume", run!, "--progress", "none"];
+                var before = run is null ? 0 : CountRecords(run);
+                var from = clock.Elapsed.TotalSeconds;
                 var psi = new ProcessStartInfo(ipw) { WorkingDirectory = work, RedirectStandardOutput = true, RedirectStandardError = true };
                 foreach (var a in args) psi.ArgumentList.Add(a);
                 using var p = Process.Start(psi)!;
@@ -71,11 +78,13 @@ internal static class SoakBench
                 }
                 run ??= Directory.GetDirectories(Path.Combine(work, "runs")).Single();
                 var records = CountRecords(run);
+                var to = part < 2 ? clock.Elapsed.TotalSeconds : from + (count - before) / rate;
+                sending.Add(new Sending(part, from, to, records - before));
                 Console.WriteLine($"  part {part + 1}: {(part < 2 ? "SIGKILLed" : $"exit {p.ExitCode}")} at {clock.Elapsed.TotalSeconds:F0} s, {records} records on disk");
                 if (part == 2 && p.ExitCode != 0) Console.WriteLine($"  stderr: {stderr.Result.Trim()}");
                 _ = stdout.Result;
             }
-            Report(run!, count, concurrency, samples);
+            Report(run!, count, concurrency, samples, sending);
         }
         finally
         {
@@ -103,7 +112,7 @@ internal static class SoakBench
         return File.Exists(data) ? RecordReader.Read(data, [RecordColumns.QueryIndex]).LongCount() : 0;
     }
 
-    private static void Report(string run, int count, int concurrency, List<Sample> samples)
+    private static void Report(string run, int count, int concurrency, List<Sample> samples, List<Sending> sending)
     {
         var indices = RecordReader.Read(Path.Combine(run, RunStore.DataFileName), [RecordColumns.QueryIndex, RecordColumns.Status]).ToList();
         var distinct = indices.Select(r => r.QueryIndex).Distinct().Count();
@@ -112,11 +121,16 @@ internal static class SoakBench
             + $"{count - distinct} missing; by status: {string.Join(", ", byStatus)}");
         foreach (var part in samples.GroupBy(s => s.Part))
         {
-            var start = part.First().T;
-            var steady = part.Where(s => s.T - start >= 30).ToList();
-            var slope = steady.Count >= 10 ? Fit.Line(steady.Select(s => s.T / 60).ToArray(), steady.Select(s => s.RssMiB).ToArray()).B : double.NaN;
-            Console.WriteLine($"  part {part.Key + 1}: RSS {part.Min(s => s.RssMiB):F0}–{part.Max(s => s.RssMiB):F0} MiB, slope after 30 s {slope:F2} MiB/min over {steady.Count} s; "
-                + $"open fds {part.Min(s => s.Fds)}–{part.Max(s => s.Fds)} (about {concurrency} streams in flight), last {part.Last().Fds}");
+            // The garbage collector makes RSS a saw: its troughs (the least in each 10 s) follow what the process keeps.
+            // Fitted over the part's steady sending, after its first 30 s.
+            var window = sending[part.Key];
+            var troughs = part.Where(s => s.T >= window.From + 30 && s.T <= window.To)
+                .GroupBy(s => Math.Floor(s.T / 10)).Select(g => (T: g.Key * 10 / 60, Rss: g.Min(s => s.RssMiB))).ToList();
+            var slope = troughs.Count >= 4 ? Fit.Line(troughs.Select(t => t.T).ToArray(), troughs.Select(t => t.Rss).ToArray()).B : double.NaN;
+            var perMinute = window.Queries / ((window.To - window.From) / 60);
+            Console.WriteLine($"  part {part.Key + 1}: RSS {part.Min(s => s.RssMiB):F0}–{part.Max(s => s.RssMiB):F0} MiB; trough slope {slope:F2} MiB/min over {troughs.Count * 10} s of sending "
+                + $"({slope * 1048576 / perMinute:F0} bytes a query at {perMinute:F0} queries/min); open fds {part.Min(s => s.Fds)}–{part.Max(s => s.Fds)} "
+                + $"(about {concurrency} streams in flight), last {part.Last().Fds}");
         }
         using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, RunStore.SummaryFileName)));
         var root = summary.RootElement;

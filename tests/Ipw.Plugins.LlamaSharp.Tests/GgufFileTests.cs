@@ -10,13 +10,6 @@ namespace Ipw.Plugins.LlamaSharp.Tests;
 /// every bad file is refused with a <see cref="ModelFileException"/> naming what is wrong, never another exception.</summary>
 public sealed class GgufFileTests
 {
-    private static byte[] TinyBytes()
-    {
-        using var ms = new MemoryStream();
-        TinyModel.Build().WriteTo(ms);
-        return ms.ToArray();
-    }
-
     private static ModelFileInfo Read(byte[] bytes) => GgufFile.Read(new MemoryStream(bytes));
 
     private static string Refused(byte[] bytes) => Assert.Throws<ModelFileException>(() => Read(bytes)).Message;
@@ -24,7 +17,7 @@ public sealed class GgufFileTests
     [Fact]
     public void The_model_llama_cpp_loads_reads_with_its_tensors_laid_inside_the_file()
     {
-        var bytes = TinyBytes();
+        var bytes = TinyModelTests.Bytes();
         var info = Read(bytes);
         Assert.Equal("gguf", info.Format);
         Assert.Equal("llama", info.Architecture);
@@ -42,7 +35,7 @@ public sealed class GgufFileTests
     [Fact]
     public void A_file_cut_anywhere_is_refused_as_truncated()
     {
-        var bytes = TinyBytes();
+        var bytes = TinyModelTests.Bytes();
         var info = Read(bytes);
         var headerEnd = (int)info.Tensors.Min(t => t.Offset);
         // Every cut inside the header (every byte of the first 4 KiB, then strides) and inside the tensor data.
@@ -57,7 +50,7 @@ public sealed class GgufFileTests
     [Fact]
     public void Corrupt_headers_are_refused_saying_what_is_wrong()
     {
-        var bytes = TinyBytes();
+        var bytes = TinyModelTests.Bytes();
         Assert.Contains("version 4 is not supported", Refused(With(bytes, 4, 4u)));
         Assert.Contains("the tensor count is 1152921504606846976, more than the file", Refused(With(bytes, 8, 1UL << 60)));
         Assert.Contains("the metadata count is", Refused(With(bytes, 16, ulong.MaxValue)));
@@ -86,7 +79,7 @@ public sealed class GgufFileTests
     {
         var dir = Directory.CreateTempSubdirectory("ipw-gguf-").FullName;
         var path = Path.Combine(dir, "cut.gguf");
-        var bytes = TinyBytes();
+        var bytes = TinyModelTests.Bytes();
         File.WriteAllBytes(path, bytes[..(bytes.Length / 2)]);
         var e = Assert.Throws<PluginConfigurationException>(() => LlamaSharpClient.ResolveModel(path));
         Assert.StartsWith($"model file '{path}': tensor '", e.Message);

@@ -5,7 +5,8 @@ namespace Ipw.Plugins.LlamaSharp.Tests;
 
 public sealed class TinyModelTests
 {
-    private static byte[] Bytes()
+    /// <summary>The built-in model's file, in memory.</summary>
+    internal static byte[] Bytes()
     {
         using var ms = new MemoryStream();
         TinyModel.Build().WriteTo(ms);

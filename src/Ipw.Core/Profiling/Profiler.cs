@@ -68,7 +68,7 @@ public sealed class Profiler(PluginRegistries registries)
         };
         var hardware = HardwareInfo.Detect(GpuNames(session));
         resume?.CheckSame(hardware.Label, info.Model);
-        using var run = resume is null ? RunStore.Create(outputRoot, hardware.Label, info.Model, options.RunSuffix) : RunStore.Resume(resume.Folder, resume.Kept);
+        using var run = resume is null ? RunStore.Create(outputRoot, hardware.Label, info.Model, options.RunSuffix) : RunStore.Resume(resume.Folder);
         // A resumed run's clock continues from where its earlier part ended: the time between the parts is in no window.
         var before = TimeSpan.FromSeconds(resume?.PriorDurationS ?? 0);
         var runStart = Stopwatch.GetTimestamp() - (long)(before.TotalSeconds * Stopwatch.Frequency);
@@ -97,7 +97,6 @@ public sealed class Profiler(PluginRegistries registries)
 
         var summary = new SummaryState(options.Slo);
         resume?.Seed(summary);
-        resume?.Release();
         var facts = new RunFacts(options, info, clientEntry, datasetEntry, dataset, hardware, registries, resume?.StartedAt(wallStart) ?? wallStart);
         var publisher = new SummaryPublisher(new RunSummaryBuilder(facts, session, attribution, energy, summary), summary, run, runStart);
         run.Prewarm();

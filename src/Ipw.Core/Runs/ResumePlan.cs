@@ -16,8 +16,8 @@ public sealed class ResumePlan
     public string Folder { get; }
     /// <summary>summary.json as the earlier part left it.</summary>
     public RunSummary Prior { get; }
-    /// <summary>The records kept, in the order they were written.</summary>
-    public IReadOnlyList<QueryRecord> Kept { get; private set; }
+    /// <summary>The records kept (every one not cancelled, once per query index), as many as <see cref="Done"/> holds.</summary>
+    public int KeptCount => Done.Count;
     /// <summary>Cancelled records dropped: their items are sent again.</summary>
     public int CancelledDropped { get; }
     /// <summary>Item id by query index, for every item already recorded.</summary>
@@ -27,14 +27,11 @@ public sealed class ResumePlan
     /// <summary>The earlier parts' measured spans added up (first send to last completion, part by part), s.</summary>
     public double? PriorMeasuredSpanS { get; }
 
-    private ResumePlan(string folder, RunSummary prior, List<QueryRecord> kept, int dropped, double duration, double? span)
+    private ResumePlan(string folder, RunSummary prior, Dictionary<int, string> done, int dropped, double duration, double? span)
     {
         Folder = folder;
         Prior = prior;
-        Kept = kept;
         CancelledDropped = dropped;
-        var done = new Dictionary<int, string>();
-        foreach (var r in kept) done.TryAdd((int)r.QueryIndex, r.ItemId);
         Done = done;
         PriorDurationS = duration;
         PriorMeasuredSpanS = span;
@@ -62,33 +59,41 @@ public sealed class ResumePlan
         RunRepair.CutTornBatch(data);
         var telemetry = Path.Combine(folder, RunStore.TelemetryFileName);
         if (File.Exists(telemetry)) RunRepair.CutTornBatch(telemetry);
-        var kept = new List<QueryRecord>();
+        // Only what the plan needs is read here, a batch at a time: a resumed run of a million queries must not hold them.
+        var done = new Dictionary<int, string>();
         var dropped = 0;
-        var seen = new HashSet<long>();
-        foreach (var r in RecordReader.Read(data))
+        var lastDone = 0.0;
+        // Each part's first send and last completion: the parts are told apart by where the clock stood at each resumption.
+        var starts = (prior.Resumes ?? []).Select(r => r.PriorDurationS).Prepend(double.NegativeInfinity).Order().ToArray();
+        var spans = new (double First, double Last)[starts.Length];
+        Array.Fill(spans, (double.PositiveInfinity, double.NegativeInfinity));
+        foreach (var r in Kept(RecordReader.Read(data, PlanColumns), () => dropped++))
         {
-            if (r.Status == "cancelled" || !seen.Add(r.QueryIndex)) dropped++;
-            else kept.Add(r);
+            done[(int)r.QueryIndex] = r.ItemId;
+            var sent = r.Get(RecordColumns.SentAtS) ?? 0;
+            var completed = r.CompletedAtS;
+            if (!double.IsNaN(completed)) lastDone = Math.Max(lastDone, completed);
+            var part = Array.FindLastIndex(starts, s => sent >= s);
+            spans[part] = (Math.Min(spans[part].First, sent), double.IsNaN(completed) ? spans[part].Last : Math.Max(spans[part].Last, completed));
         }
-        var lastDone = kept.Select(r => r.CompletedAtS).Where(t => !double.IsNaN(t)).DefaultIfEmpty(0).Max();
         var duration = Math.Max(prior.DurationS ?? 0, lastDone);
-        return new ResumePlan(folder, prior, kept, dropped, duration, MeasuredSpan(kept, prior.Resumes));
+        double? span = done.Count == 0 ? null : spans.Where(p => p.Last > p.First).Sum(p => p.Last - p.First);
+        return new ResumePlan(folder, prior, done, dropped, duration, span);
     }
 
-    /// <summary>Each part's first send to its last completion, added up: the parts are told apart by where the clock stood
-    /// at each resumption.</summary>
-    private static double? MeasuredSpan(List<QueryRecord> kept, List<ResumeSection>? resumes)
+    private static readonly RecordColumn[] PlanColumns =
+        [RecordColumns.QueryIndex, RecordColumns.ItemId, RecordColumns.Status, RecordColumns.SentAtS, RecordColumns.CompletedAtS];
+
+    /// <summary>The records a resumption keeps, in the order they were written: every one not cancelled, the first of each
+    /// query index. <paramref name="onDropped"/> is told of each other one.</summary>
+    internal static IEnumerable<QueryRecord> Kept(IEnumerable<QueryRecord> records, Action? onDropped = null)
     {
-        if (kept.Count == 0) return null;
-        var starts = (resumes ?? []).Select(r => r.PriorDurationS).Prepend(double.NegativeInfinity).Order().ToArray();
-        double total = 0;
-        foreach (var part in kept.GroupBy(r => Array.FindLastIndex(starts, s => (r.Get(RecordColumns.SentAtS) ?? 0) >= s)))
+        var seen = new HashSet<long>();
+        foreach (var r in records)
         {
-            var first = part.Min(r => r.Get(RecordColumns.SentAtS) ?? double.NaN);
-            var last = part.Max(r => r.CompletedAtS);
-            if (last > first) total += last - first;
+            if (r.Status != "cancelled" && seen.Add(r.QueryIndex)) yield return r;
+            else onDropped?.Invoke();
         }
-        return total;
     }
 
     /// <summary>Refuses a dataset whose items are not the ones the run recorded at their places (another file, other
@@ -125,22 +130,25 @@ public sealed class ResumePlan
     public List<ResumeSection> Resumes() =>
     [
         .. Prior.Resumes ?? [],
-        new ResumeSection(DateTimeOffset.UtcNow.ToString("O"), Kept.Count, CancelledDropped, Prior.Status, PriorDurationS, PriorMeasuredSpanS)
+        new ResumeSection(DateTimeOffset.UtcNow.ToString("O"), KeptCount, CancelledDropped, Prior.Status, PriorDurationS, PriorMeasuredSpanS)
         {
             PriorGrossJ = Prior.Energy?.GrossJ,
             PriorActiveJ = Prior.Energy?.ActiveJ,
         },
     ];
 
-    /// <summary>Starts the new part's summary state from the kept records and what the earlier parts measured.</summary>
+    /// <summary>Starts the new part's summary state from the kept records, read back a batch at a time from the data file
+    /// <see cref="RunStore.Resume"/> has just rewritten with them, and from what the earlier parts measured.</summary>
     internal void Seed(SummaryState state)
     {
-        foreach (var r in Kept) state.Totals.AddPrior(r);
-        state.ActiveEnergy.KeepPrior(Kept.Count);
+        var kept = 0;
+        foreach (var r in RecordReader.Read(Path.Combine(Folder, RunStore.DataFileName)))
+        {
+            state.Totals.AddPrior(r);
+            kept++;
+        }
+        if (kept != KeptCount) throw new InvalidOperationException($"the resumed data file holds {kept} records, not the {KeptCount} kept");
+        state.ActiveEnergy.KeepPrior(kept);
         state.Prior = new ResumedFrom(PriorMeasuredSpanS, Prior.Energy, Resumes());
     }
-
-    /// <summary>Lets the kept records go once they are in the new data file and the totals: a resumed part should not hold
-    /// the earlier parts' records for its whole run.</summary>
-    internal void Release() => Kept = [];
 }

@@ -107,11 +107,11 @@ public sealed class RunStore : IDisposable
         }
     }
 
-    /// <summary>Reopens a run folder to resume it: the data file is rewritten with <paramref name="kept"/> (the earlier
-    /// records, less those the resumption sends again) in batches of their own, and telemetry.arrow is carried over when
+    /// <summary>Reopens a run folder to resume it: the data file is rewritten with the records the resumption keeps
+    /// (<see cref="ResumePlan.Kept"/>: the earlier records, less those it sends again) in batches of their own, and telemetry.arrow is carried over when
     /// the sampler starts. The earlier files are moved aside first and removed once copied, so a process killed meanwhile
     /// leaves them to <see cref="RestoreSetAside"/>.</summary>
-    public static RunStore Resume(string folder, IReadOnlyList<QueryRecord> kept)
+    public static RunStore Resume(string folder)
     {
         RestoreSetAside(folder);
         var data = System.IO.Path.Combine(folder, DataFileName);
@@ -122,8 +122,9 @@ public sealed class RunStore : IDisposable
             File.Move(data, data + SetAsideSuffix);
             if (File.Exists(telemetry)) File.Move(telemetry, telemetry + SetAsideSuffix);
             store = new RunStore(folder) { _priorTelemetry = telemetry + SetAsideSuffix };
-            for (var i = 0; i < kept.Count; i += ArrowAppendWriter<QueryRecord>.CompactBatchRows)
-                store.Append(kept.Skip(i).Take(ArrowAppendWriter<QueryRecord>.CompactBatchRows).ToList());
+            // Copied a batch at a time, never all held: the set-aside file is read as it is written anew.
+            foreach (var batch in ResumePlan.Kept(RecordReader.Read(data + SetAsideSuffix)).Chunk(ArrowAppendWriter<QueryRecord>.CompactBatchRows))
+                store.Append(batch);
             File.Delete(data + SetAsideSuffix);
             return store;
         }
