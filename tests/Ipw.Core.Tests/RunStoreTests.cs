@@ -39,6 +39,33 @@ public sealed class RunStoreTests : IDisposable
     }
 
     [Fact]
+    public void A_column_missing_in_every_row_reads_as_missing_and_one_that_starts_late_is_missing_before()
+    {
+        string path;
+        using (var run = RunStore.Create(_root, "cpu", "m"))
+        {
+            path = run.Path;
+            // Energy only from row 5,000 on: past the first batches of 2,048 rows.
+            for (var i = 0; i < 6_000; i++)
+                run.Append(QueryRecord.Of(RecordColumns.QueryIndex.With(i), RecordColumns.E2eLatencyS.With(i), RecordColumns.EnergyJ.With(i >= 5_000 ? i / 10.0 : null)));
+            run.WriteSummary(new Ipw.Core.Summary.RunSummary { SchemaVersion = Ipw.Core.Summary.RunSummary.CurrentSchema, Status = "completed" });
+        }
+        var view = Ipw.Core.Analysis.RunView.Open(path);
+        Assert.Equal(6_000, view.RecordCount);
+        var energy = view.Numbers("energy_j");
+        Assert.Equal(6_000, energy.Length);
+        Assert.All(energy[..5_000], e => Assert.True(double.IsNaN(e)));
+        Assert.Equal(Enumerable.Range(5_000, 1_000).Select(i => i / 10.0), energy[5_000..]);
+        var load = view.Numbers("server_load_s");
+        Assert.Equal(6_000, load.Length);
+        Assert.All(load, v => Assert.True(double.IsNaN(v)));
+        Assert.Same(load, view.Numbers("server_load_s"));
+        Assert.Equal(Enumerable.Range(0, 6_000).Select(i => (double)i), view.Numbers("e2e_latency_s"));
+        Assert.Contains("server_load_s", view.Columns);
+        Assert.Throws<ArgumentException>(() => view.Numbers("no_such_column"));
+    }
+
+    [Fact]
     public void Closing_compacts_many_one_row_batches_into_few_without_losing_a_row()
     {
         string data;

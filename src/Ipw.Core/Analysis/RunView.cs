@@ -21,6 +21,8 @@ public sealed class RunView : IRunView
     private static readonly HashSet<string> EagerTexts = ["subject", "status", "model", "client", "dataset", "grader"];
     private readonly string _data;
     private readonly Dictionary<string, double[]> _numbers = new(StringComparer.Ordinal);
+    /// <summary>Numeric columns with no value in any row: nothing is held for them until one is asked for.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, double[]?> _missing = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string?[]> _texts = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ArrowTypeId> _types = new(StringComparer.Ordinal);
     private IReadOnlyList<TelemetrySeries>? _telemetry;
@@ -62,6 +64,7 @@ public sealed class RunView : IRunView
     public void Unload()
     {
         _numbers.Clear();
+        _missing.Clear();
         lock (_texts) _texts.Clear();
         _telemetry = null;
     }
@@ -88,6 +91,8 @@ public sealed class RunView : IRunView
     public double[] Numbers(string column)
     {
         if (_numbers.TryGetValue(column, out var values)) return values;
+        if (_missing.TryGetValue(column, out var none))
+            return none ?? _missing.AddOrUpdate(column, _ => Missing(RecordCount), (_, made) => made ?? Missing(RecordCount))!;
         throw new ArgumentException(_types.ContainsKey(column) ? $"column '{column}' is not numeric" : $"no column '{column}' in {_data}", nameof(column));
     }
 
@@ -122,7 +127,9 @@ public sealed class RunView : IRunView
         var expected = Summary.Counts?.RecordsOnDisk ?? 0;
         var capacity = (int)Math.Clamp(expected, 1024, int.MaxValue);
         var columns = new List<string>();
-        var numbers = new List<(int Index, string Name, double[] Values)>();
+        // A numeric column is held from its first value on: one missing in every row (a run without energy, a closed
+        // loop's schedule, a service that reports no timings) costs nothing until an analysis asks for it.
+        var numbers = new List<(int Index, string Name, double[]? Values)>();
         var texts = new List<(int Index, string Name, string?[] Values)>();
         long rows = 0;
         Pass(batch =>
@@ -135,7 +142,7 @@ public sealed class RunView : IRunView
                     columns.Add(field.Name);
                     _types[field.Name] = field.DataType.TypeId;
                     var array = batch.Column(c);
-                    if (IsNumeric(array)) numbers.Add((c, field.Name, new double[capacity]));
+                    if (IsNumeric(array)) numbers.Add((c, field.Name, null));
                     else if (EagerTexts.Contains(field.Name) && array is StringArray) texts.Add((c, field.Name, new string?[capacity]));
                 }
             }
@@ -143,19 +150,43 @@ public sealed class RunView : IRunView
             if (at + batch.Length > capacity)
             {
                 capacity = (int)Math.Min(int.MaxValue, Math.Max(2L * capacity, at + batch.Length));
-                for (var k = 0; k < numbers.Count; k++) numbers[k] = numbers[k] with { Values = Grow(numbers[k].Values, capacity) };
+                for (var k = 0; k < numbers.Count; k++)
+                    if (numbers[k].Values is { } grown) numbers[k] = numbers[k] with { Values = Grow(grown, capacity) };
                 for (var k = 0; k < texts.Count; k++) texts[k] = texts[k] with { Values = Grow(texts[k].Values, capacity) };
             }
-            foreach (var (index, _, values) in numbers) Copy(batch.Column(index), values.AsSpan(at, batch.Length));
+            for (var k = 0; k < numbers.Count; k++)
+            {
+                var (index, _, values) = numbers[k];
+                var array = batch.Column(index);
+                if (values is null)
+                {
+                    if (array.NullCount >= array.Length) continue;
+                    values = new double[capacity];
+                    values.AsSpan(0, at).Fill(double.NaN);
+                    numbers[k] = numbers[k] with { Values = values };
+                }
+                Copy(array, values.AsSpan(at, batch.Length));
+            }
             foreach (var (index, _, values) in texts) CopyShared((StringArray)batch.Column(index), values.AsSpan(at, batch.Length));
             rows += batch.Length;
         });
         RecordCount = rows;
         Columns = columns;
-        foreach (var (_, name, values) in numbers) _numbers[name] = values.Length == rows ? values : values[..(int)rows];
+        foreach (var (_, name, values) in numbers)
+        {
+            if (values is null) _missing[name] = null;
+            else _numbers[name] = values.Length == rows ? values : values[..(int)rows];
+        }
         foreach (var (_, name, values) in texts) _texts[name] = values.Length == rows ? values : values[..(int)rows];
     }
 
+
+    private static double[] Missing(long rows)
+    {
+        var values = new double[rows];
+        values.AsSpan().Fill(double.NaN);
+        return values;
+    }
 
     private static T[] Grow<T>(T[] array, int capacity)
     {
