@@ -46,6 +46,29 @@ public sealed class BadInputTests : IDisposable
     }
 
     [Fact]
+    public void A_truncated_gguf_is_one_line_before_llama_cpp_sees_it()
+    {
+        // GGUF v3 naming one F32 tensor of 1,024 values, cut before its data.
+        using (var w = new BinaryWriter(File.Create(_work.Combine("cut.gguf"))))
+        {
+            w.Write("GGUF"u8);
+            w.Write(3u);
+            w.Write(1UL);
+            w.Write(0UL);
+            w.Write(1UL);
+            w.Write("w"u8);
+            w.Write(1u);
+            w.Write(1024UL);
+            w.Write(0u);
+            w.Write(0UL);
+            w.Write(new byte[64]);
+        }
+        AssertOneLineError(IpwProcess.Run(_work.Path, ["profile", "--model", "cut.gguf", "--output-dir", _work.Combine("runs")]),
+            "model file 'cut.gguf': tensor 'w' needs 4096 bytes at 64, past the end of the file (121 bytes; truncated?)");
+        Assert.False(Directory.Exists(_work.Combine("runs")) && Directory.EnumerateFileSystemEntries(_work.Combine("runs")).Any());
+    }
+
+    [Fact]
     public void Unwritable_output_folder_is_reported_before_the_model_loads()
     {
         // A path under a regular file can never be created, even by root.
