@@ -68,7 +68,8 @@ public sealed class Profiler(PluginRegistries registries)
         };
         var hardware = HardwareInfo.Detect(GpuNames(session));
         resume?.CheckSame(hardware.Label, info.Model);
-        using var run = resume is null ? RunStore.Create(outputRoot, hardware.Label, info.Model, options.RunSuffix) : RunStore.Resume(resume.Folder);
+        var summary = new SummaryState(options.Slo);
+        using var run = resume is null ? RunStore.Create(outputRoot, hardware.Label, info.Model, options.RunSuffix) : resume.Reopen(summary);
         // A resumed run's clock continues from where its earlier part ended: the time between the parts is in no window.
         var before = TimeSpan.FromSeconds(resume?.PriorDurationS ?? 0);
         var runStart = Stopwatch.GetTimestamp() - (long)(before.TotalSeconds * Stopwatch.Frequency);
@@ -95,8 +96,6 @@ public sealed class Profiler(PluginRegistries registries)
         session.Start(run.CreateTelemetrySink(runStart));
         var total = Load.ItemSource.PlannedQueries(options, dataset) - (resume?.Done.Count ?? 0);
 
-        var summary = new SummaryState(options.Slo);
-        resume?.Seed(summary);
         var facts = new RunFacts(options, info, clientEntry, datasetEntry, dataset, hardware, registries, resume?.StartedAt(wallStart) ?? wallStart);
         var publisher = new SummaryPublisher(new RunSummaryBuilder(facts, session, attribution, energy, summary), summary, run, runStart);
         run.Prewarm();

@@ -137,18 +137,23 @@ public sealed class ResumePlan
         },
     ];
 
-    /// <summary>Starts the new part's summary state from the kept records, read back a batch at a time from the data file
-    /// <see cref="RunStore.Resume"/> has just rewritten with them, and from what the earlier parts measured.</summary>
-    internal void Seed(SummaryState state)
+    /// <summary>Reopens the run folder (<see cref="RunStore.Resume"/>) and starts the new part's summary state from the
+    /// kept records, as they are copied a batch at a time, and from what the earlier parts measured.</summary>
+    internal RunStore Reopen(SummaryState state)
     {
         var kept = 0;
-        foreach (var r in RecordReader.Read(Path.Combine(Folder, RunStore.DataFileName)))
+        var store = RunStore.Resume(Folder, r =>
         {
             state.Totals.AddPrior(r);
             kept++;
+        });
+        if (kept != KeptCount)
+        {
+            store.Dispose();
+            throw new InvalidOperationException($"the resumed data file holds {kept} records, not the {KeptCount} kept");
         }
-        if (kept != KeptCount) throw new InvalidOperationException($"the resumed data file holds {kept} records, not the {KeptCount} kept");
         state.ActiveEnergy.KeepPrior(kept);
         state.Prior = new ResumedFrom(PriorMeasuredSpanS, Prior.Energy, Resumes());
+        return store;
     }
 }

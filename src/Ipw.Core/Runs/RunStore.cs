@@ -111,7 +111,8 @@ public sealed class RunStore : IDisposable
     /// (<see cref="ResumePlan.Kept"/>: the earlier records, less those it sends again) in batches of their own, and telemetry.arrow is carried over when
     /// the sampler starts. The earlier files are moved aside first and removed once copied, so a process killed meanwhile
     /// leaves them to <see cref="RestoreSetAside"/>.</summary>
-    public static RunStore Resume(string folder)
+    /// <param name="onKept">Told of each kept record as it is copied (the resumed summary's totals start from them).</param>
+    public static RunStore Resume(string folder, Action<QueryRecord> onKept)
     {
         RestoreSetAside(folder);
         var data = System.IO.Path.Combine(folder, DataFileName);
@@ -124,7 +125,10 @@ public sealed class RunStore : IDisposable
             store = new RunStore(folder) { _priorTelemetry = telemetry + SetAsideSuffix };
             // Copied a batch at a time, never all held: the set-aside file is read as it is written anew.
             foreach (var batch in ResumePlan.Kept(RecordReader.Read(data + SetAsideSuffix)).Chunk(ArrowAppendWriter<QueryRecord>.CompactBatchRows))
+            {
                 store.Append(batch);
+                foreach (var r in batch) onKept(r);
+            }
             File.Delete(data + SetAsideSuffix);
             return store;
         }
