@@ -80,11 +80,18 @@ public sealed class TorchEndToEndTests : IDisposable
         Assert.True(m.Success, following);
         var idle = double.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
         var load = double.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture);
-        Assert.InRange(idle, 4.5, 12);
-        Assert.InRange(load, idle + 8, 45);
+        // Idle is 5 W plus whatever else the machine runs then: the test host's own start-up (its JIT, the fake's writer
+        // being tiered up) can keep half a core busy through the first idle second (measured: 0.89 busy cores, 18.5 W).
+        Assert.True(idle is >= 4.5 and <= 20, following);
+        Assert.True(load >= idle + 8 && load <= 45, following);
         Assert.Matches(@"system/process_cpu_s\s+idle [\d.]+, load [\d.]+, after [\d.]+ cpu-s/s: responds", following);
 
-        Assert.Matches(@"rapl/rapl_package0_j\s+idle 5\.\d\d, load 5\.\d\d, after 5\.\d\d W: did not respond", flat);
+        // The flat counter reads 5 W in every phase, give or take its writer thread's lag at a phase's edges (a 20 ms
+        // lag over a 2 s phase is 0.05 W), and is judged not to respond.
+        var f = Regex.Match(flat, @"rapl/rapl_package0_j\s+idle ([\d.]+), load ([\d.]+), after ([\d.]+) W: did not respond");
+        Assert.True(f.Success, flat);
+        foreach (var g in new[] { 1, 2, 3 })
+            Assert.InRange(double.Parse(f.Groups[g].Value, System.Globalization.CultureInfo.InvariantCulture), 4.8, 5.2);
     }
 
     private string LoadTest(string powercap)
