@@ -46,6 +46,15 @@ internal static class ProfileCommand
         {
             Description = "open loop: gamma-distributed gaps of this shape, mean 1/rate (1: Poisson; below 1 burstier, above 1 more even; as vLLM's --burstiness)",
         };
+        var workers = new Option<int>("--workers")
+        {
+            Description = "open loop: send from N worker processes sharing one schedule (drawn here, split among them) when one process cannot keep up; this one keeps the telemetry and the run folder",
+            DefaultValueFactory = _ => 1,
+        };
+        var workersListen = new Option<string?>("--workers-listen")
+        {
+            Description = "with --workers N: wait at host:port for N workers started elsewhere ('ipw worker --connect HOST:PORT', see docs/scale-out.md) instead of starting them here",
+        };
         var duration = new Option<string?>("--duration") { Description = "stop sending after this long, e.g. 60s or 5m (the dataset is cycled to fill it)" };
         var baseline = new Option<string>("--baseline") { Description = "idle power measured this long before and after the run, e.g. 10s (0: off)", DefaultValueFactory = _ => "10s" };
         var attributionMethod = new Option<string>("--attribution") { Description = "sharing energy among concurrent queries: overlap (time), phase (prefill weighted by --prefill-weight) or fitted (a power model fitted to the run, when it closes)", DefaultValueFactory = _ => "fitted" };
@@ -70,8 +79,8 @@ internal static class ProfileCommand
         var command = new Command("profile", "Profile a model: send a workload and record latency, tokens and telemetry per query")
         {
             client, model, baseUrl, waitReady, clientOption, threads, contextSize, dataset, datasetPath, datasetOption, maxQueries, maxErrors, outputDir,
-            maxTokens, temperature, seed, warmup, interval, energy, gpus, concurrency, rate, arrival, burstiness, duration, baseline, attributionMethod,
-            prefillWeight, percentiles, slo, progress, tui, resume,
+            maxTokens, temperature, seed, warmup, interval, energy, gpus, concurrency, rate, arrival, burstiness, workers, workersListen, duration, baseline,
+            attributionMethod, prefillWeight, percentiles, slo, progress, tui, resume,
         };
 
         var judge = JudgeOptions.Create();
@@ -80,7 +89,8 @@ internal static class ProfileCommand
         prometheus.AddTo(command);
         // What a resumed run takes from its folder, never from the command line.
         Option[] runShape = [client, model, threads, contextSize, dataset, datasetPath, datasetOption, maxQueries, maxErrors, outputDir, maxTokens,
-            temperature, seed, warmup, interval, concurrency, rate, arrival, burstiness, duration, baseline, attributionMethod, prefillWeight, percentiles, slo];
+            temperature, seed, warmup, interval, concurrency, rate, arrival, burstiness, workers, workersListen, duration, baseline, attributionMethod,
+            prefillWeight, percentiles, slo];
         command.SetAction(async (parse, _) =>
         {
             var sources = parse.GetValue(energy);
@@ -131,6 +141,8 @@ internal static class ProfileCommand
                 TelemetrySettings = prometheus.Settings(parse),
                 Arrival = parse.GetValue(arrival)!,
                 Burstiness = parse.GetValue(burstiness),
+                Workers = parse.GetValue(workers),
+                WorkersListen = parse.GetValue(workersListen),
                 Duration = parse.GetValue(duration),
                 Baseline = parse.GetValue(baseline)!,
                 Attribution = parse.GetValue(attributionMethod)!,

@@ -15,6 +15,7 @@ root.Subcommands.Add(PlotCommand.CreateReport());
 root.Subcommands.Add(MonitorCommand.Create());
 root.Subcommands.Add(ScriptCommands.Run());
 root.Subcommands.Add(ScriptCommands.Repl());
+root.Subcommands.Add(WorkerCommand.Create());
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

@@ -95,7 +95,19 @@ public sealed class EnergyAttributor
     /// counter is current at read time.</summary>
     public TimeSpan? CounterPeriod => _counters.LongestPeriodTicks > 0 ? TimeSpan.FromSeconds(_counters.LongestPeriodTicks / Stopwatch.Frequency) : null;
 
-    private long HorizonLocked() => _counters.Horizon;
+    private long _admissionDelay;
+
+    /// <summary>How late a query's start may be reported (<see cref="Begin"/> with a past stamp, as worker processes
+    /// report their sends): nothing more recent than this is processed, so such a start is never clamped.</summary>
+    public TimeSpan AdmissionDelay
+    {
+        get => TimeSpan.FromSeconds((double)Interlocked.Read(ref _admissionDelay) / Stopwatch.Frequency);
+        set => Interlocked.Exchange(ref _admissionDelay, (long)(value.TotalSeconds * Stopwatch.Frequency));
+    }
+
+    private long HorizonLocked() => Interlocked.Read(ref _admissionDelay) is > 0 and var delay
+        ? Math.Min(_counters.Horizon, Stopwatch.GetTimestamp() - delay)
+        : _counters.Horizon;
 
     /// <summary>Adds one reading of every counter (same order as the constructor's), taken at <paramref name="t"/>.</summary>
     public void AddReading(long t, ReadOnlySpan<double> joules)

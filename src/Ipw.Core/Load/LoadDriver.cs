@@ -6,12 +6,14 @@ using Ipw.Core.Profiling;
 using Ipw.Core.Records;
 using Ipw.Core.Summary;
 using Ipw.Core.Telemetry;
+using Ipw.Core.Workers;
 
 namespace Ipw.Core.Load;
 
-/// <summary>What a load run works with; <paramref name="Done"/>: the items a resumed run recorded before (by query index).</summary>
+/// <summary>What a load run works with; <paramref name="Done"/>: the items a resumed run recorded before (by query index);
+/// <paramref name="Workers"/>: the worker processes that send the queries (null: this process sends them).</summary>
 internal sealed record LoadParts(ProfileOptions Options, IInferenceClient Client, IDataset Dataset, TelemetrySession Session,
-    EnergyAttributor? Energy, SendGate? Gate, IReadOnlyDictionary<int, string>? Done = null);
+    EnergyAttributor? Energy, SendGate? Gate, IReadOnlyDictionary<int, string>? Done = null, WorkerPool? Workers = null);
 
 /// <summary>
 /// The measured part of a profile: sends the workload by its strategy (closed or open loop), measures each query once
@@ -26,7 +28,9 @@ internal sealed class LoadDriver(LoadParts parts, RecordPipeline pipeline, Summa
     private readonly Channel<MeasuredQuery> _measured = Channel.CreateBounded<MeasuredQuery>(
         new BoundedChannelOptions(1024) { FullMode = BoundedChannelFullMode.Wait });
     private readonly ItemSource _items = new(parts.Options, parts.Dataset, parts.Gate, parts.Done);
-    private readonly QueryMeter _meter = new(parts.Options, parts.Client, pipeline.Windows);
+    private readonly IQueryMeter _meter = parts.Workers is { } pool
+        ? new RemoteMeter(parts.Options, pool, pipeline.Windows)
+        : new QueryMeter(parts.Options, parts.Client, pipeline.Windows);
     private long _measureStart;
 
     private ProfileOptions Options => parts.Options;
@@ -37,8 +41,11 @@ internal sealed class LoadDriver(LoadParts parts, RecordPipeline pipeline, Summa
         using var sending = CancellationTokenSource.CreateLinkedTokenSource(stop, abort);
         var policy = new StopPolicy(Options, sending);
         ILoadStrategy strategy = Options.Rate is not null
-            ? new OpenLoop(Options, _items.Planned, parts.Gate)
+            ? new OpenLoop(Options, _items.Planned, parts.Gate, parts.Workers is null ? TimeSpan.Zero : WorkerPool.Lead)
             : new ClosedLoop(Options.Concurrency, parts.Gate);
+        using var stopWorkers = parts.Workers is { } pool ? sending.Token.Register(pool.Stop) : default;
+        using var abortWorkers = parts.Workers is { } pool2 ? abort.Register(pool2.Abort) : default;
+        if (parts.Workers is not null && parts.Energy is { } attributor) attributor.AdmissionDelay = WorkerPool.ReportDelay;
         var report = new LoadReport(Options, _items.Planned, parts.Gate);
         var usageStart = HarnessUsage.Now();
         _measureStart = Stopwatch.GetTimestamp();
@@ -57,9 +64,11 @@ internal sealed class LoadDriver(LoadParts parts, RecordPipeline pipeline, Summa
             Interlocked.Increment(ref inFlight);
             try
             {
-                var measured = await _meter.MeasureAsync(index, item, scheduled, abort).ConfigureAwait(false);
-                policy.Completed(QueryStatus(measured));
-                await _measured.Writer.WriteAsync(measured).ConfigureAwait(false);
+                if (await _meter.MeasureAsync(index, item, scheduled, abort).ConfigureAwait(false) is { } measured)
+                {
+                    policy.Completed(QueryStatus(measured));
+                    await _measured.Writer.WriteAsync(measured).ConfigureAwait(false);
+                }
             }
             catch (Exception e)
             {
@@ -88,6 +97,8 @@ internal sealed class LoadDriver(LoadParts parts, RecordPipeline pipeline, Summa
             throw;
         }
         await sender.ConfigureAwait(false);
+        var workerTotals = parts.Workers is { } workers ? await workers.FinishAsync().ConfigureAwait(false) : null;
+        if (parts.Energy is { } e) e.AdmissionDelay = TimeSpan.Zero;
 
         var measureEnd = report.LastEnd == long.MinValue ? Stopwatch.GetTimestamp() : report.LastEnd;
         if (parts.Energy is { } energy)
@@ -99,7 +110,7 @@ internal sealed class LoadDriver(LoadParts parts, RecordPipeline pipeline, Summa
         }
         summary.State.MeasuredSpanS = Stopwatch.GetElapsedTime(_measureStart, measureEnd).TotalSeconds;
         summary.State.Load = report.ToSection(_measureStart, measureEnd, HarnessUsage.Now().Since(usageStart), _meter.MaxInFlight,
-            (strategy as OpenLoop)?.MaxDispatchBlock);
+            (strategy as OpenLoop)?.MaxDispatchBlock, parts.Workers?.Workers, workerTotals);
         summary.State.Failure ??= policy.Failure;
         if (abort.IsCancellationRequested || stop.IsCancellationRequested) return "interrupted";
         return policy.Status;

@@ -22,6 +22,7 @@ internal sealed class LoadReport(ProfileOptions options, int? planned, SendGate?
 
     private readonly Distribution<double> _sendLag = new();
     private readonly Distribution<double> _clientQueue = new();
+    private readonly Dictionary<int, (Distribution<double> Lag, int Sent)> _byWorker = [];
     private long _firstSend = long.MaxValue, _lastSend = long.MinValue;
     private int _sent;
 
@@ -35,11 +36,19 @@ internal sealed class LoadReport(ProfileOptions options, int? planned, SendGate?
         _firstSend = Math.Min(_firstSend, q.Start);
         _lastSend = Math.Max(_lastSend, q.Start);
         if (q.SendLagS is { } lag) _sendLag.Add(lag);
+        if (q.Worker is { } w)
+        {
+            var (workerLag, sent) = _byWorker.TryGetValue(w, out var seen) ? seen : (new Distribution<double>(), 0);
+            if (q.SendLagS is { } l) workerLag.Add(l);
+            _byWorker[w] = (workerLag, sent + 1);
+        }
         _clientQueue.Add(q.ClientQueueS);
     }
 
     /// <summary>The section, for the measured span from <paramref name="measureStart"/> to <paramref name="measureEnd"/>.</summary>
-    public LoadSection ToSection(long measureStart, long measureEnd, HarnessUsage harness, int maxInFlight, TimeSpan? maxDispatchBlock)
+    /// <param name="workers">The worker processes, with what each spent (null: this process sent the queries).</param>
+    public LoadSection ToSection(long measureStart, long measureEnd, HarnessUsage harness, int maxInFlight, TimeSpan? maxDispatchBlock,
+        IReadOnlyList<Workers.RemoteWorker>? workers = null, IReadOnlyList<Workers.WorkerTotals?>? totals = null)
     {
         var span = Stopwatch.GetElapsedTime(measureStart, measureEnd);
         var achieved = AchievedRate(measureStart);
@@ -53,8 +62,18 @@ internal sealed class LoadReport(ProfileOptions options, int? planned, SendGate?
                 warnings.Add($"the harness fell behind its schedule: send lag p99 {lag * 1000:F1} ms (limit {limit * 1000:F1} ms); the client, not the service, limited the rate");
             if (achieved is { } a && a < 0.99 * r)
                 warnings.Add($"achieved {a:F2} requests/s of the {r} requested");
-            if (maxDispatchBlock is { } block && block.TotalSeconds > DispatchBlockLimitS)
-                warnings.Add($"the client held the open-loop scheduler for up to {block.TotalMilliseconds:F1} ms per send (its SendAsync works before its first wait)");
+            // Workers get each query a lead ahead of its send time: only a hand-off longer than the lead delays a send.
+            if (maxDispatchBlock is { } block && block.TotalSeconds > (workers is null ? DispatchBlockLimitS : Workers.WorkerPool.Lead.TotalSeconds))
+                warnings.Add(workers is null
+                    ? $"the client held the open-loop scheduler for up to {block.TotalMilliseconds:F1} ms per send (its SendAsync works before its first wait)"
+                    : $"handing a query to a worker held the open-loop scheduler for up to {block.TotalMilliseconds:F1} ms, longer than the {Workers.WorkerPool.Lead.TotalMilliseconds:F0} ms lead");
+        }
+        var workerSections = workers?.Select((w, i) => Worker(w, totals?[i], span)).ToList();
+        foreach (var w in workerSections ?? [])
+        {
+            if (w.Exit is not null) warnings.Add($"worker {w.Worker} went away ({w.Exit}); {w.Lost} queries it held were never sent");
+            if (w.MaxDispatchBlockS is { } held && held > DispatchBlockLimitS)
+                warnings.Add($"in worker {w.Worker}, the client held the scheduler for up to {held * 1000:F1} ms per send (its SendAsync works before its first wait)");
         }
         if (cpuShare is { } c && c > CpuShareLimit * cores)
             warnings.Add($"the ipw process used {c:F2} of {cores} cores: the client may be what limits throughput (this includes any in-process engine)");
@@ -87,9 +106,32 @@ internal sealed class LoadReport(ProfileOptions options, int? planned, SendGate?
                 GcCollections = harness.GcCollections,
                 GcPauseS = harness.GcPause.TotalSeconds,
                 AllocatedBytesPerQuery = _sent > 0 ? harness.AllocatedBytes / _sent : null,
-                Note = "CPU of the whole ipw process over the measured span, including any in-process engine",
+                Note = workers is null
+                    ? "CPU of the whole ipw process over the measured span, including any in-process engine"
+                    : "CPU of the coordinating ipw process (schedule, telemetry, energy, records); each worker's own is under workers",
             },
+            Workers = workerSections,
             Warnings = warnings,
+        };
+    }
+
+    private WorkerSection Worker(Workers.RemoteWorker w, Workers.WorkerTotals? spent, TimeSpan span)
+    {
+        var (lag, sent) = _byWorker.TryGetValue(w.Id, out var seen) ? seen : (new Distribution<double>(), 0);
+        return new WorkerSection
+        {
+            Worker = w.Id,
+            Sent = sent,
+            SendLagS = lag.ToSummary(),
+            Lost = w.Lost,
+            Exit = w.Exit,
+            ClockUncertaintyS = w.Clock.UncertaintyS,
+            ProcessCpuS = spent?.ProcessCpuS,
+            ProcessCpuCores = spent is not null && span > TimeSpan.Zero ? spent.ProcessCpuS / span.TotalSeconds : null,
+            GcCollections = spent?.GcCollections,
+            GcPauseS = spent?.GcPauseS,
+            AllocatedBytesPerQuery = spent is { Sent: > 0 } ? spent.AllocatedBytes / spent.Sent : null,
+            MaxDispatchBlockS = spent?.MaxDispatchBlockS,
         };
     }
 

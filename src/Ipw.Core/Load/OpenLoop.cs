@@ -5,9 +5,10 @@ namespace Ipw.Core.Load;
 
 /// <summary>
 /// Sends on an arrival schedule whatever the service does, from its own thread: waits for each send time and starts the
-/// query there, so a slow send never delays the next one. Time spent paused shifts the schedule.
+/// query there, so a slow send never delays the next one. Time spent paused shifts the schedule. With worker processes
+/// it hands each query over <paramref name="lead"/> before it is due, and the worker's own timer sends it.
 /// </summary>
-internal sealed class OpenLoop(ProfileOptions options, int? planned, SendGate? gate) : ILoadStrategy
+internal sealed class OpenLoop(ProfileOptions options, int? planned, SendGate? gate, TimeSpan lead = default) : ILoadStrategy
 {
     private long _maxDispatchBlock;
 
@@ -23,9 +24,12 @@ internal sealed class OpenLoop(ProfileOptions options, int? planned, SendGate? g
     {
         var schedule = new ArrivalSchedule(options.Arrival, options.Rate!.Value, planned, options.Seed, options.Burstiness);
         var step = (double)Stopwatch.Frequency;
+        // Handed over early by the lead, so due again by it.
+        measureStart -= (long)(lead.TotalSeconds * step);
         while (schedule.Next() is { } offset)
         {
             if (WaitForSlot(measureStart + (long)(offset * step), sending) is not { } due) break;
+            due += (long)(lead.TotalSeconds * step);
             if (!items.TryNext(out var index, out var item)) break;
             // Sent from this thread, which woke on time: a hand-off to the thread pool would queue behind the stream
             // continuations of every request in flight. SendAsync returns at its first wait (clients keep CPU-bound work

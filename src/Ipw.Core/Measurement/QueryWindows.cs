@@ -21,15 +21,19 @@ internal sealed class QueryWindows(TelemetrySession session, EnergyAttributor? e
     /// <summary>The energy attribution the windows feed; null without an energy counter.</summary>
     public EnergyAttributor? Energy => energy;
 
-    public QueryWindow Open()
+    /// <param name="at">When the query was sent, when another process sent it (a worker's stamp on this clock); the
+    /// telemetry window opens now, which is as late as the report of the send.</param>
+    public QueryWindow Open(long? at = null)
     {
-        var (id, start) = energy?.Begin() ?? (-1, Stopwatch.GetTimestamp());
+        var (id, start) = energy?.Begin(at) ?? (-1, at ?? Stopwatch.GetTimestamp());
         return new QueryWindow(id, start, session.OpenWindow());
     }
 
     /// <returns>When it closed, and the telemetry over it.</returns>
-    public (long End, WindowStats Telemetry) Close(QueryWindow window)
+    /// <param name="at">When the query ended, when another process measured it.</param>
+    public (long End, WindowStats Telemetry) Close(QueryWindow window, long? at = null)
     {
+        if (at is { } given) return (given, session.CloseWindow(window.TelemetryStart, Math.Max(given, window.TelemetryStart)));
         var end = Stopwatch.GetTimestamp();
         return (end, session.CloseWindow(window.TelemetryStart));
     }

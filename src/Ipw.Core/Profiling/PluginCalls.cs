@@ -35,16 +35,19 @@ internal static class PluginCalls
     public static async Task WarmUpAsync(IInferenceClient client, IDataset dataset, ProfileOptions options, IProfileObserver observer,
         CancellationToken stop, CancellationToken abort)
     {
-        if (options.Warmup == 0) return;
         var done = 0;
-        foreach (var item in dataset.Items(abort))
+        foreach (var request in WarmUpRequests(dataset, options, abort))
         {
-            if (done >= options.Warmup || stop.IsCancellationRequested) break;
-            await client.SendAsync(new InferenceRequest($"warmup-{done}", item.Messages,
-                new GenerationParameters(options.MaxTokens, options.Temperature, options.Seed - 1 - done)), abort).ConfigureAwait(false);
+            if (stop.IsCancellationRequested) break;
+            await client.SendAsync(request, abort).ConfigureAwait(false);
             observer.OnWarmup(++done, options.Warmup);
         }
     }
+
+    /// <summary>The warm-up queries (<c>--warmup N</c>): the first N items, with seeds no measured query uses.</summary>
+    public static IEnumerable<InferenceRequest> WarmUpRequests(IDataset dataset, ProfileOptions options, CancellationToken abort) =>
+        dataset.Items(abort).Take(options.Warmup).Select((item, i) => new InferenceRequest($"warmup-{i}", item.Messages,
+            new GenerationParameters(options.MaxTokens, options.Temperature, options.Seed - 1 - i)));
     /// <summary>Lets the client read its "before" values (server counters) once the warm-up is over; a failure here
     /// loses nothing but those values.</summary>
     public static async Task BeginMeasurementAsync(IInferenceClient client)

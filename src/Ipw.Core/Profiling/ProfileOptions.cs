@@ -83,6 +83,14 @@ public sealed record ProfileOptions
     /// <summary>"sequential", "closed" or "open".</summary>
     public string LoadMode => Rate is not null ? "open" : Concurrency > 1 ? "closed" : "sequential";
 
+    /// <summary>Open loop: worker processes that send the queries (1: this process sends them). The schedule is drawn
+    /// here once and split among them; this process keeps the telemetry, the energy attribution and the run folder.</summary>
+    public int Workers { get; init; } = 1;
+
+    /// <summary>"host:port": wait there for <see cref="Workers"/> workers started elsewhere (<c>ipw worker --connect</c>)
+    /// instead of starting them on this machine.</summary>
+    public string? WorkersListen { get; init; }
+
     /// <summary>How often summary.json is refreshed during the run.</summary>
     public TimeSpan SummaryInterval { get; init; } = TimeSpan.FromSeconds(5);
 
@@ -106,6 +114,11 @@ public sealed record ProfileOptions
             if (Arrival == Arrival.Constant) throw new UserError("--burstiness replaces --arrival (gamma-distributed gaps): drop --arrival constant");
         }
         if (Rate is not null && Concurrency > 1) throw new UserError("--rate (open loop) and --concurrency (closed loop) cannot be combined");
+        if (Workers is < 1 or > 256) throw new UserError($"--workers must be a whole number from 1 to 256, got {Workers}");
+        if ((Workers > 1 || WorkersListen is not null) && Rate is null)
+            throw new UserError("--workers splits an open-loop schedule among processes: give --rate too");
+        if ((Workers > 1 || WorkersListen is not null) && Rate is double.PositiveInfinity)
+            throw new UserError("--workers needs a finite --rate (every query at once has no schedule to split)");
         if (Duration is { } d && d <= TimeSpan.Zero) throw new UserError($"--duration must be positive, got {d.TotalSeconds} s");
         if (Baseline < TimeSpan.Zero) throw new UserError($"--baseline must be 0 or more, got {Baseline.TotalSeconds} s");
         if (!(PrefillWeight > 0) || double.IsInfinity(PrefillWeight)) throw new UserError($"--prefill-weight must be a positive number, got {PrefillWeight}");

@@ -59,6 +59,11 @@ public sealed class Profiler(PluginRegistries registries)
             throw new UserError($"{options.Client}: the first query measures the model's cold load, but --warmup {options.Warmup} would spend it before " +
                 "measurement: add --warmup 0");
 
+        // Worker processes start before the idle baseline, so their start-up is in no measured window.
+        await using var workers = options.Workers > 1 || options.WorkersListen is not null
+            ? await Workers.WorkerPool.StartAsync(options, [.. PluginCalls.WarmUpRequests(dataset, options, abort)], abort).ConfigureAwait(false)
+            : null;
+
         // Probe the telemetry first: the run folder is named after the GPUs the backends found, if any.
         using var session = new TelemetrySession(TelemetrySources.Create(registries, options.TelemetrySources, options.TelemetryOptions), options.SampleInterval, start: false)
         {
@@ -118,7 +123,7 @@ public sealed class Profiler(PluginRegistries registries)
             new EnergyStage(attribution, options.Attribution, () => summary.Idle),
             new GradeStage(new GraderSet(registries)),
         ]);
-        var load = new LoadDriver(new LoadParts(options, client, dataset, session, energy, gate, resume?.Done),
+        var load = new LoadDriver(new LoadParts(options, client, dataset, session, energy, gate, resume?.Done, workers),
             new RecordPipeline(assembler, new QueryWindows(session, energy), run, summary, observer), publisher, observer);
         var status = "completed";
         Exception? failure = null;

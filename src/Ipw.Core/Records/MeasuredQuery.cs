@@ -30,6 +30,9 @@ internal sealed record MeasuredQuery(int Index, WorkloadItem Item, InferenceResu
     /// <summary>Time inside the client before the request went out (a one-at-a-time engine's queue), s.</summary>
     public double ClientQueueS => Math.Max(0, Stopwatch.GetElapsedTime(Start, Result.SentAt).TotalSeconds);
 
+    /// <summary>The worker process that sent it (<c>--workers</c>); null when this process did.</summary>
+    public int? Worker { get; init; }
+
     /// <summary>The query's attributed energy; null when the run has no energy counter.</summary>
     public AttributedEnergy? Energy { get; init; }
 

@@ -60,6 +60,10 @@ public sealed record ProfileArgs
     public string Attribution { get; init; } = "fitted";
     public double PrefillWeight { get; init; } = 2;
     public string? Suffix { get; init; }
+    /// <summary>Open loop: worker processes that send the queries (see <see cref="ProfileOptions.Workers"/>).</summary>
+    public int Workers { get; init; } = 1;
+    /// <summary>"host:port" where workers started elsewhere connect (see <see cref="ProfileOptions.WorkersListen"/>).</summary>
+    public string? WorkersListen { get; init; }
     public string FrontEnd { get; init; } = "library";
 
     /// <summary>The checked options.</summary>
@@ -113,6 +117,8 @@ public sealed record ProfileArgs
             Percentiles = Percentiles is null ? [99] : ParsePercentiles(Percentiles),
             Slo = Slo is null ? null : ServiceLevel.Parse(Slo),
             RunSuffix = Suffix,
+            Workers = Workers,
+            WorkersListen = WorkersListen,
             FrontEnd = FrontEnd,
         };
         options.Validate();

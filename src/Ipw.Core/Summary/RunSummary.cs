@@ -82,6 +82,8 @@ public sealed record RunConfig
     /// <summary>The gamma shape of open-loop gaps (<c>--burstiness</c>); null when not given.</summary>
     public double? Burstiness { get; init; }
     public double? DurationS { get; init; }
+    /// <summary>Worker processes that sent the queries (<c>--workers</c>; null: this process).</summary>
+    public int? Workers { get; init; }
     /// <summary>The percentiles the serving section reports (<c>--percentiles</c>).</summary>
     public List<double>? Percentiles { get; init; }
     /// <summary>The service-level objectives for goodput (<c>--slo</c>), ms, under vLLM's names (ttft, tpot, e2el).</summary>
