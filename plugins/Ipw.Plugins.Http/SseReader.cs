@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.IO.Pipelines;
 
 namespace Ipw.Plugins.Http;
 
@@ -20,30 +19,30 @@ internal sealed class SseReader
     private byte[] _type = [];
     private bool _hasData, _skipLf;
 
-    /// <summary>Reads until the stream ends or <paramref name="stop"/> says so after an event.</summary>
+    /// <summary>Reads until the stream ends or <paramref name="stop"/> says so after an event. The bytes are read
+    /// straight into one pooled buffer and fed as they come (a partial line waits in the reader): a PipeReader over the
+    /// stream cost more than the parsing, its token source taken under a lock on every read (a CPU profile at c=64 put
+    /// 20 % of the process in that lock's slow path).</summary>
     public static async Task ReadAsync(Stream stream, EventHandler onEvent, Func<bool> stop, CancellationToken ct)
     {
         var sse = new SseReader();
-        var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, leaveOpen: true));
+        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
         try
         {
             while (true)
             {
-                var result = await reader.ReadAsync(ct).ConfigureAwait(false);
-                var buffer = result.Buffer;
-                var stopped = sse.Feed(buffer, onEvent, stop);
-                reader.AdvanceTo(buffer.End);
-                if (stopped) return;
-                if (result.IsCompleted)
+                var read = await stream.ReadAsync(buffer.AsMemory(), ct).ConfigureAwait(false);
+                if (read == 0)
                 {
                     sse.End(onEvent);
                     return;
                 }
+                if (sse.Feed(new ReadOnlySequence<byte>(buffer, 0, read), onEvent, stop)) return;
             }
         }
         finally
         {
-            await reader.CompleteAsync().ConfigureAwait(false);
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
