@@ -271,37 +271,37 @@ internal static class WorkerBench
         try
         {
             foreach (var rate in rates)
-            foreach (var n in workerCounts)
-            {
-                var output = Path.Combine(work, $"r{rate}-w{n}");
-                var inv = System.Globalization.CultureInfo.InvariantCulture;
-                string[] args =
-                [
-                    "profile", "--client", "openai", "--client-base-url", server.Url.ToString(), "--model", InferenceServer.ModelName,
+                foreach (var n in workerCounts)
+                {
+                    var output = Path.Combine(work, $"r{rate}-w{n}");
+                    var inv = System.Globalization.CultureInfo.InvariantCulture;
+                    string[] args =
+                    [
+                        "profile", "--client", "openai", "--client-base-url", server.Url.ToString(), "--model", InferenceServer.ModelName,
                     "--dataset", "synthetic", "--dataset-option", "count=1000", "--dataset-option", "input_tokens=32", "--dataset-option", "output_tokens=20",
                     "--rate", rate.ToString(inv), "--arrival", "constant", "--duration", $"{seconds.ToString(inv)}s", "--warmup", "1", "--baseline", "0",
                     "--energy", "system", "--progress", "none", "--output-dir", output, "--workers", n.ToString(inv),
                 ];
-                var psi = new ProcessStartInfo(ipw) { RedirectStandardOutput = true, RedirectStandardError = true };
-                foreach (var a in args) psi.ArgumentList.Add(a);
-                using var p = Process.Start(psi)!;
-                var stderr = p.StandardError.ReadToEndAsync();
-                p.StandardOutput.ReadToEnd();
-                p.WaitForExit();
-                if (p.ExitCode != 0) throw new InvalidOperationException($"ipw profile failed: {stderr.Result}");
-                var summary = JsonDocument.Parse(File.ReadAllText(Directory.GetFiles(output, "summary.json", SearchOption.AllDirectories).Single())).RootElement;
-                var load = summary.GetProperty("load");
-                var lag = load.GetProperty("send_lag_s");
-                var harness = load.GetProperty("harness");
-                var line = $"open loop {rate}/s for {seconds} s, 2 s streams, {(n == 1 ? "one process" : $"{n} workers")}: achieved {load.GetProperty("achieved_rate_per_s").GetDouble():F1}/s, "
-                    + $"max in flight {load.GetProperty("max_in_flight").GetInt32()}, send lag p50 {lag.GetProperty("p50").GetDouble() * 1000:F2} ms p99 {lag.GetProperty("p99").GetDouble() * 1000:F2} ms, "
-                    + $"{(n == 1 ? "ipw" : "coordinator")} CPU {harness.GetProperty("process_cpu_cores").GetDouble():F2} cores, {harness.GetProperty("allocated_bytes_per_query").GetInt64() / 1024.0:F1} KiB/query";
-                if (load.TryGetProperty("workers", out var workers) && workers.ValueKind == JsonValueKind.Array)
-                    line += "; workers: " + string.Join(", ", workers.EnumerateArray().Select(w =>
-                        $"#{w.GetProperty("worker").GetInt32()} p99 {w.GetProperty("send_lag_s").GetProperty("p99").GetDouble() * 1000:F2} ms, {w.GetProperty("process_cpu_cores").GetDouble():F2} cores, {w.GetProperty("allocated_bytes_per_query").GetInt64() / 1024.0:F1} KiB/query"));
-                Console.WriteLine(line);
-                foreach (var w in load.GetProperty("warnings").EnumerateArray()) Console.WriteLine($"  warning: {w.GetString()}");
-            }
+                    var psi = new ProcessStartInfo(ipw) { RedirectStandardOutput = true, RedirectStandardError = true };
+                    foreach (var a in args) psi.ArgumentList.Add(a);
+                    using var p = Process.Start(psi)!;
+                    var stderr = p.StandardError.ReadToEndAsync();
+                    p.StandardOutput.ReadToEnd();
+                    p.WaitForExit();
+                    if (p.ExitCode != 0) throw new InvalidOperationException($"ipw profile failed: {stderr.Result}");
+                    var summary = JsonDocument.Parse(File.ReadAllText(Directory.GetFiles(output, "summary.json", SearchOption.AllDirectories).Single())).RootElement;
+                    var load = summary.GetProperty("load");
+                    var lag = load.GetProperty("send_lag_s");
+                    var harness = load.GetProperty("harness");
+                    var line = $"open loop {rate}/s for {seconds} s, 2 s streams, {(n == 1 ? "one process" : $"{n} workers")}: achieved {load.GetProperty("achieved_rate_per_s").GetDouble():F1}/s, "
+                        + $"max in flight {load.GetProperty("max_in_flight").GetInt32()}, send lag p50 {lag.GetProperty("p50").GetDouble() * 1000:F2} ms p99 {lag.GetProperty("p99").GetDouble() * 1000:F2} ms, "
+                        + $"{(n == 1 ? "ipw" : "coordinator")} CPU {harness.GetProperty("process_cpu_cores").GetDouble():F2} cores, {harness.GetProperty("allocated_bytes_per_query").GetInt64() / 1024.0:F1} KiB/query";
+                    if (load.TryGetProperty("workers", out var workers) && workers.ValueKind == JsonValueKind.Array)
+                        line += "; workers: " + string.Join(", ", workers.EnumerateArray().Select(w =>
+                            $"#{w.GetProperty("worker").GetInt32()} p99 {w.GetProperty("send_lag_s").GetProperty("p99").GetDouble() * 1000:F2} ms, {w.GetProperty("process_cpu_cores").GetDouble():F2} cores, {w.GetProperty("allocated_bytes_per_query").GetInt64() / 1024.0:F1} KiB/query"));
+                    Console.WriteLine(line);
+                    foreach (var w in load.GetProperty("warnings").EnumerateArray()) Console.WriteLine($"  warning: {w.GetString()}");
+                }
         }
         finally
         {
