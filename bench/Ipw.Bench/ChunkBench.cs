@@ -112,10 +112,11 @@ internal sealed class NodeServer : IDisposable
     private readonly Process _process;
     public string Url { get; }
 
-    public NodeServer(string script, int firstChunkMs)
+    public NodeServer(string script, int firstChunkMs, int chunkIntervalMs = 0)
     {
         var psi = new ProcessStartInfo("node", script) { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
         psi.Environment["IPW_FIRST_CHUNK_MS"] = firstChunkMs.ToString(CultureInfo.InvariantCulture);
+        psi.Environment["IPW_CHUNK_INTERVAL_MS"] = chunkIntervalMs.ToString(CultureInfo.InvariantCulture);
         _process = Process.Start(psi)!;
         Url = _process.StandardOutput.ReadLine()!.Split(' ')[1];
     }

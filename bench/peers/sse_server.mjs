@@ -1,15 +1,17 @@
 // A fast event-loop SSE server for the harness benchmarks (bench chunks, bench ttft-excess): OpenAI chat completions,
-// streamed as short chunks written one at a time, as fast as the event loop goes (or after a first-chunk delay).
+// streamed as short chunks written one at a time, as fast as the event loop goes, or paced like a decode.
 // It counts the chunks it wrote, and logs, per request, its own time from receiving the request to writing the first
 // chunk (the server's own TTFT), keyed by the request's seed, so a client's TTFT can be matched per request.
 //   node sse_server.mjs            prints "listening http://127.0.0.1:PORT/" on stdout
 //   GET /stats                     {"requests": N, "chunks": N}
 //   GET /first-chunk               {"SEED": seconds, ...} since the last call
 // Each request's chunk count is its max_tokens (or max_completion_tokens); the delay before the first chunk is
-// IPW_FIRST_CHUNK_MS (default 0).
+// IPW_FIRST_CHUNK_MS (default 0); with IPW_CHUNK_INTERVAL_MS > 0 (default 0) each later chunk follows the one before
+// by that much (a timer per stream, so the event loop stays idle between chunks: a server that is not the bottleneck).
 import http from 'node:http';
 
 const firstChunkMs = Number(process.env.IPW_FIRST_CHUNK_MS ?? '0');
+const chunkIntervalMs = Number(process.env.IPW_CHUNK_INTERVAL_MS ?? '0');
 let requests = 0;
 let chunks = 0;
 let firstChunk = {};
@@ -59,6 +61,7 @@ const server = http.createServer((req, res) => {
         i++;
         chunks++;
         if (!ok) { res.once('drain', write); return; }
+        if (chunkIntervalMs > 0 && i < n) { setTimeout(write, chunkIntervalMs); return; }
       }
       res.write(chunk(id, created, null, true));
       const usage = `data: {"id":"${id}","object":"chat.completion.chunk","created":${created},"model":"ipw-tiny","choices":[],"usage":{"prompt_tokens":8,"completion_tokens":${n},"total_tokens":${n + 8}}}\n\n`;
