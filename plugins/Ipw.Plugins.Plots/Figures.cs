@@ -98,7 +98,10 @@ internal sealed class RegressionFigures : IVisualization
                 var points = plot.Add.ScatterPoints(shown.Select(i => x[i]).ToArray(), shown.Select(i => yCol[i]).ToArray());
                 points.Color = color.WithAlpha(0.45);
                 points.MarkerSize = 4;
-                points.LegendText = Figure.Legend(run, rows.Length);
+                // A decimated scatter says so on the figure itself, not only in the notes.
+                points.LegendText = shown.Length < rows.Length
+                    ? $"{run.Label} (n={rows.Length:N0}; {shown.Length:N0} drawn, a seeded sample)"
+                    : Figure.Legend(run, rows.Length);
                 var fx = rows.Select(i => x[i]).ToArray();
                 var fy = rows.Select(i => yCol[i]).ToArray();
                 if (fx.Distinct().Take(2).Count() == 2)
