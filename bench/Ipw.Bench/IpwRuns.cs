@@ -15,7 +15,7 @@ internal static class IpwRuns
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
         p.WaitForExit();
-        if (p.ExitCode != 0) throw new InvalidOperationException($"ipw {string.Join(' ', args)} exited {p.ExitCode}: {stderr.Result}{stdout.Result}");
+        if (p.ExitCode != 0) throw new InvalidOperationException($"{Path.GetFileName(ipw)} {string.Join(' ', args)} exited {p.ExitCode}: {stderr.Result}{stdout.Result}");
     }
 
     /// <summary>The number at <paramref name="path"/> below <paramref name="e"/>.</summary>

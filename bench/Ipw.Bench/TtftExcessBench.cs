@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using Apache.Arrow;
 using Apache.Arrow.Ipc;
@@ -32,7 +31,7 @@ internal static class TtftExcessBench
                 var requests = Math.Max(200, c * 8);
                 var output = Path.Combine(work, $"c{c}");
                 server.FirstChunks(); // start clean
-                Run(ipw,
+                IpwRuns.Run(ipw, work,
                 [
                     "profile", "--client", "openai", "--client-base-url", server.Url, "--model", "ipw-tiny",
                     "--dataset", "synthetic", "--dataset-option", $"count={requests}", "--dataset-option", "input_tokens=8",
@@ -45,7 +44,7 @@ internal static class TtftExcessBench
                 if (python is not null)
                 {
                     var ttftFile = Path.Combine(work, $"py-c{c}.txt");
-                    Run(python,
+                    IpwRuns.Run(python, work,
                     [
                         Path.Combine(root, "bench", "peers", "aiohttp_stream.py"), server.Url, "--requests", requests.ToString(inv),
                         "--concurrency", c.ToString(inv), "--max-tokens", "16", "--ttft-out", ttftFile,
@@ -61,17 +60,6 @@ internal static class TtftExcessBench
         {
             Directory.Delete(work, recursive: true);
         }
-    }
-
-    private static void Run(string file, string[] args)
-    {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var stderr = p.StandardError.ReadToEndAsync();
-        p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        if (p.ExitCode != 0) throw new InvalidOperationException($"{Path.GetFileName(file)} failed: {stderr.Result}");
     }
 
     /// <summary>Seed (query index + 0) → TTFT, s, of every query that had one.</summary>

@@ -358,11 +358,11 @@ public sealed class TelemetrySession : IDisposable
         _stop.Cancel();
         _thread?.Join();
         lock (_read)
-        lock (_sync)
-        {
-            foreach (var (_, source, _, _) in _sources) source.Dispose();
-            _sink?.Dispose();
-        }
+            lock (_sync)
+            {
+                foreach (var (_, source, _, _) in _sources) source.Dispose();
+                _sink?.Dispose();
+            }
         _stop.Dispose();
     }
 
