@@ -28,12 +28,7 @@ public sealed class TelemetrySession : IDisposable
     private readonly List<Sample> _samples = [];
     /// <summary>Cumulative metrics (energy, CPU time) through the one counter model; null for gauges.</summary>
     private readonly CounterTrack?[] _counters;
-    /// <summary>Guards the samples, counters and windows: held only for bookkeeping, never while a source is read.</summary>
     private readonly Lock _sync = new();
-    /// <summary>Serialises reads of the sources (so samples come in stamp order); taken before <see cref="_sync"/>, never
-    /// after it. Under load, window edges come from every stream at once: a read under <see cref="_sync"/> kept the
-    /// others spinning on it for its whole length.</summary>
-    private readonly Lock _read = new();
     private readonly SortedDictionary<long, int> _openWindows = [];
     private ITelemetrySink? _sink;
     private Thread? _thread;
@@ -153,51 +148,22 @@ public sealed class TelemetrySession : IDisposable
             var wait = reads.Interval * (0.5 + dither.NextDouble());
             if (Stopwatch.GetTimestamp() + (long)(wait.TotalSeconds * Stopwatch.Frequency) >= next) return true;
             if (_stop.Token.WaitHandle.WaitOne(wait)) return false;
-            lock (_read)
-            {
-                var got = new List<(long T, int Metric, double Value)>();
-                reads.Read((t, m, v) => got.Add((t, m, v)));
-                lock (_sync)
+            lock (_sync)
+                reads.Read((t, m, v) =>
                 {
-                    foreach (var (t, m, v) in got)
-                    {
-                        _counters[m]?.Add(t, v);
-                        OnCounterRead?.Invoke(t, m, v);
-                    }
-                }
-            }
+                    _counters[m]?.Add(t, v);
+                    OnCounterRead?.Invoke(t, m, v);
+                });
         }
     }
 
     /// <summary>Reads every source now; used by the sampler and at window edges.</summary>
-    public long SampleNow() => TakeSample(null, null);
-
-    /// <summary>Reads every source (outside <see cref="_sync"/>) and files the sample; then runs <paramref name="then"/>
-    /// under <see cref="_sync"/> with its stamp, so a window opened or closed at that edge sees it before anything can
-    /// prune it. With <paramref name="unlessWithin"/>, a sample that recent (another stream's edge, taken while this one
-    /// waited for the read) stands for it, and nothing is read.</summary>
-    private long TakeSample(Action<long>? then, TimeSpan? unlessWithin)
+    public long SampleNow()
     {
-        if (_sources.Count == 0)
+        if (_sources.Count == 0) return Stopwatch.GetTimestamp();
+        var values = new double[Metrics.Count];
+        lock (_sync)
         {
-            var now = Stopwatch.GetTimestamp();
-            lock (_sync) then?.Invoke(now);
-            return now;
-        }
-        lock (_read)
-        {
-            if (unlessWithin is { } spacing)
-            {
-                lock (_sync)
-                {
-                    if (Recent(spacing) is { } recent)
-                    {
-                        then?.Invoke(recent);
-                        return recent;
-                    }
-                }
-            }
-            var values = new double[Metrics.Count];
             var before = Stopwatch.GetTimestamp();
             foreach (var (_, source, offset, count) in _sources)
             {
@@ -213,32 +179,23 @@ public sealed class TelemetrySession : IDisposable
             var after = Stopwatch.GetTimestamp();
             // Stamp at the middle of the read; keep the read latency.
             var stamp = before + (after - before) / 2;
-            lock (_sync)
-            {
-                _lastReadTicks = Math.Max(_lastReadTicks, after - before);
-                var sample = new Sample(stamp, after - before, values);
-                _samples.Add(sample);
-                for (var m = 0; m < _counters.Length; m++) _counters[m]?.Add(stamp, values[m]);
-                SampleCount++;
-                _lastSampleAt = stamp;
-                _sink?.Write(sample.Timestamp, sample.ReadTicks, values);
-                OnSample?.Invoke(stamp, values);
-                then?.Invoke(stamp);
-                Prune();
-            }
+            _lastReadTicks = Math.Max(_lastReadTicks, after - before);
+            var sample = new Sample(stamp, after - before, values);
+            _samples.Add(sample);
+            for (var m = 0; m < _counters.Length; m++) _counters[m]?.Add(stamp, values[m]);
+            SampleCount++;
+            _lastSampleAt = stamp;
+            _sink?.Write(sample.Timestamp, sample.ReadTicks, values);
+            OnSample?.Invoke(stamp, values);
+            Prune();
             return stamp;
         }
     }
 
-    /// <summary>The last sample's stamp when it is recent enough to stand for an edge now (shifting the edge by less
-    /// than <paramref name="spacing"/>); under <see cref="_sync"/>.</summary>
-    private long? Recent(TimeSpan spacing) =>
-        _lastSampleAt != long.MinValue && Stopwatch.GetElapsedTime(_lastSampleAt, Stopwatch.GetTimestamp()) < spacing ? _lastSampleAt : null;
-
     /// <summary>What the named source noticed while sampling (see <see cref="ITelemetryNotes"/>); empty for most sources.</summary>
     public IReadOnlyList<string> Notes(string name)
     {
-        lock (_read)
+        lock (_sync)
             return _sources.Where(s => s.Name == name).Select(s => s.Source).OfType<ITelemetryNotes>().SelectMany(n => n.Notes).ToList();
     }
 
@@ -257,41 +214,36 @@ public sealed class TelemetrySession : IDisposable
     {
         lock (_sync)
         {
-            if (Recent(EdgeMinSpacing) is { } recent)
-            {
-                Register(recent);
-                return recent;
-            }
+            var start = EdgeSample();
+            _openWindows[start] = _openWindows.GetValueOrDefault(start) + 1;
+            return start;
         }
-        return TakeSample(Register, EdgeMinSpacing);
     }
 
-    private void Register(long start) => _openWindows[start] = _openWindows.GetValueOrDefault(start) + 1;
+    /// <summary>Samples for a window edge, unless the last sample is recent enough to stand for it.</summary>
+    private long EdgeSample()
+    {
+        var now = Stopwatch.GetTimestamp();
+        // The recent sample stands for the edge (shifting it by less than the spacing).
+        if (_lastSampleAt != long.MinValue && Stopwatch.GetElapsedTime(_lastSampleAt, now) < EdgeMinSpacing) return _lastSampleAt;
+        return SampleNow();
+    }
 
     /// <summary>Closes a window: samples its end edge and computes per-metric statistics over [start, end].</summary>
-    /// <param name="end">When the window ended, when known (another process measured it); an edge is still sampled, so
-    /// the samples reach past it.</param>
     public WindowStats CloseWindow(long start, long? end = null)
     {
-        WindowStats? stats = null;
         lock (_sync)
         {
-            if (Recent(EdgeMinSpacing) is { } recent) return Close(start, end ?? recent);
+            var stop = end ?? EdgeSample();
+            if (end is not null) EdgeSample();
+            var stats = Compute(start, stop);
+            if (_openWindows.TryGetValue(start, out var n))
+            {
+                if (n <= 1) _openWindows.Remove(start); else _openWindows[start] = n - 1;
+            }
+            Prune();
+            return stats;
         }
-        TakeSample(edge => stats = Close(start, end ?? edge), EdgeMinSpacing);
-        return stats!;
-    }
-
-    /// <summary>Under <see cref="_sync"/>: the window's statistics; it is no longer open.</summary>
-    private WindowStats Close(long start, long stop)
-    {
-        var stats = Compute(start, stop);
-        if (_openWindows.TryGetValue(start, out var n))
-        {
-            if (n <= 1) _openWindows.Remove(start); else _openWindows[start] = n - 1;
-        }
-        Prune();
-        return stats;
     }
 
     private WindowStats Compute(long start, long end)
@@ -357,12 +309,11 @@ public sealed class TelemetrySession : IDisposable
         _disposed = true;
         _stop.Cancel();
         _thread?.Join();
-        lock (_read)
-            lock (_sync)
-            {
-                foreach (var (_, source, _, _) in _sources) source.Dispose();
-                _sink?.Dispose();
-            }
+        lock (_sync)
+        {
+            foreach (var (_, source, _, _) in _sources) source.Dispose();
+            _sink?.Dispose();
+        }
         _stop.Dispose();
     }
 
