@@ -130,7 +130,7 @@ public sealed class RunView : IRunView
         // A numeric column is held from its first value on: one missing in every row (a run without energy, a closed
         // loop's schedule, a service that reports no timings) costs nothing until an analysis asks for it.
         var numbers = new List<(int Index, string Name, double[]? Values)>();
-        var texts = new List<(int Index, string Name, string?[] Values)>();
+        var texts = new List<(int Index, string Name, string?[] Values, SharedStrings Shared)>();
         long rows = 0;
         Pass(batch =>
         {
@@ -142,8 +142,8 @@ public sealed class RunView : IRunView
                     columns.Add(field.Name);
                     _types[field.Name] = field.DataType.TypeId;
                     var array = batch.Column(c);
-                    if (IsNumeric(array)) numbers.Add((c, field.Name, null));
-                    else if (EagerTexts.Contains(field.Name) && array is StringArray) texts.Add((c, field.Name, new string?[capacity]));
+                    if (ColumnCopy.IsNumeric(array)) numbers.Add((c, field.Name, null));
+                    else if (EagerTexts.Contains(field.Name) && array is StringArray) texts.Add((c, field.Name, new string?[capacity], new SharedStrings()));
                 }
             }
             var at = (int)rows;
@@ -165,9 +165,9 @@ public sealed class RunView : IRunView
                     values.AsSpan(0, at).Fill(double.NaN);
                     numbers[k] = numbers[k] with { Values = values };
                 }
-                Copy(array, values.AsSpan(at, batch.Length));
+                ColumnCopy.Numbers(array, values.AsSpan(at, batch.Length));
             }
-            foreach (var (index, _, values) in texts) CopyShared((StringArray)batch.Column(index), values.AsSpan(at, batch.Length));
+            foreach (var (index, _, values, shared) in texts) shared.Copy((StringArray)batch.Column(index), values.AsSpan(at, batch.Length));
             rows += batch.Length;
         });
         RecordCount = rows;
@@ -177,7 +177,7 @@ public sealed class RunView : IRunView
             if (values is null) _missing[name] = null;
             else _numbers[name] = values.Length == rows ? values : values[..(int)rows];
         }
-        foreach (var (_, name, values) in texts) _texts[name] = values.Length == rows ? values : values[..(int)rows];
+        foreach (var (_, name, values, _) in texts) _texts[name] = values.Length == rows ? values : values[..(int)rows];
     }
 
 
@@ -192,46 +192,6 @@ public sealed class RunView : IRunView
     {
         System.Array.Resize(ref array, capacity);
         return array;
-    }
-
-    /// <summary>Text values of a low-cardinality column: a row equal to the previous one shares its string.</summary>
-    private static void CopyShared(StringArray strings, Span<string?> into)
-    {
-        ReadOnlySpan<byte> last = default;
-        string? lastText = null;
-        for (var i = 0; i < into.Length; i++)
-        {
-            if (strings.IsNull(i)) continue;
-            var bytes = strings.GetBytes(i);
-            if (lastText is null || !bytes.SequenceEqual(last))
-            {
-                lastText = System.Text.Encoding.UTF8.GetString(bytes);
-                last = bytes;
-            }
-            into[i] = lastText;
-        }
-    }
-
-    private static bool IsNumeric(IArrowArray array) => array is DoubleArray or FloatArray or Int64Array or Int32Array or BooleanArray;
-
-    private static void Copy(IArrowArray array, Span<double> into)
-    {
-        switch (array)
-        {
-            case DoubleArray d: Copy(d, into); break;
-            case Int64Array l: Copy(l, into); break;
-            case Int32Array n: Copy(n, into); break;
-            case FloatArray f: Copy(f, into); break;
-            case BooleanArray b:
-                for (var i = 0; i < into.Length; i++) into[i] = b.GetValue(i) is { } v ? (v ? 1 : 0) : double.NaN;
-                break;
-        }
-    }
-
-    private static void Copy<T>(PrimitiveArray<T> array, Span<double> into) where T : struct, System.Numerics.INumberBase<T>
-    {
-        var values = array.Values;
-        for (var i = 0; i < into.Length; i++) into[i] = array.IsValid(i) ? double.CreateTruncating(values[i]) : double.NaN;
     }
 
     private static string? Text(IArrowArray array, int i) => array switch
