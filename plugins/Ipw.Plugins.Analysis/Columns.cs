@@ -44,11 +44,26 @@ internal static class Columns
         SortedCache.GetOrCreateValue(run).GetOrAdd(column, c => new(() => Present(run.Numbers(c)))).Value;
 
     /// <summary>The present values of a column overall and per group (<paramref name="groupOf"/>: each row's group, or
-    /// −1), each sorted, from one sort of the values keyed with their groups. The overall result joins the shared cache.</summary>
+    /// −1), each sorted. The overall sort is the shared one (<see cref="Sorted"/>): when no analysis has asked for it
+    /// yet, one sort of the values keyed with their groups gives both, and an analysis asking for the column meanwhile
+    /// waits for it rather than sorting it again; when it exists, each group's values are sorted on their own.</summary>
     public static ((double[] Sorted, int Missing, int Zero) All, (double[] Sorted, int Missing, int Zero)[] Groups) SortedByGroup(
         IRunView run, string column, int[] groupOf, int groups)
     {
-        var values = run.Numbers(column);
+        (double[] Sorted, int Missing, int Zero)[]? keyed = null;
+        var all = SortedCache.GetOrCreateValue(run).GetOrAdd(column, c => new(() =>
+        {
+            var (whole, split) = KeyedSort(run.Numbers(c), groupOf, groups);
+            keyed = split;
+            return whole;
+        })).Value;
+        return (all, keyed ?? EachGroup(run.Numbers(column), groupOf, groups));
+    }
+
+    /// <summary>One sort of the present values keyed with their groups, then split by group in order.</summary>
+    private static ((double[] Sorted, int Missing, int Zero) All, (double[] Sorted, int Missing, int Zero)[] Groups) KeyedSort(
+        double[] values, int[] groupOf, int groups)
+    {
         var keys = new double[values.Length];
         var owners = new int[values.Length];
         var missing = new int[groups];
@@ -84,9 +99,32 @@ internal static class Columns
             var g = owners[k];
             if (g >= 0) arrays[g][fill[g]++] = keys[k];
         }
-        var all = (keys, allMissing, allZero);
-        SortedCache.GetOrCreateValue(run).TryAdd(column, new(() => all));
-        return (all, [.. arrays.Select((a, g) => (a, missing[g], zero[g]))]);
+        return ((keys, allMissing, allZero), [.. arrays.Select((a, g) => (a, missing[g], zero[g]))]);
+    }
+
+    /// <summary>Each group's present values, sorted on their own.</summary>
+    private static (double[] Sorted, int Missing, int Zero)[] EachGroup(double[] values, int[] groupOf, int groups)
+    {
+        var counts = new int[groups];
+        var missing = new int[groups];
+        var zero = new int[groups];
+        for (var i = 0; i < values.Length; i++)
+        {
+            if (groupOf[i] is not (>= 0 and var g)) continue;
+            if (double.IsNaN(values[i])) missing[g]++;
+            else counts[g]++;
+        }
+        var arrays = counts.Select(c => new double[c]).ToArray();
+        var fill = new int[groups];
+        for (var i = 0; i < values.Length; i++)
+        {
+            var v = values[i];
+            if (groupOf[i] is not (>= 0 and var g) || double.IsNaN(v)) continue;
+            if (v == 0) zero[g]++;
+            arrays[g][fill[g]++] = v;
+        }
+        foreach (var a in arrays) Array.Sort(a);
+        return [.. arrays.Select((a, g) => (a, missing[g], zero[g]))];
     }
 
     /// <summary>Element-wise sum; NaN where either is missing.</summary>

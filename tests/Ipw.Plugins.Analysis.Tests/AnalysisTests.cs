@@ -161,5 +161,36 @@ public sealed class AnalysisTests : IDisposable
 
     private static double Gaussian(Random rng) => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
 
+    [Fact]
+    public void A_column_sorted_by_group_is_the_same_whether_its_overall_sort_was_shared_or_not()
+    {
+        // Values with missing rows, zeros, ties and rows in no group (−1); the keyed sort (nothing cached yet) and the
+        // per-group sorts (the overall sort already made by another analysis) must agree with a plain sort of each group.
+        var rng = new Random(5);
+        var values = Enumerable.Range(0, 2000).Select(i => i % 37 == 0 ? double.NaN : i % 53 == 0 ? 0 : Math.Round(rng.NextDouble() * 50, 1)).ToArray();
+        var groupOf = Enumerable.Range(0, 2000).Select(i => i % 11 == 0 ? -1 : i % 4).ToArray();
+        var fresh = new MemoryRun(new() { ["ttft_s"] = values });
+        var shared = new MemoryRun(new() { ["ttft_s"] = values });
+        var overall = Columns.Sorted(shared, "ttft_s");
+
+        var keyed = Columns.SortedByGroup(fresh, "ttft_s", groupOf, 4);
+        var split = Columns.SortedByGroup(shared, "ttft_s", groupOf, 4);
+
+        Assert.Equal(overall.Sorted, keyed.All.Sorted);
+        Assert.Same(overall.Sorted, split.All.Sorted);
+        Assert.Same(keyed.All.Sorted, Columns.Sorted(fresh, "ttft_s").Sorted);
+        for (var g = 0; g < 4; g++)
+        {
+            var rows = Enumerable.Range(0, 2000).Where(i => groupOf[i] == g).ToList();
+            var expected = rows.Select(i => values[i]).Where(v => !double.IsNaN(v)).Order().ToArray();
+            var missing = rows.Count(i => double.IsNaN(values[i]));
+            var zero = rows.Count(i => values[i] == 0);
+            Assert.Equal(expected, keyed.Groups[g].Sorted);
+            Assert.Equal((missing, zero), (keyed.Groups[g].Missing, keyed.Groups[g].Zero));
+            Assert.Equal(expected, split.Groups[g].Sorted);
+            Assert.Equal((missing, zero), (split.Groups[g].Missing, split.Groups[g].Zero));
+        }
+    }
+
     public void Dispose() => System.IO.Directory.Delete(_dir, recursive: true);
 }
