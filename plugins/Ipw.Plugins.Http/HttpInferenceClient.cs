@@ -28,6 +28,7 @@ internal abstract class HttpInferenceClient : IInferenceClient
     protected ConcurrentDictionary<string, string> Identity { get; } = new(StringComparer.Ordinal);
 
     private readonly string? _apiKey;
+    private readonly ConcurrentDictionary<string, Uri> _routes = new(StringComparer.Ordinal);
 
     /// <param name="ownFields">The request fields the client writes itself: a <c>body.KEY</c> parameter may not replace one.</param>
     protected HttpInferenceClient(string clientName, ClientOptions options, ServiceAddress address, string[] endpoints,
@@ -46,7 +47,8 @@ internal abstract class HttpInferenceClient : IInferenceClient
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
             AutomaticDecompression = DecompressionMethods.None,
             UseProxy = false,
-            MaxConnectionsPerServer = 1024,
+            // No cap on connections: an HTTP/1.1 request past a cap waits inside the handler for a free connection,
+            // after its send was stamped, so an open loop past the cap would time that wait as the server's TTFT.
         };
         Http = new HttpClient(handler) { BaseAddress = Settings.BaseUrl, Timeout = Timeout.InfiniteTimeSpan };
         Http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("ipw", "0.1"));
@@ -85,6 +87,10 @@ internal abstract class HttpInferenceClient : IInferenceClient
 
     /// <summary>Builds the HTTP request for one query.</summary>
     protected abstract HttpRequestMessage BuildRequest(InferenceRequest request);
+
+    /// <summary>The route's absolute address under the base URL, made once: HttpClient would otherwise combine a
+    /// relative one with its base address on every request.</summary>
+    protected Uri Route(string relative) => _routes.GetOrAdd(relative, static (r, http) => new Uri(http.BaseAddress!, r), Http);
 
     /// <summary>Reads the response body to its end (or the protocol's final chunk), filling <paramref name="state"/>.</summary>
     protected abstract Task ReadStreamAsync(Stream body, StreamState state, CancellationToken cancellationToken);

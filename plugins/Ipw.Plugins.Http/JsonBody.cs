@@ -10,12 +10,29 @@ internal static class JsonBody
 {
     private static readonly MediaTypeHeaderValue Json = new("application/json");
 
+    // A writer and its buffer per thread, reused: a request allocates only its body, at its exact size.
+    [ThreadStatic] private static ArrayBufferWriter<byte>? t_buffer;
+    [ThreadStatic] private static Utf8JsonWriter? t_writer;
+
     public static HttpContent Create(Action<Utf8JsonWriter> write)
     {
-        var buffer = new ArrayBufferWriter<byte>(1024);
-        using (var writer = new Utf8JsonWriter(buffer)) write(writer);
-        var content = new ReadOnlyMemoryContent(buffer.WrittenMemory);
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(1024);
+        var writer = t_writer ??= new Utf8JsonWriter(buffer);
+        buffer.ResetWrittenCount();
+        writer.Reset(buffer);
+        try
+        {
+            write(writer);
+            writer.Flush();
+        }
+        finally
+        {
+            writer.Reset();
+        }
+        var content = new ByteArrayContent(buffer.WrittenSpan.ToArray());
         content.Headers.ContentType = Json;
+        // A very long prompt leaves the buffer large: let it go rather than hold it for the thread's life.
+        if (buffer.Capacity > 1 << 20) (t_buffer, t_writer) = (null, null);
         return content;
     }
 

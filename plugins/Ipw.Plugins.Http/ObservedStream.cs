@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 
 namespace Ipw.Plugins.Http;
 
@@ -31,6 +32,8 @@ internal sealed class ObservedStream(Stream inner, FirstTokenWatch watch) : Stre
         return n;
     }
 
+    // One read per chunk, most of them waiting for the network: pooled state machines instead of one allocation each.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         watch.Check();

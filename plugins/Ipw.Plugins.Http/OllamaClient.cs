@@ -103,7 +103,7 @@ internal sealed class OllamaClient : HttpInferenceClient
     {
         var chat = Settings.Endpoint == "chat";
         var p = request.Parameters;
-        return new HttpRequestMessage(HttpMethod.Post, chat ? "api/chat" : "api/generate")
+        return new HttpRequestMessage(HttpMethod.Post, Route(chat ? "api/chat" : "api/generate"))
         {
             Content = JsonBody.Create(w =>
             {

@@ -108,7 +108,7 @@ internal sealed class OpenAiClient : HttpInferenceClient
     {
         var chat = Settings.Endpoint == "chat";
         var p = request.Parameters;
-        var message = new HttpRequestMessage(HttpMethod.Post, chat ? "v1/chat/completions" : "v1/completions");
+        var message = new HttpRequestMessage(HttpMethod.Post, Route(chat ? "v1/chat/completions" : "v1/completions"));
         message.Content = JsonBody.Create(w =>
         {
             w.WriteStartObject();
