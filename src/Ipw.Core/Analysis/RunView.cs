@@ -214,7 +214,7 @@ public sealed class RunView : IRunView
         }
         catch (Exception e) when (RecordReader.Unreadable(e))
         {
-            throw new UserError($"{_data}: cannot read the records ({e.Message})");
+            throw new UserError($"{_data}: cannot read the records ({RecordReader.Why(e)})");
         }
     }
 
@@ -247,7 +247,7 @@ public sealed class RunView : IRunView
         }
         catch (Exception e) when (RecordReader.Unreadable(e))
         {
-            throw new UserError($"{path}: cannot read the telemetry ({e.Message})");
+            throw new UserError($"{path}: cannot read the telemetry ({RecordReader.Why(e)})");
         }
         return series.Select(p => new TelemetrySeries(p.Key, p.Value.Unit, [.. p.Value.T], [.. p.Value.V])).ToList();
     }

@@ -37,7 +37,7 @@ internal static class RecordReader
             }
             catch (Exception e) when (Unreadable(e))
             {
-                throw new UserError($"{path}: cannot read the {what} ({e.Message})");
+                throw new UserError($"{path}: cannot read the {what} ({Why(e)})");
             }
             if (batch is null) yield break;
             yield return batch;
@@ -50,7 +50,26 @@ internal static class RecordReader
     public static bool Unreadable(Exception e) =>
         e is IOException or InvalidDataException or ArgumentException or InvalidOperationException or IndexOutOfRangeException
             or InvalidCastException or OverflowException
-        || e.GetType() == typeof(Exception);
+        || e.GetType() == typeof(Exception)
+        || e is NullReferenceException or OutOfMemoryException && ThrownByArrow(e);
+
+    /// <summary>Why the file could not be read, for the one-line error: Apache.Arrow's own null reference (a message
+    /// missing a part) or its attempt to allocate a length read from the file (found by fuzzing) say only that.</summary>
+    public static string Why(Exception e) => e is NullReferenceException or OutOfMemoryException ? "not a readable Arrow stream" : e.Message;
+
+    /// <summary>Whether the innermost frame outside the runtime's own library is Apache.Arrow's: its reader on a corrupt
+    /// message, not a defect of ours.</summary>
+    private static bool ThrownByArrow(Exception e)
+    {
+        var arrow = typeof(RecordBatch).Assembly;
+        foreach (var frame in new System.Diagnostics.StackTrace(e).GetFrames())
+        {
+            var assembly = frame.GetMethod()?.DeclaringType?.Assembly;
+            if (assembly is null || assembly == typeof(object).Assembly) continue;
+            return assembly == arrow;
+        }
+        return false;
+    }
 
     /// <summary>The rows of <paramref name="batch"/> as records, in order.</summary>
     /// <param name="columns">The columns to read (the others read as missing); null for all.</param>
