@@ -17,7 +17,7 @@ internal enum OpenAiFlavor
 
 /// <summary>
 /// <c>/v1/chat/completions</c> (default) or <c>/v1/completions</c>, streamed over server-sent events
-/// (System.Net.ServerSentEvents) with <c>stream_options.include_usage</c>.
+/// (<see cref="SseReader"/>) with <c>stream_options.include_usage</c>.
 /// </summary>
 internal sealed class OpenAiClient : HttpInferenceClient
 {
