@@ -90,7 +90,7 @@ internal static class LoadBench
     /// <summary>Open loop at rising rates with 2 s streams: in-flight streams = rate × 2 s.</summary>
     /// <param name="workload"><c>ipw</c>: the built-in workload (prompts up to 15 k characters, so a query's allocation
     /// includes its prompt); <c>short</c>: synthetic 32-token prompts, so it is the harness's own.</param>
-    public static void Streams(string serverDll, double[] rates, double seconds, string telemetry = "system", string workload = "ipw")
+    public static void Streams(string serverDll, double[] rates, double seconds, string telemetry = "system", string workload = "ipw", bool keepText = true)
     {
         using var server = new Server(serverDll, core: 1);
         // 20 chunks 100 ms apart after a 100 ms first token: each stream lives about 2 s.
@@ -108,13 +108,14 @@ internal static class LoadBench
                     Duration = TimeSpan.FromSeconds(seconds),
                     TelemetrySources = telemetry == "none" ? [] : telemetry.Split(','),
                     Dataset = workload == "short" ? "synthetic" : "ipw",
+                    KeepText = keepText,
                     DatasetSettings = workload == "short"
                         ? new Dictionary<string, string> { ["count"] = "1000", ["input_tokens"] = "32", ["output_tokens"] = "20" }
                         : new Dictionary<string, string>(),
                 }).GetAwaiter().GetResult();
                 var s = Summary(o);
                 var load = s.GetProperty("load");
-                Console.WriteLine($"open loop {rate}/s for {seconds} s ({workload} workload, 2 s streams, harness on 1 core): achieved {Number(load, "achieved_rate_per_s"):F1}/s, "
+                Console.WriteLine($"open loop {rate}/s for {seconds} s ({workload} workload, text {(keepText ? "kept" : "not kept")}, 2 s streams, harness on 1 core): achieved {Number(load, "achieved_rate_per_s"):F1}/s, "
                     + $"max in flight {Number(load, "max_in_flight")}, send lag p50 {Number(load, "send_lag_s", "p50") * 1000:F2} ms p99 {Number(load, "send_lag_s", "p99") * 1000:F2} ms, "
                     + $"harness CPU {Number(load, "harness", "process_cpu_cores"):F2} cores, GC {Number(load, "harness", "gc_collections")} collections pausing {Number(load, "harness", "gc_pause_s") * 1000:F0} ms, {Number(load, "harness", "allocated_bytes_per_query") / 1024:F1} KiB allocated per query, errors {o.Errors}/{o.Queries}, "
                     + $"TTFT p99 {Number(s, "totals", "ttft_s", "p99") * 1000:F1} ms");

@@ -6,7 +6,7 @@ using Ipw.Core.Records;
 using Ipw.Core.Runs;
 
 // ipw benchmarks: whole-process and in-process measurements, printed as plain lines.
-//   dotnet run --project bench/Ipw.Bench -c Release -- [cold-start|record-write|rss|sampler|client-parse|client-ttft|client-alloc|wire-timing|streams|rate|memory|energy-truth [--update-readme]|datasets|analyze|tui|scripts|prometheus|engines|all|soak [--minutes 10] [--concurrency 1000]|workers [--rates 500,1000] [--workers 1,2]|chunks [--queries 2000]|ttft-excess [--concurrency 1,32,128,256]] [--queries N] [--format jsonl|csv|hf|parquet|ipw|all] [--rates 100,250] [--telemetry system|none] [--workload ipw|short]
+//   dotnet run --project bench/Ipw.Bench -c Release -- [cold-start|record-write|rss|sampler|client-parse|client-ttft|client-alloc|wire-timing|streams [--keep-text false]|rate|memory|energy-truth [--update-readme]|datasets|analyze|tui|scripts|prometheus|engines|all|soak [--minutes 10] [--concurrency 1000]|workers [--rates 500,1000] [--workers 1,2]|chunks [--queries 2000]|ttft-excess [--concurrency 1,32,128,256]] [--queries N] [--format jsonl|csv|hf|parquet|ipw|all] [--rates 100,250] [--telemetry system|none] [--workload ipw|short]
 var which = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 var queries = args.SkipWhile(a => a != "--queries").Skip(1).Select(int.Parse).FirstOrDefault(10_000);
 var root = FindRoot();
@@ -33,7 +33,8 @@ var datasetFormat = args.SkipWhile(a => a != "--format").Skip(1).FirstOrDefault(
 if (which is "datasets" or "jsonl" or "all")
     DatasetBench.Run(which == "jsonl" ? "jsonl" : datasetFormat, which != "all" && args.Contains("--queries") ? queries : 1_000_000);
 var workload = args.SkipWhile(a => a != "--workload").Skip(1).FirstOrDefault("ipw");
-if (which is "streams" or "all") LoadBench.Streams(serverDll, rates, seconds: 10, telemetry, workload);
+var keepText = args.SkipWhile(a => a != "--keep-text").Skip(1).FirstOrDefault("true") != "false";
+if (which is "streams" or "all") LoadBench.Streams(serverDll, rates, seconds: 10, telemetry, workload, keepText);
 if (which is "chunks")
     ChunkBench.Run(ipw, root, args.SkipWhile(a => a != "--queries").Skip(1).Select(int.Parse).FirstOrDefault(2000), concurrency: 64, maxTokens: 500, rounds: 3);
 if (which is "ttft-excess")

@@ -74,13 +74,18 @@ internal static class ProfileCommand
         {
             Description = "continue a run that was cut short (Ctrl-C, SIGTERM, kill, a full disk) in its folder: its own options, the items it has not recorded",
         };
+        var keepText = new Option<bool>("--keep-text")
+        {
+            Description = "keep each query's prompt, response and reasoning text in its record (default true); false keeps the grade but not the text, so the run cannot be rescored or judged later",
+            DefaultValueFactory = _ => true,
+        };
         var tui = new Option<bool>("--tui") { Description = "watch the run in the terminal UI (q stops and saves, p pauses); plain progress when there is no terminal" };
 
         var command = new Command("profile", "Profile a model: send a workload and record latency, tokens and telemetry per query")
         {
             client, model, baseUrl, waitReady, clientOption, threads, contextSize, dataset, datasetPath, datasetOption, maxQueries, maxErrors, outputDir,
             maxTokens, temperature, seed, warmup, interval, energy, gpus, concurrency, rate, arrival, burstiness, workers, workersListen, duration, baseline,
-            attributionMethod, prefillWeight, percentiles, slo, progress, tui, resume,
+            attributionMethod, prefillWeight, percentiles, slo, keepText, progress, tui, resume,
         };
 
         var judge = JudgeOptions.Create();
@@ -90,7 +95,7 @@ internal static class ProfileCommand
         // What a resumed run takes from its folder, never from the command line.
         Option[] runShape = [client, model, threads, contextSize, dataset, datasetPath, datasetOption, maxQueries, maxErrors, outputDir, maxTokens,
             temperature, seed, warmup, interval, concurrency, rate, arrival, burstiness, workers, workersListen, duration, baseline, attributionMethod,
-            prefillWeight, percentiles, slo];
+            prefillWeight, percentiles, slo, keepText];
         command.SetAction(async (parse, _) =>
         {
             var sources = parse.GetValue(energy);
@@ -149,6 +154,7 @@ internal static class ProfileCommand
                 PrefillWeight = parse.GetValue(prefillWeight),
                 Percentiles = parse.GetValue(percentiles),
                 Slo = parse.GetValue(slo),
+                KeepText = parse.GetValue(keepText),
                 Concurrency = concurrencies is [var first, ..] ? (int)first : 1,
                 Rate = rates?[0],
             }.ToOptions();

@@ -60,6 +60,39 @@ public sealed class JsonlEndToEndTests(ServerForCli fixture) : IClassFixture<Ser
         Assert.Contains("4 rows, 3 graded, 2 correct", back.Stdout);
     }
 
+    [Fact]
+    public void Without_the_text_a_run_keeps_its_grades_but_not_its_prompts_or_answers_and_cannot_be_rescored()
+    {
+        Server.Behaviour = new Behaviour { CannedTokens = 3, ExactTiming = false };
+        File.WriteAllLines(_work.Combine("mine.jsonl"),
+        [
+            """{"id": "a", "prompt": "Say tok.", "answer": "tok", "how": "regex:^\\s*tok"}""",
+            """{"id": "c", "prompt": "What is 6*7?", "answer": 42, "how": "numeric"}""",
+        ]);
+        var r = Profile("--dataset", "jsonl", "--dataset-path", "mine.jsonl", "--dataset-param", "grader_field=how", "--keep-text", "false");
+        Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
+        var run = Directory.GetDirectories(_work.Combine("runs")).Single();
+        var rows = ArrowJs.Read(Path.Combine(run, "data-00000-of-00001.arrow")).GetProperty("rows").EnumerateArray()
+            .ToDictionary(x => x.GetProperty("item_id").GetString()!);
+        foreach (var row in rows.Values)
+        {
+            foreach (var text in new[] { "prompt", "response", "reasoning" })
+                Assert.Equal(JsonValueKind.Null, row.GetProperty(text).ValueKind);
+            Assert.Equal(3, row.GetProperty("output_tokens").GetInt64());
+        }
+        // Graded as the answers arrived.
+        Assert.True(rows["a"].GetProperty("correct").GetBoolean());
+        Assert.False(rows["c"].GetProperty("correct").GetBoolean());
+        using (var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "summary.json"))))
+            Assert.False(summary.RootElement.GetProperty("config").GetProperty("keep_text").GetBoolean());
+
+        var before = File.ReadAllBytes(Path.Combine(run, "data-00000-of-00001.arrow"));
+        var score = IpwProcess.Run(_work.Path, ["score", run]);
+        Assert.Equal(2, score.ExitCode);
+        Assert.Contains("was profiled with --keep-text false", Assert.Single(score.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+        Assert.Equal(before, File.ReadAllBytes(Path.Combine(run, "data-00000-of-00001.arrow")));
+    }
+
     [Theory]
     [InlineData("no-such-run", null, "is not a run folder")]
     [InlineData(".", "fuzzy", "unknown grader 'fuzzy'")]

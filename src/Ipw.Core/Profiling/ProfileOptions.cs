@@ -67,6 +67,10 @@ public sealed record ProfileOptions
     /// <summary>A suffix for the run folder's name (sweep points: "c4", "r2").</summary>
     public string? RunSuffix { get; init; }
 
+    /// <summary>Whether each record keeps the prompt, the response and the reasoning as text. Grading reads the response
+    /// as it arrives either way; without the text a run cannot be rescored or judged later.</summary>
+    public bool KeepText { get; init; } = true;
+
     /// <summary>What showed the run while it was measured ("tui", "bar", "plain", "none", "script"): recorded, since a
     /// live display costs the ipw process some CPU (see README, "The run monitor").</summary>
     public string FrontEnd { get; init; } = "library";

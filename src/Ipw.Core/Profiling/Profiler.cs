@@ -116,7 +116,7 @@ public sealed class Profiler(PluginRegistries registries)
 
         var assembler = new RecordAssembler(
         [
-            new QueryStage(options.Dataset, options.Client, info.Model),
+            new QueryStage(options.Dataset, options.Client, info.Model, options.KeepText),
             new TimingStage(runStart, wallStart),
             new TokenStage(),
             new TelemetryStage(attribution),

@@ -32,6 +32,8 @@ public static class RunScorer
             throw new UserError($"'{runPath}' is not a run folder (it needs {RunStore.DataFileName} and {RunStore.SummaryFileName})");
         var summary = SummaryFile.Read(summaryPath);
         RunState.RequireEnded(runPath, summary);
+        if (summary.Config?.KeepText == false)
+            throw new UserError($"'{runPath}' was profiled with --keep-text false: its records hold no responses to grade again (the grades made while it ran are kept)");
 
         var baseline = baselineRun is null ? null : BaselineAnswers(baselineRun);
         var tally = new IntelligenceTally();
@@ -127,6 +129,9 @@ public static class RunScorer
     {
         var data = Path.Combine(run, RunStore.DataFileName);
         if (!File.Exists(data)) throw new UserError($"--judge-baseline: '{run}' is not a run folder (no {RunStore.DataFileName})");
+        var summaryPath = Path.Combine(run, RunStore.SummaryFileName);
+        if (File.Exists(summaryPath) && SummaryFile.Read(summaryPath).Config?.KeepText == false)
+            throw new UserError($"--judge-baseline: '{run}' was profiled with --keep-text false: it holds no answers to compare with");
         var answers = new Dictionary<string, string>(StringComparer.Ordinal);
         using var input = new FileStream(data, FileMode.Open, FileAccess.Read, FileShare.Read);
         using var reader = new ArrowStreamReader(input);

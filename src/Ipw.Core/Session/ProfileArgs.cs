@@ -65,6 +65,8 @@ public sealed record ProfileArgs
     /// <summary>"host:port" where workers started elsewhere connect (see <see cref="ProfileOptions.WorkersListen"/>).</summary>
     public string? WorkersListen { get; init; }
     public string FrontEnd { get; init; } = "library";
+    /// <summary>Keep the prompt, response and reasoning text in each record (see <see cref="ProfileOptions.KeepText"/>).</summary>
+    public bool KeepText { get; init; } = true;
 
     /// <summary>The checked options.</summary>
     /// <exception cref="UserError">A value that cannot work, named.</exception>
@@ -120,6 +122,7 @@ public sealed record ProfileArgs
             Workers = Workers,
             WorkersListen = WorkersListen,
             FrontEnd = FrontEnd,
+            KeepText = KeepText,
         };
         options.Validate();
         return options;

@@ -76,6 +76,7 @@ public static class ResumeArgs
             Attribution = c.Attribution ?? "fitted",
             PrefillWeight = c.PrefillWeight ?? 2,
             FrontEnd = o.FrontEnd,
+            KeepText = c.KeepText ?? true,
         };
     }
 

@@ -93,6 +93,9 @@ public sealed record RunConfig
     public double? PrefillWeight { get; init; }
     public double? SampleIntervalS { get; init; }
     public string? FrontEnd { get; init; }
+    /// <summary>False when the records hold no prompt, response or reasoning text (<c>--keep-text false</c>); null when
+    /// they do.</summary>
+    public bool? KeepText { get; init; }
 }
 
 /// <summary>The process that wrote the run: its id and machine name.</summary>

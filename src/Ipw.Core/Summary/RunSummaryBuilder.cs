@@ -85,6 +85,7 @@ internal sealed class RunSummaryBuilder(RunFacts facts, TelemetrySession session
         PrefillWeight = o.Attribution == AttributionMethod.Phase ? o.PrefillWeight : null,
         SampleIntervalS = o.SampleInterval.TotalSeconds,
         FrontEnd = o.FrontEnd,
+        KeepText = o.KeepText ? null : false,
     };
 
     private TelemetrySection Telemetry() => new()

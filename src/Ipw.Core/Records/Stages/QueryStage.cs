@@ -2,8 +2,8 @@ using Ipw.Abstractions;
 
 namespace Ipw.Core.Records.Stages;
 
-/// <summary>What was asked and what came back.</summary>
-internal sealed class QueryStage(string dataset, string client, string model) : IRecordStage
+/// <summary>What was asked and what came back; the texts only when the run keeps them (<paramref name="keepText"/>).</summary>
+internal sealed class QueryStage(string dataset, string client, string model, bool keepText = true) : IRecordStage
 {
     public RecordStage Stage => RecordStage.Query;
 
@@ -16,11 +16,11 @@ internal sealed class QueryStage(string dataset, string client, string model) : 
          .Set(RecordColumns.Subject, q.Item.Subject)
          .Set(RecordColumns.Client, client)
          .Set(RecordColumns.Model, model)
-         .Set(RecordColumns.Prompt, q.Item.Prompt)
+         .Set(RecordColumns.Prompt, keepText ? q.Item.Prompt : null)
          .Set(RecordColumns.Reference, q.Item.Reference)
          .Set(RecordColumns.Grader, q.Item.Grader)
-         .Set(RecordColumns.Response, result.Text)
-         .Set(RecordColumns.Reasoning, result.Reasoning)
+         .Set(RecordColumns.Response, keepText ? result.Text : null)
+         .Set(RecordColumns.Reasoning, keepText ? result.Reasoning : null)
          .Set(RecordColumns.Status, ClientError.StatusOf(result.Error))
          .Set(RecordColumns.Error, result.Error?.Message)
          .Set(RecordColumns.Attempts, result.Attempts)
