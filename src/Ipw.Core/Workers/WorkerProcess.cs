@@ -29,10 +29,25 @@ internal sealed class WorkerProcess : IDisposable
         var (file, prefix) = Command();
         var psi = new ProcessStartInfo(file) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardInput = true };
         foreach (var a in prefix) psi.ArgumentList.Add(a);
+        ServerCollector(psi.Environment);
         foreach (var a in new[] { "worker", "--connect", $"127.0.0.1:{port}", "--id", id.ToString(System.Globalization.CultureInfo.InvariantCulture),
                      "--connect-timeout", "0s" })
             psi.ArgumentList.Add(a);
         return new WorkerProcess(Process.Start(psi) ?? throw new UserError($"--workers: could not start '{file}'"));
+    }
+
+    /// <summary>A worker only sends and reads streams, with every stream's state alive: under the workstation collector each
+    /// collection promotes megabytes and pauses for tens of milliseconds, and they come every second at a few hundred
+    /// requests a second. Server GC with one fixed heap collects rarely (README, the performance table), at the cost of
+    /// memory a worker can spend. A collector the user chose in the environment is kept.</summary>
+    private static void ServerCollector(IDictionary<string, string?> environment)
+    {
+        if (environment.Keys.Any(k => k.Equals("DOTNET_gcServer", StringComparison.OrdinalIgnoreCase) || k.Equals("COMPlus_gcServer", StringComparison.OrdinalIgnoreCase)))
+            return;
+        environment["DOTNET_gcServer"] = "1";
+        environment["DOTNET_GCDynamicAdaptationMode"] = "0";
+        environment["DOTNET_GCHeapCount"] = "1";
+        environment["DOTNET_GCNoAffinitize"] = "1";
     }
 
     /// <summary>How to start ipw again: this executable when it is ipw, else the ipw beside this program.</summary>
