@@ -40,7 +40,7 @@ internal sealed class WorkerProcess : IDisposable
     /// collection promotes megabytes and pauses for tens of milliseconds, and they come every second at a few hundred
     /// requests a second. Server GC with one fixed heap collects rarely (README, the performance table), at the cost of
     /// memory a worker can spend. A collector the user chose in the environment is kept.</summary>
-    private static void ServerCollector(IDictionary<string, string?> environment)
+    internal static void ServerCollector(IDictionary<string, string?> environment)
     {
         if (environment.Keys.Any(k => k.Equals("DOTNET_gcServer", StringComparison.OrdinalIgnoreCase) || k.Equals("COMPlus_gcServer", StringComparison.OrdinalIgnoreCase)))
             return;
