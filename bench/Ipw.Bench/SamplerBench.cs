@@ -16,7 +16,6 @@ internal static class SamplerBench
         File.WriteAllText(Path.Combine(pkg, "name"), "package-0\n");
         File.WriteAllText(Path.Combine(pkg, "energy_uj"), "123456789\n");
         File.WriteAllText(Path.Combine(pkg, "max_energy_range_uj"), "262143328850\n");
-        var systemPlugin = typeof(Ipw.Plugins.SystemTelemetry.SystemTelemetryPlugin);
         if (File.Exists(standin)) Environment.SetEnvironmentVariable("IPW_NVML_LIBRARY", standin);
         // The process's own background CPU (runtime threads) with no sampler, subtracted below.
         var idleCpu = Environment.CpuUsage.TotalTime;
@@ -46,7 +45,6 @@ internal static class SamplerBench
             Sample(10, baseline, [("rapl", () => new RaplSource(powercap)), ("system", SystemSourceFactory), ("nvml", () => new NvmlSource(TelemetrySourceOptions.Default))]);
         }
         Directory.Delete(powercap, true);
-        _ = systemPlugin;
     }
 
     private static void Sample(int interval, double baseline, (string Name, Func<ITelemetrySource> Create)[] sources)

@@ -18,17 +18,11 @@ internal static class JsonBody
     {
         var buffer = t_buffer ??= new ArrayBufferWriter<byte>(1024);
         var writer = t_writer ??= new Utf8JsonWriter(buffer);
+        // Reset here, not after: a body whose writing threw leaves the writer mid-object for the next one to clear.
         buffer.ResetWrittenCount();
         writer.Reset(buffer);
-        try
-        {
-            write(writer);
-            writer.Flush();
-        }
-        finally
-        {
-            writer.Reset();
-        }
+        write(writer);
+        writer.Flush();
         var content = new ByteArrayContent(buffer.WrittenSpan.ToArray());
         content.Headers.ContentType = Json;
         // A very long prompt leaves the buffer large: let it go rather than hold it for the thread's life.

@@ -32,8 +32,7 @@ public static class RunScorer
             throw new UserError($"'{runPath}' is not a run folder (it needs {RunStore.DataFileName} and {RunStore.SummaryFileName})");
         var summary = SummaryFile.Read(summaryPath);
         RunState.RequireEnded(runPath, summary);
-        if (summary.Config?.KeepText == false)
-            throw new UserError($"'{runPath}' was profiled with --keep-text false: its records hold no responses to grade again (the grades made while it ran are kept)");
+        RequireText("", runPath, summary, "its records hold no responses to grade again (the grades made while it ran are kept)");
 
         var baseline = baselineRun is null ? null : BaselineAnswers(baselineRun);
         var tally = new IntelligenceTally();
@@ -124,14 +123,20 @@ public static class RunScorer
         return list;
     }
 
+    /// <summary>Refuses a run whose records hold no text (<c>--keep-text false</c>); <paramref name="why"/> says what the
+    /// text was wanted for.</summary>
+    private static void RequireText(string prefix, string run, RunSummary summary, string why)
+    {
+        if (summary.Config?.KeepText == false) throw new UserError($"{prefix}'{run}' was profiled with --keep-text false: {why}");
+    }
+
     /// <summary>A baseline run's answers by item id (completed queries only).</summary>
     private static Dictionary<string, string> BaselineAnswers(string run)
     {
         var data = Path.Combine(run, RunStore.DataFileName);
         if (!File.Exists(data)) throw new UserError($"--judge-baseline: '{run}' is not a run folder (no {RunStore.DataFileName})");
         var summaryPath = Path.Combine(run, RunStore.SummaryFileName);
-        if (File.Exists(summaryPath) && SummaryFile.Read(summaryPath).Config?.KeepText == false)
-            throw new UserError($"--judge-baseline: '{run}' was profiled with --keep-text false: it holds no answers to compare with");
+        if (File.Exists(summaryPath)) RequireText("--judge-baseline: ", run, SummaryFile.Read(summaryPath), "it holds no answers to compare with");
         var answers = new Dictionary<string, string>(StringComparer.Ordinal);
         using var input = new FileStream(data, FileMode.Open, FileAccess.Read, FileShare.Read);
         using var reader = new ArrowStreamReader(input);
