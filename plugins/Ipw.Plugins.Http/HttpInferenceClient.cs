@@ -17,7 +17,6 @@ internal abstract class HttpInferenceClient : IInferenceClient
 {
     protected HttpSettings Settings { get; }
     protected ClientOptions Options { get; }
-    protected HttpClient Http { get; }
     protected string ClientName { get; }
 
     /// <summary>The model the service is asked for (resolved at prepare time).</summary>
@@ -41,23 +40,25 @@ internal abstract class HttpInferenceClient : IInferenceClient
         // Keys come from the environment only and live in this header: never in records, summary or logs.
         _apiKey = Environment.GetEnvironmentVariable("IPW_API_KEY") is { Length: > 0 } k ? k
             : Environment.GetEnvironmentVariable("OPENAI_API_KEY") is { Length: > 0 } o ? o : null;
-        var handler = new SocketsHttpHandler
-        {
-            ConnectTimeout = Settings.ConnectTimeout,
-            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
-            AutomaticDecompression = DecompressionMethods.None,
-            UseProxy = false,
-            // No cap on connections: an HTTP/1.1 request past a cap waits inside the handler for a free connection,
-            // after its send was stamped, so an open loop past the cap would time that wait as the server's TTFT.
-        };
-        Http = new HttpClient(handler) { BaseAddress = Settings.BaseUrl, Timeout = Timeout.InfiniteTimeSpan };
-        Http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("ipw", "0.1"));
-        if (_apiKey is not null) Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _apiKey);
+        Connections = new HttpConnections(Settings, HttpConnections.Parse(options), Configure);
+    }
+
+    /// <summary>The pooled connections: prepare-time calls and anything outside a measured query.</summary>
+    protected HttpClient Http => Connections.Pooled;
+
+    /// <summary>The client's connections: pooled, or one per query where the server closes kept-alive ones.</summary>
+    private protected HttpConnections Connections { get; }
+
+    /// <summary>The default headers every request carries: user agent, authorization, <c>header.*</c>.</summary>
+    private void Configure(HttpClient http)
+    {
+        http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("ipw", "0.1"));
+        if (_apiKey is not null) http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _apiKey);
         else if (Settings.Address.UserInfo is { } credentials)
-            Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(credentials)));
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(credentials)));
         foreach (var (name, value) in Settings.Headers)
         {
-            if (!Http.DefaultRequestHeaders.TryAddWithoutValidation(name, value))
+            if (!http.DefaultRequestHeaders.TryAddWithoutValidation(name, value))
                 throw new PluginConfigurationException($"parameter 'header.{name}': not a valid request header");
         }
     }
@@ -97,27 +98,47 @@ internal abstract class HttpInferenceClient : IInferenceClient
 
     public virtual Task BeginMeasurementAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public virtual Task<IReadOnlyDictionary<string, string>> FinishAsync(CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyDictionary<string, string>>(new Dictionary<string, string>());
+    /// <summary>What the run's end reports (summary.json's <c>client.report</c>): the service's own figures, and how the
+    /// connections went.</summary>
+    public async Task<IReadOnlyDictionary<string, string>> FinishAsync(CancellationToken cancellationToken)
+    {
+        var report = await ReportServiceAsync(cancellationToken).ConfigureAwait(false);
+        Connections.Report(report);
+        return report;
+    }
+
+    /// <summary>The service's own figures at the run's end (its metrics, what it holds loaded).</summary>
+    protected virtual Task<Dictionary<string, string>> ReportServiceAsync(CancellationToken cancellationToken) =>
+        Task.FromResult(new Dictionary<string, string>());
 
     public async Task<InferenceResult> SendAsync(InferenceRequest request, CancellationToken cancellationToken)
     {
         var state = new StreamState(request.Parameters.MaxTokens);
         long firstSent = 0;
         var waited = TimeSpan.Zero;
+        var reconnected = false;
         for (var attempt = 1; ; attempt++)
         {
             state.Reset();
-            var (sentAt, completedAt) = await SendOnceAsync(request, state, cancellationToken).ConfigureAwait(false);
+            var http = reconnected && attempt == 2 ? Connections.Fresh : Connections.ForQuery;
+            var (sentAt, completedAt, stale) = await SendOnceAsync(http, request, state, cancellationToken).ConfigureAwait(false);
             if (attempt == 1) firstSent = sentAt;
+            // A first send on a connection the server had already closed is sent again at once on a new connection: not
+            // the server's failure, so it is not the user's retries to spend; counted in the attempts and the record.
+            if (stale && !reconnected && !cancellationToken.IsCancellationRequested)
+            {
+                Connections.NoteStale();
+                reconnected = true;
+                continue;
+            }
             // Retries (opt-in) only for faults before any chunk arrived. The query's latencies run from its first send, so
             // every attempt and every wait counts; the attempts and the wait are recorded.
             var retryable = state.Error?.Class is ErrorClass.Connection or ErrorClass.RateLimited or ErrorClass.Server && state.Chunks.Count == 0;
-            if (!retryable || attempt > Settings.Retries || cancellationToken.IsCancellationRequested)
+            if (!retryable || attempt - (reconnected ? 1 : 0) > Settings.Retries || cancellationToken.IsCancellationRequested)
             {
                 if (state.SystemFingerprint is { } fp) NoteFingerprint(fp);
                 var result = await CompleteAsync(request, state, firstSent, completedAt, attempt, cancellationToken).ConfigureAwait(false);
-                return result with { RetryWaitS = waited.TotalSeconds };
+                return result with { RetryWaitS = waited.TotalSeconds, Reconnected = reconnected };
             }
             // The server's Retry-After when it gave one (capped, so a bad header cannot stall the run), else a short backoff.
             var wait = state.Error!.RetryAfter is { } after ? TimeSpan.FromSeconds(Math.Min(after.TotalSeconds, MaxRetryAfterS)) : TimeSpan.FromMilliseconds(250 * attempt);
@@ -143,7 +164,9 @@ internal abstract class HttpInferenceClient : IInferenceClient
     protected virtual Task<InferenceResult> CompleteAsync(InferenceRequest request, StreamState state, long sentAt, long completedAt, int attempts, CancellationToken ct) =>
         Task.FromResult(state.ToResult(sentAt, completedAt, attempts));
 
-    private async Task<(long SentAt, long CompletedAt)> SendOnceAsync(InferenceRequest request, StreamState state, CancellationToken cancellationToken)
+    /// <returns>The send's and the end's timestamps, and whether the send failed on a stale connection (see
+    /// <see cref="HttpConnections.IsStale"/>).</returns>
+    private async Task<(long SentAt, long CompletedAt, bool Stale)> SendOnceAsync(HttpClient http, InferenceRequest request, StreamState state, CancellationToken cancellationToken)
     {
         using var message = BuildRequest(request);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -152,11 +175,11 @@ internal abstract class HttpInferenceClient : IInferenceClient
         var phase = "first token";
         try
         {
-            using var response = await Http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+            using var response = await http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
             {
                 state.Error = await HttpErrors.StatusErrorAsync(response, timeout.Token).ConfigureAwait(false);
-                return (sentAt, Stopwatch.GetTimestamp());
+                return (sentAt, Stopwatch.GetTimestamp(), false);
             }
             await using var body = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
             if (response.Content.Headers.ContentType?.MediaType is "text/html" or "application/xhtml+xml")
@@ -164,7 +187,7 @@ internal abstract class HttpInferenceClient : IInferenceClient
                 // A proxy's or login page's HTML, not a stream: said so with what it began with.
                 state.Error = new ClientError(ErrorClass.Protocol,
                     $"expected {StreamMediaType}, got {response.Content.Headers.ContentType.MediaType}: '{await HttpErrors.PreviewAsync(body, timeout.Token).ConfigureAwait(false)}'");
-                return (sentAt, Stopwatch.GetTimestamp());
+                return (sentAt, Stopwatch.GetTimestamp(), false);
             }
             var watch = new FirstTokenWatch(state, timeout, Settings.TotalTimeout, sentAt, () => phase = "total");
             await ReadStreamAsync(new ObservedStream(body, watch), state, timeout.Token).ConfigureAwait(false);
@@ -184,6 +207,7 @@ internal abstract class HttpInferenceClient : IInferenceClient
         catch (HttpRequestException e)
         {
             state.Error = HttpErrors.Classify(e, $"{ClientName} at {Settings.BaseUrl}");
+            if (http == Connections.Pooled && HttpConnections.IsStale(e)) return (sentAt, Stopwatch.GetTimestamp(), true);
         }
         catch (HttpIOException e)
         {
@@ -203,12 +227,12 @@ internal abstract class HttpInferenceClient : IInferenceClient
             state.DropEvent();
             state.Error = new ClientError(ErrorClass.Protocol, e.Message);
         }
-        return (sentAt, Stopwatch.GetTimestamp());
+        return (sentAt, Stopwatch.GetTimestamp(), false);
     }
 
     public ValueTask DisposeAsync()
     {
-        Http.Dispose();
+        Connections.Dispose();
         return ValueTask.CompletedTask;
     }
 

@@ -149,7 +149,7 @@ internal sealed class OllamaClient : HttpInferenceClient
     protected override Task ReadStreamAsync(Stream body, StreamState state, CancellationToken cancellationToken) =>
         NdjsonReader.ReadAsync(body, line => OllamaChunkParser.Parse(line, state), () => state.Completed, cancellationToken);
 
-    public override async Task<IReadOnlyDictionary<string, string>> FinishAsync(CancellationToken cancellationToken)
+    protected override async Task<Dictionary<string, string>> ReportServiceAsync(CancellationToken cancellationToken)
     {
         // What is loaded and how much memory it holds, as Ollama reports it (/api/ps).
         try

@@ -25,7 +25,7 @@ internal sealed class OpenAiClient : HttpInferenceClient
     private readonly OpenAiFlavor _flavor;
     private readonly int? _minTokens;
     private readonly bool _ignoreEos;
-    private VllmMetrics? _metricsBefore;
+    private ServerMetrics? _metricsBefore;
 
     /// <summary>The fields every request body carries, which a <c>body.KEY</c> parameter may not replace.</summary>
     private static readonly string[] OwnFields = ["model", "messages", "prompt", "stream", "stream_options", "max_tokens", "temperature", "seed"];
@@ -99,8 +99,17 @@ internal sealed class OpenAiClient : HttpInferenceClient
     public override async Task BeginMeasurementAsync(CancellationToken cancellationToken)
     {
         // Read after the warm-up: the run's differences are the measured queries' alone.
-        if (_flavor == OpenAiFlavor.Vllm) _metricsBefore = await VllmMetrics.ScrapeAsync(Http, cancellationToken).ConfigureAwait(false);
+        if (MetricsPrefix is { } prefix) _metricsBefore = await ServerMetrics.ScrapeAsync(Http, prefix, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The server's Prometheus series read before and after the run: vLLM's, and llama.cpp's (served with
+    /// <c>--metrics</c>); a generic server's are not read.</summary>
+    private string? MetricsPrefix => _flavor switch
+    {
+        OpenAiFlavor.Vllm => "vllm:",
+        OpenAiFlavor.LlamaCpp => "llamacpp:",
+        _ => null,
+    };
 
     protected override string StreamMediaType => "text/event-stream";
 
@@ -196,10 +205,13 @@ internal sealed class OpenAiClient : HttpInferenceClient
         }
     }
 
-    public override async Task<IReadOnlyDictionary<string, string>> FinishAsync(CancellationToken cancellationToken)
+    protected override async Task<Dictionary<string, string>> ReportServiceAsync(CancellationToken cancellationToken)
     {
-        if (_flavor != OpenAiFlavor.Vllm) return new Dictionary<string, string>();
-        var after = await VllmMetrics.ScrapeAsync(Http, cancellationToken).ConfigureAwait(false);
-        return VllmMetrics.Report(_metricsBefore, after);
+        if (MetricsPrefix is not { } prefix) return new Dictionary<string, string>();
+        var after = await ServerMetrics.ScrapeAsync(Http, prefix, cancellationToken).ConfigureAwait(false);
+        // llama.cpp serves /metrics only when started with --metrics: without it there is nothing to report.
+        return after is null && _metricsBefore is null && _flavor == OpenAiFlavor.LlamaCpp
+            ? new Dictionary<string, string> { ["metrics_read"] = "\"none: the server serves no /metrics (llama-server needs --metrics)\"" }
+            : ServerMetrics.Report(_metricsBefore, after);
     }
 }

@@ -31,7 +31,7 @@ internal static class Targets
     [
         new("sse", "OpenAI-style Server-Sent Events and their chunk JSON (vLLM, SGLang, llama.cpp, TGI, LM Studio, OpenAI)", Sse),
         new("ndjson", "NDJSON lines and Ollama's chunk JSON", Ndjson),
-        new("prometheus", "vLLM's /metrics Prometheus text", bytes => VllmMetrics.Parse(Encoding.UTF8.GetString(bytes))),
+        new("prometheus", "vLLM's /metrics Prometheus text", bytes => ServerMetrics.Parse(Encoding.UTF8.GetString(bytes))),
         new("jsonl", "a JSONL dataset", bytes => Dataset(bytes, ".jsonl", o => new JsonlDataset(o))),
         new("csv", "a CSV dataset", bytes => Dataset(bytes, ".csv", o => new CsvDataset(o))),
         new("sharegpt", "a ShareGPT JSON dataset", bytes => Dataset(bytes, ".json", o => new ShareGptDataset(o))),

@@ -60,7 +60,7 @@ public sealed class HardeningTests
 
     [Fact]
     public void An_unterminated_bucket_label_is_not_a_bucket() =>
-        Assert.NotNull(VllmMetrics.Parse("# TYPE vllm:e2e_request_latency_seconds histogram\nvllm:e2e_request_latency_seconds_bucket{le=\"0.5} 3\n"));
+        Assert.NotNull(ServerMetrics.Parse("# TYPE vllm:e2e_request_latency_seconds histogram\nvllm:e2e_request_latency_seconds_bucket{le=\"0.5} 3\n"));
 
     [Theory]
     [InlineData("http://alice:s3cret@gpu-node:8000/v1", "alice:s3cret")]

@@ -67,6 +67,6 @@ public sealed class ParserMutationTests
         Mutated([.. Transcript.All().SelectMany(t => t.Exchanges).Where(e => e.Path == "/metrics" && e.Body is not null)
             .Select(e => Encoding.UTF8.GetBytes(e.Body!))]).Sample(bytes =>
         {
-            _ = VllmMetrics.Parse(Encoding.UTF8.GetString(bytes));
+            _ = ServerMetrics.Parse(Encoding.UTF8.GetString(bytes));
         }, iter: 10_000);
 }

@@ -170,6 +170,10 @@ public sealed record InferenceResult(
     /// <summary>Seconds waited between attempts (0 when sent once).</summary>
     public double RetryWaitS { get; init; }
 
+    /// <summary>The first send went out on a kept-alive connection the server had already closed, and the query was sent
+    /// again at once on a new connection (one of the <see cref="Attempts"/>).</summary>
+    public bool Reconnected { get; init; }
+
     /// <summary>Tool calls the answer made (distinct calls in the stream); null when the client cannot tell.</summary>
     public int? ToolCalls { get; init; }
 }

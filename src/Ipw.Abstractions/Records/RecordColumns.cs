@@ -39,10 +39,13 @@ public static class RecordColumns
     public static readonly RecordColumn<string?> Error = Text("error", RecordStage.Query, "the error message, when the query failed");
     /// <summary>Attempts made for the query.</summary>
     public static readonly RecordColumn<long?> Attempts = Int("attempts", null, RecordStage.Query,
-        "attempts made: 1, or more when `--client-param retry=N` retried it (its latencies span every attempt, from the first send)");
+        "attempts made: 1, or more when `--client-param retry=N` retried it or it was `reconnected` (its latencies span every attempt, from the first send)");
     /// <summary>Time spent waiting between attempts.</summary>
     public static readonly RecordColumn<double?> RetryWaitS = Float("retry_wait_s", "s", RecordStage.Query,
         "time waited between attempts (the server's Retry-After, capped at 120 s, or the backoff); 0 when sent once");
+    /// <summary>Whether the query was sent again on a new connection after a stale kept-alive one.</summary>
+    public static readonly RecordColumn<bool?> Reconnected = Bool("reconnected", RecordStage.Query,
+        "true when the first send went out on a kept-alive connection the server had already closed (llama.cpp's server closes one after each stream) and the query was sent again at once on a new connection; counted in `attempts`, its latencies from the first send");
     /// <summary>Why generation stopped.</summary>
     public static readonly RecordColumn<string?> FinishReason = Text("finish_reason", RecordStage.Query, "why generation stopped (`length`, `stop`, ...), when the service said");
     /// <summary>Whether the answer is right (null: not graded).</summary>

@@ -19,7 +19,14 @@ public static class RunReport
                 var ttft = totals.MeanTtftS is { } t ? $"{t * 1000:F1} ms" : "n/a";
                 var rate = totals.MeanDecodeTokensPerS is { } r ? $"{r:F0} tok/s" : "n/a";
                 output.WriteLine($"mean per query: TTFT {ttft}, end-to-end {e2e * 1000:F1} ms, decode {rate}");
+                if (totals.ServerTimings is { Queries: > 0 } st)
+                    output.WriteLine($"server's own timings ({st.Queries} queries): prompt eval {st.ServerPromptEvalS / st.Queries * 1000:F1} ms of TTFT "
+                        + $"{st.ClientTtftS / st.Queries * 1000:F1} ms, generation {st.ServerEvalS / st.Queries * 1000:F1} ms of decode {st.ClientDecodeS / st.Queries * 1000:F1} ms "
+                        + $"(outside the server: TTFT p50 {st.TtftLessPromptEvalS?.P50 * 1000:F1} / p99 {st.TtftLessPromptEvalS?.P99 * 1000:F1} ms)");
             }
+            if (summary.Counts is { Retried: > 0 } counts)
+                output.WriteLine($"sent again: {counts.Retried} queries" + (counts.Reconnected > 0
+                    ? $", {counts.Reconnected} of them on a new connection because the server had closed the kept-alive one" : ""));
             if (summary.Energy is { Available: true } energy)
             {
                 var active = energy.ActiveJ is { } a ? $", active {a:F2} J" : "";

@@ -128,7 +128,14 @@ public sealed record PluginVersion(string Name, string Version);
 
 public sealed record SoftwareSection(string? Ipw, string? Dotnet, string? Os, List<PluginVersion>? Plugins);
 
-public sealed record CountsSection(int Queries, long RecordsOnDisk, int Ok, int Errors, Dictionary<string, int>? ErrorsByClass);
+/// <summary>The run's queries by outcome. <see cref="Retried"/>: queries sent more than once (a user's retries or a
+/// reconnection); <see cref="Reconnected"/>: those sent again because their first connection was stale (null in runs
+/// written before these were counted).</summary>
+public sealed record CountsSection(int Queries, long RecordsOnDisk, int Ok, int Errors, Dictionary<string, int>? ErrorsByClass)
+{
+    public int? Retried { get; init; }
+    public int? Reconnected { get; init; }
+}
 
 /// <summary>count, mean, p50, p90, p99 and max of a quantity; null in a section when nothing was recorded.</summary>
 public sealed record DistributionSummary(long Count, double? Mean, double? P50, double? P90, double? P99, double? Max);
@@ -147,4 +154,6 @@ public sealed record TotalsSection
     public double? MeanDecodeTokensPerS { get; init; }
     public DistributionSummary? E2eLatencyS { get; init; }
     public DistributionSummary? TtftS { get; init; }
+    /// <summary>The server's own timings beside the client's; null when the server reports none.</summary>
+    public ServerTimingsSection? ServerTimings { get; init; }
 }

@@ -1,3 +1,4 @@
+using Ipw.Abstractions;
 using Ipw.Core.Profiling;
 using Ipw.Core.Records;
 
@@ -14,7 +15,8 @@ internal sealed class RunTotals(Profiling.ServiceLevel? slo = null)
     private readonly SortedDictionary<string, int> _errorsByClass = new(StringComparer.Ordinal);
     private long _inputTokens, _missingInputTokens, _missingOutputTokens;
     private double _latencySum, _energySum, _cpuSum, _ttftSum, _decodeRateSum, _activeSum;
-    private int _energyMissing, _ttftCount, _decodeRateCount, _activeCount;
+    private int _energyMissing, _ttftCount, _decodeRateCount, _activeCount, _retried, _reconnected;
+    private readonly ServerTimingsTally _serverTimings = new();
     /// <summary>The energies of records kept from before a resumption: final as they are, so kept through
     /// <see cref="FinaliseEnergy"/>.</summary>
     private readonly List<double> _priorShares = [], _priorActive = [];
@@ -43,6 +45,9 @@ internal sealed class RunTotals(Profiling.ServiceLevel? slo = null)
         if (r.EnergyJ is { } e) { _energySum += e; _queryEnergy.Add(e); } else _energyMissing++;
         if (r.ActiveEnergyJ is { } a) { _activeSum += a; _activeCount++; _queryActiveEnergy.Add(a); }
         _e2e.Add(r.E2eLatencyS);
+        if (r.Get(RecordColumns.Attempts) > 1) _retried++;
+        if (r.Get(RecordColumns.Reconnected) == true) _reconnected++;
+        _serverTimings.Add(r);
         Serving.Add(r);
         Intelligence.Add(r);
         _cpuSum += r.ProcessCpuS ?? 0;
@@ -78,7 +83,11 @@ internal sealed class RunTotals(Profiling.ServiceLevel? slo = null)
     /// <summary>Replaces the intelligence tally with one read back from the finalised records.</summary>
     public void ReplaceIntelligence(Scoring.IntelligenceTally tally) => Intelligence = tally;
 
-    public CountsSection Counts(long recordsOnDisk) => new(Queries, recordsOnDisk, Queries - Errors, Errors, new(_errorsByClass));
+    public CountsSection Counts(long recordsOnDisk) => new(Queries, recordsOnDisk, Queries - Errors, Errors, new(_errorsByClass))
+    {
+        Retried = _retried,
+        Reconnected = _reconnected,
+    };
 
     public TotalsSection Totals() => new()
     {
@@ -94,6 +103,7 @@ internal sealed class RunTotals(Profiling.ServiceLevel? slo = null)
         MeanDecodeTokensPerS = _decodeRateCount > 0 ? _decodeRateSum / _decodeRateCount : null,
         E2eLatencyS = _e2e.ToSummary(),
         TtftS = _ttft.ToSummary(),
+        ServerTimings = _serverTimings.ToSection(),
     };
 
     /// <summary>Per-query energy statistics: the queries missing energy, the sum when none is, the active sum.</summary>

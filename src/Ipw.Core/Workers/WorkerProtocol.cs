@@ -57,7 +57,7 @@ internal sealed record QueryOrder(int Index, long Due, string Id, List<ChatMessa
 internal sealed record QueryOutcome(long SentAt, long CompletedAt, long End, long[] ChunkAt, byte[] ChunkKind, int[] ChunkTokens,
     string Text, string? Reasoning, long? InputTokens, long? OutputTokens, string? UsageSource, long? CachedInputTokens, long? ReasoningTokens,
     Dictionary<string, double>? ServerTimings, string? FinishReason, ErrorClass? ErrorClass, string? ErrorMessage, double? RetryAfterS,
-    int Attempts, double RetryWaitS, int? ToolCalls)
+    int Attempts, double RetryWaitS, int? ToolCalls, bool Reconnected = false)
 {
     public static QueryOutcome From(InferenceResult r, long end)
     {
@@ -74,7 +74,7 @@ internal sealed record QueryOutcome(long SentAt, long CompletedAt, long End, lon
         return new QueryOutcome(r.SentAt, r.CompletedAt, end, at, kind, tokens, r.Text, r.Reasoning, r.Usage?.InputTokens, r.Usage?.OutputTokens,
             r.Usage?.Source, r.Usage?.CachedInputTokens, r.Usage?.ReasoningTokens,
             r.ServerTimings.Count == 0 ? null : new Dictionary<string, double>(r.ServerTimings), r.FinishReason, r.Error?.Class, r.Error?.Message,
-            r.Error?.RetryAfter?.TotalSeconds, r.Attempts, r.RetryWaitS, r.ToolCalls);
+            r.Error?.RetryAfter?.TotalSeconds, r.Attempts, r.RetryWaitS, r.ToolCalls, r.Reconnected);
     }
 
     /// <summary>The result on the coordinator's clock.</summary>
@@ -91,6 +91,7 @@ internal sealed record QueryOutcome(long SentAt, long CompletedAt, long End, lon
             Attempts = Attempts,
             RetryWaitS = RetryWaitS,
             ToolCalls = ToolCalls,
+            Reconnected = Reconnected,
         };
     }
 }

@@ -25,6 +25,7 @@ internal sealed class QueryStage(string dataset, string client, string model, bo
          .Set(RecordColumns.Error, result.Error?.Message)
          .Set(RecordColumns.Attempts, result.Attempts)
          .Set(RecordColumns.RetryWaitS, result.RetryWaitS)
+         .Set(RecordColumns.Reconnected, result.Reconnected)
          .Set(RecordColumns.FinishReason, result.FinishReason);
     }
 }

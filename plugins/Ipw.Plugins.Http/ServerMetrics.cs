@@ -5,12 +5,13 @@ using System.Text.Json.Nodes;
 namespace Ipw.Plugins.Http;
 
 /// <summary>
-/// vLLM's Prometheus metrics (<c>/metrics</c>, the <c>vllm:</c> series), read after the warm-up and after the run.
+/// A server's Prometheus metrics (<c>/metrics</c>: vLLM's <c>vllm:</c> series, llama.cpp's <c>llamacpp:</c> ones when
+/// it runs with <c>--metrics</c>), read after the warm-up and after the run.
 /// Each series is read as its <c># TYPE</c> says: counters are differenced, gauges are reported as read (a gauge's
 /// difference means nothing), and histograms are differenced bucket by bucket into the server's own latency
 /// percentiles for the run, set beside the client's. Series are summed over their labels (engines, models).
 /// </summary>
-internal sealed class VllmMetrics
+internal sealed class ServerMetrics
 {
     private readonly Dictionary<string, double> _counters = new(StringComparer.Ordinal);
     private readonly Dictionary<string, double> _gauges = new(StringComparer.Ordinal);
@@ -31,13 +32,15 @@ internal sealed class VllmMetrics
     public IReadOnlyDictionary<string, double> Counters => _counters;
     public IReadOnlyDictionary<string, double> Gauges => _gauges;
 
-    public static async Task<VllmMetrics?> ScrapeAsync(HttpClient http, CancellationToken ct)
+    /// <summary>The server's <c>/metrics</c>, its series named <paramref name="prefix"/>...; null when it serves none
+    /// (llama.cpp without <c>--metrics</c> answers 501).</summary>
+    public static async Task<ServerMetrics?> ScrapeAsync(HttpClient http, string prefix, CancellationToken ct)
     {
         try
         {
             using var response = await http.GetAsync("metrics", ct).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode) return null;
-            return Parse(await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false));
+            return Parse(await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false), prefix);
         }
         catch (HttpRequestException)
         {
@@ -46,9 +49,9 @@ internal sealed class VllmMetrics
     }
 
     /// <summary>Parses Prometheus text exposition: <c># TYPE</c> lines, then <c>name{labels} value [timestamp]</c>.</summary>
-    internal static VllmMetrics Parse(string text)
+    internal static ServerMetrics Parse(string text, string prefix = "vllm:")
     {
-        var metrics = new VllmMetrics();
+        var metrics = new ServerMetrics();
         var types = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var raw in text.Split('\n'))
         {
@@ -59,7 +62,7 @@ internal sealed class VllmMetrics
                 if (parts.Length >= 4) types[parts[2]] = parts[3];
                 continue;
             }
-            if (!line.StartsWith("vllm:", StringComparison.Ordinal)) continue;
+            if (!line.StartsWith(prefix, StringComparison.Ordinal)) continue;
             var close = line.LastIndexOf('}');
             var open = line.IndexOf('{');
             var nameEnd = open > 0 ? open : line.IndexOf(' ');
@@ -106,7 +109,7 @@ internal sealed class VllmMetrics
 
     /// <summary>What summary.json keeps under <c>client.report</c>: the run's counter differences, the gauges as read
     /// before and after, and the server's latency percentiles over the run (from histogram differences).</summary>
-    public static Dictionary<string, string> Report(VllmMetrics? before, VllmMetrics? after)
+    public static Dictionary<string, string> Report(ServerMetrics? before, ServerMetrics? after)
     {
         var report = new Dictionary<string, string>
         {

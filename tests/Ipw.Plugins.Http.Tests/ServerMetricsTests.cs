@@ -4,7 +4,7 @@ namespace Ipw.Plugins.Http.Tests;
 
 /// <summary>vLLM's /metrics read as Prometheus types them: counters differenced, gauges as read, histograms differenced
 /// into the server's own latency percentiles.</summary>
-public sealed class VllmMetricsTests
+public sealed class ServerMetricsTests
 {
     private static string Exposition(double ttftCount0_1, double ttftCount0_5, double ttftInf, double ttftSum, double tokens, double running) => $"""
         # HELP vllm:num_requests_running Number of requests in model execution batches.
@@ -24,9 +24,9 @@ public sealed class VllmMetricsTests
     public void The_runs_histogram_difference_gives_the_servers_percentiles_and_gauges_are_not_differenced()
     {
         // Warm-up: 1 request under 0.1 s. The run: 10 more, 2 under 0.1 s and 8 between 0.1 and 0.5 s.
-        var before = VllmMetrics.Parse(Exposition(1, 1, 1, 0.05, 100, 3));
-        var after = VllmMetrics.Parse(Exposition(3, 11, 11, 2.05, 600, 1));
-        var report = VllmMetrics.Report(before, after);
+        var before = ServerMetrics.Parse(Exposition(1, 1, 1, 0.05, 100, 3));
+        var after = ServerMetrics.Parse(Exposition(3, 11, 11, 2.05, 600, 1));
+        var report = ServerMetrics.Report(before, after);
 
         using var counters = JsonDocument.Parse(report["counters_delta"]);
         Assert.Equal(500, counters.RootElement.GetProperty("vllm:generation_tokens_total").GetDouble());
@@ -46,16 +46,16 @@ public sealed class VllmMetricsTests
     [Fact]
     public void A_rank_in_the_infinite_bucket_reads_as_the_highest_finite_bound()
     {
-        var before = VllmMetrics.Parse(Exposition(0, 0, 0, 0, 0, 0));
-        var after = VllmMetrics.Parse(Exposition(0, 1, 4, 9, 0, 0));
-        using var latency = JsonDocument.Parse(VllmMetrics.Report(before, after)["server_latency"]);
+        var before = ServerMetrics.Parse(Exposition(0, 0, 0, 0, 0, 0));
+        var after = ServerMetrics.Parse(Exposition(0, 1, 4, 9, 0, 0));
+        using var latency = JsonDocument.Parse(ServerMetrics.Report(before, after)["server_latency"]);
         Assert.Equal(0.5, latency.RootElement.GetProperty("ttft").GetProperty("p99_s").GetDouble());
     }
 
     [Fact]
     public void Without_a_reading_after_the_warm_up_no_difference_is_made_up()
     {
-        var report = VllmMetrics.Report(null, VllmMetrics.Parse(Exposition(1, 1, 1, 0.05, 100, 3)));
+        var report = ServerMetrics.Report(null, ServerMetrics.Parse(Exposition(1, 1, 1, 0.05, 100, 3)));
         Assert.False(report.ContainsKey("counters_delta"));
         Assert.False(report.ContainsKey("server_latency"));
         Assert.Contains("after the run only", report["metrics_read"]);

@@ -1,0 +1,121 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using Ipw.Abstractions;
+
+namespace Ipw.Plugins.Http;
+
+/// <summary>When a client keeps a connection open for the next request (<c>--client-param keep_alive=...</c>).</summary>
+internal enum KeepAlive
+{
+    /// <summary>Reuse connections until the server is seen closing one that it said it would keep (llama.cpp's
+    /// server after every streamed answer); from then on each query opens its own.</summary>
+    Auto,
+    /// <summary>Always reuse (a stale connection is still sent again once).</summary>
+    Yes,
+    /// <summary>A new connection for every query, closed after it.</summary>
+    No,
+}
+
+/// <summary>
+/// A client's connections to one service. Queries go through a pool of kept-alive connections, or through fresh ones
+/// (a connection per query, <c>Connection: close</c>) when the server closes kept-alive connections on its own.
+/// <para>Why: llama.cpp's server answers a stream with <c>Keep-Alive: timeout=5</c> and then closes the connection.
+/// The pool hands the next query that connection before its FIN is read, and the query fails with no response byte.
+/// Such a query (through the pool, before the response began) is sent again at once on a fresh connection
+/// (<see cref="IsStale"/>); with <see cref="KeepAlive.Auto"/> the first one also turns pooling off for the queries
+/// after it, which costs a connect (tens of µs on loopback) instead of a failed round trip per query.</para>
+/// </summary>
+internal sealed class HttpConnections : IDisposable
+{
+    private readonly HttpSettings _settings;
+    private readonly KeepAlive _mode;
+    private readonly Action<HttpClient> _configure;
+    private readonly Lazy<HttpClient> _fresh;
+    private int _stale;
+    private volatile bool _serverCloses;
+
+    /// <param name="configure">Sets the default headers (authorization, user agent, <c>header.*</c>) on each client made.</param>
+    public HttpConnections(HttpSettings settings, KeepAlive mode, Action<HttpClient> configure)
+    {
+        _settings = settings;
+        _mode = mode;
+        _configure = configure;
+        Pooled = Make(TimeSpan.FromMinutes(5), closeEach: false);
+        _fresh = new Lazy<HttpClient>(() => Make(TimeSpan.Zero, closeEach: true), LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    /// <summary>Pooled connections: every prepare-time call, and the queries while the pool is trusted.</summary>
+    public HttpClient Pooled { get; }
+
+    /// <summary>A new connection per request, closed after it.</summary>
+    public HttpClient Fresh => _fresh.Value;
+
+    /// <summary>The client a query is sent through.</summary>
+    public HttpClient ForQuery => _mode == KeepAlive.No || (_mode == KeepAlive.Auto && _serverCloses) ? Fresh : Pooled;
+
+    /// <summary>Queries sent again because their first send went out on a connection the server had closed.</summary>
+    public int StaleRetries => Volatile.Read(ref _stale);
+
+    /// <summary>Whether the server was seen closing a connection it had said it would keep.</summary>
+    public bool ServerClosesKeptAlive => _serverCloses;
+
+    /// <summary>Whether <paramref name="e"/>, from a request sent through <see cref="Pooled"/>, is what a stale connection
+    /// gives: the response ended (or the connection was reset) before its headers. The pool does not say whether the
+    /// connection was a reused one, so a server that closes a new connection unanswered is also sent the query once more,
+    /// on a fresh connection; if that fails too, the failure is the record's (with both attempts counted).</summary>
+    public static bool IsStale(HttpRequestException e) =>
+        e.HttpRequestError == HttpRequestError.ResponseEnded
+        || e.InnerException is IOException { InnerException: SocketException { SocketErrorCode: SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.Shutdown } };
+
+    /// <summary>Counts a stale-connection retry and, in <see cref="KeepAlive.Auto"/>, stops pooling query connections.</summary>
+    public void NoteStale()
+    {
+        Interlocked.Increment(ref _stale);
+        _serverCloses = true;
+    }
+
+    /// <summary>What summary.json's client report says of the connections.</summary>
+    public void Report(IDictionary<string, string> report)
+    {
+        report["keep_alive"] = _mode.ToString().ToLowerInvariant();
+        report["stale_connection_retries"] = StaleRetries.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (_serverCloses)
+            report["connections"] = _mode == KeepAlive.Auto
+                ? "the server closed kept-alive connections after answers; ipw opened a new connection per query from the first time it did"
+                : "the server closed kept-alive connections after answers";
+    }
+
+    public static KeepAlive Parse(ClientOptions options) => options.Settings.GetValueOrDefault("keep_alive") switch
+    {
+        null or "auto" => KeepAlive.Auto,
+        "yes" or "true" => KeepAlive.Yes,
+        "no" or "false" => KeepAlive.No,
+        var v => throw new PluginConfigurationException($"parameter 'keep_alive' must be auto, yes or no, got '{v}'"),
+    };
+
+    private HttpClient Make(TimeSpan lifetime, bool closeEach)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            ConnectTimeout = _settings.ConnectTimeout,
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
+            // Zero: a connection is never handed to a second request.
+            PooledConnectionLifetime = lifetime,
+            AutomaticDecompression = DecompressionMethods.None,
+            UseProxy = false,
+            // No cap on connections: an HTTP/1.1 request past a cap waits inside the handler for a free connection,
+            // after its send was stamped, so an open loop past the cap would time that wait as the server's TTFT.
+        };
+        var http = new HttpClient(handler) { BaseAddress = _settings.BaseUrl, Timeout = Timeout.InfiniteTimeSpan };
+        if (closeEach) http.DefaultRequestHeaders.ConnectionClose = true;
+        _configure(http);
+        return http;
+    }
+
+    public void Dispose()
+    {
+        Pooled.Dispose();
+        if (_fresh.IsValueCreated) _fresh.Value.Dispose();
+    }
+}
