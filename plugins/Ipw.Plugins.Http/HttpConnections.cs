@@ -5,8 +5,8 @@ using Ipw.Abstractions;
 
 namespace Ipw.Plugins.Http;
 
-/// <summary>When a client keeps a connection open for the next request (<c>--client-param keep_alive=...</c>).</summary>
-internal enum KeepAlive
+/// <summary>When a client keeps a connection open for the next request (<c>--client-param reuse_connections=...</c>).</summary>
+internal enum ConnectionReuse
 {
     /// <summary>Reuse connections until the server is seen closing one that it said it would keep (llama.cpp's
     /// server after every streamed answer); from then on each query opens its own.</summary>
@@ -23,20 +23,20 @@ internal enum KeepAlive
 /// <para>Why: llama.cpp's server answers a stream with <c>Keep-Alive: timeout=5</c> and then closes the connection.
 /// The pool hands the next query that connection before its FIN is read, and the query fails with no response byte.
 /// Such a query (through the pool, before the response began) is sent again at once on a fresh connection
-/// (<see cref="IsStale"/>); with <see cref="KeepAlive.Auto"/> the first one also turns pooling off for the queries
+/// (<see cref="IsStale"/>); with <see cref="ConnectionReuse.Auto"/> the first one also turns pooling off for the queries
 /// after it, which costs a connect (tens of µs on loopback) instead of a failed round trip per query.</para>
 /// </summary>
 internal sealed class HttpConnections : IDisposable
 {
     private readonly HttpSettings _settings;
-    private readonly KeepAlive _mode;
+    private readonly ConnectionReuse _mode;
     private readonly Action<HttpClient> _configure;
     private readonly Lazy<HttpClient> _fresh;
     private int _stale;
     private volatile bool _serverCloses;
 
     /// <param name="configure">Sets the default headers (authorization, user agent, <c>header.*</c>) on each client made.</param>
-    public HttpConnections(HttpSettings settings, KeepAlive mode, Action<HttpClient> configure)
+    public HttpConnections(HttpSettings settings, ConnectionReuse mode, Action<HttpClient> configure)
     {
         _settings = settings;
         _mode = mode;
@@ -52,7 +52,7 @@ internal sealed class HttpConnections : IDisposable
     public HttpClient Fresh => _fresh.Value;
 
     /// <summary>The client a query is sent through.</summary>
-    public HttpClient ForQuery => _mode == KeepAlive.No || (_mode == KeepAlive.Auto && _serverCloses) ? Fresh : Pooled;
+    public HttpClient ForQuery => _mode == ConnectionReuse.No || (_mode == ConnectionReuse.Auto && _serverCloses) ? Fresh : Pooled;
 
     /// <summary>Queries sent again because their first send went out on a connection the server had closed.</summary>
     public int StaleRetries => Volatile.Read(ref _stale);
@@ -68,7 +68,7 @@ internal sealed class HttpConnections : IDisposable
         e.HttpRequestError == HttpRequestError.ResponseEnded
         || e.InnerException is IOException { InnerException: SocketException { SocketErrorCode: SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.Shutdown } };
 
-    /// <summary>Counts a stale-connection retry and, in <see cref="KeepAlive.Auto"/>, stops pooling query connections.</summary>
+    /// <summary>Counts a stale-connection retry and, in <see cref="ConnectionReuse.Auto"/>, stops pooling query connections.</summary>
     public void NoteStale()
     {
         Interlocked.Increment(ref _stale);
@@ -78,20 +78,20 @@ internal sealed class HttpConnections : IDisposable
     /// <summary>What summary.json's client report says of the connections.</summary>
     public void Report(IDictionary<string, string> report)
     {
-        report["keep_alive"] = _mode.ToString().ToLowerInvariant();
+        report["reuse_connections"] = _mode.ToString().ToLowerInvariant();
         report["stale_connection_retries"] = StaleRetries.ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (_serverCloses)
-            report["connections"] = _mode == KeepAlive.Auto
+            report["connections"] = _mode == ConnectionReuse.Auto
                 ? "the server closed kept-alive connections after answers; ipw opened a new connection per query from the first time it did"
                 : "the server closed kept-alive connections after answers";
     }
 
-    public static KeepAlive Parse(ClientOptions options) => options.Settings.GetValueOrDefault("keep_alive") switch
+    public static ConnectionReuse Parse(ClientOptions options) => options.Settings.GetValueOrDefault("reuse_connections") switch
     {
-        null or "auto" => KeepAlive.Auto,
-        "yes" or "true" => KeepAlive.Yes,
-        "no" or "false" => KeepAlive.No,
-        var v => throw new PluginConfigurationException($"parameter 'keep_alive' must be auto, yes or no, got '{v}'"),
+        null or "auto" => ConnectionReuse.Auto,
+        "yes" or "true" => ConnectionReuse.Yes,
+        "no" or "false" => ConnectionReuse.No,
+        var v => throw new PluginConfigurationException($"parameter 'reuse_connections' must be auto, yes or no, got '{v}'"),
     };
 
     private HttpClient Make(TimeSpan lifetime, bool closeEach)

@@ -5,7 +5,7 @@ namespace Ipw.Plugins.Http;
 /// <summary>Parameters every HTTP client understands (<c>--client-param key=value</c>).</summary>
 internal sealed record HttpSettings
 {
-    public static readonly string[] Known = ["endpoint", "connect_timeout", "first_token_timeout", "total_timeout", "retries", "retry", "keep_alive", "top_p", "top_k", "stop"];
+    public static readonly string[] Known = ["endpoint", "connect_timeout", "first_token_timeout", "total_timeout", "retries", "retry", "reuse_connections", "top_p", "top_k", "stop"];
     public const string HeaderPrefix = "header.";
     public const string BodyPrefix = "body.";
 

@@ -19,6 +19,8 @@ public enum Fault
     Hang,
     /// <summary>Answer whole, but with <see cref="Behaviour.SlowDripGap"/> between chunks.</summary>
     SlowDrip,
+    /// <summary>Cut the connection before any byte of an answer (a server that died with the request in hand).</summary>
+    CutBeforeAnswer,
 }
 
 /// <summary>How the server answers; tests swap it between runs. Delays are ground truth for timing tests:

@@ -72,10 +72,17 @@ public sealed class InferenceServer : IAsyncDisposable
         app.Use(async (HttpContext ctx, RequestDelegate next) =>
         {
             var received = Stopwatch.GetTimestamp();
-            if (server?._replay is { } replay && replay.Next(ctx.Request) is { } exchange)
+            var replay = server?._replay;
+            if (replay is not null && replay.Closed(ctx))
             {
-                var (body, writes) = await TranscriptReplay.WriteAsync(ctx, exchange, received, server.Behaviour.ExactTiming);
-                if (server.Behaviour.KeepLog)
+                ctx.Abort(); // a request on a connection the server has closed: no byte of an answer
+                return;
+            }
+            if (replay?.Next(ctx.Request) is { } exchange)
+            {
+                var (body, writes) = await TranscriptReplay.WriteAsync(ctx, exchange, received, server!.Behaviour.ExactTiming);
+                if (exchange.CloseAfter) replay.Close(ctx);
+                if (server!.Behaviour.KeepLog)
                     server.Served.Enqueue(new ServedRequest(ctx.Request.Path, replay.Name, received, writes.FirstOrDefault(), writes, 0, 0, "", Fault.None) { RequestJson = body });
                 return;
             }
@@ -208,6 +215,12 @@ public sealed class InferenceServer : IAsyncDisposable
     {
         var fault = FaultFor(number, b);
         if (fault == Fault.SlowDrip) b = b with { InterChunkDelay = b.SlowDripGap };
+        if (fault == Fault.CutBeforeAnswer)
+        {
+            Log(ctx, request, received, 0, [], 0, 0, "", fault, number, b);
+            ctx.Abort();
+            return;
+        }
         if (fault is Fault.Http500 or Fault.Http429)
         {
             Log(ctx, request, received, 0, [], 0, 0, "", fault, number, b);

@@ -76,6 +76,9 @@ public sealed record Exchange
     public Dictionary<string, string> Headers { get; init; } = [];
     public string? Body { get; init; }
     public List<TimedChunk>? Chunks { get; init; }
+    /// <summary>The server closes the connection once this answer is written, whatever its headers say.</summary>
+    [JsonPropertyName("close_after")]
+    public bool CloseAfter { get; init; }
 }
 
 /// <summary>Bytes written and flushed <see cref="AtMs"/> milliseconds after the request arrived.</summary>

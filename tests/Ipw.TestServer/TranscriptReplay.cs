@@ -14,6 +14,15 @@ namespace Ipw.TestServer;
 internal sealed class TranscriptReplay(Transcript transcript)
 {
     private readonly ConcurrentDictionary<string, int> _served = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, bool> _closed = new(StringComparer.Ordinal);
+
+    /// <summary>Marks the request's connection closed after an exchange with <see cref="Exchange.CloseAfter"/>. The real
+    /// server's FIN can reach the client before or after it reuses the connection; the replay makes the race's losing
+    /// side certain: the next request on the connection is cut before any byte of an answer (<see cref="Closed"/>).</summary>
+    public void Close(HttpContext ctx) => _closed[ctx.Connection.Id] = true;
+
+    /// <summary>Whether the request came on a connection the transcript's server has closed.</summary>
+    public bool Closed(HttpContext ctx) => _closed.ContainsKey(ctx.Connection.Id);
 
     public string Name => transcript.Name;
 
