@@ -7,8 +7,23 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
 npm install --prefix tests/arrow-js --no-audit --no-fund --loglevel=error >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
+# The live suite's real llama.cpp server (Debian's llama-server in a chroot kept in ipw's cache): made while the
+# build runs, once per machine. Where it cannot be made (exit 3: not root, no Debian mirror), the live tests are
+# reported skipped, and the closing line says why.
+live_log="$(mktemp)"
+bash scripts/servers/llamacpp.sh provision >/dev/null 2>"$live_log" &
+live_pid=$!
 # -p:IpwLibTorch=cpu: libtorch (CPU, one 128 MB NuGet package) beside the torchsharp plugin, which its tests run on.
 dotnet build Ipw.sln -c Release -nologo -v quiet "-clp:ErrorsOnly;NoSummary" -p:IpwLibTorch=cpu || { echo "0 passed, 1 failed"; exit 1; }
+
+live_skip=""
+wait "$live_pid"
+case $? in
+  0) ;;
+  3) live_skip="$(tail -1 "$live_log")"; export IPW_LIVE_LLAMACPP_SKIP="$live_skip" ;;
+  *) cat "$live_log" >&2; echo "0 passed, 1 failed"; exit 1 ;;
+esac
+rm -f "$live_log"
 
 log="$(mktemp)"
 # One test assembly at a time (-m:1): the timing tests compare against injected delays, and two loaded
@@ -43,5 +58,9 @@ else
 fi
 
 echo "test assemblies: $assemblies"
-echo "$passed passed, $failed failed, $skipped skipped"
+if [ -n "$live_skip" ]; then
+  echo "$passed passed, $failed failed, $skipped skipped (the live llama-server suite: ${live_skip#llamacpp.sh: })"
+else
+  echo "$passed passed, $failed failed, $skipped skipped"
+fi
 exit "$status"

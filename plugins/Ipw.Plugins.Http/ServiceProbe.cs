@@ -34,7 +34,9 @@ internal sealed class ServiceProbe(HttpClient http, HttpSettings settings, strin
             if (!response.IsSuccessStatusCode)
             {
                 var error = await HttpErrors.StatusErrorAsync(response, timeout.Token).ConfigureAwait(false);
-                throw new PluginConfigurationException($"{url} answered {error.Message}; {hint}");
+                // A refused key is said as such: the address is right.
+                throw new PluginConfigurationException(response.StatusCode is System.Net.HttpStatusCode.Unauthorized or System.Net.HttpStatusCode.Forbidden
+                    ? $"{url} answered {error.Message}" : $"{url} answered {error.Message}; {hint}");
             }
             var stream = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
             return await JsonDocument.ParseAsync(stream, cancellationToken: timeout.Token).ConfigureAwait(false);
