@@ -4,7 +4,8 @@ parsed with json.loads, a timestamp per chunk, the text kept), as the peer of ip
 
     python3 aiohttp_stream.py URL --requests N --concurrency C --max-tokens T [--ttft-out FILE]
 
-Prints one JSON line: requests, chunks, errors, wall seconds. With --ttft-out, writes "seed ttft_s" per request.
+Prints one JSON line: requests, chunks, errors, wall seconds. With --ttft-out, writes "seed ttft_s e2e_s" per
+successful request.
 """
 import argparse
 import asyncio
@@ -26,17 +27,19 @@ async def one(session, url, seed, max_tokens):
     }
     start = time.perf_counter()
     ttft = None
+    done = False
     stamps = []
     text = []
     async with session.post(url, json=payload) as response:
         if response.status != 200:
-            return None, 0, False
+            return None, 0, False, None
         async for raw in response.content:
             line = raw.strip()
             if not line.startswith(b"data:"):
                 continue
             data = line[5:].strip()
             if data == b"[DONE]":
+                done = True
                 break
             event = json.loads(data)
             now = time.perf_counter()
@@ -46,7 +49,7 @@ async def one(session, url, seed, max_tokens):
                     ttft = now - start
                 stamps.append(now)
                 text.append(choices[0]["delta"]["content"])
-    return ttft, len(stamps), True
+    return ttft, len(stamps), done, time.perf_counter() - start
 
 
 async def main():
@@ -67,7 +70,11 @@ async def main():
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
         async def limited(seed):
             async with limit:
-                results[seed] = await one(session, url, seed, args.max_tokens)
+                try:
+                    results[seed] = await one(session, url, seed, args.max_tokens)
+                except aiohttp.ClientError:
+                    # A connection the server had closed (llama.cpp's after a stream): counted as an error, not retried.
+                    results[seed] = (None, 0, False, None)
 
         start = time.perf_counter()
         await asyncio.gather(*(limited(args.seed_base + i) for i in range(args.requests)))
@@ -77,9 +84,9 @@ async def main():
     errors = sum(1 for r in results.values() if not r[2])
     if args.ttft_out:
         with open(args.ttft_out, "w") as f:
-            for seed, (ttft, _, ok) in sorted(results.items()):
+            for seed, (ttft, _, ok, e2e) in sorted(results.items()):
                 if ok and ttft is not None:
-                    f.write(f"{seed} {ttft}\n")
+                    f.write(f"{seed} {ttft} {e2e}\n")
     print(json.dumps({"requests": len(results), "chunks": chunks, "errors": errors, "wall_s": wall}))
 
 

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Ipw.Abstractions;
@@ -116,6 +117,7 @@ internal sealed class EfficiencyAnalysis : IAnalysis
         public double EnergySum, PowerSum, Tokens, Joules;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public Task<AnalysisResult> RunAsync(AnalysisContext context, CancellationToken cancellationToken)
     {
         var run = context.Runs[0];
@@ -151,6 +153,7 @@ internal sealed class EfficiencyAnalysis : IAnalysis
             Add(all, i);
             if (g >= 0) Add(tallies[g], i);
         }
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         void Add(Tally t, int i)
         {
             t.Queries++;

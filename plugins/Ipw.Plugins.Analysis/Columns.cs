@@ -13,6 +13,7 @@ internal static class Columns
     public static double[]? Get(IRunView run, string column) => run.Columns.Contains(column) ? run.Numbers(column) : null;
 
     /// <summary>Pairs (x, y) where both are present (and, for log fits, positive); counts what was left out.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static (double[] X, double[] Y, int Missing, int NonPositive) Pairs(double[] x, double[] y, bool log)
     {
         var xs = new double[x.Length];
@@ -61,6 +62,7 @@ internal static class Columns
     }
 
     /// <summary>One sort of the present values keyed with their groups, then split by group in order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static ((double[] Sorted, int Missing, int Zero) All, (double[] Sorted, int Missing, int Zero)[] Groups) KeyedSort(
         double[] values, int[] groupOf, int groups)
     {
@@ -103,6 +105,7 @@ internal static class Columns
     }
 
     /// <summary>Each group's present values, sorted on their own.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static (double[] Sorted, int Missing, int Zero)[] EachGroup(double[] values, int[] groupOf, int groups)
     {
         var counts = new int[groups];
@@ -128,6 +131,7 @@ internal static class Columns
     }
 
     /// <summary>Element-wise sum; NaN where either is missing.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double[] Sum(double[] a, double[] b)
     {
         var s = new double[a.Length];
@@ -136,6 +140,7 @@ internal static class Columns
     }
 
     /// <summary>The present values, sorted, and how many were missing or zero.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static (double[] Sorted, int Missing, int Zero) Present(double[] values)
     {
         var sorted = new double[values.Length];

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Apache.Arrow;
 
@@ -11,6 +12,7 @@ internal static class ColumnCopy
     public static bool IsNumeric(IArrowArray array) => array is DoubleArray or FloatArray or Int64Array or Int32Array or BooleanArray;
 
     /// <summary>The column's values as doubles, NaN where a value is missing.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Numbers(IArrowArray array, Span<double> into)
     {
         switch (array)
@@ -26,6 +28,7 @@ internal static class ColumnCopy
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Convert<T>(PrimitiveArray<T> array, Span<double> into) where T : struct, INumberBase<T>
     {
         var values = array.Values;
@@ -53,6 +56,7 @@ internal sealed class SharedStrings
     private bool _many;
 
     /// <summary>The column's values for one batch; null where a value is missing.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Copy(StringArray strings, Span<string?> into)
     {
         var offsets = strings.ValueOffsets;

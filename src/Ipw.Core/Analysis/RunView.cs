@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Apache.Arrow;
@@ -101,6 +102,7 @@ public sealed class RunView : IRunView
         lock (_texts) return LoadTexts(column);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private string?[] LoadTexts(string column)
     {
         if (_texts.TryGetValue(column, out var values)) return values;
@@ -120,6 +122,7 @@ public sealed class RunView : IRunView
 
     public IReadOnlyList<TelemetrySeries> Telemetry() => _telemetry ??= ReadTelemetry();
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Load()
     {
         // Arrays are sized from summary.json's count when it has one (grown if the file holds more), so a large run is
@@ -194,6 +197,7 @@ public sealed class RunView : IRunView
         return array;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static string? Text(IArrowArray array, int i) => array switch
     {
         StringArray s => s.GetString(i),
@@ -218,6 +222,7 @@ public sealed class RunView : IRunView
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private IReadOnlyList<TelemetrySeries> ReadTelemetry()
     {
         var path = Path.Combine(Directory, RunStore.TelemetryFileName);
