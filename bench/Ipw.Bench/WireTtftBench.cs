@@ -47,8 +47,8 @@ internal static class WireTtftBench
                         "--client-param", $"reuse_connections={mode}",
                         "--baseline", "0", "--energy", "system", "--progress", "none", "--output-dir", output,
                     ]));
-                    var ipwTimes = ReadIpw(Directory.GetFiles(output, "data-00000-of-00001.arrow", SearchOption.AllDirectories).Single());
-                    line += $"\n    ipw (reuse_connections={mode}): {Line(ipwTimes, ipwWire)}";
+                    var (ipwTimes, startedAt) = ReadIpw(Directory.GetFiles(output, "data-00000-of-00001.arrow", SearchOption.AllDirectories).Single());
+                    line += $"\n    ipw (reuse_connections={mode}): {Line(ipwTimes, ipwWire)}\n      {Split(ipwTimes, startedAt, ipwWire)}";
                 }
                 if (python is not null)
                 {
@@ -87,22 +87,48 @@ internal static class WireTtftBench
         return WireCapture.Read(pcap, port);
     }
 
-    /// <summary>Seed → (TTFT, E2E), s, of every successful query.</summary>
-    private static Dictionary<long, (double? Ttft, double E2e)> ReadIpw(string data)
+    /// <summary>Seed → (TTFT, E2E), s, of every successful query, and seed → its send on the wall clock (Unix seconds:
+    /// <c>started_at</c> + <c>client_queue_s</c>; ipw derives started_at from its monotonic clock once per run).</summary>
+    private static (Dictionary<long, (double? Ttft, double E2e)> Times, Dictionary<long, double> StartedAt) ReadIpw(string data)
     {
         using var stream = File.OpenRead(data);
         using var reader = new ArrowStreamReader(stream);
         var times = new Dictionary<long, (double?, double)>();
+        var started = new Dictionary<long, double>();
         while (reader.ReadNextRecordBatch() is { } batch)
         {
             var index = (Int64Array)batch.Column("query_index");
             var status = (StringArray)batch.Column("status");
             var ttft = (DoubleArray)batch.Column("ttft_s");
             var e2e = (DoubleArray)batch.Column("e2e_latency_s");
+            var at = (StringArray)batch.Column("started_at");
+            var queue = (DoubleArray)batch.Column("client_queue_s");
             for (var i = 0; i < batch.Length; i++)
-                if (status.GetString(i) == "ok") times[index.GetValue(i)!.Value] = (ttft.GetValue(i), e2e.GetValue(i)!.Value);
+            {
+                if (status.GetString(i) != "ok") continue;
+                var seed = index.GetValue(i)!.Value;
+                times[seed] = (ttft.GetValue(i), e2e.GetValue(i)!.Value);
+                // started_at is when the query was handed to the client; its send is client_queue_s later.
+                started[seed] = (DateTimeOffset.Parse(at.GetString(i), CultureInfo.InvariantCulture) - DateTimeOffset.UnixEpoch).TotalSeconds + (queue.GetValue(i) ?? 0);
+            }
         }
-        return times;
+        return (times, started);
+    }
+
+    /// <summary>Where ipw's TTFT excess lies: before the request reached the wire (ipw's send stamp → its first byte on the
+    /// wire, the two clocks aligned through started_at) and after the token did (its last byte on the wire → ipw's stamp).</summary>
+    private static string Split(Dictionary<long, (double? Ttft, double E2e)> client, Dictionary<long, double> startedAt, Dictionary<long, WireCapture.Exchange> wire)
+    {
+        var send = new List<double>();
+        var receive = new List<double>();
+        foreach (var (seed, t) in client)
+        {
+            if (!wire.TryGetValue(seed, out var w) || t.Ttft is not { } ct || w.FirstToken is not { } wt || !startedAt.TryGetValue(seed, out var s)) continue;
+            var before = (w.Sent - s) * 1000;
+            send.Add(before);
+            receive.Add((ct - (wt - w.Sent)) * 1000 - before);
+        }
+        return $"of which before the send reached the wire p50 {Pct(send, 50):F2} / p99 {Pct(send, 99):F2} ms, after the token did p50 {Pct(receive, 50):F2} / p99 {Pct(receive, 99):F2} ms";
     }
 
     /// <summary>"TTFT p50 / p99, E2E p50 / p99" of client − wire, ms, over the requests both saw.</summary>

@@ -32,8 +32,9 @@ internal sealed class HttpConnections : IDisposable
     private readonly ConnectionReuse _mode;
     private readonly Action<HttpClient> _configure;
     private readonly Lazy<HttpClient> _fresh;
-    private int _stale;
+    private int _stale, _opened;
     private volatile bool _serverCloses;
+    private string? _seen;
 
     /// <param name="configure">Sets the default headers (authorization, user agent, <c>header.*</c>) on each client made.</param>
     public HttpConnections(HttpSettings settings, ConnectionReuse mode, Action<HttpClient> configure)
@@ -41,8 +42,8 @@ internal sealed class HttpConnections : IDisposable
         _settings = settings;
         _mode = mode;
         _configure = configure;
-        Pooled = Make(TimeSpan.FromMinutes(5), closeEach: false);
-        _fresh = new Lazy<HttpClient>(() => Make(TimeSpan.Zero, closeEach: true), LazyThreadSafetyMode.ExecutionAndPublication);
+        Pooled = Make(TimeSpan.FromMinutes(5), closeEach: false, counted: true);
+        _fresh = new Lazy<HttpClient>(() => Make(TimeSpan.Zero, closeEach: true, counted: false), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     /// <summary>Pooled connections: every prepare-time call, and the queries while the pool is trusted.</summary>
@@ -72,7 +73,38 @@ internal sealed class HttpConnections : IDisposable
     public void NoteStale()
     {
         Interlocked.Increment(ref _stale);
+        _seen ??= "a query met a connection the server had closed";
         _serverCloses = true;
+    }
+
+    /// <summary>
+    /// After the warm-up, before measuring (<see cref="ConnectionReuse.Auto"/> only): whether the server closed the
+    /// connection that carried the warm-up's stream. The pool then holds one idle connection if the server kept it; a
+    /// cheap request through the pool (<paramref name="path"/>) opens a new one only if it did not. Seen so, the
+    /// queries open a connection each from the first, and none has to be sent twice.
+    /// </summary>
+    public async Task DetectClosingServerAsync(string path, CancellationToken ct)
+    {
+        if (_mode != ConnectionReuse.Auto || _serverCloses) return;
+        await Task.Delay(20, ct).ConfigureAwait(false); // the server's FIN, if it sent one, is read by now on any near network
+        var opened = Volatile.Read(ref _opened);
+        try
+        {
+            using var response = await Pooled.GetAsync(path, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
+        }
+        catch (HttpRequestException e) when (IsStale(e))
+        {
+            opened = -1;
+        }
+        catch (HttpRequestException)
+        {
+            return; // the probe failed for another reason: nothing learned
+        }
+        if (opened < 0 || Volatile.Read(ref _opened) > opened)
+        {
+            _seen = "the server closed the connection of the warm-up's stream";
+            _serverCloses = true;
+        }
     }
 
     /// <summary>What summary.json's client report says of the connections.</summary>
@@ -82,8 +114,8 @@ internal sealed class HttpConnections : IDisposable
         report["stale_connection_retries"] = StaleRetries.ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (_serverCloses)
             report["connections"] = _mode == ConnectionReuse.Auto
-                ? "the server closed kept-alive connections after answers; ipw opened a new connection per query from the first time it did"
-                : "the server closed kept-alive connections after answers";
+                ? $"{_seen} although it said Keep-Alive; from then on ipw opened a new connection per query"
+                : $"{_seen} although it said Keep-Alive";
     }
 
     public static ConnectionReuse Parse(ClientOptions options) => options.Settings.GetValueOrDefault("reuse_connections") switch
@@ -94,7 +126,7 @@ internal sealed class HttpConnections : IDisposable
         var v => throw new PluginConfigurationException($"parameter 'reuse_connections' must be auto, yes or no, got '{v}'"),
     };
 
-    private HttpClient Make(TimeSpan lifetime, bool closeEach)
+    private HttpClient Make(TimeSpan lifetime, bool closeEach, bool counted)
     {
         var handler = new SocketsHttpHandler
         {
@@ -104,6 +136,7 @@ internal sealed class HttpConnections : IDisposable
             PooledConnectionLifetime = lifetime,
             AutomaticDecompression = DecompressionMethods.None,
             UseProxy = false,
+            ConnectCallback = (context, ct) => ConnectAsync(context, counted, ct),
             // No cap on connections: an HTTP/1.1 request past a cap waits inside the handler for a free connection,
             // after its send was stamped, so an open loop past the cap would time that wait as the server's TTFT.
         };
@@ -111,6 +144,24 @@ internal sealed class HttpConnections : IDisposable
         if (closeEach) http.DefaultRequestHeaders.ConnectionClose = true;
         _configure(http);
         return http;
+    }
+
+    /// <summary>Connects as the handler does (Nagle off), counting the pool's connections; the connection's stream stamps
+    /// each request's first write (<see cref="SendStamp"/>).</summary>
+    private async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, bool counted, CancellationToken ct)
+    {
+        if (counted) Interlocked.Increment(ref _opened);
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(context.DnsEndPoint, ct).ConfigureAwait(false);
+            return new StampingStream(new NetworkStream(socket, ownsSocket: true));
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
     }
 
     public void Dispose()

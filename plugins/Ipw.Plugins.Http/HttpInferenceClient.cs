@@ -96,7 +96,19 @@ internal abstract class HttpInferenceClient : IInferenceClient
     /// <summary>Reads the response body to its end (or the protocol's final chunk), filling <paramref name="state"/>.</summary>
     protected abstract Task ReadStreamAsync(Stream body, StreamState state, CancellationToken cancellationToken);
 
-    public virtual Task BeginMeasurementAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    /// <summary>After the warm-up: learns whether the server closes the connections it says it keeps (see
+    /// <see cref="HttpConnections.DetectClosingServerAsync"/>), then lets the client read its "before" values.</summary>
+    public async Task BeginMeasurementAsync(CancellationToken cancellationToken)
+    {
+        await Connections.DetectClosingServerAsync(ProbePath, cancellationToken).ConfigureAwait(false);
+        await BeginServiceMeasurementAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A cheap GET the service answers (its health or version route).</summary>
+    protected abstract string ProbePath { get; }
+
+    /// <summary>Reads what the run's end is set against (the server's counters), once the warm-up is over.</summary>
+    protected virtual Task BeginServiceMeasurementAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>What the run's end reports (summary.json's <c>client.report</c>): the service's own figures, and how the
     /// connections went.</summary>
@@ -173,9 +185,21 @@ internal abstract class HttpInferenceClient : IInferenceClient
         timeout.CancelAfter(Settings.FirstTokenTimeout < Settings.TotalTimeout ? Settings.FirstTokenTimeout : Settings.TotalTimeout);
         var sentAt = Stopwatch.GetTimestamp();
         var phase = "first token";
+        // The query is sent when its first byte goes to the socket (see SendStamp); the time before, spent taking or
+        // opening a connection, is the client's (client_queue_s). Should no byte be written (no connection), now.
+        var stamp = SendStamp.Current.Value = new SendStamp();
         try
         {
-            using var response = await http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+            HttpResponseMessage sent;
+            try
+            {
+                sent = await http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+            }
+            finally
+            {
+                if (stamp.At != 0) sentAt = stamp.At;
+            }
+            using var response = sent;
             if (!response.IsSuccessStatusCode)
             {
                 state.Error = await HttpErrors.StatusErrorAsync(response, timeout.Token).ConfigureAwait(false);

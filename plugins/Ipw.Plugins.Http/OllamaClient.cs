@@ -30,6 +30,8 @@ internal sealed class OllamaClient : HttpInferenceClient
     private static IEnumerable<string> PrefixKeys(ClientOptions options) =>
         options.Settings.Keys.Where(k => k.StartsWith(OptionPrefix, StringComparison.OrdinalIgnoreCase) && k.Length > OptionPrefix.Length);
 
+    protected override string ProbePath => "api/version";
+
     public override async Task<ClientInfo> PrepareAsync(CancellationToken cancellationToken)
     {
         var waited = await WaitReadyAsync("api/version", cancellationToken).ConfigureAwait(false);

@@ -96,7 +96,9 @@ internal sealed class OpenAiClient : HttpInferenceClient
         return Info(details);
     }
 
-    public override async Task BeginMeasurementAsync(CancellationToken cancellationToken)
+    protected override string ProbePath => HealthPath;
+
+    protected override async Task BeginServiceMeasurementAsync(CancellationToken cancellationToken)
     {
         // Read after the warm-up: the run's differences are the measured queries' alone.
         if (MetricsPrefix is { } prefix) _metricsBefore = await ServerMetrics.ScrapeAsync(Http, prefix, cancellationToken).ConfigureAwait(false);

@@ -55,6 +55,37 @@ public sealed class StaleConnectionTests(ServerFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task By_default_a_server_that_closes_the_warm_ups_connection_is_seen_before_measuring_and_no_query_is_sent_twice()
+    {
+        var t = Ipw.TestServer.Transcript.Named(Transcript);
+        Server.Behaviour = new Behaviour { Replay = t.Name, Transcript = t };
+        await using var client = Clients.Create("llamacpp", new ClientOptions(null, new Uri(Server.BaseUrl, "v1").ToString(), new Dictionary<string, string>()));
+        await client.PrepareAsync(CancellationToken.None);
+        Assert.Null((await Clients.Ask(client)).Error); // the warm-up
+        await client.BeginMeasurementAsync(CancellationToken.None);
+        var results = new List<InferenceResult>();
+        for (var i = 0; i < 8; i++) results.Add(await Clients.Ask(client));
+        var report = await client.FinishAsync(CancellationToken.None);
+
+        Assert.All(results, r => Assert.True(r.Error is null && !r.Reconnected && r.Attempts == 1));
+        Assert.Equal("0", report["stale_connection_retries"]);
+        Assert.Contains("the server closed the connection of the warm-up's stream", report["connections"]);
+    }
+
+    [Fact]
+    public async Task A_server_that_keeps_its_connections_keeps_them_pooled()
+    {
+        Server.Behaviour = new Behaviour();
+        await using var client = Clients.Create("openai", Server.BaseUrl);
+        await client.PrepareAsync(CancellationToken.None);
+        await Clients.Ask(client);
+        await client.BeginMeasurementAsync(CancellationToken.None);
+        await Clients.Ask(client);
+        var report = await client.FinishAsync(CancellationToken.None);
+        Assert.False(report.ContainsKey("connections"), report.GetValueOrDefault("connections"));
+    }
+
+    [Fact]
     public async Task Not_reusing_connections_no_query_is_cut()
     {
         var (results, report) = await SendAsync("no", 6);
