@@ -16,16 +16,22 @@ internal static class WireTtftBench
 {
     /// <param name="reuse">ipw's <c>reuse_connections</c> settings to run, each in its own row: what a connection per query
     /// costs against resending the queries that met a closed one.</param>
-    public static void Run(string ipw, string root, int[] concurrencies, int maxTokens, string[] reuse)
+    /// <param name="pin">Server on the last CPU, ipw and the peer on the others (taskset): what the tail is without
+    /// the server's threads competing for the client's cores.</param>
+    public static void Run(string ipw, string root, int[] concurrencies, int maxTokens, string[] reuse, bool pin)
     {
         var inv = CultureInfo.InvariantCulture;
         var script = Path.Combine(root, "scripts", "servers", "llamacpp.sh");
         var python = ChunkBench.FindPython();
         var work = Directory.CreateTempSubdirectory("ipw-bench-wire-").FullName;
         var parallel = 8;
-        var url = Shell("bash", script, "start", "--name", "bench-wire", "--", "-t", "1", "--parallel", parallel.ToString(inv), "-c", "16384").Trim().Split('\n')[^1];
+        var last = Environment.ProcessorCount - 1;
+        string[] serverCpus = pin ? ["--cpus", last.ToString(inv)] : [];
+        var url = Shell("bash", [script, "start", "--name", "bench-wire", .. serverCpus, "--", "-t", "1", "--parallel", parallel.ToString(inv), "-c", "16384"]).Trim().Split('\n')[^1];
+        // The clients run under taskset when pinned: "taskset -c 0-(n-2) ipw ...".
+        string[] clientPin = pin ? ["-c", last == 1 ? "0" : $"0-{last - 1}"] : [];
         var port = new Uri(url).Port;
-        Console.WriteLine($"wire truth against {Shell("bash", script, "version").Trim()} (-t 1 --parallel {parallel}): ipw − wire per request, ms " +
+        Console.WriteLine($"wire truth against {Shell("bash", script, "version").Trim()} (-t 1 --parallel {parallel}{(pin ? $"; server pinned to CPU {last}, clients to the others" : "")}): ipw − wire per request, ms " +
                           $"(TTFT: first byte sent → last byte of the first token's event; E2E: → last byte of [DONE]), {maxTokens}-token answers" +
                           (python is null ? " (no Python with aiohttp: apt-get install python3-aiohttp for the peer)" : ""));
         try
@@ -40,9 +46,9 @@ internal static class WireTtftBench
                 foreach (var mode in reuse)
                 {
                     var output = Path.Combine(work, $"c{c}-{mode}");
-                    var ipwWire = Captured(work, port, $"ipw-{c}-{mode}", () => IpwRuns.Run(ipw, work,
+                    var ipwWire = Captured(work, port, $"ipw-{c}-{mode}", () => IpwRuns.Run(pin ? "taskset" : ipw, work,
                     [
-                        "profile", "--client", "llamacpp", "--client-base-url", url, "--dataset", "jsonl", "--dataset-path", prompts,
+                        .. clientPin, .. pin ? new[] { ipw } : [], "profile", "--client", "llamacpp", "--client-base-url", url, "--dataset", "jsonl", "--dataset-path", prompts,
                         "--max-tokens", maxTokens.ToString(inv), "--concurrency", c.ToString(inv), "--seed", "0", "--warmup", "1",
                         "--client-param", $"reuse_connections={mode}",
                         "--baseline", "0", "--energy", "system", "--progress", "none", "--output-dir", output,
@@ -53,9 +59,9 @@ internal static class WireTtftBench
                 if (python is not null)
                 {
                     var times = Path.Combine(work, $"py-{c}.txt");
-                    var pyWire = Captured(work, port, $"py-{c}", () => IpwRuns.Run(python, work,
+                    var pyWire = Captured(work, port, $"py-{c}", () => IpwRuns.Run(pin ? "taskset" : python, work,
                     [
-                        Path.Combine(root, "bench", "peers", "aiohttp_stream.py"), url, "--requests", requests.ToString(inv),
+                        .. clientPin, .. pin ? new[] { python } : [], Path.Combine(root, "bench", "peers", "aiohttp_stream.py"), url, "--requests", requests.ToString(inv),
                         "--concurrency", c.ToString(inv), "--max-tokens", maxTokens.ToString(inv), "--ttft-out", times,
                     ]));
                     var py = File.ReadLines(times).Select(l => l.Split(' '))
@@ -149,7 +155,9 @@ internal static class WireTtftBench
 
     private static double Pct(List<double> values, double p) => values.Count == 0 ? double.NaN : Statistics.Percentile([.. values.Order()], p);
 
-    private static string Shell(string file, params string[] args)
+    private static string Shell(string file, params string[] args) => Shell(file, (IEnumerable<string>)args);
+
+    private static string Shell(string file, IEnumerable<string> args)
     {
         var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in args) psi.ArgumentList.Add(a);
@@ -157,7 +165,7 @@ internal static class WireTtftBench
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
         p.WaitForExit();
-        if (p.ExitCode != 0) throw new InvalidOperationException($"{file} {string.Join(' ', args)} exited {p.ExitCode}: {stderr.Result}");
+        if (p.ExitCode != 0) throw new InvalidOperationException($"{file} {string.Join(' ', psi.ArgumentList)} exited {p.ExitCode}: {stderr.Result}");
         return stdout.Result;
     }
 }

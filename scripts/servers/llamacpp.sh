@@ -3,9 +3,10 @@
 # the unstable suite) in a minimal chroot that is made once in ipw's cache folder and then reused.
 #
 #   llamacpp.sh provision                 make the chroot (about 300 MB, under a minute) unless it is there
-#   llamacpp.sh start [--name N] [--port P] [--model GGUF] [--wait SECONDS] [-- llama-server arguments]
+#   llamacpp.sh start [--name N] [--port P] [--model GGUF] [--cpus LIST] [--wait SECONDS] [-- llama-server arguments]
 #                                         start llama-server on 127.0.0.1 (a free port unless --port), wait for
-#                                         /health, print its URL (http://127.0.0.1:P) on stdout
+#                                         /health, print its URL (http://127.0.0.1:P) on stdout; --cpus pins it
+#                                         to those CPUs (taskset), e.g. to keep it off a client's core
 #   llamacpp.sh stop [--name N | --all]   stop it (SIGTERM, then SIGKILL after 10 s)
 #   llamacpp.sh status [--name N]         one line per server: name, URL, pid, model; exit 1 when N is not running
 #   llamacpp.sh version                   the provisioned llama-server's version line
@@ -90,13 +91,14 @@ running() { # name -> 0 when its process is alive
 }
 
 start() {
-  local name=default port="" model="" wait=120
+  local name=default port="" model="" wait=120 cpus=""
   while [ $# -gt 0 ]; do
     case "$1" in
       --name) name="$2"; shift 2 ;;
       --port) port="$2"; shift 2 ;;
       --model) model="$2"; shift 2 ;;
       --wait) wait="$2"; shift 2 ;;
+      --cpus) cpus="$2"; shift 2 ;;
       --) shift; break ;;
       *) die 2 "start: unknown option '$1' (llama-server's own arguments go after --)" ;;
     esac
@@ -113,7 +115,9 @@ start() {
   [ -n "$port" ] || port="$(free_port)"
   local log="$state/$name.log" url="http://127.0.0.1:$port"
   # setsid: the server is its own session, so a test runner's signals reach it only through 'stop'.
-  setsid chroot "$rootfs" /usr/bin/llama-server -m "/models/$(basename "$model")" --host 127.0.0.1 --port "$port" "$@" \
+  local pin=()
+  [ -z "$cpus" ] || pin=(taskset -c "$cpus")
+  setsid "${pin[@]}" chroot "$rootfs" /usr/bin/llama-server -m "/models/$(basename "$model")" --host 127.0.0.1 --port "$port" "$@" \
     >"$log" 2>&1 </dev/null &
   local pid=$!
   echo "$pid" >"$state/$name.pid"

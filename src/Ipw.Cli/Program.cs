@@ -3,6 +3,8 @@ using Ipw.Abstractions;
 using Ipw.Cli;
 using Ipw.Core;
 
+CollectorBudget.Apply(args);
+
 var root = new RootCommand("ipw — Intelligence Per Watt: what a model on a given machine really costs (latency, tokens, energy, power, memory)");
 root.Subcommands.Add(ListCommand.Create());
 root.Subcommands.Add(ProfileCommand.Create());

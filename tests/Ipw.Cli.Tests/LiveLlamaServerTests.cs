@@ -35,10 +35,10 @@ public sealed class LiveLlamaServerTests(LlamaServers servers) : IClassFixture<L
     }
 
     [SkippableFact]
-    public void Closed_loops_at_concurrency_1_4_and_16_lose_no_query_to_the_connections_the_server_closes()
+    public void Closed_loops_at_concurrency_1_4_16_and_64_lose_no_query_to_the_connections_the_server_closes()
     {
         RequireServer();
-        foreach (var (c, n) in new[] { (1, 16), (4, 40), (16, 64) })
+        foreach (var (c, n) in new[] { (1, 16), (4, 40), (16, 64), (64, 128) })
         {
             var r = Profile("openai", Main + "/v1", n, "--concurrency", c.ToString());
             Assert.True(r.ExitCode == 0, $"c={c}: {r.Stderr}{r.Stdout}");
