@@ -83,6 +83,9 @@ internal abstract class HttpInferenceClient : IInferenceClient
         return new ClientInfo(Model, details) { Address = $"{ClientName} at {Settings.Address}", Server = Identity };
     }
 
+    /// <summary>Whether the answer is streamed (false: asked for whole, <c>stream: false</c>).</summary>
+    protected virtual bool Streams => true;
+
     /// <summary>The media type of the service's stream ("text/event-stream", "application/x-ndjson").</summary>
     protected abstract string StreamMediaType { get; }
 
@@ -182,7 +185,8 @@ internal abstract class HttpInferenceClient : IInferenceClient
     {
         using var message = BuildRequest(request);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(Settings.FirstTokenTimeout < Settings.TotalTimeout ? Settings.FirstTokenTimeout : Settings.TotalTimeout);
+        // A whole answer's headers come when it is done: only the total timeout applies to it.
+        timeout.CancelAfter(Streams && Settings.FirstTokenTimeout < Settings.TotalTimeout ? Settings.FirstTokenTimeout : Settings.TotalTimeout);
         var sentAt = Stopwatch.GetTimestamp();
         var phase = "first token";
         // The query is sent when its first byte goes to the socket (see SendStamp); the time before, spent taking or

@@ -138,7 +138,8 @@ internal static class OpenAiChunkParser
     {
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            if (reader.ValueTextEquals("delta"u8))
+            // A stream's choice carries a delta; a whole answer's (stream: false) its message, of the same shape.
+            if (reader.ValueTextEquals("delta"u8) || reader.ValueTextEquals("message"u8))
             {
                 reader.Read();
                 if (reader.TokenType != JsonTokenType.StartObject) { reader.Skip(); continue; }

@@ -25,6 +25,7 @@ internal sealed class OpenAiClient : HttpInferenceClient
     private readonly OpenAiFlavor _flavor;
     private readonly int? _minTokens;
     private readonly bool _ignoreEos;
+    private readonly bool _stream;
     private ServerMetrics? _metricsBefore;
 
     /// <summary>The fields every request body carries, which a <c>body.KEY</c> parameter may not replace.</summary>
@@ -32,10 +33,11 @@ internal sealed class OpenAiClient : HttpInferenceClient
 
     public OpenAiClient(OpenAiFlavor flavor, ClientOptions options)
         : base(NameOf(flavor), options, Address(flavor, options), Endpoints,
-            flavor == OpenAiFlavor.Vllm ? ["min_tokens", "ignore_eos"] : [],
+            flavor == OpenAiFlavor.Vllm ? ["stream", "min_tokens", "ignore_eos"] : ["stream"],
             [.. OwnFields, .. options.Settings.Keys.Where(k => flavor == OpenAiFlavor.Vllm && k is "min_tokens" or "ignore_eos")])
     {
         _flavor = flavor;
+        _stream = options.GetBool("stream", true);
         if (flavor == OpenAiFlavor.Vllm)
         {
             _minTokens = options.Settings.ContainsKey("min_tokens") ? options.GetInt("min_tokens", 0) : null;
@@ -113,7 +115,9 @@ internal sealed class OpenAiClient : HttpInferenceClient
         _ => null,
     };
 
-    protected override string StreamMediaType => "text/event-stream";
+    protected override bool Streams => _stream;
+
+    protected override string StreamMediaType => _stream ? "text/event-stream" : "application/json";
 
     protected override HttpRequestMessage BuildRequest(InferenceRequest request)
     {
@@ -129,12 +133,15 @@ internal sealed class OpenAiClient : HttpInferenceClient
                 JsonBody.WriteMessages(w, request.Messages);
             }
             else w.WriteString("prompt", string.Join("\n\n", request.Messages.Select(m => m.Content)));
-            w.WriteBoolean("stream", true);
-            w.WriteStartObject("stream_options");
-            w.WriteBoolean("include_usage", true);
-            // vLLM can report usage in every chunk: exact tokens per chunk instead of an average.
-            if (_flavor == OpenAiFlavor.Vllm) w.WriteBoolean("continuous_usage_stats", true);
-            w.WriteEndObject();
+            w.WriteBoolean("stream", _stream);
+            if (_stream)
+            {
+                w.WriteStartObject("stream_options");
+                w.WriteBoolean("include_usage", true);
+                // vLLM can report usage in every chunk: exact tokens per chunk instead of an average.
+                if (_flavor == OpenAiFlavor.Vllm) w.WriteBoolean("continuous_usage_stats", true);
+                w.WriteEndObject();
+            }
             w.WriteNumber("max_tokens", p.MaxTokens);
             w.WriteNumber("temperature", p.Temperature);
             if (p.Seed is { } seed) w.WriteNumber("seed", seed);
@@ -150,7 +157,18 @@ internal sealed class OpenAiClient : HttpInferenceClient
     }
 
     protected override Task ReadStreamAsync(Stream body, StreamState state, CancellationToken cancellationToken) =>
-        ReadSseAsync(body, state, cancellationToken);
+        _stream ? ReadSseAsync(body, state, cancellationToken) : ReadWholeAsync(body, state, cancellationToken);
+
+    /// <summary>A whole answer (<c>stream: false</c>): one JSON object with the same fields as a chunk, the choice's
+    /// <c>message</c> in place of its <c>delta</c>; read to its end, then parsed once.</summary>
+    private static async Task ReadWholeAsync(Stream body, StreamState state, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        await body.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+        state.WholeAnswer = true;
+        OpenAiChunkParser.Parse(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), state);
+        state.Completed = true;
+    }
 
     /// <summary>The streaming hot path: SSE events parsed straight from bytes into the state.</summary>
     internal static Task ReadSseAsync(Stream body, StreamState state, CancellationToken cancellationToken) =>

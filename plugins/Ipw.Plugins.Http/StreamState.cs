@@ -100,8 +100,13 @@ internal sealed class StreamState(int maxTokens = 512)
     public long ReceivedAt { get; set; }
 
     /// <summary>Records a chunk stamped at receipt, classified by what it carried.</summary>
+    /// <summary>The answer came whole (a request with <c>stream: false</c>): its text has no timeline, so no chunk is
+    /// recorded and the query has no TTFT or inter-token latencies (missing, not guessed).</summary>
+    public bool WholeAnswer { get; set; }
+
     public void AddChunk(int contentBytes, int reasoningBytes, int toolCallBytes, int? tokens)
     {
+        if (WholeAnswer) return;
         var now = ReceivedAt != 0 ? ReceivedAt : Stopwatch.GetTimestamp();
         var kind = contentBytes > 0 ? ChunkKind.Content : reasoningBytes > 0 ? ChunkKind.Reasoning
             : toolCallBytes > 0 ? ChunkKind.ToolCall : ChunkKind.Empty;

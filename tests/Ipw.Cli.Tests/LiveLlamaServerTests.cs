@@ -104,6 +104,26 @@ public sealed class LiveLlamaServerTests(LlamaServers servers) : IClassFixture<L
     }
 
     [SkippableFact]
+    public void Whole_answers_from_the_real_server_have_their_counts_and_the_servers_timings_and_no_ttft()
+    {
+        RequireServer();
+        foreach (var client in new[] { "openai", "llamacpp" })
+        {
+            var r = Profile(client, Main + "/v1", 8, "--concurrency", "4", "--client-param", "stream=false");
+            Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
+            var (summary, rows) = TakeRun();
+            Assert.Equal(8, summary.GetProperty("counts").GetProperty("ok").GetInt32());
+            Assert.All(rows.EnumerateArray(), row =>
+            {
+                Assert.Equal(JsonValueKind.Null, row.GetProperty("ttft_s").ValueKind);
+                Assert.Equal(24, row.GetProperty("output_tokens").GetInt64());
+                Assert.True(row.GetProperty("e2e_latency_s").GetDouble() > 0);
+                Assert.NotEqual(JsonValueKind.Null, row.GetProperty("server_eval_s").ValueKind);
+            });
+        }
+    }
+
+    [SkippableFact]
     public void Ctrl_c_twice_mid_stream_cuts_the_streams_and_the_server_frees_its_slots()
     {
         RequireServer();
