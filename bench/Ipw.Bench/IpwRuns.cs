@@ -5,9 +5,9 @@ using System.Text.Json;
 /// run's summary.json.</summary>
 internal static class IpwRuns
 {
-    /// <summary>Runs <c>ipw ARGS</c> in <paramref name="work"/> to its end, draining both pipes; a non-zero exit throws with
-    /// what it printed.</summary>
-    public static void Run(string ipw, string work, IEnumerable<string> args)
+    /// <summary>Runs <c>ipw ARGS</c> (or another program) in <paramref name="work"/> to its end, draining both pipes, and
+    /// returns its standard output; a non-zero exit throws with what it printed.</summary>
+    public static string Run(string ipw, string work, IEnumerable<string> args)
     {
         var psi = new ProcessStartInfo(ipw) { WorkingDirectory = work, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in args) psi.ArgumentList.Add(a);
@@ -16,6 +16,7 @@ internal static class IpwRuns
         var stderr = p.StandardError.ReadToEndAsync();
         p.WaitForExit();
         if (p.ExitCode != 0) throw new InvalidOperationException($"{Path.GetFileName(ipw)} {string.Join(' ', args)} exited {p.ExitCode}: {stderr.Result}{stdout.Result}");
+        return stdout.Result;
     }
 
     /// <summary>The number at <paramref name="path"/> below <paramref name="e"/>.</summary>

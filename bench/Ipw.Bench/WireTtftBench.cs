@@ -155,17 +155,5 @@ internal static class WireTtftBench
 
     private static double Pct(List<double> values, double p) => values.Count == 0 ? double.NaN : Statistics.Percentile([.. values.Order()], p);
 
-    private static string Shell(string file, params string[] args) => Shell(file, (IEnumerable<string>)args);
-
-    private static string Shell(string file, IEnumerable<string> args)
-    {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        p.WaitForExit();
-        if (p.ExitCode != 0) throw new InvalidOperationException($"{file} {string.Join(' ', psi.ArgumentList)} exited {p.ExitCode}: {stderr.Result}");
-        return stdout.Result;
-    }
+    private static string Shell(string file, params string[] args) => IpwRuns.Run(file, Environment.CurrentDirectory, args);
 }
