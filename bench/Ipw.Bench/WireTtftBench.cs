@@ -83,11 +83,13 @@ internal static class WireTtftBench
     {
         var pcap = Path.Combine(work, name + ".pcap");
         var psi = new ProcessStartInfo("tcpdump") { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in new[] { "-i", "lo", "-nn", "-s", "0", "-U", "-B", "65536", "-w", pcap, $"tcp port {port}" }) psi.ArgumentList.Add(a);
+        foreach (var a in new[] { "-i", "lo", "-nn", "-s", "0", "-U", "--immediate-mode", "-B", "65536", "-w", pcap, $"tcp port {port}" }) psi.ArgumentList.Add(a);
         using var tcpdump = Process.Start(psi) ?? throw new InvalidOperationException("tcpdump did not start (apt-get install tcpdump; it needs root)");
         // Capturing once it says so.
         while (tcpdump.StandardError.ReadLine() is { } l && !l.Contains("listening on", StringComparison.Ordinal)) { }
         client();
+        // The last packets can still be on their way from the kernel's buffer to the file: stop once it stops growing.
+        for (long size = -1; new FileInfo(pcap).Length != size; Thread.Sleep(100)) size = new FileInfo(pcap).Length;
         Shell("kill", "-INT", tcpdump.Id.ToString(CultureInfo.InvariantCulture));
         tcpdump.WaitForExit();
         return WireCapture.Read(pcap, port);
