@@ -3,7 +3,7 @@ using Ipw.Abstractions;
 using Ipw.Cli;
 using Ipw.Core;
 
-CollectorBudget.Apply(args);
+CommandRuntime.Apply(args);
 
 var root = new RootCommand("ipw — Intelligence Per Watt: what a model on a given machine really costs (latency, tokens, energy, power, memory)");
 root.Subcommands.Add(ListCommand.Create());
