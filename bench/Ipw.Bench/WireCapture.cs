@@ -57,6 +57,7 @@ internal static class WireCapture
         private readonly MemoryStream _bytes = new();
         private readonly List<(long End, double T)> _segments = [];
         private uint? _next;
+        private static readonly Comparer<(long End, double T)> ByEnd = Comparer<(long End, double T)>.Create((a, b) => a.End.CompareTo(b.End));
 
         public byte[] Bytes => _bytes.ToArray();
 
@@ -74,7 +75,7 @@ internal static class WireCapture
         /// <summary>When the byte at <paramref name="offset"/> arrived.</summary>
         public double TimeOf(long offset)
         {
-            var i = _segments.BinarySearch((offset + 1, 0), Comparer<(long End, double T)>.Create((a, b) => a.End.CompareTo(b.End)));
+            var i = _segments.BinarySearch((offset + 1, 0), ByEnd);
             return _segments[i >= 0 ? i : ~i].T;
         }
     }

@@ -30,18 +30,20 @@ internal sealed class HttpConnections : IDisposable
 {
     private readonly HttpSettings _settings;
     private readonly ConnectionReuse _mode;
-    private readonly Action<HttpClient> _configure;
     private readonly Lazy<HttpClient> _fresh;
+
+    /// <summary>The API key: from the environment only, and only in the authorization header: never in records, the
+    /// summary or logs.</summary>
+    private readonly string? _apiKey = Environment.GetEnvironmentVariable("IPW_API_KEY") is { Length: > 0 } k ? k
+        : Environment.GetEnvironmentVariable("OPENAI_API_KEY") is { Length: > 0 } o ? o : null;
     private int _stale, _opened;
     private volatile bool _serverCloses;
     private string? _seen;
 
-    /// <param name="configure">Sets the default headers (authorization, user agent, <c>header.*</c>) on each client made.</param>
-    public HttpConnections(HttpSettings settings, ConnectionReuse mode, Action<HttpClient> configure)
+    public HttpConnections(HttpSettings settings, ConnectionReuse mode)
     {
         _settings = settings;
         _mode = mode;
-        _configure = configure;
         Pooled = Make(TimeSpan.FromMinutes(5), closeEach: false, counted: true);
         _fresh = new Lazy<HttpClient>(() => Make(TimeSpan.Zero, closeEach: true, counted: false), LazyThreadSafetyMode.ExecutionAndPublication);
     }
@@ -57,9 +59,6 @@ internal sealed class HttpConnections : IDisposable
 
     /// <summary>Queries sent again because their first send went out on a connection the server had closed.</summary>
     public int StaleRetries => Volatile.Read(ref _stale);
-
-    /// <summary>Whether the server was seen closing a connection it had said it would keep.</summary>
-    public bool ServerClosesKeptAlive => _serverCloses;
 
     /// <summary>Whether <paramref name="e"/>, from a request sent through <see cref="Pooled"/>, is what a stale connection
     /// gives: the response ended (or the connection was reset) before its headers. The pool does not say whether the
@@ -142,7 +141,16 @@ internal sealed class HttpConnections : IDisposable
         };
         var http = new HttpClient(handler) { BaseAddress = _settings.BaseUrl, Timeout = Timeout.InfiniteTimeSpan };
         if (closeEach) http.DefaultRequestHeaders.ConnectionClose = true;
-        _configure(http);
+        // The headers every request carries: user agent, authorization (a key, else the base URL's credentials), header.*.
+        http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("ipw", "0.1"));
+        if (_apiKey is not null) http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _apiKey);
+        else if (_settings.Address.UserInfo is { } credentials)
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(credentials)));
+        foreach (var (name, value) in _settings.Headers)
+        {
+            if (!http.DefaultRequestHeaders.TryAddWithoutValidation(name, value))
+                throw new PluginConfigurationException($"parameter 'header.{name}': not a valid request header");
+        }
         return http;
     }
 

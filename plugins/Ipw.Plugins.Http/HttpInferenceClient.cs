@@ -26,7 +26,6 @@ internal abstract class HttpInferenceClient : IInferenceClient
     /// time, and with each system fingerprint the streams carry.</summary>
     protected ConcurrentDictionary<string, string> Identity { get; } = new(StringComparer.Ordinal);
 
-    private readonly string? _apiKey;
     private readonly ConcurrentDictionary<string, Uri> _routes = new(StringComparer.Ordinal);
 
     /// <param name="ownFields">The request fields the client writes itself: a <c>body.KEY</c> parameter may not replace one.</param>
@@ -37,10 +36,7 @@ internal abstract class HttpInferenceClient : IInferenceClient
         options.RequireKnown([.. HttpSettings.Known, .. extraParameters], HttpSettings.HeaderPrefix, HttpSettings.BodyPrefix);
         Options = options;
         Settings = HttpSettings.From(options, address, endpoints, ownFields);
-        // Keys come from the environment only and live in this header: never in records, summary or logs.
-        _apiKey = Environment.GetEnvironmentVariable("IPW_API_KEY") is { Length: > 0 } k ? k
-            : Environment.GetEnvironmentVariable("OPENAI_API_KEY") is { Length: > 0 } o ? o : null;
-        Connections = new HttpConnections(Settings, HttpConnections.Parse(options), Configure);
+        Connections = new HttpConnections(Settings, HttpConnections.Parse(options));
     }
 
     /// <summary>The pooled connections: prepare-time calls and anything outside a measured query.</summary>
@@ -48,20 +44,6 @@ internal abstract class HttpInferenceClient : IInferenceClient
 
     /// <summary>The client's connections: pooled, or one per query where the server closes kept-alive ones.</summary>
     private protected HttpConnections Connections { get; }
-
-    /// <summary>The default headers every request carries: user agent, authorization, <c>header.*</c>.</summary>
-    private void Configure(HttpClient http)
-    {
-        http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("ipw", "0.1"));
-        if (_apiKey is not null) http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _apiKey);
-        else if (Settings.Address.UserInfo is { } credentials)
-            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(credentials)));
-        foreach (var (name, value) in Settings.Headers)
-        {
-            if (!http.DefaultRequestHeaders.TryAddWithoutValidation(name, value))
-                throw new PluginConfigurationException($"parameter 'header.{name}': not a valid request header");
-        }
-    }
 
     /// <summary>Prepare-time calls to the service (needed documents, identity, readiness).</summary>
     protected ServiceProbe Probe => _probe ??= new ServiceProbe(Http, Settings, ClientName);
@@ -132,10 +114,10 @@ internal abstract class HttpInferenceClient : IInferenceClient
         long firstSent = 0;
         var waited = TimeSpan.Zero;
         var reconnected = false;
+        var http = Connections.ForQuery;
         for (var attempt = 1; ; attempt++)
         {
             state.Reset();
-            var http = reconnected && attempt == 2 ? Connections.Fresh : Connections.ForQuery;
             var (sentAt, completedAt, stale) = await SendOnceAsync(http, request, state, cancellationToken).ConfigureAwait(false);
             if (attempt == 1) firstSent = sentAt;
             // A first send on a connection the server had already closed is sent again at once on a new connection: not
@@ -144,8 +126,10 @@ internal abstract class HttpInferenceClient : IInferenceClient
             {
                 Connections.NoteStale();
                 reconnected = true;
+                http = Connections.Fresh;
                 continue;
             }
+            http = Connections.ForQuery;
             // Retries (opt-in) only for faults before any chunk arrived. The query's latencies run from its first send, so
             // every attempt and every wait counts; the attempts and the wait are recorded.
             var retryable = state.Error?.Class is ErrorClass.Connection or ErrorClass.RateLimited or ErrorClass.Server && state.Chunks.Count == 0;

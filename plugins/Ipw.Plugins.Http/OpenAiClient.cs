@@ -229,9 +229,6 @@ internal sealed class OpenAiClient : HttpInferenceClient
     {
         if (MetricsPrefix is not { } prefix) return new Dictionary<string, string>();
         var after = await ServerMetrics.ScrapeAsync(Http, prefix, cancellationToken).ConfigureAwait(false);
-        // llama.cpp serves /metrics only when started with --metrics: without it there is nothing to report.
-        return after is null && _metricsBefore is null && _flavor == OpenAiFlavor.LlamaCpp
-            ? new Dictionary<string, string> { ["metrics_read"] = "\"none: the server serves no /metrics (llama-server needs --metrics)\"" }
-            : ServerMetrics.Report(_metricsBefore, after);
+        return ServerMetrics.Report(_metricsBefore, after, _flavor == OpenAiFlavor.LlamaCpp ? "llama-server serves them with --metrics" : null);
     }
 }

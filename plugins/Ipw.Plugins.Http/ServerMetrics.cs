@@ -109,8 +109,11 @@ internal sealed class ServerMetrics
 
     /// <summary>What summary.json keeps under <c>client.report</c>: the run's counter differences, the gauges as read
     /// before and after, and the server's latency percentiles over the run (from histogram differences).</summary>
-    public static Dictionary<string, string> Report(ServerMetrics? before, ServerMetrics? after)
+    /// <param name="absent">What to say when the server served no metrics at all (how to turn them on).</param>
+    public static Dictionary<string, string> Report(ServerMetrics? before, ServerMetrics? after, string? absent = null)
     {
+        if (before is null && after is null)
+            return new Dictionary<string, string> { ["metrics_read"] = JsonSerializer.Serialize("none: the server serves no /metrics" + (absent is null ? "" : $" ({absent})")) };
         var report = new Dictionary<string, string>
         {
             ["metrics_read"] = JsonSerializer.Serialize(before is null

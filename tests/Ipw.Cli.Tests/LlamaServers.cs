@@ -30,10 +30,10 @@ public sealed class LlamaServers : IDisposable
             Unavailable = why;
             return;
         }
-        var (code, stdout, stderr) = Script_("provision");
+        var (code, stdout, stderr) = RunScript("provision");
         if (code == 3) Unavailable = stderr.Trim();
         else if (code != 0) throw new InvalidOperationException($"llamacpp.sh provision failed ({code}): {stderr}");
-        else Version = Script_("version").Stdout.Trim();
+        else Version = RunScript("version").Stdout.Trim();
     }
 
     /// <summary>The base URL (no /v1) of the server named <paramref name="name"/>, started with <paramref name="args"/> on
@@ -52,13 +52,13 @@ public sealed class LlamaServers : IDisposable
     private string StartNew(string name, string[] args)
     {
         var unique = $"test-{Environment.ProcessId}-{name}";
-        var (code, stdout, stderr) = Script_(["start", "--name", unique, "--model", _model, "--", .. args]);
+        var (code, stdout, stderr) = RunScript(["start", "--name", unique, "--model", _model, "--", .. args]);
         if (code != 0) throw new InvalidOperationException($"llama-server {string.Join(' ', args)} did not start ({code}): {stderr}");
         _started.Add(unique);
         return stdout.Trim().Split('\n')[^1];
     }
 
-    private static (int Code, string Stdout, string Stderr) Script_(params string[] args)
+    private static (int Code, string Stdout, string Stderr) RunScript(params string[] args)
     {
         var psi = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         psi.ArgumentList.Add(Script);
@@ -80,6 +80,6 @@ public sealed class LlamaServers : IDisposable
 
     public void Dispose()
     {
-        foreach (var name in _started) Script_("stop", "--name", name);
+        foreach (var name in _started) RunScript("stop", "--name", name);
     }
 }

@@ -60,4 +60,23 @@ public sealed class ServerMetricsTests
         Assert.False(report.ContainsKey("server_latency"));
         Assert.Contains("after the run only", report["metrics_read"]);
     }
+
+    [Fact]
+    public void A_server_that_serves_no_metrics_is_said_to_with_how_to_turn_them_on()
+    {
+        var report = ServerMetrics.Report(null, null, "llama-server serves them with --metrics");
+        Assert.Equal("\"none: the server serves no /metrics (llama-server serves them with --metrics)\"", report["metrics_read"]);
+        Assert.Single(report);
+    }
+
+    [Fact]
+    public void Llama_cpp_series_are_read_by_their_prefix_and_type()
+    {
+        const string text = "# TYPE llamacpp:tokens_predicted_total counter\nllamacpp:tokens_predicted_total 96\n" +
+                            "# TYPE llamacpp:requests_processing gauge\nllamacpp:requests_processing 2\nvllm:other_total 5\n";
+        var metrics = ServerMetrics.Parse(text, "llamacpp:");
+        Assert.Equal(96, metrics.Counters["llamacpp:tokens_predicted_total"]);
+        Assert.Equal(2, metrics.Gauges["llamacpp:requests_processing"]);
+        Assert.DoesNotContain("vllm:other_total", metrics.Counters.Keys);
+    }
 }
