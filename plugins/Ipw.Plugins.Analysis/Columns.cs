@@ -165,6 +165,8 @@ internal static class Columns
     public static string Format(double? value, string unit = "")
     {
         if (value is not { } v) return "n/a";
+        // Durations in tables are milliseconds with two decimals, so a column reads down without exponents or mixed units.
+        if (unit == "s") return (v * 1000).ToString("#,0.00", CultureInfo.InvariantCulture) + " ms";
         var abs = Math.Abs(v);
         var text = abs == 0 ? "0" : abs >= 1000 ? v.ToString("N0", CultureInfo.InvariantCulture)
             : abs >= 1 ? v.ToString("0.###", CultureInfo.InvariantCulture)

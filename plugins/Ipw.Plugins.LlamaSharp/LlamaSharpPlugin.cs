@@ -11,6 +11,7 @@ public sealed class LlamaSharpPlugin : IIpwPlugin
             "in-process llama.cpp (LLamaSharp, CPU) on a GGUF file; default model: the built-in ipw-tiny",
             options => new LlamaSharpClient(options))
         {
+            InProcess = true,
             CheckAvailability = NativeAvailability,
         });
 

@@ -12,6 +12,7 @@ public sealed class TorchSharpPlugin : IIpwPlugin
             "in-process TorchSharp (libtorch) on a Hugging Face safetensors folder: Llama, Mistral, Qwen2, GPT-2; default model: the built-in ipw-tiny-hf",
             options => new TorchSharpClient(options))
         {
+            InProcess = true,
             CheckAvailability = TorchNatives.Check,
         });
         registry.AddLoad(new LoadDescriptor(

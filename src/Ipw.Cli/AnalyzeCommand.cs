@@ -22,7 +22,7 @@ internal static class AnalyzeCommand
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var folders = RunInputs.Resolve(parse.GetValue(runs)!);
+            var folders = AnalyzeCommand.Runs(parse.GetValue(runs)!);
             var names = parse.GetValue(analyses)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             var outcome = await Analyzer.RunAsync(PluginLoading.Load(), folders, names, parse.GetValue(output) is { } o ? Path.GetFullPath(o) : null, cancellationToken);
             if (Environment.GetEnvironmentVariable("IPW_DEBUG") == "1")
@@ -34,6 +34,10 @@ internal static class AnalyzeCommand
         });
         return command;
     }
+
+    /// <summary>The run folders the arguments name; what a shell glob matched that is not a run is named on stderr.</summary>
+    internal static IReadOnlyList<string> Runs(string[] arguments) =>
+        RunInputs.Resolve(arguments, skipped => Console.Error.WriteLine($"ipw: skipping {skipped}"));
 
     private static void Print(AnalyzeOutcome outcome)
     {

@@ -51,7 +51,7 @@ internal static class ConsoleProgress
             if (_task is null) return;
             if (p.Total is null) _task.MaxValue = p.Done + 1;
             _task.Value = p.Done;
-            _task.Description = $"{p.Done}/{p.Total?.ToString() ?? "?"} queries · {p.Errors} errors · {p.TokensPerSecond:F0} tok/s";
+            _task.Description = $"{p.Done}/{p.Total?.ToString() ?? "?"} queries · {p.Errors} errors · output {p.TokensPerSecond:F0} tok/s";
         }
 
         public void OnFinished(ProfileOutcome outcome)
@@ -85,6 +85,6 @@ internal sealed class PlainProgress(string prefix = "") : IProfileObserver
         if (p.Done != 1 && p.Done != p.Total && Stopwatch.GetElapsedTime(_last, now) < TimeSpan.FromSeconds(1)) return;
         _last = now;
         var eta = p.Eta is { } e ? $", eta {e:hh\\:mm\\:ss}" : "";
-        Console.WriteLine($"  {prefix}[{p.Done}/{p.Total?.ToString() ?? "?"}] errors {p.Errors}, {p.TokensPerSecond:F0} tok/s, elapsed {p.Elapsed:hh\\:mm\\:ss}{eta}");
+        Console.WriteLine($"  {prefix}[{p.Done}/{p.Total?.ToString() ?? "?"}] errors {p.Errors}, output {p.TokensPerSecond:F0} tok/s, elapsed {p.Elapsed:hh\\:mm\\:ss}{eta}");
     }
 }

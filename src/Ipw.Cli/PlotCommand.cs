@@ -22,7 +22,7 @@ internal static class PlotCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             if (parse.GetValue(format) is not ("png" or "svg")) throw new UserError($"--format must be png or svg, got '{parse.GetValue(format)}'");
-            var folders = RunInputs.Resolve(parse.GetValue(runs)!);
+            var folders = AnalyzeCommand.Runs(parse.GetValue(runs)!);
             var names = parse.GetValue(only)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             var registries = PluginLoading.Load();
             var outputDir = parse.GetValue(output) is { } o ? Path.GetFullPath(o) : null;
@@ -41,7 +41,7 @@ internal static class PlotCommand
         var command = new Command("report", "Write a single-file HTML report of runs: summaries, analyses, comparison and every figure embedded") { runs, output };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var folders = RunInputs.Resolve(parse.GetValue(runs)!);
+            var folders = AnalyzeCommand.Runs(parse.GetValue(runs)!);
             var registries = PluginLoading.Load();
             var plots = await Plotter.RunAsync(registries, folders, null, null, "png", cancellationToken);
             var failed = Print(plots);

@@ -22,7 +22,11 @@ public sealed class Repl(ScriptGlobals globals, TextReader input, TextWriter out
     private static readonly JsonSerializerOptions HistoryJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private readonly List<string> _history = LoadHistory(historyFile);
 
-    /// <summary>Runs until end of input or <c>#exit</c>; returns 0.</summary>
+    /// <summary>Whether a submission failed to compile or threw.</summary>
+    private bool _failed;
+
+    /// <summary>Runs until end of input or <c>#exit</c>. Returns 0; 1 when input is not a terminal (a piped session,
+    /// as a script) and a submission failed or the input ended inside an unfinished one.</summary>
     public async Task<int> RunAsync(CancellationToken cancellationToken = default)
     {
         var options = ScriptRunner.Options(Environment.CurrentDirectory);
@@ -70,7 +74,13 @@ public sealed class Repl(ScriptGlobals globals, TextReader input, TextWriter out
             state = await EvaluateAsync(state, code, options, cancellationToken).ConfigureAwait(false);
         }
         output.WriteLine();
-        return 0;
+        if (buffer.Count > 0)
+        {
+            var first = buffer.FirstOrDefault(l => l.Trim().Length > 0)?.Trim() ?? "";
+            error.WriteLine($"ipw repl: input ended inside an unfinished statement (from '{(first.Length > 60 ? first[..60] + "..." : first)}'); it was not run");
+            _failed = true;
+        }
+        return _failed && !interactive ? 1 : 0;
     }
 
     private async Task<ScriptState<object>> EvaluateAsync(ScriptState<object> state, string code, ScriptOptions options, CancellationToken cancellationToken)
@@ -90,6 +100,7 @@ public sealed class Repl(ScriptGlobals globals, TextReader input, TextWriter out
         catch (CompilationErrorException e)
         {
             foreach (var d in e.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error)) error.WriteLine(ScriptRunner.Format(d));
+            _failed = true;
             return state;
         }
         finally
@@ -99,7 +110,11 @@ public sealed class Repl(ScriptGlobals globals, TextReader input, TextWriter out
         if (next.Exception is { } ex)
         {
             if (ex is ScriptExitException) output.WriteLine("(Exit ends scripts; in the REPL, #exit)");
-            else ScriptRunner.Report(ex, error);
+            else
+            {
+                ScriptRunner.Report(ex, error);
+                _failed = true;
+            }
             return next;
         }
         // A final expression without a semicolon shows its value.

@@ -275,7 +275,7 @@ public class ScriptGlobals
             var now = Environment.TickCount64;
             if (p.Done != 1 && p.Done != p.Total && now - _last < 1000) return;
             _last = now;
-            output.WriteLine($"  [{p.Done}/{p.Total?.ToString(CultureInfo.InvariantCulture) ?? "?"}] errors {p.Errors}, {p.TokensPerSecond:F0} tok/s");
+            output.WriteLine($"  [{p.Done}/{p.Total?.ToString(CultureInfo.InvariantCulture) ?? "?"}] errors {p.Errors}, output {p.TokensPerSecond:F0} tok/s");
         }
     }
 }

@@ -56,7 +56,8 @@ public sealed class MonitorObserver(MonitorModel model) : IProfileObserver
         if (_measuring && !_sending)
         {
             _sending = true;
-            description = "sending: " + description;
+            const string measuring = "measuring: ";
+            description = "sending: " + (description.StartsWith(measuring, StringComparison.Ordinal) ? description[measuring.Length..] : description);
         }
         model.SetPhase(description);
     }

@@ -52,6 +52,17 @@ public sealed class AnalyzeEndToEndTests(ServerForCli fixture) : IClassFixture<S
         Assert.Equal(12, only.GetProperty("records").GetInt32());
         Assert.Equal(12, only.GetProperty("analyses").GetProperty("efficiency").GetProperty("overall").GetProperty("queries").GetInt32());
         Assert.Equal(JsonValueKind.Null, doc.RootElement.GetProperty("comparison").ValueKind);
+
+        // runs/* as a shell expands it now takes runs/comparison.json too: skipped and named, the runs analysed and plotted.
+        var expanded = Directory.GetFileSystemEntries(_work.Combine("runs")).Order().Select(p => Path.GetRelativePath(_work.Path, p)).ToArray();
+        Assert.Contains(Path.Combine("runs", "comparison.json"), expanded);
+        var again = Analyze([.. expanded, "--analysis", "latency"]);
+        Assert.True(again.ExitCode == 0, again.Stderr + again.Stdout);
+        Assert.Equal($"ipw: skipping '{Path.Combine("runs", "comparison.json")}' is a file, not a run folder", again.Stderr.Trim());
+        Assert.Contains("== comparison of 2 runs", again.Stdout);
+        var plot = IpwProcess.Run(_work.Path, ["plot", .. expanded, "--output", "figures"]);
+        Assert.True(plot.ExitCode == 0, plot.Stderr + plot.Stdout);
+        Assert.Contains("is a file, not a run folder", plot.Stderr);
     }
 
     [Fact]

@@ -33,6 +33,18 @@ public sealed class ProfileEndToEndTests(TwentyQueryRun run) : IClassFixture<Twe
     }
 
     [Fact]
+    public void The_console_says_each_thing_once_and_labels_its_rates()
+    {
+        var lines = run.Result.Stdout.Split('\n');
+        var energy = Assert.Single(lines, l => l.TrimStart().StartsWith("energy:", StringComparison.Ordinal));
+        Assert.True(energy.Length < 200, energy); // the backends' reasons are in summary.json and ipw energy test, not here
+        Assert.Contains("  measuring: sequential, one query at a time", lines);
+        Assert.DoesNotContain("  sequential", lines);
+        Assert.Matches(@"\[20/20\] errors 0, output \d+ tok/s", run.Result.Stdout);
+        Assert.Matches(@"mean per query: TTFT [\d.]+ ms, end-to-end [\d.]+ ms, decode rate \d+ tok/s \(each query's own", run.Result.Stdout);
+    }
+
+    [Fact]
     public void Arrow_file_reads_back_in_the_javascript_implementation_with_every_query()
     {
         var table = Records();

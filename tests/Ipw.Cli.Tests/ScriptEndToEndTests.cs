@@ -171,7 +171,7 @@ public sealed partial class ScriptEndToEndTests : IDisposable
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
         Assert.True(p.WaitForExit(TimeSpan.FromMinutes(3)), "the REPL did not end at #exit");
-        Assert.True(p.ExitCode == 0, stderr.Result);
+        Assert.True(p.ExitCode == 1, stderr.Result); // piped input with errors: exit 1, as a script would
         var output = stdout.Result;
         Assert.Contains("run saved to", output);
         Assert.Contains("ipw> 3\n", output);                         // three analyses ran, and the value was shown
@@ -184,6 +184,29 @@ public sealed partial class ScriptEndToEndTests : IDisposable
         var saved = File.ReadAllLines(history).Select(l => JsonSerializer.Deserialize<string>(l)).ToList();
         Assert.Contains("int Twice(int x)\n{\n    return 2 * x;\n}", saved);
         Assert.Equal(8, saved.Count); // each submission once: a multi-line one is one entry
+    }
+
+    [Fact]
+    public void A_piped_repl_exits_0_when_clean_and_1_when_input_ends_mid_statement()
+    {
+        var clean = Repl("var a = 20;\na + 22\n");
+        Assert.True(clean.ExitCode == 0, clean.Stderr);
+        Assert.Contains("ipw> 42\n", clean.Stdout);
+
+        var cut = Repl("var a = 20;\nint Twice(int x)\n{\n    return 2 * x;\n");
+        Assert.Equal(1, cut.ExitCode);
+        Assert.Contains("ipw repl: input ended inside an unfinished statement (from 'int Twice(int x)'); it was not run", cut.Stderr);
+    }
+
+    private IpwProcess.Result Repl(string input)
+    {
+        using var p = IpwProcess.Start(_work.Path, ["repl", "--history", _work.Combine("history-" + Guid.NewGuid().ToString("N"))]);
+        p.StandardInput.Write(input);
+        p.StandardInput.Close();
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        Assert.True(p.WaitForExit(TimeSpan.FromMinutes(2)), "the REPL did not end with its input");
+        return new IpwProcess.Result(p.ExitCode, stdout.Result, stderr.Result);
     }
 
     [Fact]

@@ -225,4 +225,9 @@ public sealed class PluginConfigurationException(string message) : Exception(mes
 
 /// <summary>A named factory for an <see cref="IInferenceClient"/>.</summary>
 public sealed record ClientDescriptor(string Name, string Description, Func<ClientOptions, IInferenceClient> Create)
-    : EntryDescriptor(Name, Description);
+    : EntryDescriptor(Name, Description)
+{
+    /// <summary>The client runs the model in this process (a model file, no service): a base URL given to it is
+    /// refused before anything runs, since ignoring it would profile something other than what the user named.</summary>
+    public bool InProcess { get; init; }
+}

@@ -10,20 +10,40 @@ namespace Ipw.Core.Analysis;
 /// </summary>
 public static class RunInputs
 {
-    /// <summary>The run folders named by <paramref name="arguments"/>, each once, in order.</summary>
+    /// <summary>The run folders named by <paramref name="arguments"/>, each once, in order. Among several arguments
+    /// (a shell's expansion of <c>runs/*</c>), a file or a folder that is not a run, such as <c>runs/comparison.json</c>,
+    /// is skipped and named to <paramref name="skipped"/>; one argument alone must be a run.</summary>
     /// <exception cref="UserError">An argument names nothing, or a folder that is neither a run nor a sweep.</exception>
-    public static IReadOnlyList<string> Resolve(IEnumerable<string> arguments)
+    public static IReadOnlyList<string> Resolve(IReadOnlyList<string> arguments, Action<string>? skipped = null)
     {
         var runs = new List<string>();
         foreach (var argument in arguments)
         {
             var paths = argument.IndexOfAny(['*', '?']) >= 0 ? Glob(argument) : [argument];
             var before = runs.Count;
-            foreach (var path in paths) runs.AddRange(Expand(path, argument));
-            if (runs.Count == before) throw new UserError($"'{argument}' matches no run folder");
+            foreach (var path in paths)
+            {
+                if (arguments.Count > 1 && File.Exists(path))
+                {
+                    skipped?.Invoke($"'{path}' is a file, not a run folder");
+                    continue;
+                }
+                if (arguments.Count > 1 && Directory.Exists(path) && !IsRunOrSweep(path))
+                {
+                    skipped?.Invoke($"'{path}' is not a run folder");
+                    continue;
+                }
+                runs.AddRange(Expand(path, argument));
+            }
+            if (runs.Count == before && arguments.Count == 1) throw new UserError($"'{argument}' matches no run folder");
         }
+        if (runs.Count == 0) throw new UserError($"none of the {arguments.Count} paths given is a run folder");
         return runs.Select(Path.GetFullPath).Distinct(StringComparer.Ordinal).ToList();
     }
+
+    private static bool IsRunOrSweep(string path) =>
+        (File.Exists(Path.Combine(path, RunStore.DataFileName)) && File.Exists(Path.Combine(path, RunStore.SummaryFileName)))
+        || File.Exists(Path.Combine(path, SweepRunner.SweepFileName));
 
     private static IEnumerable<string> Expand(string path, string argument)
     {

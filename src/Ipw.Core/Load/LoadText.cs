@@ -13,6 +13,6 @@ public static class LoadText
         "open" when burstiness is { } k => $"open loop at {rate?.ToString(CultureInfo.InvariantCulture)} requests/s (gamma arrivals, burstiness {k.ToString(CultureInfo.InvariantCulture)})",
         "open" => $"open loop at {rate?.ToString(CultureInfo.InvariantCulture)} requests/s ({arrival ?? "poisson"} arrivals)",
         "closed" => $"closed loop, {concurrency} in flight",
-        _ => "sequential",
+        _ => "sequential, one query at a time",
     };
 }

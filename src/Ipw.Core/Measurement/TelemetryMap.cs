@@ -18,6 +18,10 @@ internal sealed class TelemetryMap
     public IReadOnlyList<int> GpuMemory { get; }
 
     public string? EnergyMissingReason { get; }
+
+    /// <summary>The run's energy in one short line for the console: the source, or that energy is not measured and
+    /// (when the whole reason is long: every backend's) where to look. summary.json keeps the whole reason.</summary>
+    public string EnergyStatus { get; }
     public string? PowerMissingReason { get; }
     public string? TemperatureMissingReason { get; }
     public string EnergySource { get; }
@@ -50,6 +54,9 @@ internal sealed class TelemetryMap
         EnergyClocks = EnergyMetrics.Select(i => CounterClock.Of(metrics[i].Info)).ToArray();
         EnergySource = string.Join("+", EnergyMetrics.Select(i => $"{metrics[i].Source}:{metrics[i].Info.Device}").Distinct());
         EnergyMissingReason = EnergyMetrics.Count > 0 ? null : Reason(session.Reports, MetricKind.Energy, "energy counter");
+        EnergyStatus = EnergyMissingReason is null ? $"energy from {EnergySource}"
+            : EnergyMissingReason.Length <= 160 ? $"not measured — {EnergyMissingReason}"
+            : $"not measured on this machine (no energy counter from {string.Join(", ", session.Reports.Select(r => r.Name))}); 'ipw energy test' says why";
         PowerMissingReason = Power.Count > 0 ? null : Reason(session.Reports, MetricKind.Power, "power reading");
         TemperatureMissingReason = Temperature.Count > 0 ? null : Reason(session.Reports, MetricKind.Temperature, "temperature sensor");
     }

@@ -22,6 +22,8 @@ internal static class PluginCalls
 
     public static IInferenceClient CreateClient(RegisteredEntry<ClientDescriptor> entry, ProfileOptions options)
     {
+        if (entry.Descriptor.InProcess && options.BaseUrl is not null)
+            throw new UserError($"{entry.Name} runs in-process and takes no --client-base-url ({options.BaseUrl}); did you mean --client openai?");
         try
         {
             return entry.Descriptor.Create(new ClientOptions(options.Model, options.BaseUrl, options.ClientSettings) { WaitReady = options.WaitReady });

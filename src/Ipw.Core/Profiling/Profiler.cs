@@ -106,7 +106,7 @@ public sealed class Profiler(PluginRegistries registries)
         run.Prewarm();
         publisher.Publish("running");
         observer.OnStarted(new ProfileStarted(run.Path, options.Client, info.Model, dataset.Identity, total, hardware.Label,
-            session.Reports, attribution.EnergyMissingReason is null ? $"energy from {attribution.EnergySource}" : attribution.EnergyMissingReason)
+            session.Reports, attribution.EnergyStatus)
         {
             Live = new LiveTelemetry(session, runStart),
             Concurrency = options.Rate is null ? options.Concurrency : null,

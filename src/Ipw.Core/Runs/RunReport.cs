@@ -18,7 +18,7 @@ public static class RunReport
             {
                 var ttft = totals.MeanTtftS is { } t ? $"{t * 1000:F1} ms" : "n/a";
                 var rate = totals.MeanDecodeTokensPerS is { } r ? $"{r:F0} tok/s" : "n/a";
-                output.WriteLine($"mean per query: TTFT {ttft}, end-to-end {e2e * 1000:F1} ms, decode {rate}");
+                output.WriteLine($"mean per query: TTFT {ttft}, end-to-end {e2e * 1000:F1} ms, decode rate {rate} (each query's own; the run's output throughput is below)");
                 if (totals.ServerTimings is { Queries: > 0 } st)
                     output.WriteLine($"server's own timings ({st.Queries} queries): prompt eval {st.ServerPromptEvalS / st.Queries * 1000:F1} ms of TTFT "
                         + $"{st.ClientTtftS / st.Queries * 1000:F1} ms, generation {st.ServerEvalS / st.Queries * 1000:F1} ms of decode {st.ClientDecodeS / st.Queries * 1000:F1} ms "
@@ -36,7 +36,7 @@ public static class RunReport
                 var perToken = energy.JPerOutputToken is { } j ? $"; {j:G4} J/output token" : "";
                 output.WriteLine($"energy: {energy.GrossJ:F2} J{active}{idle} from {energy.Source}{perToken}");
             }
-            else output.WriteLine($"energy: not measured — {summary.Energy?.Reason}");
+            // Energy not measured was said when the run started (and stays in summary.json): the table's n/a rows say it again.
             if (summary.Intelligence is { Graded: > 0 } intelligence)
             {
                 var ci = intelligence.AccuracyCi95;
