@@ -16,21 +16,22 @@ internal static class ProfileCommand
     public static Command Create()
     {
         var client = new Option<string>("--client") { Description = "inference client (see 'ipw list clients')", DefaultValueFactory = _ => "llamasharp" };
-        var model = new Option<string?>("--model") { Description = "model name, or a GGUF path for llamasharp (default: the built-in ipw-tiny model)" };
-        var baseUrl = new Option<string?>("--client-base-url") { Description = "base URL of the inference service, e.g. http://127.0.0.1:8000/v1 (default: OPENAI_BASE_URL / OLLAMA_HOST, else the service's usual port)" };
+        var model = new Option<string?>("--model", "-m") { Description = "model name, or a GGUF path for llamasharp (default: the built-in ipw-tiny model)" };
+        var baseUrl = new Option<string?>("--client-base-url") { HelpName = "url", Description = "base URL of the inference service, e.g. http://127.0.0.1:8000/v1 (default: OPENAI_BASE_URL / OLLAMA_HOST, else the service's usual port)" };
         var waitReady = new Option<string?>("--wait-ready") { Description = "wait up to this long (e.g. 60s) for a service that is still loading before the warm-up" };
         var clientOption = new Option<string[]>("--client-param", "--client-option")
         {
             Description = "client parameter key=value (repeatable): sampling, endpoint, timeouts, header.NAME; unknown keys are errors",
+            HelpName = "key=value",
         };
         var maxErrors = new Option<string?>("--max-errors") { Description = "stop the run after N failed queries, or when more than P% have failed (e.g. 10 or 5%)" };
         var threads = new Option<int?>("--threads") { Description = "engine threads (llamasharp, torchsharp)" };
         var contextSize = new Option<int?>("--context-size") { Description = "context size in tokens (llamasharp)" };
         var dataset = new Option<string>("--dataset") { Description = "dataset (see 'ipw list datasets')", DefaultValueFactory = _ => "ipw" };
         var datasetPath = new Option<string?>("--dataset-path") { Description = "file or folder the dataset reads" };
-        var datasetOption = new Option<string[]>("--dataset-option", "--dataset-param") { Description = "dataset setting key=value (repeatable), e.g. subjects=math,chat or repeat=3" };
-        var maxQueries = new Option<int?>("--max-queries") { Description = "measure at most N queries (default: the whole dataset)" };
-        var outputDir = new Option<string>("--output-dir") { Description = "where run folders go", DefaultValueFactory = _ => "runs" };
+        var datasetOption = new Option<string[]>("--dataset-option", "--dataset-param") { Description = "dataset setting key=value (repeatable), e.g. subjects=math,chat or repeat=3", HelpName = "key=value" };
+        var maxQueries = new Option<int?>("--max-queries", "-n") { Description = "measure at most N queries (default: the whole dataset)" };
+        var outputDir = new Option<string>("--output-dir", "-o") { Description = "where run folders go", DefaultValueFactory = _ => "runs" };
         var maxTokens = new Option<int>("--max-tokens") { Description = "generated tokens per query, at most", DefaultValueFactory = _ => 128 };
         var temperature = new Option<double>("--temperature") { Description = "sampling temperature (0: greedy)", DefaultValueFactory = _ => 0.7 };
         var seed = new Option<int>("--seed") { Description = "base sampling seed (query i uses seed+i)", DefaultValueFactory = _ => 0 };
@@ -38,7 +39,7 @@ internal static class ProfileCommand
         var interval = new Option<double>("--sample-interval") { Description = "telemetry sampling period in seconds", DefaultValueFactory = _ => 0.05 };
         var energy = new Option<string[]>("--energy") { Description = "telemetry sources to use (default: every available one)" };
         var gpus = GpuSelection.Option();
-        var concurrency = new Option<string?>("--concurrency") { Description = "closed loop: N requests in flight (default 1: sequential); a list such as 1,2,4,8 sweeps" };
+        var concurrency = new Option<string?>("--concurrency", "-c") { Description = "closed loop: N requests in flight (default 1: sequential); a list such as 1,2,4,8 sweeps" };
         var rate = new Option<string?>("--rate") { Description = "open loop: requests per second, sent on schedule, or inf to send every query at once; a list such as 1,2,4 sweeps" };
         var arrival = new Option<string>("--arrival") { Description = "open-loop arrivals: poisson or constant", DefaultValueFactory = _ => "poisson" };
         arrival.AcceptOnlyFromAmong("poisson", "constant");
@@ -79,26 +80,42 @@ internal static class ProfileCommand
             Description = "keep each query's prompt, response and reasoning text in its record (default true); false keeps the grade but not the text, so the run cannot be rescored or judged later",
             DefaultValueFactory = _ => true,
         };
+        var label = new Option<string?>("--label") { Description = "a name for the run: the run folder's suffix (profile_<hardware>_<model>_<label>) and summary.json's config.label" };
+        var tag = new Option<string[]>("--tag") { Description = "a tag key=value recorded in summary.json's config.tags (repeatable), for grouping runs", HelpName = "key=value" };
+        var json = new Option<bool>("--json") { Description = "print the run's summary.json on stdout when it ends (progress and the report go to stderr)" };
+        var config = ConfigFile.Option();
+        var printConfig = ConfigFile.PrintOption();
         var tui = new Option<bool>("--tui") { Description = "watch the run in the terminal UI (q stops and saves, p pauses); plain progress when there is no terminal" };
 
         var command = new Command("profile", "Profile a model: send a workload and record latency, tokens and telemetry per query")
         {
             client, model, baseUrl, waitReady, clientOption, threads, contextSize, dataset, datasetPath, datasetOption, maxQueries, maxErrors, outputDir,
             maxTokens, temperature, seed, warmup, interval, energy, gpus, concurrency, rate, arrival, burstiness, workers, workersListen, duration, baseline,
-            attributionMethod, prefillWeight, percentiles, slo, keepText, progress, tui, resume,
+            attributionMethod, prefillWeight, percentiles, slo, keepText, progress, tui, resume, label, tag, json, config, printConfig,
         };
 
         var judge = JudgeOptions.Create();
         judge.AddTo(command);
         var prometheus = new PrometheusOptions();
         prometheus.AddTo(command);
+        GroupedHelp.Group(command,
+            ("Model and client", ["--client", "--model", "--client-base-url", "--client-param", "--wait-ready", "--threads", "--context-size"]),
+            ("Workload", ["--dataset", "--dataset-path", "--dataset-option", "--max-queries", "--max-tokens", "--temperature", "--seed", "--warmup", "--keep-text"]),
+            ("Load", ["--concurrency", "--rate", "--arrival", "--burstiness", "--duration", "--max-errors", "--workers", "--workers-listen"]),
+            ("Telemetry and energy", ["--energy", "--gpus", "--sample-interval", "--baseline", "--attribution", "--prefill-weight", "--prometheus-url",
+                "--prometheus-job", "--prometheus-instance", "--prometheus-gpu"]),
+            ("Metrics", ["--percentiles", "--slo"]),
+            ("Judge", ["--judge-client", "--judge-model", "--judge-base-url", "--judge-mode", "--judge-baseline", "--judge-rubric", "--judge-max-tokens"]),
+            ("Output", ["--output-dir", "--label", "--tag", "--progress", "--tui", "--json", "--resume"]),
+            ("Config files", ["--config", "--print-config"]));
         // What a resumed run takes from its folder, never from the command line.
         Option[] runShape = [client, model, threads, contextSize, dataset, datasetPath, datasetOption, maxQueries, maxErrors, outputDir, maxTokens,
             temperature, seed, warmup, interval, concurrency, rate, arrival, burstiness, workers, workersListen, duration, baseline, attributionMethod,
-            prefillWeight, percentiles, slo, keepText];
+            prefillWeight, percentiles, slo, keepText, label, tag, config];
         command.SetAction(async (parse, _) =>
         {
             var sources = parse.GetValue(energy);
+            var display = new Display(parse.GetValue(tui) ? "tui" : parse.GetValue(progress)!, parse.GetValue(json));
             if (parse.GetValue(resume) is { } folder)
             {
                 if (runShape.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false }) is { } given)
@@ -114,7 +131,7 @@ internal static class ProfileCommand
                     Gpus = parse.GetValue(gpus),
                     TelemetrySettings = prometheus.Settings(parse),
                 }, plan.Folder).ToOptions();
-                return await RunAsync(resumed, parse.GetValue(tui) ? "tui" : parse.GetValue(progress)!, judge.Read(parse), plan);
+                return await ProfileRun.RunAsync(resumed, display, judge.Read(parse), plan);
             }
             var concurrencies = parse.GetValue(concurrency) is { } c1 ? ParseList("--concurrency", c1, whole: true) : null;
             var rates = parse.GetValue(rate) is { } r1 ? ParseList("--rate", r1, whole: false) : null;
@@ -155,9 +172,17 @@ internal static class ProfileCommand
                 Percentiles = parse.GetValue(percentiles),
                 Slo = parse.GetValue(slo),
                 KeepText = parse.GetValue(keepText),
+                Label = parse.GetValue(label),
+                Tags = ProfileArgs.ParseSettings("--tag", parse.GetValue(tag) ?? []),
                 Concurrency = concurrencies is [var first, ..] ? (int)first : 1,
                 Rate = rates?[0],
-            }.ToOptions();
+            }.ToOptions() with
+            { ConfigToml = ConfigFile.Write(parse) };
+            if (parse.GetValue(printConfig))
+            {
+                Console.Write(options.ConfigToml);
+                return 0;
+            }
             if (concurrencies is { Count: > 1 } || rates is { Count: > 1 })
             {
                 var axis = concurrencies is not null ? SweepAxis.Concurrency : SweepAxis.Rate;
@@ -165,9 +190,9 @@ internal static class ProfileCommand
                     throw new UserError("--judge-client does not apply to sweeps; score each point afterwards with ipw score RUN --judge-client ...");
                 if (parse.GetValue(tui))
                     throw new UserError("--tui watches one run, not a sweep; run the sweep with plain progress and open each point with ipw monitor RUN");
-                return await SweepAsync(options, axis, concurrencies ?? rates!, parse.GetValue(progress)!);
+                return await ProfileRun.SweepAsync(options, axis, concurrencies ?? rates!, display);
             }
-            return await RunAsync(options, parse.GetValue(tui) ? "tui" : parse.GetValue(progress)!, judge.Read(parse));
+            return await ProfileRun.RunAsync(options, display, judge.Read(parse));
         });
         return command;
     }
@@ -197,75 +222,5 @@ internal static class ProfileCommand
             }
         }
         return values;
-    }
-
-    private static async Task<int> SweepAsync(ProfileOptions template, SweepAxis axis, IReadOnlyList<double> values, string progressMode)
-    {
-        // Every point is checked before the plugins load or a request is sent.
-        SweepRunner.Points(template, axis, values);
-        var registries = PluginLoading.Load();
-        using var stop = new CancellationTokenSource();
-        using var abort = new CancellationTokenSource();
-        using var interrupts = Interrupts.Install(stop, abort, "stopping after the queries in flight (Ctrl-C again to cancel them)");
-        var mode = progressMode == "auto" ? "plain" : progressMode;
-        template = template with { FrontEnd = mode };
-        var outcome = await new SweepRunner(registries).RunAsync(template, axis, values,
-            p => mode == "none" ? null : new PlainProgress($"[{(axis == SweepAxis.Concurrency ? $"concurrency {p.Concurrency}" : $"rate {p.Rate}/s")}] "),
-            stop.Token, abort.Token);
-        foreach (var point in outcome.Points) RunReport.Print(point, Console.Out);
-        Console.WriteLine($"sweep {outcome.Status}: {outcome.Points.Count} of {values.Count} points; summary in {Path.Combine(outcome.SweepPath, SweepRunner.SweepFileName)}");
-        if (outcome.Status == "interrupted") return interrupts.ExitCode(130);
-        return outcome.Points.Any(p => p.Status != "completed") ? 1 : 0;
-    }
-
-    private static async Task<int> RunAsync(ProfileOptions options, string progressMode, JudgeSettings? judge, ResumePlan? resume = null)
-    {
-        var registries = PluginLoading.Load();
-        using var stop = new CancellationTokenSource();
-        using var abort = new CancellationTokenSource();
-        using var interrupts = Interrupts.Install(stop, abort, options.LoadMode == "sequential"
-            ? "stopping after the query in flight (Ctrl-C again to cancel it)"
-            : "stopping after the queries in flight (Ctrl-C again to cancel them)");
-        var mode = progressMode == "auto" ? (Console.IsOutputRedirected ? "plain" : "bar") : progressMode;
-        if (mode == "tui" && TuiProfile.NoTerminalReason() is { } why)
-        {
-            Console.Error.WriteLine($"ipw: --tui needs a terminal ({why}); showing plain progress instead");
-            mode = "plain";
-        }
-        options = options with { FrontEnd = mode };
-        var session = new ProfileSession(registries);
-        var stoppedInTui = false;
-        SessionOutcome result;
-        if (mode == "tui")
-            (result, stoppedInTui) = TuiProfile.Run((o, s, a, gate) => session.RunAsync(options, o, judge, s, a, gate, resume), abort);
-        else
-            result = mode == "bar"
-                ? await ConsoleProgress.RunWithBarAsync(o => session.RunAsync(options, o, judge, stop.Token, abort.Token, resume: resume))
-                : await session.RunAsync(options, mode == "plain" ? new PlainProgress() : null, judge, stop.Token, abort.Token, resume: resume);
-        var outcome = result.Run;
-        RunReport.Print(outcome, Console.Out);
-        if (result.Judged is { } o)
-        {
-            var accuracy = o.Graded > 0 ? ((double)o.Correct / o.Graded).ToString("P1", CultureInfo.InvariantCulture) : "n/a";
-            Console.WriteLine($"judged by {result.JudgeModel}: {o.Graded} graded, {o.Correct} correct ({accuracy})");
-        }
-        if (stoppedInTui)
-        {
-            Console.WriteLine($"stopped from the monitor after {outcome.Queries} queries; the run is saved in {outcome.RunPath}");
-            return 0;
-        }
-        if (outcome.Status is "interrupted" or "aborted") Console.WriteLine($"to finish it: ipw profile --resume {outcome.RunPath}");
-        if (outcome.Status == "interrupted") return interrupts.ExitCode(130);
-        if (outcome.Status == "aborted")
-        {
-            Console.Error.WriteLine($"ipw: error: {outcome.Failure ?? $"stopped after {outcome.Errors} failed queries"}; completed queries are saved in {outcome.RunPath}");
-            return 1;
-        }
-        if (outcome.Queries > 0 && outcome.Errors == outcome.Queries)
-        {
-            Console.Error.WriteLine($"ipw: error: all {outcome.Queries} queries failed; see the 'error' column in {outcome.RunPath}");
-            return 1;
-        }
-        return 0;
     }
 }

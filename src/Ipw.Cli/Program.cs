@@ -19,16 +19,21 @@ root.Subcommands.Add(ScriptCommands.Run());
 root.Subcommands.Add(ScriptCommands.Repl());
 root.Subcommands.Add(WorkerCommand.Create());
 
+GroupedHelp.Install(root);
+try
+{
+    args = ConfigFile.Expand(root, args);
+}
+catch (UserError e)
+{
+    Console.Error.WriteLine($"ipw: error: {e.Message}");
+    return 2;
+}
 var parse = root.Parse(args);
-if (parse.Errors.Count > 0)
+if (ParseErrors.Describe(parse, root) is { } problem)
 {
     // One line naming the problem, exit code 2: no usage dump for a typo.
-    // The most specific error first: the one naming a token the user typed.
-    var error = parse.Errors.FirstOrDefault(e => parse.UnmatchedTokens.Any(t => e.Message.Contains(t, StringComparison.Ordinal)))
-        ?? parse.Errors[0];
-    var message = string.Join(' ', error.Message.Split(['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries).Select(p => p.Trim()));
-    var command = parse.CommandResult.Command == root ? "ipw" : $"ipw {parse.CommandResult.Command.Name}";
-    Console.Error.WriteLine($"ipw: error: {message} (see '{command} --help')");
+    Console.Error.WriteLine($"ipw: error: {problem}");
     return 2;
 }
 

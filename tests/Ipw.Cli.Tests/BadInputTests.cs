@@ -12,14 +12,20 @@ public sealed class BadInputTests : IDisposable
         { ["profile", "--model", "missing/model.gguf"], "does not exist" },
         { ["profile", "--model", "not-a-model.gguf"], "not a GGUF file (it does not start with GGUF)" },
         { ["profile", "--max-queries", "0"], "--max-queries must be at least 1" },
-        { ["profile", "--max-queries", "many"], "many" },
+        { ["profile", "--max-queries", "many"], "--max-queries: 'many' is not a whole number" },
+        { ["profile", "--temperature", "warm"], "--temperature: 'warm' is not a number" },
+        { ["profile", "--max-querys", "3"], "unknown option '--max-querys'; did you mean '--max-queries'?" },
+        { ["profile", "--client-base-url", "http://127.0.0.1:8000/v1"], "llamasharp runs in-process and takes no --client-base-url (http://127.0.0.1:8000/v1); did you mean --client openai?" },
         { ["profile", "--client-option", "threads"], "key=value" },
         { ["profile", "--dataset-option", "colour=blue"], "unknown setting 'colour'" },
         { ["profile", "--dataset-option", "subjects=poetry"], "poetry" },
         { ["profile", "--threads", "0"], "threads must be at least 1" },
         { ["profile", "--gpus", "first"], "--gpus expects GPU indices" },
         { ["list", "gadgets"], "gadgets" },
-        { ["frobnicate"], "frobnicate" },
+        { ["frobnicate"], "unknown command 'frobnicate' (see 'ipw --help')" },
+        { ["profil", "--max-queries", "3"], "unknown command 'profil'; did you mean 'profile'?" },
+        { ["nosuch", "--help"], "unknown command 'nosuch'" },
+        { ["energy", "tset"], "unknown command 'tset'; did you mean 'test'? (see 'ipw energy --help')" },
     };
 
     [Theory]

@@ -64,8 +64,18 @@ public sealed record ProfileOptions
     /// <summary>Service-level objectives for goodput (<c>--slo</c>); null: goodput is not measured.</summary>
     public ServiceLevel? Slo { get; init; }
 
-    /// <summary>A suffix for the run folder's name (sweep points: "c4", "r2").</summary>
+    /// <summary>A suffix for the run folder's name (a label; sweep points add "c4", "r2").</summary>
     public string? RunSuffix { get; init; }
+
+    /// <summary>The run's name given by the user (<c>--label</c>), recorded in summary.json; also the folder's suffix.</summary>
+    public string? Label { get; init; }
+
+    /// <summary>key=value tags (<c>--tag</c>) recorded in summary.json, for grouping runs afterwards.</summary>
+    public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The options as the front end was given them, as TOML (<c>ipw profile --config</c> reads it back), kept
+    /// in the run folder as config.toml; null when the front end has none (scripts).</summary>
+    public string? ConfigToml { get; init; }
 
     /// <summary>Whether each record keeps the prompt, the response and the reasoning as text. Grading reads the response
     /// as it arrives either way; without the text a run cannot be rescored or judged later.</summary>

@@ -75,6 +75,7 @@ public sealed class Profiler(PluginRegistries registries)
         resume?.CheckSame(hardware.Label, info.Model);
         var summary = new SummaryState(options.Slo);
         using var run = resume is null ? RunStore.Create(outputRoot, hardware.Label, info.Model, options.RunSuffix) : resume.Reopen(summary);
+        if (resume is null) run.WriteConfig(options.ConfigToml);
         // A resumed run's clock continues from where its earlier part ended: the time between the parts is in no window.
         var before = TimeSpan.FromSeconds(resume?.PriorDurationS ?? 0);
         var runStart = Stopwatch.GetTimestamp() - (long)(before.TotalSeconds * Stopwatch.Frequency);

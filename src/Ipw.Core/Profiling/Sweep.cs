@@ -37,13 +37,15 @@ public sealed class SweepRunner(PluginRegistries registries)
         foreach (var v in values)
         {
             var point = axis == SweepAxis.Concurrency
-                ? template with { Concurrency = (int)v, Rate = null, RunSuffix = $"c{(int)v}" }
-                : template with { Rate = v, Concurrency = 1, RunSuffix = $"r{Value(v)}" };
+                ? template with { Concurrency = (int)v, Rate = null, RunSuffix = Join(template.RunSuffix, $"c{(int)v}") }
+                : template with { Rate = v, Concurrency = 1, RunSuffix = Join(template.RunSuffix, $"r{Value(v)}") };
             point.Validate();
             points.Add(point);
         }
         return points;
     }
+
+    private static string Join(string? label, string point) => label is null ? point : $"{label}_{point}";
 
     /// <summary>A point's value in a folder name: "2", "0.5", "inf".</summary>
     private static string Value(double v) => double.IsPositiveInfinity(v) ? RateJsonConverter.Infinite : v.ToString("0.###", CultureInfo.InvariantCulture);

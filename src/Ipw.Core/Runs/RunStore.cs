@@ -18,6 +18,8 @@ public sealed class RunStore : IDisposable
     public const string DataFileName = "data-00000-of-00001.arrow";
     public const string TelemetryFileName = "telemetry.arrow";
     public const string SummaryFileName = "summary.json";
+    /// <summary>The file a run keeps the options it was given in, as TOML (<c>ipw profile --config</c> reads it).</summary>
+    public const string ConfigFileName = "config.toml";
     public const string AnalysisFolderName = "analysis";
     public const string PlotsFolderName = "plots";
 
@@ -204,6 +206,12 @@ public sealed class RunStore : IDisposable
     /// <summary>Rewrites the records as the data file is compacted at close (the one pass that does): the final values of
     /// columns known only when the run ends, such as active energy against the baseline after the run.</summary>
     public void FinaliseRecords(Func<RecordBatch, RecordBatch> rewrite) => _records.Finalise = rewrite;
+
+    /// <summary>Writes config.toml (the front end's options, secrets already left out) atomically; nothing when null.</summary>
+    public void WriteConfig(string? toml)
+    {
+        if (toml is not null) AtomicFile.WriteAllText(System.IO.Path.Combine(Path, ConfigFileName), toml);
+    }
 
     /// <summary>Writes summary.json atomically (write then rename), so a reader never sees half a file.</summary>
     public void WriteSummary(Summary.RunSummary summary) => WriteSummary(Path, summary);

@@ -60,6 +60,10 @@ public sealed record ProfileArgs
     public string Attribution { get; init; } = "fitted";
     public double PrefillWeight { get; init; } = 2;
     public string? Suffix { get; init; }
+    /// <summary>The run's name (<c>--label</c>): recorded in summary.json and the folder's suffix.</summary>
+    public string? Label { get; init; }
+    /// <summary>key=value tags (<c>--tag</c>) recorded in summary.json.</summary>
+    public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
     /// <summary>Open loop: worker processes that send the queries (see <see cref="ProfileOptions.Workers"/>).</summary>
     public int Workers { get; init; } = 1;
     /// <summary>"host:port" where workers started elsewhere connect (see <see cref="ProfileOptions.WorkersListen"/>).</summary>
@@ -118,7 +122,9 @@ public sealed record ProfileArgs
             PrefillWeight = PrefillWeight,
             Percentiles = Percentiles is null ? [99] : ParsePercentiles(Percentiles),
             Slo = Slo is null ? null : ServiceLevel.Parse(Slo),
-            RunSuffix = Suffix,
+            RunSuffix = Suffix ?? CheckLabel(Label),
+            Label = Label,
+            Tags = new Dictionary<string, string>(Tags, StringComparer.Ordinal),
             Workers = Workers,
             WorkersListen = WorkersListen,
             FrontEnd = FrontEnd,
@@ -126,6 +132,15 @@ public sealed record ProfileArgs
         };
         options.Validate();
         return options;
+    }
+
+    /// <summary>A label names a folder: letters, digits, '.', '-' and '_' only.</summary>
+    private static string? CheckLabel(string? label)
+    {
+        if (label is null) return null;
+        if (label.Length is 0 or > 64 || !label.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_') || label.StartsWith('.'))
+            throw new UserError($"--label '{label}': use 1 to 64 letters, digits, '.', '-' or '_' (it names the run folder)");
+        return label;
     }
 
     /// <summary>"key=value" pairs, as --client-param, --dataset-option and --load-param take them.</summary>

@@ -77,6 +77,8 @@ public static class ResumeArgs
             PrefillWeight = c.PrefillWeight ?? 2,
             FrontEnd = o.FrontEnd,
             KeepText = c.KeepText ?? true,
+            Label = c.Label,
+            Tags = c.Tags ?? [],
         };
     }
 

@@ -96,6 +96,10 @@ public sealed record RunConfig
     /// <summary>False when the records hold no prompt, response or reasoning text (<c>--keep-text false</c>); null when
     /// they do.</summary>
     public bool? KeepText { get; init; }
+    /// <summary>The run's name (<c>--label</c>); null when none was given.</summary>
+    public string? Label { get; init; }
+    /// <summary>The run's tags (<c>--tag key=value</c>); null when none were given.</summary>
+    public Dictionary<string, string>? Tags { get; init; }
 }
 
 /// <summary>The process that wrote the run: its id and machine name.</summary>

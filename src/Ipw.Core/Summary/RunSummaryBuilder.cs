@@ -86,6 +86,8 @@ internal sealed class RunSummaryBuilder(RunFacts facts, TelemetrySession session
         SampleIntervalS = o.SampleInterval.TotalSeconds,
         FrontEnd = o.FrontEnd,
         KeepText = o.KeepText ? null : false,
+        Label = o.Label,
+        Tags = o.Tags.Count > 0 ? o.Tags.ToDictionary(StringComparer.Ordinal) : null,
     };
 
     private TelemetrySection Telemetry() => new()

@@ -1,0 +1,125 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Invocation;
+using System.Globalization;
+using System.Text;
+
+namespace Ipw.Cli;
+
+/// <summary>
+/// <c>--help</c> for a command with many options, its options under headings (workload, load, telemetry, ...) rather
+/// than one flat list. Commands without groups keep System.CommandLine's own help, whose builder is not public in 2.0,
+/// so the grouped layout is written here; <see cref="Rows"/> is also what the options tables in docs/ are made from.
+/// </summary>
+internal static class GroupedHelp
+{
+    private const int Width = 100;
+    private static readonly Dictionary<Command, IReadOnlyList<(string Title, string[] Names)>> Groups = [];
+
+    /// <summary>Declares a command's groups, by option name; options in none of them are listed last, as "Other".</summary>
+    public static void Group(Command command, params (string Title, string[] Names)[] groups) => Groups[command] = groups;
+
+    /// <summary>Makes the root's help option print grouped help for commands that have groups.</summary>
+    public static void Install(RootCommand root)
+    {
+        var help = root.Options.OfType<HelpOption>().Single();
+        help.Action = new Action((HelpAction)help.Action!);
+    }
+
+    /// <summary>The command's options under their headings: (heading, [(usage, description)]).</summary>
+    public static IReadOnlyList<(string Title, IReadOnlyList<(string Usage, string Description)> Options)> Rows(Command command)
+    {
+        var options = command.Options.Where(o => !o.Hidden).ToList();
+        var byName = options.ToDictionary(o => o.Name, StringComparer.Ordinal);
+        var sections = new List<(string, IReadOnlyList<(string, string)>)>();
+        var placed = new HashSet<Option>();
+        foreach (var (title, names) in Groups.GetValueOrDefault(command) ?? [])
+        {
+            var rows = new List<(string, string)>();
+            foreach (var name in names)
+            {
+                if (!byName.TryGetValue(name, out var option)) throw new InvalidOperationException($"help group '{title}' names no option {name}");
+                placed.Add(option);
+                rows.Add(Row(option));
+            }
+            sections.Add((title, rows));
+        }
+        // The help option is the root's (recursive), not the command's own.
+        var rest = options.Where(o => !placed.Contains(o)).Select(Row).Append(("-?, -h, --help", "Show help and usage information")).ToList();
+        if (rest.Count > 0) sections.Add((sections.Count == 0 ? "Options" : "Other", rest));
+        return sections;
+    }
+
+    private static (string Usage, string Description) Row(Option option)
+    {
+        var names = option.Aliases.Where(a => a.Length == 2).Order(StringComparer.Ordinal).Append(option.Name);
+        var usage = string.Join(", ", names);
+        if (option.ValueType != typeof(bool))
+            usage += $" <{option.HelpName ?? (option.Name.Count(c => c == '-') > 3 ? "value" : option.Name.TrimStart('-'))}>";
+        else if (option.HasDefaultValue && option.GetDefaultValue() is true)
+            usage += " <true|false>";
+        var description = option.Description ?? "";
+        if (option.HasDefaultValue && option.ValueType != typeof(bool) && option.GetDefaultValue() is { } d && d is not Array)
+            description += $" [default: {Convert.ToString(d, CultureInfo.InvariantCulture)}]";
+        return (usage, description);
+    }
+
+    private static string Write(Command command)
+    {
+        var sb = new StringBuilder();
+        sb.Append("Description:\n  ").Append(command.Description).Append("\n\nUsage:\n  ipw ").Append(command.Name).Append(" [options]\n");
+        var sections = Rows(command);
+        var first = Math.Min(36, sections.SelectMany(s => s.Options).Max(r => r.Usage.Length) + 4);
+        foreach (var (title, rows) in sections)
+        {
+            sb.Append('\n').Append(title).Append(":\n");
+            foreach (var (usage, description) in rows)
+            {
+                var lines = Wrap(description, Width - first);
+                var head = "  " + usage;
+                if (head.Length + 2 > first)
+                {
+                    sb.Append(head).Append('\n');
+                    head = "";
+                }
+                foreach (var line in lines)
+                {
+                    sb.Append(head.PadRight(first)).Append(line).Append('\n');
+                    head = "";
+                }
+            }
+        }
+        return sb.ToString();
+    }
+
+    private static List<string> Wrap(string text, int width)
+    {
+        var lines = new List<string>();
+        var line = new StringBuilder();
+        foreach (var word in text.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (line.Length > 0 && line.Length + 1 + word.Length > width)
+            {
+                lines.Add(line.ToString());
+                line.Clear();
+            }
+            if (line.Length > 0) line.Append(' ');
+            line.Append(word);
+        }
+        lines.Add(line.ToString());
+        return lines;
+    }
+
+    private sealed class Action(HelpAction standard) : SynchronousCommandLineAction
+    {
+        public override bool ClearsParseErrors => true;
+
+        public override int Invoke(ParseResult parseResult)
+        {
+            var command = parseResult.CommandResult.Command;
+            if (!Groups.ContainsKey(command)) return standard.Invoke(parseResult);
+            Console.Out.Write(Write(command));
+            return 0;
+        }
+    }
+}
