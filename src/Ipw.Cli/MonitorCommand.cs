@@ -24,7 +24,7 @@ internal static class MonitorCommand
                 // No screen to draw on: the same views' text, once, for the whole run.
                 using (RunReplaySession.Open(directory, model, speed: null)) { }
                 Console.Error.WriteLine($"ipw: the monitor needs a terminal ({why}); printing the run's overview instead");
-                Console.WriteLine(model.ToText(rows: 20));
+                Console.Write(model.ToText(rows: 20));
                 return 0;
             }
             using var session = RunReplaySession.Open(directory, model, parse.GetValue(replay) ? s : null);

@@ -276,9 +276,16 @@ public sealed class MonitorModel
     public string ToText(int rows = 10)
     {
         var lines = new List<string>(HeaderLines()) { ProgressLine(), TotalsLine(), LatencyLine(), "" };
-        lines.Add(string.Join("  ", Columns.Select(c => c.Name.PadLeft(c.Width))));
-        foreach (var r in Recent(rows)) lines.Add(string.Join("  ", Columns.Select(c => c.Cell(r).PadLeft(c.Width))));
-        return string.Join('\n', lines);
+        var recent = Recent(rows).ToList();
+        var cells = recent.Select(r => Columns.Select(c => c.Cell(r)).ToArray()).ToList();
+        // Each column as wide as its widest cell, so long subjects or numbers never push the others out of line; text
+        // columns (subject, error) to the left, numbers to the right.
+        var widths = Columns.Select((c, i) => cells.Select(row => row[i].Length).Append(c.Name.Length).Append(c.Width).Max()).ToArray();
+        string Line(IEnumerable<string> row) => string.Join("  ", row.Select((cell, i) =>
+            Columns[i].Name is "subject" or "error" ? cell.PadRight(widths[i]) : cell.PadLeft(widths[i]))).TrimEnd();
+        lines.Add(Line(Columns.Select(c => c.Name)));
+        foreach (var row in cells) lines.Add(Line(row));
+        return string.Join('\n', lines) + "\n";
     }
 
     /// <summary>The header: what runs where, and what the energy sources do here.</summary>
@@ -354,8 +361,8 @@ public sealed class MonitorModel
     [
         ("#", 5, r => r.Index.ToString(CultureInfo.InvariantCulture)),
         ("subject", 10, r => r.Subject ?? ""),
-        ("ttft s", 7, r => Num(r.TtftS, "0.000")),
-        ("e2e s", 7, r => Num(r.E2eS, "0.000")),
+        ("ttft ms", 8, r => Num(r.TtftS * 1000, "0.00")),
+        ("e2e ms", 9, r => Num(r.E2eS * 1000, "0.00")),
         ("in", 6, r => Num(r.InputTokens)),
         ("out", 5, r => Num(r.OutputTokens)),
         ("tok/s", 7, r => Num(r.TokensPerS, "0.0")),

@@ -78,7 +78,8 @@ public sealed class RunReplaySession : MonitorSession, IDisposable
         var view = RunView.Open(directory);
         var rows = Rows(view);
         var (metrics, samples) = Samples(view);
-        Header(view, model, rows.Count);
+        // An interrupted run's total is what it planned, not what it recorded.
+        Header(view, model, view.Summary.Load?.PlannedQueries ?? rows.Count);
         model.DeclareMetrics(metrics.Values.ToList());
         if (speed is null)
         {
@@ -159,7 +160,7 @@ public sealed class RunReplaySession : MonitorSession, IDisposable
         var load = Core.Load.LoadText.Describe(config?.LoadMode, config?.Concurrency, config?.RatePerS, config?.Arrival, config?.Burstiness);
         var energy = s.Energy is { Available: true } e
             ? $"energy from {e.Source}" + (e.TotalJ is { } tj ? $", {tj} J in total" : "")
-            : $"no energy: {s.Energy?.Reason}";
+            : s.Telemetry?.Sources is { Count: > 0 } ? "not measured (each source's reason below)" : $"not measured: {s.Energy?.Reason}";
         var sources = new List<(string, string)>();
         foreach (var src in s.Telemetry?.Sources ?? [])
             sources.Add((src.Name, Core.Telemetry.SourceVerdict.Describe(src.Available, src.Reason, src.Metrics.Select(m => m.Kind), src.Method,

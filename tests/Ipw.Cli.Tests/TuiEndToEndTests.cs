@@ -130,6 +130,24 @@ public sealed partial class TuiEndToEndTests : IDisposable
         Assert.Contains("printing the run's overview instead", m.Stderr);
         Assert.Contains("queries 2/2 (100 %) · errors 0", m.Stdout);
         Assert.Contains("llamasharp · ipw-tiny", m.Stdout);
+        var lines = m.Stdout.Split('\n');
+        var energy = Assert.Single(lines, l => l.StartsWith("energy: ", StringComparison.Ordinal));
+        Assert.DoesNotContain("energy: no energy", energy);
+        // The query table: every row's cells end where the header's do.
+        var header = Array.FindIndex(lines, l => l.TrimStart().StartsWith("#  subject", StringComparison.Ordinal));
+        Assert.True(header > 0, m.Stdout);
+        foreach (var name in new[] { "ttft ms", "e2e ms", "tok/s" })
+        {
+            var end = lines[header].IndexOf(name, StringComparison.Ordinal) + name.Length - 1;
+            foreach (var row in lines[(header + 1)..(header + 3)])
+                Assert.True(char.IsDigit(row[end]) && (end + 1 == row.Length || row[end + 1] == ' '), $"'{name}' misaligned:\n{lines[header]}\n{row}");
+        }
+
+        // A run cut short shows what it planned, not what it recorded as the total.
+        var summaryFile = Path.Combine(run, "summary.json");
+        File.WriteAllText(summaryFile, File.ReadAllText(summaryFile).Replace("\"planned_queries\": 2", "\"planned_queries\": 5"));
+        var cut = IpwProcess.Run(_work.Path, ["monitor", run]);
+        Assert.Contains("queries 2/5 (40 %)", cut.Stdout);
 
         var bad = IpwProcess.Run(_work.Path, ["monitor", _work.Path]);
         Assert.Equal(2, bad.ExitCode);
