@@ -19,6 +19,8 @@ root.Subcommands.Add(ScriptCommands.Run());
 root.Subcommands.Add(ScriptCommands.Repl());
 root.Subcommands.Add(WorkerCommand.Create());
 
+var noColor = new Option<bool>("--no-color") { Description = "no colours in the output (also when NO_COLOR is set); colours and the progress bar appear only on a terminal", Recursive = true };
+root.Options.Add(noColor);
 GroupedHelp.Install(root);
 try
 {
@@ -36,6 +38,8 @@ if (ParseErrors.Describe(parse, root) is { } problem)
     Console.Error.WriteLine($"ipw: error: {problem}");
     return 2;
 }
+
+if (parse.GetValue(noColor)) Environment.SetEnvironmentVariable("NO_COLOR", "1"); // read by the console libraries when they start
 
 try
 {

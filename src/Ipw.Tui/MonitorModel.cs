@@ -338,7 +338,7 @@ public sealed class MonitorModel
         var accuracy = t.Accuracy is { } a ? $"accuracy {a:P1} ({t.Correct}/{t.Graded})" : "accuracy — (none graded yet)";
         var ipj = t.IntelligencePerJoule is { } i ? $"IPJ {i:0.####}/J" : "IPJ —";
         var ipw = t.IntelligencePerWatt is { } iw ? $"IPW {iw:0.####}/W" : "IPW —";
-        var rate = t.TokensPerSecond is { } tps ? $"{tps:0.#} tok/s" : "tok/s —";
+        var rate = t.TokensPerSecond is { } tps ? $"output {tps:0.#} tok/s" : "output tok/s —";
         return ($"{energy} · {perJ} · {watts} · {rate}", $"{accuracy} · {ipj} · {ipw}");
     }
 

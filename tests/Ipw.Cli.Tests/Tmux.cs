@@ -34,6 +34,9 @@ public sealed class Tmux : IDisposable
     /// <summary>The screen as text, one line per row.</summary>
     public string Capture() => Run("capture-pane", "-p", "-t", Session);
 
+    /// <summary>The pane and its scrollback with colours and attributes as escape sequences.</summary>
+    public string CaptureWithEscapes() => Run("capture-pane", "-e", "-p", "-S", "-", "-t", Session);
+
     /// <summary>Resizes the terminal, as a user dragging the window would.</summary>
     public void Resize(int width, int height) => Run("resize-window", "-t", Session, "-x", width.ToString(), "-y", height.ToString());
 

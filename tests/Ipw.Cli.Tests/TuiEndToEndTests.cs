@@ -155,5 +155,21 @@ public sealed partial class TuiEndToEndTests : IDisposable
         Assert.StartsWith("ipw: error: ", bad.Stderr);
     }
 
+    [Fact]
+    public void Colour_shows_on_a_terminal_unless_no_color_or_NO_COLOR_says_otherwise()
+    {
+        string[] run = ["profile", "--progress", "bar", "--max-queries", "2", "--max-tokens", "4", "--threads", "1", "--baseline", "0", "--output-dir", "runs"];
+        string Screen(string[] args, IDictionary<string, string>? env = null)
+        {
+            using var tmux = new Tmux(_work.Path, args, env: env);
+            Assert.Equal(0, tmux.WaitForExit(120));
+            return tmux.CaptureWithEscapes();
+        }
+        var colour = new System.Text.RegularExpressions.Regex(@"\x1b\[[0-9;]*(?:3[0-8]|4[0-8]|9[0-7])[;m]");
+        Assert.Matches(colour, Screen(run));                                                  // the progress bar's colours
+        Assert.DoesNotMatch(colour, Screen([.. run, "--no-color"]));
+        Assert.DoesNotMatch(colour, Screen(run, new Dictionary<string, string> { ["NO_COLOR"] = "1" }));
+    }
+
     public void Dispose() => _work.Dispose();
 }
