@@ -63,10 +63,13 @@ internal static partial class ParseErrors
         _ => [],
     };
 
-    /// <summary>The candidate within a third of the token's length in edits (at least 2), nearest first; or one the
-    /// token begins (a prefix typed short). Hand-written: Levenshtein on a few dozen names needs no library.</summary>
+    /// <summary>The name the token begins (a prefix typed short), else the candidate within a third of the token's length
+    /// in edits (at least 2), nearest first. Hand-written: Levenshtein on a few dozen names needs no library.</summary>
     internal static string? Nearest(string token, IEnumerable<string> candidates)
     {
+        // A name typed short ("prof", "--max-q") means the name it begins, before any name a few edits away.
+        if (token.TrimStart('-').Length >= 3 && candidates.Where(c => c.StartsWith(token, StringComparison.Ordinal)).OrderBy(c => c.Length).FirstOrDefault() is { } begun)
+            return begun;
         var best = (Name: (string?)null, Distance: int.MaxValue);
         foreach (var name in candidates.Distinct())
         {
@@ -74,8 +77,7 @@ internal static partial class ParseErrors
             if (d < best.Distance) best = (name, d);
         }
         var allowed = Math.Max(2, token.TrimStart('-').Length / 3);
-        if (best.Distance <= allowed) return best.Name;
-        return candidates.Where(c => token.Length >= 4 && c.StartsWith(token, StringComparison.Ordinal)).OrderBy(c => c.Length).FirstOrDefault();
+        return best.Distance <= allowed ? best.Name : null;
     }
 
     private static int Distance(string a, string b)

@@ -94,6 +94,10 @@ internal static class ProfileCommand
             attributionMethod, prefillWeight, percentiles, slo, keepText, progress, tui, resume, label, tag, json, config, printConfig,
         };
 
+        CompletionCommand.Names(client, r => r.Clients);
+        CompletionCommand.Names(dataset, r => r.Datasets);
+        CompletionCommand.Names(energy, r => r.Telemetry);
+
         var judge = JudgeOptions.Create();
         judge.AddTo(command);
         var prometheus = new PrometheusOptions();

@@ -18,6 +18,7 @@ root.Subcommands.Add(MonitorCommand.Create());
 root.Subcommands.Add(ScriptCommands.Run());
 root.Subcommands.Add(ScriptCommands.Repl());
 root.Subcommands.Add(WorkerCommand.Create());
+root.Subcommands.Add(CompletionCommand.Create());
 
 var noColor = new Option<bool>("--no-color") { Description = "no colours in the output (also when NO_COLOR is set); colours and the progress bar appear only on a terminal", Recursive = true };
 root.Options.Add(noColor);
@@ -32,7 +33,9 @@ catch (UserError e)
     return 2;
 }
 var parse = root.Parse(args);
-if (ParseErrors.Describe(parse, root) is { } problem)
+// A directive ([suggest:N] from the shell completion scripts) takes the tokens after it as its input.
+var directive = args.Length > 0 && args[0].StartsWith('[') && args[0].EndsWith(']');
+if (!directive && ParseErrors.Describe(parse, root) is { } problem)
 {
     // One line naming the problem, exit code 2: no usage dump for a typo.
     Console.Error.WriteLine($"ipw: error: {problem}");
