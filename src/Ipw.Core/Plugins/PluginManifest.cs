@@ -39,11 +39,16 @@ public sealed class PluginManifest
         }
     }
 
-    /// <summary>The manifest named by IPW_PLUGINS_JSON, else plugins.json beside the host.</summary>
+    /// <summary>The manifest named by IPW_PLUGINS_JSON, else plugins.json beside the host: beside the executable for a
+    /// single-file ipw (whose AppContext.BaseDirectory is where its bundle was extracted), else beside ipw.dll.</summary>
     public static PluginManifest LoadDefault()
     {
         var path = Environment.GetEnvironmentVariable(ManifestVariable);
-        if (string.IsNullOrEmpty(path)) path = Path.Combine(AppContext.BaseDirectory, "plugins.json");
+        if (string.IsNullOrEmpty(path))
+        {
+            var besideExecutable = Path.Combine(Path.GetDirectoryName(Environment.ProcessPath) ?? AppContext.BaseDirectory, "plugins.json");
+            path = File.Exists(besideExecutable) ? besideExecutable : Path.Combine(AppContext.BaseDirectory, "plugins.json");
+        }
         else if (!File.Exists(path)) throw new UserError($"{ManifestVariable}={path}: file not found");
         return File.Exists(path) ? Load(path) : new PluginManifest();
     }
