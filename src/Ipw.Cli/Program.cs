@@ -11,6 +11,7 @@ root.Subcommands.Add(ProfileCommand.Create());
 root.Subcommands.Add(EnergyCommand.Create());
 root.Subcommands.Add(ScoreCommand.Create());
 root.Subcommands.Add(RepairCommand.Create());
+root.Subcommands.Add(ExportCommand.Create());
 root.Subcommands.Add(AnalyzeCommand.Create());
 root.Subcommands.Add(PlotCommand.Create());
 root.Subcommands.Add(PlotCommand.CreateReport());
