@@ -39,12 +39,17 @@ public sealed class PluginManifest
         }
     }
 
+    /// <summary>The manifest the host reads: IPW_PLUGINS_JSON's, else plugins.json beside the host.</summary>
+    public static string DefaultPath => Environment.GetEnvironmentVariable(ManifestVariable) is { Length: > 0 } path
+        ? path
+        : Path.Combine(AppContext.BaseDirectory, "plugins.json");
+
     /// <summary>The manifest named by IPW_PLUGINS_JSON, else plugins.json beside the host.</summary>
     public static PluginManifest LoadDefault()
     {
-        var path = Environment.GetEnvironmentVariable(ManifestVariable);
-        if (string.IsNullOrEmpty(path)) path = Path.Combine(AppContext.BaseDirectory, "plugins.json");
-        else if (!File.Exists(path)) throw new UserError($"{ManifestVariable}={path}: file not found");
+        var path = DefaultPath;
+        if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable(ManifestVariable)) && !File.Exists(path))
+            throw new UserError($"{ManifestVariable}={path}: file not found");
         return File.Exists(path) ? Load(path) : new PluginManifest();
     }
 
