@@ -47,9 +47,16 @@ internal static class DoctorCommand
             ("GPUs", m.Gpus.Count > 0 ? string.Join(", ", m.Gpus) : "none found by the energy backends"),
         ]);
         Section("cache", [("folder", r.CacheFolder), ("from", r.CacheFrom), ("holds", r.CacheContents is { } held ? (held.Count > 0 ? string.Join(", ", held) : "nothing yet") : "not made yet")]);
+        // Paths beside the manifest are given from its folder, which the heading names; others in full.
+        var home = Path.GetDirectoryName(Path.GetFullPath(r.Manifest))!;
+        string Where(string path)
+        {
+            var relative = Path.GetRelativePath(home, path);
+            return relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? path : relative;
+        }
         Section($"plugins (from {r.Manifest})",
-            r.Plugins.Select(p => (p.Name, $"{p.Version}  {p.Path}"))
-                .Concat(r.PluginFailures.Select(f => (f.Name, $"FAILED to load: {f.Reason} ({f.Path})")))
+            r.Plugins.Select(p => (p.Name, $"{p.Version}  {Where(p.Path)}"))
+                .Concat(r.PluginFailures.Select(f => (f.Name, $"FAILED to load: {f.Reason} ({Where(f.Path)})")))
                 .Concat(r.DropInFolders.Select(f => ("drop-in folder", f))));
         Section("energy backends", r.Capabilities.Backends.Select(b => (b.Name,
             $"{(b.Available ? "yes" : "no ")}  {b.Verdict}{(b.OnlyWhenNamed ? $" (used only when named: --energy {b.Name})" : "")}")));

@@ -31,7 +31,7 @@ public sealed class DoctorTests : IDisposable
         Assert.Contains(lines, l => Regex.IsMatch(l, @"^  CPU\s+.+, \d+ logical cores$"));
         Assert.Contains(lines, l => Regex.IsMatch(l, @"^  folder\s+" + Regex.Escape(IpwProcess.CacheDir) + "$"));
         Assert.Contains(lines, l => Regex.IsMatch(l, @"^  from\s+IPW_CACHE_DIR$"));
-        Assert.Contains(lines, l => Regex.IsMatch(l, @"^  Ipw\.Plugins\.Energy\s+\S+\s+/.+Ipw\.Plugins\.Energy\.dll$"));
+        Assert.Contains(lines, l => Regex.IsMatch(l, @"^  Ipw\.Plugins\.Energy\s+\S+\s+plugins/Ipw\.Plugins\.Energy/Ipw\.Plugins\.Energy\.dll$"));
 
         Assert.Contains(lines, l => Regex.IsMatch(l, @"^  rapl\s+no \s+unavailable: no powercap tree at "));
         Assert.Contains(lines, l => Regex.IsMatch(l, @"^  nvml\s+no \s+unavailable: libnvidia-ml\.so\.1 not found"));
