@@ -1,5 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
+using Ipw.Abstractions;
+using Ipw.Core.Records;
+using Ipw.Core.Runs;
+using Ipw.Core.Summary;
 using Ipw.Tests;
 
 namespace Ipw.Cli.Tests;
@@ -170,6 +174,38 @@ public sealed class ExportTests(ExportRun run) : IClassFixture<ExportRun>
         Assert.Equal(1, r.ExitCode);
         Assert.StartsWith("ipw: error: no space left on device at ", Assert.Single(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
         Assert.Empty(Directory.EnumerateFileSystemEntries(disk.Path));
+    }
+
+    [Fact]
+    public void A_missing_list_an_empty_one_and_a_missing_element_stay_apart_and_so_do_missing_and_empty_text()
+    {
+        using var work = new TempDir();
+        string folder;
+        using (var store = RunStore.Create(work.Path, "hw", "model"))
+        {
+            folder = store.Path;
+            store.Append(
+            [
+                QueryRecord.Of(RecordColumns.QueryIndex.With(0), RecordColumns.Reasoning.With("plain"), RecordColumns.ItlS.With(new[] { 1.5, 2.5 })),
+                QueryRecord.Of(RecordColumns.QueryIndex.With(1), RecordColumns.Reasoning.With(null), RecordColumns.ItlS.With(null)),
+                QueryRecord.Of(RecordColumns.QueryIndex.With(2), RecordColumns.Reasoning.With(""), RecordColumns.ItlS.With(System.Array.Empty<double>())),
+                QueryRecord.Of(RecordColumns.QueryIndex.With(3), RecordColumns.Reasoning.With("a, \"quoted\"\r\nline"), RecordColumns.ItlS.With(new[] { double.NaN, 4 })),
+            ]);
+            store.WriteSummary(new RunSummary { Status = "completed" });
+        }
+        string?[] texts = ["plain", null, "", "a, \"quoted\"\r\nline"];
+        string?[] lists = ["[1.5,2.5]", null, "[]", "[null,4]"];
+        foreach (var format in new[] { "csv", "jsonl", "parquet" })
+        {
+            var r = IpwProcess.Run(work.Path, ["export", folder, "--format", format, "--columns", "query_index,reasoning,itl_s"]);
+            Assert.True(r.ExitCode == 0, r.Stderr);
+            var rows = DuckDb.Read(Path.Combine(folder, "export", $"records.{format}"), format, allVarchar: format == "csv")
+                .GetProperty("rows").EnumerateArray().ToList();
+            Assert.Equal(texts, rows.Select(row => row.GetProperty("reasoning").GetString()));
+            // A CSV holds a list as its JSON text; the others as a list.
+            Assert.Equal(lists, rows.Select(row => row.GetProperty("itl_s") is var v && v.ValueKind == JsonValueKind.Null ? null
+                : v.ValueKind == JsonValueKind.String ? v.GetString() : v.GetRawText().Replace(" ", "", StringComparison.Ordinal)));
+        }
     }
 
     /// <summary>A cell of the export against the run's record: a missing value stays missing (never 0), a number is the same
