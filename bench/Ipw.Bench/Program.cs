@@ -6,7 +6,7 @@ using Ipw.Core.Records;
 using Ipw.Core.Runs;
 
 // ipw benchmarks: whole-process and in-process measurements, printed as plain lines.
-//   dotnet run --project bench/Ipw.Bench -c Release -- [cold-start|record-write|rss|sampler|client-parse|client-ttft|client-alloc|wire-timing|streams [--keep-text false]|rate|memory|energy-truth [--update-readme]|datasets|analyze|tui|scripts|prometheus|engines|all|soak [--minutes 10] [--concurrency 1000]|workers [--rates 500,1000] [--workers 1,2]|chunks [--queries 2000]|ttft-excess [--concurrency 1,32,128,256]|wire-ttft [--concurrency 1,8,64] [--max-tokens 32] [--reuse auto,yes,no] [--pin]] [--queries N] [--format jsonl|csv|hf|parquet|ipw|all] [--rates 100,250] [--telemetry system|none] [--workload ipw|short]
+//   dotnet run --project bench/Ipw.Bench -c Release -- [cold-start|record-write|rss|sampler|client-parse|client-ttft|client-alloc|wire-timing|streams [--keep-text false]|rate|memory|energy-truth [--update-readme]|datasets|analyze|export|tui|scripts|prometheus|engines|all|soak [--minutes 10] [--concurrency 1000]|workers [--rates 500,1000] [--workers 1,2]|chunks [--queries 2000]|ttft-excess [--concurrency 1,32,128,256]|wire-ttft [--concurrency 1,8,64] [--max-tokens 32] [--reuse auto,yes,no] [--pin]] [--queries N] [--format jsonl|csv|hf|parquet|ipw|all] [--rates 100,250] [--telemetry system|none] [--workload ipw|short]
 var which = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 var queries = args.SkipWhile(a => a != "--queries").Skip(1).Select(int.Parse).FirstOrDefault(10_000);
 var root = FindRoot();
@@ -57,6 +57,7 @@ if (which is "soak")
     SoakBench.Run(ipw, serverDll, args.SkipWhile(a => a != "--minutes").Skip(1).Select(double.Parse).FirstOrDefault(10),
         args.SkipWhile(a => a != "--concurrency").Skip(1).Select(int.Parse).FirstOrDefault(1000));
 if (which is "analyze" or "all") AnalyzeBench.Run(ipw, which == "analyze" && args.Contains("--queries") ? queries : 1_000_000);
+if (which is "export" or "all") ExportBench.Run(ipw, which == "export" && args.Contains("--queries") ? queries : 1_000_000);
 return 0;
 
 static void ColdStart(string ipw)

@@ -7,10 +7,12 @@ CommandRuntime.Apply(args);
 
 var root = new RootCommand("ipw — Intelligence Per Watt: what a model on a given machine really costs (latency, tokens, energy, power, memory)");
 root.Subcommands.Add(ListCommand.Create());
+root.Subcommands.Add(DoctorCommand.Create());
 root.Subcommands.Add(ProfileCommand.Create());
 root.Subcommands.Add(EnergyCommand.Create());
 root.Subcommands.Add(ScoreCommand.Create());
 root.Subcommands.Add(RepairCommand.Create());
+root.Subcommands.Add(ExportCommand.Create());
 root.Subcommands.Add(AnalyzeCommand.Create());
 root.Subcommands.Add(PlotCommand.Create());
 root.Subcommands.Add(PlotCommand.CreateReport());

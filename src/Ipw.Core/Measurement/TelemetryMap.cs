@@ -61,7 +61,7 @@ internal sealed class TelemetryMap
         TemperatureMissingReason = Temperature.Count > 0 ? null : Reason(session.Reports, MetricKind.Temperature, "temperature sensor");
     }
 
-    private static string Reason(IReadOnlyList<SourceReport> reports, MetricKind kind, string what)
+    internal static string Reason(IReadOnlyList<SourceReport> reports, MetricKind kind, string what)
     {
         if (reports.Count == 0) return $"no {what}: no telemetry source is registered";
         var why = new List<string>();

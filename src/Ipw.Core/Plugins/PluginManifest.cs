@@ -39,17 +39,24 @@ public sealed class PluginManifest
         }
     }
 
-    /// <summary>The manifest named by IPW_PLUGINS_JSON, else plugins.json beside the host: beside the executable for a
-    /// single-file ipw (whose AppContext.BaseDirectory is where its bundle was extracted), else beside ipw.dll.</summary>
+    /// <summary>The manifest the host reads: IPW_PLUGINS_JSON's, else plugins.json beside the host: beside the executable
+    /// for a single-file ipw (whose AppContext.BaseDirectory is where its bundle was extracted), else beside ipw.dll.</summary>
+    public static string DefaultPath
+    {
+        get
+        {
+            if (Environment.GetEnvironmentVariable(ManifestVariable) is { Length: > 0 } path) return path;
+            var besideExecutable = Path.Combine(Path.GetDirectoryName(Environment.ProcessPath) ?? AppContext.BaseDirectory, "plugins.json");
+            return File.Exists(besideExecutable) ? besideExecutable : Path.Combine(AppContext.BaseDirectory, "plugins.json");
+        }
+    }
+
+    /// <summary>The manifest named by IPW_PLUGINS_JSON, else plugins.json beside the host.</summary>
     public static PluginManifest LoadDefault()
     {
-        var path = Environment.GetEnvironmentVariable(ManifestVariable);
-        if (string.IsNullOrEmpty(path))
-        {
-            var besideExecutable = Path.Combine(Path.GetDirectoryName(Environment.ProcessPath) ?? AppContext.BaseDirectory, "plugins.json");
-            path = File.Exists(besideExecutable) ? besideExecutable : Path.Combine(AppContext.BaseDirectory, "plugins.json");
-        }
-        else if (!File.Exists(path)) throw new UserError($"{ManifestVariable}={path}: file not found");
+        var path = DefaultPath;
+        if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable(ManifestVariable)) && !File.Exists(path))
+            throw new UserError($"{ManifestVariable}={path}: file not found");
         return File.Exists(path) ? Load(path) : new PluginManifest();
     }
 
