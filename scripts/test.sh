@@ -37,6 +37,12 @@ read -r passed failed skipped < <(grep -E '^(Passed|Failed)! +- Failed:' "$log" 
 assemblies=$(grep -cE '^(Passed|Failed)! +- Failed:' "$log")
 rm -f "$log"
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi # a test host that crashed reports no line
+
+# Packaging (the tool package, scripts/publish.sh, the plugin SDK and its template): dotnet pack, build and install,
+# timed by nothing, so it runs beside the fuzzing and the format check rather than among the timing-sensitive suites.
+pkg_log="$(mktemp)"
+dotnet test tests/Ipw.Packaging.Tests -c Release --no-build -nologo -p:IpwPackagingTests=true >"$pkg_log" 2>&1 &
+pkg_pid=$!
 # Coverage-guided fuzzing (SharpFuzz + AFL++): each target's kept corpus and past crashes replayed, then a short
 # bounded run of each (longer campaigns: scripts/fuzz.sh --seconds 600). One test per target.
 if command -v afl-fuzz >/dev/null 2>&1; then
@@ -56,6 +62,15 @@ if dotnet format Ipw.sln --verify-no-changes --no-restore >/dev/null 2>&1; then
 else
   failed=$((failed + 1)); status=1; echo "format check: FAILED (run 'dotnet format Ipw.sln' to fix)"
 fi
+
+wait "$pkg_pid"
+pkg_status=$?
+cat "$pkg_log"
+read -r pp pf ps < <(grep -E '^(Passed|Failed)! +- Failed:' "$pkg_log" | sed -E 's/.*Failed: *([0-9]+), Passed: *([0-9]+), Skipped: *([0-9]+).*/\2 \1 \3/' \
+  | awk '{p+=$1; f+=$2; s+=$3} END {print p+0, f+0, s+0}')
+rm -f "$pkg_log"
+passed=$((passed + pp)); failed=$((failed + pf)); skipped=$((skipped + ps)); assemblies=$((assemblies + 1))
+if [ "$pkg_status" -ne 0 ]; then status=1; [ "$pf" -gt 0 ] || failed=$((failed + 1)); fi
 
 echo "test assemblies: $assemblies"
 if [ -n "$live_skip" ]; then

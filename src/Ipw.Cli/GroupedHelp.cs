@@ -64,6 +64,37 @@ internal static class GroupedHelp
         return (usage, description);
     }
 
+    /// <summary>The command's options as a markdown table per heading (docs/commands.md holds them between markers,
+    /// and a test keeps them equal to this).</summary>
+    public static string Markdown(Command command)
+    {
+        var sb = new StringBuilder();
+        foreach (var (title, rows) in Rows(command))
+        {
+            sb.Append("**").Append(title).Append("**\n\n| option | what it does |\n|---|---|\n");
+            foreach (var (usage, description) in rows)
+                sb.Append("| `").Append(usage).Append("` | ").Append(description.Replace("|", "\\|", StringComparison.Ordinal)).Append(" |\n");
+            sb.Append('\n');
+        }
+        return sb.ToString().TrimEnd() + "\n";
+    }
+
+    /// <summary><c>ipw help-markdown COMMAND</c> (hidden): <see cref="Markdown"/> for docs/commands.md.</summary>
+    public static Command MarkdownCommand(RootCommand root)
+    {
+        var name = new Argument<string>("command");
+        var command = new Command("help-markdown", "the options of a command as markdown tables, for docs/") { name };
+        command.Hidden = true;
+        command.SetAction(parse =>
+        {
+            var target = root.Subcommands.FirstOrDefault(c => c.Name == parse.GetValue(name))
+                ?? throw new Core.UserError($"no command '{parse.GetValue(name)}'");
+            Console.Write(Markdown(target));
+            return 0;
+        });
+        return command;
+    }
+
     private static string Write(Command command)
     {
         var sb = new StringBuilder();

@@ -21,6 +21,7 @@ root.Subcommands.Add(ScriptCommands.Run());
 root.Subcommands.Add(ScriptCommands.Repl());
 root.Subcommands.Add(WorkerCommand.Create());
 root.Subcommands.Add(CompletionCommand.Create());
+root.Subcommands.Add(GroupedHelp.MarkdownCommand(root));
 
 var noColor = new Option<bool>("--no-color") { Description = "no colours in the output (also when NO_COLOR is set); colours and the progress bar appear only on a terminal", Recursive = true };
 root.Options.Add(noColor);

@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 
-namespace Ipw.Cli.Tests;
+using Ipw.Cli.Tests;
+
+namespace Ipw.Packaging.Tests;
 
 /// <summary>ipw as people install it: the .NET tool package that <c>dotnet pack</c> makes, installed into a tool path
 /// and a local tool manifest from a feed holding only that package; and the self-contained single-file ipw of
