@@ -21,11 +21,13 @@ public sealed class ExportRun : IDisposable
 
     public ExportRun()
     {
-        var r = IpwProcess.Run(Work.Path, ["profile", "--max-queries", Queries.ToString(CultureInfo.InvariantCulture), "--max-tokens", "12",
+        var r = IpwProcess.Run(Work.Path, ["profile", "--max-queries", Queries.ToString(CultureInfo.InvariantCulture), "--max-tokens", "128",
             "--threads", "1", "--warmup", "0", "--output-dir", "runs", "--progress", "plain"]);
         Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
         RunPath = Directory.GetDirectories(Work.Combine("runs")).Single();
         Records = ArrowJs.Read(Path.Combine(RunPath, "data-00000-of-00001.arrow"));
+        // The built-in workload's summarization item: a row far longer than a CSV writer's first buffer.
+        Assert.Contains(Records.GetProperty("rows").EnumerateArray(), row => row.GetProperty("prompt").GetString()!.Length > 10_000);
     }
 
     public void Dispose() => Work.Dispose();

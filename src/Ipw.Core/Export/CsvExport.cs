@@ -22,6 +22,9 @@ internal static class CsvExport
             TrueString = "true", // as JSON writes them, and every CSV reader's boolean
             FalseString = "false",
             Culture = System.Globalization.CultureInfo.InvariantCulture,
+            // A row is formatted whole in the writer's buffer, which grows to this (chars): a prompt of the built-in
+            // workload is 15,000 characters, and a response or a reasoning text may be far longer.
+            MaxBufferSize = 1 << 30,
         };
         await using var reader = new BatchDataReader(columns, batches);
         await using (var csv = CsvDataWriter.Create(text, options))
