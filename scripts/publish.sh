@@ -14,13 +14,15 @@ for rid in "${rids[@]}"; do
   out="artifacts/publish/$rid"
   rm -rf "$out"
   # The host as one file; its assemblies are extracted beside it on first run (the C# script engine compiles
-  # against them, so they must be files). IpwDeployPlugin=false: nothing of this runtime lands in artifacts/Release.
+  # against them, so they must be files). IpwDeployPlugin=false and a bin/obj folder per runtime: nothing of this
+  # runtime lands in artifacts/Release or in the folders the ordinary build uses.
   dotnet publish src/Ipw.Cli -c Release -r "$rid" --self-contained -nologo -v quiet "-clp:ErrorsOnly;NoSummary" \
-    -p:PublishSingleFile=true -p:IncludeAllContentForSelfExtract=true -p:PackAsTool=false -p:IpwDeployPlugin=false -o "$out"
+    -p:PublishSingleFile=true -p:IncludeAllContentForSelfExtract=true -p:PackAsTool=false -p:IpwDeployPlugin=false \
+    -p:AppendRuntimeIdentifierToOutputPath=true -o "$out"
   for project in plugins/*/*.csproj; do
     name="$(basename "$project" .csproj)"
     dotnet publish "$project" -c Release -r "$rid" --self-contained false -nologo -v quiet "-clp:ErrorsOnly;NoSummary" \
-      -p:IpwDeployPlugin=false -p:IpwLibTorch= -o "$out/plugins/$name"
+      -p:IpwDeployPlugin=false -p:IpwLibTorch= -p:AppendRuntimeIdentifierToOutputPath=true -o "$out/plugins/$name"
   done
   rm -f "$out"/*.pdb "$out"/plugins/*/*.pdb
   echo "$out/$( [ "${rid%%-*}" = win ] && echo ipw.exe || echo ipw )"
