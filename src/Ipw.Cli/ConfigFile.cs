@@ -66,7 +66,8 @@ internal static partial class ConfigFile
         var tokens = new List<string>();
         foreach (var (key, value) in table)
         {
-            var option = command.Options.FirstOrDefault(o => o.Name == "--" + key && !o.Hidden && o.Name is not ("--config" or "--print-config"));
+            var option = command.Options.FirstOrDefault(o => (o.Name == "--" + key || o.Aliases.Contains("--" + key)) && !o.Hidden
+                && o.Name is not ("--config" or "--print-config"));
             if (option is null)
             {
                 var near = ParseErrors.Nearest("--" + key, command.Options.Where(o => !o.Hidden).Select(o => o.Name));

@@ -22,7 +22,7 @@ public sealed class ConfigAndOutputTests : IDisposable
             label = "cfg"
             concurrency = [1]
 
-            [dataset-option]
+            [dataset-param]   # an alias of dataset-option
             subjects = "math"
 
             [tag]
@@ -115,6 +115,22 @@ public sealed class ConfigAndOutputTests : IDisposable
         var other = r.Stdout[r.Stdout.IndexOf("\nOther:", StringComparison.Ordinal)..];
         Assert.Contains("-h, --help", other); // only help is left outside the groups
         Assert.Equal(2, other.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+    }
+
+    [Fact]
+    public void The_profile_options_in_docs_are_the_ones_help_prints()
+    {
+        var generated = Ipw("help-markdown", "profile").Stdout;
+        var doc = File.ReadAllText(Path.Combine(IpwProcess.RepoRoot, "docs", "commands.md")).ReplaceLineEndings("\n");
+        const string begin = "<!-- profile-options:begin -->\n", end = "<!-- profile-options:end -->";
+        var (from, to) = (doc.IndexOf(begin, StringComparison.Ordinal), doc.IndexOf(end, StringComparison.Ordinal));
+        Assert.True(from >= 0 && to > from, "docs/commands.md has no profile-options markers");
+        Assert.True(doc[(from + begin.Length)..to].Trim() == generated.Trim(),
+            "docs/commands.md's profile options are out of date; put this between its markers (ipw help-markdown profile):\n" + generated);
+        var help = Ipw("profile", "--help").Stdout;
+        var usages = System.Text.RegularExpressions.Regex.Matches(help, @"^  (-[^ ,]+(?:, -[^ ,]+)*)", System.Text.RegularExpressions.RegexOptions.Multiline);
+        Assert.True(usages.Count > 40, help);
+        foreach (System.Text.RegularExpressions.Match usage in usages) Assert.Contains($"| `{usage.Groups[1].Value}", generated);
     }
 
     public void Dispose() => _work.Dispose();
