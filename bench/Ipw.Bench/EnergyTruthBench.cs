@@ -9,7 +9,7 @@ using Ipw.Testing;
 /// 200 W more in prefill and 80 W in decode, through the NVML stand-in), for each attribution method × concurrency ×
 /// counter period and jitter × idle drift: median, p95 and max relative error, the share of queries within their own
 /// <c>active_energy_j_err</c>, and the books (shares + unattributed − gross). Prints a Markdown table; with
-/// <c>--update-readme</c> it replaces the README's table between its markers, so the published figures are this
+/// <c>--update-docs</c> it replaces docs/energy.md's table between its markers, so the published figures are this
 /// benchmark's output.
 /// </summary>
 internal static class EnergyTruthBench
@@ -39,13 +39,13 @@ internal static class EnergyTruthBench
         }
         Console.Write(table);
         if (!updateReadme) return;
-        var path = Path.Combine(root, "README.md");
+        var path = Path.Combine(root, "docs", "energy.md");
         var readme = File.ReadAllText(path);
         var start = readme.IndexOf(Begin, StringComparison.Ordinal);
         var end = readme.IndexOf(End, StringComparison.Ordinal);
-        if (start < 0 || end < start) throw new InvalidOperationException($"README.md has no {Begin} ... {End} section");
+        if (start < 0 || end < start) throw new InvalidOperationException($"docs/energy.md has no {Begin} ... {End} section");
         File.WriteAllText(path, readme[..(start + Begin.Length)] + "\n" + table + readme[end..]);
-        Console.WriteLine("README.md updated");
+        Console.WriteLine("docs/energy.md updated");
     }
 
     private static void Row(StringBuilder table, GroundTruth truth, AttributionMethod method, int c, int n, double stepMs, double jitterMs, bool drift)

@@ -6,7 +6,7 @@ using Ipw.Core.Records;
 using Ipw.Core.Runs;
 
 // ipw benchmarks: whole-process and in-process measurements, printed as plain lines.
-//   dotnet run --project bench/Ipw.Bench -c Release -- [cold-start|record-write|rss|sampler|client-parse|client-ttft|client-alloc|wire-timing|streams [--keep-text false]|rate|memory|energy-truth [--update-readme]|datasets|analyze|export|tui|scripts|prometheus|engines|all|soak [--minutes 10] [--concurrency 1000]|workers [--rates 500,1000] [--workers 1,2]|chunks [--queries 2000]|ttft-excess [--concurrency 1,32,128,256]|wire-ttft [--concurrency 1,8,64] [--max-tokens 32] [--reuse auto,yes,no] [--pin]] [--queries N] [--format jsonl|csv|hf|parquet|ipw|all] [--rates 100,250] [--telemetry system|none] [--workload ipw|short]
+//   dotnet run --project bench/Ipw.Bench -c Release -- [cold-start|record-write|rss|sampler|client-parse|client-ttft|client-alloc|wire-timing|streams [--keep-text false]|rate|memory|energy-truth [--update-docs]|datasets|analyze|export|tui|scripts|prometheus|engines|all|soak [--minutes 10] [--concurrency 1000]|workers [--rates 500,1000] [--workers 1,2]|chunks [--queries 2000]|ttft-excess [--concurrency 1,32,128,256]|wire-ttft [--concurrency 1,8,64] [--max-tokens 32] [--reuse auto,yes,no] [--pin]] [--queries N] [--format jsonl|csv|hf|parquet|ipw|all] [--rates 100,250] [--telemetry system|none] [--workload ipw|short]
 var which = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 var queries = args.SkipWhile(a => a != "--queries").Skip(1).Select(int.Parse).FirstOrDefault(10_000);
 var root = FindRoot();
@@ -47,7 +47,7 @@ if (which is "workers")
     WorkerBench.Run(ipw, serverDll, rates, args.SkipWhile(a => a != "--workers").Skip(1).Select(w => w.Split(',').Select(int.Parse).ToArray()).FirstOrDefault([1, 2]), seconds: 10);
 if (which is "rate" or "all") LoadBench.RateAccuracy(serverDll, rate: 20, seconds: 60);
 if (which is "memory" or "all") LoadBench.Memory(serverDll, which == "memory" && args.Contains("--queries") ? queries : 100_000);
-if (which is "energy-truth" or "all") EnergyTruthBench.Run(root, args.Contains("--update-readme"));
+if (which is "energy-truth" or "all") EnergyTruthBench.Run(root, args.Contains("--update-docs"));
 if (which is "scripts" or "all") ScriptBench.Run(ipw);
 if (which is "prometheus" or "all") PrometheusBench.Run(ipw);
 if (which is "engines" or "all") EngineBench.Run(ipw, root);

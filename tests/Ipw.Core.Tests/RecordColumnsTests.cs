@@ -11,12 +11,12 @@ public sealed class RecordColumnsTests
     [Fact]
     public void The_readme_column_table_is_the_one_made_from_the_schema()
     {
-        var readme = File.ReadAllText(Path.Combine(RepoRoot(), "README.md")).ReplaceLineEndings("\n");
+        var readme = File.ReadAllText(Path.Combine(RepoRoot(), "docs", "run-folder.md")).ReplaceLineEndings("\n");
         var start = readme.IndexOf(Begin, StringComparison.Ordinal);
         var end = readme.IndexOf(End, StringComparison.Ordinal);
-        Assert.True(start >= 0 && end > start, $"README.md has no {Begin} ... {End} section");
+        Assert.True(start >= 0 && end > start, $"docs/run-folder.md has no {Begin} ... {End} section");
         var table = readme[(start + Begin.Length)..end].Trim('\n') + "\n";
-        Assert.True(ColumnTable.Markdown() == table, "README.md's column table is out of date; replace it with:\n" + ColumnTable.Markdown());
+        Assert.True(ColumnTable.Markdown() == table, "docs/run-folder.md's column table is out of date; replace it with:\n" + ColumnTable.Markdown());
     }
 
     [Fact]

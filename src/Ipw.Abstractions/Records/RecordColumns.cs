@@ -2,7 +2,7 @@ namespace Ipw.Abstractions;
 
 /// <summary>
 /// The per-query record schema, defined once: every column of a run's data file with its type, unit, meaning and
-/// producing stage. The Arrow writer, the Hugging Face <c>dataset_info.json</c> features, the README's column table and
+/// producing stage. The Arrow writer, the Hugging Face <c>dataset_info.json</c> features, docs/run-folder.md's column table and
 /// every reader take their names from here. Adding a column is one line here plus the stage that fills it.
 /// </summary>
 public static class RecordColumns

@@ -5,8 +5,10 @@ using McMaster.NETCore.Plugins;
 namespace Ipw.Core.Plugins;
 
 /// <summary>
-/// Loads plugin assemblies, each into its own load context that shares only Ipw.Abstractions with
-/// the host, and lets every <see cref="IIpwPlugin"/> in them register. Built-in plugins load exactly
+/// Loads plugin assemblies, each into its own load context, and lets every <see cref="IIpwPlugin"/> in them register.
+/// The context prefers the host's copy of any assembly the host has loaded or can load (Ipw.Abstractions, the .NET
+/// libraries, the host's packages), so plugin and host share those types; what the host lacks comes from the
+/// plugin's folder (docs/plugins.md). Built-in plugins load exactly
 /// like drop-ins. A plugin that fails is recorded with its name, path and reason; the host carries on.
 /// </summary>
 public static class PluginHost

@@ -82,7 +82,7 @@ public sealed record ProfileOptions
     public bool KeepText { get; init; } = true;
 
     /// <summary>What showed the run while it was measured ("tui", "bar", "plain", "none", "script"): recorded, since a
-    /// live display costs the ipw process some CPU (see README, "The run monitor").</summary>
+    /// live display costs the ipw process some CPU (see docs/commands.md, "The run monitor").</summary>
     public string FrontEnd { get; init; } = "library";
 
     /// <summary>How open-loop requests arrive, in words: "poisson", "constant", "gamma" (with <see cref="Burstiness"/>) or

@@ -3,7 +3,7 @@ using Ipw.Abstractions;
 
 namespace Ipw.Core.Records;
 
-/// <summary>The per-query columns as a Markdown table, made from <see cref="RecordColumns"/>: the README's table is this
+/// <summary>The per-query columns as a Markdown table, made from <see cref="RecordColumns"/>: docs/run-folder.md's table is this
 /// text (a test holds them equal).</summary>
 public static class ColumnTable
 {

@@ -38,7 +38,7 @@ internal sealed class WorkerProcess : IDisposable
 
     /// <summary>A worker only sends and reads streams, with every stream's state alive: under the workstation collector each
     /// collection promotes megabytes and pauses for tens of milliseconds, and they come every second at a few hundred
-    /// requests a second. Server GC with one fixed heap collects rarely (README, the performance table), at the cost of
+    /// requests a second. Server GC with one fixed heap collects rarely (docs/benchmarks.md, the performance table), at the cost of
     /// memory a worker can spend. A collector the user chose in the environment is kept.</summary>
     internal static void ServerCollector(IDictionary<string, string?> environment)
     {
