@@ -47,7 +47,7 @@ pkg_pid=$!
 # bounded run of each (longer campaigns: scripts/fuzz.sh --seconds 600). One test per target.
 if command -v afl-fuzz >/dev/null 2>&1; then
   fuzz_log="$(mktemp)"
-  bash scripts/fuzz.sh --seconds "${IPW_FUZZ_SECONDS:-6}" | tee "$fuzz_log"
+  bash scripts/fuzz.sh --seconds "${IPW_FUZZ_SECONDS:-4}" | tee "$fuzz_log"
   read -r fp ff < <(tail -1 "$fuzz_log" | sed -E 's/^([0-9]+) passed, ([0-9]+) failed.*/\1 \2/')
   rm -f "$fuzz_log"
   if [[ "$fp" =~ ^[0-9]+$ && "$ff" =~ ^[0-9]+$ ]]; then passed=$((passed + fp)); failed=$((failed + ff)); else failed=$((failed + 1)); fi

@@ -15,6 +15,7 @@ internal static class GroupedHelp
 {
     private const int Width = 100;
     private static readonly Dictionary<Command, IReadOnlyList<(string Title, string[] Names)>> Groups = [];
+    private static RootCommand? _root;
 
     /// <summary>Declares a command's groups, by option name; options in none of them are listed last, as "Other".</summary>
     public static void Group(Command command, params (string Title, string[] Names)[] groups) => Groups[command] = groups;
@@ -22,6 +23,7 @@ internal static class GroupedHelp
     /// <summary>Makes the root's help option print grouped help for commands that have groups.</summary>
     public static void Install(RootCommand root)
     {
+        _root = root;
         var help = root.Options.OfType<HelpOption>().Single();
         help.Action = new Action((HelpAction)help.Action!);
     }
@@ -32,6 +34,8 @@ internal static class GroupedHelp
         var options = command.Options.Where(o => !o.Hidden).ToList();
         var byName = options.ToDictionary(o => o.Name, StringComparer.Ordinal);
         var sections = new List<(string, IReadOnlyList<(string, string)>)>();
+        var arguments = command.Arguments.Where(a => !a.Hidden).Select(a => ($"<{a.Name}>", a.Description ?? "")).ToList();
+        if (arguments.Count > 0) sections.Add(("Arguments", arguments));
         var placed = new HashSet<Option>();
         foreach (var (title, names) in Groups.GetValueOrDefault(command) ?? [])
         {
@@ -44,9 +48,10 @@ internal static class GroupedHelp
             }
             sections.Add((title, rows));
         }
-        // The help option is the root's (recursive), not the command's own.
-        var rest = options.Where(o => !placed.Contains(o)).Select(Row).Append(("-?, -h, --help", "Show help and usage information")).ToList();
-        if (rest.Count > 0) sections.Add((sections.Count == 0 ? "Options" : "Other", rest));
+        // The help option and --no-color are the root's (recursive), not the command's own.
+        var global = (_root?.Options.Where(o => o.Recursive && !o.Hidden && o is not HelpOption) ?? []).Select(Row);
+        var rest = options.Where(o => !placed.Contains(o)).Select(Row).Concat(global).Append(("-?, -h, --help", "Show help and usage information")).ToList();
+        sections.Add((Groups.ContainsKey(command) ? "Other" : "Options", rest));
         return sections;
     }
 
@@ -71,7 +76,7 @@ internal static class GroupedHelp
         var sb = new StringBuilder();
         foreach (var (title, rows) in Rows(command))
         {
-            sb.Append("**").Append(title).Append("**\n\n| option | what it does |\n|---|---|\n");
+            sb.Append("**").Append(title).Append(title == "Arguments" ? "**\n\n| argument | what it is |\n|---|---|\n" : "**\n\n| option | what it does |\n|---|---|\n");
             foreach (var (usage, description) in rows)
                 sb.Append("| `").Append(usage).Append("` | ").Append(description.Replace("|", "\\|", StringComparison.Ordinal)).Append(" |\n");
             sb.Append('\n');
@@ -79,20 +84,39 @@ internal static class GroupedHelp
         return sb.ToString().TrimEnd() + "\n";
     }
 
-    /// <summary><c>ipw help-markdown COMMAND</c> (hidden): <see cref="Markdown"/> for docs/commands.md.</summary>
+    /// <summary><c>ipw help-markdown COMMAND [SUBCOMMAND]</c> (hidden): <see cref="Markdown"/> for docs/commands.md;
+    /// <c>--list</c>: every command that has an action, one a line.</summary>
     public static Command MarkdownCommand(RootCommand root)
     {
-        var name = new Argument<string>("command");
-        var command = new Command("help-markdown", "the options of a command as markdown tables, for docs/") { name };
+        var path = new Argument<string[]>("command") { Arity = ArgumentArity.ZeroOrMore };
+        var list = new Option<bool>("--list");
+        var command = new Command("help-markdown", "the options of a command as markdown tables, for docs/") { path, list };
         command.Hidden = true;
         command.SetAction(parse =>
         {
-            var target = root.Subcommands.FirstOrDefault(c => c.Name == parse.GetValue(name))
-                ?? throw new Core.UserError($"no command '{parse.GetValue(name)}'");
+            if (parse.GetValue(list))
+            {
+                foreach (var name in Commands(root, "")) Console.WriteLine(name);
+                return 0;
+            }
+            Command target = root;
+            foreach (var name in parse.GetValue(path) ?? [])
+                target = target.Subcommands.FirstOrDefault(c => c.Name == name) ?? throw new Core.UserError($"no command '{name}'");
+            if (target == root) throw new Core.UserError("name a command, e.g. ipw help-markdown profile");
             Console.Write(Markdown(target));
             return 0;
         });
         return command;
+    }
+
+    private static IEnumerable<string> Commands(Command parent, string prefix)
+    {
+        foreach (var c in parent.Subcommands.Where(c => !c.Hidden))
+        {
+            var name = prefix + c.Name;
+            if (c.Action is not null) yield return name;
+            foreach (var sub in Commands(c, name + " ")) yield return sub;
+        }
     }
 
     private static string Write(Command command)
