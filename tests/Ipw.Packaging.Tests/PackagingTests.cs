@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Runtime.InteropServices;
 
 using Ipw.Cli.Tests;
@@ -11,40 +10,20 @@ namespace Ipw.Packaging.Tests;
 public sealed class PackagingTests : IDisposable
 {
     private readonly TempDir _work = new();
+    private readonly Tools _tools;
 
-    /// <summary>Runs a tool with its own home; installs (<paramref name="isolated"/>) with NuGet's caches in the test's
-    /// folder, so a package of the same version installed earlier is never picked up. Fails the test on a non-zero exit.</summary>
-    private string Run(string file, string workDir, params string[] args) => Run(file, workDir, isolated: false, args);
+    public PackagingTests() => _tools = new Tools(_work);
 
-    private string Install(string workDir, params string[] args) => Run("dotnet", workDir, isolated: true, args);
+    private string Run(string file, string workDir, params string[] args) => _tools.Run(file, workDir, args);
 
-    private string Run(string file, string workDir, bool isolated, string[] args)
-    {
-        var psi = new ProcessStartInfo(file) { WorkingDirectory = workDir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        if (isolated)
-        {
-            psi.Environment["NUGET_PACKAGES"] = _work.Combine("nuget-cache");
-            psi.Environment["HOME"] = Directory.CreateDirectory(_work.Combine("home")).FullName;
-        }
-        psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        psi.Environment["DOTNET_NOLOGO"] = "1";
-        psi.Environment["IPW_CACHE_DIR"] = IpwProcess.CacheDir;
-        psi.Environment.Remove("IPW_PLUGIN_PATH");
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(TimeSpan.FromMinutes(5))) { p.Kill(true); throw new TimeoutException($"{file} {string.Join(' ', args)} timed out"); }
-        Assert.True(p.ExitCode == 0, $"{file} {string.Join(' ', args)} exited {p.ExitCode}:\n{stderr.Result}\n{stdout.Result}");
-        return stdout.Result + stderr.Result;
-    }
+    private string Install(string workDir, params string[] args) => _tools.Isolated(workDir, args);
 
     /// <summary>What a freshly installed ipw must do: say its version and commit, list its built-in plugins with none
     /// failing, and profile the built-in model.</summary>
-    private void Works(string ipw, string[]? prefix = null)
+    private void Works(string ipw)
     {
         var workDir = Directory.CreateDirectory(_work.Combine("use-" + Guid.NewGuid().ToString("N")[..6])).FullName;
-        string Ipw(params string[] args) => prefix is null ? Run(ipw, workDir, args) : Run(ipw, workDir, [.. prefix, .. args]);
+        string Ipw(params string[] args) => Run(ipw, workDir, args);
         Assert.Matches(@"^0\.1\.0\+[0-9a-f]{40}\s*$", Ipw("--version"));
         var list = Ipw("list", "all");
         Assert.DoesNotContain("was not loaded", list);
@@ -60,21 +39,17 @@ public sealed class PackagingTests : IDisposable
     {
         var feed = _work.Combine("feed");
         var version = "0.1.0-test." + Guid.NewGuid().ToString("N")[..8];
-        Run("dotnet", IpwProcess.RepoRoot, "pack", "src/Ipw.Cli", "-c", IpwProcess.Configuration, "--no-build", "-nologo", "-v", "quiet",
-            "-o", feed, $"-p:PackageVersion={version}");
+        _tools.Pack("src/Ipw.Cli", feed, version);
         var package = Path.Combine(feed, $"ipw.{version}.nupkg");
         Assert.True(File.Exists(package), $"no {package}");
-        File.WriteAllText(_work.Combine("nuget.config"), $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration><packageSources><clear /><add key="test" value="{feed}" /></packageSources></configuration>
-            """);
+        var config = Tools.FeedConfig(_work.Path, feed);
 
-        Install(_work.Path, "tool", "install", "ipw", "--tool-path", _work.Combine("tools"), "--configfile", _work.Combine("nuget.config"), "--version", version);
+        Install(_work.Path, "tool", "install", "ipw", "--tool-path", _work.Combine("tools"), "--configfile", config, "--version", version);
         Works(_work.Combine("tools", OperatingSystem.IsWindows() ? "ipw.exe" : "ipw"));
 
         var project = Directory.CreateDirectory(_work.Combine("project")).FullName;
         Install(project, "new", "tool-manifest");
-        Install(project, "tool", "install", "ipw", "--configfile", _work.Combine("nuget.config"), "--version", version);
+        Install(project, "tool", "install", "ipw", "--configfile", config, "--version", version);
         Assert.Matches(@"^0\.1\.0\+[0-9a-f]{40}\s*$", Install(project, "tool", "run", "ipw", "--", "--version"));
     }
 

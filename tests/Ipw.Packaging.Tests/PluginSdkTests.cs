@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 
 using Ipw.Cli.Tests;
@@ -12,25 +11,11 @@ public sealed class PluginSdkTests : IDisposable
 {
     private readonly TempDir _work = new();
     private static readonly string[] Kinds = ["client", "dataset", "telemetry", "analysis", "visualization", "grader"];
+    private readonly Tools _tools;
 
-    /// <summary>Runs dotnet with NuGet's cache, the template store and the home in the test's folder.</summary>
-    private string Dotnet(string workDir, params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = workDir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        psi.Environment["NUGET_PACKAGES"] = _work.Combine("nuget-cache");
-        psi.Environment["HOME"] = Directory.CreateDirectory(_work.Combine("home")).FullName;
-        psi.Environment["DOTNET_CLI_HOME"] = _work.Combine("home");
-        psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        psi.Environment["DOTNET_NOLOGO"] = "1";
-        psi.Environment["DOTNET_SKIP_FIRST_TIME_EXPERIENCE"] = "1";
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(TimeSpan.FromMinutes(5))) { p.Kill(true); throw new TimeoutException($"dotnet {string.Join(' ', args)} timed out"); }
-        Assert.True(p.ExitCode == 0, $"dotnet {string.Join(' ', args)} exited {p.ExitCode}:\n{stderr.Result}\n{stdout.Result}");
-        return stdout.Result;
-    }
+    public PluginSdkTests() => _tools = new Tools(_work);
+
+    private string Dotnet(string workDir, params string[] args) => _tools.Isolated(workDir, args);
 
     private static string Entry(string kind) => "acme" + kind;
 
@@ -39,14 +24,9 @@ public sealed class PluginSdkTests : IDisposable
     {
         var feed = _work.Combine("feed");
         var version = "0.1.0-test." + Guid.NewGuid().ToString("N")[..8];
-        foreach (var project in new[] { "src/Ipw.Abstractions", "src/Ipw.Templates" })
-            IpwProcess.RunTool("dotnet", IpwProcess.RepoRoot, "pack", project, "-c", IpwProcess.Configuration, "--no-build", "-nologo", "-v", "quiet",
-                "-o", feed, $"-p:PackageVersion={version}");
+        foreach (var project in new[] { "src/Ipw.Abstractions", "src/Ipw.Templates" }) _tools.Pack(project, feed, version);
         var src = Directory.CreateDirectory(_work.Combine("src")).FullName;
-        File.WriteAllText(Path.Combine(src, "nuget.config"), $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration><packageSources><clear /><add key="feed" value="{feed}" /></packageSources></configuration>
-            """);
+        Tools.FeedConfig(src, feed);
 
         Dotnet(src, "new", "install", Path.Combine(feed, $"Ipw.Templates.{version}.nupkg"));
         Dotnet(src, "new", "sln", "-n", "Acme");
