@@ -33,8 +33,10 @@ public sealed class PluginSdkTests : IDisposable
         foreach (var kind in Kinds)
         {
             var name = "Acme" + char.ToUpperInvariant(kind[0]) + kind[1..];
-            Dotnet(src, "new", "ipw-plugin", "--kind", kind, "-n", name, "--ipwVersion", version);
+            Dotnet(src, "new", "ipw-plugin", "--kind", kind, "-n", name); // the contract of the template's own version
+            Assert.Contains($"Version=\"{version}\"", File.ReadAllText(Path.Combine(src, name, name + ".csproj")));
             Assert.DoesNotContain("#if", File.ReadAllText(Path.Combine(src, name, "Plugin.cs")));
+            Assert.Equal(new[] { name[4..] + ".cs", "Plugin.cs" }.Order(StringComparer.Ordinal), Directory.GetFiles(Path.Combine(src, name), "*.cs").Select(Path.GetFileName).Order(StringComparer.Ordinal));
             Dotnet(src, "sln", "add", Path.Combine(name, name + ".csproj"));
         }
         Dotnet(src, "build", "Acme.slnx", "-c", "Release", "-nologo", "-v", "quiet");
