@@ -33,6 +33,8 @@ internal static partial class ConfigFile
     /// <exception cref="UserError">The file cannot be read or parsed, or names an option the command does not have.</exception>
     public static string[] Expand(RootCommand root, string[] args)
     {
+        // Most command lines name no config file: they are parsed once, as before (ipw list's start-up time).
+        if (!args.Any(a => a.StartsWith("--config", StringComparison.Ordinal))) return args;
         var first = root.Parse(args);
         var command = first.CommandResult.Command;
         var config = command.Options.FirstOrDefault(o => o.Name == "--config");

@@ -17,6 +17,11 @@ internal static class ArrowBounds
     public static void Check(RecordBatch batch)
     {
         if (batch.Length < 0) throw new InvalidDataException($"a batch of {batch.Length} rows");
+        // The schema is taken on trust too: a field the file does not describe reads as null.
+        if (batch.Schema?.FieldsList is not { } fields) throw new InvalidDataException("a batch whose schema lists no fields");
+        if (fields.Count != batch.ColumnCount) throw new InvalidDataException($"a schema of {fields.Count} fields for {batch.ColumnCount} columns");
+        for (var f = 0; f < fields.Count; f++)
+            if (fields[f]?.Name is null) throw new InvalidDataException($"field {f + 1} of the schema has no name");
         for (var c = 0; c < batch.ColumnCount; c++)
         {
             var data = batch.Column(c).Data;

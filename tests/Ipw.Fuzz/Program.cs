@@ -54,6 +54,7 @@ internal static class Program
             {
                 defects++;
                 Console.WriteLine($"{target.Name}: {file}: {e.GetType().Name}: {e.Message.ReplaceLineEndings(" ")}");
+                if (Environment.GetEnvironmentVariable("IPW_DEBUG") == "1") Console.WriteLine(e); // the stack, to mend it
             }
         }
         Console.WriteLine($"{target.Name}: {files.Count} inputs replayed, {defects} defects");
