@@ -129,7 +129,7 @@ internal static partial class ConfigFile
                 {
                     var eq = pair.IndexOf('=', StringComparison.Ordinal);
                     var name = pair[..eq].Trim();
-                    if (Secret(name)) secrets.Add($"{key}.{name}");
+                    if (Core.Summary.RunConfig.IsSecret(name)) secrets.Add($"{key}.{name}");
                     else sub[name] = pair[(eq + 1)..].Trim();
                 }
                 if (sub.Count > 0) table[key] = sub;
@@ -155,9 +155,4 @@ internal static partial class ConfigFile
         foreach (var item in items) array.Add(item);
         return array;
     }
-
-    /// <summary>A setting whose value may be a credential: header values, API keys, tokens, passwords.</summary>
-    private static bool Secret(string name) =>
-        name.StartsWith("header.", StringComparison.OrdinalIgnoreCase)
-        || new[] { "key", "token", "secret", "password" }.Any(w => name.Contains(w, StringComparison.OrdinalIgnoreCase));
 }

@@ -58,7 +58,7 @@ public sealed class ConfigAndOutputTests : IDisposable
     public void Print_config_shows_defaults_and_aliases_and_leaves_secrets_out()
     {
         var r = Ipw("profile", "-m", "my.gguf", "-n", "7", "-c", "2", "-o", "elsewhere", "--client-param", "header.Authorization=Bearer sk-123",
-            "--client-param", "api_key=sk-456", "--client-param", "temperature=0.1", "--client-base-url", "http://user:pw@host:8000/v1", "--print-config");
+            "--client-param", "api_key=sk-456", "--client-param", "temperature=0.1", "--client-param", "max_tokens_cap=64", "--client-base-url", "http://user:pw@host:8000/v1", "--print-config");
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains("model = \"my.gguf\"\n", r.Stdout);
         Assert.Contains("max-queries = 7\n", r.Stdout);
@@ -66,7 +66,7 @@ public sealed class ConfigAndOutputTests : IDisposable
         Assert.Contains("output-dir = \"elsewhere\"\n", r.Stdout);
         Assert.Contains("max-tokens = 128\n", r.Stdout);           // a default is part of the effective config
         Assert.Contains("client-base-url = \"http://host:8000/v1\"\n", r.Stdout);
-        Assert.Contains("[client-param]\ntemperature = \"0.1\"\n", r.Stdout);
+        Assert.Contains("[client-param]\ntemperature = \"0.1\"\nmax_tokens_cap = \"64\"\n", r.Stdout); // "tokens" is no secret
         Assert.Contains("# client-param.header.Authorization: secret, not written", r.Stdout);
         Assert.Contains("# client-param.api_key: secret, not written", r.Stdout);
         Assert.DoesNotContain("sk-", r.Stdout);

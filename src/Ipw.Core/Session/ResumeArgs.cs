@@ -33,7 +33,7 @@ public static class ResumeArgs
         foreach (var (key, value) in o.ClientParams)
             if (recorded.TryGetValue(key, out var was) && was != RunConfig.ValueNotRecorded && was != value)
                 throw new UserError($"--client-param {key}={value}: the run used {key}={was}, and a resumed run keeps its settings");
-            else if (!recorded.ContainsKey(key) && !key.StartsWith("header.", StringComparison.OrdinalIgnoreCase))
+            else if (!recorded.ContainsKey(key) && !RunConfig.IsSecret(key))
                 throw new UserError($"--client-param {key}: the run did not use it, and a resumed run keeps its settings");
         var settings = new Dictionary<string, string>(recorded, StringComparer.OrdinalIgnoreCase);
         foreach (var (key, value) in o.ClientParams) settings[key] = value;

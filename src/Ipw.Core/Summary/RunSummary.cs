@@ -53,8 +53,23 @@ public sealed record RunSummary
 /// <summary>The options the run was given.</summary>
 public sealed record RunConfig
 {
-    /// <summary>What a header setting's value is written as: header values may hold credentials.</summary>
+    /// <summary>What a secret setting's value is written as (see <see cref="IsSecret"/>).</summary>
     public const string ValueNotRecorded = "(set, value not recorded)";
+
+    /// <summary>Whether a key=value setting may hold a credential, so its value is never written (summary.json,
+    /// config.toml): a header (<c>header.NAME</c>), or a key with a word secret, password, token or apikey, or api then
+    /// key (<c>auth_token</c>, <c>api-key</c>; not <c>max_tokens</c>).</summary>
+    public static bool IsSecret(string key)
+    {
+        if (key.StartsWith("header.", StringComparison.OrdinalIgnoreCase)) return true;
+        var words = key.ToLowerInvariant().Split(['.', '_', '-'], StringSplitOptions.RemoveEmptyEntries);
+        for (var i = 0; i < words.Length; i++)
+        {
+            if (words[i] is "secret" or "password" or "token" or "apikey") return true;
+            if (words[i] == "api" && i + 1 < words.Length && words[i + 1] == "key") return true;
+        }
+        return false;
+    }
 
     public string? Client { get; init; }
     public string? Model { get; init; }

@@ -58,9 +58,9 @@ internal sealed class RunSummaryBuilder(RunFacts facts, TelemetrySession session
         Client = o.Client,
         Model = o.Model,
         ClientBaseUrl = o.BaseUrl is null ? null : Ipw.Abstractions.UrlText.WithoutUserInfo(o.BaseUrl), // credentials never written
-        // Header values may hold credentials: record that they were set, never what they were.
+        // Secret settings (headers, keys, tokens): record that they were set, never what they were.
         ClientSettings = o.ClientSettings.ToDictionary(p => p.Key,
-            p => p.Key.StartsWith("header.", StringComparison.OrdinalIgnoreCase) ? RunConfig.ValueNotRecorded : p.Value),
+            p => RunConfig.IsSecret(p.Key) ? RunConfig.ValueNotRecorded : p.Value),
         Dataset = o.Dataset,
         DatasetPath = o.DatasetPath,
         DatasetSettings = o.DatasetSettings.Count > 0 ? o.DatasetSettings.ToDictionary(StringComparer.Ordinal) : null,
