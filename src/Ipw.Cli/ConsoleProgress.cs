@@ -77,7 +77,16 @@ internal sealed class PlainProgress(string prefix = "") : IProfileObserver
 
     public void OnWarmup(int done, int total) => Console.WriteLine($"  warm-up {done}/{total}");
 
-    public void OnPhase(string description) => Console.WriteLine($"  {description}");
+    private bool _measuring;
+
+    public void OnMeasuring() => _measuring = true;
+
+    /// <summary>The first phase once measuring is the load: said as what is being measured.</summary>
+    public void OnPhase(string description)
+    {
+        Console.WriteLine(_measuring ? $"  measuring: {description}" : $"  {description}");
+        _measuring = false;
+    }
 
     public void OnQueryCompleted(QueryRecord record, ProfileProgress p)
     {

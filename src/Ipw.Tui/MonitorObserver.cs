@@ -56,8 +56,7 @@ public sealed class MonitorObserver(MonitorModel model) : IProfileObserver
         if (_measuring && !_sending)
         {
             _sending = true;
-            const string measuring = "measuring: ";
-            description = "sending: " + (description.StartsWith(measuring, StringComparison.Ordinal) ? description[measuring.Length..] : description);
+            description = "sending: " + description;
         }
         model.SetPhase(description);
     }

@@ -52,7 +52,7 @@ internal sealed class LoadDriver(LoadParts parts, RecordPipeline pipeline, Summa
         _items.Start(_measureStart, sending.Token, abort);
         parts.Energy?.StartMeasuring(_measureStart);
         observer.OnMeasuring();
-        observer.OnPhase($"measuring: {strategy.Description}");
+        observer.OnPhase(strategy.Description);
 
         var inFlight = 1; // the strategy itself, until it returns: the channel completes when it and every query are done
         void Done()
