@@ -41,20 +41,23 @@ public static class RunInputs
         return runs.Select(Path.GetFullPath).Distinct(StringComparer.Ordinal).ToList();
     }
 
-    private static bool IsRunOrSweep(string path) =>
-        (File.Exists(Path.Combine(path, RunStore.DataFileName)) && File.Exists(Path.Combine(path, RunStore.SummaryFileName)))
-        || File.Exists(Path.Combine(path, SweepRunner.SweepFileName));
+    private static bool IsRunOrSweep(string path) => IsRun(path) || IsSweep(path);
+
+    private static bool IsRun(string path) =>
+        File.Exists(Path.Combine(path, RunStore.DataFileName)) && File.Exists(Path.Combine(path, RunStore.SummaryFileName));
+
+    private static bool IsSweep(string path) => File.Exists(Path.Combine(path, SweepRunner.SweepFileName));
 
     private static IEnumerable<string> Expand(string path, string argument)
     {
         if (!Directory.Exists(path))
             throw new UserError(File.Exists(path) ? $"'{path}' is a file; give its run folder" : $"'{path}': no such folder");
-        if (File.Exists(Path.Combine(path, RunStore.DataFileName)) && File.Exists(Path.Combine(path, RunStore.SummaryFileName)))
+        if (IsRun(path))
         {
             RunState.RequireEnded(path, Summary.SummaryFile.Read(Path.Combine(path, RunStore.SummaryFileName)));
             return [path];
         }
-        if (File.Exists(Path.Combine(path, SweepRunner.SweepFileName)))
+        if (IsSweep(path))
         {
             var points = Directory.GetDirectories(path)
                 .Where(d => File.Exists(Path.Combine(d, RunStore.DataFileName)))
