@@ -7,6 +7,12 @@
 #                                         start llama-server on 127.0.0.1 (a free port unless --port), wait for
 #                                         /health, print its URL (http://127.0.0.1:P) on stdout; --cpus pins it
 #                                         to those CPUs (taskset), e.g. to keep it off a client's core
+#   llamacpp.sh run [llama-server arguments]
+#                                         run llama-server in the foreground, as if it were installed here: -m/--model
+#                                         takes a GGUF on this machine (copied into the chroot; default ipw's built-in
+#                                         model); the process becomes llama-server itself (exec), so it is what
+#                                         `ipw profile --launch "bash scripts/servers/llamacpp.sh run -m M --port P"`
+#                                         holds and stops
 #   llamacpp.sh stop [--name N | --all]   stop it (SIGTERM, then SIGKILL after 10 s)
 #   llamacpp.sh status [--name N]         one line per server: name, URL, pid, model; exit 1 when N is not running
 #   llamacpp.sh version                   the provisioned llama-server's version line
@@ -140,6 +146,23 @@ start() {
   echo "$url"
 }
 
+run() {
+  local args=() model=""
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      -m|--model) model="$2"; shift 2 ;;
+      *) args+=("$1"); shift ;;
+    esac
+  done
+  [ -n "$model" ] || model="$(builtin_model)"
+  [ -f "$model" ] || die 2 "run: -m '$model' is not a file"
+  provision
+  mkdir -p "$rootfs/models"
+  mount_proc
+  local file="$rootfs/models/$(basename "$model")"
+  cmp -s "$model" "$file" 2>/dev/null || cp "$model" "$file"
+  exec chroot "$rootfs" /usr/bin/llama-server -m "/models/$(basename "$model")" "${args[@]}"
+}
 stop_one() {
   local name="$1" pid
   [ -f "$state/$name.pid" ] || return 0
@@ -189,8 +212,9 @@ cmd="${1:-}"
 case "$cmd" in
   provision) provision; echo "$rootfs" ;;
   start) start "$@" ;;
+  run) run "$@" ;;
   stop) stop "$@" ;;
   status) status "$@" ;;
   version) provision; chroot "$rootfs" /usr/bin/llama-server --version 2>&1 | grep -m1 '^version' ;;
-  *) die 2 "usage: llamacpp.sh provision|start|stop|status|version (see the comment at the top of this script)" ;;
+  *) die 2 "usage: llamacpp.sh provision|start|run|stop|status|version (see the comment at the top of this script)" ;;
 esac

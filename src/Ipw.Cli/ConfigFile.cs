@@ -139,6 +139,7 @@ internal static partial class ConfigFile
             table[key] = value switch
             {
                 string s when key.EndsWith("url", StringComparison.Ordinal) => UrlText.WithoutUserInfo(s),
+                string s when key == "launch" => Core.Serving.LaunchedServer.Redacted(s),
                 int i => (long)i,
                 IEnumerable e and not string => ToArray(e),
                 _ => value,

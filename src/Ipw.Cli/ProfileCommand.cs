@@ -18,6 +18,11 @@ internal static class ProfileCommand
         var client = new Option<string>("--client") { Description = "inference client (see 'ipw list clients')", DefaultValueFactory = _ => "llamasharp" };
         var model = new Option<string?>("--model", "-m") { Description = "model name, or a GGUF path for llamasharp (default: the built-in ipw-tiny model)" };
         var baseUrl = new Option<string?>("--client-base-url") { HelpName = "url", Description = "base URL of the inference service, e.g. http://127.0.0.1:8000/v1 (default: OPENAI_BASE_URL / OLLAMA_HOST, else the service's usual port)" };
+        var launch = new Option<string?>("--launch")
+        {
+            HelpName = "command",
+            Description = "start the server with this command, wait until it is ready, measure, then stop it; its start-up is measured apart and its output kept in the run folder's server.log (e.g. \"llama-server -m model.gguf --port 8080\")",
+        };
         var waitReady = new Option<string?>("--wait-ready") { Description = "wait up to this long (e.g. 60s) for a service that is still loading before the warm-up" };
         var clientOption = new Option<string[]>("--client-param", "--client-option")
         {
@@ -89,7 +94,7 @@ internal static class ProfileCommand
 
         var command = new Command("profile", "Profile a model: send a workload and record latency, tokens and telemetry per query")
         {
-            client, model, baseUrl, waitReady, clientOption, threads, contextSize, dataset, datasetPath, datasetOption, maxQueries, maxErrors, outputDir,
+            client, model, baseUrl, launch, waitReady, clientOption, threads, contextSize, dataset, datasetPath, datasetOption, maxQueries, maxErrors, outputDir,
             maxTokens, temperature, seed, warmup, interval, energy, gpus, concurrency, rate, arrival, burstiness, workers, workersListen, duration, baseline,
             attributionMethod, prefillWeight, percentiles, slo, keepText, progress, tui, resume, label, tag, json, config, printConfig,
         };
@@ -103,7 +108,7 @@ internal static class ProfileCommand
         var prometheus = new PrometheusOptions();
         prometheus.AddTo(command);
         GroupedHelp.Group(command,
-            ("Model and client", ["--client", "--model", "--client-base-url", "--client-param", "--wait-ready", "--threads", "--context-size"]),
+            ("Model and client", ["--client", "--model", "--client-base-url", "--launch", "--client-param", "--wait-ready", "--threads", "--context-size"]),
             ("Workload", ["--dataset", "--dataset-path", "--dataset-option", "--max-queries", "--max-tokens", "--temperature", "--seed", "--warmup", "--keep-text"]),
             ("Load", ["--concurrency", "--rate", "--arrival", "--burstiness", "--duration", "--max-errors", "--workers", "--workers-listen"]),
             ("Telemetry and energy", ["--energy", "--gpus", "--sample-interval", "--baseline", "--attribution", "--prefill-weight", "--prometheus-url",
@@ -124,13 +129,14 @@ internal static class ProfileCommand
             {
                 if (runShape.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false }) is { } given)
                     throw new UserError($"--resume continues the run with its own options: {given.Name} cannot be given (--client-base-url, --client-param header.*, " +
-                        "--wait-ready, --energy, --gpus, the telemetry options and the display options can)");
+                        "--launch, --wait-ready, --energy, --gpus, the telemetry options and the display options can)");
                 var plan = ResumePlan.Read(folder);
                 var resumed = ResumeArgs.From(plan.Prior.Config!, new ResumeOverrides
                 {
                     BaseUrl = parse.GetValue(baseUrl),
                     ClientParams = ProfileArgs.ParseSettings("--client-param", parse.GetValue(clientOption) ?? []),
                     WaitReady = parse.GetValue(waitReady),
+                    Launch = parse.GetValue(launch),
                     Energy = sources is { Length: > 0 } ? string.Join(',', sources) : null,
                     Gpus = parse.GetValue(gpus),
                     TelemetrySettings = prometheus.Settings(parse),
@@ -147,6 +153,7 @@ internal static class ProfileCommand
                 Client = parse.GetValue(client)!,
                 Model = parse.GetValue(model),
                 BaseUrl = parse.GetValue(baseUrl),
+                Launch = parse.GetValue(launch),
                 WaitReady = parse.GetValue(waitReady),
                 ClientParams = ProfileArgs.ParseSettings("--client-param", parse.GetValue(clientOption) ?? []),
                 Threads = parse.GetValue(threads),

@@ -9,6 +9,7 @@ var root = new RootCommand("ipw — Intelligence Per Watt: what a model on a giv
 root.Subcommands.Add(ListCommand.Create());
 root.Subcommands.Add(DoctorCommand.Create());
 root.Subcommands.Add(ProfileCommand.Create());
+root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(EnergyCommand.Create());
 root.Subcommands.Add(ScoreCommand.Create());
 root.Subcommands.Add(RepairCommand.Create());

@@ -35,6 +35,26 @@ public sealed class LiveLlamaServerTests(LlamaServers servers) : IClassFixture<L
     }
 
     [SkippableFact]
+    public void A_launched_llama_server_is_started_waited_for_measured_and_stopped()
+    {
+        RequireServer();
+        var port = IpwProcess.FreePort();
+        var launch = $"env IPW_CACHE_DIR={LlamaServers.ChrootCache} bash {LlamaServers.Script} run -m {servers.Model} --host 127.0.0.1 --port {port} -t 1";
+        var r = Profile("llamacpp", $"http://127.0.0.1:{port}/v1", 4, "--launch", launch);
+        Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
+        var run = Directory.GetDirectories(_work.Combine("runs")).Single();
+        var log = File.ReadAllText(Path.Combine(run, "server.log"));
+        Assert.Contains("listening on http://127.0.0.1:" + port, log); // llama-server's own words
+        var (summary, _) = TakeRun();
+        Assert.Equal(4, summary.GetProperty("counts").GetProperty("ok").GetInt32());
+        var started = summary.GetProperty("launch");
+        Assert.Equal("stopped by ipw", started.GetProperty("ended").GetString());
+        Assert.True(started.GetProperty("ready_s").GetDouble() > 0);
+        Assert.Matches("^b[0-9]+", summary.GetProperty("server").GetProperty("system_fingerprint").GetString());
+        Assert.False(LaunchEndToEndTests.Listening(port));
+    }
+
+    [SkippableFact]
     public void Closed_loops_at_concurrency_1_4_16_and_64_lose_no_query_to_the_connections_the_server_closes()
     {
         RequireServer();

@@ -58,6 +58,13 @@ public sealed class LlamaServers : IDisposable
         return stdout.Trim().Split('\n')[^1];
     }
 
+    /// <summary>The GGUF the servers serve (ipw-tiny).</summary>
+    public string Model => _model;
+
+    /// <summary>Where the chroot is kept (the user's cache: made once, shared by every run of the suite).</summary>
+    public static string ChrootCache => Path.Combine(Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg ? xdg
+        : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"), "ipw");
+
     private static (int Code, string Stdout, string Stderr) RunScript(params string[] args)
     {
         var psi = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -65,8 +72,7 @@ public sealed class LlamaServers : IDisposable
         foreach (var a in args) psi.ArgumentList.Add(a);
         // The chroot lives in the user's cache, made once and shared by every run of the suite (the tests' own
         // cache folder is a fresh one each run).
-        psi.Environment["IPW_CACHE_DIR"] = Path.Combine(Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg ? xdg
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"), "ipw");
+        psi.Environment["IPW_CACHE_DIR"] = ChrootCache;
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();

@@ -30,7 +30,7 @@ public sealed class PrometheusCluster : IAsyncLifetime
         File.WriteAllLines(Work.Combine("gpu.conf"), ["devices=1", "name=NVIDIA H100 80GB HBM3", $"power_low_mw={NodeAWatts * 1000}",
             $"power_high_mw={NodeAWatts * 1000}", "energy_step_ms=10", "memory_used=3221225472", "temperature_c=63"]);
         _rapl = new FakeRaplCounter(Work.Combine("powercap"), NodeBWatts);
-        int portA = FreePort(), portB = FreePort(), portP = FreePort();
+        int portA = IpwProcess.FreePort(), portB = IpwProcess.FreePort(), portP = IpwProcess.FreePort();
         Serve("node-a", portA, "nvml", new()
         {
             ["LD_LIBRARY_PATH"] = Path.Combine(IpwProcess.RepoRoot, "artifacts", "native", "nvml-standin"),
@@ -108,13 +108,6 @@ public sealed class PrometheusCluster : IAsyncLifetime
         lock (_log) return string.Join("\n", _log);
     }
 
-    public static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
-
     public Task DisposeAsync()
     {
         foreach (var p in _processes)
@@ -141,7 +134,7 @@ public sealed class DcgmStandin(double watts) : IDisposable
 
     public void Start()
     {
-        Port = PrometheusCluster.FreePort();
+        Port = IpwProcess.FreePort();
         _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
         _listener.Start();
         _ = Task.Run(async () =>

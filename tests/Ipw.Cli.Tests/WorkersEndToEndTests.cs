@@ -72,7 +72,7 @@ public sealed class WorkersEndToEndTests(ServerForCli fixture) : IClassFixture<S
     public void Workers_started_elsewhere_connect_to_the_listen_address_and_a_lost_one_is_reported()
     {
         Server.Behaviour = new Behaviour { CannedTokens = 6, FirstTokenDelay = TimeSpan.FromMilliseconds(20), InterChunkDelay = TimeSpan.FromMilliseconds(20), ExactTiming = false };
-        var port = FreePort();
+        var port = IpwProcess.FreePort();
         using var coordinator = IpwProcess.Start(_work.Path, ["profile", "--client", "openai", "--model", "ipw-tiny", "--client-base-url", Server.BaseUrl.ToString(),
             "--max-tokens", "8", "--output-dir", "runs", "--progress", "plain", "--warmup", "0", "--rate", "40", "--arrival", "constant", "--duration", "4s",
             "--workers", "2", "--workers-listen", $"127.0.0.1:{port}"]);
@@ -117,7 +117,7 @@ public sealed class WorkersEndToEndTests(ServerForCli fixture) : IClassFixture<S
         var r = fixture.Profile(_work.Path, "--workers", "2", "--max-queries", "4");
         Assert.Equal(2, r.ExitCode);
         Assert.Equal("ipw: error: --workers splits an open-loop schedule among processes: give --rate too", r.Stderr.Trim());
-        var port = FreePort();
+        var port = IpwProcess.FreePort();
         var w = IpwProcess.Run(_work.Path, ["worker", "--connect", $"127.0.0.1:{port}", "--id", "3", "--connect-timeout", "1s"]);
         Assert.Equal(2, w.ExitCode);
         Assert.StartsWith($"ipw: error: worker 3: cannot reach the coordinator at 127.0.0.1:{port}", w.Stderr.Trim());
@@ -136,14 +136,6 @@ public sealed class WorkersEndToEndTests(ServerForCli fixture) : IClassFixture<S
         return false;
     }
 
-    private static int FreePort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        var port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
-    }
 
     private static List<int> WorkerProcesses() =>
         Directory.GetDirectories("/proc").Select(Path.GetFileName).Where(n => int.TryParse(n, out _)).Select(int.Parse!)

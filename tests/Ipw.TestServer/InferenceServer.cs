@@ -58,14 +58,15 @@ public sealed class InferenceServer : IAsyncDisposable
         BaseUrl = baseUrl;
     }
 
-    public static async Task<InferenceServer> StartAsync()
+    /// <param name="port">The port to listen on, on 127.0.0.1 (0: a free one).</param>
+    public static async Task<InferenceServer> StartAsync(int port = 0)
     {
         var engine = new LlamaSharpClient(new ClientOptions(null, null, new Dictionary<string, string> { ["threads"] = "1", ["context_size"] = "16384" }));
         await engine.PrepareAsync(CancellationToken.None);
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         var app = builder.Build();
         InferenceServer? server = null;
         // A transcript being replayed answers the requests it lists before any route does.

@@ -11,9 +11,11 @@ using Ipw.Core.Workers;
 namespace Ipw.Core.Load;
 
 /// <summary>What a load run works with; <paramref name="Done"/>: the items a resumed run recorded before (by query index);
-/// <paramref name="Workers"/>: the worker processes that send the queries (null: this process sends them).</summary>
+/// <paramref name="Workers"/>: the worker processes that send the queries (null: this process sends them);
+/// <paramref name="Server"/>: the server the run launched, whose exit ends it (null: none).</summary>
 internal sealed record LoadParts(ProfileOptions Options, IInferenceClient Client, IDataset Dataset, TelemetrySession Session,
-    EnergyAttributor? Energy, SendGate? Gate, IReadOnlyDictionary<int, string>? Done = null, WorkerPool? Workers = null);
+    EnergyAttributor? Energy, SendGate? Gate, IReadOnlyDictionary<int, string>? Done = null, WorkerPool? Workers = null,
+    Serving.LaunchedServer? Server = null);
 
 /// <summary>
 /// The measured part of a profile: sends the workload by its strategy (closed or open loop), measures each query once
@@ -40,6 +42,7 @@ internal sealed class LoadDriver(LoadParts parts, RecordPipeline pipeline, Summa
     {
         using var sending = CancellationTokenSource.CreateLinkedTokenSource(stop, abort);
         var policy = new StopPolicy(Options, sending);
+        using var serverExit = parts.Server?.OnExit(policy.ServerExited) ?? default;
         ILoadStrategy strategy = Options.Rate is not null
             ? new OpenLoop(Options, _items.Planned, parts.Gate, parts.Workers is null ? TimeSpan.Zero : WorkerPool.Lead)
             : new ClosedLoop(Options.Concurrency, parts.Gate);
@@ -97,6 +100,9 @@ internal sealed class LoadDriver(LoadParts parts, RecordPipeline pipeline, Summa
             throw;
         }
         await sender.ConfigureAwait(false);
+        // A server closes its port a moment before its process is gone: the queries sent in that moment fail and may stop
+        // the run first. Its exit is the reason.
+        if (parts.Server is { } server && policy.Status == "aborted" && server.ExitedBy(TimeSpan.FromSeconds(2))) policy.ServerExited(server.DiedMessage());
         var workerTotals = parts.Workers is { } workers ? await workers.FinishAsync().ConfigureAwait(false) : null;
         if (parts.Energy is { } e) e.AdmissionDelay = TimeSpan.Zero;
 

@@ -47,6 +47,19 @@ internal sealed class StopPolicy(ProfileOptions options, CancellationTokenSource
         }
     }
 
+    /// <summary>The server the run launched has exited: the run ends (nothing more is sent), and this is why, also when
+    /// the queries that failed as it went down had already spent the error budget.</summary>
+    public void ServerExited(string failure)
+    {
+        lock (_lock)
+        {
+            if (Status == "interrupted") return;
+            Status = "aborted";
+            Failure = failure;
+            sending.Cancel();
+        }
+    }
+
     private bool TooManyErrors() =>
         (options.MaxErrors is { } max && _errors >= max)
         || ((_defaultBudget ? DefaultErrorRate : options.MaxErrorRate) is { } rate && _completed >= 10 && _errors > rate * _completed);

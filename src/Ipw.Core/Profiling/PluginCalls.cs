@@ -22,6 +22,8 @@ internal static class PluginCalls
 
     public static IInferenceClient CreateClient(RegisteredEntry<ClientDescriptor> entry, ProfileOptions options)
     {
+        if (entry.Descriptor.InProcess && options.Launch is not null)
+            throw new UserError($"{entry.Name} runs in-process and needs no server: --launch starts one for an HTTP client (--client llamacpp, vllm, ollama, openai)");
         if (entry.Descriptor.InProcess && options.BaseUrl is not null)
             throw new UserError($"{entry.Name} runs in-process and takes no --client-base-url ({options.BaseUrl}); did you mean --client openai?");
         try

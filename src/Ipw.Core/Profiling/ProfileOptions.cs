@@ -52,6 +52,9 @@ public sealed record ProfileOptions
     public TimeSpan? Duration { get; init; }
     /// <summary>Idle power is measured for this long before and after the run (zero: not measured).</summary>
     public TimeSpan Baseline { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>A server command the run starts for itself, waits for, and stops at its end (<c>--launch</c>; see
+    /// <see cref="Serving.LaunchedServer"/>); null: the service is already running.</summary>
+    public string? Launch { get; init; }
     /// <summary>How long the client waits for a service that is still starting; null: it does not wait.</summary>
     public TimeSpan? WaitReady { get; init; }
     public AttributionMethod Attribution { get; init; } = AttributionMethod.Fitted;

@@ -12,6 +12,7 @@ using Ipw.Core.Records;
 using Ipw.Core.Records.Stages;
 using Ipw.Core.Runs;
 using Ipw.Core.Scoring;
+using Ipw.Core.Serving;
 using Ipw.Core.Summary;
 using Ipw.Core.Telemetry;
 
@@ -45,16 +46,25 @@ public sealed class Profiler(PluginRegistries registries)
         // Check the output folder before the (possibly slow) model load.
         var outputRoot = RunStore.EnsureWritable(options.OutputDir);
 
+        // A server the run starts itself: the client's readiness wait (--wait-ready) waits for it, ended early if it exits.
+        await using var launched = options.Launch is { } command ? LaunchedServer.Start(command, outputRoot, registries, options) : null;
+        if (launched is not null) options = options with { WaitReady = options.WaitReady ?? LaunchedServer.DefaultReadyWait };
         await using var client = PluginCalls.CreateClient(clientEntry, options);
         ClientInfo info;
         try
         {
-            info = await client.PrepareAsync(abort).ConfigureAwait(false);
+            using var untilExit = launched?.UntilExit(abort);
+            info = await client.PrepareAsync(untilExit?.Token ?? abort).ConfigureAwait(false);
+        }
+        catch (Exception) when (launched is not null && !abort.IsCancellationRequested && launched.ExitedBy(TimeSpan.FromSeconds(1)))
+        {
+            throw new UserError(launched.ExitedBeforeReady());
         }
         catch (PluginConfigurationException e)
         {
             throw new UserError($"{options.Client}: {e.Message}");
         }
+        launched?.Ready();
         if (info.ColdStart && options.Warmup > 0)
             throw new UserError($"{options.Client}: the first query measures the model's cold load, but --warmup {options.Warmup} would spend it before " +
                 "measurement: add --warmup 0");
@@ -80,6 +90,11 @@ public sealed class Profiler(PluginRegistries registries)
         var before = TimeSpan.FromSeconds(resume?.PriorDurationS ?? 0);
         var runStart = Stopwatch.GetTimestamp() - (long)(before.TotalSeconds * Stopwatch.Frequency);
         var wallStart = DateTimeOffset.UtcNow - before;
+        if (launched is not null)
+        {
+            launched.MoveLogInto(run);
+            summary.Launch = launched.Section;
+        }
         var attribution = new TelemetryMap(session);
         EnergyAttributor? energy = null;
         if (attribution.EnergyMetrics.Count > 0)
@@ -124,7 +139,7 @@ public sealed class Profiler(PluginRegistries registries)
             new EnergyStage(attribution, options.Attribution, () => summary.Idle),
             new GradeStage(new GraderSet(registries)),
         ]);
-        var load = new LoadDriver(new LoadParts(options, client, dataset, session, energy, gate, resume?.Done, workers),
+        var load = new LoadDriver(new LoadParts(options, client, dataset, session, energy, gate, resume?.Done, workers, launched),
             new RecordPipeline(assembler, new QueryWindows(session, energy), run, summary, observer), publisher, observer);
         var status = "completed";
         Exception? failure = null;
@@ -179,6 +194,7 @@ public sealed class Profiler(PluginRegistries registries)
                 failure = late;
             }
             summary.ClientReport = await PluginCalls.ClientReportAsync(client).ConfigureAwait(false);
+            if (launched is not null) summary.Launch = await launched.StopAsync().ConfigureAwait(false);
             summaryWritten = TryPublish(publisher, status, elapsed, failure is not null);
         }
         if (failure is IOException stored)

@@ -20,6 +20,8 @@ public sealed class RunStore : IDisposable
     public const string SummaryFileName = "summary.json";
     /// <summary>The file a run keeps the options it was given in, as TOML (<c>ipw profile --config</c> reads it).</summary>
     public const string ConfigFileName = "config.toml";
+    /// <summary>A launched server's output (<c>ipw profile --launch</c>).</summary>
+    public const string ServerLogFileName = "server.log";
     public const string AnalysisFolderName = "analysis";
     public const string PlotsFolderName = "plots";
 
@@ -211,6 +213,16 @@ public sealed class RunStore : IDisposable
     public void WriteConfig(string? toml)
     {
         if (toml is not null) AtomicFile.WriteAllText(System.IO.Path.Combine(Path, ConfigFileName), toml);
+    }
+
+    /// <summary>Moves a launched server's log (<c>--launch</c>) into the run folder as server.log (server-2.log, ... when a
+    /// resumed run's earlier part has one); the server writes on through its open file. Returns the new path.</summary>
+    public string AdoptServerLog(string log)
+    {
+        var target = System.IO.Path.Combine(Path, ServerLogFileName);
+        for (var n = 2; File.Exists(target); n++) target = System.IO.Path.Combine(Path, $"server-{n}.log");
+        File.Move(log, target);
+        return target;
     }
 
     /// <summary>Writes summary.json atomically (write then rename), so a reader never sees half a file.</summary>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Ipw.Core.Energy;
 using Ipw.Core.Profiling;
+using Ipw.Core.Serving;
 using Ipw.Core.Telemetry;
 
 namespace Ipw.Core.Session;
@@ -15,6 +16,8 @@ public sealed record ProfileArgs
     public string Client { get; init; } = "llamasharp";
     public string? Model { get; init; }
     public string? BaseUrl { get; init; }
+    /// <summary>A server command the run starts, waits for and stops (<c>--launch</c>; null: the service is running).</summary>
+    public string? Launch { get; init; }
     /// <summary>"60s": wait this long for a service that is still starting before the warm-up (null: do not wait).</summary>
     public string? WaitReady { get; init; }
     /// <summary>key=value client settings (--client-param).</summary>
@@ -85,6 +88,10 @@ public sealed record ProfileArgs
             Client = Client,
             Model = Model,
             BaseUrl = BaseUrl,
+            Launch = string.IsNullOrWhiteSpace(Launch) ? (Launch is null ? null : throw new UserError("--launch needs the server's command, e.g. --launch \"llama-server -m model.gguf --port 8080\""))
+                : Launch.Contains(LaunchedServer.Redaction, StringComparison.Ordinal)
+                    ? throw new UserError("--launch: the command had a secret that was not recorded: give the command again with --launch")
+                    : Launch,
             WaitReady = WaitReady is null ? null : Durations.Parse("--wait-ready", WaitReady, allowZero: false),
             ClientSettings = settings,
             Dataset = Dataset,

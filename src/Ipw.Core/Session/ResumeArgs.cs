@@ -11,6 +11,8 @@ public sealed record ResumeOverrides
     public string? BaseUrl { get; init; }
     public IReadOnlyDictionary<string, string> ClientParams { get; init; } = new Dictionary<string, string>();
     public string? WaitReady { get; init; }
+    /// <summary>The server command to launch instead of the one recorded (which a secret option leaves incomplete).</summary>
+    public string? Launch { get; init; }
     public string? Energy { get; init; }
     public string? Gpus { get; init; }
     public IReadOnlyDictionary<string, string> TelemetrySettings { get; init; } = new Dictionary<string, string>();
@@ -51,6 +53,7 @@ public static class ResumeArgs
             Model = c.Model,
             BaseUrl = baseUrl,
             WaitReady = o.WaitReady,
+            Launch = o.Launch ?? c.Launch,
             ClientParams = settings,
             Dataset = c.Dataset!,
             DatasetPath = c.DatasetPath,

@@ -38,6 +38,9 @@ public sealed record RunSummary
     public EnergySection? Energy { get; init; }
     public IntelligenceSection? Intelligence { get; init; }
     public TelemetrySection? Telemetry { get; init; }
+    /// <summary>The server the run started for itself (<c>--launch</c>): its command, its start-up's time and energy
+    /// (measured apart from the queries), how it ended; null when the run used a server that was already running.</summary>
+    public LaunchSection? Launch { get; init; }
     /// <summary>The process writing the run (while it is "running", whether it is still alive can be checked).</summary>
     public RunnerSection? Runner { get; init; }
     /// <summary>Set by <c>ipw repair</c>: the summary was rebuilt from the records after the run was cut short.</summary>
@@ -74,6 +77,8 @@ public sealed record RunConfig
     public string? Client { get; init; }
     public string? Model { get; init; }
     public string? ClientBaseUrl { get; init; }
+    /// <summary>The server command the run launched (<c>--launch</c>), secret option values left out.</summary>
+    public string? Launch { get; init; }
     /// <summary>Header values are recorded as set, never their values.</summary>
     public Dictionary<string, string>? ClientSettings { get; init; }
     public string? Dataset { get; init; }
@@ -119,6 +124,22 @@ public sealed record RunConfig
 
 /// <summary>The process that wrote the run: its id and machine name.</summary>
 public sealed record RunnerSection(int Pid, string Host);
+
+/// <summary>A server started by the run (<c>ipw profile --launch</c>). <paramref name="Command"/> is as given, but for the
+/// values of secret-named options. <see cref="ReadyS"/>: from the launch until the client found it ready (null: it never
+/// was); <see cref="StartEnergyJ"/>: the energy of that window, from the same counters as the run's (null, with
+/// <see cref="EnergyMissing"/> saying why, when none was read); <see cref="Ended"/>: "stopped by ipw" or "exited by itself".</summary>
+public sealed record LaunchSection(string Command, int Pid)
+{
+    public double? ReadyS { get; init; }
+    public double? StartEnergyJ { get; init; }
+    public string? EnergySource { get; init; }
+    public string? EnergyMissing { get; init; }
+    /// <summary>The server's output, in the run folder.</summary>
+    public string? Log { get; init; }
+    public int? ExitCode { get; init; }
+    public string? Ended { get; init; }
+}
 
 /// <summary>What <c>ipw repair</c> did: when, the records kept, the bytes of a torn last batch cut from the data file and
 /// from telemetry.arrow. The inter-token latencies pooled over gaps are not in the data file, so a repaired summary's

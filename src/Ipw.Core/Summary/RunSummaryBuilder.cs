@@ -48,6 +48,7 @@ internal sealed class RunSummaryBuilder(RunFacts facts, TelemetrySession session
                 state.Prior, state.Totals.OutputTokens),
             Intelligence = state.Totals.Intelligence.ToSection(map.EnergyMissingReason),
             Telemetry = Telemetry(),
+            Launch = state.Launch,
             Runner = new RunnerSection(Environment.ProcessId, Environment.MachineName),
             Resumes = state.Prior?.Resumes,
         };
@@ -58,6 +59,7 @@ internal sealed class RunSummaryBuilder(RunFacts facts, TelemetrySession session
         Client = o.Client,
         Model = o.Model,
         ClientBaseUrl = o.BaseUrl is null ? null : Ipw.Abstractions.UrlText.WithoutUserInfo(o.BaseUrl), // credentials never written
+        Launch = o.Launch is null ? null : Serving.LaunchedServer.Redacted(o.Launch),
         // Secret settings (headers, keys, tokens): record that they were set, never what they were.
         ClientSettings = o.ClientSettings.ToDictionary(p => p.Key,
             p => RunConfig.IsSecret(p.Key) ? RunConfig.ValueNotRecorded : p.Value),

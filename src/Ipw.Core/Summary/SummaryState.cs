@@ -33,6 +33,8 @@ internal sealed class SummaryState(Profiling.ServiceLevel? slo = null)
         var (now, before) => (now ?? 0) + (before ?? 0),
     };
     public LoadSection? Load { get; set; }
+    /// <summary>The server the run started (<c>--launch</c>), as far as it is known.</summary>
+    public LaunchSection? Launch { get; set; }
     public string? Failure { get; set; }
     /// <summary>What the client reported after the run.</summary>
     public Dictionary<string, JsonElement> ClientReport { get; set; } = [];
