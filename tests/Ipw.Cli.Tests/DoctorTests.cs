@@ -53,7 +53,7 @@ public sealed class DoctorTests : IDisposable
         var root = doc.RootElement;
         Assert.Equal(["ipw", "runtime", "machine", "cache", "plugins", "energy_backends", "measures"], root.EnumerateObject().Select(p => p.Name));
         Assert.False(string.IsNullOrEmpty(root.GetProperty("ipw").GetProperty("commit").GetString()));
-        Assert.Equal(9, root.GetProperty("plugins").GetProperty("loaded").GetArrayLength());
+        Assert.Equal(10, root.GetProperty("plugins").GetProperty("loaded").GetArrayLength());
         Assert.Empty(root.GetProperty("plugins").GetProperty("failures").EnumerateArray());
 
         using var listed = JsonDocument.Parse(IpwProcess.Run(_work.Path, ["list", "energy", "--json"], NoRapl).Stdout);

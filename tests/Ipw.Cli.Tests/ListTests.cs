@@ -31,9 +31,10 @@ public sealed class ListTests : IDisposable
             .ToList();
         Assert.Contains(("clients", "llamasharp", "Ipw.Plugins.LlamaSharp"), entries);
         Assert.Contains(("datasets", "ipw", "Ipw.Plugins.Datasets"), entries);
+        Assert.Contains(("datasets", "ipw-agentic", "Ipw.Plugins.Agents"), entries);
         Assert.Contains(("energy", "system", "Ipw.Plugins.SystemTelemetry"), entries);
         Assert.Empty(doc.RootElement.GetProperty("failures").EnumerateArray());
-        Assert.Equal(9, doc.RootElement.GetProperty("plugins").GetArrayLength());
+        Assert.Equal(10, doc.RootElement.GetProperty("plugins").GetArrayLength());
         Assert.Contains(("clients", "torchsharp", "Ipw.Plugins.TorchSharp"), entries);
         Assert.Contains(("analyses", "regression", "Ipw.Plugins.Analysis"), entries);
         Assert.Contains(("visualizations", "timeline", "Ipw.Plugins.Plots"), entries);
