@@ -88,7 +88,7 @@ public sealed class DatasetsPlugin : IIpwPlugin
             $"built-in mixed workload v{IpwWorkload.Version}: {IpwWorkload.ItemCount} items of math, knowledge, logic, extraction, summarization and chat "
             + "(settings: subjects=, shuffle=true, sample=N, seed=S, repeat=N)",
             options => new IpwDataset(options)));
-        const string Mapping = "map with prompt=, messages=, turns=first|last, reference=, subject=, id=, grader=, grader_field=, system=; "
+        const string Mapping = "map with prompt=, messages=, turns=first|last|all, reference=, subject=, id=, grader=, grader_field=, system=; "
             + "select with shuffle=true, sample=N, seed=S";
         registry.AddDataset(new DatasetDescriptor(
             "jsonl", $"your JSON Lines file (--dataset-path F.jsonl), one object per line; {Mapping}",

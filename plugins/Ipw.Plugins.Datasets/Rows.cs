@@ -71,7 +71,7 @@ internal sealed class RowMapper
     private const int MaxMetadata = 32;
 
     private readonly string? _prompt, _messages, _reference, _subject, _id, _grader, _graderField, _system;
-    private readonly bool _lastTurn;
+    private readonly bool _lastTurn, _allTurns;
     private readonly RowDefaults _defaults;
 
     public RowMapper(IReadOnlyDictionary<string, string> settings, RowDefaults defaults)
@@ -88,11 +88,12 @@ internal sealed class RowMapper
         _graderField = Get("grader_field");
         _system = Get("system");
         var turns = Get("turns") ?? defaults.Turns;
-        _lastTurn = turns switch
+        (_lastTurn, _allTurns) = turns switch
         {
-            "last" => true,
-            "first" => false,
-            _ => throw new PluginConfigurationException($"turns must be first or last, got '{turns}'"),
+            "last" => (true, false),
+            "first" => (false, false),
+            "all" => (false, true),
+            _ => throw new PluginConfigurationException($"turns must be first, last or all, got '{turns}'"),
         };
     }
 
@@ -143,7 +144,8 @@ internal sealed class RowMapper
             if (used.Contains(name) || metadata.Count >= MaxMetadata) continue;
             if (row.TryGet(name, out var v)) Flatten(name, v, metadata);
         }
-        return new WorkloadItem(id, messages, reference, grader, subject, metadata);
+        if (_allTurns) metadata["turns"] = messages.Count(m => m.Role == "user").ToString(CultureInfo.InvariantCulture);
+        return new WorkloadItem(id, messages, reference, grader, subject, metadata) { ReplayTurns = _allTurns };
     }
 
     /// <summary>Reads a conversation into <paramref name="messages"/>, cut after the chosen user turn; returns the
@@ -168,6 +170,12 @@ internal sealed class RowMapper
         }
         var userTurn = _lastTurn ? parsed.FindLastIndex(m => m.Role == "user") : parsed.FindIndex(m => m.Role == "user");
         if (userTurn < 0) throw new PluginConfigurationException($"{where}: '{field}' has no user (human) message");
+        if (_allTurns)
+        {
+            // The whole conversation, replayed turn by turn (WorkloadItem.ReplayTurns); each turn's reply is its reference.
+            messages.AddRange(parsed);
+            return null;
+        }
         messages.AddRange(parsed.Take(userTurn + 1));
         return userTurn + 1 < parsed.Count && parsed[userTurn + 1].Role == "assistant" ? parsed[userTurn + 1].Content : null;
     }

@@ -61,6 +61,11 @@ internal static class ProfileCommand
         {
             Description = "with --workers N: wait at host:port for N workers started elsewhere ('ipw worker --connect HOST:PORT', see docs/scale-out.md) instead of starting them here",
         };
+        var turnGap = new Option<string?>("--turn-gap")
+        {
+            HelpName = "gap",
+            Description = "with --dataset-param turns=all (conversations replayed turn by turn): the pause between a conversation's turns, as a user's think time: 0s, 2s or normal:MEAN,SD (default 0s)",
+        };
         var duration = new Option<string?>("--duration") { Description = "stop sending after this long, e.g. 60s or 5m (the dataset is cycled to fill it)" };
         var baseline = new Option<string>("--baseline") { Description = "idle power measured this long before and after the run, e.g. 10s (0: off)", DefaultValueFactory = _ => "10s" };
         var attributionMethod = new Option<string>("--attribution") { Description = "sharing energy among concurrent queries: overlap (time), phase (prefill weighted by --prefill-weight) or fitted (a power model fitted to the run, when it closes)", DefaultValueFactory = _ => "fitted" };
@@ -95,7 +100,7 @@ internal static class ProfileCommand
         var command = new Command("profile", "Profile a model: send a workload and record latency, tokens and telemetry per query")
         {
             client, model, baseUrl, launch, waitReady, clientOption, threads, contextSize, dataset, datasetPath, datasetOption, maxQueries, maxErrors, outputDir,
-            maxTokens, temperature, seed, warmup, interval, energy, gpus, concurrency, rate, arrival, burstiness, workers, workersListen, duration, baseline,
+            maxTokens, temperature, seed, warmup, interval, energy, gpus, concurrency, rate, arrival, burstiness, workers, workersListen, duration, turnGap, baseline,
             attributionMethod, prefillWeight, percentiles, slo, keepText, progress, tui, resume, label, tag, json, config, printConfig,
         };
 
@@ -109,7 +114,7 @@ internal static class ProfileCommand
         prometheus.AddTo(command);
         GroupedHelp.Group(command,
             ("Model and client", ["--client", "--model", "--client-base-url", "--launch", "--client-param", "--wait-ready", "--threads", "--context-size"]),
-            ("Workload", ["--dataset", "--dataset-path", "--dataset-option", "--max-queries", "--max-tokens", "--temperature", "--seed", "--warmup", "--keep-text"]),
+            ("Workload", ["--dataset", "--dataset-path", "--dataset-option", "--max-queries", "--max-tokens", "--temperature", "--seed", "--warmup", "--keep-text", "--turn-gap"]),
             ("Load", ["--concurrency", "--rate", "--arrival", "--burstiness", "--duration", "--max-errors", "--workers", "--workers-listen"]),
             ("Telemetry and energy", ["--energy", "--gpus", "--sample-interval", "--baseline", "--attribution", "--prefill-weight", "--prometheus-url",
                 "--prometheus-job", "--prometheus-instance", "--prometheus-gpu"]),
@@ -119,7 +124,7 @@ internal static class ProfileCommand
             ("Config files", ["--config", "--print-config"]));
         // What a resumed run takes from its folder, never from the command line.
         Option[] runShape = [client, model, threads, contextSize, dataset, datasetPath, datasetOption, maxQueries, maxErrors, outputDir, maxTokens,
-            temperature, seed, warmup, interval, concurrency, rate, arrival, burstiness, workers, workersListen, duration, baseline, attributionMethod,
+            temperature, seed, warmup, interval, concurrency, rate, arrival, burstiness, workers, workersListen, duration, turnGap, baseline, attributionMethod,
             prefillWeight, percentiles, slo, keepText, label, tag, config];
         command.SetAction(async (parse, _) =>
         {
@@ -177,6 +182,7 @@ internal static class ProfileCommand
                 Workers = parse.GetValue(workers),
                 WorkersListen = parse.GetValue(workersListen),
                 Duration = parse.GetValue(duration),
+                TurnGap = parse.GetValue(turnGap),
                 Baseline = parse.GetValue(baseline)!,
                 Attribution = parse.GetValue(attributionMethod)!,
                 PrefillWeight = parse.GetValue(prefillWeight),

@@ -82,7 +82,7 @@ public sealed class LoaderTests : IDisposable
         Assert.Contains("csv: unknown setting 'colour' (known: prompt, messages, turns,", Error(() => Csv(csv, ("colour", "red"))));
         Assert.Contains("no such file", Error(() => Csv(Path.Combine(_dir, "none.csv"))));
         Assert.Contains("delimiter must be one character", Error(() => Csv(csv, ("delimiter", ";;"))));
-        Assert.Contains("turns must be first or last", Error(() => Csv(csv, ("turns", "middle"))));
+        Assert.Contains("turns must be first, last or all", Error(() => Csv(csv, ("turns", "middle"))));
         Assert.Contains("sharegpt: unknown setting 'split'", Error(() => ShareGpt(File_("u.json", "[]"), ("split", "train"))));
         Assert.Contains("hf: unknown setting 'delimiter'", Error(() => Hf(_dir, ("delimiter", ","))));
         Assert.Contains("synthetic: unknown setting 'sample'", Error(() => Synthetic(("sample", "3"))));
@@ -135,6 +135,14 @@ public sealed class LoaderTests : IDisposable
         var last = ShareGpt(path, ("turns", "last")).Items().First();
         Assert.Equal(["system", "user", "assistant", "user"], last.Messages.Select(m => m.Role));
         Assert.Equal("Second answer, longer.", last.Reference);
+        Assert.False(last.ReplayTurns);
+
+        // turns=all: the whole conversation, to be replayed turn by turn (each turn's reply its reference).
+        var all = ShareGpt(path, ("turns", "all")).Items().First();
+        Assert.True(all.ReplayTurns);
+        Assert.Equal(["system", "user", "assistant", "user", "assistant"], all.Messages.Select(m => m.Role));
+        Assert.Null(all.Reference);
+        Assert.Equal("2", all.Metadata["turns"]);
 
         var lines = File_("sg.jsonl", """{"id": "l1", "conversations": [{"from": "human", "value": "Hi"}, {"from": "gpt", "value": "Hey"}]}""" + "\n");
         Assert.Equal(("Hi", "Hey"), ShareGpt(lines).Items().Select(i => (i.Prompt, i.Reference)).Single());

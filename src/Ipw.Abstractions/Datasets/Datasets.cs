@@ -24,6 +24,12 @@ public sealed record WorkloadItem(
     /// drawn output length); null means the run's <c>--max-tokens</c>.</summary>
     public int? MaxTokens { get; init; }
 
+    /// <summary>True when <see cref="Messages"/> is a whole conversation to replay turn by turn (a dataset's
+    /// <c>turns=all</c>): each user turn is sent in order, with the model's own earlier answers in place of the recorded
+    /// assistant messages, and each is measured and recorded as a query of its own (its turn and the item's id as the
+    /// conversation). False: the messages are sent once, as they are.</summary>
+    public bool ReplayTurns { get; init; }
+
     /// <summary>The text of the last user message.</summary>
     public string Prompt => Messages.Count == 0 ? "" : Messages[^1].Content;
 }

@@ -15,6 +15,12 @@ public static class RecordColumns
     public static readonly RecordColumn<long?> QueryIndex = Int("query_index", null, RecordStage.Query, "position of the query in the run, from 0");
     /// <summary>The dataset item's id.</summary>
     public static readonly RecordColumn<string?> ItemId = Text("item_id", RecordStage.Query, "the dataset item's id");
+    /// <summary>A replayed conversation's id (the dataset item's); null for a single query.</summary>
+    public static readonly RecordColumn<string?> ConversationId = Text("conversation_id", RecordStage.Query,
+        "the conversation this query is a turn of (`turns=all`: the dataset item's id); null for a single query");
+    /// <summary>The user turn of a replayed conversation, from 1; null for a single query.</summary>
+    public static readonly RecordColumn<long?> Turn = Int("turn", null, RecordStage.Query,
+        "the user turn of its conversation, from 1 (`turns=all`), sent with the model's own earlier answers; null for a single query");
     /// <summary>The dataset's registry name.</summary>
     public static readonly RecordColumn<string?> Dataset = Text("dataset", RecordStage.Query, "the dataset's registry name");
     /// <summary>The item's subject or category.</summary>

@@ -12,10 +12,11 @@ namespace Ipw.Core.Load;
 
 /// <summary>What a load run works with; <paramref name="Done"/>: the items a resumed run recorded before (by query index);
 /// <paramref name="Workers"/>: the worker processes that send the queries (null: this process sends them);
-/// <paramref name="Server"/>: the server the run launched, whose exit ends it (null: none).</summary>
+/// <paramref name="Server"/>: the server the run launched, whose exit ends it (null: none); <paramref name="Replays"/>: the items are
+/// conversations replayed turn by turn, so the queries are not counted in advance.</summary>
 internal sealed record LoadParts(ProfileOptions Options, IInferenceClient Client, IDataset Dataset, TelemetrySession Session,
     EnergyAttributor? Energy, SendGate? Gate, IReadOnlyDictionary<int, string>? Done = null, WorkerPool? Workers = null,
-    Serving.LaunchedServer? Server = null);
+    Serving.LaunchedServer? Server = null, bool Replays = false);
 
 /// <summary>
 /// The measured part of a profile: sends the workload by its strategy (closed or open loop), measures each query once
@@ -34,8 +35,12 @@ internal sealed class LoadDriver(LoadParts parts, RecordPipeline pipeline, Summa
         ? new RemoteMeter(parts.Options, pool, pipeline.Windows)
         : new QueryMeter(parts.Options, parts.Client, pipeline.Windows);
     private long _measureStart;
+    private int _nextTurnIndex;
 
     private ProfileOptions Options => parts.Options;
+
+    /// <summary>The queries planned (null when unknown: a timed run, conversations whose turns are counted as they go).</summary>
+    private int? PlannedQueries => parts.Replays ? null : _items.Planned;
 
     /// <returns>"completed", "interrupted" or "aborted".</returns>
     public async Task<string> RunAsync(CancellationToken stop, CancellationToken abort)
@@ -49,7 +54,7 @@ internal sealed class LoadDriver(LoadParts parts, RecordPipeline pipeline, Summa
         using var stopWorkers = parts.Workers is { } pool ? sending.Token.Register(pool.Stop) : default;
         using var abortWorkers = parts.Workers is { } pool2 ? abort.Register(pool2.Abort) : default;
         if (parts.Workers is not null && parts.Energy is { } attributor) attributor.AdmissionDelay = WorkerPool.ReportDelay;
-        var report = new LoadReport(Options, _items.Planned, parts.Gate);
+        var report = new LoadReport(Options, PlannedQueries, parts.Gate);
         var usageStart = HarnessUsage.Now();
         _measureStart = Stopwatch.GetTimestamp();
         _items.Start(_measureStart, sending.Token, abort);
@@ -67,7 +72,8 @@ internal sealed class LoadDriver(LoadParts parts, RecordPipeline pipeline, Summa
             Interlocked.Increment(ref inFlight);
             try
             {
-                if (await _meter.MeasureAsync(index, item, scheduled, abort).ConfigureAwait(false) is { } measured)
+                if (item.ReplayTurns) await ReplayAsync(index, item, scheduled, policy, sending.Token, abort).ConfigureAwait(false);
+                else if (await _meter.MeasureAsync(index, item, scheduled, abort).ConfigureAwait(false) is { } measured)
                 {
                     policy.Completed(QueryStatus(measured));
                     await _measured.Writer.WriteAsync(measured).ConfigureAwait(false);
@@ -112,7 +118,7 @@ internal sealed class LoadDriver(LoadParts parts, RecordPipeline pipeline, Summa
             // Wait for the counters to pass the last query's end, then close the books.
             await IdleBaseline.WaitForHorizonAsync(energy, measureEnd, () => parts.Session.SampleNow(), Options.SampleInterval, abort).ConfigureAwait(false);
             pipeline.Finish(measureEnd);
-            pipeline.Write(_items.Planned, _measureStart);
+            pipeline.Write(PlannedQueries, _measureStart);
         }
         summary.State.MeasuredSpanS = Stopwatch.GetElapsedTime(_measureStart, measureEnd).TotalSeconds;
         summary.State.Load = report.ToSection(_measureStart, measureEnd, HarnessUsage.Now().Since(usageStart), _meter.MaxInFlight,
@@ -123,6 +129,40 @@ internal sealed class LoadDriver(LoadParts parts, RecordPipeline pipeline, Summa
     }
 
     private static string QueryStatus(MeasuredQuery q) => ClientError.StatusOf(q.Result.Error);
+
+    /// <summary>A conversation (<see cref="ConversationReplay"/>), turn after turn in this one slot, each turn a query of its
+    /// own with the next free query index, the think time (<c>--turn-gap</c>) between them. A failed turn ends its
+    /// conversation (there is no answer to carry on from); so does a stop.</summary>
+    private async Task ReplayAsync(int conversation, WorkloadItem item, long? scheduled, StopPolicy policy, CancellationToken sending, CancellationToken abort)
+    {
+        if (parts.Workers is not null) throw new UserError("--workers sends single queries: replay conversations (turns=all) in one process");
+        var random = new Random(unchecked(Options.Seed + conversation));
+        var answers = new List<string>();
+        var turns = ConversationReplay.Turns(item);
+        for (var turn = 1; turn <= turns; turn++)
+        {
+            if (turn > 1 && Options.TurnGap.Draw(random) is { } gap && gap > TimeSpan.Zero)
+            {
+                try
+                {
+                    await Task.Delay(gap, sending).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+            if (sending.IsCancellationRequested) return;
+            var index = Interlocked.Increment(ref _nextTurnIndex) - 1;
+            if (await _meter.MeasureAsync(index, ConversationReplay.Turn(item, answers, turn), turn == 1 ? scheduled : null, abort).ConfigureAwait(false)
+                is not { } measured) return;
+            measured = measured with { ConversationId = item.Id, Turn = turn };
+            policy.Completed(QueryStatus(measured));
+            await _measured.Writer.WriteAsync(measured).ConfigureAwait(false);
+            if (measured.Result.Error is not null) return;
+            answers.Add(measured.Result.Text);
+        }
+    }
 
     /// <summary>The consumer loop: takes measurements, lets energy become final, writes in batches, refreshes summary.json.</summary>
     private async Task ConsumeAsync(LoadReport report)
@@ -152,7 +192,7 @@ internal sealed class LoadDriver(LoadParts parts, RecordPipeline pipeline, Summa
             // most of the harness's allocation (and so of its GC pauses) at hundreds of queries a second.
             if (finished || pipeline.Ready >= 512 || Stopwatch.GetElapsedTime(lastWrite) >= TimeSpan.FromMilliseconds(50))
             {
-                pipeline.Write(_items.Planned, _measureStart);
+                pipeline.Write(PlannedQueries, _measureStart);
                 lastWrite = Stopwatch.GetTimestamp();
             }
             if (Stopwatch.GetElapsedTime(lastSummary) >= Options.SummaryInterval)

@@ -48,6 +48,8 @@ public sealed record ProfileOptions
     /// <summary>Open loop: gamma-distributed gaps of this shape and mean 1/rate instead of <see cref="Arrival"/> (vLLM's
     /// <c>--burstiness</c>: 1 is Poisson, below 1 burstier, above 1 more even); null: <see cref="Arrival"/>.</summary>
     public double? Burstiness { get; init; }
+    /// <summary>The pause between a replayed conversation's turns (<c>--turn-gap</c>; see <see cref="Load.ThinkTime"/>).</summary>
+    public Load.ThinkTime TurnGap { get; init; } = Load.ThinkTime.None;
     /// <summary>Stop sending after this long (the dataset is cycled to fill it); queries in flight complete.</summary>
     public TimeSpan? Duration { get; init; }
     /// <summary>Idle power is measured for this long before and after the run (zero: not measured).</summary>

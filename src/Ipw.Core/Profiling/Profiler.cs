@@ -42,6 +42,9 @@ public sealed class Profiler(PluginRegistries registries)
         var datasetEntry = registries.Datasets.Resolve(options.Dataset);
         var dataset = PluginCalls.CreateDataset(datasetEntry, options);
         resume?.CheckDataset(dataset, abort);
+        // Conversations replayed turn by turn (turns=all): each turn is a query, so the count of queries is not the items'.
+        var replays = dataset.Items(abort).Take(1).Any(i => i.ReplayTurns);
+        if (replays && resume is not null) throw new UserError("a run of replayed conversations (turns=all) cannot be resumed: run it again");
 
         // Check the output folder before the (possibly slow) model load.
         var outputRoot = RunStore.EnsureWritable(options.OutputDir);
@@ -115,7 +118,7 @@ public sealed class Profiler(PluginRegistries registries)
             };
         }
         session.Start(run.CreateTelemetrySink(runStart));
-        var total = Load.ItemSource.PlannedQueries(options, dataset) - (resume?.Done.Count ?? 0);
+        var total = replays ? null : Load.ItemSource.PlannedQueries(options, dataset) - (resume?.Done.Count ?? 0);
 
         var facts = new RunFacts(options, info, clientEntry, datasetEntry, dataset, hardware, registries, resume?.StartedAt(wallStart) ?? wallStart);
         var publisher = new SummaryPublisher(new RunSummaryBuilder(facts, session, attribution, energy, summary), summary, run, runStart);
@@ -139,7 +142,7 @@ public sealed class Profiler(PluginRegistries registries)
             new EnergyStage(attribution, options.Attribution, () => summary.Idle),
             new GradeStage(new GraderSet(registries)),
         ]);
-        var load = new LoadDriver(new LoadParts(options, client, dataset, session, energy, gate, resume?.Done, workers, launched),
+        var load = new LoadDriver(new LoadParts(options, client, dataset, session, energy, gate, resume?.Done, workers, launched, replays),
             new RecordPipeline(assembler, new QueryWindows(session, energy), run, summary, observer), publisher, observer);
         var status = "completed";
         Exception? failure = null;

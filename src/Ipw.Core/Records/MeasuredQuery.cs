@@ -30,6 +30,11 @@ internal sealed record MeasuredQuery(int Index, WorkloadItem Item, InferenceResu
     /// <summary>Time inside the client before the request went out (a one-at-a-time engine's queue), s.</summary>
     public double ClientQueueS => Math.Max(0, Stopwatch.GetElapsedTime(Start, Result.SentAt).TotalSeconds);
 
+    /// <summary>The conversation it is a turn of (<see cref="WorkloadItem.ReplayTurns"/>), and the turn from 1; null for a
+    /// single query.</summary>
+    public string? ConversationId { get; init; }
+    public int? Turn { get; init; }
+
     /// <summary>The worker process that sent it (<c>--workers</c>); null when this process did.</summary>
     public int? Worker { get; init; }
 

@@ -51,6 +51,8 @@ public sealed record ProfileArgs
     public string Arrival { get; init; } = "poisson";
     /// <summary>Gamma-distributed open-loop gaps of this shape (vLLM's --burstiness; 1 is Poisson).</summary>
     public double? Burstiness { get; init; }
+    /// <summary>"0s", "2s" or "normal:MEAN,SD": the pause between a replayed conversation's turns (null: none).</summary>
+    public string? TurnGap { get; init; }
     /// <summary>"60s", "5m": stop sending after this long.</summary>
     public string? Duration { get; init; }
     /// <summary>Idle baseline before and after, e.g. "10s" ("0" turns it off).</summary>
@@ -118,6 +120,7 @@ public sealed record ProfileArgs
             },
             Burstiness = Burstiness,
             Duration = Duration is null ? null : Durations.Parse("--duration", Duration, allowZero: false),
+            TurnGap = TurnGap is null ? Load.ThinkTime.None : Load.ThinkTime.Parse(TurnGap),
             Baseline = Durations.Parse("--baseline", Baseline, allowZero: true),
             Attribution = Attribution switch
             {

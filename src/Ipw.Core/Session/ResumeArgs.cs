@@ -73,6 +73,7 @@ public static class ResumeArgs
             Rate = c.RatePerS,
             Arrival = c.Arrival == "constant" ? "constant" : "poisson",
             Burstiness = c.Burstiness,
+            TurnGap = c.TurnGap,
             Baseline = Number(c.BaselineS ?? 10) + "s",
             Percentiles = c.Percentiles is { Count: > 0 } p ? string.Join(',', p.Select(Number)) : null,
             Slo = c.SloMs is { Count: > 0 } slo ? string.Join(',', slo.Select(s => $"{s.Key}={Number(s.Value)}ms")) : null,

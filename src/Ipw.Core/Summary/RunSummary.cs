@@ -102,6 +102,8 @@ public sealed record RunConfig
     /// <summary>The gamma shape of open-loop gaps (<c>--burstiness</c>); null when not given.</summary>
     public double? Burstiness { get; init; }
     public double? DurationS { get; init; }
+    /// <summary>The pause between a replayed conversation's turns (<c>--turn-gap</c>); null when none.</summary>
+    public string? TurnGap { get; init; }
     /// <summary>Worker processes that sent the queries (<c>--workers</c>; null: this process).</summary>
     public int? Workers { get; init; }
     /// <summary>The percentiles the serving section reports (<c>--percentiles</c>).</summary>
@@ -196,4 +198,14 @@ public sealed record TotalsSection
     public DistributionSummary? TtftS { get; init; }
     /// <summary>The server's own timings beside the client's; null when the server reports none.</summary>
     public ServerTimingsSection? ServerTimings { get; init; }
+    /// <summary>Replayed conversations (<c>turns=all</c>), turn by turn; null when the run sent single queries.</summary>
+    public ConversationsSection? Conversations { get; init; }
 }
+
+/// <summary>Replayed conversations: how many, how many turns each on average, and each turn's figures (the context grows
+/// with every turn: its input tokens and TTFT show what that costs).</summary>
+public sealed record ConversationsSection(int Conversations, int Queries, double MeanTurns, List<TurnSection> ByTurn);
+
+/// <summary>One turn position across the conversations: its queries, those that succeeded, their mean input tokens, and
+/// TTFT and end-to-end latency distributions.</summary>
+public sealed record TurnSection(int Turn, int Queries, int Ok, double? MeanInputTokens, DistributionSummary? TtftS, DistributionSummary? E2eLatencyS);

@@ -79,6 +79,7 @@ internal sealed class RunSummaryBuilder(RunFacts facts, TelemetrySession session
         Arrival = o.ArrivalName,
         Burstiness = o.Burstiness,
         DurationS = o.Duration?.TotalSeconds,
+        TurnGap = o.TurnGap == Load.ThinkTime.None ? null : o.TurnGap.ToString(),
         Workers = o.Workers > 1 || o.WorkersListen is not null ? o.Workers : null,
         Percentiles = [.. o.Percentiles],
         SloMs = o.Slo?.Milliseconds(),

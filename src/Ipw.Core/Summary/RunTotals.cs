@@ -17,6 +17,7 @@ internal sealed class RunTotals(Profiling.ServiceLevel? slo = null)
     private double _latencySum, _energySum, _cpuSum, _ttftSum, _decodeRateSum, _activeSum;
     private int _energyMissing, _ttftCount, _decodeRateCount, _activeCount, _retried, _reconnected;
     private readonly ServerTimingsTally _serverTimings = new();
+    private readonly ConversationTally _conversations = new();
     /// <summary>The energies of records kept from before a resumption: final as they are, so kept through
     /// <see cref="FinaliseEnergy"/>.</summary>
     private readonly List<double> _priorShares = [], _priorActive = [];
@@ -48,6 +49,7 @@ internal sealed class RunTotals(Profiling.ServiceLevel? slo = null)
         if (r.Get(RecordColumns.Attempts) > 1) _retried++;
         if (r.Get(RecordColumns.Reconnected) == true) _reconnected++;
         _serverTimings.Add(r);
+        _conversations.Add(r);
         Serving.Add(r);
         Intelligence.Add(r);
         _cpuSum += r.ProcessCpuS ?? 0;
@@ -104,6 +106,7 @@ internal sealed class RunTotals(Profiling.ServiceLevel? slo = null)
         E2eLatencyS = _e2e.ToSummary(),
         TtftS = _ttft.ToSummary(),
         ServerTimings = _serverTimings.ToSection(),
+        Conversations = _conversations.ToSection(),
     };
 
     /// <summary>Per-query energy statistics: the queries missing energy, the sum when none is, the active sum.</summary>

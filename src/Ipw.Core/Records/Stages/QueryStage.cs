@@ -12,6 +12,8 @@ internal sealed class QueryStage(string dataset, string client, string model, bo
         var result = q.Result;
         r.Set(RecordColumns.QueryIndex, q.Index)
          .Set(RecordColumns.ItemId, q.Item.Id)
+         .Set(RecordColumns.ConversationId, q.ConversationId)
+         .Set(RecordColumns.Turn, q.Turn)
          .Set(RecordColumns.Dataset, dataset)
          .Set(RecordColumns.Subject, q.Item.Subject)
          .Set(RecordColumns.Client, client)
