@@ -30,7 +30,8 @@ internal static class JsonBody
         return content;
     }
 
-    /// <summary>Writes <c>"messages": [{"role", "content"}, ...]</c>, the shape both Ollama and the OpenAI API take.</summary>
+    /// <summary>Writes <c>"messages": [{"role", "content"}, ...]</c>, the shape both Ollama and the OpenAI API take, with an
+    /// assistant message's <c>tool_calls</c> and a tool message's <c>tool_call_id</c> in the OpenAI shape.</summary>
     public static void WriteMessages(Utf8JsonWriter w, IReadOnlyList<ChatMessage> messages)
     {
         w.WriteStartArray("messages");
@@ -38,7 +39,44 @@ internal static class JsonBody
         {
             w.WriteStartObject();
             w.WriteString("role", m.Role);
-            w.WriteString("content", m.Content);
+            if (m.ToolCalls is { Count: > 0 } && m.Content.Length == 0) w.WriteNull("content");
+            else w.WriteString("content", m.Content);
+            if (m.ToolCallId is { } id) w.WriteString("tool_call_id", id);
+            if (m.ToolCalls is { Count: > 0 })
+            {
+                w.WriteStartArray("tool_calls");
+                foreach (var c in m.ToolCalls)
+                {
+                    w.WriteStartObject();
+                    if (c.Id is { } callId) w.WriteString("id", callId);
+                    w.WriteString("type", "function");
+                    w.WriteStartObject("function");
+                    w.WriteString("name", c.Name);
+                    w.WriteString("arguments", c.Arguments);
+                    w.WriteEndObject();
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+            }
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+    }
+
+    /// <summary>Writes <c>"tools": [{"type": "function", "function": {name, description, parameters}}]</c> (OpenAI).</summary>
+    public static void WriteTools(Utf8JsonWriter w, IReadOnlyList<ToolDefinition> tools)
+    {
+        w.WriteStartArray("tools");
+        foreach (var t in tools)
+        {
+            w.WriteStartObject();
+            w.WriteString("type", "function");
+            w.WriteStartObject("function");
+            w.WriteString("name", t.Name);
+            w.WriteString("description", t.Description);
+            w.WritePropertyName("parameters");
+            w.WriteRawValue(t.ParametersSchema);
+            w.WriteEndObject();
             w.WriteEndObject();
         }
         w.WriteEndArray();

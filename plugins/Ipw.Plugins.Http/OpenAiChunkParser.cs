@@ -174,19 +174,28 @@ internal static class OpenAiChunkParser
         }
     }
 
-    /// <summary>Reads a <c>tool_calls</c> delta array: each entry's <c>index</c> names a call, and its function's name
-    /// and argument pieces are generated text. Returns the bytes of text it carried.</summary>
+    /// <summary>Reads a <c>tool_calls</c> delta array: each entry's <c>index</c> names a call (0 when absent, as a whole
+    /// answer's calls come in order), its <c>id</c> and its function's <c>name</c> come once, its <c>arguments</c> in pieces;
+    /// all of it is generated text. Returns the bytes of text it carried.</summary>
     private static int ParseToolCalls(ref Utf8JsonReader reader, StreamState state)
     {
         var bytes = 0;
+        var position = 0;
         while (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
         {
+            long index = position++;
+            string? id = null, name = null, arguments = null;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
                 if (reader.ValueTextEquals("index"u8))
                 {
                     reader.Read();
-                    if (JsonNumber.Int64(ref reader) is { } index and >= 0 and < 1024) state.SawToolCall((int)index);
+                    if (JsonNumber.Int64(ref reader) is { } i) index = i;
+                }
+                else if (reader.ValueTextEquals("id"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType == JsonTokenType.String) id = reader.GetString();
                 }
                 else if (reader.ValueTextEquals("function"u8))
                 {
@@ -194,13 +203,18 @@ internal static class OpenAiChunkParser
                     if (reader.TokenType != JsonTokenType.StartObject) { reader.Skip(); continue; }
                     while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
                     {
+                        var isName = reader.ValueTextEquals("name"u8);
+                        var isArguments = reader.ValueTextEquals("arguments"u8);
                         reader.Read();
-                        if (reader.TokenType == JsonTokenType.String) bytes += reader.HasValueSequence ? (int)reader.ValueSequence.Length : reader.ValueSpan.Length;
-                        else reader.Skip();
+                        if (reader.TokenType != JsonTokenType.String) { reader.Skip(); continue; }
+                        bytes += reader.HasValueSequence ? (int)reader.ValueSequence.Length : reader.ValueSpan.Length;
+                        if (isName) name = reader.GetString();
+                        else if (isArguments) arguments = reader.GetString();
                     }
                 }
                 else { reader.Read(); reader.Skip(); }
             }
+            if (index is >= 0 and < 1024) state.AddToolCallDelta((int)index, id, name, arguments);
         }
         return bytes;
     }

@@ -29,7 +29,7 @@ internal sealed class OpenAiClient : HttpInferenceClient
     private ServerMetrics? _metricsBefore;
 
     /// <summary>The fields every request body carries, which a <c>body.KEY</c> parameter may not replace.</summary>
-    private static readonly string[] OwnFields = ["model", "messages", "prompt", "stream", "stream_options", "max_tokens", "temperature", "seed"];
+    private static readonly string[] OwnFields = ["model", "messages", "prompt", "stream", "stream_options", "max_tokens", "temperature", "seed", "tools"];
 
     public OpenAiClient(OpenAiFlavor flavor, ClientOptions options)
         : base(NameOf(flavor), options, Address(flavor, options), Endpoints,
@@ -131,6 +131,7 @@ internal sealed class OpenAiClient : HttpInferenceClient
             if (chat)
             {
                 JsonBody.WriteMessages(w, request.Messages);
+                if (request.Tools is { Count: > 0 } tools) JsonBody.WriteTools(w, tools);
             }
             else w.WriteString("prompt", string.Join("\n\n", request.Messages.Select(m => m.Content)));
             w.WriteBoolean("stream", _stream);

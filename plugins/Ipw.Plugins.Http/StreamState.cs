@@ -43,6 +43,26 @@ internal sealed class StreamState(int maxTokens = 512)
     /// <summary>Notes a tool call delta's index: calls are numbered from 0, so the count is the highest index + 1.</summary>
     public void SawToolCall(int index) => ToolCalls = Math.Max(ToolCalls, index + 1);
 
+    // The calls being put together, by index (rare: allocated only when a stream carries one).
+    private List<(string? Id, StringBuilder Name, StringBuilder Arguments)>? _calls;
+    private int[]? _callLengths;
+
+    /// <summary>A piece of tool call <paramref name="index"/>: its id and name when they come, its arguments appended.</summary>
+    public void AddToolCallDelta(int index, string? id, string? name, string? arguments)
+    {
+        SawToolCall(index);
+        _calls ??= [];
+        while (_calls.Count <= index) _calls.Add((null, new StringBuilder(), new StringBuilder()));
+        var call = _calls[index];
+        if (id is not null && call.Id is null) _calls[index] = call = (id, call.Name, call.Arguments);
+        if (name is not null) call.Name.Append(name);
+        if (arguments is not null) call.Arguments.Append(arguments);
+    }
+
+    /// <summary>The tool calls put together so far.</summary>
+    public IReadOnlyList<ToolCallRequest> RequestedToolCalls =>
+        _calls is null ? [] : _calls.Where(c => c.Name.Length > 0).Select(c => new ToolCallRequest(c.Id, c.Name.ToString(), c.Arguments.ToString())).ToList();
+
     /// <summary>Adds whole tool calls (Ollama sends each call complete).</summary>
     public void AddToolCalls(int count) => ToolCalls += count;
 
@@ -63,6 +83,7 @@ internal sealed class StreamState(int maxTokens = 512)
     {
         EventNumber++;
         (_chunkContent, _chunkReasoning, _chunkToolCalls) = (_content.WrittenCount, _reasoning.WrittenCount, ToolCalls);
+        _callLengths = _calls?.SelectMany(c => new[] { c.Name.Length, c.Arguments.Length }).ToArray();
         if (!System.Text.Unicode.Utf8.IsValid(data))
             throw new HttpInferenceClient.ProtocolViolation($"invalid UTF-8 in chunk {EventNumber}");
     }
@@ -73,6 +94,16 @@ internal sealed class StreamState(int maxTokens = 512)
         Truncate(_content, _chunkContent);
         Truncate(_reasoning, _chunkReasoning);
         ToolCalls = _chunkToolCalls;
+        if (_calls is not null)
+        {
+            var before = (_callLengths?.Length ?? 0) / 2;
+            _calls.RemoveRange(before, _calls.Count - before);
+            for (var i = 0; i < before; i++)
+            {
+                _calls[i].Name.Length = _callLengths![2 * i];
+                _calls[i].Arguments.Length = _callLengths[2 * i + 1];
+            }
+        }
     }
 
     private static void Truncate(ArrayBufferWriter<byte> buffer, int length)
@@ -126,6 +157,8 @@ internal sealed class StreamState(int maxTokens = 512)
         InputTokens = OutputTokens = CachedInputTokens = RunningOutputTokens = ReasoningTokens = null;
         SystemFingerprint = null;
         ToolCalls = 0;
+        _calls = null;
+        _callLengths = null;
         Timings.Clear();
         FinishReason = null;
         Error = null;
@@ -141,6 +174,6 @@ internal sealed class StreamState(int maxTokens = 512)
             : new TokenUsage(InputTokens, OutputTokens, UsageSource) { CachedInputTokens = CachedInputTokens, ReasoningTokens = ReasoningTokens };
         return new InferenceResult(sentAt, completedAt, Chunks, Content, Reasoning, usage,
             new Dictionary<string, double>(Timings), FinishReason, Error)
-        { Attempts = attempts, ToolCalls = ToolCalls };
+        { Attempts = attempts, ToolCalls = ToolCalls, RequestedToolCalls = RequestedToolCalls };
     }
 }

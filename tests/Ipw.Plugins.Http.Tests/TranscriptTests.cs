@@ -39,6 +39,8 @@ public sealed class TranscriptTests(ServerFixture fixture) : IClassFixture<Serve
         Assert.Equal(e.CachedInputTokens, result.Usage?.CachedInputTokens);
         Assert.Equal(e.ReasoningTokens, result.Usage?.ReasoningTokens);
         if (e.ToolCalls is { } calls) Assert.Equal(calls, result.ToolCalls);
+        if (e.ToolCallRequests is { } requests)
+            Assert.Equal(requests.Select(c => (c.Id, c.Name, c.Arguments)), result.RequestedToolCalls.Select(c => (c.Id, c.Name, c.Arguments)));
         if (e.FinishReason is not null) Assert.Equal(e.FinishReason, result.FinishReason);
         if (e.TtftMs is { } ttft)
         {

@@ -47,6 +47,10 @@ public sealed record Behaviour
     /// <summary>A scripted answer: given the last user message, the text to stream word by word (null: answer as
     /// usual), for tests of clients that read what a model says (the judge).</summary>
     public Func<string, string?>? Reply { get; init; }
+    /// <summary>Tool-calling mode: to a chat request that offers tools, answer with these calls in turn (the first while
+    /// the conversation holds no tool result, the next after one, ...) streamed as vLLM streams them, then as usual (or
+    /// <see cref="Reply"/>) once every call has its result.</summary>
+    public IReadOnlyList<ScriptedToolCall>? ToolCalls { get; init; }
     /// <summary>Spin the last stretch before each chunk for exact timing (off: plain timers, for thousands of streams).</summary>
     public bool ExactTiming { get; init; } = true;
     /// <summary>Keep a <see cref="ServedRequest"/> per request (off for very long runs).</summary>
@@ -88,3 +92,6 @@ public enum ServerPhase
     /// <summary>Finished (or failed).</summary>
     Done,
 }
+
+/// <summary>A tool call the test server makes in its tool-calling mode: the function's name and its arguments (JSON text).</summary>
+public sealed record ScriptedToolCall(string Name, string Arguments);

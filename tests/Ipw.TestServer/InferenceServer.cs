@@ -21,7 +21,7 @@ namespace Ipw.TestServer;
 /// llama.cpp's timings), as FORMATS.md describes them. Generation runs first, then the tokens are
 /// streamed on the schedule the <see cref="Behaviour"/> sets, so the delays are exact ground truth.
 /// </summary>
-public sealed class InferenceServer : IAsyncDisposable
+public sealed partial class InferenceServer : IAsyncDisposable
 {
     public const string ModelName = "ipw-tiny";
     private readonly WebApplication _app;
@@ -115,7 +115,9 @@ public sealed class InferenceServer : IAsyncDisposable
         var messages = new List<ChatMessage>();
         var hasPrompt = true;
         if (chat && root.TryGetProperty("messages", out var ms))
-            foreach (var x in ms.EnumerateArray()) messages.Add(new ChatMessage(x.GetProperty("role").GetString()!, x.GetProperty("content").GetString()!));
+            foreach (var x in ms.EnumerateArray())
+                messages.Add(new ChatMessage(x.GetProperty("role").GetString()!,
+                    x.TryGetProperty("content", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString()! : ""));
         else if (root.TryGetProperty("prompt", out var p)) messages.Add(new ChatMessage("user", p.GetString()!));
         else hasPrompt = false;
         var options = ollama && root.TryGetProperty("options", out var o) ? o : root;
@@ -226,6 +228,12 @@ public sealed class InferenceServer : IAsyncDisposable
         {
             Log(ctx, request, received, 0, [], 0, 0, "", fault, number, b);
             await ErrorAsync(ctx, fault == Fault.Http500 ? 500 : 429, fault == Fault.Http500 ? "injected server error" : "injected rate limit");
+            return;
+        }
+        if (chat && request.Stream && b.ToolCalls is { Count: > 0 } script && request.Root.TryGetProperty("tools", out _)
+            && request.Messages.Count(m => m.Role == "tool") is var answered && answered < script.Count)
+        {
+            await ToolCallStreamAsync(ctx, script[answered], received, b, number, request);
             return;
         }
         (List<string> Tokens, int PromptTokens) output;

@@ -110,7 +110,13 @@ public sealed record TranscriptExpectation
     public long? ReasoningTokens { get; init; }
     [JsonPropertyName("tool_calls")]
     public int? ToolCalls { get; init; }
+    /// <summary>The calls put together from the stream: id, name and arguments, in order.</summary>
+    [JsonPropertyName("tool_call_requests")]
+    public List<ExpectedToolCall>? ToolCallRequests { get; init; }
     [JsonPropertyName("finish_reason")]
     public string? FinishReason { get; init; }
     public Dictionary<string, JsonElement>? Server { get; init; }
 }
+
+/// <summary>A tool call a transcript's stream carries, as the client should put it together.</summary>
+public sealed record ExpectedToolCall(string? Id, string Name, string Arguments);

@@ -65,7 +65,18 @@ public sealed record ClientOptions(string? Model, string? BaseUrl, IReadOnlyDict
 public sealed record GenerationParameters(int MaxTokens, double Temperature, int? Seed);
 
 /// <summary>One request to an inference service.</summary>
-public sealed record InferenceRequest(string Id, IReadOnlyList<ChatMessage> Messages, GenerationParameters Parameters);
+public sealed record InferenceRequest(string Id, IReadOnlyList<ChatMessage> Messages, GenerationParameters Parameters)
+{
+    /// <summary>Functions the model may call (the OpenAI <c>tools</c> field); null or empty: none offered.</summary>
+    public IReadOnlyList<ToolDefinition>? Tools { get; init; }
+}
+
+/// <summary>A function offered to the model: its name, what it does, and its parameters as a JSON Schema object (JSON text).</summary>
+public sealed record ToolDefinition(string Name, string Description, string ParametersSchema);
+
+/// <summary>A call the model asked for: the id the server gave it (null when none), the function's name, and its arguments
+/// as the model generated them (JSON text, not checked).</summary>
+public sealed record ToolCallRequest(string? Id, string Name, string Arguments);
 
 /// <summary>What a stream chunk carried.</summary>
 public enum ChunkKind
@@ -176,6 +187,10 @@ public sealed record InferenceResult(
 
     /// <summary>Tool calls the answer made (distinct calls in the stream); null when the client cannot tell.</summary>
     public int? ToolCalls { get; init; }
+
+    /// <summary>The tool calls the model made, whole (a stream's name and argument pieces put together by index); empty
+    /// when it made none, or when the client keeps only their count.</summary>
+    public IReadOnlyList<ToolCallRequest> RequestedToolCalls { get; init; } = [];
 }
 
 /// <summary>What a client learned while preparing: the model it serves and versions worth recording.</summary>

@@ -3,7 +3,14 @@ namespace Ipw.Abstractions;
 /// <summary>One chat message.</summary>
 /// <param name="Role">"system", "user" or "assistant".</param>
 /// <param name="Content">The text.</param>
-public sealed record ChatMessage(string Role, string Content);
+public sealed record ChatMessage(string Role, string Content)
+{
+    /// <summary>An assistant message's tool calls (sent back to the model with the conversation); null: none.</summary>
+    public IReadOnlyList<ToolCallRequest>? ToolCalls { get; init; }
+
+    /// <summary>A <c>tool</c> message's answer to this call id; null for other messages.</summary>
+    public string? ToolCallId { get; init; }
+}
 
 /// <summary>One query of a workload.</summary>
 /// <param name="Id">Stable identifier within the dataset.</param>
