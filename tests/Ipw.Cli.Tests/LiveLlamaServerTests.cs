@@ -55,6 +55,42 @@ public sealed class LiveLlamaServerTests(LlamaServers servers) : IClassFixture<L
     }
 
     [SkippableFact]
+    public void Ipw_serve_starts_lists_and_stops_a_real_llama_server()
+    {
+        RequireServer();
+        if (OperatingSystem.IsWindows()) return; // the chroot is Linux's
+        // llama-server on PATH, as an installed llama.cpp puts it: here the chroot's, through llamacpp.sh run.
+        var bin = Directory.CreateDirectory(_work.Combine("bin")).FullName;
+        var shim = Path.Combine(bin, "llama-server");
+        File.WriteAllText(shim, $"#!/bin/sh\nexec env IPW_CACHE_DIR={LlamaServers.ChrootCache} bash {LlamaServers.Script} run \"$@\"\n");
+        File.SetUnixFileMode(shim, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var env = new Dictionary<string, string>
+        {
+            ["PATH"] = bin + ":" + Environment.GetEnvironmentVariable("PATH"),
+            ["IPW_STATE_DIR"] = _work.Combine("state"),
+        };
+        var port = IpwProcess.FreePort();
+        var start = IpwProcess.Run(_work.Path, ["serve", "start", "llamacpp", "--model", servers.Model, "--port", port.ToString(), "--", "-t", "1"], env);
+        try
+        {
+            Assert.True(start.ExitCode == 0, start.Stderr + start.Stdout);
+            Assert.Contains($"ready at http://127.0.0.1:{port}", start.Stdout);
+            Assert.Matches(@"llamacpp\s+llamacpp\s+\d+\s+ready", IpwProcess.Run(_work.Path, ["serve", "status"], env).Stdout);
+            var r = Profile("llamacpp", $"http://127.0.0.1:{port}/v1", 3);
+            Assert.True(r.ExitCode == 0, r.Stderr);
+            var (summary, _) = TakeRun();
+            Assert.Matches("^b[0-9]+", summary.GetProperty("server").GetProperty("system_fingerprint").GetString());
+        }
+        finally
+        {
+            var stop = IpwProcess.Run(_work.Path, ["serve", "stop", "--all"], env);
+            Assert.True(stop.ExitCode == 0, stop.Stderr);
+        }
+        Assert.False(LaunchEndToEndTests.Listening(port));
+        Assert.Contains("listening on http://127.0.0.1:" + port, File.ReadAllText(_work.Combine("state", "llamacpp.log")));
+    }
+
+    [SkippableFact]
     public void Closed_loops_at_concurrency_1_4_16_and_64_lose_no_query_to_the_connections_the_server_closes()
     {
         RequireServer();
