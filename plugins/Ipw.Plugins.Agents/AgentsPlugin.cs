@@ -2,7 +2,7 @@ using Ipw.Abstractions;
 
 namespace Ipw.Plugins.Agents;
 
-/// <summary>Registers the agentic workload (<c>ipw-agentic</c>) whose offline tools this assembly holds.</summary>
+/// <summary>Registers the agentic workload (<c>ipw-agentic</c>) and the ReAct agent over its offline tools.</summary>
 public sealed class AgentsPlugin : IIpwPlugin
 {
     public void Register(IPluginRegistry registry)
@@ -12,5 +12,9 @@ public sealed class AgentsPlugin : IIpwPlugin
             + "tools (calculator, evaluate, search, read_file), graded offline (settings: subjects=finance,geography,inventory,physics,logistics, "
             + "sample=N, shuffle=true, seed=S)",
             options => new AgenticDataset(options)));
+        registry.AddAgent(new AgentDescriptor("react",
+            "ReAct: the model reasons, calls the offline tools (calculator, evaluate, search, read_file) and reads their results, step by step, until it "
+            + "answers (settings: max_steps=8, protocol=tools|text: OpenAI tool calling, or Action:/Final Answer: lines for servers without it)",
+            options => new ReactAgent(options)));
     }
 }

@@ -10,13 +10,13 @@ namespace Ipw.Cli;
 /// <summary><c>ipw list</c>: what the registries hold, where each entry came from, and whether it works here.</summary>
 internal static class ListCommand
 {
-    private static readonly string[] Kinds = ["clients", "datasets", "energy", "analyses", "visualizations", "loads", "graders", "all", "columns"];
+    private static readonly string[] Kinds = ["clients", "datasets", "energy", "analyses", "visualizations", "loads", "graders", "agents", "all", "columns"];
 
     public static Command Create()
     {
         var kind = new Argument<string>("kind")
         {
-            Description = "clients, datasets, energy, analyses, visualizations, loads, graders, all, or columns (the per-query record columns)",
+            Description = "clients, datasets, energy, analyses, visualizations, loads, graders, agents, all, or columns (the per-query record columns)",
             DefaultValueFactory = _ => "all",
         };
         kind.AcceptOnlyFromAmong(Kinds);
@@ -59,6 +59,7 @@ internal static class ListCommand
         Add("visualizations", r.Visualizations);
         Add("loads", r.Loads);
         Add("graders", r.Graders);
+        Add("agents", r.Agents);
         // The judge is the host's own grader (it runs from ipw score, after the run), listed with the plugins' graders.
         if (kind is "all" or "graders")
             rows.Add(new Row("graders", GraderSet.JudgeName, GraderSet.JudgeDescription, "Ipw.Core", true, null));

@@ -32,6 +32,8 @@ internal static class ProfileCommand
         var maxErrors = new Option<string?>("--max-errors") { Description = "stop the run after N failed queries, or when more than P% have failed (e.g. 10 or 5%)" };
         var threads = new Option<int?>("--threads") { Description = "engine threads (llamasharp, torchsharp)" };
         var contextSize = new Option<int?>("--context-size") { Description = "context size in tokens (llamasharp)" };
+        var agent = new Option<string?>("--agent") { Description = "answer each item with this agent, which calls the model and tools step by step, each step measured (see 'ipw list agents')" };
+        var agentParam = new Option<string[]>("--agent-param") { Description = "agent setting key=value (repeatable), e.g. max_steps=8 or protocol=text", HelpName = "key=value" };
         var dataset = new Option<string>("--dataset") { Description = "dataset (see 'ipw list datasets')", DefaultValueFactory = _ => "ipw" };
         var datasetPath = new Option<string?>("--dataset-path") { Description = "file or folder the dataset reads" };
         var datasetOption = new Option<string[]>("--dataset-option", "--dataset-param") { Description = "dataset setting key=value (repeatable), e.g. subjects=math,chat or repeat=3", HelpName = "key=value" };
@@ -99,7 +101,7 @@ internal static class ProfileCommand
 
         var command = new Command("profile", "Profile a model: send a workload and record latency, tokens and telemetry per query")
         {
-            client, model, baseUrl, launch, waitReady, clientOption, threads, contextSize, dataset, datasetPath, datasetOption, maxQueries, maxErrors, outputDir,
+            client, model, baseUrl, launch, waitReady, clientOption, agent, agentParam, threads, contextSize, dataset, datasetPath, datasetOption, maxQueries, maxErrors, outputDir,
             maxTokens, temperature, seed, warmup, interval, energy, gpus, concurrency, rate, arrival, burstiness, workers, workersListen, duration, turnGap, baseline,
             attributionMethod, prefillWeight, percentiles, slo, keepText, progress, tui, resume, label, tag, json, config, printConfig,
         };
@@ -107,6 +109,7 @@ internal static class ProfileCommand
         CompletionCommand.Names(client, r => r.Clients);
         CompletionCommand.Names(dataset, r => r.Datasets);
         CompletionCommand.Names(energy, r => r.Telemetry);
+        CompletionCommand.Names(agent, r => r.Agents);
 
         var judge = JudgeOptions.Create();
         judge.AddTo(command);
@@ -114,6 +117,7 @@ internal static class ProfileCommand
         prometheus.AddTo(command);
         GroupedHelp.Group(command,
             ("Model and client", ["--client", "--model", "--client-base-url", "--launch", "--client-param", "--wait-ready", "--threads", "--context-size"]),
+            ("Agent", ["--agent", "--agent-param"]),
             ("Workload", ["--dataset", "--dataset-path", "--dataset-option", "--max-queries", "--max-tokens", "--temperature", "--seed", "--warmup", "--keep-text", "--turn-gap"]),
             ("Load", ["--concurrency", "--rate", "--arrival", "--burstiness", "--duration", "--max-errors", "--workers", "--workers-listen"]),
             ("Telemetry and energy", ["--energy", "--gpus", "--sample-interval", "--baseline", "--attribution", "--prefill-weight", "--prometheus-url",
@@ -123,7 +127,7 @@ internal static class ProfileCommand
             ("Output", ["--output-dir", "--label", "--tag", "--progress", "--tui", "--json", "--resume"]),
             ("Config files", ["--config", "--print-config"]));
         // What a resumed run takes from its folder, never from the command line.
-        Option[] runShape = [client, model, threads, contextSize, dataset, datasetPath, datasetOption, maxQueries, maxErrors, outputDir, maxTokens,
+        Option[] runShape = [client, model, agent, agentParam, threads, contextSize, dataset, datasetPath, datasetOption, maxQueries, maxErrors, outputDir, maxTokens,
             temperature, seed, warmup, interval, concurrency, rate, arrival, burstiness, workers, workersListen, duration, turnGap, baseline, attributionMethod,
             prefillWeight, percentiles, slo, keepText, label, tag, config];
         command.SetAction(async (parse, _) =>
@@ -164,6 +168,8 @@ internal static class ProfileCommand
                 Threads = parse.GetValue(threads),
                 ContextSize = parse.GetValue(contextSize),
                 Dataset = parse.GetValue(dataset)!,
+                Agent = parse.GetValue(agent),
+                AgentParams = ProfileArgs.ParseSettings("--agent-param", parse.GetValue(agentParam) ?? []),
                 DatasetPath = parse.GetValue(datasetPath),
                 DatasetParams = ProfileArgs.ParseSettings("--dataset-option", parse.GetValue(datasetOption) ?? []),
                 MaxQueries = parse.GetValue(maxQueries),

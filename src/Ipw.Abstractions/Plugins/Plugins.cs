@@ -33,6 +33,9 @@ public interface IPluginRegistry
 
     /// <summary>Registers a grader that dataset items name in their <c>grader</c> field (<c>name</c> or <c>name:argument</c>).</summary>
     void AddGrader(GraderDescriptor descriptor) => throw new NotSupportedException("this host has no grader registry");
+
+    /// <summary>Registers an agent (the name users type after <c>--agent</c>).</summary>
+    void AddAgent(AgentDescriptor descriptor) => throw new NotSupportedException("this host has no agent registry");
 }
 
 /// <summary>Whether a registry entry can be used on this machine, and if not, why.</summary>

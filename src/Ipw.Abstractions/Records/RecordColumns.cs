@@ -52,6 +52,20 @@ public static class RecordColumns
     /// <summary>Whether the query was sent again on a new connection after a stale kept-alive one.</summary>
     public static readonly RecordColumn<bool?> Reconnected = Bool("reconnected", RecordStage.Query,
         "true when the first send went out on a kept-alive connection the server had already closed (llama.cpp's server closes one after each stream) and the query was sent again at once on a new connection; counted in `attempts`, its latencies from the first send");
+    /// <summary>An agent's model calls for the item (<c>--agent</c>); null when no agent ran.</summary>
+    public static readonly RecordColumn<long?> ModelSteps = Int("model_steps", null, RecordStage.Query,
+        "`--agent`: the model calls the agent made for the item; null when no agent ran");
+    /// <summary>An agent's tool calls for the item.</summary>
+    public static readonly RecordColumn<long?> ToolSteps = Int("tool_steps", null, RecordStage.Query, "`--agent`: the tool calls the agent ran for the item");
+    /// <summary>Time spent inside tools.</summary>
+    public static readonly RecordColumn<double?> ToolTimeS = Float("tool_time_s", "s", RecordStage.Query,
+        "`--agent`: time spent inside tools (their steps' durations summed), not in the model");
+    /// <summary>The agent's steps in order, as text.</summary>
+    public static readonly RecordColumn<string?> StepKinds = Text("step_kinds", RecordStage.Query,
+        "`--agent`: the steps in order, `model` or `tool:NAME`, comma-separated");
+    /// <summary>Each step's duration, in order.</summary>
+    public static readonly RecordColumn<IReadOnlyList<double>?> StepDurationsS = FloatList("step_durations_s", "s", RecordStage.Query,
+        "`--agent`: each step's duration, in the order of `step_kinds`; with the time between them, they make up `e2e_latency_s`");
     /// <summary>Why generation stopped.</summary>
     public static readonly RecordColumn<string?> FinishReason = Text("finish_reason", RecordStage.Query, "why generation stopped (`length`, `stop`, ...), when the service said");
     /// <summary>Whether the answer is right (null: not graded).</summary>

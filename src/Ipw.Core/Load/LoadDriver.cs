@@ -13,10 +13,11 @@ namespace Ipw.Core.Load;
 /// <summary>What a load run works with; <paramref name="Done"/>: the items a resumed run recorded before (by query index);
 /// <paramref name="Workers"/>: the worker processes that send the queries (null: this process sends them);
 /// <paramref name="Server"/>: the server the run launched, whose exit ends it (null: none); <paramref name="Replays"/>: the items are
-/// conversations replayed turn by turn, so the queries are not counted in advance.</summary>
+/// conversations replayed turn by turn, so the queries are not counted in advance; <paramref name="Agent"/>: answers each
+/// item step by step (null: one query per item).</summary>
 internal sealed record LoadParts(ProfileOptions Options, IInferenceClient Client, IDataset Dataset, TelemetrySession Session,
     EnergyAttributor? Energy, SendGate? Gate, IReadOnlyDictionary<int, string>? Done = null, WorkerPool? Workers = null,
-    Serving.LaunchedServer? Server = null, bool Replays = false);
+    Serving.LaunchedServer? Server = null, bool Replays = false, IAgent? Agent = null);
 
 /// <summary>
 /// The measured part of a profile: sends the workload by its strategy (closed or open loop), measures each query once
@@ -31,8 +32,8 @@ internal sealed class LoadDriver(LoadParts parts, RecordPipeline pipeline, Summa
     private readonly Channel<MeasuredQuery> _measured = Channel.CreateBounded<MeasuredQuery>(
         new BoundedChannelOptions(1024) { FullMode = BoundedChannelFullMode.Wait });
     private readonly ItemSource _items = new(parts.Options, parts.Dataset, parts.Gate, parts.Done);
-    private readonly IQueryMeter _meter = parts.Workers is { } pool
-        ? new RemoteMeter(parts.Options, pool, pipeline.Windows)
+    private readonly IQueryMeter _meter = parts.Workers is { } pool ? new RemoteMeter(parts.Options, pool, pipeline.Windows)
+        : parts.Agent is { } agent ? new AgentMeter(parts.Options, parts.Client, agent, pipeline.Windows)
         : new QueryMeter(parts.Options, parts.Client, pipeline.Windows);
     private long _measureStart;
     private int _nextTurnIndex;

@@ -12,6 +12,7 @@ public sealed class PluginRegistries
     public Registry<VisualizationDescriptor> Visualizations { get; } = new("visualization");
     public Registry<LoadDescriptor> Loads { get; } = new("load");
     public Registry<GraderDescriptor> Graders { get; } = new("grader");
+    public Registry<AgentDescriptor> Agents { get; } = new("agent");
 
     public List<PluginIdentity> Loaded { get; } = [];
     public List<PluginFailure> Failures { get; } = [];
@@ -42,6 +43,7 @@ public sealed class PluginRegistries
         public void AddAnalysis(AnalysisDescriptor d) => Guard(() => owner.Analyses.Add(d, plugin));
         public void AddVisualization(VisualizationDescriptor d) => Guard(() => owner.Visualizations.Add(d, plugin));
         public void AddLoad(LoadDescriptor d) => Guard(() => owner.Loads.Add(d, plugin));
+        public void AddAgent(AgentDescriptor d) => Guard(() => owner.Agents.Add(d, plugin));
 
         public void AddGrader(GraderDescriptor d) => Guard(() =>
         {

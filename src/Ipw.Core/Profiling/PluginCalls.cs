@@ -20,6 +20,19 @@ internal static class PluginCalls
         }
     }
 
+    public static IAgent CreateAgent(RegisteredEntry<AgentDescriptor> entry, ProfileOptions options)
+    {
+        if (options.Workers > 1 || options.WorkersListen is not null) throw new UserError("--agent runs its steps in this process: drop --workers");
+        try
+        {
+            return entry.Descriptor.Create(new AgentOptions(options.AgentSettings));
+        }
+        catch (PluginConfigurationException e)
+        {
+            throw new UserError($"--agent {entry.Name}: {e.Message}");
+        }
+    }
+
     public static IInferenceClient CreateClient(RegisteredEntry<ClientDescriptor> entry, ProfileOptions options)
     {
         if (entry.Descriptor.InProcess && options.Launch is not null)

@@ -19,6 +19,9 @@ public sealed record ProfileOptions
     public string? BaseUrl { get; init; }
     public IReadOnlyDictionary<string, string> ClientSettings { get; init; } = new Dictionary<string, string>();
     public string Dataset { get; init; } = "ipw";
+    /// <summary>The agent that answers each item with the model and tools (<c>--agent</c>); null: one query per item.</summary>
+    public string? Agent { get; init; }
+    public IReadOnlyDictionary<string, string> AgentSettings { get; init; } = new Dictionary<string, string>();
     public string? DatasetPath { get; init; }
     public IReadOnlyDictionary<string, string> DatasetSettings { get; init; } = new Dictionary<string, string>();
     /// <summary>Stop after this many measured queries (null: the whole dataset).</summary>

@@ -40,6 +40,7 @@ public sealed class Profiler(PluginRegistries registries)
         options.Validate();
         var clientEntry = registries.Clients.Resolve(options.Client);
         var datasetEntry = registries.Datasets.Resolve(options.Dataset);
+        var agent = options.Agent is { } agentName ? PluginCalls.CreateAgent(registries.Agents.Resolve(agentName), options) : null;
         var dataset = PluginCalls.CreateDataset(datasetEntry, options);
         resume?.CheckDataset(dataset, abort);
         // Conversations replayed turn by turn (turns=all): each turn is a query, so the count of queries is not the items'.
@@ -142,7 +143,7 @@ public sealed class Profiler(PluginRegistries registries)
             new EnergyStage(attribution, options.Attribution, () => summary.Idle),
             new GradeStage(new GraderSet(registries)),
         ]);
-        var load = new LoadDriver(new LoadParts(options, client, dataset, session, energy, gate, resume?.Done, workers, launched, replays),
+        var load = new LoadDriver(new LoadParts(options, client, dataset, session, energy, gate, resume?.Done, workers, launched, replays, agent),
             new RecordPipeline(assembler, new QueryWindows(session, energy), run, summary, observer), publisher, observer);
         var status = "completed";
         Exception? failure = null;

@@ -27,6 +27,9 @@ public sealed record ProfileArgs
     /// <summary>Engine context window: the client setting "context_size".</summary>
     public int? ContextSize { get; init; }
     public string Dataset { get; init; } = "ipw";
+    /// <summary>The agent (<c>--agent</c>) and its key=value settings (<c>--agent-param</c>).</summary>
+    public string? Agent { get; init; }
+    public IReadOnlyDictionary<string, string> AgentParams { get; init; } = new Dictionary<string, string>();
     public string? DatasetPath { get; init; }
     public IReadOnlyDictionary<string, string> DatasetParams { get; init; } = new Dictionary<string, string>();
     public int? MaxQueries { get; init; }
@@ -97,6 +100,8 @@ public sealed record ProfileArgs
             WaitReady = WaitReady is null ? null : Durations.Parse("--wait-ready", WaitReady, allowZero: false),
             ClientSettings = settings,
             Dataset = Dataset,
+            Agent = Agent,
+            AgentSettings = new Dictionary<string, string>(AgentParams, StringComparer.OrdinalIgnoreCase),
             DatasetPath = DatasetPath,
             DatasetSettings = new Dictionary<string, string>(DatasetParams, StringComparer.OrdinalIgnoreCase),
             MaxQueries = MaxQueries,

@@ -56,6 +56,8 @@ public static class ResumeArgs
             Launch = o.Launch ?? c.Launch,
             ClientParams = settings,
             Dataset = c.Dataset!,
+            Agent = c.Agent,
+            AgentParams = c.AgentSettings ?? [],
             DatasetPath = c.DatasetPath,
             DatasetParams = c.DatasetSettings ?? [],
             MaxQueries = c.MaxQueries,

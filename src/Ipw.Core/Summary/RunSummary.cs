@@ -82,6 +82,9 @@ public sealed record RunConfig
     /// <summary>Header values are recorded as set, never their values.</summary>
     public Dictionary<string, string>? ClientSettings { get; init; }
     public string? Dataset { get; init; }
+    /// <summary>The agent that answered each item (<c>--agent</c>) and its settings; null when none.</summary>
+    public string? Agent { get; init; }
+    public Dictionary<string, string>? AgentSettings { get; init; }
     public string? DatasetPath { get; init; }
     /// <summary>The dataset's settings (<c>--dataset-option</c>), so the run can be resumed on the same items.</summary>
     public Dictionary<string, string>? DatasetSettings { get; init; }

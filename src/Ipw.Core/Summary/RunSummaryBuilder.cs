@@ -64,6 +64,8 @@ internal sealed class RunSummaryBuilder(RunFacts facts, TelemetrySession session
         ClientSettings = o.ClientSettings.ToDictionary(p => p.Key,
             p => RunConfig.IsSecret(p.Key) ? RunConfig.ValueNotRecorded : p.Value),
         Dataset = o.Dataset,
+        Agent = o.Agent,
+        AgentSettings = o.Agent is null ? null : o.AgentSettings.ToDictionary(p => p.Key, p => RunConfig.IsSecret(p.Key) ? RunConfig.ValueNotRecorded : p.Value),
         DatasetPath = o.DatasetPath,
         DatasetSettings = o.DatasetSettings.Count > 0 ? o.DatasetSettings.ToDictionary(StringComparer.Ordinal) : null,
         MaxQueries = o.MaxQueries,

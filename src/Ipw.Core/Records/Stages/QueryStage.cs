@@ -29,5 +29,13 @@ internal sealed class QueryStage(string dataset, string client, string model, bo
          .Set(RecordColumns.RetryWaitS, result.RetryWaitS)
          .Set(RecordColumns.Reconnected, result.Reconnected)
          .Set(RecordColumns.FinishReason, result.FinishReason);
+        if (q.Steps is { } steps)
+        {
+            r.Set(RecordColumns.ModelSteps, steps.Count(s => s.Kind == "model"))
+             .Set(RecordColumns.ToolSteps, steps.Count(s => s.Kind != "model"))
+             .Set(RecordColumns.ToolTimeS, steps.Where(s => s.Kind != "model").Sum(s => s.DurationS))
+             .Set(RecordColumns.StepKinds, string.Join(",", steps.Select(s => s.Kind)))
+             .Set(RecordColumns.StepDurationsS, steps.Select(s => s.DurationS).ToArray());
+        }
     }
 }

@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using Ipw.Abstractions;
+using Ipw.Core.Measurement;
+using Ipw.Core.Profiling;
+using Ipw.Core.Records;
+
+namespace Ipw.Core.Load;
+
+/// <summary>One step an agent took: a model call or a tool call, on the run's monotonic clock.</summary>
+internal sealed record AgentStep(string Kind, long Start, long End)
+{
+    public double DurationS => Stopwatch.GetElapsedTime(Start, End).TotalSeconds;
+}
+
+/// <summary>
+/// Measures an item answered by an agent (<c>--agent</c>): the item's window spans the whole task, and every model call
+/// and tool call inside it is a step, timed here (<see cref="AgentSteps"/>). The record's timing is the task's (end to
+/// end), its TTFT the first model call's, its tokens the model calls' sums, its answer the agent's.
+/// </summary>
+internal sealed class AgentMeter(ProfileOptions options, IInferenceClient client, IAgent agent, QueryWindows windows) : IQueryMeter
+{
+    private int _inFlight, _maxInFlight;
+
+    public int MaxInFlight => Volatile.Read(ref _maxInFlight);
+
+    public async Task<MeasuredQuery?> MeasureAsync(int index, WorkloadItem item, long? scheduled, CancellationToken abort)
+    {
+        var inFlight = InFlight.Enter(ref _inFlight, ref _maxInFlight);
+        var window = windows.Open();
+        var steps = new AgentSteps(client, QueryMeter.Request(options, index, item).Parameters, item.Id);
+        string? answer = null;
+        ClientError? failure = null;
+        try
+        {
+            answer = await agent.RunAsync(item, steps, abort).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (abort.IsCancellationRequested)
+        {
+            failure = new ClientError(ErrorClass.Cancelled, "cancelled");
+        }
+        catch (Exception e)
+        {
+            // The agent's bug or refusal ends its task, not the run.
+            failure = new ClientError(ErrorClass.Other, $"agent {options.Agent}: {e.GetType().Name}: {e.Message}");
+        }
+        var (end, telemetry) = windows.Close(window);
+        Interlocked.Decrement(ref _inFlight);
+        return new MeasuredQuery(index, item, steps.Result(answer, failure, window.Start, end), end, scheduled, inFlight, telemetry, window)
+        {
+            Steps = steps.Taken,
+        };
+    }
+
+    /// <summary>The steps of one task, each call through the client (as <see cref="QueryMeter"/> sends a query) or a
+    /// tool, timed.</summary>
+    private sealed class AgentSteps(IInferenceClient client, GenerationParameters parameters, string id) : IAgentSteps
+    {
+        private readonly List<AgentStep> _taken = [];
+        private readonly List<InferenceResult> _model = [];
+
+        public GenerationParameters Parameters => parameters;
+
+        public IReadOnlyList<AgentStep> Taken => _taken;
+
+        public async Task<InferenceResult> ModelAsync(IReadOnlyList<ChatMessage> messages, IReadOnlyList<ToolDefinition>? tools, CancellationToken cancellationToken)
+        {
+            var start = Stopwatch.GetTimestamp();
+            var request = new InferenceRequest($"{id}#m{_model.Count + 1}", messages, parameters) { Tools = tools };
+            var result = await QueryMeter.SendAsync(client, request, start, cancellationToken).ConfigureAwait(false);
+            lock (_taken)
+            {
+                _model.Add(result);
+                _taken.Add(new AgentStep("model", start, Stopwatch.GetTimestamp()));
+            }
+            return result;
+        }
+
+        public async Task<string> ToolAsync(string name, Func<CancellationToken, Task<string>> call, CancellationToken cancellationToken)
+        {
+            var start = Stopwatch.GetTimestamp();
+            string output;
+            try
+            {
+                output = await call(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                output = $"error: {e.Message}";
+            }
+            lock (_taken) _taken.Add(new AgentStep("tool:" + name, start, Stopwatch.GetTimestamp()));
+            return output;
+        }
+
+        /// <summary>The task as one result: the first model call's timeline (its TTFT is the task's), the calls' tokens
+        /// summed (null when a call did not report them), the agent's answer; a failed last model call, or the agent's own
+        /// failure, is the task's error.</summary>
+        public InferenceResult Result(string? answer, ClientError? failure, long start, long end)
+        {
+            if (_model.Count == 0)
+                return new InferenceResult(start, end, [], answer ?? "", null, null, new Dictionary<string, double>(), null,
+                    failure ?? (answer is null ? new ClientError(ErrorClass.Other, "the agent made no model call") : null));
+            var first = _model[0];
+            var last = _model[^1];
+            long? Sum(Func<TokenUsage, long?> of) => _model.All(m => m.Usage is { } u && of(u) is not null) ? _model.Sum(m => of(m.Usage!)!.Value) : null;
+            var usage = new TokenUsage(Sum(u => u.InputTokens), Sum(u => u.OutputTokens), first.Usage?.Source ?? "server-usage");
+            return new InferenceResult(first.SentAt, end, first.Chunks, answer ?? last.Text, first.Reasoning, usage, first.ServerTimings, last.FinishReason,
+                failure ?? last.Error)
+            {
+                ToolCalls = _model.Sum(m => m.RequestedToolCalls.Count),
+            };
+        }
+    }
+}

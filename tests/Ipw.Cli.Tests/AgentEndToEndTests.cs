@@ -1,0 +1,90 @@
+using System.Text.Json;
+using Ipw.TestServer;
+
+namespace Ipw.Cli.Tests;
+
+/// <summary>
+/// <c>ipw profile --agent react</c> through the real binary: against the test server in its tool-calling mode (it
+/// streams the calls as vLLM does) on an ipw-agentic task, and with the embedded engine on the text protocol. Each model
+/// call and each tool call is a step of the item's record.
+/// </summary>
+public sealed class AgentEndToEndTests(ServerForCli fixture) : IClassFixture<ServerForCli>, IDisposable
+{
+    private readonly TempDir _work = new();
+
+    private static List<JsonElement> Rows(string work) =>
+        ArrowJs.Read(Path.Combine(Directory.GetDirectories(Path.Combine(work, "runs")).Single(), "data-00000-of-00001.arrow"))
+            .GetProperty("rows").EnumerateArray().ToList();
+
+    [Fact]
+    public void The_react_agent_calls_the_tools_the_model_asks_for_and_each_call_is_a_step()
+    {
+        // agentic-finance-001's reference solution, as the model's calls; then the model answers.
+        fixture.Server.Behaviour = new Behaviour
+        {
+            ToolCalls =
+            [
+                new("search", """{"query": "Brannock Tools stock price"}"""),
+                new("search", """{"query": "Brannock Tools shares outstanding"}"""),
+                new("calculator", """{"expression": "round(42.80 * 18500000 / 1000000, 1)"}"""),
+            ],
+            Reply = _ => "791.8",
+        };
+        fixture.Server.Served.Clear();
+        var r = fixture.Profile(_work.Path, "--agent", "react", "--dataset", "ipw-agentic", "--dataset-param", "sample=1", "--max-queries", "1");
+        Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
+        var row = Assert.Single(Rows(_work.Path));
+        Assert.Equal("ok", row.GetProperty("status").GetString());
+        Assert.Equal("791.8", row.GetProperty("response").GetString());
+        Assert.True(row.GetProperty("correct").GetBoolean());
+        Assert.Equal(4, row.GetProperty("model_steps").GetInt64());
+        Assert.Equal(3, row.GetProperty("tool_steps").GetInt64());
+        Assert.Equal("model,tool:search,model,tool:search,model,tool:calculator,model", row.GetProperty("step_kinds").GetString());
+        var durations = row.GetProperty("step_durations_s").EnumerateArray().Select(d => d.GetDouble()).ToList();
+        Assert.Equal(7, durations.Count);
+        Assert.All(durations, d => Assert.True(d >= 0));
+        // The task runs from its window's start (the client's queue, then the first send) to its answer: the steps fit in it.
+        var task = row.GetProperty("client_queue_s").GetDouble() + row.GetProperty("e2e_latency_s").GetDouble();
+        Assert.True(durations.Sum() <= task + 1e-6, $"steps {durations.Sum()} s, task {task} s");
+        Assert.Equal(durations.Where((_, i) => i % 2 == 1).Sum(), row.GetProperty("tool_time_s").GetDouble(), 9);
+        Assert.Equal(3, row.GetProperty("tool_calls").GetInt64());
+
+        // What the tools answered went back to the model, with the calls' ids.
+        var last = JsonDocument.Parse(fixture.Server.Served.Last().RequestJson).RootElement.GetProperty("messages").EnumerateArray().ToList();
+        var tools = last.Where(m => m.GetProperty("role").GetString() == "tool").Select(m => m.GetProperty("content").GetString()).ToList();
+        Assert.Equal(3, tools.Count);
+        Assert.StartsWith("brannock-price: ", tools[0]);
+        Assert.StartsWith("brannock-shares: ", tools[1]);
+        Assert.Equal("791.8", tools[2]);
+        Assert.All(last.Where(m => m.GetProperty("role").GetString() == "tool"), m => Assert.StartsWith("chatcmpl-tool-", m.GetProperty("tool_call_id").GetString()));
+
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(Directory.GetDirectories(_work.Combine("runs")).Single(), "summary.json")));
+        Assert.Equal("react", summary.RootElement.GetProperty("config").GetProperty("agent").GetString());
+    }
+
+    [Fact]
+    public void The_agent_runs_on_the_embedded_engine_with_the_text_protocol()
+    {
+        var r = IpwProcess.Run(_work.Path, ["profile", "--agent", "react", "--agent-param", "protocol=text", "--agent-param", "max_steps=2",
+            "--dataset", "ipw-agentic", "--max-queries", "2", "--max-tokens", "16", "--baseline", "0", "--progress", "none", "--output-dir", "runs"]);
+        Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
+        var rows = Rows(_work.Path);
+        Assert.Equal(2, rows.Count);
+        Assert.All(rows, row =>
+        {
+            Assert.Equal("ok", row.GetProperty("status").GetString());
+            Assert.InRange(row.GetProperty("model_steps").GetInt64(), 1, 2);
+            Assert.StartsWith("model", row.GetProperty("step_kinds").GetString());
+        });
+    }
+
+    [Fact]
+    public void A_bad_agent_setting_is_one_line()
+    {
+        var r = IpwProcess.Run(_work.Path, ["profile", "--agent", "react", "--agent-param", "protocol=smoke", "--max-queries", "1"]);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Equal("ipw: error: --agent react: protocol must be tools or text, got 'smoke'", r.Stderr.Trim());
+    }
+
+    public void Dispose() => _work.Dispose();
+}
