@@ -140,13 +140,19 @@ internal sealed class LoadDriver(LoadParts parts, RecordPipeline pipeline, Summa
         var random = new Random(unchecked(Options.Seed + conversation));
         var answers = new List<string>();
         var turns = ConversationReplay.Turns(item);
+        var answeredAt = 0L;
         for (var turn = 1; turn <= turns; turn++)
         {
+            // The think time runs from the moment the answer to the last turn arrived; timers may fire a millisecond
+            // early, so the last stretch is waited out against the run's clock.
             if (turn > 1 && Options.TurnGap.Draw(random) is { } gap && gap > TimeSpan.Zero)
             {
+                var due = answeredAt + (long)(gap.TotalSeconds * Stopwatch.Frequency);
                 try
                 {
-                    await Task.Delay(gap, sending).ConfigureAwait(false);
+                    while (Stopwatch.GetTimestamp() < due)
+                        await Task.Delay(TimeSpan.FromSeconds(Math.Max(0.001, (due - Stopwatch.GetTimestamp()) / (double)Stopwatch.Frequency)), sending)
+                            .ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {
@@ -162,6 +168,7 @@ internal sealed class LoadDriver(LoadParts parts, RecordPipeline pipeline, Summa
             await _measured.Writer.WriteAsync(measured).ConfigureAwait(false);
             if (measured.Result.Error is not null) return;
             answers.Add(measured.Result.Text);
+            answeredAt = measured.Result.CompletedAt;
         }
     }
 
