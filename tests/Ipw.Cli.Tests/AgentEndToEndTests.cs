@@ -63,6 +63,50 @@ public sealed class AgentEndToEndTests(ServerForCli fixture) : IClassFixture<Ser
     }
 
     [Fact]
+    public void Each_steps_energy_is_its_share_of_the_tasks_and_the_shares_add_up_to_it()
+    {
+        // A package counter at a steady 40 W: a step's energy is 40 W times its duration, known by hand. The model calls
+        // take 60 ms and more (the server's first-token delay); the tools what they take (the first search loads the corpus).
+        fixture.Server.Behaviour = new Behaviour
+        {
+            ToolCalls = [new("calculator", """{"expression": "6 * 7"}"""), new("search", """{"query": "Brannock Tools stock price"}""")],
+            Reply = _ => "42",
+            FirstTokenDelay = TimeSpan.FromMilliseconds(60),
+        };
+        IpwProcess.Result r;
+        using (var rapl = new FakeRaplCounter(_work.Combine("powercap"), watts: 40))
+            r = IpwProcess.Run(_work.Path, ["profile", "--client", "openai", "--model", "ipw-tiny", "--client-base-url", fixture.Server.BaseUrl.ToString(),
+                "--agent", "react", "--dataset", "ipw-agentic", "--max-queries", "1", "--max-tokens", "8", "--warmup", "0", "--baseline", "0",
+                "--progress", "none", "--output-dir", "runs"], new Dictionary<string, string> { ["IPW_POWERCAP_ROOT"] = rapl.Root });
+        Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
+        var row = Assert.Single(Rows(_work.Path));
+        Assert.Equal("energy", row.GetProperty("step_share_source").GetString());
+        var kinds = row.GetProperty("step_kinds").GetString()!.Split(',');
+        Assert.Equal(["model", "tool:calculator", "model", "tool:search", "model"], kinds);
+        var shares = row.GetProperty("step_energy_share").EnumerateArray().Select(x => x.GetDouble()).ToList();
+        var durations = row.GetProperty("step_durations_s").EnumerateArray().Select(x => x.GetDouble()).ToList();
+        var energy = row.GetProperty("energy_j").GetDouble();
+        // The steps' energies add up to the task's exactly.
+        Assert.Equal(1.0, shares.Sum(), 12);
+        Assert.Equal(energy, shares.Sum(s => energy * s), 9);
+        // At a steady power each step's share of the joules is its share of the steps' time (the counter is read at each
+        // step's edges, to the millisecond it is rewritten at): the tools' joules are theirs, a sliver, not the model's.
+        var time = durations.Sum();
+        for (var i = 0; i < shares.Count; i++)
+            Assert.True(Math.Abs(shares[i] - durations[i] / time) <= 0.03, $"step {i} ({kinds[i]}): share {shares[i]:F4}, time share {durations[i] / time:F4}");
+        Assert.InRange(energy, 40 * time * 0.95, 40 * (time + 0.05) * 1.05);
+
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(Directory.GetDirectories(_work.Combine("runs")).Single(), "summary.json")));
+        var agent = summary.RootElement.GetProperty("totals").GetProperty("agent");
+        Assert.Equal(1, agent.GetProperty("tasks").GetInt32());
+        Assert.Equal(3, agent.GetProperty("mean_model_steps").GetDouble());
+        Assert.Equal(2, agent.GetProperty("mean_tool_steps").GetDouble());
+        var toolTime = durations.Where((_, i) => kinds[i] != "model").Sum() / time;
+        Assert.Equal(toolTime, agent.GetProperty("tool_time_share").GetDouble(), 6);
+        Assert.True(Math.Abs(agent.GetProperty("tool_energy_share").GetDouble() - toolTime) <= 0.05, agent.ToString());
+    }
+
+    [Fact]
     public void The_agent_runs_on_the_embedded_engine_with_the_text_protocol()
     {
         var r = IpwProcess.Run(_work.Path, ["profile", "--agent", "react", "--agent-param", "protocol=text", "--agent-param", "max_steps=2",
@@ -75,6 +119,9 @@ public sealed class AgentEndToEndTests(ServerForCli fixture) : IClassFixture<Ser
             Assert.Equal("ok", row.GetProperty("status").GetString());
             Assert.InRange(row.GetProperty("model_steps").GetInt64(), 1, 2);
             Assert.StartsWith("model", row.GetProperty("step_kinds").GetString());
+            // No energy counter here: the steps share the task's energy by their time, and say so.
+            Assert.Equal("time", row.GetProperty("step_share_source").GetString());
+            Assert.Equal(1.0, row.GetProperty("step_energy_share").EnumerateArray().Sum(x => x.GetDouble()), 12);
         });
     }
 

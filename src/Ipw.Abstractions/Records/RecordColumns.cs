@@ -66,6 +66,12 @@ public static class RecordColumns
     /// <summary>Each step's duration, in order.</summary>
     public static readonly RecordColumn<IReadOnlyList<double>?> StepDurationsS = FloatList("step_durations_s", "s", RecordStage.Query,
         "`--agent`: each step's duration, in the order of `step_kinds`; with the time between them, they make up `e2e_latency_s`");
+    /// <summary>Each step's share of the task's energy, in order; they sum to 1.</summary>
+    public static readonly RecordColumn<IReadOnlyList<double>?> StepEnergyShare = FloatList("step_energy_share", null, RecordStage.Query,
+        "`--agent`: each step's share of the task's energy, in the order of `step_kinds`, from the energy counters read at each step's edges (`step_share_source` energy), or by its share of the steps' time where there is no counter (time); the shares sum to 1, so `energy_j` × a share is that step's energy (`active_energy_j` likewise), and a tool's joules are the tool step's, not the model's");
+    /// <summary>What the step shares were taken from.</summary>
+    public static readonly RecordColumn<string?> StepShareSource = Text("step_share_source", RecordStage.Query,
+        "`--agent`: `energy` (the counters read at each step's edges) or `time` (no counter, or one that did not move)");
     /// <summary>Why generation stopped.</summary>
     public static readonly RecordColumn<string?> FinishReason = Text("finish_reason", RecordStage.Query, "why generation stopped (`length`, `stop`, ...), when the service said");
     /// <summary>Whether the answer is right (null: not graded).</summary>

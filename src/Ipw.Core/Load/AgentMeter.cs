@@ -7,9 +7,31 @@ using Ipw.Core.Records;
 namespace Ipw.Core.Load;
 
 /// <summary>One step an agent took: a model call or a tool call, on the run's monotonic clock.</summary>
-internal sealed record AgentStep(string Kind, long Start, long End)
+/// <param name="EnergyAtStart">The energy counters' sum read as the step began (null: no counter, or not read).</param>
+internal sealed record AgentStep(string Kind, long Start, long End, double? EnergyAtStart, double? EnergyAtEnd)
 {
     public double DurationS => Stopwatch.GetElapsedTime(Start, End).TotalSeconds;
+
+    /// <summary>Each step's share of the task's energy (summing to 1: the last is what the others leave) and what they
+    /// came from: the counters read at the steps' edges, or the steps' time where a counter is missing or did not move.</summary>
+    public static (double[] Shares, string Source) Shares(IReadOnlyList<AgentStep> steps)
+    {
+        var byEnergy = steps.All(s => s.EnergyAtStart is not null && s.EnergyAtEnd is not null && s.EnergyAtEnd >= s.EnergyAtStart);
+        var weights = steps.Select(s => byEnergy ? s.EnergyAtEnd!.Value - s.EnergyAtStart!.Value : s.DurationS).ToArray();
+        var total = weights.Sum();
+        if (byEnergy && !(total > 0))
+        {
+            byEnergy = false;
+            weights = steps.Select(s => s.DurationS).ToArray();
+            total = weights.Sum();
+        }
+        var shares = new double[steps.Count];
+        if (shares.Length == 0) return (shares, "time");
+        var sum = 0.0;
+        for (var i = 0; i < shares.Length - 1; i++) sum += shares[i] = total > 0 ? weights[i] / total : 1.0 / shares.Length;
+        shares[^1] = 1 - sum;
+        return (shares, byEnergy ? "energy" : "time");
+    }
 }
 
 /// <summary>
@@ -27,7 +49,7 @@ internal sealed class AgentMeter(ProfileOptions options, IInferenceClient client
     {
         var inFlight = InFlight.Enter(ref _inFlight, ref _maxInFlight);
         var window = windows.Open();
-        var steps = new AgentSteps(client, QueryMeter.Request(options, index, item).Parameters, item.Id);
+        var steps = new AgentSteps(client, QueryMeter.Request(options, index, item).Parameters, item.Id, windows.EnergyNow);
         string? answer = null;
         ClientError? failure = null;
         try
@@ -53,7 +75,7 @@ internal sealed class AgentMeter(ProfileOptions options, IInferenceClient client
 
     /// <summary>The steps of one task, each call through the client (as <see cref="QueryMeter"/> sends a query) or a
     /// tool, timed.</summary>
-    private sealed class AgentSteps(IInferenceClient client, GenerationParameters parameters, string id) : IAgentSteps
+    private sealed class AgentSteps(IInferenceClient client, GenerationParameters parameters, string id, Func<double?> energyNow) : IAgentSteps
     {
         private readonly List<AgentStep> _taken = [];
         private readonly List<InferenceResult> _model = [];
@@ -64,19 +86,23 @@ internal sealed class AgentMeter(ProfileOptions options, IInferenceClient client
 
         public async Task<InferenceResult> ModelAsync(IReadOnlyList<ChatMessage> messages, IReadOnlyList<ToolDefinition>? tools, CancellationToken cancellationToken)
         {
+            var energy = energyNow();
             var start = Stopwatch.GetTimestamp();
             var request = new InferenceRequest($"{id}#m{_model.Count + 1}", messages, parameters) { Tools = tools };
             var result = await QueryMeter.SendAsync(client, request, start, cancellationToken).ConfigureAwait(false);
+            var end = Stopwatch.GetTimestamp();
+            var energyAfter = energyNow();
             lock (_taken)
             {
                 _model.Add(result);
-                _taken.Add(new AgentStep("model", start, Stopwatch.GetTimestamp()));
+                _taken.Add(new AgentStep("model", start, end, energy, energyAfter));
             }
             return result;
         }
 
         public async Task<string> ToolAsync(string name, Func<CancellationToken, Task<string>> call, CancellationToken cancellationToken)
         {
+            var energy = energyNow();
             var start = Stopwatch.GetTimestamp();
             string output;
             try
@@ -87,7 +113,9 @@ internal sealed class AgentMeter(ProfileOptions options, IInferenceClient client
             {
                 output = $"error: {e.Message}";
             }
-            lock (_taken) _taken.Add(new AgentStep("tool:" + name, start, Stopwatch.GetTimestamp()));
+            var end = Stopwatch.GetTimestamp();
+            var energyAfter = energyNow();
+            lock (_taken) _taken.Add(new AgentStep("tool:" + name, start, end, energy, energyAfter));
             return output;
         }
 

@@ -16,8 +16,19 @@ internal readonly record struct QueryWindow(int EnergyId, long Start, long Telem
 /// token and end are known to the record's consumer (its energy share becomes final when the counters pass its end).
 /// The energy self-test reads the same telemetry windows.
 /// </summary>
-internal sealed class QueryWindows(TelemetrySession session, EnergyAttributor? energy)
+/// <param name="energyMetrics">The session's additive energy counters (<see cref="TelemetryMap.EnergyMetrics"/>), for
+/// <see cref="EnergyNow"/>; null or empty: none.</param>
+internal sealed class QueryWindows(TelemetrySession session, EnergyAttributor? energy, IReadOnlyList<int>? energyMetrics = null)
 {
+    /// <summary>The energy counters' sum read now (a sample of every source, as at a window's edge); null without a counter
+    /// or when one could not be read. Differences between two readings are the energy between them.</summary>
+    public double? EnergyNow()
+    {
+        if (energyMetrics is not { Count: > 0 } metrics) return null;
+        session.SampleNow();
+        return TelemetryMap.Sum(session.Latest(), metrics);
+    }
+
     /// <summary>The energy attribution the windows feed; null without an energy counter.</summary>
     public EnergyAttributor? Energy => energy;
 

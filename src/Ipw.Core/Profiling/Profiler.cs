@@ -144,7 +144,7 @@ public sealed class Profiler(PluginRegistries registries)
             new GradeStage(new GraderSet(registries)),
         ]);
         var load = new LoadDriver(new LoadParts(options, client, dataset, session, energy, gate, resume?.Done, workers, launched, replays, agent),
-            new RecordPipeline(assembler, new QueryWindows(session, energy), run, summary, observer), publisher, observer);
+            new RecordPipeline(assembler, new QueryWindows(session, energy, attribution.EnergyMetrics), run, summary, observer), publisher, observer);
         var status = "completed";
         Exception? failure = null;
         var summaryWritten = false;

@@ -203,7 +203,14 @@ public sealed record TotalsSection
     public ServerTimingsSection? ServerTimings { get; init; }
     /// <summary>Replayed conversations (<c>turns=all</c>), turn by turn; null when the run sent single queries.</summary>
     public ConversationsSection? Conversations { get; init; }
+    /// <summary>Tasks answered by an agent (<c>--agent</c>); null when no agent ran.</summary>
+    public AgentSection? Agent { get; init; }
 }
+
+/// <summary>An agent's tasks: how many, their mean model and tool calls, and the share of the steps' time and of the
+/// tasks' energy spent in tools (the energy share from each task's step shares and its energy as recorded; null without
+/// energy).</summary>
+public sealed record AgentSection(int Tasks, double MeanModelSteps, double MeanToolSteps, double? ToolTimeShare, double? ToolEnergyShare);
 
 /// <summary>Replayed conversations: how many, how many turns each on average, and each turn's figures (the context grows
 /// with every turn: its input tokens and TTFT show what that costs).</summary>

@@ -18,6 +18,7 @@ internal sealed class RunTotals(Profiling.ServiceLevel? slo = null)
     private int _energyMissing, _ttftCount, _decodeRateCount, _activeCount, _retried, _reconnected;
     private readonly ServerTimingsTally _serverTimings = new();
     private readonly ConversationTally _conversations = new();
+    private readonly AgentTally _agent = new();
     /// <summary>The energies of records kept from before a resumption: final as they are, so kept through
     /// <see cref="FinaliseEnergy"/>.</summary>
     private readonly List<double> _priorShares = [], _priorActive = [];
@@ -50,6 +51,7 @@ internal sealed class RunTotals(Profiling.ServiceLevel? slo = null)
         if (r.Get(RecordColumns.Reconnected) == true) _reconnected++;
         _serverTimings.Add(r);
         _conversations.Add(r);
+        _agent.Add(r);
         Serving.Add(r);
         Intelligence.Add(r);
         _cpuSum += r.ProcessCpuS ?? 0;
@@ -107,6 +109,7 @@ internal sealed class RunTotals(Profiling.ServiceLevel? slo = null)
         TtftS = _ttft.ToSummary(),
         ServerTimings = _serverTimings.ToSection(),
         Conversations = _conversations.ToSection(),
+        Agent = _agent.ToSection(),
     };
 
     /// <summary>Per-query energy statistics: the queries missing energy, the sum when none is, the active sum.</summary>

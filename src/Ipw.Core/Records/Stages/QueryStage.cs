@@ -36,6 +36,8 @@ internal sealed class QueryStage(string dataset, string client, string model, bo
              .Set(RecordColumns.ToolTimeS, steps.Where(s => s.Kind != "model").Sum(s => s.DurationS))
              .Set(RecordColumns.StepKinds, string.Join(",", steps.Select(s => s.Kind)))
              .Set(RecordColumns.StepDurationsS, steps.Select(s => s.DurationS).ToArray());
+            var (shares, source) = Load.AgentStep.Shares(steps);
+            r.Set(RecordColumns.StepEnergyShare, shares).Set(RecordColumns.StepShareSource, source);
         }
     }
 }
