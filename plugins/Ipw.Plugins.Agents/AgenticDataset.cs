@@ -1,5 +1,6 @@
 using System.Globalization;
 using Ipw.Abstractions;
+using Ipw.Shared;
 
 namespace Ipw.Plugins.Agents;
 
@@ -24,23 +25,10 @@ internal sealed class AgenticDataset : IDataset
         {
             switch (key)
             {
-                case "subjects":
-                    _subjects = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.OrdinalIgnoreCase);
-                    var unknown = _subjects.Where(s => !Subjects.Contains(s, StringComparer.OrdinalIgnoreCase)).ToList();
-                    if (unknown.Count > 0 || _subjects.Count == 0)
-                        throw new PluginConfigurationException($"subjects: unknown '{string.Join(", ", unknown)}' (known: {string.Join(", ", Subjects)})");
-                    break;
-                case "sample":
-                    _sample = int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n >= 1 ? n
-                        : throw new PluginConfigurationException($"sample must be a whole number of at least 1, got '{value}'");
-                    break;
-                case "shuffle":
-                    _shuffle = bool.TryParse(value, out var b) ? b : throw new PluginConfigurationException($"shuffle must be true or false, got '{value}'");
-                    break;
-                case "seed":
-                    _seed = int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var s) ? s
-                        : throw new PluginConfigurationException($"seed must be a whole number, got '{value}'");
-                    break;
+                case "subjects": _subjects = SettingValues.Subjects(value, Subjects); break;
+                case "sample": _sample = SettingValues.Count(key, value); break;
+                case "shuffle": _shuffle = SettingValues.Flag(key, value); break;
+                case "seed": _seed = SettingValues.Seed(value); break;
                 default:
                     throw new PluginConfigurationException($"unknown setting '{key}' (known: subjects, sample, shuffle, seed)");
             }
