@@ -45,7 +45,7 @@ internal static class ServeCommand
             if (ServerReadiness.InUse(address, listen))
                 throw new UserError($"{address}:{listen} is already in use (another server?): give --port");
             var program = parse.GetValue(exe) ?? recipe.Program;
-            if (!Found(program))
+            if (ServerProcess.FindProgram(program) is null)
                 throw new UserError($"{program} was not found{(program.Contains('/') ? "" : " on PATH")}: install it, or give its path with --exe");
             var limit = Durations.Parse("--wait", parse.GetValue(wait)!, allowZero: false);
             var (line, environment) = recipe.CommandLine(program, parse.GetValue(model), address, listen, parse.GetValue(extra) ?? []);
@@ -123,21 +123,13 @@ internal static class ServeCommand
             foreach (var s in targets)
             {
                 var alive = ServerProcess.IsAlive(s.Pid);
-                if (alive) await TerminateAsync(s.Pid);
+                if (alive) await ServerProcess.StopAsync(s.Pid, LaunchedServer.StopGrace);
                 ServedServers.Forget(s.Name);
                 Console.WriteLine(alive ? $"stopped {s.Name} (pid {s.Pid}); its log: {s.Log}" : $"{s.Name} had already exited; its log: {s.Log}");
             }
             return 0;
         });
         return command;
-    }
-
-    private static async Task TerminateAsync(int pid)
-    {
-        ServerProcess.Terminate(pid);
-        var deadline = Stopwatch.GetTimestamp() + (long)(LaunchedServer.StopGrace.TotalSeconds * Stopwatch.Frequency);
-        while (ServerProcess.IsAlive(pid) && Stopwatch.GetTimestamp() < deadline) await Task.Delay(50);
-        if (ServerProcess.IsAlive(pid)) ServerProcess.ForceKill(pid);
     }
 
     private static async Task<bool> AnswersAsync(HttpClient http, ServedServer s, CancellationToken ct)
@@ -165,9 +157,4 @@ internal static class ServeCommand
 
     private static string Uptime(TimeSpan t) =>
         t.TotalHours >= 1 ? $"{(int)t.TotalHours}h{t.Minutes:00}m" : t.TotalMinutes >= 1 ? $"{t.Minutes}m{t.Seconds:00}s" : $"{t.Seconds}s";
-
-    private static bool Found(string program) =>
-        program.Contains('/') ? File.Exists(program)
-        : (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Any(dir => File.Exists(Path.Combine(dir, program)));
 }

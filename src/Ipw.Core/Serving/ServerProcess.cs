@@ -38,7 +38,7 @@ public sealed class ServerProcess : IDisposable
         if (OperatingSystem.IsWindows()) throw new UserError("starting a server is supported on Linux and macOS (it runs the command with /bin/sh)");
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(log))!);
         File.AppendAllText(log, "");
-        var setsid = FindOnPath("setsid");
+        var setsid = FindProgram("setsid");
         var start = new ProcessStartInfo(setsid ?? "/bin/sh")
         {
             UseShellExecute = false,
@@ -104,8 +104,15 @@ public sealed class ServerProcess : IDisposable
         }
     }
 
-    /// <summary>Sends SIGTERM to a process ipw started earlier (<c>ipw serve stop</c>); false when it is not there.</summary>
-    public static bool Terminate(int pid) => Signal(pid, Sigterm) == 0;
+    /// <summary>Stops a process ipw started earlier (<c>ipw serve stop</c>) as <see cref="StopAsync"/> stops its own:
+    /// SIGTERM, then SIGKILL once <paramref name="grace"/> has passed.</summary>
+    public static async Task StopAsync(int pid, TimeSpan grace)
+    {
+        Signal(pid, Sigterm);
+        var deadline = Stopwatch.GetTimestamp() + (long)(grace.TotalSeconds * Stopwatch.Frequency);
+        while (IsAlive(pid) && Stopwatch.GetTimestamp() < deadline) await Task.Delay(50).ConfigureAwait(false);
+        if (IsAlive(pid)) ForceKill(pid);
+    }
 
     /// <summary>Whether a process with this id is alive (signal 0).</summary>
     public static bool IsAlive(int pid) => !OperatingSystem.IsWindows() && Signal(pid, 0) == 0;
@@ -120,8 +127,10 @@ public sealed class ServerProcess : IDisposable
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int Kill(int pid, int signal);
 
-    private static string? FindOnPath(string name) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+    /// <summary>A program as a shell finds it: a path as given, else the first file of that name on PATH; null when none.</summary>
+    public static string? FindProgram(string name) =>
+        name.Contains('/') ? (File.Exists(name) ? name : null)
+        : (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
             .Select(dir => Path.Combine(dir, name)).FirstOrDefault(File.Exists);
 
     public void Dispose() => _process.Dispose();
