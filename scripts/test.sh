@@ -7,6 +7,8 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
 npm install --prefix tests/arrow-js --no-audit --no-fund --loglevel=error >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
+# MCP's reference tool server, which the react agent's MCP client is tested against over stdio.
+npm install --prefix tests/mcp --no-audit --no-fund --loglevel=error >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
 # The live suite's real llama.cpp server (Debian's llama-server in a chroot kept in ipw's cache): made while the
 # build runs, once per machine. Where it cannot be made (exit 3: not root, no Debian mirror), the live tests are
 # reported skipped, and the closing line says why.

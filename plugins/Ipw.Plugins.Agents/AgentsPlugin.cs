@@ -14,7 +14,8 @@ public sealed class AgentsPlugin : IIpwPlugin
             options => new AgenticDataset(options)));
         registry.AddAgent(new AgentDescriptor("react",
             "ReAct: the model reasons, calls the offline tools (calculator, evaluate, search, read_file) and reads their results, step by step, until it "
-            + "answers (settings: max_steps=8, protocol=tools|text: OpenAI tool calling, or Action:/Final Answer: lines for servers without it)",
+            + "answers (settings: max_steps=8, protocol=tools|text: OpenAI tool calling, or Action:/Final Answer: lines for servers without it, "
+            + "mcp=CMD or mcp.NAME=CMD: an MCP tool server over stdio, offline=false: its tools alone)",
             options => new ReactAgent(options)));
     }
 }

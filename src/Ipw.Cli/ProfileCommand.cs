@@ -33,7 +33,7 @@ internal static class ProfileCommand
         var threads = new Option<int?>("--threads") { Description = "engine threads (llamasharp, torchsharp)" };
         var contextSize = new Option<int?>("--context-size") { Description = "context size in tokens (llamasharp)" };
         var agent = new Option<string?>("--agent") { Description = "answer each item with this agent, which calls the model and tools step by step, each step measured (see 'ipw list agents')" };
-        var agentParam = new Option<string[]>("--agent-param") { Description = "agent setting key=value (repeatable), e.g. max_steps=8 or protocol=text", HelpName = "key=value" };
+        var agentParam = new Option<string[]>("--agent-param") { Description = "agent setting key=value (repeatable), e.g. max_steps=8, protocol=text or mcp.NAME=CMD", HelpName = "key=value" };
         var dataset = new Option<string>("--dataset") { Description = "dataset (see 'ipw list datasets')", DefaultValueFactory = _ => "ipw" };
         var datasetPath = new Option<string?>("--dataset-path") { Description = "file or folder the dataset reads" };
         var datasetOption = new Option<string[]>("--dataset-option", "--dataset-param") { Description = "dataset setting key=value (repeatable), e.g. subjects=math,chat or repeat=3", HelpName = "key=value" };

@@ -125,6 +125,53 @@ public sealed class AgentEndToEndTests(ServerForCli fixture) : IClassFixture<Ser
         });
     }
 
+    /// <summary>MCP's reference server (<c>@modelcontextprotocol/server-everything</c>, installed by scripts/test.sh).</summary>
+    private static string McpEverything()
+    {
+        var script = Path.Combine(IpwProcess.RepoRoot, "tests", "mcp", "node_modules", "@modelcontextprotocol", "server-everything", "dist", "index.js");
+        Assert.True(File.Exists(script), "server-everything is not installed: run 'npm install --prefix tests/mcp' (scripts/test.sh does)");
+        return $"node '{script}' stdio";
+    }
+
+    [Fact]
+    public void The_react_agent_calls_an_MCP_servers_tools_over_stdio()
+    {
+        fixture.Server.Behaviour = new Behaviour
+        {
+            ToolCalls = [new("get-sum", """{"a": 2, "b": 3}"""), new("echo", """{"message": "steps are measured"}""")],
+            Reply = _ => "5",
+        };
+        fixture.Server.Served.Clear();
+        var r = fixture.Profile(_work.Path, "--agent", "react", "--agent-param", $"mcp.everything={McpEverything()}", "--agent-param", "offline=false",
+            "--dataset", "ipw-agentic", "--dataset-param", "sample=1", "--max-queries", "1");
+        Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
+        var row = Assert.Single(Rows(_work.Path));
+        Assert.Equal("ok", row.GetProperty("status").GetString());
+        Assert.Equal("model,tool:get-sum,model,tool:echo,model", row.GetProperty("step_kinds").GetString());
+
+        // The tools offered are the server's own, with its schemas (and not the offline ones); what it answered went back.
+        var first = JsonDocument.Parse(fixture.Server.Served.First().RequestJson).RootElement;
+        var offered = first.GetProperty("tools").EnumerateArray().Select(t => t.GetProperty("function")).ToList();
+        Assert.DoesNotContain(offered, f => f.GetProperty("name").GetString() == "calculator");
+        var sum = Assert.Single(offered, f => f.GetProperty("name").GetString() == "get-sum");
+        Assert.Equal("number", sum.GetProperty("parameters").GetProperty("properties").GetProperty("a").GetProperty("type").GetString());
+        var last = JsonDocument.Parse(fixture.Server.Served.Last().RequestJson).RootElement.GetProperty("messages").EnumerateArray()
+            .Where(m => m.GetProperty("role").GetString() == "tool").Select(m => m.GetProperty("content").GetString()).ToList();
+        Assert.Equal(["The sum of 2 and 3 is 5.", "Echo: steps are measured"], last);
+    }
+
+    [Fact]
+    public void An_MCP_server_that_does_not_start_is_one_line_before_the_run()
+    {
+        var r = fixture.Profile(_work.Path, "--agent", "react", "--agent-param", "mcp.broken=sh -c 'echo no such server >&2; exit 4'",
+            "--dataset", "ipw-agentic", "--max-queries", "1");
+        Assert.Equal(2, r.ExitCode);
+        var line = Assert.Single(r.Stderr.Trim().Split('\n'));
+        Assert.StartsWith("ipw: error: --agent react: MCP server 'broken' (sh -c 'echo no such server >&2; exit 4') did not start: ", line);
+        Assert.Contains("no such server", line);
+        Assert.False(Directory.Exists(_work.Combine("runs")) && Directory.EnumerateFileSystemEntries(_work.Combine("runs")).Any());
+    }
+
     [Fact]
     public void A_bad_agent_setting_is_one_line()
     {

@@ -4,10 +4,16 @@ namespace Ipw.Abstractions;
 /// An agent: a loop that answers a task by calling the model and tools, through <see cref="IAgentSteps"/>, which ipw
 /// measures step by step (each model call and each tool call is timed on the run's clock, its tokens counted). The agent
 /// decides; ipw measures. Registered with <see cref="IPluginRegistry.AddAgent"/> and run by <c>ipw profile --agent NAME</c>,
-/// once per dataset item; the item's record sums its steps.
+/// once per dataset item; the item's record sums its steps. An agent that holds resources (a tool server's process)
+/// may implement <see cref="IAsyncDisposable"/>: it is disposed when the run ends.
 /// </summary>
 public interface IAgent
 {
+    /// <summary>Called once before the run's warm-up, outside every measured window: start what the agent needs (a tool
+    /// server, say), so its start-up is not charged to the first task. A <see cref="PluginConfigurationException"/> ends
+    /// the run before it begins, with its message.</summary>
+    Task PrepareAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
     /// <summary>Answers <paramref name="task"/>; returns the final answer (what is graded).</summary>
     Task<string> RunAsync(WorkloadItem task, IAgentSteps steps, CancellationToken cancellationToken);
 }

@@ -33,6 +33,19 @@ internal static class PluginCalls
         }
     }
 
+    /// <summary>The agent's start (its tool servers), before the warm-up and outside every window.</summary>
+    public static async Task PrepareAgentAsync(IAgent agent, ProfileOptions options, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await agent.PrepareAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (PluginConfigurationException e)
+        {
+            throw new UserError($"--agent {options.Agent}: {e.Message}");
+        }
+    }
+
     public static IInferenceClient CreateClient(RegisteredEntry<ClientDescriptor> entry, ProfileOptions options)
     {
         if (entry.Descriptor.InProcess && options.Launch is not null)

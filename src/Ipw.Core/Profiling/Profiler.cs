@@ -69,6 +69,8 @@ public sealed class Profiler(PluginRegistries registries)
             throw new UserError($"{options.Client}: {e.Message}");
         }
         launched?.Ready();
+        await using var agentResources = agent as IAsyncDisposable;
+        if (agent is not null) await PluginCalls.PrepareAgentAsync(agent, options, abort).ConfigureAwait(false);
         if (info.ColdStart && options.Warmup > 0)
             throw new UserError($"{options.Client}: the first query measures the model's cold load, but --warmup {options.Warmup} would spend it before " +
                 "measurement: add --warmup 0");
