@@ -56,6 +56,9 @@ internal static class Figure
     }
 
     public static string Legend(IRunView run, int n) => $"{run.Label} (n={n:N0})";
+
+    /// <summary>A run's label as a file name's part.</summary>
+    public static string Slug(string label) => string.Concat(label.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' ? c : '-'));
 }
 
 /// <summary><c>regression</c>: scatter with the fitted OLS line for energy, latency, TTFT and power against tokens, one
@@ -290,12 +293,11 @@ internal sealed class TimelineFigure : IVisualization
             }
             if (energy.Count > 0) plot.Axes.Right.Label.Text = "energy since the run started (J)";
             plot.ShowLegend(Alignment.UpperRight);
-            files.Add(Figure.Save(plot, context, "timeline_" + Slug(run.Label)));
+            files.Add(Figure.Save(plot, context, "timeline_" + Figure.Slug(run.Label)));
         }
         return Task.FromResult(new VisualizationResult(files, notes));
     }
 
-    private static string Slug(string label) => string.Concat(label.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' ? c : '-'));
 }
 
 /// <summary>Registers the built-in figures.</summary>
@@ -309,5 +311,7 @@ public sealed class PlotsPlugin : IIpwPlugin
             "a KDE of output lengths, TTFT and end-to-end latency CDFs, and a histogram of energy per query", () => new DistributionFigures()));
         registry.AddVisualization(new VisualizationDescriptor("timeline",
             "each device's power and energy over the run (telemetry.arrow) with the query spans shaded", () => new TimelineFigure()));
+        registry.AddVisualization(new VisualizationDescriptor("steps",
+            "an agent's task step by step (--agent runs): each model and tool call's span with its share of the energy, and the power under them", () => new StepsFigure()));
     }
 }

@@ -96,6 +96,29 @@ public sealed class AgentEndToEndTests(ServerForCli fixture) : IClassFixture<Ser
             Assert.True(Math.Abs(shares[i] - durations[i] / time) <= 0.03, $"step {i} ({kinds[i]}): share {shares[i]:F4}, time share {durations[i] / time:F4}");
         Assert.InRange(energy, 40 * time * 0.95, 40 * (time + 0.05) * 1.05);
 
+        // Each step's start on the run's clock: in order, each after the one before has ended, inside the task's window.
+        var starts = row.GetProperty("step_started_at_s").EnumerateArray().Select(x => x.GetDouble()).ToList();
+        Assert.Equal(kinds.Length, starts.Count);
+        for (var i = 1; i < starts.Count; i++) Assert.True(starts[i] >= starts[i - 1] + durations[i - 1] - 1e-6, $"step {i} starts before step {i - 1} ends");
+        // (The task's window opens at its client queue's start; the first step begins there, before the first send.)
+        var opened = row.GetProperty("sent_at_s").GetDouble() - row.GetProperty("client_queue_s").GetDouble();
+        Assert.InRange(starts[0], opened - 1e-6, row.GetProperty("sent_at_s").GetDouble() + 1e-6);
+        Assert.True(starts[^1] + durations[^1] <= row.GetProperty("completed_at_s").GetDouble() + 1e-6);
+        // Tokens per step: the model calls' (the server's usage), none for a tool.
+        var tokens = row.GetProperty("step_output_tokens").EnumerateArray().Select(x => x.GetDouble()).ToList();
+        Assert.Equal([0.0, 0.0], tokens.Where((_, i) => kinds[i] != "model"));
+        Assert.All(tokens.Where((_, i) => kinds[i] == "model"), t => Assert.True(t > 0));
+        Assert.Equal(row.GetProperty("output_tokens").GetDouble(), tokens.Sum());
+
+        // The task's steps drawn with the power under them, and in the HTML report.
+        var run = Directory.GetDirectories(_work.Combine("runs")).Single();
+        var plot = IpwProcess.Run(_work.Path, ["plot", run, "--visualization", "steps", "--html"]);
+        Assert.True(plot.ExitCode == 0, plot.Stderr + plot.Stdout);
+        Assert.DoesNotContain("no power sample", plot.Stdout + plot.Stderr);
+        var figure = Assert.Single(Directory.GetFiles(Path.Combine(run, "plots"), "steps_*.png"));
+        Assert.True(new FileInfo(figure).Length > 10_000);
+        Assert.Contains(Path.GetFileName(figure), File.ReadAllText(Path.Combine(run, "plots", "report.html")));
+
         using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(Directory.GetDirectories(_work.Combine("runs")).Single(), "summary.json")));
         var agent = summary.RootElement.GetProperty("totals").GetProperty("agent");
         Assert.Equal(1, agent.GetProperty("tasks").GetInt32());

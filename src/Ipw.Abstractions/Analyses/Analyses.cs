@@ -27,6 +27,11 @@ public interface IRunView
     /// <exception cref="ArgumentException">No such column, or not a text one.</exception>
     IReadOnlyList<string?> Texts(string column);
 
+    /// <summary>A list-of-numbers column (<c>step_durations_s</c>, <c>itl_s</c>, ...), one pass; a row without a value is
+    /// null. A view that cannot read lists says so.</summary>
+    /// <exception cref="ArgumentException">No such column, or not a list of numbers.</exception>
+    IReadOnlyList<double[]?> NumberLists(string column) => throw new NotSupportedException($"this run view does not read list columns ({column})");
+
     /// <summary>The telemetry samples (telemetry.arrow), when the run has them: one series per metric.</summary>
     IReadOnlyList<TelemetrySeries> Telemetry();
 }

@@ -66,6 +66,12 @@ public static class RecordColumns
     /// <summary>Each step's duration, in order.</summary>
     public static readonly RecordColumn<IReadOnlyList<double>?> StepDurationsS = FloatList("step_durations_s", "s", RecordStage.Query,
         "`--agent`: each step's duration, in the order of `step_kinds`; with the time between them, they make up `e2e_latency_s`");
+    /// <summary>Each step's start on the run's clock, in order.</summary>
+    public static readonly RecordColumn<IReadOnlyList<double>?> StepStartedAtS = FloatList("step_started_at_s", "s", RecordStage.Timing,
+        "`--agent`: each step's start, from the run's start (monotonic, as `sent_at_s` and telemetry.arrow's `t_s`), in the order of `step_kinds`; a step ends at its start plus its `step_durations_s`");
+    /// <summary>Each step's output tokens, in order (a tool step's are 0).</summary>
+    public static readonly RecordColumn<IReadOnlyList<double>?> StepOutputTokens = FloatList("step_output_tokens", "tokens", RecordStage.Query,
+        "`--agent`: each step's output tokens, in the order of `step_kinds`: a model call's as its usage says, 0 for a tool step (a tool generates none); null when a model call's count is unknown");
     /// <summary>Each step's share of the task's energy, in order; they sum to 1.</summary>
     public static readonly RecordColumn<IReadOnlyList<double>?> StepEnergyShare = FloatList("step_energy_share", null, RecordStage.Query,
         "`--agent`: each step's share of the task's energy, in the order of `step_kinds`, from the energy counters read at each step's edges (`step_share_source` energy), or by its share of the steps' time where there is no counter (time); the shares sum to 1, so `energy_j` × a share is that step's energy (`active_energy_j` likewise), and a tool's joules are the tool step's, not the model's");

@@ -120,6 +120,29 @@ public sealed class RunView : IRunView
         return read;
     }
 
+    public IReadOnlyList<double[]?> NumberLists(string column)
+    {
+        if (!_types.TryGetValue(column, out var type)) throw new ArgumentException($"no column '{column}' in {_data}", nameof(column));
+        if (type != ArrowTypeId.List) throw new ArgumentException($"column '{column}' is not a list", nameof(column));
+        var read = new double[]?[RecordCount];
+        var row = 0;
+        Pass(batch =>
+        {
+            if (batch.Column(column) is not ListArray lists || lists.Values is not DoubleArray values)
+                throw new ArgumentException($"column '{column}' is not a list of numbers", nameof(column));
+            for (var i = 0; i < batch.Length; i++)
+            {
+                if (lists.IsNull(i)) continue;
+                var items = new double[lists.GetValueLength(i)];
+                var first = lists.ValueOffsets[i];
+                for (var k = 0; k < items.Length; k++) items[k] = values.GetValue(first + k) ?? double.NaN;
+                read[row + i] = items;
+            }
+            row += batch.Length;
+        });
+        return read;
+    }
+
     public IReadOnlyList<TelemetrySeries> Telemetry() => _telemetry ??= ReadTelemetry();
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -8,7 +8,8 @@ namespace Ipw.Core.Load;
 
 /// <summary>One step an agent took: a model call or a tool call, on the run's monotonic clock.</summary>
 /// <param name="EnergyAtStart">The energy counters' sum read as the step began (null: no counter, or not read).</param>
-internal sealed record AgentStep(string Kind, long Start, long End, double? EnergyAtStart, double? EnergyAtEnd)
+/// <param name="OutputTokens">A model call's output tokens (null: unknown); 0 for a tool.</param>
+internal sealed record AgentStep(string Kind, long Start, long End, double? EnergyAtStart, double? EnergyAtEnd, long? OutputTokens)
 {
     public double DurationS => Stopwatch.GetElapsedTime(Start, End).TotalSeconds;
 
@@ -95,7 +96,7 @@ internal sealed class AgentMeter(ProfileOptions options, IInferenceClient client
             lock (_taken)
             {
                 _model.Add(result);
-                _taken.Add(new AgentStep("model", start, end, energy, energyAfter));
+                _taken.Add(new AgentStep("model", start, end, energy, energyAfter, result.Usage?.OutputTokens));
             }
             return result;
         }
@@ -115,7 +116,7 @@ internal sealed class AgentMeter(ProfileOptions options, IInferenceClient client
             }
             var end = Stopwatch.GetTimestamp();
             var energyAfter = energyNow();
-            lock (_taken) _taken.Add(new AgentStep("tool:" + name, start, end, energy, energyAfter));
+            lock (_taken) _taken.Add(new AgentStep("tool:" + name, start, end, energy, energyAfter, 0));
             return output;
         }
 

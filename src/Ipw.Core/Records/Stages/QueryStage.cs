@@ -35,7 +35,8 @@ internal sealed class QueryStage(string dataset, string client, string model, bo
              .Set(RecordColumns.ToolSteps, steps.Count(s => s.Kind != "model"))
              .Set(RecordColumns.ToolTimeS, steps.Where(s => s.Kind != "model").Sum(s => s.DurationS))
              .Set(RecordColumns.StepKinds, string.Join(",", steps.Select(s => s.Kind)))
-             .Set(RecordColumns.StepDurationsS, steps.Select(s => s.DurationS).ToArray());
+             .Set(RecordColumns.StepDurationsS, steps.Select(s => s.DurationS).ToArray())
+             .Set(RecordColumns.StepOutputTokens, steps.All(s => s.OutputTokens is not null) ? steps.Select(s => (double)s.OutputTokens!.Value).ToArray() : null);
             var (shares, source) = Load.AgentStep.Shares(steps);
             r.Set(RecordColumns.StepEnergyShare, shares).Set(RecordColumns.StepShareSource, source);
         }

@@ -34,7 +34,8 @@ internal sealed class TimingStage(long runStart, DateTimeOffset wallStart) : IRe
          .Set(RecordColumns.ClientQueueS, q.ClientQueueS)
          .Set(RecordColumns.ServerPromptEvalS, timings.TryGetValue("prompt_eval", out var pe) ? pe : null)
          .Set(RecordColumns.ServerEvalS, timings.TryGetValue("eval", out var ev) ? ev : null)
-         .Set(RecordColumns.ServerLoadS, timings.TryGetValue("load", out var ld) ? ld : null);
+         .Set(RecordColumns.ServerLoadS, timings.TryGetValue("load", out var ld) ? ld : null)
+         .Set(RecordColumns.StepStartedAtS, q.Steps?.Select(s => Seconds(s.Start)).ToArray());
     }
 
     private double Seconds(long t) => Stopwatch.GetElapsedTime(runStart, t).TotalSeconds;
