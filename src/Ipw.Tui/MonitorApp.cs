@@ -61,9 +61,11 @@ public static class MonitorApp
         // Overview: progress and totals, recent queries, compact charts.
         var overview = new View { Width = Dim.Fill(), Height = Dim.Fill() };
         var progress = Text(new Label { X = 0, Y = 0, Width = Dim.Fill(), Height = 5 });
-        var recent = Table(Pos.Bottom(progress), Dim.Fill(6));
+        // An agent's task, step by step (a line, once a step has been seen).
+        var steps = Text(new Label { X = 0, Y = Pos.Bottom(progress), Width = Dim.Fill(), Height = 0, Visible = false });
+        var recent = Table(Pos.Bottom(steps), Dim.Fill(6));
         var compact = new ChartView(model) { X = 0, Y = Pos.AnchorEnd(6), Width = Dim.Fill(), Height = 6, MaxRows = 0, Span = session.ChartSpan };
-        overview.Add(progress, recent, compact);
+        overview.Add(progress, steps, recent, compact);
 
         var queries = Table(0, Dim.Fill());
         queries.Visible = false;
@@ -115,6 +117,16 @@ public static class MonitorApp
                 compact.Height = compactHeight;
                 recent.Height = Dim.Fill(compactHeight);
                 compact.Y = Pos.AnchorEnd(compactHeight);
+            }
+
+            if (model.Steps.Line(width) is { } stepsLine)
+            {
+                if (!steps.Visible)
+                {
+                    steps.Visible = true;
+                    steps.Height = 1;
+                }
+                SetText(steps, stepsLine);
             }
 
             var version = model.Version;
@@ -236,7 +248,8 @@ public static class MonitorApp
         "  arrows, PgUp/Dn  scroll the query table",
         "",
         "Views",
-        "  overview  progress, running totals, the latest queries and compact charts",
+        "  overview  progress, running totals, an agent's task step by step (--agent), the latest queries",
+        "            and compact charts",
         "  queries   every recent query: TTFT, end-to-end latency, tokens, tokens/s, joules, correct, error",
         "  charts    power per device (from energy counters where there are some), energy since the start,",
         "            temperature and memory" + (session.ChartSpan is { } s ? $", over the last {s / 60:0.#} minutes" : ", over the whole run"),

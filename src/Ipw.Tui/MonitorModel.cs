@@ -58,6 +58,9 @@ public sealed class MonitorModel
     /// <summary>Bumped on every change, so a view redraws only when something changed.</summary>
     public long Version => Interlocked.Read(ref _version);
 
+    /// <summary>The live steps of the agent task followed (<c>--agent</c>).</summary>
+    public MonitorSteps Steps { get; } = new();
+
     /// <summary>Time since measuring started, on the clock the model was given.</summary>
     public TimeSpan Elapsed => _clock();
 

@@ -66,7 +66,10 @@ public sealed class MonitorObserver(MonitorModel model) : IProfileObserver
         _progressElapsed = progress.Elapsed;
         Interlocked.Exchange(ref _progressAt, Stopwatch.GetTimestamp());
         model.Add(MonitorRow.From(record));
+        if (record.Get(RecordColumns.StepKinds) is not null) model.Steps.Completed(record.QueryIndex, record.Status, double.IsNaN(record.E2eLatencyS) ? null : record.E2eLatencyS);
     }
+
+    public void OnAgentStep(AgentStepEvent step) => model.Steps.Step(step);
 
     public void OnFinished(ProfileOutcome outcome)
     {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Ipw.TestServer;
 
 namespace Ipw.Cli.Tests;
@@ -193,6 +194,29 @@ public sealed class AgentEndToEndTests(ServerForCli fixture) : IClassFixture<Ser
         Assert.StartsWith("ipw: error: --agent react: MCP server 'broken' (sh -c 'echo no such server >&2; exit 4') did not start: ", line);
         Assert.Contains("no such server", line);
         Assert.False(Directory.Exists(_work.Combine("runs")) && Directory.EnumerateFileSystemEntries(_work.Combine("runs")).Any());
+    }
+
+    [Fact]
+    public void The_monitor_shows_the_current_tasks_steps_live()
+    {
+        // Slow model calls (the first token after 400 ms), so a running step is on screen with its time so far.
+        fixture.Server.Behaviour = new Behaviour
+        {
+            ToolCalls = [new("search", """{"query": "Brannock Tools stock price"}"""), new("calculator", """{"expression": "6 * 7"}""")],
+            Reply = _ => "42",
+            FirstTokenDelay = TimeSpan.FromMilliseconds(400),
+        };
+        using var tmux = new Tmux(_work.Path, ["profile", "--tui", "--client", "openai", "--model", "ipw-tiny", "--client-base-url", fixture.Server.BaseUrl.ToString(),
+            "--agent", "react", "--dataset", "ipw-agentic", "--max-queries", "2", "--max-tokens", "8", "--warmup", "0", "--baseline", "0", "--output-dir", "runs"]);
+        var running = tmux.WaitFor(s => Regex.IsMatch(s, @"steps of agentic-\S+ \(running [\d.]+ m?s\): model \d+ ms › search \d+ ms › model \d+ ms…"),
+            "a task's steps with the model call running");
+        Assert.Contains("q stop", running);
+        // The task ends: its status and time, every step with its duration.
+        tmux.WaitFor(s => Regex.IsMatch(s, @"steps of agentic-\S+ \(ok, [\d.]+ m?s\): model \d+ ms › search \d+ ms › model \d+ ms › calculator \d+ ms › model \d+ ms"),
+            "the task's steps once it ended");
+        tmux.WaitFor(s => s.Contains("q quit"), "the run's end");
+        tmux.Keys("q");
+        Assert.Equal(0, tmux.WaitForExit());
     }
 
     [Fact]

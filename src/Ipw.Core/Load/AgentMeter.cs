@@ -40,7 +40,7 @@ internal sealed record AgentStep(string Kind, long Start, long End, double? Ener
 /// and tool call inside it is a step, timed here (<see cref="AgentSteps"/>). The record's timing is the task's (end to
 /// end), its TTFT the first model call's, its tokens the model calls' sums, its answer the agent's.
 /// </summary>
-internal sealed class AgentMeter(ProfileOptions options, IInferenceClient client, IAgent agent, QueryWindows windows) : IQueryMeter
+internal sealed class AgentMeter(ProfileOptions options, IInferenceClient client, IAgent agent, QueryWindows windows, Action<AgentStepEvent> onStep) : IQueryMeter
 {
     private int _inFlight, _maxInFlight;
 
@@ -50,7 +50,7 @@ internal sealed class AgentMeter(ProfileOptions options, IInferenceClient client
     {
         var inFlight = InFlight.Enter(ref _inFlight, ref _maxInFlight);
         var window = windows.Open();
-        var steps = new AgentSteps(client, QueryMeter.Request(options, index, item).Parameters, item.Id, windows.EnergyNow);
+        var steps = new AgentSteps(client, QueryMeter.Request(options, index, item).Parameters, (index, item.Id), windows.EnergyNow, onStep);
         string? answer = null;
         ClientError? failure = null;
         try
@@ -76,10 +76,13 @@ internal sealed class AgentMeter(ProfileOptions options, IInferenceClient client
 
     /// <summary>The steps of one task, each call through the client (as <see cref="QueryMeter"/> sends a query) or a
     /// tool, timed.</summary>
-    private sealed class AgentSteps(IInferenceClient client, GenerationParameters parameters, string id, Func<double?> energyNow) : IAgentSteps
+    /// <param name="task">The task's query index and item id.</param>
+    private sealed class AgentSteps(IInferenceClient client, GenerationParameters parameters, (int Index, string Id) task, Func<double?> energyNow,
+        Action<AgentStepEvent> onStep) : IAgentSteps
     {
         private readonly List<AgentStep> _taken = [];
         private readonly List<InferenceResult> _model = [];
+        private int _started;
 
         public GenerationParameters Parameters => parameters;
 
@@ -89,7 +92,8 @@ internal sealed class AgentMeter(ProfileOptions options, IInferenceClient client
         {
             var energy = energyNow();
             var start = Stopwatch.GetTimestamp();
-            var request = new InferenceRequest($"{id}#m{_model.Count + 1}", messages, parameters) { Tools = tools };
+            var number = Began("model", start);
+            var request = new InferenceRequest($"{task.Id}#m{_model.Count + 1}", messages, parameters) { Tools = tools };
             var result = await QueryMeter.SendAsync(client, request, start, cancellationToken).ConfigureAwait(false);
             var end = Stopwatch.GetTimestamp();
             var energyAfter = energyNow();
@@ -98,6 +102,7 @@ internal sealed class AgentMeter(ProfileOptions options, IInferenceClient client
                 _model.Add(result);
                 _taken.Add(new AgentStep("model", start, end, energy, energyAfter, result.Usage?.OutputTokens));
             }
+            onStep(new AgentStepEvent(task.Index, task.Id, number, "model", start, Stopwatch.GetElapsedTime(start, end).TotalSeconds));
             return result;
         }
 
@@ -105,6 +110,7 @@ internal sealed class AgentMeter(ProfileOptions options, IInferenceClient client
         {
             var energy = energyNow();
             var start = Stopwatch.GetTimestamp();
+            var number = Began("tool:" + name, start);
             string output;
             try
             {
@@ -117,7 +123,16 @@ internal sealed class AgentMeter(ProfileOptions options, IInferenceClient client
             var end = Stopwatch.GetTimestamp();
             var energyAfter = energyNow();
             lock (_taken) _taken.Add(new AgentStep("tool:" + name, start, end, energy, energyAfter, 0));
+            onStep(new AgentStepEvent(task.Index, task.Id, number, "tool:" + name, start, Stopwatch.GetElapsedTime(start, end).TotalSeconds));
             return output;
+        }
+
+        /// <summary>Says a step began; returns its number in the task (from 1).</summary>
+        private int Began(string kind, long start)
+        {
+            var number = Interlocked.Increment(ref _started);
+            onStep(new AgentStepEvent(task.Index, task.Id, number, kind, start, null));
+            return number;
         }
 
         /// <summary>The task as one result: the first model call's timeline (its TTFT is the task's), the calls' tokens

@@ -33,7 +33,7 @@ internal sealed class LoadDriver(LoadParts parts, RecordPipeline pipeline, Summa
         new BoundedChannelOptions(1024) { FullMode = BoundedChannelFullMode.Wait });
     private readonly ItemSource _items = new(parts.Options, parts.Dataset, parts.Gate, parts.Done);
     private readonly IQueryMeter _meter = parts.Workers is { } pool ? new RemoteMeter(parts.Options, pool, pipeline.Windows)
-        : parts.Agent is { } agent ? new AgentMeter(parts.Options, parts.Client, agent, pipeline.Windows)
+        : parts.Agent is { } agent ? new AgentMeter(parts.Options, parts.Client, agent, pipeline.Windows, observer.OnAgentStep)
         : new QueryMeter(parts.Options, parts.Client, pipeline.Windows);
     private long _measureStart;
     private int _nextTurnIndex;

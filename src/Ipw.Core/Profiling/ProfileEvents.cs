@@ -68,6 +68,12 @@ public sealed record ProfileOutcome(string RunPath, string Status, int Queries, 
 
 /// <summary>Receives the pipeline's progress events (console progress, TUI, scripts). Called on the
 /// pipeline's thread: keep handlers quick.</summary>
+/// <summary>One step of an agent's task (<c>--agent</c>), as it starts (<paramref name="DurationS"/> null) and as it
+/// ends: the task's query index and item, the step's number in its task (from 1), its kind (<c>model</c> or
+/// <c>tool:NAME</c>), and when it started, on the monotonic clock (<see cref="System.Diagnostics.Stopwatch"/>
+/// timestamps). Raised on the thread that runs the task: a handler copies what it needs and returns.</summary>
+public sealed record AgentStepEvent(int QueryIndex, string ItemId, int Step, string Kind, long StartedAt, double? DurationS);
+
 public interface IProfileObserver
 {
     void OnStarted(ProfileStarted started) { }
@@ -77,6 +83,8 @@ public interface IProfileObserver
     /// <summary>Measuring starts now (after warm-up and the idle baseline): the clock of <see cref="ProfileProgress.Elapsed"/>.</summary>
     void OnMeasuring() { }
     void OnQueryCompleted(QueryRecord record, ProfileProgress progress) { }
+    /// <summary>An agent's step started or ended (<see cref="AgentStepEvent"/>); off the pipeline's thread.</summary>
+    void OnAgentStep(AgentStepEvent step) { }
     void OnFinished(ProfileOutcome outcome) { }
 }
 
@@ -89,5 +97,6 @@ public sealed class CompositeObserver(IEnumerable<IProfileObserver> observers) :
     public void OnPhase(string description) { foreach (var o in _observers) o.OnPhase(description); }
     public void OnMeasuring() { foreach (var o in _observers) o.OnMeasuring(); }
     public void OnQueryCompleted(QueryRecord record, ProfileProgress progress) { foreach (var o in _observers) o.OnQueryCompleted(record, progress); }
+    public void OnAgentStep(AgentStepEvent step) { foreach (var o in _observers) o.OnAgentStep(step); }
     public void OnFinished(ProfileOutcome outcome) { foreach (var o in _observers) o.OnFinished(outcome); }
 }
