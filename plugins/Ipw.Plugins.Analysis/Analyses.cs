@@ -337,5 +337,9 @@ public sealed class AnalysisPlugin : IIpwPlugin
         registry.AddAnalysis(new AnalysisDescriptor("latency",
             "distributions of TTFT, ITL, time per output token, E2E latency and decode speed: percentiles, a histogram and a CDF; "
             + "writes analysis/latency.json", () => new LatencyAnalysis()));
+        registry.AddAnalysis(new AnalysisDescriptor("conversations",
+            "replayed conversations (turns=all) per turn (queries, accuracy, input tokens, TTFT, E2E, energy) and taken whole "
+            + "(energy, duration and tokens per complete conversation, accuracy, IPJ per conversation); writes analysis/conversations.json",
+            () => new ConversationsAnalysis()));
     }
 }

@@ -70,6 +70,78 @@ public sealed class ConversationEndToEndTests(ServerForCli fixture) : IClassFixt
     }
 
     [Fact]
+    public void A_conversation_taken_whole_sums_its_turns_energy_and_one_that_ended_early_is_not_taken_whole()
+    {
+        // The NVML stand-in at a steady 150 W gives every turn an energy; the fifth request (c2's second turn, with one
+        // conversation at a time) fails, so c2 ends early.
+        File.WriteAllText(_work.Combine("conv.json"), Conversations);
+        File.WriteAllLines(_work.Combine("gpu.conf"), ["devices=1", "name=NVIDIA Stand-in", "power_low_mw=150000", "power_high_mw=150000", "energy_step_ms=10"]);
+        var env = new Dictionary<string, string>
+        {
+            ["LD_LIBRARY_PATH"] = Path.Combine(IpwProcess.RepoRoot, "artifacts", "native", "nvml-standin"),
+            ["IPW_NVML_STANDIN_CONFIG"] = _work.Combine("gpu.conf"),
+            ["IPW_POWERCAP_ROOT"] = _work.Combine("no-rapl"),
+        };
+        fixture.Server.Behaviour = new Behaviour
+        {
+            FirstTokenDelay = TimeSpan.FromMilliseconds(30),
+            InterChunkDelay = TimeSpan.FromMilliseconds(10),
+            ExactTiming = false,
+            Fault = Fault.Http500,
+            FaultEvery = 5
+        };
+        var r = IpwProcess.Run(_work.Path, ["profile", "--client", "openai", "--model", "ipw-tiny", "--client-base-url", fixture.Server.BaseUrl.ToString(),
+            "--max-tokens", "8", "--output-dir", "runs", "--progress", "plain", "--warmup", "0", "--energy", "nvml",
+            "--dataset", "sharegpt", "--dataset-path", "conv.json", "--dataset-param", "turns=all", "--turn-gap", "0.1s"], env);
+        Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
+        var run = Directory.GetDirectories(_work.Combine("runs")).Single();
+        var rows = ArrowJs.Read(Path.Combine(run, "data-00000-of-00001.arrow")).GetProperty("rows").EnumerateArray().ToList();
+        Assert.Equal(5, rows.Count);
+        Assert.All(rows, x => Assert.Equal(x.GetProperty("conversation_id").GetString() == "c1" ? 3 : 2, x.GetProperty("conversation_turns").GetInt32()));
+        var c1 = rows.Where(x => x.GetProperty("conversation_id").GetString() == "c1").OrderBy(x => x.GetProperty("turn").GetInt32()).ToList();
+        Assert.All(c1, x => Assert.Equal("ok", x.GetProperty("status").GetString()));
+        Assert.Equal("server", rows.Single(x => x.GetProperty("conversation_id").GetString() == "c2" && x.GetProperty("turn").GetInt32() == 2)
+            .GetProperty("status").GetString());
+        var c1Energy = c1.Sum(x => x.GetProperty("energy_j").GetDouble());
+        var c1Duration = c1[^1].GetProperty("completed_at_s").GetDouble() - c1[0].GetProperty("sent_at_s").GetDouble();
+        Assert.True(c1Energy > 0);
+
+        // summary.json: only c1 is taken whole; its energy is its turns' summed.
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "summary.json")));
+        var conversations = summary.RootElement.GetProperty("totals").GetProperty("conversations");
+        Assert.Equal(2, conversations.GetProperty("conversations").GetInt32());
+        Assert.Equal(1, conversations.GetProperty("complete").GetInt32());
+        Assert.Equal(1, conversations.GetProperty("energy_j").GetProperty("count").GetInt32());
+        Assert.Equal(c1Energy, conversations.GetProperty("energy_j").GetProperty("mean").GetDouble(), 9);
+        Assert.Equal(c1Duration, conversations.GetProperty("duration_s").GetProperty("mean").GetDouble(), 9);
+        var turn1 = conversations.GetProperty("by_turn")[0];
+        var turn1Energy = rows.Where(x => x.GetProperty("turn").GetInt32() == 1).Select(x => x.GetProperty("energy_j").GetDouble()).Average();
+        Assert.Equal(turn1Energy, turn1.GetProperty("energy_j").GetProperty("mean").GetDouble(), 9);
+
+        // ipw analyze's conversations analysis agrees, per turn and per conversation, and says c2 ended early.
+        var a = IpwProcess.Run(_work.Path, ["analyze", run, "--analysis", "conversations", "--json"]);
+        Assert.True(a.ExitCode == 0, a.Stderr + a.Stdout);
+        var analysis = JsonDocument.Parse(a.Stdout).RootElement.GetProperty("runs")[0].GetProperty("analyses").GetProperty("conversations");
+        var whole = analysis.GetProperty("per_conversation");
+        Assert.Equal(1, whole.GetProperty("complete").GetInt32());
+        Assert.Equal(c1Energy, whole.GetProperty("energy_j").GetProperty("mean").GetDouble(), 9);
+        Assert.Equal(c1Duration, whole.GetProperty("duration_s").GetProperty("p50").GetDouble(), 9);
+        var byTurn = analysis.GetProperty("by_turn").EnumerateArray().ToList();
+        Assert.Equal([2, 2, 1], byTurn.Select(t => t.GetProperty("queries").GetInt32()));
+        Assert.Equal([2, 1, 1], byTurn.Select(t => t.GetProperty("ok").GetInt32()));
+        Assert.Equal(turn1Energy, byTurn[0].GetProperty("energy_j").GetProperty("mean").GetDouble(), 9);
+        Assert.Contains(analysis.GetProperty("warnings").EnumerateArray(), w => w.GetString()!.Contains("1 of 2 conversations ended early"));
+
+        // A run of single queries has no conversations, and the analysis says so rather than failing.
+        fixture.Server.Behaviour = new Behaviour();
+        var single = Directory.CreateDirectory(_work.Combine("single")).FullName;
+        Assert.Equal(0, fixture.Profile(single, "--max-queries", "2").ExitCode);
+        var t = IpwProcess.Run(_work.Path, ["analyze", Directory.GetDirectories(Path.Combine(single, "runs")).Single(), "--analysis", "conversations"]);
+        Assert.True(t.ExitCode == 0, t.Stderr + t.Stdout);
+        Assert.Contains("no replayed conversations in this run", t.Stdout);
+    }
+
+    [Fact]
     public void A_bad_turn_gap_is_one_line_naming_the_option()
     {
         var r = fixture.Profile(_work.Path, "--turn-gap", "normal:3s");

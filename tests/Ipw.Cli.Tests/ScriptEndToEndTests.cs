@@ -174,7 +174,7 @@ public sealed partial class ScriptEndToEndTests : IDisposable
         Assert.True(p.ExitCode == 1, stderr.Result); // piped input with errors: exit 1, as a script would
         var output = stdout.Result;
         Assert.Contains("run saved to", output);
-        Assert.Contains("ipw> 3\n", output);                         // three analyses ran, and the value was shown
+        Assert.Contains("ipw> 4\n", output);                         // four analyses ran, and the value was shown
         Assert.Contains("3 queries, twice 6", output);              // state and a multi-line method carried over
         Assert.Contains("...> ", output);                           // the method's lines continued the submission
         Assert.Contains("ipw> completed\n", output);                // the session went on after both errors

@@ -21,6 +21,10 @@ public static class RecordColumns
     /// <summary>The user turn of a replayed conversation, from 1; null for a single query.</summary>
     public static readonly RecordColumn<long?> Turn = Int("turn", null, RecordStage.Query,
         "the user turn of its conversation, from 1 (`turns=all`), sent with the model's own earlier answers; null for a single query");
+    /// <summary>How many user turns the replayed conversation has (all of them planned; a failed turn or a stop ends it
+    /// early); null for a single query.</summary>
+    public static readonly RecordColumn<long?> ConversationTurns = Int("conversation_turns", null, RecordStage.Query,
+        "how many user turns its conversation has (`turns=all`); a conversation with fewer recorded turns ended early (a failed turn or a stop); null for a single query");
     /// <summary>The dataset's registry name.</summary>
     public static readonly RecordColumn<string?> Dataset = Text("dataset", RecordStage.Query, "the dataset's registry name");
     /// <summary>The item's subject or category.</summary>

@@ -163,7 +163,7 @@ internal sealed class LoadDriver(LoadParts parts, RecordPipeline pipeline, Summa
             var index = Interlocked.Increment(ref _nextTurnIndex) - 1;
             if (await _meter.MeasureAsync(index, ConversationReplay.Turn(item, answers, turn), turn == 1 ? scheduled : null, abort).ConfigureAwait(false)
                 is not { } measured) return;
-            measured = measured with { ConversationId = item.Id, Turn = turn };
+            measured = measured with { ConversationId = item.Id, Turn = turn, ConversationTurns = turns };
             policy.Completed(QueryStatus(measured));
             await _measured.Writer.WriteAsync(measured).ConfigureAwait(false);
             if (measured.Result.Error is not null) return;

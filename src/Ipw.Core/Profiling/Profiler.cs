@@ -189,8 +189,8 @@ public sealed class Profiler(PluginRegistries registries)
                 summary.Totals.FinaliseEnergy(summary.ActiveEnergy.Close(summary.Idle, energy), summary.ActiveEnergy.Flags);
                 run.FinaliseRecords(summary.ActiveEnergy.Rewrite);
                 run.Close();
-                // Intelligence per joule from the records as they now stand.
-                if (summary.ActiveEnergy.Fitted is not null && run.Failure is null) summary.Totals.ReplaceIntelligence(Scoring.IntelligenceTally.Read(run.DataPath));
+                // Intelligence per joule, conversations' and agent tasks' energy from the records as they now stand.
+                if (summary.ActiveEnergy.Fitted is not null && run.Failure is null) summary.Totals.RereadFinalRecords(run.DataPath);
             }
             if (failure is null && run.Failure is { } late)
             {

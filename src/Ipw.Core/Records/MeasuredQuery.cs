@@ -35,6 +35,9 @@ internal sealed record MeasuredQuery(int Index, WorkloadItem Item, InferenceResu
     public string? ConversationId { get; init; }
     public int? Turn { get; init; }
 
+    /// <summary>How many user turns the conversation has; null for a single query.</summary>
+    public int? ConversationTurns { get; init; }
+
     /// <summary>An agent's steps for the item (<c>--agent</c>), in order; null when no agent ran.</summary>
     public IReadOnlyList<Load.AgentStep>? Steps { get; init; }
 

@@ -27,17 +27,6 @@ internal sealed class IntelligenceTally
         t.Add(correct, r);
     }
 
-    /// <summary>The tally of a run's data file as it stands (subject, correct, energy and power of every row).</summary>
-    public static IntelligenceTally Read(string dataPath)
-    {
-        var tally = new IntelligenceTally();
-        foreach (var record in Runs.RecordReader.Read(dataPath,
-            [Ipw.Abstractions.RecordColumns.Subject, Ipw.Abstractions.RecordColumns.Correct, Ipw.Abstractions.RecordColumns.EnergyJ,
-                Ipw.Abstractions.RecordColumns.AvgPowerW]))
-            tally.Add(record);
-        return tally;
-    }
-
     public IntelligenceSection ToSection(string? energyMissingReason)
     {
         var all = _all.ToSection(energyMissingReason);

@@ -212,10 +212,30 @@ public sealed record TotalsSection
 /// energy).</summary>
 public sealed record AgentSection(int Tasks, double MeanModelSteps, double MeanToolSteps, double? ToolTimeShare, double? ToolEnergyShare);
 
-/// <summary>Replayed conversations: how many, how many turns each on average, and each turn's figures (the context grows
-/// with every turn: its input tokens and TTFT show what that costs).</summary>
-public sealed record ConversationsSection(int Conversations, int Queries, double MeanTurns, List<TurnSection> ByTurn);
+/// <summary>Replayed conversations: how many, how many turns each on average, each turn's figures (the context grows
+/// with every turn: its input tokens and TTFT show what that costs), and the complete conversations taken whole
+/// (<see cref="Ipw.Abstractions.ConversationTotal"/>): their energy and duration, the share right (every graded turn
+/// right) and intelligence per joule with the conversation as the unit (that share over the mean energy per graded
+/// conversation).</summary>
+public sealed record ConversationsSection(int Conversations, int Queries, double MeanTurns, List<TurnSection> ByTurn)
+{
+    /// <summary>Conversations whose every turn was sent and answered.</summary>
+    public int Complete { get; init; }
+
+    /// <summary>Energy per complete conversation, J; null when any of them lacks energy.</summary>
+    public DistributionSummary? EnergyJ { get; init; }
+
+    /// <summary>Duration per complete conversation, s: first send to last answer, think time included.</summary>
+    public DistributionSummary? DurationS { get; init; }
+
+    /// <summary>Of the complete conversations with a graded turn, the share with every graded turn right.</summary>
+    public double? Accuracy { get; init; }
+
+    /// <summary>Accuracy per conversation over mean energy per graded conversation, 1/J.</summary>
+    public double? IntelligencePerJoule { get; init; }
+}
 
 /// <summary>One turn position across the conversations: its queries, those that succeeded, their mean input tokens, and
-/// TTFT and end-to-end latency distributions.</summary>
-public sealed record TurnSection(int Turn, int Queries, int Ok, double? MeanInputTokens, DistributionSummary? TtftS, DistributionSummary? E2eLatencyS);
+/// TTFT, end-to-end latency and energy distributions (energy null unless every successful turn has one).</summary>
+public sealed record TurnSection(int Turn, int Queries, int Ok, double? MeanInputTokens, DistributionSummary? TtftS, DistributionSummary? E2eLatencyS,
+    DistributionSummary? EnergyJ);

@@ -17,8 +17,8 @@ internal sealed class RunTotals(Profiling.ServiceLevel? slo = null)
     private double _latencySum, _energySum, _cpuSum, _ttftSum, _decodeRateSum, _activeSum;
     private int _energyMissing, _ttftCount, _decodeRateCount, _activeCount, _retried, _reconnected;
     private readonly ServerTimingsTally _serverTimings = new();
-    private readonly ConversationTally _conversations = new();
-    private readonly AgentTally _agent = new();
+    private ConversationTally _conversations = new();
+    private AgentTally _agent = new();
     /// <summary>The energies of records kept from before a resumption: final as they are, so kept through
     /// <see cref="FinaliseEnergy"/>.</summary>
     private readonly List<double> _priorShares = [], _priorActive = [];
@@ -84,8 +84,31 @@ internal sealed class RunTotals(Profiling.ServiceLevel? slo = null)
         foreach (var f in baselineFlags) _energyFlags[f] = _energyFlags.GetValueOrDefault(f) + final.Active.Count;
     }
 
-    /// <summary>Replaces the intelligence tally with one read back from the finalised records.</summary>
-    public void ReplaceIntelligence(Scoring.IntelligenceTally tally) => Intelligence = tally;
+    /// <summary>The columns the tallies that weigh each record's energy read (<see cref="RereadFinalRecords"/>).</summary>
+    private static readonly RecordColumn[] EnergyWeighedColumns =
+    [
+        RecordColumns.Subject, RecordColumns.Correct, RecordColumns.EnergyJ, RecordColumns.AvgPowerW, RecordColumns.Status,
+        RecordColumns.ConversationId, RecordColumns.Turn, RecordColumns.ConversationTurns, RecordColumns.SentAtS, RecordColumns.CompletedAtS,
+        RecordColumns.InputTokens, RecordColumns.OutputTokens, RecordColumns.TtftS, RecordColumns.E2eLatencyS,
+        RecordColumns.ModelSteps, RecordColumns.ToolSteps, RecordColumns.ToolTimeS, RecordColumns.StepDurationsS, RecordColumns.StepEnergyShare,
+        RecordColumns.StepKinds,
+    ];
+
+    /// <summary>Rebuilds the tallies that weigh each record's energy (intelligence, conversations, agent tasks) from the
+    /// records as finalised in <paramref name="dataPath"/>: the fitted attribution gives every record its final share
+    /// only when the run closes, after the live records were tallied.</summary>
+    public void RereadFinalRecords(string dataPath)
+    {
+        Intelligence = new Scoring.IntelligenceTally();
+        _conversations = new ConversationTally();
+        _agent = new AgentTally();
+        foreach (var r in Runs.RecordReader.Read(dataPath, EnergyWeighedColumns))
+        {
+            Intelligence.Add(r);
+            _conversations.Add(r);
+            _agent.Add(r);
+        }
+    }
 
     public CountsSection Counts(long recordsOnDisk) => new(Queries, recordsOnDisk, Queries - Errors, Errors, new(_errorsByClass))
     {

@@ -14,6 +14,7 @@ internal sealed class QueryStage(string dataset, string client, string model, bo
          .Set(RecordColumns.ItemId, q.Item.Id)
          .Set(RecordColumns.ConversationId, q.ConversationId)
          .Set(RecordColumns.Turn, q.Turn)
+         .Set(RecordColumns.ConversationTurns, q.ConversationTurns)
          .Set(RecordColumns.Dataset, dataset)
          .Set(RecordColumns.Subject, q.Item.Subject)
          .Set(RecordColumns.Client, client)
