@@ -39,7 +39,7 @@ internal static class OllamaChunkParser
                 {
                     if (reader.ValueTextEquals("content"u8)) { reader.Read(); content += state.AppendString(ref reader, false); }
                     else if (reader.ValueTextEquals("thinking"u8)) { reader.Read(); reasoning += state.AppendString(ref reader, true); }
-                    else if (reader.ValueTextEquals("tool_calls"u8)) tools += ToolCalls(ref reader, state);
+                    else if (reader.ValueTextEquals("tool_calls"u8)) tools += ToolCalls(ref reader, line, state);
                     else { reader.Read(); reader.Skip(); }
                 }
             }
@@ -76,9 +76,11 @@ internal static class OllamaChunkParser
         state.AddChunk(content, reasoning, tools, null);
     }
 
-    /// <summary>Ollama sends each tool call whole: <c>"tool_calls": [{"function": {...}}, ...]</c>. Counts them and
-    /// returns the bytes they span, so the chunk counts as generated output.</summary>
-    private static int ToolCalls(ref Utf8JsonReader reader, StreamState state)
+    /// <summary>Ollama sends each tool call whole: <c>"tool_calls": [{"id"?, "function": {"index"?, "name", "arguments":
+    /// {...}}}, ...]</c>, its arguments a JSON object (kept as its JSON text, the OpenAI shape). Versions before call ids
+    /// send neither <c>id</c> nor <c>index</c> (or omit an index of 0): a call without one takes the next number after the
+    /// calls seen. Returns the bytes the calls span, so the chunk counts as generated output.</summary>
+    private static int ToolCalls(ref Utf8JsonReader reader, ReadOnlySpan<byte> line, StreamState state)
     {
         reader.Read();
         if (reader.TokenType != JsonTokenType.StartArray)
@@ -87,14 +89,55 @@ internal static class OllamaChunkParser
             return 0;
         }
         var start = reader.TokenStartIndex;
-        var calls = 0;
+        var seen = state.ToolCalls;
+        var position = 0;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
-            calls++;
-            reader.Skip();
+            if (reader.TokenType != JsonTokenType.StartObject) { reader.Skip(); continue; }
+            long index = seen + position++;
+            string? id = null, name = null, arguments = null;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("id"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType == JsonTokenType.String) id = reader.GetString();
+                }
+                else if (reader.ValueTextEquals("function"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType != JsonTokenType.StartObject) { reader.Skip(); continue; }
+                    while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                    {
+                        if (reader.ValueTextEquals("index"u8))
+                        {
+                            reader.Read();
+                            if (JsonNumber.Int64(ref reader) is { } k) index = k;
+                        }
+                        else if (reader.ValueTextEquals("name"u8))
+                        {
+                            reader.Read();
+                            if (reader.TokenType == JsonTokenType.String) name = reader.GetString();
+                        }
+                        else if (reader.ValueTextEquals("arguments"u8))
+                        {
+                            reader.Read();
+                            var from = reader.TokenStartIndex;
+                            if (reader.TokenType == JsonTokenType.String) arguments = reader.GetString();
+                            else
+                            {
+                                reader.Skip();
+                                arguments = System.Text.Encoding.UTF8.GetString(line[(int)from..(int)reader.BytesConsumed]);
+                            }
+                        }
+                        else { reader.Read(); reader.Skip(); }
+                    }
+                }
+                else { reader.Read(); reader.Skip(); }
+            }
+            if (index is >= 0 and < 1024) state.AddToolCallDelta((int)index, id, name, arguments);
         }
-        state.AddToolCalls(calls);
-        return calls == 0 ? 0 : (int)(reader.TokenStartIndex - start);
+        return position == 0 ? 0 : (int)(reader.TokenStartIndex - start);
     }
 
     private static void Nanoseconds(ref Utf8JsonReader reader, StreamState state, string key)

@@ -113,7 +113,8 @@ internal sealed class OllamaClient : HttpInferenceClient
                 w.WriteString("model", Model);
                 if (chat)
                 {
-                    JsonBody.WriteMessages(w, request.Messages);
+                    JsonBody.WriteMessages(w, request.Messages, ollama: true);
+                    if (request.Tools is { Count: > 0 } tools) JsonBody.WriteTools(w, tools);
                 }
                 else
                 {

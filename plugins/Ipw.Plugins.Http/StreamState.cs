@@ -63,9 +63,6 @@ internal sealed class StreamState(int maxTokens = 512)
     public IReadOnlyList<ToolCallRequest> RequestedToolCalls =>
         _calls is null ? [] : _calls.Where(c => c.Name.Length > 0).Select(c => new ToolCallRequest(c.Id, c.Name.ToString(), c.Arguments.ToString())).ToList();
 
-    /// <summary>Adds whole tool calls (Ollama sends each call complete).</summary>
-    public void AddToolCalls(int count) => ToolCalls += count;
-
     /// <summary>Timestamp of the first chunk carrying text, reasoning or a tool call, 0 until then.</summary>
     public long FirstTokenAt { get; private set; }
 

@@ -74,6 +74,51 @@ public sealed class ToolCallTests(ServerFixture fixture) : IClassFixture<ServerF
     }
 
     [Fact]
+    public async Task Ollama_calls_come_back_whole_and_results_go_back_in_ollamas_own_shape()
+    {
+        // Ollama's native API: each call whole on one line, its arguments a JSON object and no call id; the conversation
+        // goes back with the arguments as an object and each result naming its tool (tool_name), as Ollama reads them.
+        Server.Behaviour = new Behaviour
+        {
+            ToolCalls = [new("calculator", """{"expression": "6 * 7"}""")],
+            Reply = _ => "The answer is 42.",
+        };
+        Server.Served.Clear();
+        await using var client = Clients.Create("ollama", Server.BaseUrl);
+        await client.PrepareAsync(CancellationToken.None);
+        List<ChatMessage> conversation = [new("user", "What is 6 times 7?")];
+        InferenceRequest Request() => new("q", conversation, new GenerationParameters(64, 0, 1)) { Tools = [Calculator] };
+
+        var first = await client.SendAsync(Request(), CancellationToken.None);
+        Assert.Null(first.Error);
+        var call = Assert.Single(first.RequestedToolCalls);
+        Assert.Equal("calculator", call.Name);
+        Assert.Null(call.Id);
+        Assert.Equal("6 * 7", JsonDocument.Parse(call.Arguments).RootElement.GetProperty("expression").GetString());
+        Assert.Equal(1, first.ToolCalls);
+        Assert.Contains(first.Chunks, c => c.Kind == ChunkKind.ToolCall);
+        using (var offered = JsonDocument.Parse(Server.Served.Last().RequestJson))
+            Assert.Equal("calculator", offered.RootElement.GetProperty("tools")[0].GetProperty("function").GetProperty("name").GetString());
+
+        conversation.Add(new ChatMessage("assistant", "") { ToolCalls = [call] });
+        conversation.Add(new ChatMessage("tool", "42") { ToolCallId = call.Id });
+        var last = await client.SendAsync(Request(), CancellationToken.None);
+        Assert.Empty(last.RequestedToolCalls);
+        Assert.Equal("The answer is 42.", last.Text);
+
+        using var sent = JsonDocument.Parse(Server.Served.Last().RequestJson);
+        var messages = sent.RootElement.GetProperty("messages");
+        Assert.Equal("", messages[1].GetProperty("content").GetString());
+        var sentCall = messages[1].GetProperty("tool_calls")[0];
+        Assert.False(sentCall.TryGetProperty("type", out _));
+        Assert.Equal(JsonValueKind.Object, sentCall.GetProperty("function").GetProperty("arguments").ValueKind);
+        Assert.Equal("6 * 7", sentCall.GetProperty("function").GetProperty("arguments").GetProperty("expression").GetString());
+        Assert.Equal("tool", messages[2].GetProperty("role").GetString());
+        Assert.Equal("calculator", messages[2].GetProperty("tool_name").GetString());
+        Assert.False(messages[2].TryGetProperty("tool_call_id", out _));
+    }
+
+    [Fact]
     public async Task A_request_without_tools_sends_no_tools_field()
     {
         Server.Behaviour = new Behaviour { CannedTokens = 3, ExactTiming = false, ToolCalls = [new("calculator", "{}")] };

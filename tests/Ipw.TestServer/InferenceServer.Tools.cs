@@ -79,6 +79,44 @@ public sealed partial class InferenceServer
         await SseAsync(ctx, "[DONE]"u8.ToArray());
     }
 
+    /// <summary>
+    /// One tool call in Ollama's native layout (as the ollama/chat-tool-calls golden transcript): the call whole on one
+    /// NDJSON line, its content empty and its arguments a JSON object, no call id; then the done line with done_reason
+    /// <c>stop</c> and the counts.
+    /// </summary>
+    private async Task OllamaToolCallStreamAsync(HttpContext ctx, ScriptedToolCall call, long received, Behaviour b, Parsed request)
+    {
+        var promptTokens = Math.Max(1, request.Messages.Sum(m => m.Content.Length) / 4);
+        ctx.Response.ContentType = "application/x-ndjson";
+        await WaitForSlotAsync(received, 0, 0, b);
+        using var arguments = JsonDocument.Parse(call.Arguments);
+        var line = JsonSerializer.SerializeToUtf8Bytes(new
+        {
+            model = request.Model,
+            created_at = DateTime.UtcNow,
+            message = new { role = "assistant", content = "", tool_calls = new[] { new { function = new { name = call.Name, arguments = arguments.RootElement } } } },
+            done = false,
+        });
+        await ctx.Response.Body.WriteAsync(line);
+        await ctx.Response.Body.WriteAsync("\n"u8.ToArray());
+        await ctx.Response.Body.FlushAsync();
+        var first = Stopwatch.GetTimestamp();
+        var completion = Math.Max(1, call.Arguments.Length / 4);
+        var done = JsonSerializer.SerializeToUtf8Bytes(new
+        {
+            model = request.Model,
+            created_at = DateTime.UtcNow,
+            message = new { role = "assistant", content = "" },
+            done = true,
+            done_reason = "stop",
+            prompt_eval_count = promptTokens,
+            eval_count = completion,
+        });
+        await ctx.Response.Body.WriteAsync(done);
+        await ctx.Response.Body.WriteAsync("\n"u8.ToArray());
+        Log(ctx, request, received, first, [first], promptTokens, completion, call.Name + call.Arguments, Fault.None);
+    }
+
     /// <summary>The arguments in up to three pieces, as a tool parser sends its diffs.</summary>
     private static List<string> Pieces(string arguments)
     {

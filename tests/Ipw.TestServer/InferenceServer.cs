@@ -439,8 +439,17 @@ public sealed partial class InferenceServer : IAsyncDisposable
             await ErrorAsync(ctx, fault == Fault.Http500 ? 500 : 429, fault == Fault.Http500 ? "injected server error" : "injected rate limit", ollama: true);
             return;
         }
+        if (chat && request.Stream && b.ToolCalls is { Count: > 0 } script && request.Root.TryGetProperty("tools", out _)
+            && request.Messages.Count(m => m.Role == "tool") is var answered && answered < script.Count)
+        {
+            await OllamaToolCallStreamAsync(ctx, script[answered], received, b, request);
+            return;
+        }
         var started = Stopwatch.GetTimestamp();
-        if (await TryGenerateAsync(ctx, request, ollama: true) is not { } output) return;
+        (List<string> Tokens, int PromptTokens) output;
+        if (b.Reply?.Invoke(request.Messages.LastOrDefault()?.Content ?? "") is { } reply) output = Scripted(request, reply);
+        else if (await TryGenerateAsync(ctx, request, ollama: true) is { } fresh) output = fresh;
+        else return;
         var (tokens, promptTokens) = output;
         var generated = Stopwatch.GetTimestamp();
         if (!request.Stream)
