@@ -19,6 +19,9 @@ public sealed class MonitorSteps
     private double? _taskS;
     private string? _status;
 
+    /// <summary>How much faster than real time the steps come (a replay's speed): the running times shown are scaled by it.</summary>
+    public double Speed { get; set; } = 1;
+
     /// <summary>Whether any agent step has been seen (the screen gives the line room only then).</summary>
     public bool Any { get { lock (_lock) return _task is not null; } }
 
@@ -62,10 +65,10 @@ public sealed class MonitorSteps
             if (_task is null) return null;
             var now = Stopwatch.GetTimestamp();
             var head = _status is null
-                ? $"steps of {_item} (running {Seconds(Stopwatch.GetElapsedTime(_taskStart, now).TotalSeconds)}): "
+                ? $"steps of {_item} (running {Seconds(Stopwatch.GetElapsedTime(_taskStart, now).TotalSeconds * Speed)}): "
                 : $"steps of {_item} ({_status}, {Seconds(_taskS)}): ";
             var parts = _steps.Select(s => (s.Kind.StartsWith("tool:", StringComparison.Ordinal) ? s.Kind[5..] : s.Kind) + " "
-                + (s.DurationS is { } d ? Seconds(d) : Seconds(Stopwatch.GetElapsedTime(s.Start, now).TotalSeconds) + "…")).ToList();
+                + (s.DurationS is { } d ? Seconds(d) : Seconds(Stopwatch.GetElapsedTime(s.Start, now).TotalSeconds * Speed) + "…")).ToList();
             var shown = string.Join(" › ", parts);
             var dropped = 0;
             while (head.Length + shown.Length > width && dropped < parts.Count - 1)

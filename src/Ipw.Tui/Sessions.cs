@@ -92,6 +92,7 @@ public sealed class RunReplaySession : MonitorSession, IDisposable
         }
         var clock = new ReplayClock(speed.Value);
         model.SetClock(() => TimeSpan.FromSeconds(clock.Now));
+        model.Steps.Speed = speed.Value;
         var session = new RunReplaySession(browse: false);
         session._replay = Task.Run(() => session.Replay(model, view, rows, metrics, samples, clock));
         return session;
@@ -128,6 +129,7 @@ public sealed class RunReplaySession : MonitorSession, IDisposable
         List<(double T, string Metric, double V)> samples, ReplayClock clock)
     {
         var start = Math.Min(rows.Count > 0 ? rows.Min(r => r.CompletedAtS - r.E2eS) : 0, samples.Count > 0 ? samples[0].T : 0);
+        var steps = ReplaySteps.Read(view);
         model.SetPhase("replaying");
         int r = 0, s = 0;
         while (r < rows.Count || s < samples.Count)
@@ -147,6 +149,7 @@ public sealed class RunReplaySession : MonitorSession, IDisposable
                 model.AddSample(samples[s].T, metrics[samples[s].Metric], samples[s].V);
                 s++;
             }
+            steps.Advance(now, model.Steps);
             while (r < rows.Count && rows[r].CompletedAtS <= now) model.Add(rows[r++]);
             _stop.Token.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(50));
         }

@@ -205,7 +205,7 @@ public sealed class AgentEndToEndTests(ServerForCli fixture) : IClassFixture<Ser
     }
 
     [Fact]
-    public void The_monitor_shows_the_current_tasks_steps_live()
+    public void The_monitor_shows_the_current_tasks_steps_live_and_in_a_replay()
     {
         // Slow model calls (the first token after 400 ms), so a running step is on screen with its time so far.
         fixture.Server.Behaviour = new Behaviour
@@ -225,6 +225,16 @@ public sealed class AgentEndToEndTests(ServerForCli fixture) : IClassFixture<Ser
         tmux.WaitFor(s => s.Contains("q quit"), "the run's end");
         tmux.Keys("q");
         Assert.Equal(0, tmux.WaitForExit());
+
+        // Replayed from its records, the run shows the same steps at the times they happened.
+        var run = Directory.GetDirectories(_work.Combine("runs")).Single();
+        using var replay = new Tmux(_work.Path, ["monitor", run, "--replay", "--speed", "1"]);
+        replay.WaitFor(s => Regex.IsMatch(s, @"steps of agentic-\S+ \(running [\d.]+ m?s\): model \d+ ms › search \d+ ms › model \d+ ms…"),
+            "a replayed task's steps with the model call running");
+        replay.WaitFor(s => Regex.IsMatch(s, @"steps of agentic-\S+ \(ok, [\d.]+ m?s\): model \d+ ms › search \d+ ms › model \d+ ms › calculator \d+ ms › model \d+ ms"),
+            "a replayed task's steps once it ended");
+        replay.Keys("q");
+        Assert.Equal(0, replay.WaitForExit());
     }
 
     [Fact]
