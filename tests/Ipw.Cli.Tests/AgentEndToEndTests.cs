@@ -136,6 +136,11 @@ public sealed class AgentEndToEndTests(ServerForCli fixture) : IClassFixture<Ser
         var toolTime = durations.Where((_, i) => kinds[i] != "model").Sum() / time;
         Assert.Equal(toolTime, agent.GetProperty("tool_time_share").GetDouble(), 6);
         Assert.True(Math.Abs(agent.GetProperty("tool_energy_share").GetDouble() - toolTime) <= 0.05, agent.ToString());
+        Assert.Equal(5, agent.GetProperty("mean_steps").GetDouble());
+        Assert.Equal(energy, agent.GetProperty("mean_energy_per_task_j").GetDouble(), 9);
+        // The task is graded (its answer is wrong here): accuracy 0, so intelligence per joule 0, not missing.
+        Assert.Equal(row.GetProperty("correct").GetBoolean() ? 1.0 : 0.0, agent.GetProperty("accuracy").GetDouble());
+        Assert.Equal(agent.GetProperty("accuracy").GetDouble() / energy, agent.GetProperty("intelligence_per_joule").GetDouble(), 9);
     }
 
     [Fact]

@@ -210,7 +210,21 @@ public sealed record TotalsSection
 /// <summary>An agent's tasks: how many, their mean model and tool calls, and the share of the steps' time and of the
 /// tasks' energy spent in tools (the energy share from each task's step shares and its energy as recorded; null without
 /// energy).</summary>
-public sealed record AgentSection(int Tasks, double MeanModelSteps, double MeanToolSteps, double? ToolTimeShare, double? ToolEnergyShare);
+public sealed record AgentSection(int Tasks, double MeanModelSteps, double MeanToolSteps, double? ToolTimeShare, double? ToolEnergyShare)
+{
+    /// <summary>Model and tool calls per task.</summary>
+    public double MeanSteps { get; init; }
+
+    /// <summary>Joules per task (its steps' summed); null when a task lacks energy.</summary>
+    public double? MeanEnergyPerTaskJ { get; init; }
+
+    /// <summary>The share of graded tasks answered right, and that over the mean energy per graded task (1/J): the
+    /// intelligence section's figures with the task as the unit.</summary>
+    public double? Accuracy { get; init; }
+
+    /// <inheritdoc cref="Accuracy"/>
+    public double? IntelligencePerJoule { get; init; }
+}
 
 /// <summary>Replayed conversations: how many, how many turns each on average, each turn's figures (the context grows
 /// with every turn: its input tokens and TTFT show what that costs), and the complete conversations taken whole
