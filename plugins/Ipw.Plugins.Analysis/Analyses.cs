@@ -5,7 +5,7 @@ using Ipw.Abstractions;
 
 namespace Ipw.Plugins.Analysis;
 
-/// <summary>What the three analyses share: writing analysis/&lt;name&gt;.json.</summary>
+/// <summary>What the analyses share: writing &lt;name&gt;.json where the host says.</summary>
 internal static class Output
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
@@ -341,5 +341,19 @@ public sealed class AnalysisPlugin : IIpwPlugin
             "replayed conversations (turns=all) per turn (queries, accuracy, input tokens, TTFT, E2E, energy) and taken whole "
             + "(energy, duration and tokens per complete conversation, accuracy, IPJ per conversation); writes analysis/conversations.json",
             () => new ConversationsAnalysis()));
+        registry.AddAnalysis(new AnalysisDescriptor("coverage",
+            "across runs of the same items: the share each run answers right and the best of them together (the study's coverage), "
+            + "overall and per subject with bootstrap 95 % CIs, and the items none answers; writes coverage.json beside the runs",
+            () => new CoverageAnalysis())
+        { AcrossRuns = true });
+        registry.AddAnalysis(new AnalysisDescriptor("routing",
+            "across runs with --reference RUN: oracle routing to the cheapest local run that answers, and a router of --router-accuracy, "
+            + "against the reference alone: accuracy, energy, time, FLOPs and cost saved; writes routing.json beside the runs",
+            () => new RoutingAnalysis())
+        { AcrossRuns = true });
+        registry.AddAnalysis(new AnalysisDescriptor("frontier",
+            "across runs: accuracy against energy per query and against latency, and the runs on each Pareto frontier; "
+            + "writes frontier.json beside the runs", () => new FrontierAnalysis())
+        { AcrossRuns = true });
     }
 }

@@ -313,5 +313,7 @@ public sealed class PlotsPlugin : IIpwPlugin
             "each device's power and energy over the run (telemetry.arrow) with the query spans shaded", () => new TimelineFigure()));
         registry.AddVisualization(new VisualizationDescriptor("steps",
             "an agent's task step by step (--agent runs): each model and tool call's span with its share of the energy, and the power under them", () => new StepsFigure()));
+        registry.AddVisualization(new VisualizationDescriptor("frontier",
+            "several runs: accuracy against energy per query and against latency, labelled, with the Pareto frontier", () => new FrontierFigure()));
     }
 }

@@ -33,6 +33,27 @@ public static class Statistics
         return t >= 0.5 ? b - (b - a) * (1 - t) : a + (b - a) * t;
     }
 
+    /// <summary>Which points are on the Pareto frontier of value against cost, defined once for the frontier analysis and
+    /// its figure: a point is on it when no other point costs no more and is worth no less, and is better in one of
+    /// the two. A point with a NaN is on no frontier.</summary>
+    /// <param name="points">Each point's cost (lower is better: energy, latency) and value (higher is better: accuracy).</param>
+    public static bool[] ParetoFrontier(IReadOnlyList<(double Cost, double Value)> points)
+    {
+        var on = new bool[points.Count];
+        for (var i = 0; i < points.Count; i++)
+        {
+            var (c, v) = points[i];
+            if (double.IsNaN(c) || double.IsNaN(v)) continue;
+            on[i] = true;
+            for (var j = 0; j < points.Count && on[i]; j++)
+            {
+                var (oc, ov) = points[j];
+                if (j != i && oc <= c && ov >= v && (oc < c || ov > v)) on[i] = false;
+            }
+        }
+        return on;
+    }
+
     /// <summary>The standard normal's 97.5 % quantile: the z of a two-sided 95 % interval.</summary>
     public const double Z95 = 1.959963984540054;
 

@@ -195,6 +195,22 @@ public class ScriptGlobals
         return outcome;
     }
 
+    /// <summary>The study's analyses across runs of the same items (coverage, routing against <paramref name="reference"/>,
+    /// frontier), as <c>ipw analyze --analysis coverage,routing,frontier --reference RUN</c>: prints their tables and
+    /// writes coverage.json, routing.json and frontier.json beside the runs (or in <paramref name="outputDir"/>).</summary>
+    public AnalyzeOutcome Study(IEnumerable<RunHandle> runs, RunHandle reference, double routerAccuracy = 0.8, string? outputDir = null, bool print = true)
+    {
+        var parameters = new Dictionary<string, string>
+        {
+            ["reference"] = Path.GetFullPath(reference.Path),
+            ["router_accuracy"] = routerAccuracy.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        var outcome = Analyzer.RunAsync(Registries, runs.Select(r => r.Path).ToList(), ["coverage", "routing", "frontier"],
+            outputDir is null ? null : Path.GetFullPath(outputDir), Aborting, parameters).GetAwaiter().GetResult();
+        if (print) PrintAnalyses(outcome);
+        return outcome;
+    }
+
     /// <summary>Draws the figures (all visualizations, or those named) for the runs; several runs are overlaid.</summary>
     public PlotOutcome Plot(IEnumerable<RunHandle> runs, IReadOnlyList<string>? visualizations = null, string? outputDir = null, string format = "png") =>
         Plotter.RunAsync(Registries, runs.Select(r => r.Path).ToList(), visualizations, outputDir is null ? null : Path.GetFullPath(outputDir), format, Aborting)
@@ -260,6 +276,13 @@ public class ScriptGlobals
             }
         }
         if (outcome.Comparison is { } comparison) _out.Write(ComparisonTable.Format(comparison));
+        foreach (var a in outcome.AcrossRuns)
+        {
+            _out.WriteLine(a.Result is null ? $"{a.Name}: FAILED: {a.Failure}" : $"{a.Name} across runs → {string.Join(", ", a.Result.Files)}");
+            if (a.Result is null) continue;
+            _out.Write(a.Result.Table);
+            foreach (var w in a.Result.Warnings) _out.WriteLine($"  warning: {w}");
+        }
     }
 
     private static IReadOnlyList<string> Names<T>(IEnumerable<RegisteredEntry<T>> entries) where T : EntryDescriptor =>

@@ -20,6 +20,27 @@ public sealed partial class ScriptEndToEndTests : IDisposable
     private static partial Regex SweepRow();
 
     [Fact]
+    public void The_study_script_profiles_each_model_and_prints_coverage_routing_and_the_frontier()
+    {
+        // The built-in model at two decoding budgets stands in for two models: the same items, matched one by one.
+        var r = IpwProcess.Run(_work.Path, ["run", Script("study.csx"), "--", "--queries", "4", "--subjects", "math"]);
+        Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
+        Assert.Matches(@"best of 2 +4 ", r.Stdout);
+        Assert.Contains("reference only (", r.Stdout);
+        Assert.Contains("frontier across runs", r.Stdout);
+        var study = _work.Combine("runs", "study");
+        Assert.Equal(2, Directory.GetDirectories(study, "profile_*").Length);
+        using var coverage = JsonDocument.Parse(File.ReadAllText(Path.Combine(study, "coverage.json")));
+        Assert.Equal(4, coverage.RootElement.GetProperty("items").GetInt32());
+        Assert.True(File.Exists(Path.Combine(study, "routing.json")));
+        Assert.True(File.Exists(Path.Combine(study, "plots", "frontier_latency.png")), r.Stdout);
+
+        var bad = IpwProcess.Run(_work.Path, ["run", Script("study.csx"), "--", "--reference", "3"]);
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("--reference must be between 1 and 2, got 3", bad.Stderr);
+    }
+
+    [Fact]
     public void The_sweep_script_profiles_each_model_at_each_concurrency_and_compares_them()
     {
         // A second model: the tiny model's GGUF under another name (the cache holds it once any run has loaded it).

@@ -47,7 +47,12 @@ public sealed record TelemetrySeries(string Metric, string Unit, double[] TimesS
 /// <param name="Runs">The runs to analyse: one for a run's own analysis, several for a comparison.</param>
 /// <param name="Output">Where to hand results.</param>
 /// <param name="Format">For figures: "png" or "svg".</param>
-public sealed record AnalysisContext(IReadOnlyList<IRunView> Runs, IArtifactSink Output, string Format = "png");
+public sealed record AnalysisContext(IReadOnlyList<IRunView> Runs, IArtifactSink Output, string Format = "png")
+{
+    /// <summary>What the user gave the analyses (<c>ipw analyze --reference RUN</c> as <c>reference</c>, the run's folder;
+    /// <c>--router-accuracy</c> as <c>router_accuracy</c>; <c>--seed</c> as <c>seed</c>); empty when nothing was given.</summary>
+    public IReadOnlyDictionary<string, string> Parameters { get; init; } = new Dictionary<string, string>();
+}
 
 /// <summary>Where analyses and visualizations hand what they made: the host writes it into the run's folder
 /// (<c>analysis/</c>, <c>plots/</c>) atomically. A plugin never writes into a run folder itself.</summary>
@@ -65,13 +70,19 @@ public interface IArtifactSink
 /// <param name="Warnings">Missing or suspicious data, counted: never hidden.</param>
 public sealed record AnalysisResult(IReadOnlyList<string> Files, string Table, IReadOnlyDictionary<string, double?> Headline, IReadOnlyList<string> Warnings);
 
-/// <summary>An analysis: reads one run, writes analysis/&lt;name&gt;.json.</summary>
+/// <summary>An analysis: reads one run, writes analysis/&lt;name&gt;.json; or, one that works across runs
+/// (<see cref="AnalysisDescriptor.AcrossRuns"/>), reads every run given and writes beside them.</summary>
 public interface IAnalysis
 {
-    /// <summary>Runs the analysis on <c>context.Runs[0]</c>.</summary>
+    /// <summary>Runs the analysis on <c>context.Runs[0]</c>, or across all of <c>context.Runs</c>.</summary>
     Task<AnalysisResult> RunAsync(AnalysisContext context, CancellationToken cancellationToken);
 }
 
 /// <summary>A named factory for an <see cref="IAnalysis"/>.</summary>
 public sealed record AnalysisDescriptor(string Name, string Description, Func<IAnalysis> Create)
-    : EntryDescriptor(Name, Description);
+    : EntryDescriptor(Name, Description)
+{
+    /// <summary>The analysis works across runs (coverage, routing, frontier): it runs once over every run given, its
+    /// file written beside them (where <c>comparison.json</c> goes), instead of once per run.</summary>
+    public bool AcrossRuns { get; init; }
+}

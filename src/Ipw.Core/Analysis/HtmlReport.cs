@@ -51,16 +51,16 @@ public static class HtmlReport
             h.Append("</table>\n");
         }
 
+        if (analyses.AcrossRuns.Count > 0)
+        {
+            h.Append("<h2>Across runs</h2>\n");
+            Sections(h, analyses.AcrossRuns);
+        }
+
         foreach (var r in analyses.Runs)
         {
             h.Append("<h2>").Append(E(r.Run.Label)).Append("</h2>\n");
-            foreach (var a in r.Analyses)
-            {
-                h.Append("<h3>").Append(E(a.Name)).Append("</h3>\n");
-                if (a.Result is null) { h.Append("<p class=\"warn\">failed: ").Append(E(a.Failure)).Append("</p>\n"); continue; }
-                h.Append("<pre>").Append(E(a.Result.Table)).Append("</pre>\n");
-                foreach (var w in a.Result.Warnings) h.Append("<p class=\"warn\">warning: ").Append(E(w)).Append("</p>\n");
-            }
+            Sections(h, r.Analyses);
         }
 
         h.Append("<h2>Figures</h2>\n");
@@ -80,6 +80,18 @@ public static class HtmlReport
         return path;
     }
 
+
+    /// <summary>Each analysis's table and warnings, or why it failed.</summary>
+    private static void Sections(StringBuilder h, IReadOnlyList<AnalysisRun> analyses)
+    {
+        foreach (var a in analyses)
+        {
+            h.Append("<h3>").Append(E(a.Name)).Append("</h3>\n");
+            if (a.Result is null) { h.Append("<p class=\"warn\">failed: ").Append(E(a.Failure)).Append("</p>\n"); continue; }
+            h.Append("<pre>").Append(E(a.Result.Table)).Append("</pre>\n");
+            foreach (var w in a.Result.Warnings) h.Append("<p class=\"warn\">warning: ").Append(E(w)).Append("</p>\n");
+        }
+    }
 
     private static string E(string? text) => WebUtility.HtmlEncode(text ?? "");
 }
