@@ -56,6 +56,27 @@ public sealed class PlotEndToEndTests : IDisposable
     }
 
     [Fact]
+    public void The_figures_say_what_the_data_is_identical_lengths_a_wide_latency_span_and_a_fit_with_units()
+    {
+        // The built-in model writes exactly max_tokens every time, and its TTFT spans 100× from short prompts to the
+        // summarization items: a density of one value would be a made-up bell, and a linear axis would hide the fast ones.
+        var run = ProfileWithoutEnergy();
+        var r = IpwProcess.Run(_work.Path, ["plot", run, "--visualization", "distributions,regression", "--format", "svg"]);
+        Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
+        var plots = Path.Combine(run, "plots");
+        var lengths = File.ReadAllText(Path.Combine(plots, "output_length.svg"));
+        Assert.Contains("every output is 12 tokens", lengths);
+        Assert.DoesNotContain("density", lengths.Replace("a density would invent", ""));
+        var cdf = File.ReadAllText(Path.Combine(plots, "latency_cdf.svg"));
+        var rows = ArrowJs.Read(Path.Combine(run, "data-00000-of-00001.arrow")).GetProperty("rows").EnumerateArray().ToList();
+        var e2e = rows.Select(x => x.GetProperty("e2e_latency_s").GetDouble()).Concat(rows.Select(x => x.GetProperty("ttft_s").GetDouble())).ToList();
+        Assert.Equal(e2e.Max() / e2e.Min() > 10, cdf.Contains("log axis", StringComparison.Ordinal));
+        var fit = File.ReadAllText(Path.Combine(plots, "regression_latency_vs_input_tokens.svg"));
+        Assert.Matches(@"fit: [\d.]+ (ms|µs|s) per token, R²", fit);
+        Assert.Contains("95 % band of the fit", fit);
+    }
+
+    [Fact]
     public void Every_figure_is_drawn_with_readable_text_on_a_machine_without_fonts()
     {
         Assert.True(File.Exists(Path.Combine(StandinDir, "libnvidia-ml.so.1")), "the NVML stand-in was not built");
@@ -66,7 +87,7 @@ public sealed class PlotEndToEndTests : IDisposable
         string[] expected =
         [
             "regression_energy_vs_total_tokens.png", "regression_latency_vs_input_tokens.png", "regression_ttft_vs_input_tokens.png",
-            "regression_power_vs_total_tokens.png", "output_kde.png", "latency_cdf.png", "energy_histogram.png", $"timeline_{label}.png",
+            "regression_power_vs_total_tokens.png", "output_length.png", "latency_cdf.png", "energy_histogram.png", $"timeline_{label}.png",
         ];
         var plots = Path.Combine(run, "plots");
         Assert.Equal(expected.Order(), Directory.GetFiles(plots).Select(Path.GetFileName).Order());
