@@ -91,8 +91,8 @@ internal sealed class RegressionAnalysis : IAnalysis
         }
         var json = new JsonObject { ["analysis"] = "regression", ["run"] = run.Directory, ["fits"] = fits, ["warnings"] = new JsonArray([.. warnings.Select(w => JsonValue.Create(w))]) };
         var file = Output.Write(context, "regression", json);
-        var table = Columns.Table(["fit", "slope", "slope 95 % CI", "intercept", "R²", "n"], rows);
-        return Task.FromResult(new AnalysisResult([file], table, headline, warnings));
+        var table = Columns.Of(["fit", "slope", "slope 95 % CI", "intercept", "R²", "n"], rows);
+        return Task.FromResult(Columns.Result([file], headline, warnings, table));
     }
 }
 
@@ -204,7 +204,7 @@ internal sealed class EfficiencyAnalysis : IAnalysis
             ["warnings"] = new JsonArray([.. warnings.Select(w => JsonValue.Create(w))]),
         };
         var file = Output.Write(context, "efficiency", json);
-        var table = Columns.Table(["subject", "queries", "accuracy", "IPJ (1/J)", "IPW (1/W)", "J/query", "tokens/J", "TTFT p50", "E2E p50"], rows);
+        var table = Columns.Of(["subject", "queries", "accuracy", "IPJ (1/J)", "IPW (1/W)", "J/query", "tokens/J", "TTFT p50", "E2E p50"], rows);
         var headline = new Dictionary<string, double?>
         {
             ["queries"] = D(overall["queries"]),
@@ -216,7 +216,7 @@ internal sealed class EfficiencyAnalysis : IAnalysis
             ["ttft_p50_s"] = D(overall["ttft"]?["p50"]),
             ["e2e_latency_p50_s"] = D(overall["e2e_latency"]?["p50"]),
         };
-        return Task.FromResult(new AnalysisResult([file], table, headline, warnings));
+        return Task.FromResult(Columns.Result([file], headline, warnings, table));
     }
 
     private static JsonObject Distribution((double[] Sorted, int Missing, int Zero) d, string unit) => new()
@@ -319,7 +319,7 @@ internal sealed class LatencyAnalysis : IAnalysis
         }
         var json = new JsonObject { ["analysis"] = "latency", ["run"] = run.Directory, ["metrics"] = metrics, ["warnings"] = new JsonArray([.. warnings.Select(w => JsonValue.Create(w))]) };
         var file = Output.Write(context, "latency", json);
-        return Task.FromResult(new AnalysisResult([file], Columns.Table(["metric", "n", "p50", "p90", "p99", "max", "missing"], rows), headline, warnings));
+        return Task.FromResult(Columns.Result([file], headline, warnings, Columns.Of(["metric", "n", "p50", "p90", "p99", "max", "missing"], rows)));
     }
 }
 

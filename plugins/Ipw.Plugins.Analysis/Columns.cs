@@ -175,6 +175,15 @@ internal static class Columns
         return unit.Length == 0 ? text : $"{text} {unit}";
     }
 
+    /// <summary>A table of a result: its header and rows, and a line said under it.</summary>
+    public static ResultTable Of(IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string>> rows, string? note = null) =>
+        new(header, [.. rows]) { Note = note };
+
+    /// <summary>An analysis's result with its tables, kept whole for the HTML report and written as aligned text for the terminal.</summary>
+    public static AnalysisResult Result(IReadOnlyList<string> files, IReadOnlyDictionary<string, double?> headline, IReadOnlyList<string> warnings,
+        params ResultTable[] tables) =>
+        new(files, string.Join("\n", tables.Select(t => Table(t.Header, t.Rows) + (t.Note is null ? "" : t.Note + "\n"))), headline, warnings) { Tables = tables };
+
     /// <summary>A plain aligned text table (first column left-aligned, the others right-aligned). Written here because
     /// it must be a string that works in any terminal, log or test, and is a few lines.</summary>
     public static string Table(IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string>> rows)

@@ -122,7 +122,7 @@ internal sealed class ConversationsAnalysis : IAnalysis
             ["accuracy_ci95"] = figures.AccuracyCi95 is { } ci ? new JsonArray(Output.Num(ci.Low), Output.Num(ci.High)) : null,
             ["intelligence_per_joule"] = Output.Num(figures.PerJoule),
         };
-        var wholeTable = Columns.Table(["conversations", "complete", "accuracy", "J p50", "J mean", "duration p50", "IPJ (1/J)"],
+        var wholeTable = Columns.Of(["conversations", "complete", "accuracy", "J p50", "J mean", "duration p50", "IPJ (1/J)"],
         [[
             Count(wholes.Count), Count(complete.Count), figures.Accuracy is { } wa ? $"{wa * 100:0.0} %" : "n/a",
             Columns.Format(Median(energies), "J"), Columns.Format(Columns.Mean([.. energies]), "J"), Columns.Format(Median(durations), "s"),
@@ -141,14 +141,14 @@ internal sealed class ConversationsAnalysis : IAnalysis
             ["warnings"] = new JsonArray([.. warnings.Select(w => JsonValue.Create(w))]),
         };
         var file = Output.Write(context, "conversations", json);
-        var table = Columns.Table(["turn", "queries", "ok", "accuracy", "input tok", "TTFT p50", "E2E p50", "J mean"], rows) + "\n" + wholeTable;
+        var table = Columns.Of(["turn", "queries", "ok", "accuracy", "input tok", "TTFT p50", "E2E p50", "J mean"], rows);
         var headline = new Dictionary<string, double?>
         {
             ["conversation_energy_j_mean"] = Columns.Mean([.. energies]),
             ["conversation_duration_s_p50"] = Median(durations),
             ["conversation_accuracy"] = figures.Accuracy,
         };
-        return Task.FromResult(new AnalysisResult([file], table, headline, warnings));
+        return Task.FromResult(Columns.Result([file], headline, warnings, table, wholeTable));
     }
 
     private static string Count(int n) => n.ToString(CultureInfo.InvariantCulture);

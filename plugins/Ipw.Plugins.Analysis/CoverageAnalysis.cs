@@ -57,10 +57,10 @@ internal sealed class CoverageAnalysis : IAnalysis
             ["warnings"] = new JsonArray([.. warnings.Select(w => JsonValue.Create(w))]),
         };
         var file = Output.Write(context, "coverage", json);
-        var table = Columns.Table(["run", "items", "right", "coverage", "95 % CI", "missing"], rows)
-            + $"{unanswered.Count} of {universe.Count} items no run answers" + (unanswered.Count > 0 ? $" (e.g. {string.Join(", ", unanswered.Take(5))})" : "") + "\n";
+        var table = Columns.Of(["run", "items", "right", "coverage", "95 % CI", "missing"], rows,
+            $"{unanswered.Count} of {universe.Count} items no run answers" + (unanswered.Count > 0 ? $" (e.g. {string.Join(", ", unanswered.Take(5))})" : ""));
         var headline = new Dictionary<string, double?> { ["coverage_best_of_n"] = Number(best["coverage"]) };
-        return Task.FromResult(new AnalysisResult([file], table, headline, warnings));
+        return Task.FromResult(Columns.Result([file], headline, warnings, table));
     }
 
     private static double? Number(JsonNode? node) => node?.GetValue<double>();

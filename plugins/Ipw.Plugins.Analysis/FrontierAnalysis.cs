@@ -47,8 +47,8 @@ internal sealed class FrontierAnalysis : IAnalysis
             ["warnings"] = new JsonArray([.. warnings.Select(w => JsonValue.Create(w))]),
         };
         var file = Output.Write(context, "frontier", json);
-        var table = Columns.Table(["run", "graded", "accuracy", "J/query", "E2E mean", "energy frontier", "latency frontier"], rows);
-        return Task.FromResult(new AnalysisResult([file], table, new Dictionary<string, double?>(), warnings));
+        var table = Columns.Of(["run", "graded", "accuracy", "J/query", "E2E mean", "energy frontier", "latency frontier"], rows);
+        return Task.FromResult(Columns.Result([file], new Dictionary<string, double?>(), warnings, table));
     }
 
     private static double? Nan(double v) => double.IsNaN(v) ? null : v;

@@ -87,13 +87,13 @@ internal sealed class RoutingAnalysis : IAnalysis
             Row("oracle routing", oracleTotals, referenceOnly, null),
             Row($"router {accuracy * 100:0} % accurate", Mean(draws), referenceOnly, draws),
         };
-        var table = Columns.Table(["policy", "accuracy", "local", "energy", "time", "FLOPs", "cost"], rows);
+        var table = Columns.Of(["policy", "accuracy", "local", "energy", "time", "FLOPs", "cost"], rows);
         var headline = new Dictionary<string, double?>
         {
             ["oracle_energy_savings"] = Saving(oracleTotals, referenceOnly, 0),
             ["router_energy_savings"] = Saving(Mean(draws), referenceOnly, 0),
         };
-        return Task.FromResult(new AnalysisResult([file], table, headline, warnings));
+        return Task.FromResult(Columns.Result([file], headline, warnings, table));
     }
 
     /// <summary>What chooses the cheapest local run: its energy for the item, or, without one, its time.</summary>

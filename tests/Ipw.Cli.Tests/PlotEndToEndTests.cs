@@ -128,6 +128,12 @@ public sealed class PlotEndToEndTests : IDisposable
         Assert.All(seen.GetProperty("sizes").EnumerateArray(), s => Assert.Equal(1000, s[1].GetInt32()));
         Assert.Contains("Comparison", seen.GetProperty("headings").EnumerateArray().Select(h => h.GetString()));
         Assert.True(seen.GetProperty("tables").GetInt32() >= 2);
+        // The analyses' tables are real tables, and a click on a column sorts them by its numbers, then the other way.
+        Assert.True(seen.GetProperty("sortableTables").GetInt32() >= 6, seen.ToString());
+        var up = seen.GetProperty("sortedUp").EnumerateArray().Select(x => x.GetDouble()).ToList();
+        Assert.True(up.Count >= 4, seen.ToString());
+        Assert.Equal(up.Order(), up);
+        Assert.Equal(up.OrderDescending(), seen.GetProperty("sortedDown").EnumerateArray().Select(x => x.GetDouble()));
         Assert.Equal(0, seen.GetProperty("errors").GetArrayLength());
     }
 

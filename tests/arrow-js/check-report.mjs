@@ -24,6 +24,17 @@ try {
       tables: document.querySelectorAll('table').length,
     };
   });
+  // Sorting: a click on the latency table's "p50" column orders its rows by that number, a second click the other way.
+  const latency = page.locator('h3:text-is("latency") + table.sortable');
+  const p50 = async () => (await latency.first().locator('tbody tr').evaluateAll(rows => rows.map(r => r.cells[2].textContent)))
+    .map(t => parseFloat(t.replace(/[,\s]/g, '')));
+  if (await latency.count() > 0) {
+    await latency.first().locator('th', { hasText: /^p50$/ }).click();
+    result.sortedUp = await p50();
+    await latency.first().locator('th', { hasText: /^p50$/ }).click();
+    result.sortedDown = await p50();
+  }
+  result.sortableTables = await page.locator('table.sortable').count();
   result.errors = errors;
   console.log(JSON.stringify(result));
 } finally {

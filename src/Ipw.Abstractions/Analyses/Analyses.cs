@@ -68,7 +68,20 @@ public interface IArtifactSink
 /// <param name="Table">A readable table for the terminal.</param>
 /// <param name="Headline">A few numbers for the side-by-side comparison of runs (null: not available).</param>
 /// <param name="Warnings">Missing or suspicious data, counted: never hidden.</param>
-public sealed record AnalysisResult(IReadOnlyList<string> Files, string Table, IReadOnlyDictionary<string, double?> Headline, IReadOnlyList<string> Warnings);
+public sealed record AnalysisResult(IReadOnlyList<string> Files, string Table, IReadOnlyDictionary<string, double?> Headline, IReadOnlyList<string> Warnings)
+{
+    /// <summary>The tables behind <see cref="Table"/>, cell by cell, for a report that draws real tables; empty when the
+    /// analysis gives only text.</summary>
+    public IReadOnlyList<ResultTable> Tables { get; init; } = [];
+}
+
+/// <summary>One table of an analysis's result: its column names and its rows of formatted cells (units in the cells or
+/// the names), and a line said under it.</summary>
+public sealed record ResultTable(IReadOnlyList<string> Header, IReadOnlyList<IReadOnlyList<string>> Rows)
+{
+    /// <summary>A sentence under the table; null when none.</summary>
+    public string? Note { get; init; }
+}
 
 /// <summary>An analysis: reads one run, writes analysis/&lt;name&gt;.json; or, one that works across runs
 /// (<see cref="AnalysisDescriptor.AcrossRuns"/>), reads every run given and writes beside them.</summary>
