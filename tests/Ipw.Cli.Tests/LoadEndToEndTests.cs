@@ -97,8 +97,9 @@ public sealed class LoadEndToEndTests(ServerForCli fixture) : IClassFixture<Serv
         Server.Behaviour = new Behaviour { CannedTokens = 10, FirstTokenDelay = TimeSpan.FromMilliseconds(50), InterChunkDelay = TimeSpan.FromMilliseconds(20), ExactTiming = false };
         var r = IpwProcess.Run(_work.Path, ["profile", "--client", "openai", "--model", "ipw-tiny", "--client-base-url", Server.BaseUrl.ToString(),
             "--max-tokens", "16", "--output-dir", "runs", "--progress", "plain", "--warmup", "0", "--concurrency", "4", "--max-queries", "16",
-            "--baseline", "1s", "--energy", "nvml", "--attribution", attribution], env);
+            "--baseline", "1s", "--energy", "nvml", "--attribution", attribution, "--energy-price", "0.15/kWh", "--carbon", "400g/kWh", "--price-out", "2"], env);
         Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
+        Assert.Matches(@"Cost per request \(USD\): +[\d.e-]+", r.Stdout);
         // The idle power before the run, and after it.
         Assert.Matches(@"idle 1(49|50)\.\d\d → 1(49|50)\.\d\d W", r.Stdout);
         var run = Directory.GetDirectories(_work.Combine("runs")).Single();
@@ -116,6 +117,10 @@ public sealed class LoadEndToEndTests(ServerForCli fixture) : IClassFixture<Serv
             // resolution a window edge has; charging idle as active would show as a share of 150 W over the query, about 9 J.
             Assert.InRange(row.GetProperty("active_energy_j").GetDouble(), -1.5, 1.5);
             Assert.InRange(row.GetProperty("avg_power_w").GetDouble(), 140, 160);   // the device's power over the window
+            // Cost and CO2e follow the energy as finally attributed (the fitted method rewrites it at close).
+            var tokens = row.GetProperty("output_tokens").GetDouble();
+            Assert.Equal(share / 3.6e6 * 0.15 + tokens / 1e6 * 2, row.GetProperty("cost_usd").GetDouble(), 15);
+            Assert.Equal(share / 3.6e6 * 400, row.GetProperty("co2e_g").GetDouble(), 12);
         }
         using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "summary.json")));
         var energy = summary.RootElement.GetProperty("energy");
@@ -123,6 +128,10 @@ public sealed class LoadEndToEndTests(ServerForCli fixture) : IClassFixture<Serv
         var shares = rows.Sum(x => x.GetProperty("energy_j").GetDouble());
         Assert.Equal(gross, shares + energy.GetProperty("unattributed_j").GetDouble(), 1e-6);
         Assert.Equal(shares, energy.GetProperty("total_j").GetDouble(), 1e-6);
+        var cost = summary.RootElement.GetProperty("totals").GetProperty("cost");
+        Assert.Equal(rows.Sum(x => x.GetProperty("cost_usd").GetDouble()), cost.GetProperty("total_usd").GetDouble(), 12);
+        Assert.Equal(rows.Sum(x => x.GetProperty("co2e_g").GetDouble()), cost.GetProperty("total_co2e_g").GetDouble(), 9);
+        Assert.Equal(0.15, summary.RootElement.GetProperty("config").GetProperty("pricing").GetProperty("energy_per_kwh").GetDouble());
         // One second of baseline read every 50 ms off a counter that steps every 10 ms: a late read on a loaded machine
         // moves the estimate by up to a step's share (1.5 J in 1 s).
         Assert.Equal(150, energy.GetProperty("idle").GetProperty("power_w").GetDouble(), 1.0);

@@ -29,7 +29,7 @@ public sealed class StudyEndToEndTests(ServerForCli fixture) : IClassFixture<Ser
         };
         var r = IpwProcess.Run(_work.Path, ["profile", "--client", "openai", "--model", "ipw-tiny", "--client-base-url", fixture.Server.BaseUrl.ToString(),
             "--max-tokens", "8", "--output-dir", Path.Combine("runs", name), "--progress", "none", "--warmup", "0", "--baseline", "0", "--energy", "nvml",
-            "--attribution", "overlap", "--dataset", "jsonl", "--dataset-path", "items.jsonl", "--dataset-param", "grader=exact"], env);
+            "--attribution", "overlap", "--energy-price", "0.2/kWh", "--dataset", "jsonl", "--dataset-path", "items.jsonl", "--dataset-param", "grader=exact"], env);
         Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
         return Directory.GetDirectories(_work.Combine("runs", name)).Single();
     }
@@ -69,6 +69,9 @@ public sealed class StudyEndToEndTests(ServerForCli fixture) : IClassFixture<Ser
         Assert.Equal(4.0 / 6, routing.GetProperty("oracle").GetProperty("local_share").GetDouble(), 12);
         Assert.Equal(5.0 / 6, routing.GetProperty("oracle").GetProperty("accuracy").GetDouble(), 12);
         Assert.True(routing.GetProperty("oracle").GetProperty("energy_j_savings").GetDouble() > 0);
+        // Priced by energy alone (--energy-price), the cost saved is the energy saved.
+        Assert.Equal(routing.GetProperty("oracle").GetProperty("energy_j_savings").GetDouble(),
+            routing.GetProperty("oracle").GetProperty("cost_usd_savings").GetDouble(), 9);
 
         var frontier = across.GetProperty("frontier").GetProperty("runs").EnumerateArray().ToList();
         Assert.Equal(3, frontier.Count);

@@ -31,6 +31,8 @@ public enum RecordStage
     Energy,
     /// <summary>The grade of the answer.</summary>
     Grade,
+    /// <summary>What the query cost and emitted, from its energy and tokens at the run's prices.</summary>
+    Cost,
 }
 
 /// <summary>One column of the per-query records: its name, type, unit, meaning and producing stage. Every column is

@@ -166,6 +166,12 @@ public static class RecordColumns
     public static readonly RecordColumn<double?> ActiveEnergyJErr = Float("active_energy_j_err", "J", RecordStage.Energy, "one standard deviation of `active_energy_j`: the counter's resolution in time at the window's two edges and the idle baseline's uncertainty and spread over the query's share of time");
     /// <summary>Time-averaged number of queries in flight during this one.</summary>
     public static readonly RecordColumn<double?> MeanConcurrency = Float("mean_concurrency", "requests", RecordStage.Energy, "time-averaged number of queries in flight during this one, itself included");
+    /// <summary>What the query cost at the run's prices.</summary>
+    public static readonly RecordColumn<double?> CostUsd = Float("cost_usd", "USD", RecordStage.Cost,
+        "`--energy-price` (per kWh) times `energy_j`, plus `--price-in`/`--price-out` (per million tokens) times the tokens; null when nothing is priced or a priced part is not measured");
+    /// <summary>The CO2e of the query's energy.</summary>
+    public static readonly RecordColumn<double?> Co2eG = Float("co2e_g", "g", RecordStage.Cost,
+        "`--carbon` (grams CO2e per kWh) times `energy_j`; null without `--carbon` or without energy");
     /// <summary>The devices' average power over the window.</summary>
     public static readonly RecordColumn<double?> AvgPowerW = Float("avg_power_w", "W", RecordStage.Energy, "the devices' average power over the window (from the energy counter; sampled power without one)");
     /// <summary>Highest sampled power in the window.</summary>

@@ -31,6 +31,9 @@ public sealed class ActiveEnergyFinaliser
     /// <summary>Records noted so far (with or without energy).</summary>
     public int Count => _entries.Count;
 
+    /// <summary>The run's prices: a record's cost and CO2e follow its final energy (null: none priced).</summary>
+    public Costs.Pricing? Pricing { get; set; }
+
     /// <summary>Whether <see cref="Close"/> has computed the final values.</summary>
     public bool Closed { get; private set; }
 
@@ -131,14 +134,19 @@ public sealed class ActiveEnergyFinaliser
         var rows = new List<QueryRecord>(batch.Length);
         var quality = (StringArray)batch.Column(RecordColumns.EnergyQuality.Name);
         var method = (StringArray)batch.Column(RecordColumns.EnergyMethod.Name);
+        var input = (Int64Array)batch.Column(RecordColumns.InputTokens.Name);
+        var output = (Int64Array)batch.Column(RecordColumns.OutputTokens.Name);
         for (var i = 0; i < batch.Length; i++, _rewritten++)
         {
             if (_rewritten >= _entries.Count) throw new InvalidOperationException($"the data file holds more rows than the {_entries.Count} records noted");
             var share = _share[_rewritten];
             var active = _active[_rewritten];
             var error = _error[_rewritten];
+            double? energy = double.IsNaN(share) ? null : share;
             rows.Add(QueryRecord.Of(
-                RecordColumns.EnergyJ.With(double.IsNaN(share) ? null : share),
+                RecordColumns.CostUsd.With(Pricing?.Cost(energy, input.GetValue(i), output.GetValue(i))),
+                RecordColumns.Co2eG.With(Pricing?.Co2eG(energy)),
+                RecordColumns.EnergyJ.With(energy),
                 RecordColumns.EnergyJByDevice.With(_shareByDevice[_rewritten]),
                 RecordColumns.ActiveEnergyJByDevice.With(_activeByDevice[_rewritten]),
                 RecordColumns.EnergyMethod.With(Fitted is not null && !double.IsNaN(share) ? "fitted" : method.GetString(i)),
@@ -148,7 +156,7 @@ public sealed class ActiveEnergyFinaliser
         }
         return Runs.RecordSchema.ReplaceColumns(batch, rows,
             [RecordColumns.EnergyJ, RecordColumns.EnergyJByDevice, RecordColumns.EnergyMethod, RecordColumns.ActiveEnergyJ,
-                RecordColumns.ActiveEnergyJByDevice, RecordColumns.ActiveEnergyJErr, RecordColumns.EnergyQuality]);
+                RecordColumns.ActiveEnergyJByDevice, RecordColumns.ActiveEnergyJErr, RecordColumns.EnergyQuality, RecordColumns.CostUsd, RecordColumns.Co2eG]);
     }
 
     private string? Quality(string? live, bool noActive)

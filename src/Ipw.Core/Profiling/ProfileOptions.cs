@@ -53,6 +53,10 @@ public sealed record ProfileOptions
     public double? Burstiness { get; init; }
     /// <summary>The pause between a replayed conversation's turns (<c>--turn-gap</c>; see <see cref="Load.ThinkTime"/>).</summary>
     public Load.ThinkTime TurnGap { get; init; } = Load.ThinkTime.None;
+
+    /// <summary>The prices and carbon intensity queries are costed at (<c>--energy-price</c>, <c>--carbon</c>,
+    /// <c>--price-in</c>, <c>--price-out</c>); null when none was given.</summary>
+    public Costs.Pricing? Pricing { get; init; }
     /// <summary>Stop sending after this long (the dataset is cycled to fill it); queries in flight complete.</summary>
     public TimeSpan? Duration { get; init; }
     /// <summary>Idle power is measured for this long before and after the run (zero: not measured).</summary>

@@ -144,7 +144,9 @@ public sealed class Profiler(PluginRegistries registries)
             new TelemetryStage(attribution),
             new EnergyStage(attribution, options.Attribution, () => summary.Idle),
             new GradeStage(new GraderSet(registries)),
+            .. options.Pricing is { } pricing ? [new CostStage(pricing)] : Array.Empty<IRecordStage>(),
         ]);
+        summary.ActiveEnergy.Pricing = options.Pricing;
         var load = new LoadDriver(new LoadParts(options, client, dataset, session, energy, gate, resume?.Done, workers, launched, replays, agent),
             new RecordPipeline(assembler, new QueryWindows(session, energy, attribution.EnergyMetrics), run, summary, observer), publisher, observer);
         var status = "completed";

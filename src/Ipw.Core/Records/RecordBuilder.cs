@@ -31,6 +31,13 @@ public sealed class RecordBuilder
         return this;
     }
 
+    /// <summary>A column an earlier stage wrote (a later stage derives from it: the cost from the energy and tokens).</summary>
+    public T Get<T>(RecordColumn<T> column)
+    {
+        if (_stage is not { } current || column.Stage >= current) throw new InvalidOperationException($"column {column.Name} is not written before stage {_stage}");
+        return (T)_values[column.Ordinal]!;
+    }
+
     /// <summary>The finished record. Called once, after the last stage that has anything to write.</summary>
     public QueryRecord Build()
     {

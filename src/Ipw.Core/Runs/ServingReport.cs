@@ -64,6 +64,11 @@ public static class ServingReport
             Line(output, "Intelligence per joule (1/J):", Significant(i.IntelligencePerJoule));
             Line(output, "Intelligence per watt (1/W):", Significant(i.IntelligencePerWatt));
         }
+        if (summary.Totals?.Cost is { } cost)
+        {
+            Line(output, "Cost per request (USD):", Significant(cost.MeanUsdPerQuery));
+            Line(output, "CO2e per request (g):", Significant(cost.MeanCo2eGPerQuery));
+        }
     }
 
     /// <summary>vLLM's <c>"{:&lt;40} {:&lt;10}"</c>, without the trailing blanks.</summary>

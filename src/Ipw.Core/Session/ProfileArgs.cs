@@ -56,6 +56,13 @@ public sealed record ProfileArgs
     public double? Burstiness { get; init; }
     /// <summary>"0s", "2s" or "normal:MEAN,SD": the pause between a replayed conversation's turns (null: none).</summary>
     public string? TurnGap { get; init; }
+
+    /// <summary><c>--energy-price</c> (e.g. 0.15/kWh), <c>--carbon</c> (e.g. 400g/kWh), <c>--price-in</c> and
+    /// <c>--price-out</c> (per million tokens).</summary>
+    public string? EnergyPrice { get; init; }
+    public string? Carbon { get; init; }
+    public double? PriceIn { get; init; }
+    public double? PriceOut { get; init; }
     /// <summary>"60s", "5m": stop sending after this long.</summary>
     public string? Duration { get; init; }
     /// <summary>Idle baseline before and after, e.g. "10s" ("0" turns it off).</summary>
@@ -126,6 +133,7 @@ public sealed record ProfileArgs
             Burstiness = Burstiness,
             Duration = Duration is null ? null : Durations.Parse("--duration", Duration, allowZero: false),
             TurnGap = TurnGap is null ? Load.ThinkTime.None : Load.ThinkTime.Parse(TurnGap),
+            Pricing = Costs.Pricing.Parse(EnergyPrice, Carbon, PriceIn, PriceOut),
             Baseline = Durations.Parse("--baseline", Baseline, allowZero: true),
             Attribution = Attribution switch
             {

@@ -107,6 +107,9 @@ public sealed record RunConfig
     public double? DurationS { get; init; }
     /// <summary>The pause between a replayed conversation's turns (<c>--turn-gap</c>); null when none.</summary>
     public string? TurnGap { get; init; }
+    /// <summary>The prices and carbon intensity queries were costed at (<c>--energy-price</c> per kWh, <c>--carbon</c> in
+    /// g/kWh, <c>--price-in</c>/<c>--price-out</c> per million tokens); null when none was given.</summary>
+    public Costs.Pricing? Pricing { get; init; }
     /// <summary>Worker processes that sent the queries (<c>--workers</c>; null: this process).</summary>
     public int? Workers { get; init; }
     /// <summary>The percentiles the serving section reports (<c>--percentiles</c>).</summary>
@@ -205,6 +208,20 @@ public sealed record TotalsSection
     public ConversationsSection? Conversations { get; init; }
     /// <summary>Tasks answered by an agent (<c>--agent</c>); null when no agent ran.</summary>
     public AgentSection? Agent { get; init; }
+    /// <summary>What the queries cost and emitted at the run's prices (<c>config.pricing</c>); null when none was given.</summary>
+    public CostSection? Cost { get; init; }
+}
+
+/// <summary>The queries' cost and CO2e: totals only when every query has one, means over those that have one, and how many
+/// lack one (a priced part not measured: no energy, or a token count unknown).</summary>
+public sealed record CostSection
+{
+    public double? TotalUsd { get; init; }
+    public double? MeanUsdPerQuery { get; init; }
+    public int QueriesMissingCost { get; init; }
+    public double? TotalCo2eG { get; init; }
+    public double? MeanCo2eGPerQuery { get; init; }
+    public int QueriesMissingCo2e { get; init; }
 }
 
 /// <summary>An agent's tasks: how many, their mean model and tool calls, and the share of the steps' time and of the

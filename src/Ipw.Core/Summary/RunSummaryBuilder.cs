@@ -36,7 +36,7 @@ internal sealed class RunSummaryBuilder(RunFacts facts, TelemetrySession session
             Software = new SoftwareSection(Profiler.IpwVersion, RuntimeInformation.FrameworkDescription, RuntimeInformation.OSDescription,
                 facts.Registries.Loaded.Select(p => new PluginVersion(p.Name, p.Version)).ToList()),
             Counts = state.Totals.Counts(recordsOnDisk),
-            Totals = state.Totals.Totals(),
+            Totals = state.Totals.Totals(o.Pricing),
             Serving = state.Totals.Serving.ToSection(o.Percentiles, state.RunSpanS) with
             {
                 RequestRate = o.Rate,
@@ -82,6 +82,7 @@ internal sealed class RunSummaryBuilder(RunFacts facts, TelemetrySession session
         Burstiness = o.Burstiness,
         DurationS = o.Duration?.TotalSeconds,
         TurnGap = o.TurnGap == Load.ThinkTime.None ? null : o.TurnGap.ToString(),
+        Pricing = o.Pricing,
         Workers = o.Workers > 1 || o.WorkersListen is not null ? o.Workers : null,
         Percentiles = [.. o.Percentiles],
         SloMs = o.Slo?.Milliseconds(),

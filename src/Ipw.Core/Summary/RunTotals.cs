@@ -19,6 +19,7 @@ internal sealed class RunTotals(Profiling.ServiceLevel? slo = null)
     private readonly ServerTimingsTally _serverTimings = new();
     private ConversationTally _conversations = new();
     private AgentTally _agent = new();
+    private CostTally _cost = new();
     /// <summary>The energies of records kept from before a resumption: final as they are, so kept through
     /// <see cref="FinaliseEnergy"/>.</summary>
     private readonly List<double> _priorShares = [], _priorActive = [];
@@ -52,6 +53,7 @@ internal sealed class RunTotals(Profiling.ServiceLevel? slo = null)
         _serverTimings.Add(r);
         _conversations.Add(r);
         _agent.Add(r);
+        _cost.Add(r);
         Serving.Add(r);
         Intelligence.Add(r);
         _cpuSum += r.ProcessCpuS ?? 0;
@@ -91,10 +93,10 @@ internal sealed class RunTotals(Profiling.ServiceLevel? slo = null)
         RecordColumns.ConversationId, RecordColumns.Turn, RecordColumns.ConversationTurns, RecordColumns.SentAtS, RecordColumns.CompletedAtS,
         RecordColumns.InputTokens, RecordColumns.OutputTokens, RecordColumns.TtftS, RecordColumns.E2eLatencyS,
         RecordColumns.ModelSteps, RecordColumns.ToolSteps, RecordColumns.ToolTimeS, RecordColumns.StepDurationsS, RecordColumns.StepEnergyShare,
-        RecordColumns.StepKinds,
+        RecordColumns.StepKinds, RecordColumns.CostUsd, RecordColumns.Co2eG,
     ];
 
-    /// <summary>Rebuilds the tallies that weigh each record's energy (intelligence, conversations, agent tasks) from the
+    /// <summary>Rebuilds the tallies that weigh each record's energy (intelligence, conversations, agent tasks, cost) from the
     /// records as finalised in <paramref name="dataPath"/>: the fitted attribution gives every record its final share
     /// only when the run closes, after the live records were tallied.</summary>
     public void RereadFinalRecords(string dataPath)
@@ -102,11 +104,13 @@ internal sealed class RunTotals(Profiling.ServiceLevel? slo = null)
         Intelligence = new Scoring.IntelligenceTally();
         _conversations = new ConversationTally();
         _agent = new AgentTally();
+        _cost = new CostTally();
         foreach (var r in Runs.RecordReader.Read(dataPath, EnergyWeighedColumns))
         {
             Intelligence.Add(r);
             _conversations.Add(r);
             _agent.Add(r);
+            _cost.Add(r);
         }
     }
 
@@ -116,7 +120,7 @@ internal sealed class RunTotals(Profiling.ServiceLevel? slo = null)
         Reconnected = _reconnected,
     };
 
-    public TotalsSection Totals() => new()
+    public TotalsSection Totals(Costs.Pricing? pricing = null) => new()
     {
         InputTokens = _inputTokens,
         OutputTokens = OutputTokens,
@@ -133,6 +137,7 @@ internal sealed class RunTotals(Profiling.ServiceLevel? slo = null)
         ServerTimings = _serverTimings.ToSection(),
         Conversations = _conversations.ToSection(),
         Agent = _agent.ToSection(),
+        Cost = _cost.ToSection(pricing),
     };
 
     /// <summary>Per-query energy statistics: the queries missing energy, the sum when none is, the active sum.</summary>
