@@ -115,8 +115,8 @@ internal static class ProfileCommand
         judge.AddTo(command);
         var prometheus = new PrometheusOptions();
         prometheus.AddTo(command);
-        var pricing = new PricingOptions();
-        pricing.AddTo(command);
+        var costs = new CostOptions();
+        costs.AddTo(command);
         GroupedHelp.Group(command,
             ("Model and client", ["--client", "--model", "--client-base-url", "--launch", "--client-param", "--wait-ready", "--threads", "--context-size"]),
             ("Agent", ["--agent", "--agent-param"]),
@@ -125,14 +125,14 @@ internal static class ProfileCommand
             ("Telemetry and energy", ["--energy", "--gpus", "--sample-interval", "--baseline", "--attribution", "--prefill-weight", "--prometheus-url",
                 "--prometheus-job", "--prometheus-instance", "--prometheus-gpu"]),
             ("Metrics", ["--percentiles", "--slo"]),
-            ("Cost and carbon", ["--energy-price", "--carbon", "--price-in", "--price-out"]),
+            ("Cost, carbon and FLOPs", ["--energy-price", "--carbon", "--price-in", "--price-out", "--model-config"]),
             ("Judge", ["--judge-client", "--judge-model", "--judge-base-url", "--judge-mode", "--judge-baseline", "--judge-rubric", "--judge-max-tokens"]),
             ("Output", ["--output-dir", "--label", "--tag", "--progress", "--tui", "--json", "--resume"]),
             ("Config files", ["--config", "--print-config"]));
         // What a resumed run takes from its folder, never from the command line.
         Option[] runShape = [client, model, agent, agentParam, threads, contextSize, dataset, datasetPath, datasetOption, maxQueries, maxErrors, outputDir, maxTokens,
             temperature, seed, warmup, interval, concurrency, rate, arrival, burstiness, workers, workersListen, duration, turnGap, baseline, attributionMethod,
-            prefillWeight, percentiles, slo, keepText, label, tag, config, .. pricing.All];
+            prefillWeight, percentiles, slo, keepText, label, tag, config, .. costs.All];
         command.SetAction(async (parse, _) =>
         {
             var sources = parse.GetValue(energy);
@@ -192,10 +192,11 @@ internal static class ProfileCommand
                 WorkersListen = parse.GetValue(workersListen),
                 Duration = parse.GetValue(duration),
                 TurnGap = parse.GetValue(turnGap),
-                EnergyPrice = pricing.Read(parse).EnergyPrice,
-                Carbon = pricing.Read(parse).Carbon,
-                PriceIn = pricing.Read(parse).PriceIn,
-                PriceOut = pricing.Read(parse).PriceOut,
+                EnergyPrice = costs.Read(parse).EnergyPrice,
+                Carbon = costs.Read(parse).Carbon,
+                PriceIn = costs.Read(parse).PriceIn,
+                PriceOut = costs.Read(parse).PriceOut,
+                ModelConfig = costs.Read(parse).ModelConfig,
                 Baseline = parse.GetValue(baseline)!,
                 Attribution = parse.GetValue(attributionMethod)!,
                 PrefillWeight = parse.GetValue(prefillWeight),

@@ -33,6 +33,11 @@ public sealed partial class ScriptEndToEndTests : IDisposable
         using var coverage = JsonDocument.Parse(File.ReadAllText(Path.Combine(study, "coverage.json")));
         Assert.Equal(4, coverage.RootElement.GetProperty("items").GetInt32());
         Assert.True(File.Exists(Path.Combine(study, "routing.json")));
+        // The built-in engine's own model file gives FLOPs per query without --model-config.
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(Directory.GetDirectories(study, "profile_*")[0], "summary.json")));
+        var flops = summary.RootElement.GetProperty("totals").GetProperty("flops");
+        Assert.Equal("GGUF tensors (llama)", flops.GetProperty("source").GetString());
+        Assert.True(flops.GetProperty("total").GetDouble() > 0);
         Assert.True(File.Exists(Path.Combine(study, "plots", "frontier_latency.png")), r.Stdout);
 
         var bad = IpwProcess.Run(_work.Path, ["run", Script("study.csx"), "--", "--reference", "3"]);

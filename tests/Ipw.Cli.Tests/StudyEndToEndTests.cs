@@ -29,7 +29,7 @@ public sealed class StudyEndToEndTests(ServerForCli fixture) : IClassFixture<Ser
         };
         var r = IpwProcess.Run(_work.Path, ["profile", "--client", "openai", "--model", "ipw-tiny", "--client-base-url", fixture.Server.BaseUrl.ToString(),
             "--max-tokens", "8", "--output-dir", Path.Combine("runs", name), "--progress", "none", "--warmup", "0", "--baseline", "0", "--energy", "nvml",
-            "--attribution", "overlap", "--energy-price", "0.2/kWh", "--dataset", "jsonl", "--dataset-path", "items.jsonl", "--dataset-param", "grader=exact"], env);
+            "--attribution", "overlap", "--energy-price", "0.2/kWh", "--model-config", "config.json", "--dataset", "jsonl", "--dataset-path", "items.jsonl", "--dataset-param", "grader=exact"], env);
         Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
         return Directory.GetDirectories(_work.Combine("runs", name)).Single();
     }
@@ -38,6 +38,11 @@ public sealed class StudyEndToEndTests(ServerForCli fixture) : IClassFixture<Ser
     public void Coverage_routing_and_the_frontier_across_three_runs_of_the_same_items()
     {
         File.WriteAllLines(_work.Combine("gpu.conf"), ["devices=1", "name=NVIDIA Stand-in", "power_low_mw=100000", "power_high_mw=100000", "energy_step_ms=10"]);
+        // A served model's shape for its FLOPs (--model-config): the same for the three "models" here.
+        File.WriteAllText(_work.Combine("config.json"), """
+            {"model_type": "llama", "hidden_size": 256, "intermediate_size": 512, "num_attention_heads": 4, "num_hidden_layers": 2,
+             "num_key_value_heads": 2, "vocab_size": 1000}
+            """);
         File.WriteAllLines(_work.Combine("items.jsonl"), Enumerable.Range(1, 6).Select(k => $$"""{"id": "i{{k}}", "prompt": "Is this item {{k}}?", "answer": "yes"}"""));
         // The "larger" the model, the longer it takes, at the same power: the more energy a query.
         var a = Profile("a", 10, 1, 2);
@@ -69,6 +74,15 @@ public sealed class StudyEndToEndTests(ServerForCli fixture) : IClassFixture<Ser
         Assert.Equal(4.0 / 6, routing.GetProperty("oracle").GetProperty("local_share").GetDouble(), 12);
         Assert.Equal(5.0 / 6, routing.GetProperty("oracle").GetProperty("accuracy").GetDouble(), 12);
         Assert.True(routing.GetProperty("oracle").GetProperty("energy_j_savings").GetDouble() > 0);
+        // FLOPs per query from the shape: the records' as the count defines them, and the routing table's totals.
+        var shape = Ipw.Abstractions.Models.ModelShape.FromConfigJson(File.ReadAllText(_work.Combine("config.json")));
+        foreach (var row in ArrowJs.Read(Path.Combine(c, "data-00000-of-00001.arrow")).GetProperty("rows").EnumerateArray())
+        {
+            var (input, output) = (row.GetProperty("input_tokens").GetInt64(), row.GetProperty("output_tokens").GetInt64());
+            Assert.Equal(shape.PrefillFlops(input), row.GetProperty("flops_prefill").GetDouble(), 1e-6);
+            Assert.Equal(shape.DecodeFlops(input, output), row.GetProperty("flops_decode").GetDouble(), 1e-6);
+        }
+        Assert.Equal(JsonValueKind.Number, routing.GetProperty("oracle").GetProperty("flops").ValueKind);
         // Priced by energy alone (--energy-price), the cost saved is the energy saved.
         Assert.Equal(routing.GetProperty("oracle").GetProperty("energy_j_savings").GetDouble(),
             routing.GetProperty("oracle").GetProperty("cost_usd_savings").GetDouble(), 9);

@@ -57,6 +57,10 @@ public sealed record ProfileOptions
     /// <summary>The prices and carbon intensity queries are costed at (<c>--energy-price</c>, <c>--carbon</c>,
     /// <c>--price-in</c>, <c>--price-out</c>); null when none was given.</summary>
     public Costs.Pricing? Pricing { get; init; }
+
+    /// <summary>The model's shape for FLOPs (<c>--model-config</c>: a config.json, a folder with one, or a .gguf); null:
+    /// the engine's own model file where it has one (<see cref="Costs.ModelShapes"/>).</summary>
+    public string? ModelConfig { get; init; }
     /// <summary>Stop sending after this long (the dataset is cycled to fill it); queries in flight complete.</summary>
     public TimeSpan? Duration { get; init; }
     /// <summary>Idle power is measured for this long before and after the run (zero: not measured).</summary>

@@ -144,7 +144,7 @@ public sealed class Profiler(PluginRegistries registries)
             new TelemetryStage(attribution),
             new EnergyStage(attribution, options.Attribution, () => summary.Idle),
             new GradeStage(new GraderSet(registries)),
-            .. options.Pricing is { } pricing ? [new CostStage(pricing)] : Array.Empty<IRecordStage>(),
+            new CostStage(options.Pricing, summary.ModelShape = Costs.ModelShapes.Resolve(options.ModelConfig, info)),
         ]);
         summary.ActiveEnergy.Pricing = options.Pricing;
         var load = new LoadDriver(new LoadParts(options, client, dataset, session, energy, gate, resume?.Done, workers, launched, replays, agent),

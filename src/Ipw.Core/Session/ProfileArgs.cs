@@ -63,6 +63,9 @@ public sealed record ProfileArgs
     public string? Carbon { get; init; }
     public double? PriceIn { get; init; }
     public double? PriceOut { get; init; }
+
+    /// <summary><c>--model-config</c>: the model's config.json, a folder with one, or a .gguf, for FLOPs per query.</summary>
+    public string? ModelConfig { get; init; }
     /// <summary>"60s", "5m": stop sending after this long.</summary>
     public string? Duration { get; init; }
     /// <summary>Idle baseline before and after, e.g. "10s" ("0" turns it off).</summary>
@@ -134,6 +137,7 @@ public sealed record ProfileArgs
             Duration = Duration is null ? null : Durations.Parse("--duration", Duration, allowZero: false),
             TurnGap = TurnGap is null ? Load.ThinkTime.None : Load.ThinkTime.Parse(TurnGap),
             Pricing = Costs.Pricing.Parse(EnergyPrice, Carbon, PriceIn, PriceOut),
+            ModelConfig = ModelConfig is null ? null : Path.GetFullPath(ModelConfig),
             Baseline = Durations.Parse("--baseline", Baseline, allowZero: true),
             Attribution = Attribution switch
             {

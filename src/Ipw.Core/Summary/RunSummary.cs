@@ -210,6 +210,24 @@ public sealed record TotalsSection
     public AgentSection? Agent { get; init; }
     /// <summary>What the queries cost and emitted at the run's prices (<c>config.pricing</c>); null when none was given.</summary>
     public CostSection? Cost { get; init; }
+    /// <summary>The queries' FLOPs from the model's shape; null when no shape was found (a served model without
+    /// <c>--model-config</c>).</summary>
+    public FlopsSection? Flops { get; init; }
+}
+
+/// <summary>The queries' FLOPs (<see cref="Ipw.Abstractions.Models.ModelShape"/>'s count): totals when every query has
+/// them, the mean per query, joules per TFLOP (the queries' attributed energy over their FLOPs) and the FLOP/s achieved
+/// over the run's measured span.</summary>
+public sealed record FlopsSection
+{
+    public string Source { get; init; } = "";
+    public double? PrefillTotal { get; init; }
+    public double? DecodeTotal { get; init; }
+    public double? Total { get; init; }
+    public double? MeanPerQuery { get; init; }
+    public int QueriesMissingFlops { get; init; }
+    public double? JoulesPerTflop { get; init; }
+    public double? AchievedFlopsPerS { get; init; }
 }
 
 /// <summary>The queries' cost and CO2e: totals only when every query has one, means over those that have one, and how many

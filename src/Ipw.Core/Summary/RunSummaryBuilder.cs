@@ -36,7 +36,7 @@ internal sealed class RunSummaryBuilder(RunFacts facts, TelemetrySession session
             Software = new SoftwareSection(Profiler.IpwVersion, RuntimeInformation.FrameworkDescription, RuntimeInformation.OSDescription,
                 facts.Registries.Loaded.Select(p => new PluginVersion(p.Name, p.Version)).ToList()),
             Counts = state.Totals.Counts(recordsOnDisk),
-            Totals = state.Totals.Totals(o.Pricing),
+            Totals = state.Totals.Totals(o.Pricing, state.ModelShape, state.RunSpanS),
             Serving = state.Totals.Serving.ToSection(o.Percentiles, state.RunSpanS) with
             {
                 RequestRate = o.Rate,

@@ -93,7 +93,7 @@ internal sealed class RunTotals(Profiling.ServiceLevel? slo = null)
         RecordColumns.ConversationId, RecordColumns.Turn, RecordColumns.ConversationTurns, RecordColumns.SentAtS, RecordColumns.CompletedAtS,
         RecordColumns.InputTokens, RecordColumns.OutputTokens, RecordColumns.TtftS, RecordColumns.E2eLatencyS,
         RecordColumns.ModelSteps, RecordColumns.ToolSteps, RecordColumns.ToolTimeS, RecordColumns.StepDurationsS, RecordColumns.StepEnergyShare,
-        RecordColumns.StepKinds, RecordColumns.CostUsd, RecordColumns.Co2eG,
+        RecordColumns.StepKinds, RecordColumns.CostUsd, RecordColumns.Co2eG, RecordColumns.FlopsPrefill, RecordColumns.FlopsDecode,
     ];
 
     /// <summary>Rebuilds the tallies that weigh each record's energy (intelligence, conversations, agent tasks, cost) from the
@@ -120,7 +120,7 @@ internal sealed class RunTotals(Profiling.ServiceLevel? slo = null)
         Reconnected = _reconnected,
     };
 
-    public TotalsSection Totals(Costs.Pricing? pricing = null) => new()
+    public TotalsSection Totals(Costs.Pricing? pricing = null, Ipw.Abstractions.Models.ModelShape? shape = null, double? runSpanS = null) => new()
     {
         InputTokens = _inputTokens,
         OutputTokens = OutputTokens,
@@ -138,6 +138,7 @@ internal sealed class RunTotals(Profiling.ServiceLevel? slo = null)
         Conversations = _conversations.ToSection(),
         Agent = _agent.ToSection(),
         Cost = _cost.ToSection(pricing),
+        Flops = _cost.ToFlops(shape, _energyMissing == 0 && Queries > 0 ? _energySum : null, runSpanS),
     };
 
     /// <summary>Per-query energy statistics: the queries missing energy, the sum when none is, the active sum.</summary>

@@ -42,6 +42,9 @@ internal sealed class SummaryState(Profiling.ServiceLevel? slo = null)
     /// <summary>What each record's final active energy needs, noted as records are written; closed when the run ends.</summary>
     public ActiveEnergyFinaliser ActiveEnergy { get; } = new();
 
+    /// <summary>The model's shape the records' FLOPs were counted with; null when none was found.</summary>
+    public Ipw.Abstractions.Models.ModelShape? ModelShape { get; set; }
+
     /// <summary>The idle baselines measured so far (set once each, read for every record).</summary>
     public IdleSummary Idle { get; private set; } = new(null, null);
 }
