@@ -104,7 +104,7 @@ public sealed class ConfigAndOutputTests : IDisposable
         var r = Ipw("profile", "--help");
         Assert.True(r.ExitCode == 0, r.Stderr);
         var headings = r.Stdout.Split('\n').Where(l => l.Length > 0 && !l.StartsWith(' ') && l.EndsWith(':')).ToList();
-        Assert.Equal(["Description:", "Usage:", "Model and client:", "Agent:", "Workload:", "Load:", "Telemetry and energy:", "Metrics:", "Judge:", "Output:",
+        Assert.Equal(["Description:", "Usage:", "Model and client:", "Agent:", "Workload:", "Load:", "Telemetry and energy:", "Metrics:", "Cost, carbon and FLOPs:", "Judge:", "Output:",
             "Config files:", "Other:"], headings);
         Assert.Contains("  -n, --max-queries <max-queries>", r.Stdout);
         Assert.Contains("  -c, --concurrency <concurrency>", r.Stdout);
