@@ -45,8 +45,8 @@ public sealed class AttributionAccuracyTests(ITestOutputHelper output) : IAsyncL
         // Baselines of 5 s (the default is 10 s): at concurrency 1 a query is charged its whole time at idle power.
         var r = await _truth.RunAsync(concurrency, new Ipw.Core.Profiling.ProfileOptions().Attribution, queries, baselineS: 5);
         Report($"concurrency {concurrency}, fitted", r);
-        // The truth is scripted against wall-clock timers: on a loaded 2-core machine about one run in ten at
-        // concurrency 8 has a query whose window edge lands a publication late (one 40 % outlier lifts p95 past 3 %).
+        // The truth is scripted against wall-clock timers: on a loaded 2-core machine a run at
+        // concurrency 8 now and then has a query whose window edge lands a publication late (a 46 % outlier lifted p95 to 4.6 %).
         // Such a run is reported and measured again once; the second must meet the goals.
         if (r.Median > median || r.Percentile(0.95) > p95)
         {
