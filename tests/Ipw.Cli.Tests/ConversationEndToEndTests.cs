@@ -91,7 +91,7 @@ public sealed class ConversationEndToEndTests(ServerForCli fixture) : IClassFixt
             FaultEvery = 5
         };
         var r = IpwProcess.Run(_work.Path, ["profile", "--client", "openai", "--model", "ipw-tiny", "--client-base-url", fixture.Server.BaseUrl.ToString(),
-            "--max-tokens", "8", "--output-dir", "runs", "--progress", "plain", "--warmup", "0", "--energy", "nvml",
+            "--max-tokens", "8", "--output-dir", "runs", "--progress", "plain", "--warmup", "0", "--energy", "nvml", "--baseline", "0", "--attribution", "overlap",
             "--dataset", "sharegpt", "--dataset-path", "conv.json", "--dataset-param", "turns=all", "--turn-gap", "0.1s"], env);
         Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
         var run = Directory.GetDirectories(_work.Combine("runs")).Single();
