@@ -22,10 +22,7 @@ public sealed class MonitorModel
     private readonly Lock _lock = new();
     private readonly List<MonitorRow> _rows = [];
     private readonly SortedDictionary<string, int> _errorsByClass = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, ChartSeries> _series = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, MonitorCounter> _counters = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _devicesWithCounters = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, double> _lastKept = new(StringComparer.Ordinal);
+    private readonly MonitorCharts _charts = new();
     private readonly MonitorLatency _latency = new();
     private Func<TimeSpan> _clock = () => TimeSpan.Zero;
     private long _version;
@@ -121,8 +118,7 @@ public sealed class MonitorModel
     /// <summary>The chart lines of one kind: power (W, from counters where there are some), energy, temperature, memory.</summary>
     public IReadOnlyList<ChartSeries> Charts(MetricKind kind)
     {
-        lock (_lock)
-            return _series.Where(p => p.Key.StartsWith(KindKey(kind), StringComparison.Ordinal)).OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Value).ToList();
+        lock (_lock) return _charts.Of(kind);
     }
 
     /// <summary>Uses <paramref name="clock"/> for elapsed time (a stopwatch live, the replay's position otherwise).</summary>
@@ -181,7 +177,7 @@ public sealed class MonitorModel
             var sent = row.CompletedAtS - row.E2eS;
             if (double.IsNaN(_firstSentS) || sent < _firstSentS) _firstSentS = sent;
             _lastCompletedS = Math.Max(_lastCompletedS, row.CompletedAtS);
-            if (_energyRows > 0) AddPoint(KindKey(MetricKind.Energy) + "queries", "attributed to queries", "J", row.CompletedAtS, _joules, everySecond: false, cumulative: true);
+            if (_energyRows > 0) _charts.AddQueriesEnergy(row.CompletedAtS, _joules);
         }
         Changed();
     }
@@ -193,8 +189,8 @@ public sealed class MonitorModel
     {
         lock (_lock)
         {
-            DeclareMetricsLocked(metrics);
-            for (var i = 0; i < metrics.Count && i < values.Length; i++) AddSampleLocked(t, metrics[i], values[i]);
+            _charts.Declare(metrics);
+            for (var i = 0; i < metrics.Count && i < values.Length; i++) _charts.Add(t, metrics[i], values[i]);
         }
         Changed();
     }
@@ -202,66 +198,14 @@ public sealed class MonitorModel
     /// <summary>Names the metrics samples will come from (which devices have energy counters).</summary>
     public void DeclareMetrics(IReadOnlyList<MonitorMetric> metrics)
     {
-        lock (_lock) DeclareMetricsLocked(metrics);
+        lock (_lock) _charts.Declare(metrics);
     }
 
     /// <summary>One metric's sample (for a replay, which reads telemetry.arrow one row at a time).</summary>
     public void AddSample(double t, MonitorMetric metric, double value)
     {
-        lock (_lock) AddSampleLocked(t, metric, value);
+        lock (_lock) _charts.Add(t, metric, value);
         Changed();
-    }
-
-    private void DeclareMetricsLocked(IReadOnlyList<MonitorMetric> metrics)
-    {
-        foreach (var m in metrics)
-            if (m.Kind == MetricKind.Energy) _devicesWithCounters.Add(m.Device);
-    }
-
-    private void AddSampleLocked(double t, MonitorMetric m, double v)
-    {
-        if (double.IsNaN(v)) return;
-        switch (m.Kind)
-        {
-            case MetricKind.Energy:
-                AddCounterLocked(t, m, v);
-                break;
-            case MetricKind.Power when !_devicesWithCounters.Contains(m.Device):
-                AddPoint(KindKey(MetricKind.Power) + m.Name, m.Name, "W", t, v, everySecond: true);
-                break;
-            case MetricKind.Temperature:
-                AddPoint(KindKey(MetricKind.Temperature) + m.Name, m.Name, "°C", t, v, everySecond: true);
-                break;
-            case MetricKind.Memory:
-                AddPoint(KindKey(MetricKind.Memory) + m.Name, m.Name, "GiB", t, v / (1L << 30), everySecond: true);
-                break;
-        }
-    }
-
-    /// <summary>An energy counter becomes a power line (at most one point a second) and an energy line, read through the
-    /// one counter model (<see cref="CounterTrack"/>, as the attributor reads it): a reset or failed read leaves a gap in
-    /// the power line, and the energy line continues from where it was.</summary>
-    private void AddCounterLocked(double t, MonitorMetric m, double v)
-    {
-        if (!_counters.TryGetValue(m.Name, out var c))
-            _counters[m.Name] = c = new MonitorCounter(m.Clock.Track(MonitorCounter.TicksPerSecond));
-        c.Track.Add(MonitorCounter.Ticks(t), v);
-        var horizon = c.Track.Horizon;
-        if (horizon == long.MinValue) return;
-        var now = c.Track.At(horizon);
-        if (c.First is not { } first)
-        {
-            c.First = now;
-            c.LastPoint = horizon;
-            AddPoint(KindKey(MetricKind.Energy) + m.Name, $"{m.Name} (counter)", "J", MonitorCounter.Seconds(horizon), 0, everySecond: false);
-            return;
-        }
-        if (horizon == c.LastPoint || MonitorCounter.Seconds(horizon) - MonitorCounter.Seconds(c.LastPoint) < 0.95) return;
-        if (!c.Track.GapIn(c.LastPoint, horizon))
-            AddPoint(KindKey(MetricKind.Power) + m.Name, $"{m.Name} (counter)", "W", MonitorCounter.Seconds(horizon),
-                (now - c.Track.At(c.LastPoint)) / (MonitorCounter.Seconds(horizon) - MonitorCounter.Seconds(c.LastPoint)), everySecond: false);
-        c.LastPoint = horizon;
-        AddPoint(KindKey(MetricKind.Energy) + m.Name, $"{m.Name} (counter)", "J", MonitorCounter.Seconds(horizon), now - first, everySecond: false);
     }
 
     public void Finish(string status, string runPath)
@@ -379,16 +323,6 @@ public sealed class MonitorModel
     private static string Num(double? v, string format) => v is { } x && double.IsFinite(x) ? x.ToString(format, CultureInfo.InvariantCulture) : "—";
 
     private static string Num(long? v) => v is { } x ? x.ToString(CultureInfo.InvariantCulture) : "—";
-
-    private static string KindKey(MetricKind kind) => kind.ToString() + "/";
-
-    private void AddPoint(string key, string name, string unit, double t, double v, bool everySecond, bool cumulative = false)
-    {
-        if (everySecond && _lastKept.TryGetValue(key, out var last) && t - last < 0.95) return;
-        _lastKept[key] = t;
-        if (!_series.TryGetValue(key, out var s)) _series[key] = s = new ChartSeries(name, unit, cumulative);
-        s.Add(t, v, KeptPoints);
-    }
 
     private void Changed() => Interlocked.Increment(ref _version);
 
