@@ -94,48 +94,7 @@ internal static class OllamaChunkParser
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
             if (reader.TokenType != JsonTokenType.StartObject) { reader.Skip(); continue; }
-            long index = seen + position++;
-            string? id = null, name = null, arguments = null;
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                if (reader.ValueTextEquals("id"u8))
-                {
-                    reader.Read();
-                    if (reader.TokenType == JsonTokenType.String) id = reader.GetString();
-                }
-                else if (reader.ValueTextEquals("function"u8))
-                {
-                    reader.Read();
-                    if (reader.TokenType != JsonTokenType.StartObject) { reader.Skip(); continue; }
-                    while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-                    {
-                        if (reader.ValueTextEquals("index"u8))
-                        {
-                            reader.Read();
-                            if (JsonNumber.Int64(ref reader) is { } k) index = k;
-                        }
-                        else if (reader.ValueTextEquals("name"u8))
-                        {
-                            reader.Read();
-                            if (reader.TokenType == JsonTokenType.String) name = reader.GetString();
-                        }
-                        else if (reader.ValueTextEquals("arguments"u8))
-                        {
-                            reader.Read();
-                            var from = reader.TokenStartIndex;
-                            if (reader.TokenType == JsonTokenType.String) arguments = reader.GetString();
-                            else
-                            {
-                                reader.Skip();
-                                arguments = System.Text.Encoding.UTF8.GetString(line[(int)from..(int)reader.BytesConsumed]);
-                            }
-                        }
-                        else { reader.Read(); reader.Skip(); }
-                    }
-                }
-                else { reader.Read(); reader.Skip(); }
-            }
-            if (index is >= 0 and < 1024) state.AddToolCallDelta((int)index, id, name, arguments);
+            ToolCallEntry.Read(ref reader, line, seen + position++, state);
         }
         return position == 0 ? 0 : (int)(reader.TokenStartIndex - start);
     }

@@ -59,7 +59,7 @@ internal static class OpenAiChunkParser
                 var first = true;
                 while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                 {
-                    if (first && reader.TokenType == JsonTokenType.StartObject) ParseChoice(ref reader, state, ref delta);
+                    if (first && reader.TokenType == JsonTokenType.StartObject) ParseChoice(ref reader, data, state, ref delta);
                     else reader.Skip();
                     first = false;
                 }
@@ -134,7 +134,7 @@ internal static class OpenAiChunkParser
         public readonly bool Any => Content + Reasoning + ToolCall > 0;
     }
 
-    private static void ParseChoice(ref Utf8JsonReader reader, StreamState state, ref Delta delta)
+    private static void ParseChoice(ref Utf8JsonReader reader, ReadOnlySpan<byte> data, StreamState state, ref Delta delta)
     {
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
@@ -158,7 +158,7 @@ internal static class OpenAiChunkParser
                     else if (reader.ValueTextEquals("tool_calls"u8))
                     {
                         reader.Read();
-                        if (reader.TokenType == JsonTokenType.StartArray) delta.ToolCall += ParseToolCalls(ref reader, state);
+                        if (reader.TokenType == JsonTokenType.StartArray) delta.ToolCall += ParseToolCalls(ref reader, data, state);
                         else reader.Skip();
                     }
                     else { reader.Read(); reader.Skip(); }
@@ -177,45 +177,11 @@ internal static class OpenAiChunkParser
     /// <summary>Reads a <c>tool_calls</c> delta array: each entry's <c>index</c> names a call (0 when absent, as a whole
     /// answer's calls come in order), its <c>id</c> and its function's <c>name</c> come once, its <c>arguments</c> in pieces;
     /// all of it is generated text. Returns the bytes of text it carried.</summary>
-    private static int ParseToolCalls(ref Utf8JsonReader reader, StreamState state)
+    private static int ParseToolCalls(ref Utf8JsonReader reader, ReadOnlySpan<byte> data, StreamState state)
     {
         var bytes = 0;
         var position = 0;
-        while (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
-        {
-            long index = position++;
-            string? id = null, name = null, arguments = null;
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                if (reader.ValueTextEquals("index"u8))
-                {
-                    reader.Read();
-                    if (JsonNumber.Int64(ref reader) is { } i) index = i;
-                }
-                else if (reader.ValueTextEquals("id"u8))
-                {
-                    reader.Read();
-                    if (reader.TokenType == JsonTokenType.String) id = reader.GetString();
-                }
-                else if (reader.ValueTextEquals("function"u8))
-                {
-                    reader.Read();
-                    if (reader.TokenType != JsonTokenType.StartObject) { reader.Skip(); continue; }
-                    while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-                    {
-                        var isName = reader.ValueTextEquals("name"u8);
-                        var isArguments = reader.ValueTextEquals("arguments"u8);
-                        reader.Read();
-                        if (reader.TokenType != JsonTokenType.String) { reader.Skip(); continue; }
-                        bytes += reader.HasValueSequence ? (int)reader.ValueSequence.Length : reader.ValueSpan.Length;
-                        if (isName) name = reader.GetString();
-                        else if (isArguments) arguments = reader.GetString();
-                    }
-                }
-                else { reader.Read(); reader.Skip(); }
-            }
-            if (index is >= 0 and < 1024) state.AddToolCallDelta((int)index, id, name, arguments);
-        }
+        while (reader.Read() && reader.TokenType == JsonTokenType.StartObject) bytes += ToolCallEntry.Read(ref reader, data, position++, state);
         return bytes;
     }
 

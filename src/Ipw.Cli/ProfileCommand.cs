@@ -159,6 +159,7 @@ internal static class ProfileCommand
             var rates = parse.GetValue(rate) is { } r1 ? ParseList("--rate", r1, whole: false) : null;
             if (concurrencies is not null && rates is not null)
                 throw new UserError("--concurrency (closed loop) and --rate (open loop) cannot be combined: choose one");
+            var priced = costs.Read(parse);
             // The first point stands for a sweep's load while the options are checked (each point is checked again).
             var options = new ProfileArgs
             {
@@ -192,11 +193,11 @@ internal static class ProfileCommand
                 WorkersListen = parse.GetValue(workersListen),
                 Duration = parse.GetValue(duration),
                 TurnGap = parse.GetValue(turnGap),
-                EnergyPrice = costs.Read(parse).EnergyPrice,
-                Carbon = costs.Read(parse).Carbon,
-                PriceIn = costs.Read(parse).PriceIn,
-                PriceOut = costs.Read(parse).PriceOut,
-                ModelConfig = costs.Read(parse).ModelConfig,
+                EnergyPrice = priced.EnergyPrice,
+                Carbon = priced.Carbon,
+                PriceIn = priced.PriceIn,
+                PriceOut = priced.PriceOut,
+                ModelConfig = priced.ModelConfig,
                 Baseline = parse.GetValue(baseline)!,
                 Attribution = parse.GetValue(attributionMethod)!,
                 PrefillWeight = parse.GetValue(prefillWeight),
