@@ -39,8 +39,9 @@ internal sealed class DistributionFigures : IVisualization
                 ? $"Output length: every output is {lengths[0].Values[0]:G} tokens (a density would invent a spread)"
                 : $"Output length (histogram: {few} distinct value{(few == 1 ? "" : "s")} in a run, too few for a density)";
             var hist = Figure.New(title, "output tokens", "queries");
-            Figure.Histogram(hist, context.Runs, lengths, integers: true);
-            files.Add(Figure.Save(hist, context, "output_length"));
+            var hover = new HoverLayer();
+            Figure.Histogram(hist, context.Runs, lengths, integers: true, hover, "tokens");
+            files.Add(Figure.Save(hist, context, "output_length", hover));
         }
 
         // Latency CDFs: TTFT dashed, end-to-end solid; on a log axis when the latencies span more than ten times.
@@ -63,8 +64,12 @@ internal sealed class DistributionFigures : IVisualization
             var (lo, hi) = (curves.Min(c => c.Xs[0]), curves.Max(c => c.Xs[^1]));
             var log = lo > 0 && hi / lo > 10;
             var cdf = Figure.New(log ? "Latency CDF (log axis: the latencies span more than 10×)" : "Latency CDF", "seconds", "fraction of queries");
+            var hover = new HoverLayer();
             foreach (var (r, label, dashed, xs) in curves)
             {
+                // Every 5th percentile, and p99, named on hover.
+                for (var k = 10; k <= 190; k += 10) hover.Add(log ? Math.Log10(xs[k]) : xs[k], qs[k], $"{label}: p{k / 2} = {Figure.Quantity(xs[k], "s")}");
+                hover.Add(log ? Math.Log10(xs[198]) : xs[198], qs[198], $"{label}: p99 = {Figure.Quantity(xs[198], "s")}");
                 var line = cdf.Add.ScatterLine(log ? xs.Select(Math.Log10).ToArray() : xs, qs);
                 line.Color = Figure.ColorOf(r);
                 line.LineWidth = 2;
@@ -74,7 +79,7 @@ internal sealed class DistributionFigures : IVisualization
             if (log) Figure.LogX(cdf, v => v.ToString("G3", System.Globalization.CultureInfo.InvariantCulture));
             cdf.Axes.SetLimitsY(0, 1);
             cdf.ShowLegend(Alignment.LowerRight);
-            files.Add(Figure.Save(cdf, context, "latency_cdf"));
+            files.Add(Figure.Save(cdf, context, "latency_cdf", hover));
         }
         else notes.Add("latency_cdf: no latencies; figure skipped");
 
@@ -85,8 +90,9 @@ internal sealed class DistributionFigures : IVisualization
         if (energies.Any(e => e.Length > 0))
         {
             var hist = Figure.New("Energy per query", "energy (J)", "queries");
-            Figure.Histogram(hist, context.Runs, [.. energies.Select((e, r) => (r, e)).Where(x => x.e.Length > 0)], integers: false);
-            files.Add(Figure.Save(hist, context, "energy_histogram"));
+            var hover = new HoverLayer();
+            Figure.Histogram(hist, context.Runs, [.. energies.Select((e, r) => (r, e)).Where(x => x.e.Length > 0)], integers: false, hover, "J");
+            files.Add(Figure.Save(hist, context, "energy_histogram", hover));
         }
         else notes.Add("energy_histogram: no run has energy per query; figure skipped");
         return Task.FromResult(new VisualizationResult(files, notes));

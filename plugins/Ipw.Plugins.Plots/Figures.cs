@@ -28,9 +28,10 @@ internal static class Figure
         return plot;
     }
 
-    public static string Save(Plot plot, AnalysisContext context, string name) =>
+    /// <summary>Writes the figure as PNG or SVG; an SVG carries <paramref name="hover"/>'s titles over its points.</summary>
+    public static string Save(Plot plot, AnalysisContext context, string name, HoverLayer? hover = null) =>
         context.Output.Write($"{name}.{context.Format}", context.Format == "svg"
-            ? System.Text.Encoding.UTF8.GetBytes(plot.GetSvgXml(Width, Height))
+            ? System.Text.Encoding.UTF8.GetBytes(hover is null ? plot.GetSvgXml(Width, Height) : hover.Apply(plot, plot.GetSvgXml(Width, Height)))
             : plot.GetImageBytes(Width, Height, ImageFormat.Png));
 
     public static double[]? Column(IRunView run, string column) => run.Columns.Contains(column) ? run.Numbers(column) : null;
@@ -61,25 +62,31 @@ internal static class Figure
     public static string Quantity(double value, string unit)
     {
         var abs = Math.Abs(value);
+        if (abs >= 1000) return value.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) + " " + unit;
         var (scale, prefix) = abs == 0 || abs >= 1 ? (1.0, "") : abs >= 1e-3 ? (1e3, "m") : abs >= 1e-6 ? (1e6, "µ") : (1e9, "n");
         return (value * scale).ToString("G3", System.Globalization.CultureInfo.InvariantCulture) + " " + prefix + unit;
     }
 
     /// <summary>A histogram of each run's values over their common range: bars for one run, step outlines for several.
     /// Values that are <paramref name="integers"/> spanning 40 or fewer get a bin each, centred on it; others 40 bins.</summary>
-    public static void Histogram(Plot plot, IReadOnlyList<IRunView> runs, IReadOnlyList<(int Run, double[] Values)> series, bool integers)
+    public static void Histogram(Plot plot, IReadOnlyList<IRunView> runs, IReadOnlyList<(int Run, double[] Values)> series, bool integers,
+        HoverLayer hover, string unit)
     {
         var all = series.SelectMany(s => s.Values).ToArray();
         var (lo, hi) = (all.Min(), all.Max());
-        var unit = integers && hi - lo <= 40;
-        var bins = unit ? (int)(hi - lo) + 1 : 40;
-        var width = unit ? 1 : hi > lo ? (hi - lo) / 40 : 1;
-        var start = unit ? lo - 0.5 : lo;
+        var perValue = integers && hi - lo <= 40;
+        var bins = perValue ? (int)(hi - lo) + 1 : 40;
+        var width = perValue ? 1 : hi > lo ? (hi - lo) / 40 : 1;
+        var start = perValue ? lo - 0.5 : lo;
         var centres = Enumerable.Range(0, bins).Select(k => start + (k + 0.5) * width).ToArray();
         foreach (var (r, values) in series)
         {
             var counts = new double[bins];
             foreach (var v in values) counts[Math.Clamp((int)((v - start) / width), 0, bins - 1)]++;
+            for (var k = 0; k < bins; k++)
+                if (counts[k] > 0)
+                    hover.Add(centres[k], counts[k], $"{runs[r].Label}: {counts[k]:N0} quer{(counts[k] == 1 ? "y" : "ies")}, "
+                        + (perValue ? $"{HoverLayer.N(centres[k])} {unit}" : $"{HoverLayer.N(start + k * width)}–{HoverLayer.N(start + (k + 1) * width)} {unit}"));
             if (series.Count == 1)
             {
                 var bars = plot.Add.Bars(centres, counts);
@@ -96,7 +103,7 @@ internal static class Figure
             }
         }
         // A few values side by side: room either side, so one bar is not the whole frame.
-        if (unit) plot.Axes.SetLimitsX(lo - Math.Max(3, (hi - lo) * 0.1), hi + Math.Max(3, (hi - lo) * 0.1));
+        if (perValue) plot.Axes.SetLimitsX(lo - Math.Max(3, (hi - lo) * 0.1), hi + Math.Max(3, (hi - lo) * 0.1));
         plot.Axes.SetLimitsY(0, Math.Max(1, series.Max(s => s.Values.GroupBy(v => Math.Clamp((int)((v - start) / width), 0, bins - 1)).Max(g => g.Count()))) * 1.1);
         plot.ShowLegend(Alignment.UpperRight);
     }

@@ -33,8 +33,11 @@ internal sealed class FrontierFigure : IVisualization
             }
             var on = Statistics.ParetoFrontier(shown.Select(p => (cost(p), p.Accuracy)).ToList());
             var plot = Figure.New(title, xLabel, "accuracy (%)");
+            var hover = new HoverLayer();
             for (var i = 0; i < shown.Count; i++)
             {
+                hover.Add(cost(shown[i]), shown[i].Accuracy * 100, $"{shown[i].Label}: accuracy {shown[i].Accuracy * 100:0.#} %, "
+                    + $"{Figure.Quantity(cost(shown[i]), name == "frontier_energy" ? "J" : "s")} per graded query{(on[i] ? ", on the frontier" : "")}");
                 var marker = plot.Add.Marker(cost(shown[i]), shown[i].Accuracy * 100);
                 marker.Color = Figure.ColorOf(i);
                 marker.Size = on[i] ? 12 : 8;
@@ -55,7 +58,7 @@ internal sealed class FrontierFigure : IVisualization
             plot.Axes.SetLimitsX(lo - 0.1 * pad, hi + 0.3 * pad);
             plot.Axes.SetLimitsY(-5, 105);
             plot.ShowLegend(ScottPlot.Alignment.LowerRight);
-            files.Add(Figure.Save(plot, context, name));
+            files.Add(Figure.Save(plot, context, name, hover));
         }
         return Task.FromResult(new VisualizationResult(files, notes));
     }

@@ -25,6 +25,7 @@ internal sealed class RegressionFigures : IVisualization
         {
             cancellationToken.ThrowIfCancellationRequested();
             var plot = Figure.New(title, xLabel, yLabel);
+            var hover = new HoverLayer();
             var drawn = 0;
             for (var r = 0; r < context.Runs.Count; r++)
             {
@@ -49,6 +50,9 @@ internal sealed class RegressionFigures : IVisualization
                 points.LegendText = shown.Length < rows.Length
                     ? $"{run.Label} (n={rows.Length:N0}; {shown.Length:N0} drawn, a seeded sample)"
                     : Figure.Legend(run, rows.Length);
+                var ids = run.Columns.Contains(RecordColumns.ItemId.Name) ? run.Texts(RecordColumns.ItemId.Name) : null;
+                foreach (var i in shown)
+                    hover.Add(x[i], yCol[i], $"{run.Label}, {ids?[i] ?? $"row {i}"}: {x[i]:N0} tokens, {Figure.Quantity(yCol[i], UnitOf(yLabel))}");
                 var fx = rows.Select(i => x[i]).ToArray();
                 var fy = rows.Select(i => yCol[i]).ToArray();
                 if (fx.Distinct().Take(2).Count() == 2) DrawFit(plot, fx, fy, color, UnitOf(yLabel));
@@ -60,7 +64,7 @@ internal sealed class RegressionFigures : IVisualization
                 continue;
             }
             plot.ShowLegend(Alignment.UpperLeft);
-            files.Add(Figure.Save(plot, context, "regression_" + name));
+            files.Add(Figure.Save(plot, context, "regression_" + name, hover));
         }
         return Task.FromResult(new VisualizationResult(files, notes));
     }

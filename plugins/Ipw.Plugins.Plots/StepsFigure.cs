@@ -27,7 +27,8 @@ internal sealed class StepsFigure : IVisualization
                 notes.Add($"steps: {run.Label} has no agent steps (a run with --agent records them); figure skipped");
                 continue;
             }
-            files.Add(Figure.Save(Draw(run, task, notes), context, "steps_" + Figure.Slug(run.Label)));
+            var hover = new HoverLayer();
+            files.Add(Figure.Save(Draw(run, task, notes, hover), context, "steps_" + Figure.Slug(run.Label), hover));
         }
         return System.Threading.Tasks.Task.FromResult(new VisualizationResult(files, notes));
     }
@@ -95,7 +96,7 @@ internal sealed class StepsFigure : IVisualization
         return derived;
     }
 
-    private static Plot Draw(IRunView run, Shown task, List<string> notes)
+    private static Plot Draw(IRunView run, Shown task, List<string> notes, HoverLayer hover)
     {
         var t0 = task.Starts[0];
         var t1 = task.Starts.Zip(task.Durations, (s, d) => s + d).Max();
@@ -132,6 +133,9 @@ internal sealed class StepsFigure : IVisualization
             plot.YLabel("no power recorded in the task's span");
             plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericManual();
         }
+        for (var i = 0; i < task.Kinds.Length; i++)
+            hover.Add(task.Starts[i] - t0 + task.Durations[i] / 2, top * 0.9, $"step {i + 1}, {task.Kinds[i]}: {Figure.Quantity(task.Durations[i], "s")}"
+                + (task.Shares is { } sh ? $", {(sh[i] * 100).ToString("0.#", CultureInfo.InvariantCulture)} % of the task's energy" : ""));
         if (task.Shares is { } shares && task.Kinds.Length <= MaxLabels)
         {
             for (var i = 0; i < task.Kinds.Length; i++)

@@ -38,12 +38,12 @@ internal static class PlotCommand
     {
         var runs = new Argument<string[]>("runs") { Description = "run folders, sweep folders or globs", Arity = ArgumentArity.OneOrMore };
         var output = new Option<string?>("--output") { Description = "the report file (default: report.html beside the figures)" };
-        var command = new Command("report", "Write a single-file HTML report of runs: summaries, analyses, comparison and every figure embedded") { runs, output };
+        var command = new Command("report", "Write a single-file HTML report of runs: summaries, analyses, comparison and every figure inline (SVG, a title on hover over each point)") { runs, output };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var folders = AnalyzeCommand.Runs(parse.GetValue(runs)!);
             var registries = PluginLoading.Load();
-            var plots = await Plotter.RunAsync(registries, folders, null, null, "png", cancellationToken);
+            var plots = await Plotter.RunAsync(registries, folders, null, null, "svg", cancellationToken);
             var failed = Print(plots);
             var file = parse.GetValue(output) is { } o ? Path.GetFullPath(o) : Path.Combine(plots.OutputDirectory, "report.html");
             await ReportAsync(registries, plots, file, cancellationToken);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using SkiaSharp;
 
@@ -100,6 +101,16 @@ public sealed class PlotEndToEndTests : IDisposable
         Assert.StartsWith("<?xml", text);
         Assert.Contains("font-family=\"Inter\"", text);
         Assert.Contains("Energy per query vs total tokens", text);
+        // Each drawn point carries a title over it: the invisible circles sit where ScottPlot drew the points (to the
+        // tenth of a pixel it writes), one per point, each naming its run, item, tokens and energy.
+        var dots = System.Text.RegularExpressions.Regex.Matches(text, "<ellipse[^>]* cx=\"([\\d.]+)\" cy=\"([\\d.]+)\"")
+            .Select(m => (X: double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), Y: double.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture))).ToList();
+        var hovers = System.Text.RegularExpressions.Regex.Matches(text, "<circle cx=\"([\\d.]+)\" cy=\"([\\d.]+)\" r=\"6\"><title>([^<]*)</title>")
+            .Select(m => (X: double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), Y: double.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture), Title: m.Groups[3].Value)).ToList();
+        Assert.Equal(8, hovers.Count);
+        Assert.True(dots.Count >= 8, $"{dots.Count} points drawn"); // and the legend's marker
+        Assert.All(hovers, h => Assert.Contains(dots, d => Math.Abs(d.X - h.X) <= 0.06 && Math.Abs(d.Y - h.Y) <= 0.06));
+        Assert.All(hovers, h => Assert.Matches(@"^[^,:]+, [^:]+: [\d,]+ tokens, [\d.]+ [mµ]?J$", h.Title));
     }
 
     [Fact]
@@ -117,15 +128,24 @@ public sealed class PlotEndToEndTests : IDisposable
         Assert.True(report.ExitCode == 0, report.Stderr + report.Stdout);
         var html = _work.Combine("report.html");
         Assert.True(File.Exists(html));
-        var figures = Directory.GetFiles(Path.Combine(Path.GetDirectoryName(gpu)!, "..", "plots"), "*.png").Length;
+        var figures = Directory.GetFiles(Path.Combine(Path.GetDirectoryName(gpu)!, "..", "plots"), "*.svg").Length;
         Assert.True(File.Exists("/usr/bin/chromium") || Environment.GetEnvironmentVariable("IPW_CHROMIUM") is not null,
             "Chromium is not installed: .ci/run installs Debian's chromium package");
         var seen = JsonDocument.Parse(IpwProcess.RunTool("node", Path.Combine(IpwProcess.RepoRoot, "tests", "arrow-js"), "check-report.mjs", html)).RootElement;
         Assert.Equal("ipw report", seen.GetProperty("title").GetString());
-        Assert.Equal(figures, seen.GetProperty("images").GetInt32());
+        // Every figure is inline SVG drawn at its size with its shapes, titled points hover, and no id is used twice.
+        Assert.Equal(0, seen.GetProperty("images").GetInt32());
+        var svgs = seen.GetProperty("svgs").EnumerateArray().ToList();
         Assert.True(figures >= 7, $"{figures} figures");
-        Assert.Equal(figures, seen.GetProperty("loaded").GetInt32());
-        Assert.All(seen.GetProperty("sizes").EnumerateArray(), s => Assert.Equal(1000, s[1].GetInt32()));
+        Assert.Equal(figures, svgs.Count);
+        Assert.All(svgs, s => Assert.Equal([1000.0, 620.0], s.GetProperty("box").EnumerateArray().Select(v => v.GetDouble())));
+        Assert.All(svgs, s => Assert.True(s.GetProperty("drawn")[0].GetInt32() > 500 && s.GetProperty("drawn")[1].GetInt32() > 300, s.ToString()));
+        Assert.All(svgs, s => Assert.True(s.GetProperty("shapes").GetInt32() > 10, s.ToString()));
+        Assert.True(svgs.Count(s => s.GetProperty("titles").GetInt32() > 0) >= 5, seen.GetProperty("svgs").ToString());
+        var ids = seen.GetProperty("ids").EnumerateArray().Select(i => i.GetString()).ToList();
+        Assert.Equal(ids.Count, ids.Distinct().Count());
+        Assert.Matches(@"^[^,:]+, [^:]+: [\d,]+ tokens, ", seen.GetProperty("hovered").GetString());
+        Assert.Equal("0.3", seen.GetProperty("hoverOpacity").GetString());
         Assert.Contains("Comparison", seen.GetProperty("headings").EnumerateArray().Select(h => h.GetString()));
         Assert.True(seen.GetProperty("tables").GetInt32() >= 2);
         // The analyses' tables are real tables, and a click on a column sorts them by its numbers, then the other way.

@@ -9,7 +9,8 @@ namespace Ipw.Core.Analysis;
 /// <summary>
 /// A single-file HTML report: each run's summary (model, hardware, queries, energy source), its analyses' tables (real
 /// tables, sortable by a click on a column's name) and warnings, the analyses across runs, the side-by-side comparison,
-/// and every PNG figure embedded as a data URI, so the file can be mailed or archived alone.
+/// and every figure in the file itself (SVG inline, with the titles a point shows on hover; PNG as a data URI), so the
+/// file can be mailed or archived alone.
 /// </summary>
 public static class HtmlReport
 {
@@ -19,7 +20,7 @@ public static class HtmlReport
         h.Append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>ipw report</title>\n<style>")
          .Append("body{font-family:system-ui,sans-serif;margin:2em;max-width:1100px;color:#222}pre{background:#f6f6f6;padding:.8em;overflow-x:auto;font-size:12px}")
          .Append("table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:right}th:first-child,td:first-child{text-align:left}")
-         .Append("img{max-width:100%;border:1px solid #eee;margin:.5em 0}.warn{color:#a40}th{cursor:pointer;background:#f3f3f3}")
+         .Append("img,figure svg{max-width:100%;height:auto;border:1px solid #eee;margin:.5em 0}figure svg text{font-family:Inter,system-ui,sans-serif}.warn{color:#a40}th{cursor:pointer;background:#f3f3f3}")
          .Append("th[aria-sort]::after{content:' \\2195';color:#999}.note{color:#555;font-size:90%}</style>\n")
          .Append(SortScript).Append("</head><body>\n");
         h.Append("<h1>ipw report</h1>\n<p>Generated ").Append(E(DateTimeOffset.UtcNow.ToString("u", CultureInfo.InvariantCulture))).Append(" from ")
@@ -77,14 +78,18 @@ public static class HtmlReport
         }
 
         h.Append("<h2>Figures</h2>\n");
+        var figure = 0;
         foreach (var v in plots.Visualizations)
         {
             if (v.Result is null) { h.Append("<p class=\"warn\">").Append(E(v.Name)).Append(" failed: ").Append(E(v.Failure)).Append("</p>\n"); continue; }
             foreach (var file in v.Result.Files)
             {
-                var mime = file.EndsWith(".svg", StringComparison.Ordinal) ? "image/svg+xml" : "image/png";
-                h.Append("<figure><img alt=\"").Append(E(Path.GetFileNameWithoutExtension(file))).Append("\" src=\"data:").Append(mime).Append(";base64,")
-                 .Append(Convert.ToBase64String(File.ReadAllBytes(file))).Append("\"><figcaption>").Append(E(Path.GetFileName(file))).Append("</figcaption></figure>\n");
+                h.Append("<figure>");
+                if (file.EndsWith(".svg", StringComparison.Ordinal)) h.Append(InlineSvg.Of(File.ReadAllText(file), ++figure, Path.GetFileNameWithoutExtension(file)));
+                else
+                    h.Append("<img alt=\"").Append(E(Path.GetFileNameWithoutExtension(file))).Append("\" src=\"data:image/png;base64,")
+                     .Append(Convert.ToBase64String(File.ReadAllBytes(file))).Append("\">");
+                h.Append("<figcaption>").Append(E(Path.GetFileName(file))).Append("</figcaption></figure>\n");
             }
             foreach (var note in v.Result.Notes) h.Append("<p class=\"warn\">").Append(E(note)).Append("</p>\n");
         }
