@@ -84,7 +84,7 @@ internal sealed class OllamaClient : HttpInferenceClient
             }
         }
 
-        await ServerIdentity.ReadOllamaAsync(Probe, version, Model, Identity, cancellationToken).ConfigureAwait(false);
+        var shape = await ServerIdentity.ReadOllamaAsync(Probe, version, Model, Identity, cancellationToken).ConfigureAwait(false);
         var details = new Dictionary<string, string>
         {
             ["endpoint"] = Settings.Endpoint == "chat" ? "/api/chat" : "/api/generate",
@@ -94,7 +94,7 @@ internal sealed class OllamaClient : HttpInferenceClient
         if (loadSeconds is { } s && !_coldLoad) details["prepare_load_s"] = s.ToString("0.######", CultureInfo.InvariantCulture);
         if (_keepAlive is not null) details["keep_alive"] = _keepAlive;
         if (waited is { } w) details["waited_ready_s"] = w.ToString("0.###", CultureInfo.InvariantCulture);
-        return Info(details) with { ColdStart = _coldLoad };
+        return Info(details) with { ColdStart = _coldLoad, ModelShape = shape };
     }
 
     private static string? Str(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;

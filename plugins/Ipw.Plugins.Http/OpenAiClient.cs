@@ -94,8 +94,8 @@ internal sealed class OpenAiClient : HttpInferenceClient
             ["api_key"] = Http.DefaultRequestHeaders.Authorization is null ? "none" : "from environment (not recorded)",
         };
         if (waited is { } w) details["waited_ready_s"] = w.ToString("0.###", CultureInfo.InvariantCulture);
-        await ServerIdentity.ReadOpenAiAsync(Probe, _flavor, entries.First(m => m.GetProperty("id").GetString() == Model), Identity, cancellationToken).ConfigureAwait(false);
-        return Info(details);
+        var shape = await ServerIdentity.ReadOpenAiAsync(Probe, _flavor, entries.First(m => m.GetProperty("id").GetString() == Model), Identity, cancellationToken).ConfigureAwait(false);
+        return Info(details) with { ModelShape = shape };
     }
 
     protected override string ProbePath => HealthPath;

@@ -10,7 +10,7 @@ internal sealed class CostOptions
     private readonly Option<string?> _modelConfig = new("--model-config")
     {
         HelpName = "file",
-        Description = "the model's config.json (or a folder holding it, or its .gguf) for FLOPs per query; in-process engines read their own model file",
+        Description = "the model's config.json (or a folder holding it, or its .gguf) for FLOPs per query; without it, what the server says of its model (Ollama's /api/show, llama.cpp's model file or counts) or the engine's own model file",
     };
     private readonly Option<string?> _energy = new("--energy-price")
     {

@@ -45,8 +45,16 @@ public sealed class LiveLlamaServerTests(LlamaServers servers) : IClassFixture<L
         var run = Directory.GetDirectories(_work.Combine("runs")).Single();
         var log = File.ReadAllText(Path.Combine(run, "server.log"));
         Assert.Contains("listening on http://127.0.0.1:" + port, log); // llama-server's own words
-        var (summary, _) = TakeRun();
+        var (summary, rows) = TakeRun();
         Assert.Equal(4, summary.GetProperty("counts").GetProperty("ok").GetInt32());
+        // The server's own parameter count is the file's, and its FLOPs (the chroot's model path is not this machine's:
+        // the counts /v1/models gives) are 2 per weight but the input embedding's, per prompt token: a lower bound, said so.
+        var file = Ipw.Abstractions.Models.GgufFile.Read(servers.Model);
+        Assert.Equal(file.Parameters.ToString(System.Globalization.CultureInfo.InvariantCulture), summary.GetProperty("server").GetProperty("model_params").GetString());
+        var embedding = file.Tensors.Single(t => t.Name == "token_embd.weight").Elements;
+        Assert.StartsWith("llama.cpp /v1/models meta", summary.GetProperty("totals").GetProperty("flops").GetProperty("source").GetString());
+        Assert.All(rows.EnumerateArray(), row => Assert.Equal(2.0 * (file.Parameters - embedding) * row.GetProperty("input_tokens").GetInt64(),
+            row.GetProperty("flops_prefill").GetDouble()));
         var started = summary.GetProperty("launch");
         Assert.Equal("stopped by ipw", started.GetProperty("ended").GetString());
         Assert.True(started.GetProperty("ready_s").GetDouble() > 0);

@@ -114,6 +114,43 @@ public sealed class WireTranscriptEndToEndTests(ServerForCli fixture) : IClassFi
     }
 
     [Fact]
+    public void A_served_models_flops_come_from_what_the_server_says_of_it()
+    {
+        // Ollama lists the GGUF's tensors in /api/show: Llama 3.2 1B counted exactly, by hand here (16 blocks of q, k, v, o,
+        // gate, up, down, the head tied to the embedding; 32 heads of 64), for the transcript's 32 prompt tokens.
+        var (r, row, summary) = Profile(Transcript.Named("ollama/chat-stream"));
+        Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
+        const double weights = 16.0 * (2 * 2048 * 2048 + 2 * 2048 * 512 + 3 * 2048 * 8192) + 128256.0 * 2048;
+        Assert.Equal(32, Int(row, "input_tokens"));
+        Assert.Equal(2 * weights * 32 + 2.0 * 16 * 2048 * 32 * 33, row.GetProperty("flops_prefill").GetDouble());
+        var output = (double)Int(row, "output_tokens")!;
+        Assert.Equal(2 * weights * output + 2.0 * 16 * 2048 * ((32 + output) * (33 + output) - 32 * 33), row.GetProperty("flops_decode").GetDouble());
+        Assert.Equal("Ollama /api/show tensors (llama)", summary.GetProperty("totals").GetProperty("flops").GetProperty("source").GetString());
+        Directory.Delete(_work.Combine("runs"), recursive: true);
+
+        // llama.cpp's /v1/models gives only counts (its /props names a file not on this machine): a lower bound, said so.
+        var (r2, row2, summary2) = Profile(Transcript.Named("llamacpp/props-and-health"), null, "--wait-ready", "20s");
+        Assert.True(r2.ExitCode == 0, r2.Stderr + r2.Stdout);
+        var flops = summary2.GetProperty("totals").GetProperty("flops");
+        Assert.StartsWith("llama.cpp /v1/models meta", flops.GetProperty("source").GetString());
+        Assert.Equal(2.0 * (1_235_814_400 - 128_256L * 2048) * Int(row2, "input_tokens")!.Value, row2.GetProperty("flops_prefill").GetDouble());
+        Directory.Delete(_work.Combine("runs"), recursive: true);
+
+        // Where /props names a GGUF this machine can read (the server runs here), its tensors are counted exactly.
+        Server.Behaviour = new Behaviour();
+        var r3 = IpwProcess.Run(_work.Path, ["profile", "--client", "llamacpp", "--client-base-url", new Uri(Server.BaseUrl, "v1").ToString(),
+            "--max-queries", "2", "--max-tokens", "8", "--warmup", "0", "--baseline", "0", "--output-dir", "runs", "--progress", "none"]);
+        Assert.True(r3.ExitCode == 0, r3.Stderr + r3.Stdout);
+        var run = Directory.GetDirectories(_work.Combine("runs")).Single();
+        using var served = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "summary.json")));
+        var path = served.RootElement.GetProperty("server").GetProperty("model_path").GetString()!;
+        var shape = Ipw.Abstractions.Models.ModelShape.FromGguf(Ipw.Abstractions.Models.GgufFile.Read(path));
+        Assert.Equal($"llama.cpp /props model_path: GGUF tensors of {Path.GetFileName(path)}", served.RootElement.GetProperty("totals").GetProperty("flops").GetProperty("source").GetString());
+        foreach (var row3 in ArrowJs.Read(Path.Combine(run, "data-00000-of-00001.arrow")).GetProperty("rows").EnumerateArray())
+            Assert.Equal(shape.PrefillFlops(Int(row3, "input_tokens")!.Value), row3.GetProperty("flops_prefill").GetDouble());
+    }
+
+    [Fact]
     public void A_server_still_loading_is_waited_for()
     {
         var t = Transcript.Named("llamacpp/props-and-health");

@@ -62,7 +62,7 @@ public sealed partial class InferenceServer : IAsyncDisposable
     public static async Task<InferenceServer> StartAsync(int port = 0)
     {
         var engine = new LlamaSharpClient(new ClientOptions(null, null, new Dictionary<string, string> { ["threads"] = "1", ["context_size"] = "16384" }));
-        await engine.PrepareAsync(CancellationToken.None);
+        var engineInfo = await engine.PrepareAsync(CancellationToken.None);
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -89,7 +89,7 @@ public sealed partial class InferenceServer : IAsyncDisposable
             }
             await next(ctx);
         });
-        ServerInfoRoutes.Map(app, ModelName);
+        ServerInfoRoutes.Map(app, ModelName, engineInfo.Details["path"]);
         app.MapGet("/v1/models", () => Results.Json(new { @object = "list", data = new[] { new { id = ModelName, @object = "model", owned_by = "ipw-test" } } }));
         app.MapPost("/v1/chat/completions", ctx => server!.OpenAiAsync(ctx, chat: true));
         app.MapPost("/v1/completions", ctx => server!.OpenAiAsync(ctx, chat: false));

@@ -9,7 +9,8 @@ internal static class ServerInfoRoutes
 {
     public const string Version = "0.0.0-ipw-test";
 
-    public static void Map(WebApplication app, string model)
+    /// <param name="modelPath">The GGUF the engine serves: llama.cpp's <c>/props</c> names its model file by its path.</param>
+    public static void Map(WebApplication app, string model, string modelPath)
     {
         app.MapGet("/health", () => Results.Json(new { status = "ok" }));
         app.MapGet("/version", () => Results.Json(new { version = Version }));
@@ -17,7 +18,7 @@ internal static class ServerInfoRoutes
         {
             default_generation_settings = new { n_ctx = 16384, model = model },
             total_slots = 1,
-            model_path = model + ".gguf",
+            model_path = modelPath,
             build_info = "b0-ipw-test",
         }));
         app.MapGet("/", () => Results.Text("Ollama is running"));

@@ -210,6 +210,10 @@ public sealed record ClientInfo(string Model, IReadOnlyDictionary<string, string
     /// <summary>The first query pays a cold start the user asked to measure (e.g. Ollama's <c>cold_load=true</c>):
     /// a warm-up query would spend it, so the profiler refuses one.</summary>
     public bool ColdStart { get; init; }
+
+    /// <summary>The served model's shape for FLOPs, where the service says it (Ollama's <c>/api/show</c> tensors,
+    /// llama.cpp's model file or parameter count); null when it does not. <c>--model-config</c> takes precedence.</summary>
+    public Models.ModelShape? ModelShape { get; init; }
 }
 
 /// <summary>An inference service or in-process engine.</summary>

@@ -171,7 +171,7 @@ public static class RecordColumns
         "`--energy-price` (per kWh) times `energy_j`, plus `--price-in`/`--price-out` (per million tokens) times the tokens; null when nothing is priced or a priced part is not measured");
     /// <summary>The FLOPs of prefilling the query's input tokens.</summary>
     public static readonly RecordColumn<double?> FlopsPrefill = Float("flops_prefill", "FLOP", RecordStage.Cost,
-        "FLOPs of the prompt's prefill from the model's shape (`--model-config`, or the engine's model file): 2 per weight per token plus attention over the context; every input token counted, cached or not; null without a shape");
+        "FLOPs of the prompt's prefill from the model's shape (`--model-config`, what the server says of its model, or the engine's model file; summary.json's `totals.flops.source` says which): 2 per weight per token plus attention over the context; every input token counted, cached or not; null without a shape");
     /// <summary>The FLOPs of decoding the query's output tokens.</summary>
     public static readonly RecordColumn<double?> FlopsDecode = Float("flops_decode", "FLOP", RecordStage.Cost,
         "FLOPs of decoding the output tokens after the prompt, by the same count; null without a shape");

@@ -4,8 +4,9 @@ using Ipw.Abstractions.Models;
 namespace Ipw.Core.Costs;
 
 /// <summary>Finds the model's shape for FLOPs (<see cref="ModelShape"/>): <c>--model-config</c> where given (a config.json,
-/// a folder holding one, or a .gguf), else the model file an in-process engine loaded (its <c>path</c> detail: a .gguf,
-/// or a folder with config.json); none for a served model without <c>--model-config</c>.</summary>
+/// a folder holding one, or a .gguf), else what the service said of its model (<see cref="ClientInfo.ModelShape"/>),
+/// else the model file an in-process engine loaded (its <c>path</c> detail: a .gguf, or a folder with config.json);
+/// none when nothing says.</summary>
 public static class ModelShapes
 {
     /// <exception cref="UserError">The <c>--model-config</c> given cannot be read.</exception>
@@ -22,6 +23,7 @@ public static class ModelShapes
                 throw new UserError($"--model-config {modelConfig}: {e.Message}");
             }
         }
+        if (info.ModelShape is { } served) return served;
         if (info.Details.GetValueOrDefault("path") is not { } path) return null;
         try
         {
