@@ -65,7 +65,7 @@ internal static class ExportBench
                 RecordColumns.E2eLatencyS.With(e2e),
                 RecordColumns.ItlS.With(gaps),
                 RecordColumns.EnergyJ.With(energy),
-                RecordColumns.EnergyJByDevice.With(energy is { } e ? [e] : null),
+                RecordColumns.EnergyByDevice.With(energy is { } e ? [new DeviceEnergy("gpu0", e, null, null)] : null),
                 RecordColumns.Correct.With(rng.NextDouble() < 0.5)));
             if (batch.Count == 2048) { run.Append(batch); batch.Clear(); }
         }

@@ -82,7 +82,7 @@ public sealed class ExportTests(ExportRun run) : IClassFixture<ExportRun>
             Assert.Equal("TIMESTAMP WITH TIME ZONE", types["started_at"]);
             Assert.Equal("DOUBLE[]", types["itl_s"]);
             Assert.Equal("DOUBLE", types["energy_j"]); // typed although missing in every row
-            Assert.Equal("DOUBLE[]", types["energy_j_by_device"]);
+            Assert.Equal("STRUCT(\"device\" VARCHAR, \"energy_j\" DOUBLE, \"active_energy_j\" DOUBLE, \"avg_power_w\" DOUBLE)[]", types["energy_by_device"]);
             Assert.Equal("BIGINT", types["cached_input_tokens"]);
         }
         if (format == "jsonl") Assert.Equal("DOUBLE[]", types["itl_s"]);

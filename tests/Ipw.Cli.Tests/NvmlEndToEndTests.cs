@@ -79,13 +79,26 @@ public sealed class NvmlEndToEndTests : IDisposable
             Assert.Equal(watts[d], counters[d].GetProperty("idle_before_w").GetDouble(), watts[d] * 0.05);
             Assert.Equal(counters[d].GetProperty("idle_before_w").GetDouble(), idleBefore[d]);
         }
-        foreach (var row in ArrowJs.Read(Path.Combine(run, "data-00000-of-00001.arrow")).GetProperty("rows").EnumerateArray())
+        var rows = ArrowJs.Read(Path.Combine(run, "data-00000-of-00001.arrow")).GetProperty("rows").EnumerateArray().ToList();
+        // Exported, DuckDB reads the same named entries: a Parquet list of structs, and JSON Lines' arrays of objects.
+        foreach (var format in new[] { "parquet", "jsonl" })
+        {
+            var export = IpwProcess.Run(_work.Path, ["export", run, "--format", format, "--columns", "energy_by_device", "-o", "devices." + format]);
+            Assert.True(export.ExitCode == 0, export.Stderr);
+            var read = DuckDb.Read(_work.Combine("devices." + format), format).GetProperty("rows").EnumerateArray().ToList();
+            Assert.Equal(rows.Count, read.Count);
+            for (var i = 0; i < rows.Count; i++)
+                Assert.Equal(rows[i].GetProperty("energy_by_device").GetRawText(), read[i].GetProperty("energy_by_device").GetRawText());
+        }
+        foreach (var row in rows)
         {
             Assert.Equal(string.Join("+", devices), row.GetProperty("energy_source").GetString());
-            var shares = row.GetProperty("energy_j_by_device").EnumerateArray().Select(v => v.GetDouble()).ToList();
-            var active = row.GetProperty("active_energy_j_by_device").EnumerateArray().Select(v => v.GetDouble()).ToList();
-            var power = row.GetProperty("avg_power_w_by_device").EnumerateArray().Select(v => v.GetDouble()).ToList();
-            // The lists add up to the totals exactly, device order as in summary.json.
+            var entries = row.GetProperty("energy_by_device").EnumerateArray().ToList();
+            // Each device named as its source names it, in summary.json's order; the parts add up to the totals exactly.
+            Assert.Equal(counters.Select(c => c.GetProperty("device").GetString()), entries.Select(e => e.GetProperty("device").GetString()));
+            var shares = entries.Select(e => e.GetProperty("energy_j").GetDouble()).ToList();
+            var active = entries.Select(e => e.GetProperty("active_energy_j").GetDouble()).ToList();
+            var power = entries.Select(e => e.GetProperty("avg_power_w").GetDouble()).ToList();
             Assert.Equal(row.GetProperty("energy_j").GetDouble(), shares[0] + shares[1]);
             Assert.Equal(row.GetProperty("active_energy_j").GetDouble(), active[0] + active[1]);
             Assert.Equal(row.GetProperty("avg_power_w").GetDouble(), power[0] + power[1]);

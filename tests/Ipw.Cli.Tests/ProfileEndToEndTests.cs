@@ -80,6 +80,15 @@ public sealed class ProfileEndToEndTests(TwentyQueryRun run) : IClassFixture<Twe
         {
             var feature = features.GetProperty(field.GetProperty("name").GetString()!);
             var type = field.GetProperty("type").GetString();
+            if (type!.StartsWith("List<Struct<", StringComparison.Ordinal))
+            {
+                // A named per-device list: datasets' list feature ([{...}]) of the entry's fields, each a Value.
+                var entry = Assert.Single(feature.EnumerateArray().ToList());
+                Assert.Equal(["device:string", "energy_j:float64", "active_energy_j:float64", "avg_power_w:float64"],
+                    entry.EnumerateObject().Select(p => $"{p.Name}:{p.Value.GetProperty("dtype").GetString()}"));
+                Assert.Equal("List<Struct<{device:Utf8, energy_j:Float64, active_energy_j:Float64, avg_power_w:Float64}>>", type);
+                continue;
+            }
             if (type == "List<Float64>")
             {
                 // A per-device list: a Sequence (datasets 2.x to 4.x) of float64 values.

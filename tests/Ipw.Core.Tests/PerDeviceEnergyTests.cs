@@ -72,21 +72,23 @@ public class PerDeviceEnergyTests
             Assert.Equal(e.WindowJ, e.WindowJByCounter[0] + e.WindowJByCounter[1]);
         }
 
-        // Through the data file: the finaliser rewrites the per-device lists with the final values.
+        // Through the data file: the finaliser rewrites each device's entry with the final values, its name kept.
         var finaliser = new ActiveEnergyFinaliser();
         foreach (var e in drained) finaliser.Add(e);
         finaliser.Close(new IdleSummary(before, after), a);
         var rows = drained.Select(e => QueryRecord.Of(RecordColumns.EnergyJ.With(e.ShareJ), RecordColumns.EnergyQuality.With("ok"),
-            RecordColumns.EnergyMethod.With("overlap-share"))).ToList();
+            RecordColumns.EnergyMethod.With("overlap-share"),
+            RecordColumns.EnergyByDevice.With(DeviceParts.Of(["gpu0", "package-0"], e.ShareJByCounter, null, [100, 20])))).ToList();
         var batch = finaliser.Rewrite(RecordSchema.Layout.Batch(rows));
         var energy = (DoubleArray)batch.Column(RecordColumns.EnergyJ.Name);
         var active = (DoubleArray)batch.Column(RecordColumns.ActiveEnergyJ.Name);
-        var energyBy = (ListArray)batch.Column(RecordColumns.EnergyJByDevice.Name);
-        var activeBy = (ListArray)batch.Column(RecordColumns.ActiveEnergyJByDevice.Name);
+        var byDevice = RecordReader.Rows(batch, [RecordColumns.EnergyByDevice]).Select(r => r.Get(RecordColumns.EnergyByDevice)!).ToList();
         for (var i = 0; i < Queries.Length; i++)
         {
-            var shares = Values(energyBy, i);
-            var actives = Values(activeBy, i);
+            Assert.Equal(["gpu0", "package-0"], byDevice[i].Select(d => d.Device));
+            Assert.Equal([100.0, 20.0], byDevice[i].Select(d => d.AvgPowerW!.Value)); // the window's power, kept
+            var shares = byDevice[i].Select(d => d.EnergyJ!.Value).ToArray();
+            var actives = byDevice[i].Select(d => d.ActiveEnergyJ!.Value).ToArray();
             Assert.Equal(energy.GetValue(i), shares[0] + shares[1]);
             Assert.Equal(active.GetValue(i), actives[0] + actives[1]);
             var seconds = (Queries[i].End - Queries[i].Start) / 1000;
@@ -94,11 +96,5 @@ public class PerDeviceEnergyTests
                 Assert.True(Math.Abs(actives[d] - QueryW[d] * seconds) <= 0.01 * QueryW[d] * seconds,
                     $"query {i} device {d}: active {actives[d]:F3} J, truth {QueryW[d] * seconds:F3} J ({method})");
         }
-    }
-
-    private static double[] Values(ListArray list, int row)
-    {
-        var slice = (DoubleArray)list.GetSlicedValues(row);
-        return Enumerable.Range(0, slice.Length).Select(k => slice.GetValue(k)!.Value).ToArray();
     }
 }

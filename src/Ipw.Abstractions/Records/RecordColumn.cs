@@ -13,7 +13,17 @@ public enum ColumnType
     Bool,
     /// <summary>A list of 64-bit floats (Arrow list&lt;double&gt;, HF <c>Sequence</c> of "float64"): one value per device.</summary>
     Float64List,
+    /// <summary>One entry per device, named (Arrow list&lt;struct&lt;device: utf8, energy_j, active_energy_j,
+    /// avg_power_w: double&gt;&gt;, HF a list of those fields): <see cref="DeviceEnergy"/>.</summary>
+    DeviceList,
 }
+
+/// <summary>One device's part of a query's energy (<see cref="RecordColumns.EnergyByDevice"/>).</summary>
+/// <param name="Device">The device as its energy source names it: <c>gpu0</c>, <c>gpu1</c>, <c>package-0</c>, <c>dram</c>, ...</param>
+/// <param name="EnergyJ">The query's share of the device's energy; null when not measured.</param>
+/// <param name="ActiveEnergyJ">That share above the device's own idle power; null without a baseline.</param>
+/// <param name="AvgPowerW">The device's average power over the query's window; null where the window is too short.</param>
+public sealed record DeviceEnergy(string Device, double? EnergyJ, double? ActiveEnergyJ, double? AvgPowerW);
 
 /// <summary>The stage of a query's measurement that produces a column. Stages run in this order, once per query, and a
 /// column is written only by its own stage; the record is complete when the last stage has run.</summary>
@@ -71,8 +81,8 @@ public abstract class RecordColumn
     public override string ToString() => Name;
 }
 
-/// <summary>A column whose values are <typeparamref name="T"/>: <c>string?</c>, <c>long?</c>, <c>double?</c>, <c>bool?</c> or
-/// <c>IReadOnlyList&lt;double&gt;?</c>.</summary>
+/// <summary>A column whose values are <typeparamref name="T"/>: <c>string?</c>, <c>long?</c>, <c>double?</c>, <c>bool?</c>,
+/// <c>IReadOnlyList&lt;double&gt;?</c> or <c>IReadOnlyList&lt;DeviceEnergy&gt;?</c>.</summary>
 public sealed class RecordColumn<T> : RecordColumn
 {
     internal RecordColumn(int ordinal, string name, ColumnType type, string? unit, RecordStage stage, string description)

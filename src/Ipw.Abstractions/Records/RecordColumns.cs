@@ -184,15 +184,10 @@ public static class RecordColumns
     public static readonly RecordColumn<double?> MaxPowerW = Float("max_power_w", "W", RecordStage.Telemetry, "highest sampled power in the window: each device's highest reading, summed");
     /// <summary>Why there is no power value.</summary>
     public static readonly RecordColumn<string?> PowerMissingReason = Text("power_missing_reason", RecordStage.Energy, "why `avg_power_w` is null");
-    /// <summary>The query's share of each device's energy.</summary>
-    public static readonly RecordColumn<IReadOnlyList<double>?> EnergyJByDevice = FloatList("energy_j_by_device", "J", RecordStage.Energy,
-        "the query's share of each energy counter's energy, in the order of summary.json's `energy.by_counter` (and of `energy_source`): they add up to `energy_j`");
-    /// <summary>Each device's energy above its own idle power.</summary>
-    public static readonly RecordColumn<IReadOnlyList<double>?> ActiveEnergyJByDevice = FloatList("active_energy_j_by_device", "J", RecordStage.Energy,
-        "each counter's share above that counter's own idle power (its baseline): they add up to `active_energy_j`");
-    /// <summary>Each device's average power over the window.</summary>
-    public static readonly RecordColumn<IReadOnlyList<double>?> AvgPowerWByDevice = FloatList("avg_power_w_by_device", "W", RecordStage.Energy,
-        "each counter's average power over the query's window (null where `avg_power_w` is): they add up to `avg_power_w`");
+    /// <summary>The query's energy device by device, each named.</summary>
+    public static readonly RecordColumn<IReadOnlyList<DeviceEnergy>?> EnergyByDevice = Add<IReadOnlyList<DeviceEnergy>?>("energy_by_device",
+        ColumnType.DeviceList, "J", RecordStage.Energy,
+        "the query's energy device by device, one entry per energy counter in the order of summary.json's `energy.by_counter`: `device` (as its source names it: `gpu0`, `gpu1`, `package-0`, `dram`, ...), `energy_j` (its share of that device's energy; they add up to `energy_j`), `active_energy_j` (above that device's own idle power; they add up to `active_energy_j`), `avg_power_w` (its average power over the window; they add up to `avg_power_w`, null where it is); null without energy");
     /// <summary>Accelerator memory in use.</summary>
     public static readonly RecordColumn<long?> GpuMemoryUsedBytes = Int("gpu_memory_used_bytes", "bytes", RecordStage.Telemetry, "accelerator memory in use, max in the window, summed over devices");
     /// <summary>The hottest device temperature in the window.</summary>

@@ -136,6 +136,8 @@ public sealed class ActiveEnergyFinaliser
         var method = (StringArray)batch.Column(RecordColumns.EnergyMethod.Name);
         var input = (Int64Array)batch.Column(RecordColumns.InputTokens.Name);
         var output = (Int64Array)batch.Column(RecordColumns.OutputTokens.Name);
+        // Each device's entry keeps its name and average power; its share and active energy become final.
+        var devices = Runs.RecordReader.Rows(batch, [RecordColumns.EnergyByDevice]);
         for (var i = 0; i < batch.Length; i++, _rewritten++)
         {
             if (_rewritten >= _entries.Count) throw new InvalidOperationException($"the data file holds more rows than the {_entries.Count} records noted");
@@ -147,16 +149,15 @@ public sealed class ActiveEnergyFinaliser
                 RecordColumns.CostUsd.With(Pricing?.Cost(energy, input.GetValue(i), output.GetValue(i))),
                 RecordColumns.Co2eG.With(Pricing?.Co2eG(energy)),
                 RecordColumns.EnergyJ.With(energy),
-                RecordColumns.EnergyJByDevice.With(_shareByDevice[_rewritten]),
-                RecordColumns.ActiveEnergyJByDevice.With(_activeByDevice[_rewritten]),
+                RecordColumns.EnergyByDevice.With(DeviceParts.Rewrite(devices[i].Get(RecordColumns.EnergyByDevice), _shareByDevice[_rewritten], _activeByDevice[_rewritten])),
                 RecordColumns.EnergyMethod.With(Fitted is not null && !double.IsNaN(share) ? "fitted" : method.GetString(i)),
                 RecordColumns.ActiveEnergyJ.With(double.IsNaN(active) ? null : active),
                 RecordColumns.ActiveEnergyJErr.With(double.IsNaN(error) ? null : error),
                 RecordColumns.EnergyQuality.With(Quality(quality.GetString(i), double.IsNaN(active)))));
         }
         return Runs.RecordSchema.ReplaceColumns(batch, rows,
-            [RecordColumns.EnergyJ, RecordColumns.EnergyJByDevice, RecordColumns.EnergyMethod, RecordColumns.ActiveEnergyJ,
-                RecordColumns.ActiveEnergyJByDevice, RecordColumns.ActiveEnergyJErr, RecordColumns.EnergyQuality, RecordColumns.CostUsd, RecordColumns.Co2eG]);
+            [RecordColumns.EnergyJ, RecordColumns.EnergyByDevice, RecordColumns.EnergyMethod, RecordColumns.ActiveEnergyJ,
+                RecordColumns.ActiveEnergyJErr, RecordColumns.EnergyQuality, RecordColumns.CostUsd, RecordColumns.Co2eG]);
     }
 
     private string? Quality(string? live, bool noActive)

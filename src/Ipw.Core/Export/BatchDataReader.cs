@@ -59,8 +59,8 @@ internal sealed class BatchDataReader(IReadOnlyList<ExportColumn> columns, IEnum
         ? ExportColumn.Double(_arrays[ordinal], _row) is null
         : _arrays[ordinal].IsNull(_row);
 
-    public override string GetString(int ordinal) => (columns[ordinal].Kind == CellKind.DoubleList
-        ? ExportColumn.ListJson(_arrays[ordinal], _row)
+    public override string GetString(int ordinal) => (columns[ordinal].Kind is CellKind.DoubleList or CellKind.EntryList
+        ? ExportColumn.ListJson(_arrays[ordinal], _row, columns[ordinal].Kind)
         : ExportColumn.Text(_arrays[ordinal], _row)) ?? throw Missing(ordinal);
 
     public override long GetInt64(int ordinal) => ExportColumn.Int(_arrays[ordinal], _row) ?? throw Missing(ordinal);

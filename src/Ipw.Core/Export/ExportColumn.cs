@@ -15,6 +15,8 @@ internal enum CellKind
     Double,
     Bool,
     DoubleList,
+    /// <summary>A list of entries with named text and number fields (<c>energy_by_device</c>).</summary>
+    EntryList,
 }
 
 /// <summary>
@@ -24,6 +26,9 @@ internal enum CellKind
 /// </summary>
 internal sealed record ExportColumn(string Name, CellKind Kind, int Index)
 {
+    /// <summary>An entry list's fields, in order: name, and whether it is text (else a double).</summary>
+    public IReadOnlyList<(string Name, bool IsText)>? EntryFields { get; init; }
+
     /// <summary>Text columns that hold a wall-clock time (ISO 8601, as <see cref="RecordColumns.StartedAt"/> is written):
     /// Parquet, which has a timestamp type, gets them as one; CSV and JSON Lines keep the text as it is.</summary>
     public bool IsTimestamp => Kind == CellKind.Text && Name == RecordColumns.StartedAt.Name;
@@ -43,7 +48,10 @@ internal sealed record ExportColumn(string Name, CellKind Kind, int Index)
             if (columns.Any(c => c.Name == name)) throw new UserError($"column '{name}' is named twice");
             var type = schema.FieldsList[index].DataType;
             var kind = KindOf(type) ?? throw new UserError($"{dataPath}: column '{name}' is of Arrow type {type.Name}, which ipw export does not write");
-            columns.Add(new ExportColumn(name, kind, index));
+            columns.Add(new ExportColumn(name, kind, index)
+            {
+                EntryFields = type is ListType { ValueDataType: StructType entry } ? entry.Fields.Select(f => (f.Name, f.DataType is StringType)).ToArray() : null,
+            });
         }
         return columns;
     }
@@ -54,6 +62,7 @@ internal sealed record ExportColumn(string Name, CellKind Kind, int Index)
         switch (Kind)
         {
             case CellKind.DoubleList: WriteList(json, array, row); return;
+            case CellKind.EntryList: WriteEntries(json, array, row); return;
             case CellKind.Text when Text(array, row) is { } text: json.WriteStringValue(text); return;
             case CellKind.Int when Int(array, row) is { } number: json.WriteNumberValue(number); return;
             case CellKind.Double when Double(array, row) is { } value: json.WriteNumberValue(value); return;
@@ -69,6 +78,7 @@ internal sealed record ExportColumn(string Name, CellKind Kind, int Index)
         DoubleType => CellKind.Double,
         BooleanType => CellKind.Bool,
         ListType { ValueDataType: DoubleType } => CellKind.DoubleList,
+        ListType { ValueDataType: StructType entry } when entry.Fields.All(f => f.DataType is StringType or DoubleType) => CellKind.EntryList,
         _ => null,
     };
 
@@ -121,12 +131,44 @@ internal sealed record ExportColumn(string Name, CellKind Kind, int Index)
         json.WriteEndArray();
     }
 
+    /// <summary>Writes the list of entries in <paramref name="row"/> as a JSON array of objects, each field by its name
+    /// (a missing value as null), or null.</summary>
+    public static void WriteEntries(Utf8JsonWriter json, IArrowArray array, int row)
+    {
+        var list = (ListArray)array;
+        if (list.IsNull(row))
+        {
+            json.WriteNullValue();
+            return;
+        }
+        var entries = (StructArray)list.Values;
+        var fields = ((StructType)entries.Data.DataType).Fields;
+        json.WriteStartArray();
+        for (var k = list.ValueOffsets[row]; k < list.ValueOffsets[row] + list.GetValueLength(row); k++)
+        {
+            json.WriteStartObject();
+            for (var f = 0; f < fields.Count; f++)
+            {
+                json.WritePropertyName(fields[f].Name);
+                if (Text(entries.Fields[f], k) is { } text) json.WriteStringValue(text);
+                else if (Double(entries.Fields[f], k) is { } value) json.WriteNumberValue(value);
+                else json.WriteNullValue();
+            }
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+    }
+
     /// <summary>The list in <paramref name="row"/> as JSON text (for CSV), or null when it is missing.</summary>
-    public static string? ListJson(IArrowArray array, int row)
+    public static string? ListJson(IArrowArray array, int row, CellKind kind)
     {
         if (array.IsNull(row)) return null;
         var buffer = new ArrayBufferWriter<byte>(256);
-        using (var json = new Utf8JsonWriter(buffer)) WriteList(json, array, row);
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            if (kind == CellKind.EntryList) WriteEntries(json, array, row);
+            else WriteList(json, array, row);
+        }
         return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 

@@ -32,6 +32,7 @@ internal abstract class ParquetColumn
         CellKind.Int => new Values<long>(new DataField<long?>(column.Name), (a, i, _) => ExportColumn.Int(a, i)),
         CellKind.Double => new Values<double>(new DataField<double?>(column.Name), (a, i, _) => ExportColumn.Double(a, i)),
         CellKind.Bool => new Values<bool>(new DataField<bool?>(column.Name), (a, i, _) => ExportColumn.Bool(a, i)),
+        CellKind.EntryList => new EntryLists(column.Name, column.EntryFields!),
         _ => new DoubleLists(column.Name),
     };
 
@@ -121,6 +122,89 @@ internal abstract class ParquetColumn
                 .ConfigureAwait(false);
             _values.Clear();
             _definitions.Clear();
+            _repetitions.Clear();
+            Bytes = 0;
+        }
+    }
+
+    /// <summary>A list of entries (<c>energy_by_device</c>): an optional LIST of optional structs of optional text and
+    /// double fields, each field a leaf column with the list's repetition levels. Parquet.Net writes text leaves from
+    /// their values alone (a null text is a missing list there), so an empty list is written as a missing one: ipw's
+    /// writer never stores an empty one.</summary>
+    private sealed class EntryLists : ParquetColumn
+    {
+        // Definition levels of optional group (LIST) > repeated group > optional struct > optional leaf.
+        private const int MissingList = 0, MissingField = 3, Present = 4;
+        private readonly DataField[] _leaves;
+        private readonly List<string?>[] _texts;
+        private readonly List<double>[] _numbers;
+        private readonly List<int>[] _definitions;
+        private readonly List<int> _repetitions = [];
+
+        public EntryLists(string name, IReadOnlyList<(string Name, bool IsText)> fields)
+        {
+            _leaves = fields.Select(f => f.IsText ? (DataField)new DataField<string>(f.Name, nullable: true) : new DataField<double?>(f.Name)).ToArray();
+            _texts = fields.Select(_ => new List<string?>()).ToArray();
+            _numbers = fields.Select(_ => new List<double>()).ToArray();
+            _definitions = fields.Select(_ => new List<int>()).ToArray();
+            Field = new ListField(name, new StructField("element", _leaves));
+        }
+
+        public override Field Field { get; }
+
+        public override void Add(IArrowArray array, int rows, long firstRow)
+        {
+            var list = (ListArray)array;
+            var entries = (StructArray)list.Values;
+            for (var i = 0; i < rows; i++)
+            {
+                var length = list.IsNull(i) ? 0 : list.GetValueLength(i);
+                if (length == 0)
+                {
+                    _repetitions.Add(0);
+                    for (var f = 0; f < _leaves.Length; f++)
+                    {
+                        _definitions[f].Add(MissingList);
+                        if (_leaves[f] is DataField<string>) _texts[f].Add(null);
+                    }
+                    continue;
+                }
+                for (var k = list.ValueOffsets[i]; k < list.ValueOffsets[i] + length; k++)
+                {
+                    _repetitions.Add(k == list.ValueOffsets[i] ? 0 : 1);
+                    for (var f = 0; f < _leaves.Length; f++)
+                    {
+                        if (_leaves[f] is DataField<string>)
+                        {
+                            var text = ExportColumn.Text(entries.Fields[f], k);
+                            _texts[f].Add(text);
+                            Bytes += text?.Length ?? 0;
+                        }
+                        else if (ExportColumn.Double(entries.Fields[f], k) is { } v)
+                        {
+                            _numbers[f].Add(v);
+                            _definitions[f].Add(Present);
+                            Bytes += 8;
+                        }
+                        else _definitions[f].Add(MissingField);
+                    }
+                }
+            }
+        }
+
+        public override async Task WriteAsync(ParquetRowGroupWriter group, CancellationToken cancellationToken)
+        {
+            var repetitions = _repetitions.ToArray();
+            for (var f = 0; f < _leaves.Length; f++)
+            {
+                if (_leaves[f] is DataField<string>) await group.WriteAsync(_leaves[f], _texts[f]!, repetitions).ConfigureAwait(false);
+                else
+                    await group.WriteAllPartsAsync<double>(_leaves[f], _numbers[f].ToArray(), _definitions[f].ToArray(), repetitions, cancellationToken)
+                        .ConfigureAwait(false);
+                _texts[f].Clear();
+                _numbers[f].Clear();
+                _definitions[f].Clear();
+            }
             _repetitions.Clear();
             Bytes = 0;
         }

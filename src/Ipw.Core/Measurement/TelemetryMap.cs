@@ -29,6 +29,10 @@ internal sealed class TelemetryMap
     /// <summary>The session's additive cumulative energy metrics (what totals and attribution sum).</summary>
     public IReadOnlyList<int> EnergyMetrics { get; }
 
+    /// <summary>Each energy metric's device, as its source names it (<c>gpu0</c>, <c>package-0</c>, ...), in the order of
+    /// <see cref="EnergyMetrics"/>; a device two sources both name is told apart by its source (<c>nvml:gpu0</c>).</summary>
+    public IReadOnlyList<string> EnergyDevices { get; }
+
     /// <summary>How each energy metric's counter publishes (its period, where its source learned one).</summary>
     public IReadOnlyList<CounterClock> EnergyClocks { get; }
 
@@ -52,6 +56,8 @@ internal sealed class TelemetryMap
             && (m.Info.Device.StartsWith("gpu", StringComparison.Ordinal) || m.Info.Device.Contains("/gpu", StringComparison.Ordinal))).Select(m => m.Index).ToArray();
 
         EnergyClocks = EnergyMetrics.Select(i => CounterClock.Of(metrics[i].Info)).ToArray();
+        var devices = EnergyMetrics.Select(i => metrics[i].Info.Device).ToList();
+        EnergyDevices = EnergyMetrics.Select((i, k) => devices.Count(d => d == devices[k]) > 1 ? $"{metrics[i].Source}:{devices[k]}" : devices[k]).ToArray();
         EnergySource = string.Join("+", EnergyMetrics.Select(i => $"{metrics[i].Source}:{metrics[i].Info.Device}").Distinct());
         EnergyMissingReason = EnergyMetrics.Count > 0 ? null : Reason(session.Reports, MetricKind.Energy, "energy counter");
         EnergyStatus = EnergyMissingReason is null ? $"energy from {EnergySource}"

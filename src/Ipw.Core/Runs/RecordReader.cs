@@ -87,6 +87,17 @@ internal static class RecordReader
         return cells.Select(c => new QueryRecord(c)).ToList();
     }
 
+    /// <summary>A device list's entries (<see cref="DeviceEnergy"/>), its fields found by name.</summary>
+    private static DeviceEnergy[] Devices(StructArray entries, int start, int length)
+    {
+        var type = (Apache.Arrow.Types.StructType)entries.Data.DataType;
+        IArrowArray? Field(string name) => type.GetFieldIndex(name) is var k and >= 0 ? entries.Fields[k] : null;
+        var (device, energy, active, power) = (Field("device") as StringArray, Field("energy_j") as DoubleArray,
+            Field("active_energy_j") as DoubleArray, Field("avg_power_w") as DoubleArray);
+        return Enumerable.Range(start, length)
+            .Select(k => new DeviceEnergy(device?.GetString(k) ?? "", energy?.GetValue(k), active?.GetValue(k), power?.GetValue(k))).ToArray();
+    }
+
     private static object? Value(IArrowArray array, int i) => array switch
     {
         _ when array.IsNull(i) => null,
@@ -96,6 +107,7 @@ internal static class RecordReader
         BooleanArray b => b.GetValue(i),
         ListArray { Values: DoubleArray values } list => Enumerable.Range(list.ValueOffsets[i], list.GetValueLength(i))
             .Select(k => values.GetValue(k) ?? double.NaN).ToArray(),
+        ListArray { Values: StructArray entries } list => Devices(entries, list.ValueOffsets[i], list.GetValueLength(i)),
         _ => null,
     };
 }

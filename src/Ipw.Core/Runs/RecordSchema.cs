@@ -88,6 +88,63 @@ internal sealed class DoubleListColumn<TRow>(string name, Func<TRow, IReadOnlyLi
     }
 }
 
+/// <summary>A device-by-device column (<see cref="DeviceEnergy"/>): a list of named entries, one per device.</summary>
+internal sealed class DeviceListColumn<TRow>(string name, Func<TRow, IReadOnlyList<DeviceEnergy>?> get)
+    : Column<TRow>(name, new ListType(new Field("item", Entry, nullable: true)), "struct")
+{
+    internal static readonly StructType Entry = new([
+        new Field("device", StringType.Default, nullable: true),
+        new Field("energy_j", DoubleType.Default, nullable: true),
+        new Field("active_energy_j", DoubleType.Default, nullable: true),
+        new Field("avg_power_w", DoubleType.Default, nullable: true),
+    ]);
+
+    /// <summary>A list of the entry's fields, written as datasets writes a list feature (<c>[{...}]</c>): read by datasets
+    /// 2.x to 4.x alike (a <c>Sequence</c> of a dict would mean a dict of lists there).</summary>
+    public override object HfFeature => new object[]
+    {
+        new Dictionary<string, object>
+        {
+            ["device"] = new Dictionary<string, string> { ["dtype"] = "string", ["_type"] = "Value" },
+            ["energy_j"] = new Dictionary<string, string> { ["dtype"] = "float64", ["_type"] = "Value" },
+            ["active_energy_j"] = new Dictionary<string, string> { ["dtype"] = "float64", ["_type"] = "Value" },
+            ["avg_power_w"] = new Dictionary<string, string> { ["dtype"] = "float64", ["_type"] = "Value" },
+        },
+    };
+
+    public override IArrowArray Build(IReadOnlyList<TRow> rows)
+    {
+        var devices = new StringArray.Builder();
+        var energy = new DoubleArray.Builder();
+        var active = new DoubleArray.Builder();
+        var power = new DoubleArray.Builder();
+        var offsets = new ArrowBuffer.Builder<int>();
+        var valid = new ArrowBuffer.BitmapBuilder();
+        var nulls = 0;
+        offsets.Append(0);
+        static void Append(DoubleArray.Builder b, double? v)
+        {
+            if (v is { } x && !double.IsNaN(x)) b.Append(x); else b.AppendNull();
+        }
+        foreach (var row in rows)
+        {
+            var list = get(row);
+            if (list is null) nulls++;
+            valid.Append(list is not null);
+            foreach (var d in list ?? [])
+            {
+                devices.Append(d.Device);
+                Append(energy, d.EnergyJ);
+                Append(active, d.ActiveEnergyJ);
+                Append(power, d.AvgPowerW);
+            }
+            offsets.Append(devices.Length);
+        }
+        var entries = new StructArray(Entry, devices.Length, [devices.Build(), energy.Build(), active.Build(), power.Build()], ArrowBuffer.Empty, 0);
+        return new ListArray(Type, rows.Count, offsets.Build(), entries, nulls > 0 ? valid.Build() : ArrowBuffer.Empty, nulls);
+    }
+}
+
 internal sealed class BoolColumn<TRow>(string name, Func<TRow, bool?> get) : Column<TRow>(name, BooleanType.Default, "bool")
 {
     public override IArrowArray Build(IReadOnlyList<TRow> rows)
@@ -153,6 +210,7 @@ internal static class RecordSchema
         RecordColumn<double?> c => new DoubleColumn<QueryRecord>(c.Name, r => r.Get(c)),
         RecordColumn<bool?> c => new BoolColumn<QueryRecord>(c.Name, r => r.Get(c)),
         RecordColumn<IReadOnlyList<double>?> c => new DoubleListColumn<QueryRecord>(c.Name, r => r.Get(c)),
+        RecordColumn<IReadOnlyList<DeviceEnergy>?> c => new DeviceListColumn<QueryRecord>(c.Name, r => r.Get(c)),
         _ => throw new InvalidOperationException($"column {column.Name}: no Arrow mapping for its type"),
     };
 }

@@ -42,11 +42,12 @@ internal sealed class EnergyStage(TelemetryMap map, AttributionMethod method, Fu
         var activeByDevice = ActiveEnergy.ByDevice(e.ShareJByCounter, e.ShareSeconds, i => baseline.At(e.ShareMidT, i));
         var active = activeByDevice is not null ? AttributedEnergy.Total(activeByDevice) : ActiveEnergy.Of(e.ShareJ, e.ShareSeconds, baseline.At(e.ShareMidT));
         r.Set(RecordColumns.EnergyJ, e.ShareJ)
-         .Set(RecordColumns.EnergyJByDevice, e.ShareJByCounter)
          .Set(RecordColumns.EnergyWindowJ, e.WindowJ)
          .Set(RecordColumns.ActiveEnergyJ, active)
-         .Set(RecordColumns.ActiveEnergyJByDevice, activeByDevice)
          .Set(RecordColumns.ActiveEnergyJErr, ErrorOf(e, active, baseline));
+        // The devices' average power over the window (not the query's share of it), where the window allows one.
+        var powerByDevice = e.Flags.Contains("short_window") || e.WindowSeconds <= 0 ? null : e.WindowJByCounter.Select(j => j / e.WindowSeconds).ToArray();
+        r.Set(RecordColumns.EnergyByDevice, DeviceParts.Of(map.EnergyDevices, e.ShareJByCounter, activeByDevice, powerByDevice));
         if (e.Flags.Contains("short_window"))
         {
             // Shorter than two counter periods: the window's energy rests on interpolation across a step, which
@@ -55,11 +56,8 @@ internal sealed class EnergyStage(TelemetryMap map, AttributionMethod method, Fu
                 + $"({2 * e.CounterPeriodS * 1000:0.#} ms): its average power would rest on interpolation; energy_window_j is an estimate");
             return;
         }
-        // The devices' average power over the window (not the query's share of it).
-        if (e.WindowSeconds <= 0) return;
-        var powerByDevice = e.WindowJByCounter.Select(j => j / e.WindowSeconds).ToArray();
-        r.Set(RecordColumns.AvgPowerW, AttributedEnergy.Total(powerByDevice))
-         .Set(RecordColumns.AvgPowerWByDevice, powerByDevice);
+        if (powerByDevice is null) return;
+        r.Set(RecordColumns.AvgPowerW, AttributedEnergy.Total(powerByDevice));
     }
 
     /// <summary>The uncertainty of a query's active energy (<see cref="ActiveEnergy.ErrorOf"/>); null without a baseline.</summary>
