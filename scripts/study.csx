@@ -1,6 +1,7 @@
 // The Intelligence-per-Watt study on your own models: one graded workload through each model, then which share of the
 // queries the models answer together (coverage), what routing each query to the cheapest model that answers it would
-// save against the reference alone (routing), and which models no other beats on accuracy for the energy (frontier).
+// save against the reference alone (routing), which models no other beats on accuracy for the energy (frontier), and
+// how intelligence per watt moves from model to model (trend; across machines, give the runs to ipw analyze oldest first).
 //
 //   ipw run scripts/study.csx -- --models "ollama:llama3.2:1b@http://localhost:11434,ollama:qwen3:8b@http://localhost:11434" --queries 100
 //

@@ -355,5 +355,9 @@ public sealed class AnalysisPlugin : IIpwPlugin
             "across runs: accuracy against energy per query and against latency, and the runs on each Pareto frontier; "
             + "writes frontier.json beside the runs", () => new FrontierAnalysis())
         { AcrossRuns = true });
+        registry.AddAnalysis(new AnalysisDescriptor("trend",
+            "across runs given oldest first: intelligence per watt by model and hardware, and how much it moved from the first run to the "
+            + "last, between models on one hardware and between hardware for one model; writes trend.json beside the runs", () => new TrendAnalysis())
+        { AcrossRuns = true });
     }
 }

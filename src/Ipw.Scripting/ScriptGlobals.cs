@@ -196,8 +196,9 @@ public class ScriptGlobals
     }
 
     /// <summary>The study's analyses across runs of the same items (coverage, routing against <paramref name="reference"/>,
-    /// frontier), as <c>ipw analyze --analysis coverage,routing,frontier --reference RUN</c>: prints their tables and
-    /// writes coverage.json, routing.json and frontier.json beside the runs (or in <paramref name="outputDir"/>).</summary>
+    /// frontier, trend), as <c>ipw analyze --analysis coverage,routing,frontier,trend --reference RUN</c>: prints their
+    /// tables and writes coverage.json, routing.json, frontier.json and trend.json beside the runs (or in
+    /// <paramref name="outputDir"/>).</summary>
     public AnalyzeOutcome Study(IEnumerable<RunHandle> runs, RunHandle reference, double routerAccuracy = 0.8, string? outputDir = null, bool print = true)
     {
         var parameters = new Dictionary<string, string>
@@ -205,7 +206,7 @@ public class ScriptGlobals
             ["reference"] = Path.GetFullPath(reference.Path),
             ["router_accuracy"] = routerAccuracy.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
-        var outcome = Analyzer.RunAsync(Registries, runs.Select(r => r.Path).ToList(), ["coverage", "routing", "frontier"],
+        var outcome = Analyzer.RunAsync(Registries, runs.Select(r => r.Path).ToList(), ["coverage", "routing", "frontier", "trend"],
             outputDir is null ? null : Path.GetFullPath(outputDir), Aborting, parameters).GetAwaiter().GetResult();
         if (print) PrintAnalyses(outcome);
         return outcome;

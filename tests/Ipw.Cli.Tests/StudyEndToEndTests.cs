@@ -49,7 +49,7 @@ public sealed class StudyEndToEndTests(ServerForCli fixture) : IClassFixture<Ser
         var b = Profile("b", 40, 2, 3, 4);
         var c = Profile("c", 200, 1, 2, 3, 4, 5);
 
-        var r = IpwProcess.Run(_work.Path, ["analyze", a, b, c, "--analysis", "coverage,routing,frontier", "--reference", c, "--json"]);
+        var r = IpwProcess.Run(_work.Path, ["analyze", a, b, c, "--analysis", "coverage,routing,frontier,trend", "--reference", c, "--json"]);
         Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
         var across = JsonDocument.Parse(r.Stdout).RootElement.GetProperty("across_runs");
         var coverage = across.GetProperty("coverage");
@@ -86,6 +86,25 @@ public sealed class StudyEndToEndTests(ServerForCli fixture) : IClassFixture<Ser
         // Priced by energy alone (--energy-price), the cost saved is the energy saved.
         Assert.Equal(routing.GetProperty("oracle").GetProperty("energy_j_savings").GetDouble(),
             routing.GetProperty("oracle").GetProperty("cost_usd_savings").GetDouble(), 9);
+
+        // The trend's intelligence per watt is each run's own, as its summary.json says it (one definition; null alike where
+        // a graded query's window was too short for a power: a's 10 ms answers), and the factor from the first run that
+        // has one to the last is their ratio.
+        var trend = across.GetProperty("trend");
+        var ipws = new[] { a, b, c }.Select(run =>
+        {
+            using var s = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "summary.json")));
+            var v = s.RootElement.GetProperty("intelligence").GetProperty("intelligence_per_watt");
+            return v.ValueKind == JsonValueKind.Number ? v.GetDouble() : (double?)null;
+        }).ToList();
+        var trendIpw = trend.GetProperty("runs").EnumerateArray().Select(x => x.GetProperty("intelligence_per_watt"))
+            .Select(v => v.ValueKind == JsonValueKind.Number ? v.GetDouble() : (double?)null).ToList();
+        Assert.True(ipws[1] is not null && ipws[2] is not null, string.Join(", ", ipws));
+        for (var k = 0; k < 3; k++) Assert.Equal(ipws[k] is null, trendIpw[k] is null);
+        for (var k = 0; k < 3; k++) if (ipws[k] is { } v) Assert.Equal(v, trendIpw[k]!.Value, 12);
+        var first = ipws.First(v => v is not null)!.Value;
+        Assert.Equal(ipws[2]!.Value / first, trend.GetProperty("factors")[0].GetProperty("ratio").GetDouble(), 12);
+        Assert.All(trend.GetProperty("runs").EnumerateArray(), x => Assert.Equal("ipw-tiny", x.GetProperty("model").GetString()));
 
         var frontier = across.GetProperty("frontier").GetProperty("runs").EnumerateArray().ToList();
         Assert.Equal(3, frontier.Count);

@@ -8,14 +8,21 @@ internal sealed class StudyRun(string label, params (string Id, bool? Correct, d
 {
     public double Flops { get; init; } = double.NaN;
 
+    /// <summary>Every query's mean power; NaN: the run has no power column.</summary>
+    public double PowerW { get; init; } = double.NaN;
+
+    /// <summary>The hardware and model its summary.json names; null: it names none.</summary>
+    public (string Hardware, string Model)? Serving { get; init; }
+
     public string Directory => "/runs/" + label;
     public string Label => label;
-    public string SummaryJson => "{}";
+    public string SummaryJson => Serving is { } s ? $$$"""{"hardware": {"label": "{{{s.Hardware}}}"}, "model": {"label": "{{{s.Model}}}"}}""" : "{}";
     public long RecordCount => items.Length;
     public IReadOnlyList<string> Columns =>
     [
         RecordColumns.ItemId.Name, RecordColumns.Subject.Name, RecordColumns.Correct.Name, RecordColumns.EnergyJ.Name, RecordColumns.E2eLatencyS.Name,
         .. double.IsNaN(Flops) ? Array.Empty<string>() : ["flops_prefill", "flops_decode"],
+        .. double.IsNaN(PowerW) ? Array.Empty<string>() : [RecordColumns.AvgPowerW.Name],
     ];
 
     public double[] Numbers(string column) => column switch
@@ -25,6 +32,7 @@ internal sealed class StudyRun(string label, params (string Id, bool? Correct, d
         "e2e_latency_s" => items.Select(i => i.E2eS).ToArray(),
         "flops_prefill" => items.Select(_ => Flops / 4).ToArray(),
         "flops_decode" => items.Select(_ => Flops * 3 / 4).ToArray(),
+        "avg_power_w" => items.Select(_ => PowerW).ToArray(),
         _ => throw new ArgumentException(column),
     };
 
@@ -178,4 +186,42 @@ public sealed class StudyTests : IDisposable
     }
 
     public void Dispose() => System.IO.Directory.Delete(_dir, recursive: true);
+
+    /// <summary>Two model generations on two hardware generations, built so that every IPW is known: the old model answers
+    /// 2 of 4, the new one 3 of 4; the old hardware draws 100 W, the new 50 W. IPW = accuracy / mean power.</summary>
+    [Fact]
+    public async Task Trend_splits_the_change_in_ipw_between_models_and_hardware()
+    {
+        static StudyRun Gen(string label, string hw, string model, int right, double watts) =>
+            new(label, [.. Enumerable.Range(1, 4).Select(k => ($"i{k}", (bool?)(k <= right), watts * 0.5, 0.5))]) { PowerW = watts, Serving = (hw, model) };
+        var runs = new[]
+        {
+            Gen("m1-h1", "h1", "m1", 2, 100), Gen("m1-h2", "h2", "m1", 2, 50), Gen("m2-h1", "h1", "m2", 3, 100), Gen("m2-h2", "h2", "m2", 3, 50),
+            Gen("m2-h2-again", "h2", "m2", 1, 50), // the same pair again: the first one is used, and that is said
+            new StudyRun("unpowered", ("i1", true, 1, 0.1)) { Serving = ("h3", "m1") },
+        };
+        var json = await Run(new TrendAnalysis(), runs);
+        var ipw = json.GetProperty("runs").EnumerateArray().Select(r => r.GetProperty("intelligence_per_watt")).ToList();
+        Assert.Equal([0.5 / 100, 0.5 / 50, 0.75 / 100, 0.75 / 50, 0.25 / 50], ipw.Take(5).Select(v => v.GetDouble()));
+        Assert.Equal(JsonValueKind.Null, ipw[5].ValueKind); // no power: no IPW, never 0
+        Assert.Equal(0.75 / 25, json.GetProperty("runs")[3].GetProperty("intelligence_per_joule").GetDouble(), 12); // 25 J a query
+        var matrix = json.GetProperty("ipw_by_model_and_hardware");
+        Assert.Equal(0.75 / 50, matrix.GetProperty("m2").GetProperty("h2").GetDouble(), 12);
+        Assert.Equal(JsonValueKind.Null, matrix.GetProperty("m2").GetProperty("h3").ValueKind);
+        var factors = json.GetProperty("factors").EnumerateArray().ToDictionary(f => f.GetProperty("kind").GetString()!, f => f.GetProperty("ratio"));
+        // Among the runs with an IPW, the first to the last (m2-h2-again, 1 of 4 at 50 W) is no change; models ×1.5 on each
+        // hardware; hardware ×2 for each model (h3 has no IPW and is passed over).
+        Assert.Equal(1.0, factors["overall"].GetDouble(), 12);
+        Assert.Equal(1.5, factors["models on h1"].GetDouble(), 12);
+        Assert.Equal(1.5, factors["models on h2"].GetDouble(), 12);
+        Assert.Equal(2.0, factors["hardware for m1"].GetDouble(), 12);
+        Assert.Equal(2.0, factors["hardware for m2"].GetDouble(), 12);
+        var warnings = json.GetProperty("warnings").EnumerateArray().Select(w => w.GetString()).ToList();
+        Assert.Contains(warnings, w => w!.Contains("m2 on h2 is in several runs; m2-h2 is used, m2-h2-again is not"));
+        Assert.Contains(warnings, w => w!.Contains("unpowered has no intelligence per watt (power not measured"));
+
+        // The four generations alone: oldest to newest is the product of the two, 3×.
+        var four = await Run(new TrendAnalysis(), runs[..4]);
+        Assert.Equal(3.0, four.GetProperty("factors")[0].GetProperty("ratio").GetDouble(), 12);
+    }
 }
