@@ -13,8 +13,15 @@ public static class ColumnTable
         s.Append("| column | type | unit | stage | meaning |\n|---|---|---|---|---|\n");
         foreach (var c in RecordColumns.All)
         {
-            var type = c.Type switch { ColumnType.String => "string", ColumnType.Int64 => "int64", ColumnType.Float64 => "float64", ColumnType.Float64List => "list of float64",
-                ColumnType.DeviceList => "list of {device: string, energy_j, active_energy_j, avg_power_w: float64}", _ => "bool" };
+            var type = c.Type switch
+            {
+                ColumnType.String => "string",
+                ColumnType.Int64 => "int64",
+                ColumnType.Float64 => "float64",
+                ColumnType.Float64List => "list of float64",
+                ColumnType.DeviceList => "list of {device: string, energy_j, active_energy_j, avg_power_w: float64}",
+                _ => "bool"
+            };
             s.Append("| `").Append(c.Name).Append("` | ").Append(type).Append(" | ").Append(c.Unit ?? "").Append(" | ")
              .Append(c.Stage.ToString().ToLowerInvariant()).Append(" | ").Append(c.Description.Replace("|", "\\|", StringComparison.Ordinal)).Append(" |\n");
         }
