@@ -87,10 +87,12 @@ internal sealed class TelemetryMap
     public static double? Sum(double[] values, IReadOnlyList<int> indices)
     {
         double total = 0;
-        foreach (var i in indices)
+        // By index: a foreach over the interface would allocate an enumerator, for every query's every sum.
+        for (var k = 0; k < indices.Count; k++)
         {
-            if (double.IsNaN(values[i])) return null;
-            total += values[i];
+            var v = values[indices[k]];
+            if (double.IsNaN(v)) return null;
+            total += v;
         }
         return total;
     }

@@ -26,8 +26,8 @@ internal sealed class TelemetryStage(TelemetryMap map) : IRecordStage
         if (map.Temperature.Count > 0)
         {
             double? hottest = null;
-            foreach (var i in map.Temperature)
-                if (!double.IsNaN(w.Max[i])) hottest = Math.Max(hottest ?? double.MinValue, w.Max[i]);
+            for (var k = 0; k < map.Temperature.Count; k++)
+                if (w.Max[map.Temperature[k]] is var t && !double.IsNaN(t)) hottest = Math.Max(hottest ?? double.MinValue, t);
             r.Set(RecordColumns.TemperatureC, hottest)
              .Set(RecordColumns.TemperatureMissingReason, hottest is null ? "no temperature sample inside this query's window" : null);
         }
