@@ -14,12 +14,10 @@ namespace Ipw.Plugins.Plots;
 internal sealed class HoverLayer
 {
     /// <summary>At most this many points carry a title in one figure (a large run's every point would make the report
-    /// megabytes of titles); past it, a seeded sample, which the figure's caption says.</summary>
+    /// megabytes of titles); past it, a seeded sample of them (docs/commands.md says so).</summary>
     public const int MaxPoints = 2_000;
 
     private readonly List<(double X, double Y, string Text)> _points = [];
-
-    public int Count => _points.Count;
 
     /// <summary>Adds a point in the plot's own coordinates (a log axis's already as log10).</summary>
     public void Add(double x, double y, string text)
@@ -27,7 +25,7 @@ internal sealed class HoverLayer
         if (double.IsFinite(x) && double.IsFinite(y)) _points.Add((x, y, text));
     }
 
-    /// <summary>The SVG with the layer added before its end: drawn at <paramref name="width"/>×<paramref name="height"/>.</summary>
+    /// <summary><paramref name="svg"/>, just drawn from <paramref name="plot"/>, with the layer added before its end.</summary>
     public string Apply(Plot plot, string svg)
     {
         if (_points.Count == 0) return svg;
