@@ -14,7 +14,7 @@ internal static class PlotCommand
         var output = new Option<string?>("--output") { Description = "where the figures go (default: the run's plots/, or plots/ beside several runs)" };
         var format = new Option<string>("--format") { Description = "png or svg", DefaultValueFactory = _ => "png" };
         var only = new Option<string?>("--visualization") { Description = "only these visualizations, comma-separated (see 'ipw list visualizations')" };
-        var html = new Option<bool>("--html") { Description = "also write the single-file HTML report (report.html beside the figures)" };
+        var html = new Option<bool>("--html") { Description = "also write the single-file HTML report (report.html beside the figures; its figures inline SVG, titled on hover)" };
         var command = new Command("plot", "Draw figures of runs (ScottPlot): regressions, distributions, power timelines; several runs are overlaid")
         {
             runs, output, format, only, html,
@@ -28,7 +28,7 @@ internal static class PlotCommand
             var outputDir = parse.GetValue(output) is { } o ? Path.GetFullPath(o) : null;
             var plots = await Plotter.RunAsync(registries, folders, names, outputDir, parse.GetValue(format)!, cancellationToken);
             var failed = Print(plots);
-            if (parse.GetValue(html)) await ReportAsync(registries, plots, Path.Combine(plots.OutputDirectory, "report.html"), cancellationToken);
+            if (parse.GetValue(html)) await ReportBesideAsync(registries, plots, folders, names, cancellationToken);
             return failed ? 1 : 0;
         });
         return command;
@@ -50,6 +50,28 @@ internal static class PlotCommand
             return failed ? 1 : 0;
         });
         return command;
+    }
+
+    /// <summary>The report beside the figures, its figures inline as SVG (a title on hover over each point): drawn again
+    /// as SVG into a folder of its own, removed after, where the figures asked for were PNG.</summary>
+    private static async Task ReportBesideAsync(PluginRegistries registries, PlotOutcome plots, IReadOnlyList<string> folders, IReadOnlyList<string>? names,
+        CancellationToken cancellationToken)
+    {
+        var file = Path.Combine(plots.OutputDirectory, "report.html");
+        if (plots.Visualizations.SelectMany(v => v.Result?.Files ?? []).All(f => f.EndsWith(".svg", StringComparison.Ordinal)))
+        {
+            await ReportAsync(registries, plots, file, cancellationToken);
+            return;
+        }
+        var svg = Directory.CreateTempSubdirectory("ipw-report-").FullName;
+        try
+        {
+            await ReportAsync(registries, await Plotter.RunAsync(registries, folders, names, svg, "svg", cancellationToken), file, cancellationToken);
+        }
+        finally
+        {
+            Directory.Delete(svg, recursive: true);
+        }
     }
 
     /// <summary>Analyses the runs the figures were drawn from (already open: each is read once) and writes the report.</summary>

@@ -126,7 +126,12 @@ public sealed class AgentEndToEndTests(ServerForCli fixture) : IClassFixture<Ser
         Assert.DoesNotContain("no power sample", plot.Stdout + plot.Stderr);
         var figure = Assert.Single(Directory.GetFiles(Path.Combine(run, "plots"), "steps_*.png"));
         Assert.True(new FileInfo(figure).Length > 10_000);
-        Assert.Contains(Path.GetFileName(figure), File.ReadAllText(Path.Combine(run, "plots", "report.html")));
+        // The report draws it inline as SVG, each step titled on hover with its kind, duration and share of the energy.
+        var report = File.ReadAllText(Path.Combine(run, "plots", "report.html"));
+        Assert.Contains($"aria-label=\"{Path.GetFileNameWithoutExtension(figure)}\"", report);
+        Assert.True(System.Text.RegularExpressions.Regex.IsMatch(report, @"<title>step 1, model: [\d.]+ [mµ]?s, [\d.]+ % of the task(&#39;|')s energy</title>"),
+            string.Join("\n", System.Text.RegularExpressions.Regex.Matches(report, "<title>[^<]*</title>").Select(m => m.Value).Take(5)));
+        Assert.Empty(Directory.GetFiles(Path.Combine(run, "plots"), "*.svg")); // the SVG drawn for the report is not left beside the PNGs
 
         using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(Directory.GetDirectories(_work.Combine("runs")).Single(), "summary.json")));
         var agent = summary.RootElement.GetProperty("totals").GetProperty("agent");
