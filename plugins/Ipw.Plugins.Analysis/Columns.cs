@@ -164,7 +164,8 @@ internal static class Columns
 
     public static string Format(double? value, string unit = "")
     {
-        if (value is not { } v) return "n/a";
+        // NaN is "not measured" inside ipw (RunPoint's means, a run view's missing cells): n/a, like null.
+        if (value is not { } v || !double.IsFinite(v)) return "n/a";
         // Durations in tables are milliseconds with two decimals, so a column reads down without exponents or mixed units.
         if (unit == "s") return (v * 1000).ToString("#,0.00", CultureInfo.InvariantCulture) + " ms";
         var abs = Math.Abs(v);

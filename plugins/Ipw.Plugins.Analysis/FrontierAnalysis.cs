@@ -35,7 +35,7 @@ internal sealed class FrontierAnalysis : IAnalysis
                 ["on_latency_frontier"] = onLatency[i],
             });
             rows.Add([p.Label, p.Graded.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                double.IsNaN(p.Accuracy) ? "n/a" : $"{p.Accuracy * 100:0.0} %", Columns.Format(Nan(p.MeanEnergyJ), "J"), Columns.Format(Nan(p.MeanE2eS), "s"),
+                double.IsNaN(p.Accuracy) ? "n/a" : $"{p.Accuracy * 100:0.0} %", Columns.Format(p.MeanEnergyJ, "J"), Columns.Format(p.MeanE2eS, "s"),
                 onEnergy[i] ? "yes" : "", onLatency[i] ? "yes" : ""]);
         }
         var json = new JsonObject
@@ -50,6 +50,4 @@ internal sealed class FrontierAnalysis : IAnalysis
         var table = Columns.Of(["run", "graded", "accuracy", "J/query", "E2E mean", "energy frontier", "latency frontier"], rows);
         return Task.FromResult(Columns.Result([file], new Dictionary<string, double?>(), warnings, table));
     }
-
-    private static double? Nan(double v) => double.IsNaN(v) ? null : v;
 }

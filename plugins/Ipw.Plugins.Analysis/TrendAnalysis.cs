@@ -18,7 +18,7 @@ internal sealed class TrendAnalysis : IAnalysis
     public Task<AnalysisResult> RunAsync(AnalysisContext context, CancellationToken cancellationToken)
     {
         var warnings = new List<string>();
-        var runs = context.Runs.Select(r => (Point: RunPoint.Of(r), Hardware: Label(r, "hardware"), Model: Label(r, "model"))).ToList();
+        var runs = context.Runs.Select(r => (Point: RunPoint.Of(r), Serving: Serving(r))).Select(r => (r.Point, r.Serving.Hardware, r.Serving.Model)).ToList();
         warnings.AddRange(runs.Where(r => double.IsNaN(r.Point.IntelligencePerWatt))
             .Select(r => $"trend: {r.Point.Label} has no intelligence per watt ({(r.Point.Graded == 0 ? "no graded queries" : "power not measured for every graded query")})"));
         var hardware = runs.Select(r => r.Hardware).Distinct().ToList();
@@ -72,10 +72,10 @@ internal sealed class TrendAnalysis : IAnalysis
         var file = Output.Write(context, "trend", json);
         var perRun = Columns.Of(["run", "hardware", "model", "graded", "accuracy", "mean power", "IPW (1/W)", "IPJ (1/J)"],
             runs.Select(r => (IReadOnlyList<string>)[r.Point.Label, r.Hardware, r.Model, r.Point.Graded.ToString(CultureInfo.InvariantCulture),
-                double.IsNaN(r.Point.Accuracy) ? "n/a" : $"{r.Point.Accuracy * 100:0.0} %", Columns.Format(Nan(r.Point.MeanPowerW), "W"),
-                Columns.Format(Nan(r.Point.IntelligencePerWatt), ""), Columns.Format(Nan(r.Point.IntelligencePerJoule), "")]));
+                double.IsNaN(r.Point.Accuracy) ? "n/a" : $"{r.Point.Accuracy * 100:0.0} %", Columns.Format(r.Point.MeanPowerW, "W"),
+                Columns.Format(r.Point.IntelligencePerWatt, ""), Columns.Format(r.Point.IntelligencePerJoule, "")]));
         var matrix = Columns.Of(["IPW (1/W): model \\ hardware", .. hardware],
-            models.Select(m => (IReadOnlyList<string>)[m, .. hardware.Select(h => cells.ContainsKey((m, h)) ? Columns.Format(Nan(Ipw(m, h)), "") : "")]),
+            models.Select(m => (IReadOnlyList<string>)[m, .. hardware.Select(h => cells.ContainsKey((m, h)) ? Columns.Format(Ipw(m, h), "") : "")]),
             "blank: no run of that model on that hardware");
         var moved = Columns.Of(["change", "from", "to", "IPW ×"],
             factors.Select(f => (IReadOnlyList<string>)[f.Kind, f.From, f.To, double.IsFinite(f.Ratio) ? f.Ratio.ToString("0.00", CultureInfo.InvariantCulture) + "×" : "n/a"]),
@@ -85,23 +85,21 @@ internal sealed class TrendAnalysis : IAnalysis
         return Task.FromResult(Columns.Result([file], headline, warnings, perRun, matrix, moved));
     }
 
-    /// <summary>The run's hardware or model as summary.json labels it (<c>hardware.label</c>, <c>model.label</c>); the
-    /// run's own label when it does not say.</summary>
-    private static string Label(IRunView run, string section)
+    /// <summary>The run's hardware and model as summary.json labels them (<c>hardware.label</c>, <c>model.label</c>), read
+    /// once; the run's own label for one it does not name.</summary>
+    private static (string Hardware, string Model) Serving(IRunView run)
     {
         try
         {
             using var summary = JsonDocument.Parse(run.SummaryJson);
-            if (summary.RootElement.TryGetProperty(section, out var s) && s.ValueKind == JsonValueKind.Object
-                && s.TryGetProperty("label", out var label) && label.ValueKind == JsonValueKind.String && label.GetString() is { Length: > 0 } text)
-                return text;
+            string Label(string section) =>
+                summary.RootElement.TryGetProperty(section, out var s) && s.ValueKind == JsonValueKind.Object && s.TryGetProperty("label", out var label)
+                && label.ValueKind == JsonValueKind.String && label.GetString() is { Length: > 0 } text ? text : run.Label;
+            return (Label("hardware"), Label("model"));
         }
         catch (JsonException)
         {
-            // a summary that cannot be read names nothing
+            return (run.Label, run.Label); // a summary that cannot be read names nothing
         }
-        return run.Label;
     }
-
-    private static double? Nan(double v) => double.IsNaN(v) ? null : v;
 }
