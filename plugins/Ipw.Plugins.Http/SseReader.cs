@@ -14,10 +14,14 @@ internal sealed class SseReader
     public delegate void EventHandler(ReadOnlySpan<byte> eventType, ReadOnlySpan<byte> data);
 
     private static readonly byte[] ErrorType = "error"u8.ToArray();
-    private readonly ArrayBufferWriter<byte> _data = new(1024);
-    private readonly ArrayBufferWriter<byte> _line = new(256);
+    private ArrayBufferWriter<byte>? _data, _line;
     private byte[] _type = [];
     private bool _hasData, _skipLf;
+
+    // An event's only data line so far, still in the buffer being fed: dispatched from there without a copy when the
+    // event ends in the same buffer (the usual case), copied into _data when another line follows or the buffer ends.
+    private ReadOnlyMemory<byte> _borrowed;
+    private bool _isBorrowed;
 
     /// <summary>Reads until the stream ends or <paramref name="stop"/> says so after an event. Each wait for the network
     /// is a zero-byte read, so a stream holds no buffer while it waits (a thousand streams in flight each held 16 KiB,
@@ -49,42 +53,50 @@ internal sealed class SseReader
         }
     }
 
-    /// <summary>Consumes every byte of <paramref name="buffer"/>; a partial line is kept for the next call.</summary>
+    /// <summary>Consumes every byte of <paramref name="buffer"/>; a partial line or event is kept for the next call.</summary>
     internal bool Feed(ReadOnlySequence<byte> buffer, EventHandler onEvent, Func<bool> stop)
     {
         foreach (var segment in buffer)
         {
-            var span = segment.Span;
-            while (!span.IsEmpty)
+            var done = Feed(segment, onEvent, stop);
+            KeepBorrowed();
+            if (done) return true;
+        }
+        return false;
+    }
+
+    private bool Feed(ReadOnlyMemory<byte> segment, EventHandler onEvent, Func<bool> stop)
+    {
+        var span = segment.Span;
+        var at = 0;
+        while (at < span.Length)
+        {
+            if (_skipLf)
             {
-                if (_skipLf)
+                _skipLf = false;
+                if (span[at] == (byte)'\n')
                 {
-                    _skipLf = false;
-                    if (span[0] == (byte)'\n')
-                    {
-                        span = span[1..];
-                        continue;
-                    }
+                    at++;
+                    continue;
                 }
-                var end = span.IndexOfAny((byte)'\r', (byte)'\n');
-                if (end < 0)
-                {
-                    _line.Write(span);
-                    break;
-                }
-                _skipLf = span[end] == (byte)'\r';
-                ReadOnlySpan<byte> line;
-                if (_line.WrittenCount == 0) line = span[..end];
-                else
-                {
-                    _line.Write(span[..end]);
-                    line = _line.WrittenSpan;
-                }
-                var dispatched = Line(line, onEvent);
-                _line.Clear();
-                span = span[(end + 1)..];
-                if (dispatched && stop()) return true;
             }
+            var end = span[at..].IndexOfAny((byte)'\r', (byte)'\n');
+            if (end < 0)
+            {
+                (_line ??= new(256)).Write(span[at..]);
+                break;
+            }
+            _skipLf = span[at + end] == (byte)'\r';
+            bool dispatched;
+            if (_line is not { WrittenCount: > 0 }) dispatched = Line(span.Slice(at, end), segment.Slice(at, end), onEvent);
+            else
+            {
+                _line.Write(span.Slice(at, end));
+                dispatched = Line(_line.WrittenSpan, default, onEvent);
+                _line.Clear();
+            }
+            at += end + 1;
+            if (dispatched && stop()) return true;
         }
         return false;
     }
@@ -94,12 +106,13 @@ internal sealed class SseReader
     /// not (the stream was cut).</summary>
     internal void End(EventHandler onEvent)
     {
-        _line.Clear();
-        Line([], onEvent);
+        _line?.Clear();
+        Line([], default, onEvent);
     }
 
-    /// <summary>Handles one line; true when it ended an event that was dispatched.</summary>
-    private bool Line(ReadOnlySpan<byte> line, EventHandler onEvent)
+    /// <summary>Handles one line; true when it ended an event that was dispatched. <paramref name="inBuffer"/> is the
+    /// line where it lies in the buffer being fed, or empty when it was put together from several reads.</summary>
+    private bool Line(ReadOnlySpan<byte> line, ReadOnlyMemory<byte> inBuffer, EventHandler onEvent)
     {
         if (line.IsEmpty)
         {
@@ -108,9 +121,10 @@ internal sealed class SseReader
                 _type = [];
                 return false;
             }
-            onEvent(_type, _data.WrittenSpan);
-            _data.Clear();
-            _hasData = false;
+            onEvent(_type, _isBorrowed ? _borrowed.Span : _data!.WrittenSpan);
+            _data?.Clear();
+            _borrowed = default;
+            _isBorrowed = _hasData = false;
             _type = [];
             return true;
         }
@@ -121,12 +135,31 @@ internal sealed class SseReader
         if (!value.IsEmpty && value[0] == (byte)' ') value = value[1..];
         if (field.SequenceEqual("data"u8) || field.SequenceEqual("error"u8))
         {
-            if (_hasData) _data.Write("\n"u8);
-            _data.Write(value);
+            if (!_hasData && !inBuffer.IsEmpty)
+            {
+                _borrowed = inBuffer[(line.Length - value.Length)..];
+                _isBorrowed = true;
+            }
+            else
+            {
+                KeepBorrowed();
+                var data = _data ??= new(1024);
+                if (_hasData) data.Write("\n"u8);
+                data.Write(value);
+            }
             _hasData = true;
             if (field[0] == (byte)'e') _type = ErrorType;
         }
         else if (field.SequenceEqual("event"u8)) _type = value.ToArray();
         return false;
+    }
+
+    /// <summary>Copies a borrowed data line into the reader's own buffer before the buffer it lies in goes away.</summary>
+    private void KeepBorrowed()
+    {
+        if (!_isBorrowed) return;
+        (_data ??= new(1024)).Write(_borrowed.Span);
+        _borrowed = default;
+        _isBorrowed = false;
     }
 }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using CsCheck;
 
 namespace Ipw.Plugins.Http.Tests;
 
@@ -13,6 +14,38 @@ public sealed class SseReaderTests
         foreach (var piece in pieces)
             reader.Feed(new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(piece)), (t, d) => events.Add((Encoding.UTF8.GetString(t), Encoding.UTF8.GetString(d))), () => false);
         return events;
+    }
+
+    /// <summary>A data line is dispatched from the buffer it arrived in when its event ends there; the reader must
+    /// copy it before that buffer is reused. Any split of a stream, each piece fed through one buffer that is
+    /// scribbled over after every call (as the pooled read buffer is), gives the events of the stream fed whole.</summary>
+    [Fact]
+    public void Any_split_through_one_reused_buffer_gives_the_events_of_the_whole_stream()
+    {
+        var line = Gen.OneOf(
+            Gen.String[Gen.Char['a', 'z'], 0, 12].Select(t => $"data: {t}"),
+            Gen.String[Gen.Char['a', 'z'], 0, 12].Select(t => $"data:{t}"),
+            Gen.Const("error: {\"code\":1}"), Gen.Const("event: error"), Gen.Const(": ping"), Gen.Const("id: 3"), Gen.Const(""));
+        var eol = Gen.OneOf(Gen.Const("\n"), Gen.Const("\r\n"), Gen.Const("\r"));
+        var stream = Gen.Select(line, eol).Select(p => p.Item1 + p.Item2).Array[1, 30].Select(parts => string.Concat(parts) + "\n\n");
+        Gen.Select(stream, Gen.Int[1, 40].Array[1, 30]).Sample((text, cuts) =>
+        {
+            var bytes = Encoding.UTF8.GetBytes(text);
+            var expected = Feed(new SseReader(), text);
+            var reader = new SseReader();
+            var events = new List<(string, string)>();
+            var buffer = new byte[64];
+            var at = 0;
+            for (var i = 0; at < bytes.Length; i++)
+            {
+                var n = Math.Min(Math.Min(cuts[i % cuts.Length], buffer.Length), bytes.Length - at);
+                bytes.AsSpan(at, n).CopyTo(buffer);
+                reader.Feed(new ReadOnlySequence<byte>(buffer, 0, n), (t, d) => events.Add((Encoding.UTF8.GetString(t), Encoding.UTF8.GetString(d))), () => false);
+                buffer.AsSpan().Fill((byte)'#');
+                at += n;
+            }
+            return events.SequenceEqual(expected);
+        }, iter: 2000);
     }
 
     [Theory]
