@@ -325,6 +325,38 @@ public sealed class LoaderTests : IDisposable
         Assert.All(o200k, i => Assert.Equal(128, i.MaxTokens));
     }
 
+    /// <summary>The shipped word lists are exactly what the tokenizer gives: every lower-case word of 3 to 9 letters
+    /// that the encoding keeps as one token with its leading space and without it, in token-id order. When
+    /// Microsoft.ML.Tokenizers changes them, the list drawn now is written beside the test's output to replace
+    /// plugins/Ipw.Plugins.Datasets/Synthetic/ENCODING.txt.</summary>
+    [Theory]
+    [InlineData("cl100k_base")]
+    [InlineData("o200k_base")]
+    public void Synthetic_word_lists_are_the_tokenizers_one_token_words(string encoding)
+    {
+        var tokenizer = TiktokenTokenizer.CreateForEncoding(encoding);
+        var drawn = new List<string>();
+        var one = new int[1];
+        for (var id = 0; id < 200_000; id++)
+        {
+            one[0] = id;
+            string? w;
+            try { w = tokenizer.Decode(one); }
+            catch (Exception e) when (e is ArgumentException or KeyNotFoundException or InvalidOperationException) { continue; }
+            if (w is { Length: >= 4 and <= 10 } && w[0] == ' ' && !w.AsSpan(1).ContainsAnyExceptInRange('a', 'z')
+                && tokenizer.CountTokens(w) == 1 && tokenizer.CountTokens(w[1..]) == 1)
+                drawn.Add(w);
+        }
+        var shipped = SyntheticDataset.Words(encoding);
+        if (!shipped.SequenceEqual(drawn))
+        {
+            var path = Path.Combine(AppContext.BaseDirectory, encoding + ".txt");
+            File.WriteAllText(path, string.Concat(drawn.Select(w => w[1..] + "\n")));
+            Assert.Fail($"the shipped {encoding} words ({shipped.Length}) differ from the tokenizer's ({drawn.Count}); the tokenizer's are in {path}");
+        }
+        Assert.True(drawn.Count >= 5000, $"{drawn.Count} words");
+    }
+
     [Theory]
     [InlineData("input_tokens", "0", "input_tokens must be N, normal:MEAN,SD or uniform:LOW,HIGH")]
     [InlineData("output_tokens", "uniform:10,5", "output_tokens must be N, normal:MEAN,SD or uniform:LOW,HIGH")]
