@@ -194,6 +194,6 @@ public sealed class CounterTrack(double? periodTicks, bool steppedUnknown = fals
             _knots.RemoveRange(0, drop);
             _spans.RemoveRange(0, drop);
         }
-        _gaps.RemoveAll(g => g.To < t);
+        if (_gaps.Count > 0) _gaps.RemoveAll(g => g.To < t); // no closure made per window while there are no gaps
     }
 }

@@ -29,7 +29,7 @@ public sealed class TelemetrySession : IDisposable
     /// <summary>Cumulative metrics (energy, CPU time) through the one counter model; null for gauges.</summary>
     private readonly CounterTrack?[] _counters;
     private readonly Lock _sync = new();
-    private readonly SortedDictionary<long, int> _openWindows = [];
+    private readonly SortedList<long, int> _openWindows = []; // start → windows open from it; starts come mostly in order
     private ITelemetrySink? _sink;
     private Thread? _thread;
     private readonly CancellationTokenSource _stop = new();
@@ -288,7 +288,7 @@ public sealed class TelemetrySession : IDisposable
     /// or just the newest when no window is open.</summary>
     private void Prune()
     {
-        var keepFrom = _openWindows.Count > 0 ? _openWindows.Keys.First() : long.MaxValue;
+        var keepFrom = _openWindows.Count > 0 ? _openWindows.Keys[0] : long.MaxValue;
         var drop = 0;
         while (drop < _samples.Count - 1 && _samples[drop + 1].Timestamp <= keepFrom) drop++;
         if (drop > 64 || (drop > 0 && _openWindows.Count == 0)) _samples.RemoveRange(0, drop);
