@@ -112,9 +112,11 @@ internal sealed class NodeServer : IDisposable
     private readonly Process _process;
     public string Url { get; }
 
-    public NodeServer(string script, int firstChunkMs, int chunkIntervalMs = 0)
+    public NodeServer(string script, int firstChunkMs, int chunkIntervalMs = 0, int? cpu = null)
     {
-        var psi = new ProcessStartInfo("node", script) { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
+        var psi = new ProcessStartInfo(cpu is null ? "node" : "taskset") { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
+        if (cpu is { } c) foreach (var a in new[] { "-c", c.ToString(CultureInfo.InvariantCulture), "node" }) psi.ArgumentList.Add(a);
+        psi.ArgumentList.Add(script);
         psi.Environment["IPW_FIRST_CHUNK_MS"] = firstChunkMs.ToString(CultureInfo.InvariantCulture);
         psi.Environment["IPW_CHUNK_INTERVAL_MS"] = chunkIntervalMs.ToString(CultureInfo.InvariantCulture);
         _process = Process.Start(psi)!;

@@ -6,7 +6,7 @@ using Ipw.Core.Records;
 using Ipw.Core.Runs;
 
 // ipw benchmarks: whole-process and in-process measurements, printed as plain lines.
-//   dotnet run --project bench/Ipw.Bench -c Release -- [cold-start|record-write|rss|sampler|client-parse|client-ttft|client-alloc|wire-timing|streams [--keep-text false]|rate|memory|energy-truth [--update-docs]|datasets|analyze|export|tui|scripts|prometheus|engines|all|soak [--minutes 10] [--concurrency 1000]|workers [--rates 500,1000] [--workers 1,2]|chunks [--queries 2000]|ttft-excess [--concurrency 1,32,128,256]|wire-ttft [--concurrency 1,8,64] [--max-tokens 32] [--reuse auto,yes,no] [--pin]] [--queries N] [--format jsonl|csv|hf|parquet|ipw|all] [--rates 100,250] [--telemetry system|none] [--workload ipw|short]
+//   dotnet run --project bench/Ipw.Bench -c Release -- [cold-start|record-write|rss|sampler|client-parse|client-ttft|client-alloc|wire-timing|streams [--keep-text false]|rate|memory|energy-truth [--update-docs]|datasets|analyze|export|tui|scripts|prometheus|engines|all|soak [--minutes 10] [--concurrency 1000]|workers [--rates 500,1000] [--workers 1,2]|chunks [--queries 2000]|ttft-excess [--concurrency 1,32,128,256] [--pin]|wire-ttft [--concurrency 1,8,64] [--max-tokens 32] [--reuse auto,yes,no] [--pin]] [--queries N] [--format jsonl|csv|hf|parquet|ipw|all] [--rates 100,250] [--telemetry system|none] [--workload ipw|short]
 var which = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 var queries = args.SkipWhile(a => a != "--queries").Skip(1).Select(int.Parse).FirstOrDefault(10_000);
 var root = FindRoot();
@@ -38,7 +38,7 @@ if (which is "streams" or "all") LoadBench.Streams(serverDll, rates, seconds: 10
 if (which is "chunks")
     ChunkBench.Run(ipw, root, args.SkipWhile(a => a != "--queries").Skip(1).Select(int.Parse).FirstOrDefault(2000), concurrency: 64, maxTokens: 500, rounds: 3);
 if (which is "ttft-excess")
-    TtftExcessBench.Run(ipw, root, args.SkipWhile(a => a != "--concurrency").Skip(1).Select(w => w.Split(',').Select(int.Parse).ToArray()).FirstOrDefault([1, 32, 128, 256]));
+    TtftExcessBench.Run(ipw, root, args.SkipWhile(a => a != "--concurrency").Skip(1).Select(w => w.Split(',').Select(int.Parse).ToArray()).FirstOrDefault([1, 32, 128, 256]), pin: args.Contains("--pin"));
 if (which is "wire-ttft")
     WireTtftBench.Run(ipw, root, args.SkipWhile(a => a != "--concurrency").Skip(1).Select(w => w.Split(',').Select(int.Parse).ToArray()).FirstOrDefault([1, 8, 64]),
         maxTokens: args.SkipWhile(a => a != "--max-tokens").Skip(1).Select(int.Parse).FirstOrDefault(32),

@@ -16,13 +16,17 @@ internal static class TtftExcessBench
     private const int FirstChunkMs = 20;
     private const int ChunkIntervalMs = 10;
 
-    public static void Run(string ipw, string root, int[] concurrencies)
+    /// <param name="pin">Server on the last CPU, ipw and the peer on the others (taskset): what the client adds when the
+    /// server's thread does not run on the client's cores.</param>
+    public static void Run(string ipw, string root, int[] concurrencies, bool pin = false)
     {
         var python = ChunkBench.FindPython();
-        using var server = new NodeServer(Path.Combine(root, "bench", "peers", "sse_server.mjs"), FirstChunkMs, ChunkIntervalMs);
+        var last = Environment.ProcessorCount - 1;
+        using var server = new NodeServer(Path.Combine(root, "bench", "peers", "sse_server.mjs"), FirstChunkMs, ChunkIntervalMs, pin ? last : null);
+        string[] clientPin = pin ? ["-c", last == 1 ? "0" : $"0-{last - 1}"] : [];
         var work = Directory.CreateTempSubdirectory("ipw-bench-ttft-").FullName;
         var inv = CultureInfo.InvariantCulture;
-        Console.WriteLine($"client TTFT − the server's own first-chunk time, per request (closed loop, 16-token streams paced by the server: first chunk after {FirstChunkMs} ms, then one every {ChunkIntervalMs} ms)" +
+        Console.WriteLine($"client TTFT − the server's own first-chunk time, per request (closed loop, 16-token streams paced by the server: first chunk after {FirstChunkMs} ms, then one every {ChunkIntervalMs} ms{(pin ? $"; server pinned to CPU {last}, clients to the others" : "")})" +
                           (python is null ? " (no Python with aiohttp: apt-get install python3-aiohttp for the peer)" : ""));
         try
         {
@@ -31,9 +35,9 @@ internal static class TtftExcessBench
                 var requests = Math.Max(200, c * 8);
                 var output = Path.Combine(work, $"c{c}");
                 server.FirstChunks(); // start clean
-                IpwRuns.Run(ipw, work,
+                IpwRuns.Run(pin ? "taskset" : ipw, work,
                 [
-                    "profile", "--client", "openai", "--client-base-url", server.Url, "--model", "ipw-tiny",
+                    .. clientPin, .. pin ? new[] { ipw } : [], "profile", "--client", "openai", "--client-base-url", server.Url, "--model", "ipw-tiny",
                     "--dataset", "synthetic", "--dataset-option", $"count={requests}", "--dataset-option", "input_tokens=8",
                     "--dataset-option", "output_tokens=16", "--max-tokens", "16", "--concurrency", c.ToString(inv), "--seed", "0",
                     "--warmup", "1", "--baseline", "0", "--energy", "system", "--progress", "none", "--output-dir", output,
@@ -44,9 +48,9 @@ internal static class TtftExcessBench
                 if (python is not null)
                 {
                     var ttftFile = Path.Combine(work, $"py-c{c}.txt");
-                    IpwRuns.Run(python, work,
+                    IpwRuns.Run(pin ? "taskset" : python, work,
                     [
-                        Path.Combine(root, "bench", "peers", "aiohttp_stream.py"), server.Url, "--requests", requests.ToString(inv),
+                        .. clientPin, .. pin ? new[] { python } : [], Path.Combine(root, "bench", "peers", "aiohttp_stream.py"), server.Url, "--requests", requests.ToString(inv),
                         "--concurrency", c.ToString(inv), "--max-tokens", "16", "--ttft-out", ttftFile,
                     ]);
                     var py = File.ReadLines(ttftFile).Select(l => l.Split(' ')).ToDictionary(p => int.Parse(p[0], inv), p => double.Parse(p[1], inv));
