@@ -28,6 +28,7 @@ internal static class LoadBench
             psi.ArgumentList.Add(dll);
             psi.Environment["IPW_CACHE_DIR"] = Directory.CreateTempSubdirectory("ipw-bench-cache-").FullName;
             psi.Environment["DOTNET_gcServer"] = "0";
+            psi.Environment.Remove("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"); // the server keeps the runtime's defaults
             _process = Process.Start(psi)!;
             Url = new Uri(_process.StandardOutput.ReadLine()!.Split(' ')[1]);
             if (core is { } c && Environment.ProcessorCount > c && OperatingSystem.IsLinux()) _process.ProcessorAffinity = (IntPtr)(1L << c);
