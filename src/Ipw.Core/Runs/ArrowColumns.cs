@@ -23,23 +23,23 @@ internal abstract class Column<TRow>(string name, IArrowType type, string hfDtyp
     public abstract IArrowArray Build(IReadOnlyList<TRow> rows);
 }
 
-/// <summary>A validity bitmap for a known number of rows.</summary>
-internal sealed class Validity(int length)
+/// <summary>A bitmap for a known number of rows, packed as Arrow packs validity and boolean values.</summary>
+internal sealed class Bitmap(int length)
 {
     private readonly byte[] _bits = new byte[(length + 7) / 8];
 
-    public int Nulls { get; private set; }
+    /// <summary>How many rows were set to false: the nulls, where this is a validity bitmap.</summary>
+    public int Zeros { get; private set; }
 
-    public void Set(int index, bool valid)
+    public void Set(int index, bool bit)
     {
-        if (valid) _bits[index >> 3] |= (byte)(1 << (index & 7));
-        else Nulls++;
+        if (bit) _bits[index >> 3] |= (byte)(1 << (index & 7));
+        else Zeros++;
     }
 
-    /// <summary>The bitmap, or none when no row is null (Arrow's convention).</summary>
-    public ArrowBuffer Build() => Nulls == 0 ? ArrowBuffer.Empty : Bits;
+    /// <summary>The bits as a validity buffer: none when no row is null (Arrow's convention).</summary>
+    public ArrowBuffer Validity => Zeros == 0 ? ArrowBuffer.Empty : Bits;
 
-    /// <summary>The bits as they are, nulls or not (a boolean column's values are packed the same way).</summary>
     public ArrowBuffer Bits => new(_bits);
 }
 
@@ -56,9 +56,9 @@ internal abstract class FixedColumn<TRow, T>(string name, IArrowType type, strin
     {
         var bytes = new byte[rows.Count * Unsafe.SizeOf<T>()];
         var values = MemoryMarshal.Cast<byte, T>(bytes.AsSpan());
-        var valid = new Validity(rows.Count);
+        var valid = new Bitmap(rows.Count);
         for (var i = 0; i < rows.Count; i++) valid.Set(i, TryGet(rows[i], out values[i]));
-        return Make(new ArrowBuffer(bytes), valid.Build(), rows.Count, valid.Nulls);
+        return Make(new ArrowBuffer(bytes), valid.Validity, rows.Count, valid.Zeros);
     }
 }
 
@@ -73,7 +73,7 @@ internal sealed class StringColumn<TRow>(string name, Func<TRow, string?> get) :
         var offsetBytes = new byte[(n + 1) * sizeof(int)];
         var offsets = MemoryMarshal.Cast<byte, int>(offsetBytes.AsSpan());
         var data = new byte[total];
-        var valid = new Validity(n);
+        var valid = new Bitmap(n);
         var at = 0;
         for (var i = 0; i < n; i++)
         {
@@ -82,7 +82,7 @@ internal sealed class StringColumn<TRow>(string name, Func<TRow, string?> get) :
             if (v is not null) at += Encoding.UTF8.GetBytes(v, data.AsSpan(at));
             offsets[i + 1] = at;
         }
-        return new StringArray(n, new ArrowBuffer(offsetBytes), new ArrowBuffer(data), valid.Build(), valid.Nulls);
+        return new StringArray(n, new ArrowBuffer(offsetBytes), new ArrowBuffer(data), valid.Validity, valid.Zeros);
     }
 }
 
@@ -118,15 +118,15 @@ internal sealed class BoolColumn<TRow>(string name, Func<TRow, bool?> get) : Col
 {
     public override IArrowArray Build(IReadOnlyList<TRow> rows)
     {
-        var values = new Validity(rows.Count); // true bits, packed as a bitmap is
-        var valid = new Validity(rows.Count);
+        var values = new Bitmap(rows.Count);
+        var valid = new Bitmap(rows.Count);
         for (var i = 0; i < rows.Count; i++)
         {
             var v = get(rows[i]);
             valid.Set(i, v.HasValue);
             values.Set(i, v == true);
         }
-        return new BooleanArray(values.Bits, valid.Build(), rows.Count, valid.Nulls, 0);
+        return new BooleanArray(values.Bits, valid.Validity, rows.Count, valid.Zeros, 0);
     }
 }
 
@@ -149,8 +149,8 @@ internal sealed class DoubleListColumn<TRow>(string name, Func<TRow, IReadOnlyLi
         var offsets = MemoryMarshal.Cast<byte, int>(offsetBytes.AsSpan());
         var valueBytes = new byte[total * sizeof(double)];
         var values = MemoryMarshal.Cast<byte, double>(valueBytes.AsSpan());
-        var valid = new Validity(n);
-        var valueValid = new Validity(total);
+        var valid = new Bitmap(n);
+        var valueValid = new Bitmap(total);
         var at = 0;
         for (var i = 0; i < n; i++)
         {
@@ -165,8 +165,8 @@ internal sealed class DoubleListColumn<TRow>(string name, Func<TRow, IReadOnlyLi
             }
             offsets[i + 1] = at;
         }
-        var items = new DoubleArray(new ArrowBuffer(valueBytes), valueValid.Build(), total, valueValid.Nulls, 0);
-        return new ListArray(Type, n, new ArrowBuffer(offsetBytes), items, valid.Build(), valid.Nulls);
+        var items = new DoubleArray(new ArrowBuffer(valueBytes), valueValid.Validity, total, valueValid.Zeros, 0);
+        return new ListArray(Type, n, new ArrowBuffer(offsetBytes), items, valid.Validity, valid.Zeros);
     }
 }
 

@@ -1,5 +1,4 @@
 using Apache.Arrow;
-using Apache.Arrow.Types;
 using Ipw.Abstractions;
 using Ipw.Core.Records;
 
