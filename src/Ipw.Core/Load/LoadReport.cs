@@ -78,7 +78,7 @@ internal sealed class LoadReport(ProfileOptions options, int? planned, SendGate?
         if (cpuShare is { } c && c > CpuShareLimit * cores)
             warnings.Add($"the ipw process used {c:F2} of {cores} cores: the client may be what limits throughput (this includes any in-process engine)");
         if ((options.Concurrency > 1 || options.Rate is not null) && _clientQueue.Percentile(99) is { } q && q > ClientQueueLimitS)
-            warnings.Add($"requests waited inside the client before being sent (p99 {q * 1000:F1} ms): the client serves fewer requests at once than asked");
+            warnings.Add($"requests waited inside the client before their first byte went out (p99 {q * 1000:F1} ms): new connections the server was slow to accept, or a client that serves fewer requests at once than asked");
         return new LoadSection
         {
             Mode = options.LoadMode,
