@@ -131,42 +131,40 @@ internal sealed class BoolColumn<TRow>(string name, Func<TRow, bool?> get) : Col
 }
 
 internal sealed class DoubleListColumn<TRow>(string name, Func<TRow, IReadOnlyList<double>?> get)
-    : Column<TRow>(name, new ListType(new Field("item", DoubleType.Default, nullable: true)), "float64")
+    : Column<TRow>(name, new ListType(Items.Field), "float64")
 {
+    private static readonly DoubleColumn<double> Items = new("item", v => v);
+
     /// <summary>A <c>Sequence</c> of float64: read by datasets 2.x to 4.x alike (<c>List</c> exists only in 4.x).</summary>
-    public override object HfFeature => new Dictionary<string, object>
-    {
-        ["feature"] = new Dictionary<string, string> { ["dtype"] = "float64", ["_type"] = "Value" },
-        ["_type"] = "Sequence",
-    };
+    public override object HfFeature => new Dictionary<string, object> { ["feature"] = Items.HfFeature, ["_type"] = "Sequence" };
 
     public override IArrowArray Build(IReadOnlyList<TRow> rows)
+    {
+        var (offsets, valid, items) = ListParts.Of(rows, get);
+        return new ListArray(Type, rows.Count, offsets, Items.Build(items), valid.Validity, valid.Zeros);
+    }
+}
+
+/// <summary>A list column's offsets and validity, and its items in order, gathered into one list sized first.</summary>
+internal static class ListParts
+{
+    public static (ArrowBuffer Offsets, Bitmap Valid, List<TItem> Items) Of<TRow, TItem>(IReadOnlyList<TRow> rows, Func<TRow, IReadOnlyList<TItem>?> get)
     {
         var n = rows.Count;
         var total = 0;
         for (var i = 0; i < n; i++) total += get(rows[i])?.Count ?? 0;
+        var items = new List<TItem>(total);
         var offsetBytes = new byte[(n + 1) * sizeof(int)];
         var offsets = MemoryMarshal.Cast<byte, int>(offsetBytes.AsSpan());
-        var valueBytes = new byte[total * sizeof(double)];
-        var values = MemoryMarshal.Cast<byte, double>(valueBytes.AsSpan());
         var valid = new Bitmap(n);
-        var valueValid = new Bitmap(total);
-        var at = 0;
         for (var i = 0; i < n; i++)
         {
             var list = get(rows[i]);
             valid.Set(i, list is not null);
-            for (var k = 0; k < (list?.Count ?? 0); k++, at++)
-            {
-                var v = list![k];
-                var ok = !double.IsNaN(v);
-                values[at] = ok ? v : 0;
-                valueValid.Set(at, ok);
-            }
-            offsets[i + 1] = at;
+            for (var k = 0; k < (list?.Count ?? 0); k++) items.Add(list![k]);
+            offsets[i + 1] = items.Count;
         }
-        var items = new DoubleArray(new ArrowBuffer(valueBytes), valueValid.Validity, total, valueValid.Zeros, 0);
-        return new ListArray(Type, n, new ArrowBuffer(offsetBytes), items, valid.Validity, valid.Zeros);
+        return (new ArrowBuffer(offsetBytes), valid, items);
     }
 }
 
@@ -174,55 +172,25 @@ internal sealed class DoubleListColumn<TRow>(string name, Func<TRow, IReadOnlyLi
 internal sealed class DeviceListColumn<TRow>(string name, Func<TRow, IReadOnlyList<DeviceEnergy>?> get)
     : Column<TRow>(name, new ListType(new Field("item", Entry, nullable: true)), "struct")
 {
-    internal static readonly StructType Entry = new([
-        new Field("device", StringType.Default, nullable: true),
-        new Field("energy_j", DoubleType.Default, nullable: true),
-        new Field("active_energy_j", DoubleType.Default, nullable: true),
-        new Field("avg_power_w", DoubleType.Default, nullable: true),
-    ]);
+    /// <summary>An entry's fields: each built as a column of its own over the batch's entries.</summary>
+    private static readonly Column<DeviceEnergy>[] Fields =
+    [
+        new StringColumn<DeviceEnergy>("device", d => d.Device),
+        new DoubleColumn<DeviceEnergy>("energy_j", d => d.EnergyJ),
+        new DoubleColumn<DeviceEnergy>("active_energy_j", d => d.ActiveEnergyJ),
+        new DoubleColumn<DeviceEnergy>("avg_power_w", d => d.AvgPowerW),
+    ];
+
+    internal static readonly StructType Entry = new(Fields.Select(f => f.Field).ToList());
 
     /// <summary>A list of the entry's fields, written as datasets writes a list feature (<c>[{...}]</c>): read by datasets
     /// 2.x to 4.x alike (a <c>Sequence</c> of a dict would mean a dict of lists there).</summary>
-    public override object HfFeature => new object[]
-    {
-        new Dictionary<string, object>
-        {
-            ["device"] = new Dictionary<string, string> { ["dtype"] = "string", ["_type"] = "Value" },
-            ["energy_j"] = new Dictionary<string, string> { ["dtype"] = "float64", ["_type"] = "Value" },
-            ["active_energy_j"] = new Dictionary<string, string> { ["dtype"] = "float64", ["_type"] = "Value" },
-            ["avg_power_w"] = new Dictionary<string, string> { ["dtype"] = "float64", ["_type"] = "Value" },
-        },
-    };
+    public override object HfFeature => new object[] { Fields.ToDictionary(f => f.Name, f => f.HfFeature) };
 
     public override IArrowArray Build(IReadOnlyList<TRow> rows)
     {
-        var devices = new StringArray.Builder();
-        var energy = new DoubleArray.Builder();
-        var active = new DoubleArray.Builder();
-        var power = new DoubleArray.Builder();
-        var offsets = new ArrowBuffer.Builder<int>();
-        var valid = new ArrowBuffer.BitmapBuilder();
-        var nulls = 0;
-        offsets.Append(0);
-        static void Append(DoubleArray.Builder b, double? v)
-        {
-            if (v is { } x && !double.IsNaN(x)) b.Append(x); else b.AppendNull();
-        }
-        foreach (var row in rows)
-        {
-            var list = get(row);
-            if (list is null) nulls++;
-            valid.Append(list is not null);
-            foreach (var d in list ?? [])
-            {
-                devices.Append(d.Device);
-                Append(energy, d.EnergyJ);
-                Append(active, d.ActiveEnergyJ);
-                Append(power, d.AvgPowerW);
-            }
-            offsets.Append(devices.Length);
-        }
-        var entries = new StructArray(Entry, devices.Length, [devices.Build(), energy.Build(), active.Build(), power.Build()], ArrowBuffer.Empty, 0);
-        return new ListArray(Type, rows.Count, offsets.Build(), entries, nulls > 0 ? valid.Build() : ArrowBuffer.Empty, nulls);
+        var (offsets, valid, items) = ListParts.Of(rows, get);
+        var entries = new StructArray(Entry, items.Count, Fields.Select(f => f.Build(items)).ToArray(), ArrowBuffer.Empty, 0);
+        return new ListArray(Type, rows.Count, offsets, entries, valid.Validity, valid.Zeros);
     }
 }
